@@ -1,0 +1,1 @@
+//! (digest: to be written)

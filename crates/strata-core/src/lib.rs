@@ -1,0 +1,26 @@
+//! # strata-core
+//!
+//! Strata's engine: everything the desktop app and the `strata` command line do with
+//! container images, with no GUI and no Tauri. The shells (`strata-cli`, `src-tauri`) parse
+//! their input, call one function here and render the result.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`home`] | where the store lives (`--home`, `$STRATA_HOME`, the platform data dir) |
+//! | [`problem`] | the `{code, message, hint}` shape every error takes at the edges |
+//! | [`digest`] | digests; readers and writers that hash while they stream |
+//! | [`reference`] | image references in Docker's grammar |
+//! | [`store`] | the local OCI image layout: blobs, index, locks, GC, fsck |
+//! | [`image`] | manifests, configs, history; import and export |
+//! | [`layer`] | tar layers: read, write, whiteouts, safe apply, the merged view |
+
+pub mod digest;
+pub mod home;
+pub mod image;
+pub mod layer;
+pub mod problem;
+pub mod reference;
+pub mod store;
+
+/// The version of the engine, shown by `strata --version` and the app's Settings screen.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
