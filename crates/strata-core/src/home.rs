@@ -72,7 +72,10 @@ mod tests {
         let h = Home::resolve_with(Some(flag), env.clone()).unwrap();
         assert_eq!((h.path.as_path(), h.source), (flag, HomeSource::Flag));
         let h = Home::resolve_with(None, env).unwrap();
-        assert_eq!((h.path, h.source), (PathBuf::from("/tmp/env"), HomeSource::Env));
+        assert_eq!(
+            (h.path, h.source),
+            (PathBuf::from("/tmp/env"), HomeSource::Env)
+        );
         let h = Home::resolve_with(None, Some(PathBuf::new())).unwrap();
         assert_eq!(h.source, HomeSource::Platform);
         assert!(h.path.ends_with("strata"), "{}", h.path.display());
