@@ -10,8 +10,10 @@
 //! | [`problem`] | the `{code, message, hint}` shape every error takes at the edges |
 //! | [`digest`] | digests; readers and writers that hash while they stream |
 //! | [`reference`] | image references in Docker's grammar |
+//! | [`settings`] | non-secret settings (language, theme) in one JSON file, written atomically |
 //! | [`store`] | the local OCI image layout: blobs, index, locks, GC, fsck |
 //! | [`image`] | manifests, configs, history; import and export |
+//! | [`task`] | progress reports and cancellation for long work (import, export, pull, push) |
 //! | [`layer`] | tar layers: read, write, whiteouts, safe apply, the merged view |
 
 pub mod digest;
@@ -20,7 +22,9 @@ pub mod image;
 pub mod layer;
 pub mod problem;
 pub mod reference;
+pub mod settings;
 pub mod store;
+pub mod task;
 
 /// The version of the engine, shown by `strata --version` and the app's Settings screen.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,1 +1,27 @@
-//! (testkit: to be written)
+//! Test harness for Strata: real services started by the tests themselves.
+//!
+//! - [`registry`]: Debian's `docker-registry` (CNCF distribution) on a free loopback port,
+//!   with no auth, htpasswd Basic auth, or Bearer tokens from the [`token`] issuer
+//!   (Docker's token protocol, <https://distribution.github.io/distribution/spec/auth/token/>).
+//! - [`user`]: accounts and what each may do, shared by the htpasswd file and the issuer.
+//! - [`fixtures`]: tar layers, image configs, manifests, indexes and OCI layout
+//!   directories built in memory, so that no test downloads an image.
+//!
+//! ```no_run
+//! use strata_testkit::registry::{Auth, Registry};
+//! use strata_testkit::user::User;
+//!
+//! let registry = Registry::start(Auth::Token { users: vec![User::new("alice", "s3cret")] })?;
+//! println!("push to {}/library/demo:1", registry.host());
+//! # Ok::<(), strata_testkit::registry::RegistryError>(())
+//! ```
+//!
+//! The keychain runner (`tests/keychain/with-keychain.sh`) lives outside this crate: it is
+//! a shell wrapper around any command.
+
+pub mod fixtures;
+mod jwt;
+mod process;
+pub mod registry;
+pub mod token;
+pub mod user;

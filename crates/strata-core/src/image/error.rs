@@ -1,0 +1,142 @@
+//! The one error type of the [`image`](super) module.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::problem::Explain;
+
+/// Why reading, importing or exporting an image failed. Import errors always mean that
+/// no name was added or changed in the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImageError {
+    /// The store refused or could not find something.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// A name given or found in an archive is not a valid reference.
+    #[error(transparent)]
+    Reference(#[from] crate::reference::ReferenceError),
+    /// A layer could not be read or written.
+    #[error(transparent)]
+    Layer(#[from] crate::layer::LayerError),
+    /// A Docker schema 1 manifest, which carries no content-addressed config.
+    #[error("{what} is a Docker schema 1 manifest, a format Strata does not read")]
+    Schema1 { what: String },
+    /// A media type where a manifest, index or config was expected.
+    #[error("{what} has media type `{media_type}`, which is not an image manifest, index or config")]
+    MediaType { what: String, media_type: String },
+    /// JSON that does not parse as what it should be.
+    #[error("{what} is not a valid {kind}: {source}")]
+    Json {
+        what: String,
+        kind: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A platform string like `linux/arm64/v8` that does not parse.
+    #[error("`{0}` is not a platform: expected OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64")]
+    BadPlatform(String),
+    /// An index with no manifest for the wanted platform.
+    #[error("{what} has no image for {wanted}; it has: {available}")]
+    NoPlatform {
+        what: String,
+        wanted: String,
+        available: String,
+    },
+    /// A file could not be read or written.
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// The input is neither a docker-archive nor an OCI archive or layout.
+    #[error("{} is not an image archive: it has neither manifest.json (docker save) nor index.json and oci-layout (OCI)", path.display())]
+    NotAnArchive { path: PathBuf },
+    /// The archive's content contradicts itself or its digests.
+    #[error("the archive is corrupt: {0}")]
+    Corrupt(String),
+    /// A piece the image needs is absent.
+    #[error("{what} is missing")]
+    Missing { what: String },
+    /// Metadata larger than any sane one, refused before reading it into memory.
+    #[error("{what} is {size} bytes, over the {limit}-byte limit for metadata")]
+    TooLarge { what: String, size: u64, limit: u64 },
+    /// Nothing names the imported image.
+    #[error("{0}")]
+    NeedsName(String),
+    /// The export target is in the way.
+    #[error("{} already exists", path.display())]
+    Exists { path: PathBuf },
+    /// The user cancelled.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl ImageError {
+    /// An I/O error, or [`ImageError::Cancelled`] when it is a cancellation.
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        if crate::task::is_cancelled(&source) {
+            ImageError::Cancelled
+        } else {
+            ImageError::Io {
+                action,
+                path: path.into(),
+                source,
+            }
+        }
+    }
+
+    pub(crate) fn json(what: impl Into<String>, kind: &'static str, source: serde_json::Error) -> Self {
+        ImageError::Json {
+            what: what.into(),
+            kind,
+            source,
+        }
+    }
+}
+
+impl Explain for ImageError {
+    fn code(&self) -> &'static str {
+        match self {
+            ImageError::Store(e) => e.code(),
+            ImageError::Reference(e) => e.code(),
+            ImageError::Layer(e) => e.code(),
+            ImageError::Schema1 { .. } => "image.schema1",
+            ImageError::MediaType { .. } => "image.media_type",
+            ImageError::Json { .. } => "image.invalid",
+            ImageError::BadPlatform(_) => "image.platform_invalid",
+            ImageError::NoPlatform { .. } => "image.platform_missing",
+            ImageError::Io { .. } => "image.io",
+            ImageError::NotAnArchive { .. } => "image.not_an_archive",
+            ImageError::Corrupt(_) => "image.corrupt",
+            ImageError::Missing { .. } => "image.missing",
+            ImageError::TooLarge { .. } => "image.too_large",
+            ImageError::NeedsName(_) => "image.needs_name",
+            ImageError::Exists { .. } => "image.exists",
+            ImageError::Cancelled => "task.cancelled",
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            ImageError::Store(e) => e.hint(),
+            ImageError::Reference(e) => e.hint(),
+            ImageError::Layer(e) => e.hint(),
+            ImageError::Schema1 { .. } => Some(
+                "copy it once with `skopeo copy`, which converts schema 1 to a current format"
+                    .into(),
+            ),
+            ImageError::NoPlatform { .. } => Some("choose one of those with --platform".into()),
+            ImageError::Corrupt(_) | ImageError::Missing { .. } | ImageError::TooLarge { .. } => {
+                Some("nothing was imported; write the archive again from its source".into())
+            }
+            ImageError::NeedsName(_) => Some("name the image with --tag REF".into()),
+            ImageError::Exists { .. } => {
+                Some("choose another path, or remove the old one first".into())
+            }
+            _ => None,
+        }
+    }
+}

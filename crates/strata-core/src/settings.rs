@@ -1,0 +1,373 @@
+//! Non-secret settings the person chooses in the app (language, theme), kept as one small
+//! JSON file (DESIGN.md, "catalog": non-secret settings only; secrets live in the keychain).
+//!
+//! Where: `<home>/settings.json` when the store was named explicitly (`--home` or
+//! `$STRATA_HOME`), so that a portable or test store carries its own settings; otherwise
+//! the platform's config directory (`~/.config/strata/settings.json` on Linux).
+//!
+//! The file is written atomically (temp file in the same folder → fsync → rename → fsync of
+//! the folder), so a crash never leaves half a file. Fields this version does not know are
+//! kept as they were, so an older and a newer Strata can share one file.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::home::{Home, HomeSource};
+use crate::problem::Explain;
+
+/// The file name, in the config directory or the store home.
+pub const FILE_NAME: &str = "settings.json";
+
+/// A settings file larger than this is not ours (it holds two short strings).
+const MAX_BYTES: u64 = 1024 * 1024;
+
+/// The UI language. `System` follows the operating system's locale on every start.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Language {
+    #[default]
+    #[serde(rename = "system")]
+    System,
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+}
+
+/// The colour theme. `System` follows the desktop's light/dark preference.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// The settings as the app sees them. Missing fields take their defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Settings {
+    #[serde(default)]
+    pub language: Language,
+    #[serde(default)]
+    pub theme: Theme,
+    /// Fields written by another version of Strata: kept, never shown.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub other: Map<String, Value>,
+}
+
+/// A change to some settings; `None` leaves a field as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SettingsPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub language: Option<Language>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub theme: Option<Theme>,
+}
+
+impl Settings {
+    /// Applies a change in place.
+    pub fn apply(&mut self, patch: SettingsPatch) {
+        if let Some(language) = patch.language {
+            self.language = language;
+        }
+        if let Some(theme) = patch.theme {
+            self.theme = theme;
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// Neither a store home nor a platform config directory is known.
+    #[error("cannot find a configuration folder for this user")]
+    NoConfigDir,
+    /// Reading the file failed (other than "not there yet").
+    #[error("cannot read the settings file {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is there but is not a settings object.
+    #[error("the settings file {} is not valid", path.display())]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The file is far larger than settings can be.
+    #[error("the settings file {} is larger than {limit} bytes", path.display())]
+    TooLarge { path: PathBuf, limit: u64 },
+    /// Writing the new file failed; the old one is untouched.
+    #[error("cannot save the settings file {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Explain for SettingsError {
+    fn code(&self) -> &'static str {
+        match self {
+            SettingsError::NoConfigDir => "settings.no_config_dir",
+            SettingsError::Read { .. } => "settings.read",
+            SettingsError::Invalid { .. } | SettingsError::TooLarge { .. } => "settings.invalid",
+            SettingsError::Write { .. } => "settings.write",
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            SettingsError::NoConfigDir => {
+                format!("set {} to a folder Strata may use", crate::home::HOME_ENV)
+            }
+            SettingsError::Read { .. } | SettingsError::Write { .. } => {
+                "check that the folder exists and that you may write to it".into()
+            }
+            SettingsError::Invalid { path, .. } | SettingsError::TooLarge { path, .. } => {
+                format!(
+                    "fix the file or delete it to start from the defaults: {}",
+                    path.display()
+                )
+            }
+        })
+    }
+}
+
+/// The settings file at one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsFile {
+    path: PathBuf,
+}
+
+impl SettingsFile {
+    /// The settings file at an explicit path.
+    pub fn at(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// The settings file that belongs with a store home (see the module docs for the rule).
+    pub fn for_home(home: &Home) -> Result<Self, SettingsError> {
+        match home.source {
+            HomeSource::Flag | HomeSource::Env => Ok(Self::at(home.path.join(FILE_NAME))),
+            HomeSource::Platform => {
+                let dirs = directories::ProjectDirs::from("dev", "strata", "strata")
+                    .ok_or(SettingsError::NoConfigDir)?;
+                Ok(Self::at(dirs.config_dir().join(FILE_NAME)))
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the settings; a file that does not exist yet means the defaults.
+    pub fn load(&self) -> Result<Settings, SettingsError> {
+        let read_err = |source| SettingsError::Read {
+            path: self.path.clone(),
+            source,
+        };
+        let file = match std::fs::File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+            Err(e) => return Err(read_err(e)),
+        };
+        // Read at most one byte past the cap, so that a huge file is refused, not loaded.
+        let mut bytes = Vec::new();
+        file.take(MAX_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_err)?;
+        if bytes.len() as u64 > MAX_BYTES {
+            return Err(SettingsError::TooLarge {
+                path: self.path.clone(),
+                limit: MAX_BYTES,
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|source| SettingsError::Invalid {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Reads, changes and saves the settings; returns what is now on disk.
+    pub fn update(&self, patch: SettingsPatch) -> Result<Settings, SettingsError> {
+        let mut settings = self.load()?;
+        settings.apply(patch);
+        self.save(&settings)?;
+        Ok(settings)
+    }
+
+    /// Writes the whole file atomically, creating its folder when needed.
+    pub fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
+        let write_err = |source| SettingsError::Write {
+            path: self.path.clone(),
+            source,
+        };
+        let dir = match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(dir).map_err(write_err)?;
+        let mut json = serde_json::to_vec_pretty(settings)
+            .map_err(|e| write_err(std::io::Error::other(e)))?;
+        json.push(b'\n');
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".settings-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(write_err)?;
+        tmp.write_all(&json).map_err(write_err)?;
+        tmp.as_file().sync_all().map_err(write_err)?;
+        tmp.persist(&self.path).map_err(|e| write_err(e.error))?;
+        sync_dir(dir).map_err(write_err)
+    }
+}
+
+/// Makes the rename durable: on Linux a rename is only on disk once its folder is synced.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_in(dir: &tempfile::TempDir) -> SettingsFile {
+        SettingsFile::at(dir.path().join("nested").join(FILE_NAME))
+    }
+
+    #[test]
+    fn first_start_has_defaults_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = file_in(&dir);
+        let settings = file.load().unwrap();
+        assert_eq!(settings.language, Language::System);
+        assert_eq!(settings.theme, Theme::System);
+        assert!(!file.path().exists());
+    }
+
+    #[test]
+    fn a_change_survives_a_reload_and_leaves_other_fields_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = file_in(&dir);
+        let saved = file
+            .update(SettingsPatch {
+                language: Some(Language::ZhCn),
+                theme: None,
+            })
+            .unwrap();
+        assert_eq!(saved.language, Language::ZhCn);
+        let again = SettingsFile::at(file.path()).load().unwrap();
+        assert_eq!(again.language, Language::ZhCn);
+        assert_eq!(again.theme, Theme::System);
+        let text = std::fs::read_to_string(file.path()).unwrap();
+        assert!(text.contains(r#""language": "zh-CN""#), "{text}");
+    }
+
+    #[test]
+    fn fields_from_another_version_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = file_in(&dir);
+        std::fs::create_dir_all(file.path().parent().unwrap()).unwrap();
+        std::fs::write(
+            file.path(),
+            r#"{"language":"en","sidebar":{"width":240},"future":true}"#,
+        )
+        .unwrap();
+        file.update(SettingsPatch {
+            language: None,
+            theme: Some(Theme::Dark),
+        })
+        .unwrap();
+        let json: Value = serde_json::from_slice(&std::fs::read(file.path()).unwrap()).unwrap();
+        assert_eq!(json["language"], "en");
+        assert_eq!(json["theme"], "dark");
+        assert_eq!(json["sidebar"]["width"], 240);
+        assert_eq!(json["future"], true);
+    }
+
+    #[test]
+    fn a_broken_file_is_reported_with_its_path_and_a_way_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = file_in(&dir);
+        std::fs::create_dir_all(file.path().parent().unwrap()).unwrap();
+        std::fs::write(file.path(), b"{ not json").unwrap();
+        let problem = file.load().unwrap_err().problem();
+        assert_eq!(problem.code, "settings.invalid");
+        assert!(problem.message.contains("settings.json"), "{}", problem.message);
+        assert!(problem.hint.unwrap().contains("delete it"));
+        // An unknown language is as invalid as broken JSON: we never guess.
+        std::fs::write(file.path(), br#"{"language":"fr"}"#).unwrap();
+        assert_eq!(file.load().unwrap_err().problem().code, "settings.invalid");
+    }
+
+    #[test]
+    fn saving_leaves_no_temporary_files_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = file_in(&dir);
+        for language in [Language::En, Language::ZhCn, Language::System] {
+            file.update(SettingsPatch {
+                language: Some(language),
+                theme: None,
+            })
+            .unwrap();
+        }
+        let names: Vec<_> = std::fs::read_dir(file.path().parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, vec![FILE_NAME.to_string()]);
+    }
+
+    #[test]
+    fn an_explicit_home_keeps_its_own_settings() {
+        let home = Home {
+            path: PathBuf::from("/srv/strata"),
+            source: HomeSource::Env,
+        };
+        let file = SettingsFile::for_home(&home).unwrap();
+        assert_eq!(file.path(), Path::new("/srv/strata/settings.json"));
+        let platform = Home {
+            path: PathBuf::from("/home/x/.local/share/strata"),
+            source: HomeSource::Platform,
+        };
+        let file = SettingsFile::for_home(&platform).unwrap();
+        assert!(file.path().ends_with("strata/settings.json"));
+        assert_ne!(file.path(), Path::new("/home/x/.local/share/strata/settings.json"));
+    }
+
+    #[test]
+    fn wire_names_are_the_ones_the_ui_uses() {
+        let s = Settings {
+            language: Language::ZhCn,
+            theme: Theme::Light,
+            other: Map::new(),
+        };
+        assert_eq!(
+            serde_json::to_value(&s).unwrap(),
+            serde_json::json!({"language": "zh-CN", "theme": "light"})
+        );
+        let patch: SettingsPatch = serde_json::from_str(r#"{"language":"system"}"#).unwrap();
+        assert_eq!(patch.language, Some(Language::System));
+        assert_eq!(patch.theme, None);
+    }
+}

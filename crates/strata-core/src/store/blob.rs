@@ -1,0 +1,131 @@
+//! Writing one blob: a temporary file in `<root>/tmp`, hashed while written, fsynced,
+//! verified, then renamed into `blobs/sha256/<hex>` ([OCI image layout § blobs]).
+//!
+//! The temporary file is held `flock`ed while it is written, so that gc can tell a live
+//! writer's file from one left by a killed process.
+//!
+//! [OCI image layout § blobs]: https://github.com/opencontainers/image-spec/blob/main/image-layout.md#blobs
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+
+use super::{sync_dir, Store, StoreError};
+use crate::digest::{self, Digest, HashingWriter};
+
+/// Prefix of blob temporary files in `<root>/tmp`.
+pub(crate) const TEMP_PREFIX: &str = "blob-";
+
+/// A blob being written. `io::Write`; [`BlobWriter::commit`] makes it visible. Dropping it
+/// uncommitted removes the temporary file.
+pub struct BlobWriter {
+    store: Store,
+    path: PathBuf,
+    out: Option<HashingWriter<BufWriter<File>>>,
+    /// Set once the temporary file is renamed into place or removed.
+    done: bool,
+}
+
+impl std::fmt::Debug for BlobWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobWriter")
+            .field("path", &self.path)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl BlobWriter {
+    pub(super) fn new(store: Store) -> Result<BlobWriter, StoreError> {
+        let dir = store.tmp_dir();
+        let (file, path) = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(&dir)
+            .and_then(|t| t.keep().map_err(|e| e.error))
+            .map_err(|e| StoreError::io("create a temporary file in", &dir, e))?;
+        // Held until this writer is committed or dropped; see the module doc.
+        if let Err(e) = file.try_lock() {
+            let _ = fs::remove_file(&path);
+            let e = match e {
+                fs::TryLockError::Error(e) => e,
+                fs::TryLockError::WouldBlock => io::Error::other("locked by another writer"),
+            };
+            return Err(StoreError::io("lock", &path, e));
+        }
+        Ok(BlobWriter {
+            store,
+            path,
+            out: Some(HashingWriter::new(BufWriter::with_capacity(256 * 1024, file))),
+            done: false,
+        })
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> u64 {
+        self.out.as_ref().map_or(0, |w| w.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Finishes the blob: flushes and fsyncs it, checks it against `expected` (digest and
+    /// size) when given, and renames it into place. A blob already present is kept as it
+    /// is and the temporary file dropped. Returns the digest and size.
+    pub fn commit(mut self, expected: Option<(&Digest, u64)>) -> Result<(Digest, u64), StoreError> {
+        let Some(out) = self.out.take() else {
+            return Err(StoreError::io(
+                "commit",
+                &self.path,
+                io::Error::other("the blob writer was already used"),
+            ));
+        };
+        let (buf, actual, len) = out.finish();
+        let file = buf
+            .into_inner()
+            .map_err(|e| StoreError::io("write", &self.path, e.into_error()))?;
+        file.sync_all()
+            .map_err(|e| StoreError::io("sync", &self.path, e))?;
+        if let Some((d, size)) = expected {
+            digest::verify(d, Some(size), &actual, len)?;
+        }
+        let dest = self.store.blob_path(&actual);
+        {
+            // Under the lock, so that gc cannot remove the blob between its rename (or our
+            // finding it present) and its record as pending.
+            let _lock = self.store.lock()?;
+            if !dest.is_file() {
+                fs::rename(&self.path, &dest).map_err(|e| StoreError::io("move a blob to", &dest, e))?;
+                self.done = true;
+                sync_dir(&self.store.blobs_dir())?;
+            }
+            self.store.record_pending(std::slice::from_ref(&actual))?;
+        }
+        drop(file);
+        // Drop removes the temporary file when the blob was already present.
+        Ok((actual, len))
+    }
+}
+
+impl Write for BlobWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.out {
+            Some(w) => w.write(buf),
+            None => Err(io::Error::other("the blob writer was already committed")),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.out {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}

@@ -1,0 +1,553 @@
+//! What `index.json` reaches, garbage collection of the rest, and `fsck`.
+//!
+//! Reachability follows the [OCI image spec]: an index reaches its manifests, a manifest
+//! its config and layers (Docker's schema 2 manifest and manifest list use the same field
+//! names and are walked alike). gc removes every blob under `blobs/sha256/` that no
+//! `index.json` entry reaches, except blobs a live process has written and not yet named
+//! (see `lock.rs`), and removes temporary files whose writer is gone. It holds the store
+//! lock throughout, so no name can be added to a blob it is deleting.
+//!
+//! [OCI image spec]: https://github.com/opencontainers/image-spec/blob/main/manifest.md
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
+use std::io;
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use super::blob::TEMP_PREFIX;
+use super::index::{descriptor_digest, ImageRef};
+use super::{read_capped, Store, StoreError, INDEX_FILE, LAYOUT_FILE};
+use crate::digest::{Digest, Hasher};
+
+/// A temporary file whose lock cannot be tested (a filesystem without `flock`) is
+/// considered abandoned when it has not changed for this long.
+const TEMP_GRACE: Duration = Duration::from_secs(30 * 60);
+/// Indexes inside indexes deeper than this are not followed (a hostile cycle).
+const MAX_DEPTH: usize = 8;
+
+/// The parts of a manifest or index that reference other blobs.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Doc {
+    #[serde(rename = "mediaType", default)]
+    pub media_type: Option<String>,
+    #[serde(default)]
+    pub config: Option<Desc>,
+    #[serde(default)]
+    pub layers: Vec<Desc>,
+    #[serde(default)]
+    pub manifests: Vec<Desc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Desc {
+    #[serde(rename = "mediaType", default)]
+    pub media_type: String,
+    pub digest: String,
+    #[serde(default)]
+    pub size: u64,
+    #[serde(default)]
+    pub platform: Option<Platform>,
+    #[serde(default)]
+    pub urls: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Platform {
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub architecture: String,
+    #[serde(default)]
+    pub variant: Option<String>,
+}
+
+impl Platform {
+    pub fn label(&self) -> String {
+        match &self.variant {
+            Some(v) if !v.is_empty() => format!("{}/{}/{v}", self.os, self.architecture),
+            _ => format!("{}/{}", self.os, self.architecture),
+        }
+    }
+}
+
+impl Doc {
+    pub fn is_index(&self) -> bool {
+        self.config.is_none() && (!self.manifests.is_empty() || self.media_type.as_deref().is_some_and(is_index_type))
+    }
+}
+
+pub(crate) fn is_index_type(media_type: &str) -> bool {
+    media_type.ends_with("image.index.v1+json") || media_type.ends_with("manifest.list.v2+json")
+}
+
+/// The image config's digest, for a manifest (not an index).
+pub(crate) fn config_of(store: &Store, manifest: &Digest) -> Option<Digest> {
+    let doc: Doc = store.read_json(manifest).ok()?;
+    doc.config.and_then(|c| c.digest.parse().ok())
+}
+
+/// The `created` time of the image's config; for an index, of its first manifest present.
+pub(crate) fn created_of(store: &Store, target: &Digest) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Config {
+        created: Option<String>,
+    }
+    let doc: Doc = store.read_json(target).ok()?;
+    if doc.is_index() {
+        return doc
+            .manifests
+            .iter()
+            .filter_map(|m| m.digest.parse::<Digest>().ok())
+            .filter(|d| store.has_blob(d))
+            .find_map(|d| created_of(store, &d));
+    }
+    let config: Digest = doc.config?.digest.parse().ok()?;
+    store.read_json::<Config>(&config).ok()?.created
+}
+
+/// Every blob reachable from `target` that is present, with its size. Missing or
+/// unreadable children are skipped (fsck reports them).
+pub(crate) fn reachable_from(store: &Store, target: &Digest) -> BTreeMap<Digest, u64> {
+    let mut out = BTreeMap::new();
+    let mut walk = Walk::default();
+    walk.visit(store, target, 0, &mut out);
+    out
+}
+
+#[derive(Default)]
+struct Walk {
+    problems: Vec<FsckProblem>,
+    notes: Vec<String>,
+}
+
+impl Walk {
+    fn visit(&mut self, store: &Store, d: &Digest, depth: usize, out: &mut BTreeMap<Digest, u64>) {
+        if out.contains_key(d) {
+            return;
+        }
+        let Ok(size) = store.blob_size(d) else { return };
+        out.insert(d.clone(), size);
+        if depth > MAX_DEPTH {
+            self.problems.push(FsckProblem::new(
+                FsckKind::BadManifest,
+                d.to_string(),
+                "indexes nest too deeply",
+            ));
+            return;
+        }
+        let doc: Doc = match store.read_json(d) {
+            Ok(doc) => doc,
+            Err(e) => {
+                self.problems
+                    .push(FsckProblem::new(FsckKind::BadManifest, d.to_string(), e.to_string()));
+                return;
+            }
+        };
+        let index = doc.is_index();
+        let children = doc.config.iter().chain(&doc.layers).chain(&doc.manifests);
+        for child in children {
+            let Ok(cd) = child.digest.parse::<Digest>() else {
+                self.problems.push(FsckProblem::new(
+                    FsckKind::BadManifest,
+                    d.to_string(),
+                    format!("references `{}`, not a sha256 digest", child.digest),
+                ));
+                continue;
+            };
+            let is_manifest = doc.manifests.iter().any(|m| m.digest == child.digest);
+            let actual = match store.blob_size(&cd) {
+                Ok(actual) => {
+                    if child.size != actual {
+                        self.problems.push(FsckProblem::new(
+                            FsckKind::SizeMismatch,
+                            cd.to_string(),
+                            format!("{d} says {} bytes, the blob has {actual}", child.size),
+                        ));
+                    }
+                    actual
+                }
+                Err(_) if index && is_manifest => {
+                    // A multi-platform image pulled for one platform keeps the index and
+                    // only the manifests it needs, as containerd does.
+                    let platform = child.platform.as_ref().map_or("unknown".into(), Platform::label);
+                    self.notes
+                        .push(format!("index {d}: manifest {cd} ({platform}) is not in the store"));
+                    continue;
+                }
+                Err(_) if child.urls.as_ref().is_some_and(|u| !u.is_empty()) => {
+                    self.notes.push(format!("manifest {d}: foreign layer {cd} is not in the store"));
+                    continue;
+                }
+                Err(_) => {
+                    self.problems.push(FsckProblem::new(
+                        FsckKind::MissingBlob,
+                        cd.to_string(),
+                        format!("{} referenced by {d} is missing", kind_of(child, &doc)),
+                    ));
+                    continue;
+                }
+            };
+            if is_manifest {
+                self.visit(store, &cd, depth + 1, out);
+            } else {
+                out.insert(cd, actual);
+            }
+        }
+    }
+}
+
+fn kind_of(child: &Desc, doc: &Doc) -> &'static str {
+    if doc.config.as_ref().is_some_and(|c| c.digest == child.digest) {
+        "config"
+    } else if doc.manifests.iter().any(|m| m.digest == child.digest) {
+        "manifest"
+    } else {
+        "layer"
+    }
+}
+
+/// One blob removed by gc.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemovedBlob {
+    pub digest: Digest,
+    pub size: u64,
+}
+
+/// What gc did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GcReport {
+    /// Blobs removed, in digest order.
+    pub removed: Vec<RemovedBlob>,
+    /// Bytes freed: removed blobs and temporary files.
+    pub bytes_freed: u64,
+    /// Temporary files of dead writers removed.
+    pub temp_files_removed: usize,
+    /// Unreachable blobs kept because a live process is about to name them.
+    pub kept_pending: usize,
+}
+
+/// What kind of problem fsck found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FsckKind {
+    /// A blob's content does not hash to its name.
+    CorruptBlob,
+    /// A manifest, config or layer a name needs is absent.
+    MissingBlob,
+    /// A descriptor's size differs from the blob's.
+    SizeMismatch,
+    /// A manifest or index cannot be parsed.
+    BadManifest,
+    /// `oci-layout` or `index.json` is unreadable, or an entry is unusable.
+    BadIndex,
+    /// A file in `blobs/sha256/` that is not named by a digest.
+    StrayFile,
+}
+
+/// One problem found by fsck.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FsckProblem {
+    pub kind: FsckKind,
+    /// The blob digest, name or file concerned.
+    pub subject: String,
+    pub message: String,
+}
+
+impl FsckProblem {
+    fn new(kind: FsckKind, subject: String, message: impl Into<String>) -> Self {
+        FsckProblem {
+            kind,
+            subject,
+            message: message.into(),
+        }
+    }
+}
+
+/// What fsck checked and found. It reports; it does not repair.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FsckReport {
+    pub blobs_checked: usize,
+    pub bytes_checked: u64,
+    pub refs_checked: usize,
+    /// Things that are wrong: an image that cannot be used, a blob that lies.
+    pub problems: Vec<FsckProblem>,
+    /// Things worth knowing that are not wrong (partial multi-platform images,
+    /// unreferenced blobs, leftover temporary files).
+    pub notes: Vec<String>,
+}
+
+impl FsckReport {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl Store {
+    /// Removes every blob `index.json` does not reach (see the module doc) and the
+    /// temporary files of dead writers.
+    pub fn gc(&self) -> Result<GcReport, StoreError> {
+        let _lock = self.lock()?;
+        let mut report = GcReport::default();
+        let reachable = self.reachable()?;
+        let pending: BTreeSet<Digest> = self.pending_blobs()?.into_iter().collect();
+        for (digest, size) in self.list_blobs()? {
+            if reachable.contains_key(&digest) {
+                continue;
+            }
+            if pending.contains(&digest) {
+                report.kept_pending += 1;
+                continue;
+            }
+            let path = self.blob_path(&digest);
+            match fs::remove_file(&path) {
+                Ok(()) => {
+                    report.bytes_freed += size;
+                    report.removed.push(RemovedBlob { digest, size });
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::io("remove", &path, e)),
+            }
+        }
+        if !report.removed.is_empty() {
+            super::sync_dir(&self.blobs_dir())?;
+        }
+        let (files, bytes) = self.remove_dead_temps()?;
+        report.temp_files_removed = files;
+        report.bytes_freed += bytes;
+        Ok(report)
+    }
+
+    /// Everything reachable from `index.json`, with sizes.
+    pub(crate) fn reachable(&self) -> Result<BTreeMap<Digest, u64>, StoreError> {
+        let mut out = BTreeMap::new();
+        for entry in self.entries()? {
+            if let Ok(d) = entry.digest() {
+                out.extend(reachable_from(self, &d));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The blobs present, with sizes. Files not named by a digest are skipped.
+    pub(crate) fn list_blobs(&self) -> Result<Vec<(Digest, u64)>, StoreError> {
+        let dir = self.blobs_dir();
+        let mut out = Vec::new();
+        let entries = fs::read_dir(&dir).map_err(|e| StoreError::io("list", &dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| StoreError::io("list", &dir, e))?;
+            let name = entry.file_name();
+            let Some(d) = name.to_str().and_then(|n| Digest::from_hex(n).ok()) else {
+                continue;
+            };
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_file() {
+                out.push((d, meta.len()));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Temporary files in `tmp/` whose writer is gone: not locked (or, where locks cannot
+    /// be tested, unchanged for [`TEMP_GRACE`]).
+    fn dead_temps(&self) -> Result<Vec<(std::path::PathBuf, u64)>, StoreError> {
+        let dir = self.tmp_dir();
+        let mut out = Vec::new();
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(StoreError::io("list", &dir, e)),
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if !(name.starts_with(TEMP_PREFIX) || name.starts_with(".write-")) {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if !meta.is_file() {
+                continue;
+            }
+            let path = entry.path();
+            let dead = match File::open(&path).map(|f| f.try_lock()) {
+                Ok(Ok(())) => true,
+                Ok(Err(fs::TryLockError::WouldBlock)) => false,
+                Ok(Err(fs::TryLockError::Error(_))) | Err(_) => meta
+                    .modified()
+                    .ok()
+                    .and_then(|m| SystemTime::now().duration_since(m).ok())
+                    .is_some_and(|age| age > TEMP_GRACE),
+            };
+            if dead {
+                out.push((path, meta.len()));
+            }
+        }
+        Ok(out)
+    }
+
+    fn remove_dead_temps(&self) -> Result<(usize, u64), StoreError> {
+        let (mut files, mut bytes) = (0, 0);
+        for (path, size) in self.dead_temps()? {
+            // `.write-` files of atomic writes are only ever written under the store lock,
+            // which gc holds: any present now is a leftover.
+            if fs::remove_file(&path).is_ok() {
+                files += 1;
+                bytes += size;
+            }
+        }
+        Ok((files, bytes))
+    }
+
+    /// Re-hashes every blob and checks that every name's manifest, config and layers are
+    /// present with the sizes their descriptors state. Reports; does not repair.
+    pub fn fsck(&self) -> Result<FsckReport, StoreError> {
+        let mut report = FsckReport::default();
+        if let Err(e) = read_capped(&self.path(LAYOUT_FILE), 64 * 1024)
+            .and_then(|_| self.check_layout())
+        {
+            report
+                .problems
+                .push(FsckProblem::new(FsckKind::BadIndex, LAYOUT_FILE.into(), e.to_string()));
+        }
+
+        // Names and what they reach, under the lock so that gc does not remove blobs
+        // under our feet and make a consistent store look broken.
+        let reachable = {
+            let _lock = self.lock()?;
+            let entries = match self.entries() {
+                Ok(e) => e,
+                Err(e) => {
+                    report
+                        .problems
+                        .push(FsckProblem::new(FsckKind::BadIndex, INDEX_FILE.into(), e.to_string()));
+                    Vec::new()
+                }
+            };
+            let mut walk = Walk::default();
+            let mut reachable = BTreeMap::new();
+            for entry in &entries {
+                report.refs_checked += 1;
+                self.check_entry(entry, &mut walk, &mut reachable, &mut report);
+            }
+            report.problems.append(&mut walk.problems);
+            report.notes.append(&mut walk.notes);
+            reachable
+        };
+
+        // Every blob's content, without the lock: this is the long part, and a blob,
+        // once renamed into place, never changes.
+        let dir = self.blobs_dir();
+        let listing = fs::read_dir(&dir).map_err(|e| StoreError::io("list", &dir, e))?;
+        let mut unreferenced = (0usize, 0u64);
+        for entry in listing.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(d) = Digest::from_hex(&name) else {
+                report.problems.push(FsckProblem::new(
+                    FsckKind::StrayFile,
+                    format!("blobs/sha256/{name}"),
+                    "a file not named by a sha256 digest",
+                ));
+                continue;
+            };
+            match self.hash_blob(&d) {
+                Ok(Some((actual, size))) => {
+                    report.blobs_checked += 1;
+                    report.bytes_checked += size;
+                    if actual != d {
+                        report.problems.push(FsckProblem::new(
+                            FsckKind::CorruptBlob,
+                            d.to_string(),
+                            format!("content hashes to {actual}"),
+                        ));
+                    }
+                    if !reachable.contains_key(&d) {
+                        unreferenced.0 += 1;
+                        unreferenced.1 += size;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => report
+                    .problems
+                    .push(FsckProblem::new(FsckKind::CorruptBlob, d.to_string(), e.to_string())),
+            }
+        }
+        if unreferenced.0 > 0 {
+            report.notes.push(format!(
+                "{} blob(s), {} bytes, are not used by any image; `strata prune` removes them",
+                unreferenced.0, unreferenced.1
+            ));
+        }
+        let temps = self.dead_temps()?;
+        if !temps.is_empty() {
+            report.notes.push(format!(
+                "{} temporary file(s) left by interrupted writes; `strata prune` removes them",
+                temps.len()
+            ));
+        }
+        Ok(report)
+    }
+
+    fn check_entry(
+        &self,
+        entry: &ImageRef,
+        walk: &mut Walk,
+        reachable: &mut BTreeMap<Digest, u64>,
+        report: &mut FsckReport,
+    ) {
+        let subject = if entry.name.is_empty() {
+            entry.descriptor.digest().to_string()
+        } else {
+            entry.name.clone()
+        };
+        let d = match descriptor_digest(&entry.descriptor) {
+            Ok(d) => d,
+            Err(e) => {
+                report
+                    .problems
+                    .push(FsckProblem::new(FsckKind::BadIndex, subject, e.to_string()));
+                return;
+            }
+        };
+        match self.blob_size(&d) {
+            Ok(size) if size != entry.descriptor.size() => {
+                report.problems.push(FsckProblem::new(
+                    FsckKind::SizeMismatch,
+                    subject,
+                    format!("index.json says {} bytes for {d}, the blob has {size}", entry.descriptor.size()),
+                ));
+            }
+            Ok(_) => {}
+            Err(_) => {
+                report.problems.push(FsckProblem::new(
+                    FsckKind::MissingBlob,
+                    subject,
+                    format!("its manifest {d} is missing"),
+                ));
+                return;
+            }
+        }
+        walk.visit(self, &d, 0, reachable);
+    }
+
+    /// Hashes a blob; `None` when it vanished meanwhile (gc).
+    fn hash_blob(&self, d: &Digest) -> Result<Option<(Digest, u64)>, StoreError> {
+        let mut file = match self.open_blob(d) {
+            Ok(f) => f,
+            Err(StoreError::BlobNotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut hasher = Hasher::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = io::Read::read(&mut file, &mut buf)
+                .map_err(|e| StoreError::io("read", &self.blob_path(d), e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        Ok(Some(hasher.finish()))
+    }
+}

@@ -1,0 +1,84 @@
+//! The TypeScript types of everything that crosses IPC, generated with ts-rs into
+//! `ui/src/lib/bindings.gen.ts` and checked in. The test fails when the checked-in file
+//! differs from what the Rust types say; `UPDATE_BINDINGS=1 cargo test -p strata-app
+//! bindings` rewrites it.
+
+use std::path::PathBuf;
+
+use strata_core::problem::Problem;
+use strata_core::settings::{Language, Settings, SettingsPatch, Theme};
+use ts_rs::{Config, TS};
+
+use crate::state::AppInfo;
+
+/// The TypeScript shape of [`Problem`], which lives in strata-core without a ts-rs derive;
+/// the test below holds the two to the same JSON.
+#[derive(serde::Serialize, serde::Deserialize, TS)]
+#[ts(rename = "Problem")]
+#[allow(dead_code)] // only its TypeScript declaration and its JSON are used
+struct ProblemShape {
+    /// Stable, machine-readable: `settings.invalid`, `store.not_found`, …
+    code: String,
+    /// One sentence a person understands.
+    message: String,
+    /// What the person can do about it, when known.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[ts(optional)]
+    hint: Option<String>,
+}
+
+fn generate() -> String {
+    let cfg = Config::default();
+    let decls = [
+        ProblemShape::decl(&cfg),
+        AppInfo::decl(&cfg),
+        Language::decl(&cfg),
+        Theme::decl(&cfg),
+        Settings::decl(&cfg),
+        SettingsPatch::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test -p strata-app \
+         bindings`.\n// Do not edit: change the Rust type and regenerate.\n",
+    );
+    for decl in decls {
+        out.push('\n');
+        out.push_str("export ");
+        out.push_str(decl.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn checked_in() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.gen.ts")
+}
+
+#[test]
+fn bindings_gen_ts_matches_the_rust_types() {
+    let want = generate();
+    let path = checked_in();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &want).expect("write ui/src/lib/bindings.gen.ts");
+        return;
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "ui/src/lib/bindings.gen.ts is out of date with the Rust types; regenerate it with \
+         `UPDATE_BINDINGS=1 cargo test -p strata-app bindings` and commit the result.\n\
+         --- expected ---\n{want}"
+    );
+}
+
+#[test]
+fn problem_shape_is_the_json_of_a_core_problem() {
+    for problem in [
+        Problem::new("settings.invalid", "the settings file is not valid"),
+        Problem::new("home.unknown", "no home").with_hint("set STRATA_HOME"),
+    ] {
+        let json = serde_json::to_value(&problem).unwrap();
+        let shape: ProblemShape = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&shape).unwrap(), json);
+    }
+}

@@ -1,0 +1,7 @@
+//! The IPC commands, one file per area. Each body is one call into the engine (or the
+//! shared state) with errors mapped to `Problem`; no logic lives here. A command must also
+//! be listed in `build.rs` and granted in `capabilities/main.json`, and get a typed wrapper
+//! in `ui/src/lib/ipc/`.
+
+pub mod app;
+pub mod settings;

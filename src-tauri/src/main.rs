@@ -1,0 +1,39 @@
+//! # strata-app
+//!
+//! Strata's desktop shell (DESIGN.md, "Layout": `src-tauri/`). It owns the window, the IPC
+//! commands and their permissions; every command is one call into `strata-core`, and every
+//! error crosses IPC as a serialised [`strata_core::problem::Problem`] `{code, message, hint}`.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`state`] | what the commands share: the store home and the settings file |
+//! | [`commands`] | the `#[tauri::command]`s, one file per area |
+//! | [`startup`] | the start-up probe behind `make bench-startup` |
+
+// No console window next to the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+#[cfg(test)]
+mod bindings;
+mod commands;
+mod startup;
+mod state;
+
+fn main() {
+    let probe = startup::Probe::from_env();
+    let app = tauri::Builder::default()
+        .manage(state::AppState::from_env())
+        .manage(probe)
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::app::ui_ready,
+            commands::settings::get_settings,
+            commands::settings::set_settings,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(err) = app {
+        // Nothing is on screen to show this in: the webview itself failed.
+        eprintln!("error: Strata could not start: {err}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,56 @@
+import { render, screen } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { FakeApi } from '../../lib/ipc/fake';
+import { AppModel } from '../../lib/state/app.svelte';
+import SettingsView from './SettingsView.svelte';
+
+async function setup(api = new FakeApi(), system = ['en-US']) {
+  const model = new AppModel(api, () => system);
+  await model.init();
+  render(SettingsView, { model });
+  return { api, model };
+}
+
+describe('SettingsView language switch', () => {
+  it('applies Chinese at once and saves it', async () => {
+    const { api } = await setup();
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Settings');
+    await userEvent.click(screen.getByRole('radio', { name: '简体中文' }));
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('设置');
+    expect(screen.getByText('语言')).toBeInTheDocument();
+    expect(screen.getByRole('radio', { name: '简体中文' })).toHaveAttribute('aria-checked', 'true');
+    expect(api.settings.language).toBe('zh-CN');
+    expect(document.documentElement.lang).toBe('zh-CN');
+  });
+
+  it('goes back to English, and "follow system" follows the system', async () => {
+    const { api } = await setup(new FakeApi({ language: 'zh-CN' }), ['zh-TW', 'en']);
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('设置');
+    await userEvent.click(screen.getByRole('radio', { name: 'English' }));
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Settings');
+    await userEvent.click(screen.getByRole('radio', { name: 'Follow system' }));
+    // The system prefers Chinese here.
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('设置');
+    expect(api.settings.language).toBe('system');
+  });
+
+  it('keeps the choice on screen and says so when saving fails', async () => {
+    const api = new FakeApi().fail('setSettings', {
+      code: 'settings.write',
+      message: 'cannot save the settings file /ro/settings.json',
+      hint: 'check that the folder exists and that you may write to it',
+    });
+    const { model } = await setup(api);
+    await userEvent.click(screen.getByRole('radio', { name: '简体中文' }));
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('设置');
+    expect(model.notices.items.map((n) => n.problem.code)).toEqual(['settings.write']);
+  });
+
+  it('shows the version and where the store is', async () => {
+    await setup();
+    expect(screen.getByTestId('app-version')).toHaveTextContent('0.0.0-browser');
+    expect(screen.getByText('/tmp/strata')).toBeInTheDocument();
+    expect(screen.getByText('the default for this system')).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,71 @@
+// The app's own state: which screen is open, the settings, and what the shell told us
+// about itself. Screens read it; changes go through its methods so that the shell and the
+// screen never disagree.
+import type { AppInfo, Language, Settings, Theme } from '../bindings.gen';
+import { I18n, systemLanguages } from '../i18n/index.svelte';
+import type { StrataApi } from '../ipc';
+import { Notices } from './notices.svelte';
+
+export const screens = ['images', 'containers', 'registries', 'tasks', 'settings'] as const;
+export type Screen = (typeof screens)[number];
+
+export class AppModel {
+  screen: Screen = $state('images');
+  settings: Settings = $state({ language: 'system', theme: 'system' });
+  info: AppInfo | undefined = $state();
+  readonly i18n: I18n;
+  readonly notices = new Notices();
+  readonly api: StrataApi;
+  private readonly system: () => readonly string[];
+
+  /** `system` gives the system's preferred languages (a parameter so tests can vary it). */
+  constructor(api: StrataApi, system: () => readonly string[] = systemLanguages) {
+    this.api = api;
+    this.system = system;
+    this.i18n = new I18n();
+    this.i18n.apply('system', this.system());
+  }
+
+  /** Loads settings and app info. A failure is shown, and the defaults stay in force. */
+  async init(): Promise<void> {
+    const [settings, info] = await Promise.all([
+      this.notices.guard(() => this.api.getSettings()),
+      this.notices.guard(() => this.api.appInfo()),
+    ]);
+    if (settings) this.adopt(settings);
+    this.info = info;
+  }
+
+  open(screen: Screen): void {
+    this.screen = screen;
+  }
+
+  /** Applies at once; then saves. If saving fails, the UI says so and keeps the choice. */
+  async setLanguage(language: Language): Promise<void> {
+    this.settings.language = language;
+    this.i18n.apply(language, this.system());
+    const saved = await this.notices.guard(() => this.api.setSettings({ language }));
+    if (saved) this.adopt(saved);
+  }
+
+  async setTheme(theme: Theme): Promise<void> {
+    this.settings.theme = theme;
+    applyTheme(theme);
+    const saved = await this.notices.guard(() => this.api.setSettings({ theme }));
+    if (saved) this.adopt(saved);
+  }
+
+  private adopt(settings: Settings): void {
+    this.settings = { language: settings.language, theme: settings.theme };
+    this.i18n.apply(settings.language, this.system());
+    applyTheme(settings.theme);
+  }
+}
+
+/** "system" leaves it to `prefers-color-scheme`; light/dark pin it (see app.css). */
+function applyTheme(theme: Theme): void {
+  if (typeof document === 'undefined') return;
+  const root = document.documentElement;
+  if (theme === 'system') delete root.dataset.theme;
+  else root.dataset.theme = theme;
+}
