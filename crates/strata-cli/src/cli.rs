@@ -28,4 +28,37 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Pull an image from a registry into the store
+    Pull {
+        /// The image: [registry/]repository[:tag][@digest]
+        reference: String,
+        /// The platform to take from a multi-platform image [default: this machine]
+        #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+        platform: Option<String>,
+        /// Credentials for the registry
+        #[arg(long, value_name = "USER:PASS")]
+        creds: Option<String>,
+        /// Allow plain HTTP or an unverified certificate for this registry
+        #[arg(long)]
+        insecure: bool,
+        /// Print the result as JSON (and no progress)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Push a local image to a registry, under its own name or REMOTE
+    Push {
+        /// The local image (name or ID)
+        local: String,
+        /// The remote name: registry/repository[:tag] [default: LOCAL's name]
+        remote: Option<String>,
+        /// Credentials for the registry
+        #[arg(long, value_name = "USER:PASS")]
+        creds: Option<String>,
+        /// Allow plain HTTP or an unverified certificate for this registry
+        #[arg(long)]
+        insecure: bool,
+        /// Print the result as JSON (and no progress)
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -15,6 +15,8 @@
 //! | [`image`] | manifests, configs, history; import and export |
 //! | [`task`] | progress reports and cancellation for long work (import, export, pull, push) |
 //! | [`layer`] | tar layers: read, write, whiteouts, safe apply, the merged view |
+//! | [`registry`] | the OCI Distribution client: auth, pull, push, mounts, resume, retries |
+//! | [`secret`] | `Sensitive<T>`: secrets that never print or serialise |
 
 pub mod digest;
 pub mod home;
@@ -22,6 +24,8 @@ pub mod image;
 pub mod layer;
 pub mod problem;
 pub mod reference;
+pub mod registry;
+pub mod secret;
 pub mod settings;
 pub mod store;
 pub mod task;

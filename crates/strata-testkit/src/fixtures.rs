@@ -366,7 +366,11 @@ impl ImageBuilder {
     /// Serialises the config and the manifest.
     pub fn build(self) -> Image {
         let (manifest_type, config_type, layer_type) = match self.format {
-            Format::Oci => (media::OCI_MANIFEST, media::OCI_CONFIG, media::OCI_LAYER_GZIP),
+            Format::Oci => (
+                media::OCI_MANIFEST,
+                media::OCI_CONFIG,
+                media::OCI_LAYER_GZIP,
+            ),
             Format::Docker => (
                 media::DOCKER_MANIFEST,
                 media::DOCKER_CONFIG,
@@ -511,7 +515,9 @@ impl OciLayout {
         };
         layout.write(
             "oci-layout",
-            json!({"imageLayoutVersion": "1.0.0"}).to_string().as_bytes(),
+            json!({"imageLayoutVersion": "1.0.0"})
+                .to_string()
+                .as_bytes(),
         )?;
         layout.write_index()?;
         Ok(layout)

@@ -41,7 +41,9 @@ pub(crate) fn identity() -> Result<&'static SigningIdentity, JwtError> {
 
 fn generate() -> Result<SigningIdentity, String> {
     let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).map_err(|e| e.to_string())?;
-    let pkcs8 = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| e.to_string())?;
+    let pkcs8 = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| e.to_string())?;
     let key_pair = rcgen::KeyPair::from_pem(&pkcs8).map_err(|e| e.to_string())?;
     let params = rcgen::CertificateParams::new(vec!["strata-testkit-token-issuer".to_string()])
         .map_err(|e| e.to_string())?;

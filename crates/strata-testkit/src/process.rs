@@ -81,11 +81,6 @@ pub(crate) fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
     std::str::from_utf8(head.get(9..12)?).ok()?.parse().ok()
 }
 
-/// Whether anything accepts TCP connections on `addr`.
-pub(crate) fn is_listening(addr: SocketAddr) -> bool {
-    TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok()
-}
-
 /// Polls until `ready` returns `Some`, `gave_up` returns `Some(reason)`, or `timeout`.
 pub(crate) fn poll_until<T>(
     timeout: Duration,

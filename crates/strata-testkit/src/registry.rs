@@ -126,7 +126,10 @@ impl RegistryBuilder {
         let auth_yaml = match &issuer {
             Some(issuer) => {
                 let bundle = dir.path().join("token-root.pem");
-                fs::write(&bundle, &crate::jwt::identity().map_err(TokenError::from)?.cert_pem)?;
+                fs::write(
+                    &bundle,
+                    &crate::jwt::identity().map_err(TokenError::from)?.cert_pem,
+                )?;
                 format!(
                     "auth:\n  token:\n    realm: {}\n    service: {}\n    issuer: {}\n    rootcertbundle: {}\n",
                     yaml_str(&issuer.realm()),

@@ -24,7 +24,8 @@ use rand::distributions::{Alphanumeric, DistString};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::jwt::{self, JwtError};
+use crate::jwt;
+pub use crate::jwt::JwtError;
 use crate::user::User;
 
 /// Why the issuer could not start.
@@ -105,7 +106,8 @@ struct State {
 
 /// A running issuer; stops (and joins its thread) on drop.
 pub struct TokenIssuer {
-    server: Arc<tiny_http::Server>,
+    /// `None` only while dropping.
+    server: Option<Arc<tiny_http::Server>>,
     thread: Option<JoinHandle<()>>,
     state: Arc<State>,
     addr: SocketAddr,
@@ -149,7 +151,7 @@ impl TokenIssuer {
                 .map_err(|e| TokenError::Listen(e.to_string()))?
         };
         Ok(Self {
-            server,
+            server: Some(server),
             thread: Some(thread),
             state,
             addr,
@@ -191,16 +193,29 @@ impl TokenIssuer {
 
 impl Drop for TokenIssuer {
     fn drop(&mut self) {
-        self.server.unblock();
+        if let Some(server) = &self.server {
+            server.unblock();
+        }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+        // tiny_http closes its listener from its own accept thread after the last handle
+        // is dropped; wait for that, so that "dropped" means "port closed" for the tests.
+        drop(self.server.take());
+        let start = std::time::Instant::now();
+        while start.elapsed() < Duration::from_secs(2)
+            && std::net::TcpStream::connect_timeout(&self.addr, Duration::from_millis(100)).is_ok()
+        {
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 }
 
 /// A panic in one handler must not make every later request fail too.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The answer to one request, before it is logged and sent.
@@ -231,13 +246,19 @@ fn handle(state: &State, mut request: tiny_http::Request) {
         let read = request.as_reader().take(64 * 1024).read_to_end(&mut body);
         Some(match read {
             Ok(_) => handle_post(state, &body),
-            Err(e) => refusal(400, "invalid_request", &e.to_string(), GrantKind::Other(String::new())),
+            Err(e) => refusal(
+                400,
+                "invalid_request",
+                &e.to_string(),
+                GrantKind::Other(String::new()),
+            ),
         })
     } else {
         None
     };
     let Some(outcome) = outcome else {
-        let _ = request.respond(tiny_http::Response::from_string("not found").with_status_code(404));
+        let _ =
+            request.respond(tiny_http::Response::from_string("not found").with_status_code(404));
         return;
     };
     lock(&state.log).push(TokenRequest {
@@ -249,13 +270,15 @@ fn handle(state: &State, mut request: tiny_http::Request) {
         status: outcome.status,
         granted: outcome.granted,
     });
-    let mut response = tiny_http::Response::from_string(outcome.body.to_string())
-        .with_status_code(outcome.status);
+    let mut response =
+        tiny_http::Response::from_string(outcome.body.to_string()).with_status_code(outcome.status);
     if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", "application/json") {
         response = response.with_header(h);
     }
     if outcome.status == 401 {
-        if let Ok(h) = tiny_http::Header::from_bytes("WWW-Authenticate", "Basic realm=\"strata-testkit\"") {
+        if let Ok(h) =
+            tiny_http::Header::from_bytes("WWW-Authenticate", "Basic realm=\"strata-testkit\"")
+        {
             response = response.with_header(h);
         }
     }
@@ -310,12 +333,22 @@ fn handle_get(state: &State, query: &str, basic: Option<Option<(String, String)>
     let (grant, user) = match basic {
         None => (GrantKind::Anonymous, None),
         Some(None) => {
-            return refusal(401, "invalid_client", "unreadable Basic credentials", GrantKind::Basic)
+            return refusal(
+                401,
+                "invalid_client",
+                "unreadable Basic credentials",
+                GrantKind::Basic,
+            )
         }
         Some(Some((name, password))) => match authenticate(state, &name, &password) {
             Some(user) => (GrantKind::Basic, Some(user)),
             None => {
-                let mut out = refusal(401, "invalid_grant", "wrong user name or password", GrantKind::Basic);
+                let mut out = refusal(
+                    401,
+                    "invalid_grant",
+                    "wrong user name or password",
+                    GrantKind::Basic,
+                );
                 out.account = Some(name);
                 out.service = service;
                 out.scopes = scopes;
@@ -352,7 +385,8 @@ fn handle_post(state: &State, body: &[u8]) -> Outcome {
             match authenticate(state, &name, &password) {
                 Some(user) => user,
                 None => {
-                    let mut out = refusal(401, "invalid_grant", "wrong user name or password", grant);
+                    let mut out =
+                        refusal(401, "invalid_grant", "wrong user name or password", grant);
                     out.account = Some(name);
                     out.service = service;
                     out.scopes = scopes;
@@ -363,22 +397,42 @@ fn handle_post(state: &State, body: &[u8]) -> Outcome {
         GrantKind::RefreshToken => {
             let token = form.get("refresh_token").cloned().unwrap_or_default();
             let owner = lock(&state.refresh_tokens).get(&token).cloned();
-            match owner.and_then(|name| state.config.users.iter().find(|u| u.name == name).cloned()) {
+            match owner.and_then(|name| state.config.users.iter().find(|u| u.name == name).cloned())
+            {
                 Some(user) => user,
                 None => {
-                    let mut out = refusal(401, "invalid_grant", "unknown or revoked refresh token", grant);
+                    let mut out = refusal(
+                        401,
+                        "invalid_grant",
+                        "unknown or revoked refresh token",
+                        grant,
+                    );
                     out.service = service;
                     out.scopes = scopes;
                     return out;
                 }
             }
         }
-        _ => return refusal(400, "unsupported_grant_type", "grant_type must be password or refresh_token", grant),
+        _ => {
+            return refusal(
+                400,
+                "unsupported_grant_type",
+                "grant_type must be password or refresh_token",
+                grant,
+            )
+        }
     };
     // A refresh grant keeps its refresh token; a password grant returns one when asked for
     // offline access, which is what `docker login` stores as the identity token.
     let offline = form.get("access_type").is_some_and(|a| a == "offline");
-    let mut out = issue(state, grant.clone(), Some(user), service, scopes, offline && grant == GrantKind::Password);
+    let mut out = issue(
+        state,
+        grant.clone(),
+        Some(user),
+        service,
+        scopes,
+        offline && grant == GrantKind::Password,
+    );
     if grant == GrantKind::RefreshToken && out.status == 200 {
         if let Some(token) = form.get("refresh_token") {
             out.body["refresh_token"] = json!(token);
@@ -504,7 +558,8 @@ mod tests {
 
     #[test]
     fn scope_with_a_port_in_the_name_keeps_the_name_whole() {
-        let (kind, name, actions) = parse_scope("repository:localhost:5000/app:pull,push").expect("parses");
+        let (kind, name, actions) =
+            parse_scope("repository:localhost:5000/app:pull,push").expect("parses");
         assert_eq!(kind, "repository");
         assert_eq!(name, "localhost:5000/app");
         assert_eq!(actions, vec!["pull", "push"]);

@@ -91,9 +91,10 @@ impl User {
     pub fn allowed_actions(&self, repository: &str, requested: &[String]) -> Vec<String> {
         let mut allowed = Vec::new();
         for action in requested {
-            let ok = self.grants.iter().any(|g| {
-                g.covers(repository) && g.actions.iter().any(|a| a == "*" || a == action)
-            });
+            let ok = self
+                .grants
+                .iter()
+                .any(|g| g.covers(repository) && g.actions.iter().any(|a| a == "*" || a == action));
             if ok && !allowed.contains(action) {
                 allowed.push(action.clone());
             }

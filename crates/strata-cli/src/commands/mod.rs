@@ -6,6 +6,8 @@ use strata_core::problem::{Explain, Problem};
 use crate::cli::{Cli, Command};
 use crate::render;
 
+mod transfer;
+
 pub fn run(cli: Cli) -> Result<(), Problem> {
     let home = || Home::resolve(cli.home.as_deref()).map_err(|e| e.problem());
     match cli.command {
@@ -17,6 +19,32 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
                 println!("{}", home.path.display());
                 Ok(())
             }
+        }
+        Command::Pull {
+            reference,
+            platform,
+            creds,
+            insecure,
+            json,
+        } => {
+            let args = transfer::RegistryArgs {
+                creds: creds.as_deref(),
+                insecure,
+            };
+            transfer::pull(&home()?, &reference, platform.as_deref(), args, json)
+        }
+        Command::Push {
+            local,
+            remote,
+            creds,
+            insecure,
+            json,
+        } => {
+            let args = transfer::RegistryArgs {
+                creds: creds.as_deref(),
+                insecure,
+            };
+            transfer::push(&home()?, &local, remote.as_deref(), args, json)
         }
     }
 }

@@ -69,6 +69,9 @@ pub enum ImageError {
     /// The export target is in the way.
     #[error("{} already exists", path.display())]
     Exists { path: PathBuf },
+    /// A `--change` instruction that cannot be applied.
+    #[error("cannot apply the change `{change}`: {reason}")]
+    BadChange { change: String, reason: String },
     /// The user cancelled.
     #[error("cancelled")]
     Cancelled,
@@ -115,6 +118,7 @@ impl Explain for ImageError {
             ImageError::TooLarge { .. } => "image.too_large",
             ImageError::NeedsName(_) => "image.needs_name",
             ImageError::Exists { .. } => "image.exists",
+            ImageError::BadChange { .. } => "image.bad_change",
             ImageError::Cancelled => "task.cancelled",
         }
     }
@@ -127,6 +131,9 @@ impl Explain for ImageError {
             ImageError::Schema1 { .. } => Some(
                 "copy it once with `skopeo copy`, which converts schema 1 to a current format"
                     .into(),
+            ),
+            ImageError::BadChange { .. } => Some(
+                "a change is a Dockerfile instruction such as CMD [\"/app\"] or ENV KEY=VALUE".into(),
             ),
             ImageError::NoPlatform { .. } => Some("choose one of those with --platform".into()),
             ImageError::Corrupt(_) | ImageError::Missing { .. } | ImageError::TooLarge { .. } => {

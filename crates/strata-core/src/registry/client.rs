@@ -172,7 +172,7 @@ pub(crate) async fn read_capped(mut resp: Response, max: usize) -> Result<Vec<u8
 /// How long to wait before retry number `attempt` (1-based): the server's
 /// `Retry-After` (seconds) when it gave one, else 250 ms doubling, with some jitter so
 /// that parallel layers do not retry in lockstep.
-fn backoff(attempt: u32, retry_after: Option<&HeaderValue>) -> Duration {
+pub(crate) fn backoff(attempt: u32, retry_after: Option<&HeaderValue>) -> Duration {
     if let Some(secs) = retry_after
         .and_then(|v| v.to_str().ok())
         .and_then(|s| s.trim().parse::<u64>().ok())

@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/svelte';
+import { render, screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { FakeApi } from '../../lib/ipc/fake';
@@ -29,7 +29,8 @@ describe('SettingsView language switch', () => {
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('设置');
     await userEvent.click(screen.getByRole('radio', { name: 'English' }));
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Settings');
-    await userEvent.click(screen.getByRole('radio', { name: 'Follow system' }));
+    const language = screen.getByRole('radiogroup', { name: 'Language' });
+    await userEvent.click(within(language).getByRole('radio', { name: 'Follow system' }));
     // The system prefers Chinese here.
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('设置');
     expect(api.settings.language).toBe('system');

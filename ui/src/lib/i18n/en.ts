@@ -16,8 +16,6 @@ export const en = {
   },
   common: {
     cliHint: 'From the command line',
-    copy: 'Copy',
-    copied: 'Copied',
     dismiss: 'Dismiss',
     loading: 'Loading…',
   },

@@ -17,8 +17,6 @@ export const zhCN: Messages = {
   },
   common: {
     cliHint: '使用命令行',
-    copy: '复制',
-    copied: '已复制',
     dismiss: '关闭',
     loading: '加载中…',
   },

@@ -1,0 +1,216 @@
+//! `strata import-rootfs TAR|DIR --tag REF`: a new image of one layer from a root
+//! filesystem, as `docker import` makes one. The layer is gzip-compressed on its way into
+//! the store; its diff_id (uncompressed) and digest (compressed) are computed in the same
+//! pass. The config gets the host's platform (or the one asked for), `rootfs.diff_ids`,
+//! one history entry with the message, and any `--change` instructions.
+//!
+//! A tar given as input is checked to be a tar while it streams (every entry is read), and
+//! may itself be gzip or zstd compressed; its uncompressed bytes become the layer as they
+//! are, as with `docker import`.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
+use std::path::Path;
+
+use oci_spec::image::{Descriptor, MediaType};
+
+use super::change::{apply_change, empty_config};
+use super::import::ImportedImage;
+use super::inspect::{decompressor, remember_uncompressed_size};
+use super::model::{media, PlatformSpec};
+use super::ImageError;
+use crate::digest::{Digest, HashingWriter};
+use crate::layer::Compression;
+use crate::reference::Reference;
+use crate::store::{BlobWriter, Store};
+use crate::task::{ProgressState, TaskCtx, Watch};
+
+/// How to build the image.
+#[derive(Debug, Clone)]
+pub struct RootfsOptions {
+    pub tag: Reference,
+    /// The history entry's comment (`-m`).
+    pub message: Option<String>,
+    /// Dockerfile-style config changes (`--change 'CMD ["/app"]'`).
+    pub changes: Vec<String>,
+    /// The platform to record; this machine's by default.
+    pub platform: Option<PlatformSpec>,
+}
+
+/// Builds and names the image; the name appears only once every blob is stored.
+pub fn import_rootfs(
+    store: &Store,
+    path: &Path,
+    opts: &RootfsOptions,
+    ctx: TaskCtx<'_>,
+) -> Result<ImportedImage, ImageError> {
+    let result = build(store, path, opts, ctx);
+    match result {
+        Err(_) if ctx.is_cancelled() => Err(ImageError::Cancelled),
+        other => other,
+    }
+}
+
+fn build(
+    store: &Store,
+    path: &Path,
+    opts: &RootfsOptions,
+    ctx: TaskCtx<'_>,
+) -> Result<ImportedImage, ImageError> {
+    // Check the changes before the long part.
+    let mut run = empty_config();
+    for change in &opts.changes {
+        apply_change(&mut run, change)?;
+    }
+    let meta = std::fs::metadata(path).map_err(|e| ImageError::io("open", path, e))?;
+    let layer = if meta.is_dir() {
+        layer_from_dir(store, path, ctx)?
+    } else {
+        layer_from_tar(store, path, meta.len(), ctx)?
+    };
+    remember_uncompressed_size(store, &layer.digest, layer.uncompressed_size);
+
+    let platform = opts
+        .platform
+        .clone()
+        .unwrap_or_else(PlatformSpec::current);
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let source = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let comment = opts
+        .message
+        .clone()
+        .unwrap_or_else(|| format!("Imported from {source}"));
+    let mut config = serde_json::json!({
+        "created": now,
+        "architecture": platform.architecture,
+        "os": platform.os,
+        "config": run,
+        "rootfs": {"type": "layers", "diff_ids": [layer.diff_id.to_string()]},
+        "history": [{"created": now, "created_by": "strata import-rootfs", "comment": comment}],
+    });
+    if let Some(v) = &platform.variant {
+        config["variant"] = serde_json::json!(v);
+    }
+    let config_bytes =
+        serde_json::to_vec(&config).map_err(|e| ImageError::json("the config", "config", e))?;
+    let (config_digest, config_size) = store.put_bytes(&config_bytes)?;
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_MANIFEST,
+        "config": {"mediaType": media::OCI_CONFIG, "digest": config_digest.to_string(), "size": config_size},
+        "layers": [{
+            "mediaType": Compression::Gzip.oci_media_type(),
+            "digest": layer.digest.to_string(),
+            "size": layer.size,
+        }],
+    });
+    let manifest_bytes = serde_json::to_vec(&manifest)
+        .map_err(|e| ImageError::json("the manifest", "manifest", e))?;
+    let (digest, size) = store.put_bytes(&manifest_bytes)?;
+    let descriptor = Descriptor::new(MediaType::ImageManifest, size, &digest);
+    if ctx.is_cancelled() {
+        return Err(ImageError::Cancelled);
+    }
+    store.set_ref(&opts.tag, descriptor)?;
+    ctx.done(&path.display().to_string(), meta.len(), ProgressState::Done);
+    Ok(ImportedImage {
+        name: opts.tag.to_string(),
+        digest,
+        media_type: media::OCI_MANIFEST.into(),
+        platforms: Vec::new(),
+    })
+}
+
+/// A layer as stored.
+struct Layer {
+    diff_id: Digest,
+    digest: Digest,
+    size: u64,
+    uncompressed_size: u64,
+}
+
+/// The uncompressed tar is hashed (diff_id) and gzip-compressed into a store blob.
+type Sink = HashingWriter<flate2::write::GzEncoder<BlobWriter>>;
+
+fn sink(store: &Store) -> Result<Sink, ImageError> {
+    Ok(HashingWriter::new(flate2::write::GzEncoder::new(
+        store.blob_writer()?,
+        flate2::Compression::fast(),
+    )))
+}
+
+fn commit(sink: Sink, what: &Path) -> Result<Layer, ImageError> {
+    let (gz, diff_id, uncompressed_size) = sink.finish();
+    let blob = gz.finish().map_err(|e| ImageError::io("compress", what, e))?;
+    let (digest, size) = blob.commit(None)?;
+    Ok(Layer {
+        diff_id,
+        digest,
+        size,
+        uncompressed_size,
+    })
+}
+
+fn layer_from_tar(
+    store: &Store,
+    path: &Path,
+    len: u64,
+    ctx: TaskCtx<'_>,
+) -> Result<Layer, ImageError> {
+    let file = File::open(path).map_err(|e| ImageError::io("open", path, e))?;
+    let watched = Watch::new(file, ctx, path.display().to_string(), Some(len));
+    let plain = decompressor(BufReader::with_capacity(1 << 20, watched))
+        .map_err(|e| ImageError::io("read", path, e))?;
+    let mut tee = Tee {
+        inner: plain,
+        out: sink(store)?,
+    };
+    let not_tar = |e: io::Error| {
+        if crate::task::is_cancelled(&e) {
+            ImageError::Cancelled
+        } else {
+            ImageError::Corrupt(format!("{} is not a tar archive ({e})", path.display()))
+        }
+    };
+    {
+        // Reading every entry proves it is a tar; the tee stores exactly what was read.
+        let mut archive = tar::Archive::new(&mut tee);
+        for entry in archive.entries().map_err(not_tar)? {
+            let mut entry = entry.map_err(not_tar)?;
+            io::copy(&mut entry, &mut io::sink()).map_err(not_tar)?;
+        }
+    }
+    // The end-of-archive blocks and any trailing padding belong to the layer too.
+    io::copy(&mut tee, &mut io::sink()).map_err(not_tar)?;
+    commit(tee.out, path)
+}
+
+fn layer_from_dir(store: &Store, dir: &Path, ctx: TaskCtx<'_>) -> Result<Layer, ImageError> {
+    let out = Watch::new(sink(store)?, ctx, dir.display().to_string(), None);
+    let mut builder = tar::Builder::new(out);
+    builder.follow_symlinks(false);
+    builder
+        .append_dir_all(".", dir)
+        .map_err(|e| ImageError::io("read", dir, e))?;
+    let out = builder
+        .into_inner()
+        .map_err(|e| ImageError::io("read", dir, e))?;
+    commit(out.into_inner(), dir)
+}
+
+/// A reader that copies everything it reads into a writer.
+struct Tee<R, W> {
+    inner: R,
+    out: W,
+}
+
+impl<R: Read, W: Write> Read for Tee<R, W> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out.write_all(&buf[..n])?;
+        Ok(n)
+    }
+}

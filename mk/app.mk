@@ -1,0 +1,74 @@
+# The desktop app: UI (ui/), shell (src-tauri/), GUI tests (tests/e2e/), start-up benchmark.
+# Included by the top-level Makefile, which defines ROOT, TOOLS, CARGO and NPM.
+
+UI_DIR        := $(ROOT)/ui
+APP_DEBUG     := $(ROOT)/target/debug/strata-app
+APP_RELEASE   := $(ROOT)/target/release/strata-app
+TAURI_DRIVER  := $(TOOLS)/bin/tauri-driver
+TAURI_DRIVER_VERSION := 2.1.0
+# xvfb-run's default screen is 640x480x8: too small and too few colours for the window.
+XVFB_RUN      := xvfb-run -a -s "-screen 0 1920x1080x24"
+# node --test runs the GUI specs one at a time: each starts its own app and driver.
+NODE_TEST     := node --test --test-concurrency=1
+
+.PHONY: ui-deps ui-build ui-check ui-dev app-build app-release tauri-driver \
+        test-ui test-e2e test-versions bench-startup icons
+
+# npm ci only when package-lock.json changed since the last install.
+ui-deps: $(UI_DIR)/node_modules/.strata-installed
+$(UI_DIR)/node_modules/.strata-installed: $(UI_DIR)/package-lock.json $(UI_DIR)/package.json
+	cd $(UI_DIR) && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+ui-build: ui-deps
+	cd $(UI_DIR) && $(NPM) run build
+
+# svelte-check (Svelte + TypeScript in components) and tsc (the Vite config).
+ui-check: ui-deps
+	cd $(UI_DIR) && $(NPM) run check
+
+# UI work in a browser-like loop: Vite with hot reload, the shell loading it (devUrl).
+ui-dev: ui-deps
+	cd $(UI_DIR) && $(NPM) run dev & \
+	  trap 'kill %1' EXIT; $(CARGO) run -p strata-app --no-default-features
+
+# The app in debug with the UI embedded (custom-protocol, as `tauri build` does): the
+# binary `make run` starts and the GUI tests drive.
+app-build: ui-build
+	$(CARGO) build -p strata-app --features custom-protocol
+
+app-release: ui-build
+	$(CARGO) build --release -p strata-app --features custom-protocol
+
+# tauri-driver goes into a folder the Makefile owns (.tools/, git-ignored).
+tauri-driver: $(TAURI_DRIVER)
+$(TAURI_DRIVER):
+	$(CARGO) install --locked tauri-driver@$(TAURI_DRIVER_VERSION) --root $(TOOLS)
+
+test-ui: ui-check
+	cd $(UI_DIR) && $(NPM) test
+
+# The real app under Xvfb, through tauri-driver and WebKitWebDriver; screenshots of every
+# screen in both languages land in target/e2e/.
+test-e2e: app-build tauri-driver
+	@command -v xvfb-run >/dev/null || { echo "error: xvfb-run not found (Debian package xvfb)"; exit 1; }
+	@test -x /usr/bin/WebKitWebDriver || { echo "error: /usr/bin/WebKitWebDriver not found (Debian package webkit2gtk-driver)"; exit 1; }
+	STRATA_APP=$(APP_DEBUG) TAURI_DRIVER=$(TAURI_DRIVER) \
+	  $(XVFB_RUN) $(NODE_TEST) $(ROOT)/tests/e2e/*.test.mjs
+	@echo "screenshots: $(ROOT)/target/e2e/"
+
+# Tauri's Rust crate and its npm packages must agree on major.minor.
+test-versions:
+	$(CARGO) test -p strata-app --test versions
+
+# Release build; 5 launches under Xvfb; median time to the first interactive screen and
+# the idle memory of the whole process tree (app + WebKit processes).
+bench-startup: app-release
+	$(XVFB_RUN) node $(ROOT)/tests/e2e/startup-bench.mjs $(APP_RELEASE) 5
+
+# Regenerates every icon from icons/strata.svg.
+icons: ui-deps
+	cd $(UI_DIR) && npx tauri icon $(ROOT)/icons/strata.svg -o $(ROOT)/icons
+	rm -rf $(ROOT)/icons/android $(ROOT)/icons/ios $(ROOT)/icons/Square*.png $(ROOT)/icons/StoreLogo.png
+	cp $(ROOT)/icons/32x32.png $(UI_DIR)/public/icon-32.png
+	cp $(ROOT)/icons/128x128.png $(UI_DIR)/public/icon-128.png

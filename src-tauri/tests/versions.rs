@@ -1,0 +1,59 @@
+//! `tauri build` refuses to bundle when Tauri's Rust crate and its npm packages differ in
+//! major.minor (issue 2, item 1). This test reads what is actually locked on both sides,
+//! Cargo.lock and ui/package-lock.json, and fails with both versions when they drift.
+
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// The version of `name` in Cargo.lock (a `[[package]]` with `name = "…"` then `version`).
+fn cargo_locked(name: &str) -> Option<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).expect("read Cargo.lock");
+    let want = format!("name = \"{name}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == want {
+            let version = lines.next()?.strip_prefix("version = \"")?;
+            return Some(version.trim_end_matches('"').to_string());
+        }
+    }
+    None
+}
+
+/// The version npm installs for `name` (lockfile v2/v3: `packages["node_modules/<name>"]`).
+fn npm_locked(name: &str) -> Option<String> {
+    let text = std::fs::read_to_string(root().join("ui/package-lock.json"))
+        .expect("read ui/package-lock.json");
+    let lock: serde_json::Value = serde_json::from_str(&text).expect("parse package-lock.json");
+    let version = &lock["packages"][format!("node_modules/{name}")]["version"];
+    version.as_str().map(str::to_string)
+}
+
+fn major_minor(version: &str) -> String {
+    version.split('.').take(2).collect::<Vec<_>>().join(".")
+}
+
+#[test]
+fn tauri_crates_and_npm_packages_agree_on_major_minor() {
+    let rust = cargo_locked("tauri").expect("tauri is not in Cargo.lock");
+    for package in ["@tauri-apps/api", "@tauri-apps/cli"] {
+        let npm = npm_locked(package)
+            .unwrap_or_else(|| panic!("{package} is not in ui/package-lock.json"));
+        assert_eq!(
+            major_minor(&npm),
+            major_minor(&rust),
+            "{package} {npm} (ui/package-lock.json) and the tauri crate {rust} (Cargo.lock) \
+             must share major.minor; change ui/package.json or the workspace Cargo.toml so \
+             they match, then `npm install` / `cargo update -p tauri`"
+        );
+    }
+}
+
+#[test]
+fn major_minor_ignores_the_patch_level() {
+    assert_eq!(major_minor("2.12.5"), "2.12");
+    assert_eq!(major_minor("2.12.0-beta.1"), "2.12");
+    assert_ne!(major_minor("2.11.9"), major_minor("2.12.0"));
+}

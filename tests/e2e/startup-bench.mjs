@@ -1,0 +1,98 @@
+// Start-up benchmark (issue 2, item 7), run by `make bench-startup` under Xvfb:
+//   node tests/e2e/startup-bench.mjs path/to/strata-app [runs]
+// Launches the app RUNS times with STRATA_STARTUP_PROBE=1 and a private store. The app
+// prints `strata-startup ready_ms=N` when its first screen is mounted and painted, then
+// `strata-startup idle_rss_kb=N idle_pss_kb=N processes=N` after 3 s idle, and exits.
+// Prints each run and the medians; exits 1 when a median misses its target.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const TARGET_MS = 1000;
+const TARGET_MB = 150;
+
+const [app, runsArg = '5'] = process.argv.slice(2);
+if (!app) {
+  console.error('usage: node startup-bench.mjs path/to/strata-app [runs]');
+  process.exit(2);
+}
+if (!process.env.DISPLAY) {
+  console.error('error: no DISPLAY; run under Xvfb (make bench-startup does)');
+  process.exit(2);
+}
+
+function once(dir) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(app, [], {
+      env: {
+        ...process.env,
+        STRATA_STARTUP_PROBE: '1',
+        STRATA_HOME: join(dir, 'home'),
+        XDG_CONFIG_HOME: join(dir, 'config'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const result = {};
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no result within 30 s\nstdout: ${out}\nstderr: ${err}`));
+    }, 30_000);
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      for (const line of out.split('\n')) {
+        if (!line.startsWith('strata-startup ')) continue;
+        for (const [, k, v] of line.matchAll(/(\w+)=(\d+)/g)) {
+          if (!(k in result)) {
+            result[k] = Number(v);
+            // The time the launcher saw the line: exec and all included.
+            if (k === 'ready_ms') result.seen_ms = Math.round(performance.now() - t0);
+          }
+        }
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (result.ready_ms === undefined || result.idle_rss_kb === undefined) {
+        reject(new Error(`app exited (${code}) without its probe lines\nstdout: ${out}\nstderr: ${err}`));
+      } else {
+        resolve(result);
+      }
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+const runs = [];
+for (let i = 0; i < Number(runsArg); i++) {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-bench-'));
+  try {
+    const r = await once(dir);
+    runs.push(r);
+    console.log(
+      `run ${i + 1}: ready ${r.seen_ms} ms (app says ${r.ready_ms} ms), idle RSS ${(r.idle_rss_kb / 1024).toFixed(1)} MB, ` +
+        `PSS ${(r.idle_pss_kb / 1024).toFixed(1)} MB, ${r.processes} processes`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const readyMs = median(runs.map((r) => r.seen_ms));
+const rssMb = median(runs.map((r) => r.idle_rss_kb)) / 1024;
+const pssMb = median(runs.map((r) => r.idle_pss_kb)) / 1024;
+console.log(
+  `median of ${runs.length}: launch → first screen interactive ${readyMs} ms (target < ${TARGET_MS}), ` +
+    `idle RSS of the process tree ${rssMb.toFixed(1)} MB (target < ${TARGET_MB}), PSS ${pssMb.toFixed(1)} MB`,
+);
+process.exit(readyMs < TARGET_MS && rssMb < TARGET_MB ? 0 : 1);
