@@ -28,6 +28,52 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the images in the store
+    Images {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give an image another name
+    Tag {
+        /// The image: a name or an ID
+        source: String,
+        /// The new name: [registry/]repository[:tag]
+        target: String,
+    },
+    /// Remove image names; an image goes when its last name does
+    Rmi {
+        /// Names or IDs
+        #[arg(required = true)]
+        images: Vec<String>,
+        /// Remove an image with several names by ID, or one that containers use
+        #[arg(short, long)]
+        force: bool,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove dangling images and blobs no image uses
+    Prune {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the store's disk usage
+    Df {
+        /// Per image: size, shared and unique bytes
+        #[arg(short, long)]
+        verbose: bool,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify every blob's digest and every image's parts; exits non-zero on problems
+    Fsck {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Pull an image from a registry into the store
     Pull {
         /// The image: [registry/]repository[:tag][@digest]
@@ -58,6 +104,129 @@ pub enum Command {
         #[arg(long)]
         insecure: bool,
         /// Print the result as JSON (and no progress)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an image's config, platform and layers
+    Inspect {
+        /// The image: a name or an ID
+        image: String,
+        /// For a multi-platform image, which platform [default: this machine]
+        #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+        platform: Option<String>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show how an image was built, newest step first
+    History {
+        /// The image: a name or an ID
+        image: String,
+        /// For a multi-platform image, which platform [default: this machine]
+        #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+        platform: Option<String>,
+        /// Do not shorten the commands
+        #[arg(long)]
+        no_trunc: bool,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Load images from a docker save archive, an OCI archive or an OCI layout directory
+    Import {
+        /// The archive (tar, optionally gzip/zstd) or OCI layout directory
+        path: PathBuf,
+        /// Name the image REF instead of using the archive's names (one-image archives)
+        #[arg(long, value_name = "REF")]
+        tag: Option<String>,
+        /// Print the result as JSON (and no progress)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a one-layer image from a root filesystem (a tar or a directory)
+    ImportRootfs {
+        /// The root filesystem: a tar (optionally gzip/zstd) or a directory
+        path: PathBuf,
+        /// The new image's name
+        #[arg(long, value_name = "REF")]
+        tag: String,
+        /// A comment for the image's history
+        #[arg(short, long)]
+        message: Option<String>,
+        /// A Dockerfile instruction for the config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR
+        #[arg(short, long = "change", value_name = "CHANGE")]
+        changes: Vec<String>,
+        /// The platform to record [default: this machine]
+        #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+        platform: Option<String>,
+        /// Print the result as JSON (and no progress)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an image to a docker archive, an OCI archive or an OCI layout directory
+    Export {
+        /// The image: a name or an ID
+        image: String,
+        /// The file (or, for oci-dir, the directory) to write
+        path: PathBuf,
+        /// docker (docker save / docker load), oci (OCI archive) or oci-dir (OCI layout)
+        #[arg(long, default_value = "docker", value_name = "FORMAT")]
+        format: String,
+        /// For a docker archive of a multi-platform image, which platform [default: this machine]
+        #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+        platform: Option<String>,
+        /// Print the result as JSON (and no progress)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Log in to a registry: check the credentials with it, then keep the secret in the
+    /// system keychain (never in a file). Without --password-stdin, checks the saved login
+    Login {
+        /// The registry, optionally with a namespace the account is limited to: REGISTRY[/NAMESPACE]
+        #[arg(required_unless_present = "import_docker")]
+        registry: Option<String>,
+        /// The account's name
+        #[arg(short, long)]
+        username: Option<String>,
+        /// Read the password (or access token) from standard input
+        #[arg(long)]
+        password_stdin: bool,
+        /// Use this account only for repositories under this namespace
+        #[arg(long, value_name = "NS")]
+        namespace: Option<String>,
+        /// Make this the registry's default account
+        #[arg(long)]
+        default: bool,
+        /// Allow plain HTTP or an unverified certificate for this registry
+        #[arg(long)]
+        insecure: bool,
+        /// Import the logins of docker (~/.docker/config.json and its credential helpers) and podman (auth.json)
+        #[arg(long, conflicts_with_all = ["registry", "username", "password_stdin", "namespace", "default"])]
+        import_docker: bool,
+        /// With --import-docker: read only this docker config.json or podman auth.json
+        #[arg(long, value_name = "PATH", requires = "import_docker")]
+        config: Option<PathBuf>,
+        /// With --import-docker: import without asking
+        #[arg(short, long, requires = "import_docker")]
+        yes: bool,
+        /// Print the saved account(s) as JSON (never a secret)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Log out of a registry: delete its saved secret from the system keychain
+    Logout {
+        /// The registry
+        registry: String,
+        /// The account, when the registry has several
+        #[arg(short, long)]
+        username: Option<String>,
+        /// Log out of every account of the registry
+        #[arg(long, conflicts_with = "username")]
+        all: bool,
+    },
+    /// List the saved registry logins (never a secret)
+    Accounts {
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },

@@ -34,9 +34,8 @@ fn strata(home: &Path, args: &[&str]) -> Output {
 fn ok(out: &Output) -> serde_json::Value {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "strata failed: {stderr}");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
-    })
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 fn creds() -> String {
@@ -65,7 +64,9 @@ fn seed(home: &Path, image: &Image, name: &str) {
         size,
         oci_spec::image::Digest::from(&digest),
     );
-    store.set_ref(&Reference::parse(name).unwrap(), desc).unwrap();
+    store
+        .set_ref(&Reference::parse(name).unwrap(), desc)
+        .unwrap();
 }
 
 fn image(seed: u64, layers: &[usize]) -> Image {
@@ -79,7 +80,9 @@ fn image(seed: u64, layers: &[usize]) -> Image {
 /// What the store has under `name`: the manifest digest, and whether every blob is there.
 fn pulled(home: &Path, name: &str) -> Digest {
     let store = Store::open(home).unwrap();
-    let r = store.resolve(name).unwrap_or_else(|e| panic!("{name} not in the store: {e}"));
+    let r = store
+        .resolve(name)
+        .unwrap_or_else(|e| panic!("{name} not in the store: {e}"));
     let d = r.digest().unwrap();
     let m: oci_spec::image::ImageManifest = store.read_json(&d).unwrap();
     for desc in std::iter::once(m.config()).chain(m.layers()) {
@@ -123,7 +126,10 @@ fn push_then_pull_gives_the_same_digests_in_every_auth_mode_and_a_repush_uploads
         assert_eq!(pulled(dst.path(), &remote).to_string(), img.manifest_digest);
         // A second pull fetches nothing.
         let again = ok(&strata(dst.path(), &pull));
-        assert_eq!((again["fetched"].as_u64(), again["skipped"].as_u64()), (Some(0), Some(3)));
+        assert_eq!(
+            (again["fetched"].as_u64(), again["skipped"].as_u64()),
+            (Some(0), Some(3))
+        );
     }
 }
 
@@ -132,15 +138,24 @@ fn the_second_repository_mounts_the_shared_base_layer() {
     for mode in ["none", "token"] {
         let registry = start(mode);
         let base = Layer::random("base", 2 << 20, 77).unwrap();
-        let a = Image::builder().layer(base.clone()).layer(Layer::random("a", 1000, 1).unwrap()).build();
-        let b = Image::builder().layer(base).layer(Layer::random("b", 1000, 2).unwrap()).build();
+        let a = Image::builder()
+            .layer(base.clone())
+            .layer(Layer::random("a", 1000, 1).unwrap())
+            .build();
+        let b = Image::builder()
+            .layer(base)
+            .layer(Layer::random("b", 1000, 2).unwrap())
+            .build();
         let home = tempfile::tempdir().unwrap();
         seed(home.path(), &a, "a:1");
         seed(home.path(), &b, "b:1");
         let c = creds();
         let push = |local: &str, repo: &str| {
             let remote = format!("{}/{repo}:1", registry.host());
-            ok(&strata(home.path(), &["push", local, &remote, "--json", "--creds", &c]))
+            ok(&strata(
+                home.path(),
+                &["push", local, &remote, "--json", "--creds", &c],
+            ))
         };
         let first = push("a:1", "ns/a");
         assert_eq!(first["mounted"], 0);
@@ -152,7 +167,10 @@ fn the_second_repository_mounts_the_shared_base_layer() {
 
 #[test]
 fn skopeo_sees_what_strata_pushes_and_strata_pulls_what_skopeo_pushes() {
-    assert!(Path::new("/usr/bin/skopeo").exists(), "skopeo is not installed: run `make deps`");
+    assert!(
+        Path::new("/usr/bin/skopeo").exists(),
+        "skopeo is not installed: run `make deps`"
+    );
     let registry = start("none");
     let home = tempfile::tempdir().unwrap();
     let img = image(3, &[100_000]);
@@ -164,12 +182,22 @@ fn skopeo_sees_what_strata_pushes_and_strata_pulls_what_skopeo_pushes() {
         .arg(format!("docker://{remote}"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(Digest::of(&out.stdout).to_string(), img.manifest_digest);
 
     // A multi-platform index pushed by skopeo; strata takes the platform asked for.
-    let amd = Image::builder().layer(Layer::random("x", 5000, 10).unwrap()).platform("linux/amd64").build();
-    let arm = Image::builder().layer(Layer::random("x", 5000, 11).unwrap()).platform("linux/arm64/v8").build();
+    let amd = Image::builder()
+        .layer(Layer::random("x", 5000, 10).unwrap())
+        .platform("linux/amd64")
+        .build();
+    let arm = Image::builder()
+        .layer(Layer::random("x", 5000, 11).unwrap())
+        .platform("linux/arm64/v8")
+        .build();
     let index = Index::build(vec![amd.clone(), arm.clone()]);
     let layout_dir = tempfile::tempdir().unwrap();
     let mut layout = OciLayout::create(layout_dir.path()).unwrap();
@@ -181,19 +209,32 @@ fn skopeo_sees_what_strata_pushes_and_strata_pulls_what_skopeo_pushes() {
         .arg(format!("docker://{remote}"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "skopeo copy: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "skopeo copy: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dst = tempfile::tempdir().unwrap();
-    let got = ok(&strata(dst.path(), &["pull", &remote, "--platform", "linux/arm64", "--json"]));
+    let got = ok(&strata(
+        dst.path(),
+        &["pull", &remote, "--platform", "linux/arm64", "--json"],
+    ));
     assert_eq!(got["digest"], arm.manifest_digest);
     assert_eq!(got["index_digest"], index.digest);
     assert_eq!(pulled(dst.path(), &remote).to_string(), arm.manifest_digest);
-    let got = ok(&strata(dst.path(), &["pull", &remote, "--platform", "linux/amd64", "--json"]));
+    let got = ok(&strata(
+        dst.path(),
+        &["pull", &remote, "--platform", "linux/amd64", "--json"],
+    ));
     assert_eq!(got["digest"], amd.manifest_digest);
 
     let out = strata(dst.path(), &["pull", &remote, "--platform", "linux/s390x"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("has no image for linux/s390x; it has: linux/amd64, linux/arm64/v8"), "{stderr}");
+    assert!(
+        stderr.contains("has no image for linux/s390x; it has: linux/amd64, linux/arm64/v8"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -217,11 +258,17 @@ fn a_wrong_password_fails_clearly_and_never_shows_the_password() {
             );
             assert!(!out.status.success(), "{mode}: {all}");
             assert!(
-                all.contains(&format!("error: {} refused the credentials", registry.host())),
+                all.contains(&format!(
+                    "error: {} refused the credentials",
+                    registry.host()
+                )),
                 "{mode}: {all}"
             );
             assert!(all.contains("hint: "), "{mode}: {all}");
-            assert!(!all.contains(wrong), "{mode}: the password was printed: {all}");
+            assert!(
+                !all.contains(wrong),
+                "{mode}: the password was printed: {all}"
+            );
         }
         // No credentials at all: says a login is needed.
         let out = strata(home.path(), &["pull", &remote]);
@@ -240,6 +287,8 @@ enum Fault {
     CutResponse(usize),
     /// Pass the request on, but cut both connections after this many request body bytes.
     CutRequest(usize),
+    /// Answer 307 to this URL (a blob served by object storage).
+    Redirect(String),
 }
 
 #[derive(Clone, Default)]
@@ -269,7 +318,10 @@ impl Proxy {
 
     /// Fails the next request whose method is `method` and whose path contains `path`.
     fn once(&self, method: &str, path: &str, fault: Fault) {
-        self.rules.lock().unwrap().push((method.into(), path.into(), fault));
+        self.rules
+            .lock()
+            .unwrap()
+            .push((method.into(), path.into(), fault));
     }
 
     fn count(&self, method: &str, path: &str) -> usize {
@@ -316,10 +368,19 @@ impl Proxy {
             hit.map(|i| rules.remove(i).2)
         };
         let mut client_w = client;
+        if let Some(Fault::Redirect(url)) = &fault {
+            write!(
+                client_w,
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: {url}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )?;
+            return Ok(());
+        }
         if let Some(Fault::Status(code, retry_after)) = &fault {
             let mut body = vec![0u8; content_length];
             reader.read_exact(&mut body)?;
-            let ra = retry_after.map(|s| format!("Retry-After: {s}\r\n")).unwrap_or_default();
+            let ra = retry_after
+                .map(|s| format!("Retry-After: {s}\r\n"))
+                .unwrap_or_default();
             write!(
                 client_w,
                 "HTTP/1.1 {code} Injected\r\n{ra}Content-Length: 0\r\nConnection: close\r\n\r\n"
@@ -400,7 +461,10 @@ fn pull_and_push_survive_cut_connections_500_and_429() {
     let remote = format!("{host}/f:1");
     let pushed = ok(&strata(home.path(), &["push", "f:1", &remote, "--json"]));
     assert_eq!(pushed["digest"], img.manifest_digest);
-    assert!(proxy.rules.lock().unwrap().is_empty(), "every fault was hit");
+    assert!(
+        proxy.rules.lock().unwrap().is_empty(),
+        "every fault was hit"
+    );
 
     // Pull: the big layer's answer cut twice (resumed with Range), a 500 and a 429.
     proxy.once("GET", big, Fault::CutResponse(4 << 20));
@@ -410,13 +474,16 @@ fn pull_and_push_survive_cut_connections_500_and_429() {
     let dst = tempfile::tempdir().unwrap();
     let got = ok(&strata(dst.path(), &["pull", &remote, "--json"]));
     assert_eq!(got["digest"], img.manifest_digest);
-    assert!(proxy.rules.lock().unwrap().is_empty(), "every fault was hit");
+    assert!(
+        proxy.rules.lock().unwrap().is_empty(),
+        "every fault was hit"
+    );
     assert_eq!(pulled(dst.path(), &remote).to_string(), img.manifest_digest);
     // The big layer was fetched three times (first try and two resumes), never more.
     assert_eq!(proxy.count("GET", big), 3);
 
     // A re-push sends only HEADs for blobs.
-    let before_uploads = proxy.count("POST", "/blobs/uploads/") + proxy.count("PATCH", "") ;
+    let before_uploads = proxy.count("POST", "/blobs/uploads/") + proxy.count("PATCH", "");
     ok(&strata(home.path(), &["push", "f:1", &remote, "--json"]));
     let after_uploads = proxy.count("POST", "/blobs/uploads/") + proxy.count("PATCH", "");
     assert_eq!(before_uploads, after_uploads, "a re-push started uploads");
@@ -434,9 +501,9 @@ fn a_killed_pull_leaves_no_image_and_the_next_pull_completes() {
     let remote = format!("{host}/k:1");
     ok(&strata(src.path(), &["push", "k:1", &remote, "--json"]));
 
-    *proxy.slow.lock().unwrap() = Some(Duration::from_millis(3));
+    *proxy.slow.lock().unwrap() = Some(Duration::from_millis(20));
     let dst = tempfile::tempdir().unwrap();
-    for wait_ms in [50u64, 300, 700] {
+    for wait_ms in [100u64, 600, 1200] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
             .arg("--home")
             .arg(dst.path())
@@ -449,7 +516,10 @@ fn a_killed_pull_leaves_no_image_and_the_next_pull_completes() {
         child.kill().unwrap();
         let _ = child.wait();
         let store = Store::open(dst.path()).unwrap();
-        assert!(store.resolve(&remote).is_err(), "a killed pull (after {wait_ms} ms) left an image");
+        assert!(
+            store.resolve(&remote).is_err(),
+            "a killed pull (after {wait_ms} ms) left an image"
+        );
         let report = store.fsck().unwrap();
         assert!(report.is_clean(), "fsck after a kill: {:?}", report);
     }
@@ -457,4 +527,65 @@ fn a_killed_pull_leaves_no_image_and_the_next_pull_completes() {
     let got = ok(&strata(dst.path(), &["pull", &remote, "--json"]));
     assert_eq!(got["digest"], img.manifest_digest);
     assert_eq!(pulled(dst.path(), &remote).to_string(), img.manifest_digest);
+}
+
+/// A stand-in for object storage: serves one blob to anyone and records the request heads.
+fn storage(blob: Vec<u8>) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let seen = heads.clone();
+    thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            seen.lock().unwrap().push(head);
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                blob.len()
+            );
+            let _ = conn.write_all(&blob);
+        }
+    });
+    (addr, heads)
+}
+
+#[test]
+fn a_blob_redirected_to_another_host_is_fetched_without_the_credentials() {
+    let registry = start("htpasswd");
+    let proxy = Proxy::default();
+    let addr = proxy.start(registry.addr);
+    let remote = format!("127.0.0.1:{}/r:1", addr.port());
+    let img = image(7, &[50_000]);
+    let home = tempfile::tempdir().unwrap();
+    seed(home.path(), &img, "r:1");
+    let c = creds();
+    ok(&strata(home.path(), &["push", "r:1", &remote, "--json", "--creds", &c]));
+
+    let layer = &img.layers[0];
+    let (storage_addr, heads) = storage(layer.gzip.clone());
+    proxy.once(
+        "GET",
+        &layer.digest,
+        Fault::Redirect(format!("http://{storage_addr}/bucket/blob?X-Signature=abc")),
+    );
+    let dst = tempfile::tempdir().unwrap();
+    let got = ok(&strata(dst.path(), &["pull", &remote, "--json", "--creds", &c]));
+    assert_eq!(got["digest"], img.manifest_digest);
+    let heads = heads.lock().unwrap();
+    assert_eq!(heads.len(), 1, "the blob came from the storage host");
+    assert!(heads[0].starts_with("GET /bucket/blob?X-Signature=abc "), "{}", heads[0]);
+    assert!(
+        !heads[0].to_ascii_lowercase().contains("authorization"),
+        "credentials went to another host: {}",
+        heads[0]
+    );
 }

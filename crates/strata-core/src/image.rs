@@ -1,1 +1,29 @@
-//! (image: to be written)
+//! Images as the [OCI image spec] describes them: manifests, indexes (manifest lists),
+//! configs and their history, platform selection; and moving images in and out of the
+//! store as `docker save` archives, OCI archives and OCI layout directories.
+//!
+//! | module | job |
+//! |---|---|
+//! | [`model`] | read a manifest, an index or a config from the store; media types; platforms |
+//! | [`inspect`] | what `strata inspect` and `strata history` show |
+//! | [`import`] | docker-archive, OCI archive and OCI layout in, verified before any ref appears |
+//! | [`export`] | docker-archive, OCI layout and OCI archive out, written aside then renamed |
+//! | [`rootfs`] | `import-rootfs`: a one-layer image from a directory or a tar |
+//!
+//! [OCI image spec]: https://github.com/opencontainers/image-spec/blob/main/spec.md
+
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod inspect;
+pub mod model;
+pub mod change;
+pub mod rootfs;
+mod tarout;
+
+pub use error::ImageError;
+pub use export::{export, ExportFormat, ExportOptions, Exported};
+pub use import::{import, ImportOptions, Imported};
+pub use inspect::{history, inspect, HistoryEntry, ImageDetails, LayerDetails, RunConfig};
+pub use model::{PlatformSpec, ResolvedImage};
+pub use rootfs::{import_rootfs, RootfsOptions};

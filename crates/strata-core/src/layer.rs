@@ -34,6 +34,7 @@ pub mod write;
 
 
 
+pub use changes::{changes, visit_changes, Change, ChangeKind};
 pub use compression::{decompress, Compression, Limits};
 pub use entry::{Entry, EntryAction, Kind};
 pub use error::LayerError;

@@ -16,8 +16,10 @@
 //! | [`task`] | progress reports and cancellation for long work (import, export, pull, push) |
 //! | [`layer`] | tar layers: read, write, whiteouts, safe apply, the merged view |
 //! | [`registry`] | the OCI Distribution client: auth, pull, push, mounts, resume, retries |
+//! | [`credentials`] | registry logins: secrets in the OS keychain, the account list, import from docker/podman |
 //! | [`secret`] | `Sensitive<T>`: secrets that never print or serialise |
 
+pub mod credentials;
 pub mod digest;
 pub mod home;
 pub mod image;

@@ -59,12 +59,12 @@ where
     T: Send + 'static,
     F: FnOnce() -> Result<T, RegistryError> + Send + 'static,
 {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| Err(RegistryError::Protocol {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        Err(RegistryError::Protocol {
             registry: "the store".into(),
             reason: format!("a background task failed: {e}"),
-        }))
+        })
+    })
 }
 
 /// Lets `?` take store errors inside [`blocking`] closures.

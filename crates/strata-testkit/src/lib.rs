@@ -4,6 +4,8 @@
 //!   with no auth, htpasswd Basic auth, or Bearer tokens from the [`token`] issuer
 //!   (Docker's token protocol, <https://distribution.github.io/distribution/spec/auth/token/>).
 //! - [`user`]: accounts and what each may do, shared by the htpasswd file and the issuer.
+//! - [`proxy`]: a loopback HTTP proxy in front of a registry that cuts connections,
+//!   answers 500/429, delays, throttles, paginates tag lists, and logs every request.
 //! - [`fixtures`]: tar layers, image configs, manifests, indexes and OCI layout
 //!   directories built in memory, so that no test downloads an image.
 //!
@@ -22,6 +24,7 @@
 pub mod fixtures;
 mod jwt;
 mod process;
+pub mod proxy;
 pub mod registry;
 pub mod token;
 pub mod user;

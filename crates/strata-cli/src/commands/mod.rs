@@ -6,6 +6,9 @@ use strata_core::problem::{Explain, Problem};
 use crate::cli::{Cli, Command};
 use crate::render;
 
+mod auth;
+mod image;
+mod store;
 mod transfer;
 
 pub fn run(cli: Cli) -> Result<(), Problem> {
@@ -20,6 +23,16 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
                 Ok(())
             }
         }
+        Command::Images { json } => store::images(&home()?, json),
+        Command::Tag { source, target } => store::tag(&home()?, &source, &target),
+        Command::Rmi {
+            images,
+            force,
+            json,
+        } => store::rmi(&home()?, &images, force, json),
+        Command::Prune { json } => store::prune(&home()?, json),
+        Command::Df { verbose, json } => store::df(&home()?, verbose, json),
+        Command::Fsck { json } => store::fsck(&home()?, json),
         Command::Pull {
             reference,
             platform,
@@ -46,5 +59,74 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             };
             transfer::push(&home()?, &local, remote.as_deref(), args, json)
         }
+        Command::Inspect {
+            image,
+            platform,
+            json,
+        } => image::inspect(&home()?, &image, platform.as_deref(), json),
+        Command::History {
+            image,
+            platform,
+            no_trunc,
+            json,
+        } => image::history(&home()?, &image, platform.as_deref(), no_trunc, json),
+        Command::Import { path, tag, json } => image::import(&home()?, &path, tag.as_deref(), json),
+        Command::ImportRootfs {
+            path,
+            tag,
+            message,
+            changes,
+            platform,
+            json,
+        } => image::import_rootfs(
+            &home()?,
+            image::RootfsArgs {
+                path: &path,
+                tag: &tag,
+                message,
+                changes,
+                platform: platform.as_deref(),
+                json,
+            },
+        ),
+        Command::Export {
+            image,
+            path,
+            format,
+            platform,
+            json,
+        } => image::export(&home()?, &image, &path, &format, platform.as_deref(), json),
+        Command::Login {
+            registry,
+            username,
+            password_stdin,
+            namespace,
+            default,
+            insecure,
+            import_docker,
+            config,
+            yes,
+            json,
+        } => match registry {
+            Some(registry) if !import_docker => auth::login(
+                &home()?,
+                auth::LoginArgs {
+                    registry: &registry,
+                    username: username.as_deref(),
+                    password_stdin,
+                    namespace: namespace.as_deref(),
+                    default,
+                    insecure,
+                    json,
+                },
+            ),
+            _ => auth::import(&home()?, config, yes, json),
+        },
+        Command::Logout {
+            registry,
+            username,
+            all,
+        } => auth::logout(&home()?, &registry, username.as_deref(), all),
+        Command::Accounts { json } => auth::accounts(&home()?, json),
     }
 }

@@ -12,8 +12,8 @@ use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::Reference;
 use strata_core::registry::{
-    self, Credentials, Platform, PullOptions, PushOptions, RegistryOptions, TransferProgress, TransferState,
-    TransferUpdate,
+    self, Credentials, Platform, PullOptions, PushOptions, RegistryOptions, TransferProgress,
+    TransferState, TransferUpdate,
 };
 use strata_core::store::Store;
 use tokio_util::sync::CancellationToken;
@@ -48,11 +48,18 @@ fn open_store(home: &Home) -> Result<Store, Problem> {
 }
 
 /// Runs a transfer on a fresh runtime, cancelling it on Ctrl-C.
-fn run<T>(work: impl AsyncFnOnce(CancellationToken) -> Result<T, registry::RegistryError>) -> Result<T, Problem> {
+fn run<T>(
+    work: impl AsyncFnOnce(CancellationToken) -> Result<T, registry::RegistryError>,
+) -> Result<T, Problem> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Problem::new("cli.runtime", format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| {
+            Problem::new(
+                "cli.runtime",
+                format!("cannot start the async runtime: {e}"),
+            )
+        })?;
     rt.block_on(async {
         let cancel = CancellationToken::new();
         let on_signal = cancel.clone();
@@ -65,7 +72,13 @@ fn run<T>(work: impl AsyncFnOnce(CancellationToken) -> Result<T, registry::Regis
     })
 }
 
-pub fn pull(home: &Home, reference: &str, platform: Option<&str>, args: RegistryArgs, json: bool) -> Result<(), Problem> {
+pub fn pull(
+    home: &Home,
+    reference: &str,
+    platform: Option<&str>,
+    args: RegistryArgs,
+    json: bool,
+) -> Result<(), Problem> {
     let reference = Reference::parse(reference).map_err(|e| e.problem())?;
     let platform = platform
         .map(Platform::parse)
@@ -78,7 +91,8 @@ pub fn pull(home: &Home, reference: &str, platform: Option<&str>, args: Registry
     };
     let store = open_store(home)?;
     let view = Progress::new(json);
-    let result = run(async |cancel| registry::pull(&store, &reference, &options, &view, &cancel).await);
+    let result =
+        run(async |cancel| registry::pull(&store, &reference, &options, &view, &cancel).await);
     view.finish();
     let result = result?;
     if json {
@@ -98,7 +112,13 @@ pub fn pull(home: &Home, reference: &str, platform: Option<&str>, args: Registry
     Ok(())
 }
 
-pub fn push(home: &Home, local: &str, remote: Option<&str>, args: RegistryArgs, json: bool) -> Result<(), Problem> {
+pub fn push(
+    home: &Home,
+    local: &str,
+    remote: Option<&str>,
+    args: RegistryArgs,
+    json: bool,
+) -> Result<(), Problem> {
     let target = Reference::parse(remote.unwrap_or(local)).map_err(|e| {
         let p = e.problem();
         if remote.is_none() {
@@ -113,7 +133,8 @@ pub fn push(home: &Home, local: &str, remote: Option<&str>, args: RegistryArgs, 
     };
     let store = open_store(home)?;
     let view = Progress::new(json);
-    let result = run(async |cancel| registry::push(&store, local, &target, &options, &view, &cancel).await);
+    let result =
+        run(async |cancel| registry::push(&store, local, &target, &options, &view, &cancel).await);
     view.finish();
     let result = result?;
     if json {
@@ -221,7 +242,10 @@ impl TransferProgress for Progress {
                 });
                 bar.set_position(u.done);
                 bar.set_message(state_word(u.state));
-                if matches!(u.state, TransferState::Done | TransferState::Skipped | TransferState::Mounted) {
+                if matches!(
+                    u.state,
+                    TransferState::Done | TransferState::Skipped | TransferState::Mounted
+                ) {
                     bar.finish();
                 }
             }

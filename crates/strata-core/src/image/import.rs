@@ -15,13 +15,15 @@
 //!
 //! **Docker archives keep their layers uncompressed.** A docker archive's layers are plain
 //! tars, whose digest is their diff_id. Strata stores them as they are, with OCI media type
-//! `…layer.v1.tar`, which is what `skopeo copy docker-archive:… oci:…` does too: the same
-//! layer digests as skopeo, no CPU spent compressing on import (faster than skopeo, not
-//! slower), and a push can still compress. The manifest is new (an OCI manifest over those
-//! layers and the archive's config, which is kept byte for byte, so the image ID is the
-//! same): a docker archive carries no manifest, so a registry's manifest digest cannot be
-//! reproduced from it. OCI archives and layouts keep every blob, manifests included, so
-//! their digests are the source's.
+//! `…layer.v1.tar`: the layer digests stay those of the archive (= the diff_ids), no CPU is
+//! spent compressing on import (skopeo 1.9 gzips them on `docker-archive:` → `oci:`, which
+//! is most of its time; Strata's import stays I/O-bound), and a push may still compress.
+//! The cost is disk space, the same as `docker load`'s. Gzip layers in an archive (which
+//! `docker load` accepts) are kept gzip, after their diff_id is checked. The manifest is
+//! new (an OCI manifest over those layers and the archive's config, kept byte for byte, so
+//! the image ID is the same): a docker archive carries no manifest, so a registry's
+//! manifest digest cannot be reproduced from it. OCI archives and layouts keep every blob,
+//! manifests included, so their digests are the source's.
 //!
 //! [OCI image layout]: https://github.com/opencontainers/image-spec/blob/main/image-layout.md
 

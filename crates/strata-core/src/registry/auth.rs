@@ -148,7 +148,9 @@ pub enum Challenge {
 /// Parses the challenge of a 401. Schemes other than Basic and Bearer give `None`.
 pub fn parse_challenge(header: &str) -> Option<Challenge> {
     let header = header.trim();
-    let (scheme, rest) = header.split_once(char::is_whitespace).unwrap_or((header, ""));
+    let (scheme, rest) = header
+        .split_once(char::is_whitespace)
+        .unwrap_or((header, ""));
     let params = parse_params(rest);
     match scheme.to_ascii_lowercase().as_str() {
         "basic" => Some(Challenge::Basic),
@@ -269,6 +271,12 @@ pub(crate) async fn fetch_token(
                     q.append_pair("scope", &scope.to_string());
                 }
                 q.append_pair("client_id", "strata");
+                if !req.credentials.is_anonymous() {
+                    // Ask for a refresh token, so that later scopes are fetched with it
+                    // rather than by sending the password again (and so that a login can
+                    // keep it instead of the password, as Docker does).
+                    q.append_pair("offline_token", "true");
+                }
             }
             let mut b = http.get(url);
             if let Some(basic) = req.credentials.basic_header() {
@@ -278,7 +286,10 @@ pub(crate) async fn fetch_token(
         }
     };
     let started = Instant::now();
-    let resp = builder.send().await.map_err(|e| fail(super::client::describe_reqwest(&e)))?;
+    let resp = builder
+        .send()
+        .await
+        .map_err(|e| fail(super::client::describe_reqwest(&e)))?;
     let status = resp.status();
     if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
         return Err(RegistryError::Unauthorized {
@@ -302,7 +313,7 @@ pub(crate) async fn fetch_token(
     let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(DEFAULT_TOKEN_SECONDS));
     let token = Token {
         value: Sensitive::new(value),
-        expires: started + lifetime.saturating_sub(EXPIRY_MARGIN),
+        expires: started + lifetime.saturating_sub(EXPIRY_MARGIN.min(lifetime / 2)),
     };
     Ok((token, parsed.refresh_token.map(Sensitive::new)))
 }

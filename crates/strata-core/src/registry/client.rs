@@ -118,7 +118,10 @@ impl<'a> Req<'a> {
 
 /// Whether a registry host (`localhost:5000`, `127.0.0.1`, `[::1]:5000`) is this machine.
 pub fn is_loopback(host: &str) -> bool {
-    match Url::parse(&format!("http://{host}/")).ok().and_then(|u| u.host().map(|h| h.to_owned())) {
+    match Url::parse(&format!("http://{host}/"))
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -188,7 +191,10 @@ impl Client {
     /// Opens a session: builds the HTTP client for the registry's settings, finds how it
     /// is reached (HTTPS; for loopback or `insecure` registries HTTP when HTTPS fails) and
     /// what auth it asks for (`GET /v2/`).
-    pub async fn connect(registry: &str, options: &RegistryOptions) -> Result<Client, RegistryError> {
+    pub async fn connect(
+        registry: &str,
+        options: &RegistryOptions,
+    ) -> Result<Client, RegistryError> {
         let host = api_host(registry);
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -231,6 +237,26 @@ impl Client {
                 token_fetch: tokio::sync::Mutex::new(()),
             }),
         })
+    }
+
+    /// Checks the credentials against the registry (what `strata login` does before it
+    /// saves anything): a token for no particular scope in token mode, `GET /v2/` with
+    /// them in Basic mode. Returns the identity (refresh) token the token server gave,
+    /// which a caller may keep instead of the password.
+    pub async fn check_login(&self) -> Result<Option<Sensitive<String>>, RegistryError> {
+        if self.inner.credentials.is_anonymous() {
+            return Ok(None);
+        }
+        let mut url = self.inner.base.clone();
+        url.set_path("/v2/");
+        let resp = self.send(Req::new(Method::GET, url, &[], "log in")).await?;
+        self.expect(resp, &[StatusCode::OK], "log in", None).await?;
+        Ok(self.identity_token())
+    }
+
+    /// The refresh token the token server gave in this session, if any.
+    pub fn identity_token(&self) -> Option<Sensitive<String>> {
+        self.inner.refresh.lock().ok().and_then(|r| r.clone())
     }
 
     /// The registry as references name it.
@@ -289,7 +315,12 @@ impl Client {
         if let Some(t) = self.cached_token(&key) {
             return Ok(Some(t));
         }
-        let refresh = self.inner.refresh.lock().map(|r| r.clone()).unwrap_or_default();
+        let refresh = self
+            .inner
+            .refresh
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default();
         let (token, new_refresh) = auth::fetch_token(
             &self.inner.http,
             auth::TokenRequest {
@@ -388,11 +419,13 @@ impl Client {
             if status == StatusCode::UNAUTHORIZED && same_origin {
                 // The token may have expired early or lack a scope the registry names in
                 // its new challenge: renew once, then give up.
-                let fresh = resp
+                let header = resp
                     .headers()
                     .get(reqwest::header::WWW_AUTHENTICATE)
                     .and_then(|v| v.to_str().ok())
-                    .and_then(auth::parse_challenge);
+                    .unwrap_or_default()
+                    .to_string();
+                let fresh = auth::parse_challenge(&header);
                 let had_auth = self.lock_challenge().is_some();
                 if !reauthed && (fresh.is_some() || had_auth) {
                     reauthed = true;
@@ -403,6 +436,15 @@ impl Client {
                         tokens.remove(&auth::scope_key(req.scopes));
                     }
                     continue;
+                }
+                // A valid token without the access asked for: the token server granted
+                // less than the scope (distribution answers 401, not 403, for that).
+                if header.contains("insufficient_scope") {
+                    return Err(RegistryError::Denied {
+                        registry: self.inner.registry.clone(),
+                        scope: Scope::describe(req.scopes),
+                        detail: String::new(),
+                    });
                 }
                 return Err(self.unauthorized());
             }
@@ -489,7 +531,9 @@ impl Client {
         let url = self.url(repository, &format!("manifests/{tag_or_digest}"));
         let req = Req::new(Method::GET, url, &scopes, &action).header(ACCEPT, MANIFEST_ACCEPT);
         let resp = self.send(req).await?;
-        let resp = self.expect(resp, &[StatusCode::OK], &action, Some(&what)).await?;
+        let resp = self
+            .expect(resp, &[StatusCode::OK], &action, Some(&what))
+            .await?;
         let content_type = resp
             .headers()
             .get(CONTENT_TYPE)
@@ -503,13 +547,13 @@ impl Client {
         }
         let digest = Digest::of(&bytes);
         if let Ok(expected) = tag_or_digest.parse::<Digest>() {
-            crate::digest::verify(&expected, None, &digest, bytes.len() as u64).map_err(|source| {
-                RegistryError::Digest {
+            crate::digest::verify(&expected, None, &digest, bytes.len() as u64).map_err(
+                |source| RegistryError::Digest {
                     registry: self.inner.registry.clone(),
                     what: format!("the manifest {what}"),
                     source,
-                }
-            })?;
+                },
+            )?;
         }
         let media_type = super::manifest::media_type_of(content_type.as_deref(), &bytes);
         Ok(RawManifest {
@@ -540,12 +584,18 @@ impl Client {
 
     /// Deletes a manifest by digest (which removes every tag pointing at it) or, where the
     /// registry allows it, by tag.
-    pub async fn delete_manifest(&self, repository: &str, tag_or_digest: &str) -> Result<(), RegistryError> {
+    pub async fn delete_manifest(
+        &self,
+        repository: &str,
+        tag_or_digest: &str,
+    ) -> Result<(), RegistryError> {
         let scopes = [Scope::delete(repository)];
         let action = format!("delete the manifest {repository}:{tag_or_digest}");
         let what = format!("{}/{repository}:{tag_or_digest}", self.inner.registry);
         let url = self.url(repository, &format!("manifests/{tag_or_digest}"));
-        let resp = self.send(Req::new(Method::DELETE, url, &scopes, &action)).await?;
+        let resp = self
+            .send(Req::new(Method::DELETE, url, &scopes, &action))
+            .await?;
         self.expect(
             resp,
             &[StatusCode::ACCEPTED, StatusCode::OK, StatusCode::NO_CONTENT],
@@ -559,11 +609,17 @@ impl Client {
     // ---- blobs -------------------------------------------------------------------------
 
     /// Whether the repository has the blob (`HEAD`), and its size when it does.
-    pub async fn head_blob(&self, repository: &str, digest: &Digest) -> Result<Option<u64>, RegistryError> {
+    pub async fn head_blob(
+        &self,
+        repository: &str,
+        digest: &Digest,
+    ) -> Result<Option<u64>, RegistryError> {
         let scopes = [Scope::pull(repository)];
         let action = format!("check blob {} in {repository}", digest.short());
         let url = self.url(repository, &format!("blobs/{digest}"));
-        let resp = self.send(Req::new(Method::HEAD, url, &scopes, &action)).await?;
+        let resp = self
+            .send(Req::new(Method::HEAD, url, &scopes, &action))
+            .await?;
         match resp.status() {
             StatusCode::OK => Ok(Some(resp.content_length().unwrap_or(0))),
             StatusCode::NOT_FOUND => Ok(None),
@@ -605,7 +661,8 @@ impl Client {
         let mut out = Vec::new();
         let mut next = Some(url);
         while let Some(url) = next.take() {
-            let (page, link): (Catalog, _) = self.get_json_page(url, &scopes, "the catalog").await?;
+            let (page, link): (Catalog, _) =
+                self.get_json_page(url, &scopes, "the catalog").await?;
             out.extend(page.repositories.unwrap_or_default());
             next = link;
         }
@@ -619,8 +676,12 @@ impl Client {
         what: &str,
     ) -> Result<(T, Option<Url>), RegistryError> {
         let action = format!("list {what}");
-        let resp = self.send(Req::new(Method::GET, url, scopes, &action)).await?;
-        let resp = self.expect(resp, &[StatusCode::OK], &action, Some(what)).await?;
+        let resp = self
+            .send(Req::new(Method::GET, url, scopes, &action))
+            .await?;
+        let resp = self
+            .expect(resp, &[StatusCode::OK], &action, Some(what))
+            .await?;
         let link = resp
             .headers()
             .get(reqwest::header::LINK)
@@ -644,7 +705,13 @@ pub(crate) fn next_link(header: &str) -> Option<String> {
         params
             .split(';')
             .any(|p| p.trim().replace(' ', "") == "rel=\"next\"" || p.trim() == "rel=next")
-            .then(|| target.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+            .then(|| {
+                target
+                    .trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
     })
 }
 
@@ -665,13 +732,20 @@ async fn ping(
     plain_allowed: bool,
 ) -> Result<(Url, Option<Challenge>), RegistryError> {
     let mut last_error = None;
-    let schemes: &[&str] = if plain_allowed { &["https", "http"] } else { &["https"] };
+    let schemes: &[&str] = if plain_allowed {
+        &["https", "http"]
+    } else {
+        &["https"]
+    };
     for scheme in schemes {
-        let base = Url::parse(&format!("{scheme}://{host}/")).map_err(|e| RegistryError::Settings {
-            registry: registry.to_string(),
-            reason: format!("`{host}` is not a host name: {e}"),
-        })?;
-        let Ok(ping_url) = base.join("/v2/") else { continue };
+        let base =
+            Url::parse(&format!("{scheme}://{host}/")).map_err(|e| RegistryError::Settings {
+                registry: registry.to_string(),
+                reason: format!("`{host}` is not a host name: {e}"),
+            })?;
+        let Ok(ping_url) = base.join("/v2/") else {
+            continue;
+        };
         match http.get(ping_url).send().await {
             Ok(resp) => {
                 let status = resp.status();
@@ -685,7 +759,9 @@ async fn ping(
                     StatusCode::UNAUTHORIZED => Ok((base, challenge)),
                     s => Err(RegistryError::Protocol {
                         registry: registry.to_string(),
-                        reason: format!("{scheme}://{host}/v2/ answered {s}: is this an OCI registry?"),
+                        reason: format!(
+                            "{scheme}://{host}/v2/ answered {s}: is this an OCI registry?"
+                        ),
                     }),
                 };
             }
@@ -735,8 +811,14 @@ mod tests {
 
     #[test]
     fn retry_after_is_honoured_and_capped() {
-        assert_eq!(backoff(1, Some(&HeaderValue::from_static("2"))), Duration::from_secs(2));
-        assert_eq!(backoff(1, Some(&HeaderValue::from_static("3600"))), MAX_RETRY_AFTER);
+        assert_eq!(
+            backoff(1, Some(&HeaderValue::from_static("2"))),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            backoff(1, Some(&HeaderValue::from_static("3600"))),
+            MAX_RETRY_AFTER
+        );
         assert!(backoff(10, None) <= MAX_BACKOFF + Duration::from_millis(100));
     }
 }

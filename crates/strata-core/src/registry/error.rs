@@ -111,7 +111,9 @@ pub enum RegistryError {
         errors: Vec<RegistryErrorEntry>,
     },
     /// Docker's old signed manifest format.
-    #[error("{reference} is a Docker schema 1 image, a format from 2016 that Strata does not pull")]
+    #[error(
+        "{reference} is a Docker schema 1 image, a format from 2016 that Strata does not pull"
+    )]
     Schema1 { reference: String },
     /// Something that is not a manifest or index where one was expected.
     #[error("{what} has media type `{media_type}`, which is not an image manifest or index")]
@@ -290,8 +292,14 @@ mod tests {
                 message: String::new(),
             }],
         };
-        assert!(err("MANIFEST_INVALID").hint().unwrap().contains("media type"));
-        assert!(err("BLOB_UNKNOWN").hint().unwrap().contains("push the image again"));
+        assert!(err("MANIFEST_INVALID")
+            .hint()
+            .unwrap()
+            .contains("media type"));
+        assert!(err("BLOB_UNKNOWN")
+            .hint()
+            .unwrap()
+            .contains("push the image again"));
         let p = err("MANIFEST_INVALID").problem();
         assert_eq!(
             p.message,

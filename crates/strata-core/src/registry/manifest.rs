@@ -65,18 +65,28 @@ pub(crate) fn media_type_of(content_type: Option<&str>, bytes: &[u8]) -> String 
         }) => mt,
         Ok(p) if p.manifests.is_some() => OCI_INDEX.into(),
         Ok(p) if p.layers.is_some() => OCI_MANIFEST.into(),
-        _ => content_type.unwrap_or("application/octet-stream").to_string(),
+        _ => content_type
+            .unwrap_or("application/octet-stream")
+            .to_string(),
     }
 }
 
-pub(crate) fn parse_manifest(bytes: &[u8], what: &str, registry: &str) -> Result<ImageManifest, RegistryError> {
+pub(crate) fn parse_manifest(
+    bytes: &[u8],
+    what: &str,
+    registry: &str,
+) -> Result<ImageManifest, RegistryError> {
     ImageManifest::from_reader(bytes).map_err(|e| RegistryError::Protocol {
         registry: registry.to_string(),
         reason: format!("{what} is not a valid image manifest: {e}"),
     })
 }
 
-pub(crate) fn parse_index(bytes: &[u8], what: &str, registry: &str) -> Result<ImageIndex, RegistryError> {
+pub(crate) fn parse_index(
+    bytes: &[u8],
+    what: &str,
+    registry: &str,
+) -> Result<ImageIndex, RegistryError> {
     ImageIndex::from_reader(bytes).map_err(|e| RegistryError::Protocol {
         registry: registry.to_string(),
         reason: format!("{what} is not a valid image index: {e}"),
@@ -123,7 +133,11 @@ impl Platform {
     /// Parses `os/arch[/variant]`.
     pub fn parse(text: &str) -> Result<Platform, RegistryError> {
         let parts: Vec<&str> = text.split('/').collect();
-        let ok = |s: &&str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        let ok = |s: &&str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        };
         match parts.as_slice() {
             [os, arch] if ok(os) && ok(arch) => Ok(Platform {
                 os: os.to_string(),
@@ -184,7 +198,7 @@ pub(crate) fn select<'a>(
     let entries: Vec<(&Descriptor, Platform)> = index
         .manifests()
         .iter()
-        .filter(|d| kind_of(&d.media_type().to_string()) == Kind::Manifest)
+        .filter(|d| kind_of(d.media_type().as_ref()) == Kind::Manifest)
         .filter_map(|d| Some((d, Platform::of(d)?)))
         .collect();
     let exact = entries.iter().find(|(_, p)| p == wanted);
@@ -215,7 +229,9 @@ mod tests {
 
     fn index() -> ImageIndex {
         let entry = |arch: &str, variant: Option<&str>, n: u8| {
-            let variant = variant.map(|v| format!(r#","variant":"{v}""#)).unwrap_or_default();
+            let variant = variant
+                .map(|v| format!(r#","variant":"{v}""#))
+                .unwrap_or_default();
             format!(
                 r#"{{"mediaType":"{OCI_MANIFEST}","size":1,"digest":"sha256:{}","platform":{{"os":"linux","architecture":"{arch}"{variant}}}}}"#,
                 format!("{n:02x}").repeat(32)
@@ -233,7 +249,11 @@ mod tests {
     #[test]
     fn chooses_the_platform_asked_for() {
         let idx = index();
-        for (wanted, want_hex) in [("linux/amd64", "01"), ("linux/arm/v6", "02"), ("linux/arm64", "03")] {
+        for (wanted, want_hex) in [
+            ("linux/amd64", "01"),
+            ("linux/arm/v6", "02"),
+            ("linux/arm64", "03"),
+        ] {
             let d = select(&idx, &Platform::parse(wanted).unwrap(), "x").unwrap();
             assert!(d.digest().to_string().ends_with(want_hex), "{wanted}");
         }
@@ -247,9 +267,18 @@ mod tests {
     #[test]
     fn media_type_comes_from_header_body_or_shape() {
         assert_eq!(media_type_of(Some(DOCKER_MANIFEST), b"{}"), DOCKER_MANIFEST);
-        assert_eq!(media_type_of(Some("application/json"), br#"{"schemaVersion":1}"#), DOCKER_SCHEMA1);
-        assert_eq!(media_type_of(None, br#"{"schemaVersion":2,"manifests":[]}"#), OCI_INDEX);
-        assert_eq!(kind_of(&media_type_of(None, br#"{"schemaVersion":2,"layers":[]}"#)), Kind::Manifest);
+        assert_eq!(
+            media_type_of(Some("application/json"), br#"{"schemaVersion":1}"#),
+            DOCKER_SCHEMA1
+        );
+        assert_eq!(
+            media_type_of(None, br#"{"schemaVersion":2,"manifests":[]}"#),
+            OCI_INDEX
+        );
+        assert_eq!(
+            kind_of(&media_type_of(None, br#"{"schemaVersion":2,"layers":[]}"#)),
+            Kind::Manifest
+        );
         assert!(Platform::parse("linux").is_err());
         assert!(Platform::parse("linux/amd64/v1/x").is_err());
     }

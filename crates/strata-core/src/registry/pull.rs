@@ -99,7 +99,9 @@ async fn pull_inner(
     let repo = reference.repository.as_str();
     let display = reference.to_string();
 
-    let top = client.get_manifest(repo, &reference.tag_or_digest()).await?;
+    let top = client
+        .get_manifest(repo, &reference.tag_or_digest())
+        .await?;
     let (image, index, platform) = match manifest::kind_of(&top.media_type) {
         Kind::Manifest => (top, None, None),
         Kind::Index => {
@@ -211,7 +213,9 @@ async fn pull_inner(
     let all: Vec<Digest> = blobs.iter().map(|b| b.digest.clone()).collect();
     let root = store.root().to_path_buf();
     let (reg, repo_owned) = (registry.clone(), repo.to_string());
-    let _ = tokio::task::spawn_blocking(move || BlobSources::record(&root, &reg, &repo_owned, &all)).await;
+    let _ =
+        tokio::task::spawn_blocking(move || BlobSources::record(&root, &reg, &repo_owned, &all))
+            .await;
 
     Ok(PullResult {
         name: name.to_string(),
@@ -394,7 +398,12 @@ async fn stream_blob(
             return Ok(downloaded);
         }
         resumes += 1;
-        let reason = broken.unwrap_or_else(|| format!("the connection closed after {received} of {} bytes", blob.size));
+        let reason = broken.unwrap_or_else(|| {
+            format!(
+                "the connection closed after {received} of {} bytes",
+                blob.size
+            )
+        });
         if resumes > MAX_RESUMES {
             return Err(client.connect_error(format!("{what}: {reason}")));
         }

@@ -100,7 +100,11 @@ struct Blob {
 }
 
 /// A local manifest or index read for pushing.
-fn read_manifest(store: &Store, digest: &Digest, media_type: Option<String>) -> Result<RawManifest, RegistryError> {
+fn read_manifest(
+    store: &Store,
+    digest: &Digest,
+    media_type: Option<String>,
+) -> Result<RawManifest, RegistryError> {
     if !store.has_blob(digest) {
         return Err(RegistryError::MissingBlob(digest.clone()));
     }
@@ -160,7 +164,9 @@ async fn push_inner(
         .await?;
 
     for child in &children {
-        client.put_manifest(repo, &child.digest.to_string(), child).await?;
+        client
+            .put_manifest(repo, &child.digest.to_string(), child)
+            .await?;
     }
     let target = remote.tag_or_digest();
     let digest = client.put_manifest(repo, &target, &top).await?;
@@ -168,7 +174,9 @@ async fn push_inner(
     let all: Vec<Digest> = blobs.iter().map(|b| b.digest.clone()).collect();
     let root = store.root().to_path_buf();
     let (reg, repo_owned) = (client.registry().to_string(), repo.to_string());
-    let _ = tokio::task::spawn_blocking(move || BlobSources::record(&root, &reg, &repo_owned, &all)).await;
+    let _ =
+        tokio::task::spawn_blocking(move || BlobSources::record(&root, &reg, &repo_owned, &all))
+            .await;
 
     let count = |o: BlobOutcome| outcomes.iter().filter(|(x, _)| *x == o).count();
     Ok(PushResult {
@@ -183,10 +191,17 @@ async fn push_inner(
 
 /// The top manifest or index, the manifests under it (for an index), and every blob
 /// they list, deduplicated.
-fn collect_local(store: &Store, local: &str) -> Result<(RawManifest, Vec<RawManifest>, Vec<Blob>), RegistryError> {
+fn collect_local(
+    store: &Store,
+    local: &str,
+) -> Result<(RawManifest, Vec<RawManifest>, Vec<Blob>), RegistryError> {
     let image = store.resolve(local)?;
     let digest = image.digest()?;
-    let top = read_manifest(store, &digest, Some(image.descriptor.media_type().to_string()))?;
+    let top = read_manifest(
+        store,
+        &digest,
+        Some(image.descriptor.media_type().to_string()),
+    )?;
     let mut manifests = Vec::new();
     let mut children = Vec::new();
     match manifest::kind_of(&top.media_type) {
@@ -328,7 +343,12 @@ fn session_of(client: &Client, resp: &reqwest::Response) -> Result<Session, Regi
 
 /// `POST …/blobs/uploads/?mount=&from=`: `None` when mounted (201), else the upload
 /// session the registry started instead (202).
-async fn mount(client: &Client, repo: &str, digest: &Digest, from: &str) -> Result<Option<Session>, RegistryError> {
+async fn mount(
+    client: &Client,
+    repo: &str,
+    digest: &Digest,
+    from: &str,
+) -> Result<Option<Session>, RegistryError> {
     let scopes = [Scope::push(repo), Scope::pull(from)];
     let action = format!("mount blob {} from {from} into {repo}", digest.short());
     let mut url = client.url(repo, "blobs/uploads/");
@@ -352,17 +372,25 @@ async fn start_upload(client: &Client, repo: &str) -> Result<Session, RegistryEr
     let resp = client
         .send(Req::new(Method::POST, url, &scopes, &action).header(CONTENT_LENGTH, "0"))
         .await?;
-    let resp = client.expect(resp, &[StatusCode::ACCEPTED], &action, None).await?;
+    let resp = client
+        .expect(resp, &[StatusCode::ACCEPTED], &action, None)
+        .await?;
     session_of(client, &resp)
 }
 
 fn with_digest(mut url: Url, digest: &Digest) -> Url {
-    url.query_pairs_mut().append_pair("digest", &digest.to_string());
+    url.query_pairs_mut()
+        .append_pair("digest", &digest.to_string());
     url
 }
 
 /// Reads `len` bytes at `offset` of a blob, off the async threads.
-async fn read_range(store: &Store, digest: &Digest, offset: u64, len: u64) -> Result<Bytes, RegistryError> {
+async fn read_range(
+    store: &Store,
+    digest: &Digest,
+    offset: u64,
+    len: u64,
+) -> Result<Bytes, RegistryError> {
     let store = store.clone();
     let digest = digest.clone();
     blocking(move || {
@@ -389,13 +417,20 @@ async fn upload_monolithic(
     let action = format!("upload blob {} to {repo}", blob.digest.short());
     let body = read_range(store, &blob.digest, 0, blob.size).await?;
     // Not retried here: a broken PUT may have appended to the session; a new one is used.
-    let req = Req::new(Method::PUT, with_digest(session.location, &blob.digest), &scopes, &action)
-        .header(CONTENT_TYPE, "application/octet-stream")
-        .body(body)
-        .no_retry();
+    let req = Req::new(
+        Method::PUT,
+        with_digest(session.location, &blob.digest),
+        &scopes,
+        &action,
+    )
+    .header(CONTENT_TYPE, "application/octet-stream")
+    .body(body)
+    .no_retry();
     tracker.state(TransferState::Verifying, blob.size);
     let resp = client.send(req).await?;
-    client.expect(resp, &[StatusCode::CREATED], &action, None).await?;
+    client
+        .expect(resp, &[StatusCode::CREATED], &action, None)
+        .await?;
     Ok(())
 }
 
@@ -435,7 +470,10 @@ async fn upload_chunked(
                     resp.headers().get(reqwest::header::RETRY_AFTER),
                 );
                 let err = client.expect(resp, &[], &action, None).await.err();
-                (err.unwrap_or_else(|| client.protocol("an unexpected answer to a chunk")), wait)
+                (
+                    err.unwrap_or_else(|| client.protocol("an unexpected answer to a chunk")),
+                    wait,
+                )
             }
             Err(e) => (e, super::client::backoff(failures + 1, None)),
         };
@@ -456,10 +494,18 @@ async fn upload_chunked(
         }
     }
     tracker.state(TransferState::Verifying, blob.size);
-    let req = Req::new(Method::PUT, with_digest(location, &blob.digest), &scopes, &action)
-        .header(CONTENT_LENGTH, "0");
+    let req = Req::new(
+        Method::PUT,
+        with_digest(location, &blob.digest),
+        &scopes,
+        &action,
+    )
+    .header(CONTENT_LENGTH, "0");
     let resp = client.send(req).await?;
-    match client.expect(resp, &[StatusCode::CREATED], &action, None).await {
+    match client
+        .expect(resp, &[StatusCode::CREATED], &action, None)
+        .await
+    {
         Ok(_) => Ok(()),
         // A retried final PUT whose first attempt did land finds the session gone.
         Err(e) if client.head_blob(repo, &blob.digest).await?.is_some() => {
@@ -472,13 +518,19 @@ async fn upload_chunked(
 
 /// `GET` on an upload URL: the bytes the registry has (from `Range: 0-N`) and the URL
 /// to continue at.
-async fn upload_status(client: &Client, repo: &str, location: &Url) -> Result<(u64, Url), RegistryError> {
+async fn upload_status(
+    client: &Client,
+    repo: &str,
+    location: &Url,
+) -> Result<(u64, Url), RegistryError> {
     let scopes = [Scope::push(repo)];
     let action = format!("check an upload to {repo}");
     let resp = client
         .send(Req::new(Method::GET, location.clone(), &scopes, &action))
         .await?;
-    let resp = client.expect(resp, &[StatusCode::NO_CONTENT], &action, None).await?;
+    let resp = client
+        .expect(resp, &[StatusCode::NO_CONTENT], &action, None)
+        .await?;
     let end = resp
         .headers()
         .get(RANGE)

@@ -71,10 +71,14 @@ impl BlobSources {
             me.add(registry, repository, d);
         }
         while me.blobs.len() > MAX_BLOBS {
-            let Some(first) = me.blobs.keys().next().cloned() else { break };
+            let Some(first) = me.blobs.keys().next().cloned() else {
+                break;
+            };
             me.blobs.remove(&first);
         }
-        let Ok(text) = serde_json::to_vec(&me) else { return };
+        let Ok(text) = serde_json::to_vec(&me) else {
+            return;
+        };
         let path = Self::path(root);
         let tmp = root.join(format!(".{FILE_NAME}.{}", std::process::id()));
         if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, &path).is_err() {
@@ -91,12 +95,32 @@ mod tests {
     fn remembers_sibling_repositories_of_the_same_registry() {
         let dir = tempfile::tempdir().unwrap();
         let d = Digest::of(b"base layer");
-        BlobSources::record(dir.path(), "127.0.0.1:5000", "base", std::slice::from_ref(&d));
-        BlobSources::record(dir.path(), "other.example", "base", std::slice::from_ref(&d));
-        BlobSources::record(dir.path(), "127.0.0.1:5000", "app", std::slice::from_ref(&d));
+        BlobSources::record(
+            dir.path(),
+            "127.0.0.1:5000",
+            "base",
+            std::slice::from_ref(&d),
+        );
+        BlobSources::record(
+            dir.path(),
+            "other.example",
+            "base",
+            std::slice::from_ref(&d),
+        );
+        BlobSources::record(
+            dir.path(),
+            "127.0.0.1:5000",
+            "app",
+            std::slice::from_ref(&d),
+        );
         let s = BlobSources::load(dir.path());
         assert_eq!(s.candidates("127.0.0.1:5000", &d, "app"), vec!["base"]);
-        assert_eq!(s.candidates("127.0.0.1:5000", &d, "new"), vec!["app", "base"]);
-        assert!(s.candidates("127.0.0.1:5000", &Digest::of(b"x"), "new").is_empty());
+        assert_eq!(
+            s.candidates("127.0.0.1:5000", &d, "new"),
+            vec!["app", "base"]
+        );
+        assert!(s
+            .candidates("127.0.0.1:5000", &Digest::of(b"x"), "new")
+            .is_empty());
     }
 }

@@ -15,6 +15,8 @@ use crate::digest::{self, Digest, HashingWriter};
 
 /// Prefix of blob temporary files in `<root>/tmp`.
 pub(crate) const TEMP_PREFIX: &str = "blob-";
+/// Prefix of a temporary file not locked yet; gc removes these only when old.
+pub(crate) const NEW_PREFIX: &str = ".new-blob-";
 
 /// A blob being written. `io::Write`; [`BlobWriter::commit`] makes it visible. Dropping it
 /// uncommitted removes the temporary file.
@@ -38,19 +40,26 @@ impl std::fmt::Debug for BlobWriter {
 impl BlobWriter {
     pub(super) fn new(store: Store) -> Result<BlobWriter, StoreError> {
         let dir = store.tmp_dir();
-        let (file, path) = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
+        // Created under a name gc ignores, locked, and only then renamed to the name gc
+        // checks: gc never sees an unlocked temp file of a live writer.
+        let (file, new_path) = tempfile::Builder::new()
+            .prefix(NEW_PREFIX)
             .tempfile_in(&dir)
             .and_then(|t| t.keep().map_err(|e| e.error))
             .map_err(|e| StoreError::io("create a temporary file in", &dir, e))?;
-        // Held until this writer is committed or dropped; see the module doc.
-        if let Err(e) = file.try_lock() {
-            let _ = fs::remove_file(&path);
-            let e = match e {
-                fs::TryLockError::Error(e) => e,
-                fs::TryLockError::WouldBlock => io::Error::other("locked by another writer"),
-            };
-            return Err(StoreError::io("lock", &path, e));
+        let locked = match file.try_lock() {
+            Ok(()) => Ok(()),
+            Err(fs::TryLockError::Error(e)) => Err(e),
+            Err(fs::TryLockError::WouldBlock) => Err(io::Error::other("locked by another writer")),
+        };
+        let name = new_path
+            .file_name()
+            .map(|n| n.to_string_lossy().replacen(NEW_PREFIX, TEMP_PREFIX, 1))
+            .unwrap_or_default();
+        let path = dir.join(name);
+        if let Err(e) = locked.and_then(|_| fs::rename(&new_path, &path)) {
+            let _ = fs::remove_file(&new_path);
+            return Err(StoreError::io("prepare a temporary file in", &dir, e));
         }
         Ok(BlobWriter {
             store,

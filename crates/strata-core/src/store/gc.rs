@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::blob::TEMP_PREFIX;
+use super::blob::{NEW_PREFIX, TEMP_PREFIX};
 use super::index::{descriptor_digest, ImageRef};
 use super::{read_capped, Store, StoreError, INDEX_FILE, LAYOUT_FILE};
 use crate::digest::{Digest, Hasher};
@@ -42,8 +42,6 @@ pub(crate) struct Doc {
 
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Desc {
-    #[serde(rename = "mediaType", default)]
-    pub media_type: String,
     pub digest: String,
     #[serde(default)]
     pub size: u64,
@@ -363,7 +361,8 @@ impl Store {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if !(name.starts_with(TEMP_PREFIX) || name.starts_with(".write-")) {
+            let fresh_name = name.starts_with(NEW_PREFIX);
+            if !(fresh_name || name.starts_with(TEMP_PREFIX) || name.starts_with(".write-")) {
                 continue;
             }
             let Ok(meta) = entry.metadata() else { continue };
@@ -371,14 +370,18 @@ impl Store {
                 continue;
             }
             let path = entry.path();
-            let dead = match File::open(&path).map(|f| f.try_lock()) {
-                Ok(Ok(())) => true,
-                Ok(Err(fs::TryLockError::WouldBlock)) => false,
-                Ok(Err(fs::TryLockError::Error(_))) | Err(_) => meta
-                    .modified()
+            let old = || {
+                meta.modified()
                     .ok()
                     .and_then(|m| SystemTime::now().duration_since(m).ok())
-                    .is_some_and(|age| age > TEMP_GRACE),
+                    .is_some_and(|age| age > TEMP_GRACE)
+            };
+            let dead = match File::open(&path).map(|f| f.try_lock()) {
+                // Not locked yet: its writer may be between create and lock.
+                _ if fresh_name => old(),
+                Ok(Ok(())) => true,
+                Ok(Err(fs::TryLockError::WouldBlock)) => false,
+                Ok(Err(fs::TryLockError::Error(_))) | Err(_) => old(),
             };
             if dead {
                 out.push((path, meta.len()));

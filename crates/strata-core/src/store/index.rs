@@ -209,7 +209,7 @@ impl Store {
     }
 
     /// The entry whose target digest, or whose config digest, starts with `hex`.
-    fn by_id_prefix(&self, entries: &[ImageRef], hex: &str, input: &str) -> Result<ImageRef, StoreError> {
+    pub(crate) fn by_id_prefix(&self, entries: &[ImageRef], hex: &str, input: &str) -> Result<ImageRef, StoreError> {
         let mut by_target: Vec<&ImageRef> = entries
             .iter()
             .filter(|e| e.digest().is_ok_and(|d| d.hex().starts_with(hex)))

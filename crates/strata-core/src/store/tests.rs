@@ -1,1 +1,449 @@
-//! Unit tests of the store.
+//! Unit tests of the store: layout, blobs, names, gc, fsck, concurrency.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+
+use oci_spec::image::{Descriptor, MediaType};
+
+use super::*;
+use crate::reference::Reference;
+
+/// A tiny but real image: one tar layer holding `file`, a config, a manifest.
+/// Returns the manifest descriptor and the layer digest.
+pub(crate) fn make_image(store: &Store, file: &str, content: &[u8], extra_layer: Option<&[u8]>) -> (Descriptor, Digest) {
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(content.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    tar.append_data(&mut header, file, content).unwrap();
+    let layer = tar.into_inner().unwrap();
+    let (ld, ls) = store.put_bytes(&layer).unwrap();
+    let mut layers = vec![serde_json::json!({
+        "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": ld.to_string(), "size": ls})];
+    let mut diff_ids = vec![ld.to_string()];
+    if let Some(extra) = extra_layer {
+        let (d, s) = store.put_bytes(extra).unwrap();
+        layers.push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": d.to_string(), "size": s}));
+        diff_ids.push(d.to_string());
+    }
+    let config = serde_json::json!({
+        "created": "2024-05-01T10:00:00Z",
+        "architecture": "amd64", "os": "linux",
+        "config": {"Cmd": ["/bin/sh"], "Labels": {"file": file}},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": [{"created": "2024-05-01T10:00:00Z", "created_by": "test"}],
+    });
+    let (cd, cs) = store.put_bytes(&serde_json::to_vec(&config).unwrap()).unwrap();
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd.to_string(), "size": cs},
+        "layers": layers,
+    });
+    let (md, ms) = store.put_bytes(&serde_json::to_vec(&manifest).unwrap()).unwrap();
+    (descriptor(MediaType::ImageManifest, &md, ms), ld)
+}
+
+fn descriptor(mt: MediaType, d: &Digest, size: u64) -> Descriptor {
+    Descriptor::new(mt, size, oci_spec::image::Digest::from(d))
+}
+
+fn r(s: &str) -> Reference {
+    Reference::parse(s).unwrap()
+}
+
+fn temp_files(store: &Store) -> Vec<String> {
+    fs::read_dir(store.root().join("tmp"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn open_creates_a_layout_and_refuses_another_major_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    let store = Store::open(&root).unwrap();
+    let layout: serde_json::Value =
+        serde_json::from_slice(&fs::read(root.join("oci-layout")).unwrap()).unwrap();
+    assert_eq!(layout["imageLayoutVersion"], "1.0.0");
+    let index: serde_json::Value =
+        serde_json::from_slice(&fs::read(root.join("index.json")).unwrap()).unwrap();
+    assert_eq!(index["schemaVersion"], 2);
+    assert!(root.join("blobs/sha256").is_dir());
+    assert!(store.refs().unwrap().is_empty());
+    drop(store);
+    Store::open(&root).unwrap();
+
+    fs::write(root.join("oci-layout"), r#"{"imageLayoutVersion":"2.0.0"}"#).unwrap();
+    let err = Store::open(&root).unwrap_err().to_string();
+    assert!(err.contains("version 2.0.0 is not supported"), "{err}");
+}
+
+#[test]
+fn blobs_are_stored_once_verified_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let data = b"some layer bytes".repeat(10_000);
+    let d = Digest::of(&data);
+    let (got, size) = store.put_blob(&data[..], Some((&d, data.len() as u64))).unwrap();
+    assert_eq!((got.clone(), size), (d.clone(), data.len() as u64));
+    assert!(store.has_blob(&d));
+    assert_eq!(store.blob_size(&d).unwrap(), size);
+    assert_eq!(fs::read(store.blob_path(&d)).unwrap(), data);
+    // Again: not rewritten, same answer.
+    let mtime = fs::metadata(store.blob_path(&d)).unwrap().modified().unwrap();
+    assert_eq!(store.put_bytes(&data).unwrap(), (d.clone(), size));
+    assert_eq!(fs::metadata(store.blob_path(&d)).unwrap().modified().unwrap(), mtime);
+
+    assert!(matches!(store.read_blob(&d, 10), Err(StoreError::TooLarge { .. })));
+    assert_eq!(store.read_blob(&d, size).unwrap(), data);
+    let missing = Digest::of(b"nope");
+    let err = store.open_blob(&missing).unwrap_err();
+    assert!(err.to_string().contains(&missing.to_string()), "{err}");
+    assert!(temp_files(&store).is_empty(), "{:?}", temp_files(&store));
+}
+
+#[test]
+fn a_blob_that_does_not_match_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let claimed = Digest::of(b"what the registry promised");
+    let err = store
+        .put_blob(&b"what it sent"[..], Some((&claimed, 12)))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Digest(_)), "{err}");
+    // A source longer than announced is cut off, not stored.
+    let err = store
+        .put_blob(&b"0123456789abcdef"[..], Some((&claimed, 4)))
+        .unwrap_err();
+    assert!(err.to_string().contains("wrong size"), "{err}");
+    assert!(store.list_blobs().unwrap().is_empty());
+    assert!(temp_files(&store).is_empty(), "{:?}", temp_files(&store));
+
+    // A writer dropped before commit removes its temporary file.
+    let mut w = store.blob_writer().unwrap();
+    w.write_all(b"half a layer").unwrap();
+    assert_eq!(w.len(), 12);
+    assert_eq!(temp_files(&store).len(), 1);
+    drop(w);
+    assert!(temp_files(&store).is_empty());
+}
+
+#[test]
+fn names_resolve_like_docker() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (m1, _) = make_image(&store, "a", b"one", None);
+    let (m2, _) = make_image(&store, "b", b"two", None);
+    store.set_ref(&r("busybox"), m1.clone()).unwrap();
+    store.set_ref(&r("ghcr.io/o/app:1"), m2.clone()).unwrap();
+
+    let index: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("index.json")).unwrap()).unwrap();
+    let ann = &index["manifests"][0]["annotations"];
+    assert_eq!(ann["org.opencontainers.image.ref.name"], "docker.io/library/busybox:latest");
+    assert_eq!(ann["io.containerd.image.name"], "docker.io/library/busybox:latest");
+    assert_eq!(ann["org.opencontainers.image.created"], "2024-05-01T10:00:00Z");
+
+    let d1 = Digest::try_from(m1.digest()).unwrap();
+    for input in [
+        "busybox",
+        "busybox:latest",
+        "docker.io/library/busybox:latest",
+        &d1.to_string(),
+        &d1.hex()[..12],
+        &format!("busybox@{d1}"),
+    ] {
+        let found = store.resolve(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+        assert_eq!(found.name, "docker.io/library/busybox:latest", "{input}");
+        assert_eq!(found.digest().unwrap(), d1);
+    }
+    // The config digest (docker's classic image ID) finds the image too.
+    let config = gc::config_of(&store, &d1).unwrap();
+    assert_eq!(store.resolve(&config.hex()[..10]).unwrap().digest().unwrap(), d1);
+
+    let err = store.resolve("busybox:1.36").unwrap_err();
+    assert!(matches!(err, StoreError::ImageNotFound(_)), "{err}");
+    assert!(err.to_string().contains("busybox:1.36"));
+    let err = store.resolve("Foo").unwrap_err().to_string();
+    assert!(err.contains("must be lowercase"), "{err}");
+    // A name pinning another digest is refused.
+    let err = store
+        .set_ref(&r(&format!("busybox@{d1}")), m2.clone())
+        .unwrap_err();
+    assert!(matches!(err, StoreError::PinnedDigest { .. }), "{err}");
+    // A manifest that is not stored cannot be named.
+    let ghost = descriptor(MediaType::ImageManifest, &Digest::of(b"ghost"), 5);
+    assert!(matches!(store.set_ref(&r("ghost"), ghost), Err(StoreError::BlobNotFound(_))));
+
+    // Moving a name replaces the entry.
+    store.set_ref(&r("busybox"), m2.clone()).unwrap();
+    assert_eq!(store.refs().unwrap().len(), 2);
+    assert_eq!(
+        store.resolve("busybox").unwrap().descriptor.digest(),
+        m2.digest()
+    );
+}
+
+#[test]
+fn ambiguous_short_ids_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    // 17 images: two of them share their first hex digit (16 possible).
+    let mut digests = Vec::new();
+    for i in 0..17 {
+        let (m, _) = make_image(&store, "f", format!("{i}").as_bytes(), None);
+        store.set_ref(&r(&format!("img:{i}")), m.clone()).unwrap();
+        digests.push(Digest::try_from(m.digest()).unwrap());
+    }
+    digests.sort();
+    let pair = digests
+        .windows(2)
+        .find(|w| w[0].hex()[..1] == w[1].hex()[..1])
+        .unwrap();
+    let prefix = &pair[0].hex()[..1];
+    // A 1-digit prefix is below the 4-digit minimum of `resolve`, so ask the matcher.
+    let err = store.by_id_prefix(&store.entries().unwrap(), prefix, prefix).unwrap_err();
+    match err {
+        StoreError::Ambiguous { candidates, .. } => assert!(candidates.len() >= 2),
+        other => panic!("{other}"),
+    }
+    // Too short for an ID and not a stored name: not found.
+    assert!(matches!(store.resolve("abc"), Err(StoreError::ImageNotFound(_))));
+}
+
+#[test]
+fn gc_frees_a_shared_blob_only_with_its_last_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let shared = b"a base layer both images share".to_vec();
+    let (m1, l1) = make_image(&store, "one", b"1", Some(&shared));
+    let (m2, l2) = make_image(&store, "two", b"2", Some(&shared));
+    let base = Digest::of(&shared);
+    store.set_ref(&r("one"), m1).unwrap();
+    store.set_ref(&r("two"), m2).unwrap();
+    assert!(store.gc().unwrap().removed.is_empty());
+
+    let images = store.images().unwrap();
+    assert_eq!(images.len(), 2);
+    for image in &images {
+        assert_eq!(image.shared, shared.len() as u64, "{image:?}");
+        assert_eq!(image.unique + image.shared, image.size);
+    }
+
+    let out = store.remove_image("one", false).unwrap();
+    assert_eq!(out.untagged, vec!["docker.io/library/one:latest".to_string()]);
+    assert!(out.image_removed);
+    let report = store.gc().unwrap();
+    let removed: Vec<&Digest> = report.removed.iter().map(|b| &b.digest).collect();
+    assert!(removed.contains(&&l1), "{removed:?}");
+    assert!(!removed.contains(&&base));
+    assert_eq!(report.removed.len(), 3, "manifest, config, own layer: {removed:?}");
+    assert!(store.has_blob(&base) && store.has_blob(&l2));
+    assert_eq!(report.bytes_freed, report.removed.iter().map(|b| b.size).sum::<u64>());
+
+    store.remove_image("two", false).unwrap();
+    store.gc().unwrap();
+    assert!(store.list_blobs().unwrap().is_empty());
+    assert!(store.fsck().unwrap().is_clean());
+}
+
+#[test]
+fn gc_keeps_blobs_a_live_writer_has_not_named_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = Store::open(dir.path()).unwrap();
+    let collector = Store::open(dir.path()).unwrap();
+    let (d, _) = writer.put_bytes(b"a layer of an import in progress").unwrap();
+    let mut w = writer.blob_writer().unwrap();
+    w.write_all(b"still streaming").unwrap();
+
+    let report = collector.gc().unwrap();
+    assert!(report.removed.is_empty(), "{report:?}");
+    assert_eq!(report.kept_pending, 1);
+    assert!(writer.has_blob(&d));
+    assert_eq!(temp_files(&writer).len(), 1, "a live writer's temp file stays");
+
+    // The writer goes away without naming anything: the next gc frees it all.
+    drop(w);
+    drop(writer);
+    let report = collector.gc().unwrap();
+    assert_eq!(report.removed.len(), 1);
+    assert!(!collector.has_blob(&d));
+}
+
+#[test]
+fn gc_removes_temp_files_of_dead_writers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    // What a killed process leaves: an unlocked temp file.
+    fs::write(dir.path().join("tmp/blob-killed"), vec![0u8; 1000]).unwrap();
+    let fsck = store.fsck().unwrap();
+    assert!(fsck.is_clean());
+    assert!(fsck.notes.iter().any(|n| n.contains("temporary file")), "{:?}", fsck.notes);
+    let report = store.gc().unwrap();
+    assert_eq!((report.temp_files_removed, report.bytes_freed), (1, 1000));
+}
+
+#[test]
+fn fsck_finds_a_flipped_byte_and_a_missing_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (m1, l1) = make_image(&store, "one", b"first image", None);
+    let (m2, l2) = make_image(&store, "two", b"second image", None);
+    store.set_ref(&r("one"), m1).unwrap();
+    store.set_ref(&r("two"), m2).unwrap();
+    let clean = store.fsck().unwrap();
+    assert!(clean.is_clean(), "{:?}", clean.problems);
+    assert_eq!((clean.blobs_checked, clean.refs_checked), (6, 2));
+
+    let path = store.blob_path(&l1);
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[600] ^= 0x01;
+    make_writable(&path);
+    fs::write(&path, bytes).unwrap();
+    fs::remove_file(store.blob_path(&l2)).unwrap();
+
+    let report = store.fsck().unwrap();
+    let kinds: Vec<(FsckKind, &str)> = report
+        .problems
+        .iter()
+        .map(|p| (p.kind, p.subject.as_str()))
+        .collect();
+    assert!(kinds.contains(&(FsckKind::CorruptBlob, l1.to_string().as_str())), "{kinds:?}");
+    assert!(kinds.contains(&(FsckKind::MissingBlob, l2.to_string().as_str())), "{kinds:?}");
+    assert_eq!(report.problems.len(), 2, "{:?}", report.problems);
+}
+
+fn make_writable(path: &std::path::Path) {
+    let mut perm = fs::metadata(path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    fs::set_permissions(path, perm).unwrap();
+}
+
+#[test]
+fn rmi_follows_docker_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (m, _) = make_image(&store, "x", b"x", None);
+    let d = Digest::try_from(m.digest()).unwrap();
+    store.set_ref(&r("app:1"), m.clone()).unwrap();
+    store.set_ref(&r("app:2"), m.clone()).unwrap();
+
+    // By ID with two names: refused without force.
+    let err = store.remove_image(&d.hex()[..8], false).unwrap_err();
+    assert!(matches!(err, StoreError::SeveralNames { .. }), "{err}");
+    // By name: only that name.
+    let out = store.remove_image("app:1", false).unwrap();
+    assert_eq!(out.untagged, vec!["docker.io/library/app:1".to_string()]);
+    assert!(!out.image_removed);
+
+    // A container uses it: the last name cannot go without force.
+    let cdir = dir.path().join("containers/c1");
+    fs::create_dir_all(&cdir).unwrap();
+    fs::write(
+        cdir.join("container.json"),
+        serde_json::json!({"image_digest": d.to_string(), "name": "web"}).to_string(),
+    )
+    .unwrap();
+    assert_eq!(store.holders(&d), vec!["web".to_string()]);
+    let err = store.remove_image("app:2", false).unwrap_err();
+    assert!(err.to_string().contains("used by container(s) web"), "{err}");
+    let out = store.remove_image("app:2", true).unwrap();
+    assert!(out.image_removed);
+    assert!(store.refs().unwrap().is_empty());
+}
+
+#[test]
+fn prune_removes_nameless_entries_and_unreachable_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (m, _) = make_image(&store, "kept", b"kept", None);
+    store.set_ref(&r("kept"), m).unwrap();
+    let (nameless, _) = make_image(&store, "nameless", b"nameless", None);
+    {
+        let _lock = store.lock().unwrap();
+        let mut index = store.read_index().unwrap();
+        index.manifests.push(nameless.clone());
+        store.write_index(&index).unwrap();
+    }
+    // As `strata prune` would run: another process, which protects no pending blob.
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    let images = store.images().unwrap();
+    assert_eq!(images.len(), 2);
+    assert!(images.iter().any(|i| i.names.is_empty()));
+    let report = store.prune().unwrap();
+    assert_eq!(report.images_removed.len(), 1);
+    assert_eq!(report.gc.removed.len(), 3);
+    assert_eq!(store.images().unwrap().len(), 1);
+    assert!(store.fsck().unwrap().is_clean());
+}
+
+#[test]
+fn the_lock_is_reentrant_and_set_ref_works_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (m, _) = make_image(&store, "x", b"x", None);
+    let _outer = store.lock().unwrap();
+    store.set_ref(&r("x"), m).unwrap();
+    store.gc().unwrap();
+    assert_eq!(store.refs().unwrap().len(), 1);
+}
+
+#[test]
+fn concurrent_writers_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let root = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                // Half the threads share one handle's clones, half open their own.
+                let store = Store::open(&root).unwrap();
+                for i in 0..10 {
+                    let (m, _) = make_image(&store, "f", format!("{t}-{i}").as_bytes(), Some(b"shared base"));
+                    store.set_ref(&r(&format!("t{t}:v{i}")), m).unwrap();
+                    if i % 3 == 0 {
+                        store.gc().unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.refs().unwrap().len(), 80);
+    let report = store.fsck().unwrap();
+    assert!(report.is_clean(), "{:?}", report.problems);
+    assert_eq!(store.gc().unwrap().removed.len(), 0);
+}
+
+#[test]
+fn foreign_names_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (m, _) = make_image(&store, "x", b"x", None);
+    let mut foreign = m.clone();
+    foreign.set_annotations(Some(HashMap::from([(
+        "org.opencontainers.image.ref.name".to_string(),
+        "v1.0".to_string(),
+    )])));
+    {
+        let _lock = store.lock().unwrap();
+        let mut index = store.read_index().unwrap();
+        index.manifests.push(foreign);
+        store.write_index(&index).unwrap();
+    }
+    // `v1.0` is a valid reference (docker.io/library/v1.0:latest): normalised.
+    let refs = store.refs().unwrap();
+    assert_eq!(refs[0].name, "docker.io/library/v1.0:latest");
+    assert!(store.resolve("v1.0").is_ok());
+}

@@ -1,0 +1,406 @@
+//! `strata images`, `tag`, `rmi`, `prune`, `df`, `fsck`: the local store, with docker's
+//! words and columns.
+
+use std::path::Path;
+
+use serde::Serialize;
+use strata_core::digest::Digest;
+use strata_core::home::Home;
+use strata_core::problem::{Explain, Problem};
+use strata_core::reference::Reference;
+use strata_core::store::{GcReport, ImageSummary, Store};
+
+use crate::render;
+
+fn open(home: &Home) -> Result<Store, Problem> {
+    Store::open(&home.path).map_err(|e| e.problem())
+}
+
+/// One row of `strata images`: one name of one image (an image with two names is two rows,
+/// as in docker; a dangling image is one `<none>` row).
+#[derive(Debug, Serialize)]
+struct Row {
+    repository: String,
+    tag: String,
+    /// The full normalised reference; empty for a dangling image.
+    name: String,
+    /// The first 12 hex digits of `digest`.
+    id: String,
+    /// The manifest or index digest.
+    digest: Digest,
+    created: Option<String>,
+    size: u64,
+    shared_size: u64,
+    unique_size: u64,
+    platforms: Vec<String>,
+    containers: Vec<String>,
+}
+
+fn rows(images: &[ImageSummary]) -> Vec<Row> {
+    let mut out = Vec::new();
+    for image in images {
+        let names: Vec<Option<&String>> = if image.names.is_empty() {
+            vec![None]
+        } else {
+            image.names.iter().map(Some).collect()
+        };
+        for name in names {
+            let (repository, tag) = match name.map(|n| (n, Reference::parse(n))) {
+                None => ("<none>".to_string(), "<none>".to_string()),
+                Some((_, Ok(r))) => (
+                    r.familiar_name(),
+                    r.tag.clone().unwrap_or_else(|| "<none>".into()),
+                ),
+                Some((n, Err(_))) => (n.clone(), "<none>".into()),
+            };
+            out.push(Row {
+                repository,
+                tag,
+                name: name.cloned().unwrap_or_default(),
+                id: image.digest.short().to_string(),
+                digest: image.digest.clone(),
+                created: image.created.clone(),
+                size: image.size,
+                shared_size: image.shared,
+                unique_size: image.unique,
+                platforms: image.platforms.clone(),
+                containers: image.containers.clone(),
+            });
+        }
+    }
+    out
+}
+
+pub fn images(home: &Home, json: bool) -> Result<(), Problem> {
+    let store = open(home)?;
+    let images = store.images().map_err(|e| e.problem())?;
+    let rows = rows(&images);
+    if json {
+        return render::json(&rows);
+    }
+    let with_platforms = rows.iter().any(|r| !r.platforms.is_empty());
+    let mut table = vec![vec![
+        "REPOSITORY".to_string(),
+        "TAG".into(),
+        "IMAGE ID".into(),
+        "CREATED".into(),
+        "SIZE".into(),
+        "SHARED".into(),
+    ]];
+    if with_platforms {
+        table[0].push("PLATFORMS".into());
+    }
+    let now = chrono::Utc::now();
+    for r in &rows {
+        let mut line = vec![
+            r.repository.clone(),
+            r.tag.clone(),
+            r.id.clone(),
+            ago(r.created.as_deref(), now),
+            human(r.size),
+            human(r.shared_size),
+        ];
+        if with_platforms {
+            line.push(r.platforms.join(","));
+        }
+        table.push(line);
+    }
+    print_table(&table);
+    Ok(())
+}
+
+pub fn tag(home: &Home, source: &str, target: &str) -> Result<(), Problem> {
+    let store = open(home)?;
+    let target = Reference::parse(target).map_err(|e| e.problem())?;
+    let found = store.resolve(source).map_err(|e| e.problem())?;
+    store
+        .set_ref(&target, found.descriptor)
+        .map_err(|e| e.problem())
+}
+
+#[derive(Debug, Serialize)]
+struct RmiReport {
+    untagged: Vec<String>,
+    deleted: Vec<Digest>,
+    bytes_freed: u64,
+    errors: Vec<Problem>,
+}
+
+pub fn rmi(home: &Home, images: &[String], force: bool, json: bool) -> Result<(), Problem> {
+    let store = open(home)?;
+    let mut report = RmiReport {
+        untagged: Vec::new(),
+        deleted: Vec::new(),
+        bytes_freed: 0,
+        errors: Vec::new(),
+    };
+    for image in images {
+        match store.remove_image(image, force) {
+            Ok(out) => {
+                for name in out.untagged {
+                    let shown = familiar(&name);
+                    if !json {
+                        println!("Untagged: {shown}");
+                    }
+                    report.untagged.push(name);
+                }
+            }
+            Err(e) => {
+                let problem = e.problem();
+                if !json {
+                    render::problem(&problem);
+                }
+                report.errors.push(problem);
+            }
+        }
+    }
+    // Once for all the names, even when some failed: what was untagged is freed.
+    let gc = store.gc().map_err(|e| e.problem())?;
+    report.deleted = gc.removed.iter().map(|b| b.digest.clone()).collect();
+    report.bytes_freed = gc.bytes_freed;
+    if json {
+        render::json(&report)?;
+    } else {
+        print_deleted(&gc);
+    }
+    match report.errors.len() {
+        0 => Ok(()),
+        n => Err(Problem::new(
+            "store.rmi",
+            format!("{n} of {} image(s) could not be removed", images.len()),
+        )),
+    }
+}
+
+fn print_deleted(gc: &GcReport) {
+    for blob in &gc.removed {
+        println!("Deleted: {}", blob.digest);
+    }
+    println!("Total reclaimed space: {}", human(gc.bytes_freed));
+}
+
+pub fn prune(home: &Home, json: bool) -> Result<(), Problem> {
+    let store = open(home)?;
+    let report = store.prune().map_err(|e| e.problem())?;
+    if json {
+        return render::json(&report);
+    }
+    if !report.images_removed.is_empty() {
+        println!("Deleted Images:");
+        for d in &report.images_removed {
+            println!("deleted: {d}");
+        }
+    }
+    print_deleted(&report.gc);
+    Ok(())
+}
+
+pub fn df(home: &Home, verbose: bool, json: bool) -> Result<(), Problem> {
+    let store = open(home)?;
+    let usage = store.disk_usage().map_err(|e| e.problem())?;
+    if json {
+        return render::json(&usage);
+    }
+    let pct = |part: u64, whole: u64| {
+        if whole == 0 {
+            0
+        } else {
+            part.saturating_mul(100) / whole
+        }
+    };
+    let image_reclaimable = usage.reclaimable_bytes.saturating_sub(usage.unreferenced_bytes);
+    print_table(&[
+        vec![
+            "TYPE".to_string(),
+            "TOTAL".into(),
+            "ACTIVE".into(),
+            "SIZE".into(),
+            "RECLAIMABLE".into(),
+        ],
+        vec![
+            "Images".into(),
+            usage.images.len().to_string(),
+            usage.active_images.to_string(),
+            human(usage.image_bytes),
+            format!(
+                "{} ({}%)",
+                human(image_reclaimable),
+                pct(image_reclaimable, usage.image_bytes)
+            ),
+        ],
+        vec![
+            "Unused blobs".into(),
+            usage.unreferenced_blobs.to_string(),
+            "0".into(),
+            human(usage.unreferenced_bytes),
+            format!("{} (100%)", human(usage.unreferenced_bytes)),
+        ],
+    ]);
+    if verbose {
+        println!();
+        println!("Images space usage:");
+        println!();
+        let mut table = vec![vec![
+            "REPOSITORY".to_string(),
+            "TAG".into(),
+            "IMAGE ID".into(),
+            "CREATED".into(),
+            "SIZE".into(),
+            "SHARED SIZE".into(),
+            "UNIQUE SIZE".into(),
+            "CONTAINERS".into(),
+        ]];
+        let now = chrono::Utc::now();
+        for r in rows(&usage.images) {
+            table.push(vec![
+                r.repository,
+                r.tag,
+                r.id,
+                ago(r.created.as_deref(), now),
+                human(r.size),
+                human(r.shared_size),
+                human(r.unique_size),
+                r.containers.len().to_string(),
+            ]);
+        }
+        print_table(&table);
+    }
+    Ok(())
+}
+
+pub fn fsck(home: &Home, json: bool) -> Result<(), Problem> {
+    let store = open(home)?;
+    let report = store.fsck().map_err(|e| e.problem())?;
+    if json {
+        render::json(&report)?;
+    } else {
+        println!(
+            "checked {} blob(s) ({}) and {} name(s) in {}",
+            report.blobs_checked,
+            human(report.bytes_checked),
+            report.refs_checked,
+            display(store.root())
+        );
+        for p in &report.problems {
+            println!("problem: {}: {}", p.subject, p.message);
+        }
+        for note in &report.notes {
+            println!("note: {note}");
+        }
+    }
+    match report.problems.len() {
+        0 => Ok(()),
+        n => Err(Problem::new("store.fsck", format!("fsck found {n} problem(s) in the store"))
+            .with_hint("`strata rmi` the broken images and pull or import them again")),
+    }
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn familiar(name: &str) -> String {
+    Reference::parse(name).map_or_else(|_| name.to_string(), |r| r.familiar())
+}
+
+/// Left-aligned columns separated by three spaces, as docker prints them.
+fn print_table(rows: &[Vec<String>]) {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<w$}   ", w = widths[c]));
+            }
+        }
+        println!("{}", line.trim_end());
+    }
+}
+
+/// Sizes as docker prints them: decimal units, three significant digits.
+fn human(n: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n}B")
+    } else if value >= 100.0 {
+        format!("{value:.0}{}", UNITS[unit])
+    } else if value >= 10.0 {
+        format!("{value:.1}{}", UNITS[unit])
+    } else {
+        format!("{value:.2}{}", UNITS[unit])
+    }
+}
+
+/// `3 days ago`, as docker prints a creation time.
+fn ago(created: Option<&str>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let Some(t) = created.and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok()) else {
+        return "N/A".into();
+    };
+    let secs = (now - t.with_timezone(&chrono::Utc)).num_seconds();
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("{} {unit} ago", if unit == "hour" { "An" } else { "1" })
+        } else {
+            format!("{n} {unit}s ago")
+        }
+    };
+    match secs {
+        s if s < 1 => "Less than a second ago".into(),
+        s if s < 60 => plural(s, "second"),
+        s if s < 3600 => plural(s / 60, "minute"),
+        s if s < 86_400 => plural(s / 3600, "hour"),
+        s if s < 86_400 * 14 => plural(s / 86_400, "day"),
+        s if s < 86_400 * 60 => plural(s / (86_400 * 7), "week"),
+        s if s < 86_400 * 365 * 2 => plural(s / (86_400 * 30), "month"),
+        s => plural(s / (86_400 * 365), "year"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_times_read_like_docker() {
+        for (n, want) in [
+            (0, "0B"),
+            (999, "999B"),
+            (1_000, "1.00kB"),
+            (12_345, "12.3kB"),
+            (7_800_000, "7.80MB"),
+            (123_456_789, "123MB"),
+            (1_500_000_000, "1.50GB"),
+        ] {
+            assert_eq!(human(n), want, "{n}");
+        }
+        let now = chrono::DateTime::parse_from_rfc3339("2024-05-04T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        for (t, want) in [
+            ("2024-05-04T09:59:30Z", "30 seconds ago"),
+            ("2024-05-04T09:00:00Z", "An hour ago"),
+            ("2024-05-01T10:00:00Z", "3 days ago"),
+            ("2022-05-01T10:00:00Z", "2 years ago"),
+        ] {
+            assert_eq!(ago(Some(t), now), want, "{t}");
+        }
+        assert_eq!(ago(None, now), "N/A");
+    }
+}

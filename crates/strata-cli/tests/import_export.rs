@@ -1,0 +1,491 @@
+//! `strata import`, `import-rootfs`, `export`, `inspect`, `history` through the binary, on
+//! images generated here (strata-testkit fixtures): round trips keep digests and
+//! diff_ids, multi-platform indexes survive, and a damaged archive is refused with a clear
+//! message, leaving the store's names and blobs as they were.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::Value;
+use strata_core::image::{self, ImageError, ImportOptions};
+use strata_core::store::Store;
+use strata_core::task::{ProgressUpdate, TaskCtx};
+use strata_testkit::fixtures::{Entry, Image, Index, Layer, OciLayout};
+
+fn strata(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .output()
+        .expect("run strata")
+}
+
+fn ok(home: &Path, args: &[&str]) -> String {
+    let out = strata(home, args);
+    assert!(
+        out.status.success(),
+        "strata {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fails(home: &Path, args: &[&str]) -> String {
+    let out = strata(home, args);
+    assert!(!out.status.success(), "strata {args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn json(home: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&ok(home, args)).expect("JSON output")
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// Two layers: a base with files, a second that changes one and deletes another.
+fn fixture() -> Image {
+    let base = Layer::build(&[
+        Entry::dir("etc"),
+        Entry::file("etc/motd", "hello from strata\n"),
+        Entry::file("etc/old", "to be deleted\n"),
+        Entry::dir("bin"),
+        Entry::executable("bin/tool", "#!/bin/sh\necho tool\n"),
+    ])
+    .unwrap();
+    let top = Layer::build(&[
+        Entry::dir("etc"),
+        Entry::file("etc/motd", "changed\n"),
+        Entry::whiteout("etc/old"),
+    ])
+    .unwrap();
+    Image::builder()
+        .layer(base)
+        .layer(top)
+        .env("GREETING=hi")
+        .cmd(&["/bin/tool"])
+        .label("org.example.kind", "fixture")
+        .build()
+}
+
+fn layout_with(dir: &Path, image: &Image, name: &str) -> PathBuf {
+    let mut layout = OciLayout::create(dir).unwrap();
+    layout.add_image(image, name).unwrap();
+    dir.to_path_buf()
+}
+
+fn diff_ids(details: &Value) -> Vec<String> {
+    details["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["diff_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn layer_digests(details: &Value) -> Vec<String> {
+    details["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["digest"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The names in the store and whether fsck finds it clean: what must not change when an
+/// import fails.
+fn store_state(home: &Path) -> (Vec<String>, bool) {
+    let store = Store::open(home).unwrap();
+    let mut names: Vec<String> = store.refs().unwrap().into_iter().map(|r| r.name).collect();
+    names.sort();
+    let clean = store.fsck().unwrap().is_clean();
+    (names, clean)
+}
+
+#[test]
+fn oci_layout_import_keeps_every_digest_and_shows_config_and_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let img = fixture();
+    let layout = layout_with(&tmp.path().join("layout"), &img, "example.com/fixture:v1");
+
+    let out = ok(&home, &["import", p(&layout)]);
+    assert!(out.contains("example.com/fixture:v1"), "{out}");
+
+    let d = json(&home, &["inspect", "example.com/fixture:v1", "--json"]);
+    assert_eq!(d["manifest_digest"], img.manifest_digest.as_str());
+    assert_eq!(d["id"], img.config_digest.as_str());
+    let want_layers: Vec<String> = img.layers.iter().map(|l| l.digest.clone()).collect();
+    let want_diffs: Vec<String> = img.layers.iter().map(|l| l.diff_id.clone()).collect();
+    assert_eq!(layer_digests(&d), want_layers);
+    assert_eq!(diff_ids(&d), want_diffs);
+    assert_eq!(d["config"]["cmd"][0], "/bin/tool");
+    assert!(d["config"]["env"]
+        .as_array()
+        .unwrap()
+        .contains(&"GREETING=hi".into()));
+    assert_eq!(d["config"]["labels"]["org.example.kind"], "fixture");
+    assert_eq!(d["platform"]["architecture"], "amd64");
+    // Inspect decompresses gzip layers to report their unpacked size: a tar's length.
+    assert_eq!(
+        d["layers"][0]["uncompressed_size"],
+        img.layers[0].tar.len() as u64
+    );
+
+    let h = json(&home, &["history", "example.com/fixture:v1", "--json"]);
+    let h = h.as_array().unwrap();
+    assert_eq!(h.len(), 2);
+    // Newest first, each step matched to the layer it made.
+    assert_eq!(h[0]["created_by"], "strata-testkit layer 1");
+    assert_eq!(h[0]["layer"], img.layers[1].digest.as_str());
+    assert_eq!(h[1]["layer"], img.layers[0].digest.as_str());
+    let text = ok(&home, &["history", "example.com/fixture:v1"]);
+    assert!(text.contains("strata-testkit layer 0"), "{text}");
+}
+
+#[test]
+fn docker_archive_round_trip_keeps_image_id_and_diff_ids() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (home, home2) = (tmp.path().join("h1"), tmp.path().join("h2"));
+    let img = fixture();
+    let layout = layout_with(&tmp.path().join("layout"), &img, "example.com/fixture:v1");
+    ok(&home, &["import", p(&layout)]);
+
+    let archive = tmp.path().join("saved.tar");
+    ok(&home, &["export", "example.com/fixture:v1", p(&archive)]);
+    // docker save's layout: <config>.json, <diff_id>/layer.tar, manifest.json, repositories.
+    let mut names = Vec::new();
+    let mut manifest = String::new();
+    let mut ar = tar::Archive::new(std::fs::File::open(&archive).unwrap());
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().display().to_string();
+        if name == "manifest.json" {
+            e.read_to_string(&mut manifest).unwrap();
+        }
+        names.push(name);
+    }
+    let config_hex = img.config_digest.trim_start_matches("sha256:");
+    assert!(names.contains(&format!("{config_hex}.json")), "{names:?}");
+    for l in &img.layers {
+        let hex = l.diff_id.trim_start_matches("sha256:");
+        assert!(names.contains(&format!("{hex}/layer.tar")), "{names:?}");
+    }
+    assert!(names.contains(&"repositories".to_string()));
+    let manifest: Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(manifest[0]["RepoTags"][0], "example.com/fixture:v1");
+
+    ok(&home2, &["import", p(&archive)]);
+    let d = json(&home2, &["inspect", "example.com/fixture:v1", "--json"]);
+    assert_eq!(d["id"], img.config_digest.as_str(), "the image ID survives");
+    let want_diffs: Vec<String> = img.layers.iter().map(|l| l.diff_id.clone()).collect();
+    assert_eq!(diff_ids(&d), want_diffs);
+    // Uncompressed layers are stored as they are: digest = diff_id.
+    assert_eq!(layer_digests(&d), want_diffs);
+    assert_eq!(
+        d["layers"][0]["media_type"],
+        "application/vnd.oci.image.layer.v1.tar"
+    );
+
+    // And back out again: the same archive, byte for byte (exports are deterministic).
+    let again = tmp.path().join("again.tar");
+    ok(&home2, &["export", "example.com/fixture:v1", p(&again)]);
+    assert_eq!(std::fs::read(&archive).unwrap(), std::fs::read(&again).unwrap());
+}
+
+#[test]
+fn oci_archive_round_trip_and_tag_renames() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (home, home2) = (tmp.path().join("h1"), tmp.path().join("h2"));
+    let img = fixture();
+    let layout = layout_with(&tmp.path().join("layout"), &img, "example.com/fixture:v1");
+    ok(&home, &["import", p(&layout)]);
+
+    let archive = tmp.path().join("oci.tar");
+    ok(&home, &["export", "example.com/fixture:v1", p(&archive), "--format", "oci"]);
+    let dir = tmp.path().join("oci-dir");
+    ok(&home, &["export", "example.com/fixture:v1", p(&dir), "--format", "oci-dir"]);
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    assert_eq!(
+        index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"],
+        "example.com/fixture:v1"
+    );
+
+    ok(&home2, &["import", p(&archive), "--tag", "renamed:1"]);
+    let d = json(&home2, &["inspect", "renamed:1", "--json"]);
+    assert_eq!(d["reference"], "docker.io/library/renamed:1");
+    assert_eq!(d["manifest_digest"], img.manifest_digest.as_str());
+    ok(&home2, &["import", p(&dir)]);
+    let d = json(&home2, &["inspect", "example.com/fixture:v1", "--json"]);
+    assert_eq!(d["manifest_digest"], img.manifest_digest.as_str());
+
+    // An export never overwrites a folder that has something in it.
+    let err = fails(&home, &["export", "example.com/fixture:v1", p(&dir), "--format", "oci-dir"]);
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn multi_platform_index_is_kept_whole_and_platforms_are_selectable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let amd = fixture();
+    let arm = Image::builder()
+        .layer(Layer::build(&[Entry::file("arch", "arm64\n")]).unwrap())
+        .platform("linux/arm64/v8")
+        .build();
+    let index = Index::build(vec![amd.clone(), arm.clone()]);
+    let mut layout = OciLayout::create(&tmp.path().join("layout")).unwrap();
+    layout.add_index(&index, "example.com/multi:1").unwrap();
+
+    let out = ok(&home, &["import", p(layout.dir())]);
+    assert!(out.contains("linux/amd64, linux/arm64/v8"), "{out}");
+
+    let d = json(&home, &["inspect", "example.com/multi:1", "--json", "--platform", "linux/arm64"]);
+    assert_eq!(d["index_digest"], index.digest.as_str());
+    assert_eq!(d["manifest_digest"], arm.manifest_digest.as_str());
+    assert_eq!(d["platform"]["architecture"], "arm64");
+    let d = json(&home, &["inspect", "example.com/multi:1", "--json", "--platform", "linux/amd64"]);
+    assert_eq!(d["manifest_digest"], amd.manifest_digest.as_str());
+    let err = fails(&home, &["inspect", "example.com/multi:1", "--platform", "linux/s390x"]);
+    assert!(
+        err.contains("has no image for linux/s390x; it has: linux/amd64, linux/arm64/v8"),
+        "{err}"
+    );
+
+    // An OCI export keeps the index; a docker archive takes one platform.
+    let archive = tmp.path().join("multi.tar");
+    ok(&home, &["export", "example.com/multi:1", p(&archive), "--format", "oci"]);
+    let home2 = tmp.path().join("h2");
+    ok(&home2, &["import", p(&archive)]);
+    let d = json(&home2, &["inspect", "example.com/multi:1", "--json"]);
+    assert_eq!(d["index_digest"], index.digest.as_str());
+    let docker = tmp.path().join("arm.tar");
+    ok(&home, &["export", "example.com/multi:1", p(&docker), "--platform", "linux/arm64"]);
+    let home3 = tmp.path().join("h3");
+    ok(&home3, &["import", p(&docker)]);
+    let d = json(&home3, &["inspect", "example.com/multi:1", "--json"]);
+    assert_eq!(d["id"], arm.config_digest.as_str());
+}
+
+/// Builds a tar from (path, bytes) pairs, in order.
+fn tar_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, data) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, path, &data[..]).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+/// An OCI archive of the fixture, layers first and index.json last (the order a one-pass
+/// reader finds hardest), with `edit` applied to the entries.
+fn oci_archive(img: &Image, name: &str, edit: impl FnOnce(&mut Vec<(String, Vec<u8>)>)) -> Vec<u8> {
+    let blob = |d: &str| format!("blobs/sha256/{}", d.trim_start_matches("sha256:"));
+    let mut entries: Vec<(String, Vec<u8>)> = img
+        .layers
+        .iter()
+        .map(|l| (blob(&l.digest), l.gzip.clone()))
+        .collect();
+    entries.push((blob(&img.config_digest), img.config.clone()));
+    entries.push((blob(&img.manifest_digest), img.manifest.clone()));
+    entries.push((
+        "oci-layout".into(),
+        br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+    ));
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": img.manifest_media_type, "digest": img.manifest_digest,
+        "size": img.manifest.len(),
+        "annotations": {"org.opencontainers.image.ref.name": name}}]});
+    entries.push(("index.json".into(), index.to_string().into_bytes()));
+    edit(&mut entries);
+    tar_of(&entries)
+}
+
+#[test]
+fn damaged_archives_are_refused_and_leave_the_store_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let img = fixture();
+    // Something already in the store, which must stay.
+    let layout = layout_with(&tmp.path().join("layout"), &img, "example.com/kept:1");
+    ok(&home, &["import", p(&layout)]);
+    let before = store_state(&home);
+    assert!(before.1, "fsck is clean to begin with");
+
+    let other = Image::builder()
+        .layer(Layer::build(&[Entry::file("data", "x".repeat(5000))]).unwrap())
+        .build();
+    let good = oci_archive(&other, "example.com/bad:1", |_| {});
+
+    let flipped = {
+        let mut bytes = good.clone();
+        // The first entry is the layer: flip a byte of its data (after the 512-byte header).
+        bytes[512 + 20] ^= 0xff;
+        bytes
+    };
+    let truncated = good[..good.len() / 2].to_vec();
+    let missing_layer = oci_archive(&other, "example.com/bad:1", |e| {
+        e.remove(0);
+    });
+    let not_a_tar = b"this is not an archive at all".repeat(100);
+    let docker_missing = tar_of(&[
+        (
+            "manifest.json".into(),
+            serde_json::json!([{"Config": "c.json", "RepoTags": ["example.com/bad:1"],
+                               "Layers": ["abc/layer.tar"]}])
+            .to_string()
+            .into_bytes(),
+        ),
+        ("c.json".into(), other.config.clone()),
+    ]);
+    let docker_wrong_layer = tar_of(&[
+        (
+            "manifest.json".into(),
+            serde_json::json!([{"Config": "c.json", "RepoTags": ["example.com/bad:1"],
+                               "Layers": ["abc/layer.tar"]}])
+            .to_string()
+            .into_bytes(),
+        ),
+        ("c.json".into(), other.config.clone()),
+        ("abc/layer.tar".into(), img.layers[0].tar.clone()),
+    ]);
+
+    for (case, bytes, want) in [
+        ("flipped byte", flipped, "does not match its digest"),
+        ("truncated", truncated, "truncated"),
+        ("missing layer", missing_layer, "is missing"),
+        ("not a tar", not_a_tar, "not a complete tar archive"),
+        ("docker: missing layer", docker_missing, "abc/layer.tar, which manifest.json names, is missing"),
+        ("docker: wrong layer", docker_wrong_layer, "does not match the diff_id"),
+    ] {
+        let file = tmp.path().join("bad.tar");
+        std::fs::File::create(&file)
+            .unwrap()
+            .write_all(&bytes)
+            .unwrap();
+        let err = fails(&home, &["import", p(&file)]);
+        assert!(err.starts_with("error: "), "{case}: {err}");
+        assert!(err.contains(want), "{case}: {err}");
+        assert_eq!(err.lines().count(), 2, "{case}: one error line and one hint: {err}");
+        assert_eq!(store_state(&home), before, "{case}: the store changed");
+        fails(&home, &["inspect", "example.com/bad:1"]);
+    }
+}
+
+#[test]
+fn an_oci_archive_named_only_by_a_tag_needs_tag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let file = tmp.path().join("a.tar");
+    std::fs::write(&file, oci_archive(&fixture(), "latest", |_| {})).unwrap();
+    let err = fails(&home, &["import", p(&file)]);
+    assert!(err.contains("only by the tag `latest`"), "{err}");
+    assert!(err.contains("--tag"), "{err}");
+    ok(&home, &["import", p(&file), "--tag", "example.com/named:latest"]);
+    ok(&home, &["inspect", "example.com/named"]);
+}
+
+#[test]
+fn import_rootfs_makes_a_one_layer_image_from_a_dir_or_a_tar() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let root = tmp.path().join("rootfs");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/motd"), "from a directory\n").unwrap();
+
+    ok(
+        &home,
+        &[
+            "import-rootfs",
+            p(&root),
+            "--tag",
+            "example.com/rootfs:dir",
+            "-m",
+            "my first import",
+            "--change",
+            r#"CMD ["/bin/sh"]"#,
+            "-c",
+            "ENV MODE=test",
+        ],
+    );
+    let d = json(&home, &["inspect", "example.com/rootfs:dir", "--json"]);
+    assert_eq!(d["layers"].as_array().unwrap().len(), 1);
+    assert_eq!(d["config"]["cmd"][0], "/bin/sh");
+    assert_eq!(d["config"]["env"][0], "MODE=test");
+    assert_eq!(
+        d["layers"][0]["media_type"],
+        "application/vnd.oci.image.layer.v1.tar+gzip"
+    );
+    let h = json(&home, &["history", "example.com/rootfs:dir", "--json"]);
+    assert_eq!(h[0]["comment"], "my first import");
+
+    // A tar given as is becomes the layer as is: its digest is the diff_id.
+    let layer = Layer::build(&[Entry::file("hello", "from a tar\n")]).unwrap();
+    let tar_path = tmp.path().join("rootfs.tar");
+    std::fs::write(&tar_path, &layer.tar).unwrap();
+    ok(&home, &["import-rootfs", p(&tar_path), "--tag", "example.com/rootfs:tar"]);
+    let d = json(&home, &["inspect", "example.com/rootfs:tar", "--json"]);
+    assert_eq!(diff_ids(&d), vec![layer.diff_id.clone()]);
+
+    // Not a tar: refused, nothing named.
+    let junk = tmp.path().join("junk.tar");
+    std::fs::write(&junk, vec![0x41u8; 3000]).unwrap();
+    let err = fails(&home, &["import-rootfs", p(&junk), "--tag", "example.com/rootfs:junk"]);
+    assert!(err.contains("is not a tar archive"), "{err}");
+    let err = fails(&home, &["import-rootfs", p(&root), "--tag", "x:1", "-c", "RUN make"]);
+    assert!(err.contains("cannot apply the change `RUN make`"), "{err}");
+    fails(&home, &["inspect", "example.com/rootfs:junk"]);
+}
+
+#[test]
+fn a_cancelled_import_stops_and_names_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let img = Image::builder()
+        .layer(Layer::random("big", 4 << 20, 1).unwrap())
+        .layer(Layer::random("big2", 4 << 20, 2).unwrap())
+        .build();
+    let file = tmp.path().join("big.tar");
+    std::fs::write(&file, oci_archive(&img, "example.com/big:1", |_| {})).unwrap();
+
+    let store = Store::open(&home).unwrap();
+    let cancel = AtomicBool::new(false);
+    let progress = |_: ProgressUpdate| cancel.store(true, Ordering::Relaxed);
+    // Cancel on the first report: the flag is raised while the first blob streams.
+    let cancel_ref = &cancel;
+    let err = image::import(
+        &store,
+        &file,
+        &ImportOptions::default(),
+        TaskCtx::new(&progress, cancel_ref),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ImageError::Cancelled), "{err}");
+    assert!(store.refs().unwrap().is_empty());
+    assert!(store.fsck().unwrap().is_clean());
+
+    // The same import, not cancelled, reports progress up to the whole file.
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |u: ProgressUpdate| seen.lock().unwrap().push(u);
+    let never = AtomicBool::new(false);
+    image::import(
+        &store,
+        &file,
+        &ImportOptions::default(),
+        TaskCtx::new(&progress, &never),
+    )
+    .unwrap();
+    let seen = seen.into_inner().unwrap();
+    let size = std::fs::metadata(&file).unwrap().len();
+    let last = seen.last().unwrap();
+    assert_eq!((last.done, last.total), (size, Some(size)));
+    assert!(seen.iter().any(|u| u.id == img.layers[0].digest));
+}

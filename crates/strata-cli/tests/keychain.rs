@@ -1,0 +1,477 @@
+//! `strata login`, `logout`, `accounts` and `login --import-docker` against the real
+//! Secret Service (gnome-keyring) and a real `docker-registry`.
+//!
+//! Run inside the keychain runner, which gives a private D-Bus session, an unlocked
+//! gnome-keyring and a temporary HOME (the Makefile does):
+//!
+//! ```sh
+//! tests/keychain/with-keychain.sh cargo test -p strata-cli --test keychain
+//! ```
+//!
+//! Outside it every test fails at once with that instruction: these tests write to the
+//! keychain, and must never touch a developer's own.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use base64::Engine as _;
+use strata_testkit::registry::{Auth, Registry};
+use strata_testkit::user::User;
+
+const USER: &str = "alice";
+const PASSWORD: &str = "pw-Kc7!only-in-the-keychain";
+
+fn runner() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/keychain/with-keychain.sh")
+}
+
+/// Fails (never skips) unless a private Secret Service is running.
+fn require_keychain() {
+    let how = format!(
+        "run these tests inside the keychain runner: `{} cargo test -p strata-cli --test keychain` \
+         (needs the Debian packages dbus, gnome-keyring and libsecret-tools)",
+        runner().display()
+    );
+    assert!(
+        std::env::var_os("WITH_KEYCHAIN_DIR").is_some(),
+        "not inside with-keychain.sh, so there is no private keychain to test against; {how}"
+    );
+    let owner = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            "string:org.freedesktop.secrets",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run dbus-send ({e}); {how}"));
+    assert!(
+        String::from_utf8_lossy(&owner.stdout).contains("boolean true"),
+        "no Secret Service on the session bus; {how}"
+    );
+    assert!(
+        Command::new("secret-tool")
+            .arg("--version")
+            .output()
+            .is_ok()
+            || Path::new("/usr/bin/secret-tool").exists(),
+        "secret-tool is missing: install the Debian package libsecret-tools"
+    );
+}
+
+/// Everything the tests saw strata print, to search for secrets at the end.
+#[derive(Default)]
+struct Transcript(String);
+
+impl Transcript {
+    fn run(&mut self, cmd: &mut Command, stdin: Option<&str>) -> Output {
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("run strata");
+        if let Some(text) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        self.0.push_str(&String::from_utf8_lossy(&out.stdout));
+        self.0.push_str(&String::from_utf8_lossy(&out.stderr));
+        out
+    }
+
+    fn strata(&mut self, home: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
+        cmd.arg("--home").arg(home).args(args);
+        self.run(&mut cmd, stdin)
+    }
+
+    fn assert_never_contains(&self, secret: &str) {
+        assert!(
+            !self.0.contains(secret),
+            "a secret appeared in strata's output:\n{}",
+            self.0
+        );
+    }
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "strata failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn failed(out: &Output) -> String {
+    assert!(
+        !out.status.success(),
+        "strata should have failed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `secret-tool lookup` of strata's entry: what another program sees in the keychain.
+fn lookup(registry: &str, user: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            &format!("strata:{registry}"),
+            "username",
+            user,
+        ])
+        .output()
+        .expect("run secret-tool");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.success() && !text.is_empty()).then_some(text)
+}
+
+/// Every file under `dir`, read, to check that none holds the secret.
+fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else if let Ok(bytes) = std::fs::read(&p) {
+            out.push((p, bytes));
+        }
+    }
+    out
+}
+
+fn assert_no_file_holds(dir: &Path, secret: &str) {
+    for (path, bytes) in files_under(dir) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(secret),
+            "{} holds the secret",
+            path.display()
+        );
+    }
+}
+
+fn accounts_json(t: &mut Transcript, home: &Path) -> Vec<serde_json::Value> {
+    let out = t.strata(home, &["accounts", "--json"], None);
+    serde_json::from_str(&ok(&out)).expect("accounts --json is JSON")
+}
+
+fn start(auth: &str) -> Registry {
+    let users = vec![User::new(USER, PASSWORD)];
+    let auth = match auth {
+        "htpasswd" => Auth::Htpasswd { users },
+        "token" => Auth::Token { users },
+        _ => Auth::None,
+    };
+    Registry::start(auth).unwrap_or_else(|e| panic!("cannot start docker-registry: {e}"))
+}
+
+fn login_round_trip(auth: &str) {
+    require_keychain();
+    let registry = start(auth);
+    let host = registry.host();
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Transcript::default();
+
+    let out = t.strata(
+        home.path(),
+        &["login", &host, "-u", USER, "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(ok(&out).contains("Login succeeded"));
+    // In the real keychain, where another program finds it (keyring's in-memory mock
+    // would have lost it when strata exited).
+    assert_eq!(lookup(&host, USER).as_deref(), Some(PASSWORD));
+
+    // A new process lists the account and logs in with the saved secret, no --creds.
+    let list = accounts_json(&mut t, home.path());
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["registry"], host.as_str());
+    assert_eq!(list[0]["username"], USER);
+    assert_eq!(list[0]["default"], true);
+    let text = ok(&t.strata(home.path(), &["accounts"], None));
+    assert!(text.contains(&host) && text.contains(USER), "{text}");
+    let out = t.strata(home.path(), &["login", &host], None);
+    assert!(ok(&out).contains("saved secret"));
+    assert_no_file_holds(home.path(), PASSWORD);
+
+    // Logout deletes the secret; the saved login no longer works.
+    ok(&t.strata(home.path(), &["logout", &host], None));
+    assert_eq!(lookup(&host, USER), None);
+    assert!(accounts_json(&mut t, home.path()).is_empty());
+    let err = failed(&t.strata(home.path(), &["login", &host], None));
+    assert!(err.contains("not logged in"), "{err}");
+
+    t.assert_never_contains(PASSWORD);
+}
+
+#[test]
+fn htpasswd_login_is_kept_in_the_keychain_read_by_a_new_process_and_removed_by_logout() {
+    login_round_trip("htpasswd");
+}
+
+#[test]
+fn token_login_is_kept_in_the_keychain_read_by_a_new_process_and_removed_by_logout() {
+    login_round_trip("token");
+}
+
+#[test]
+fn a_wrong_password_is_refused_and_nothing_is_stored() {
+    require_keychain();
+    for auth in ["htpasswd", "token"] {
+        let registry = start(auth);
+        let host = registry.host();
+        let home = tempfile::tempdir().unwrap();
+        let mut t = Transcript::default();
+        let wrong = "wrong-Pw-4u!";
+        let err = failed(&t.strata(
+            home.path(),
+            &["login", &host, "-u", USER, "--password-stdin"],
+            Some(wrong),
+        ));
+        assert!(err.contains("refused the login of alice"), "{auth}: {err}");
+        assert!(err.contains("nothing was saved"), "{auth}: {err}");
+        assert!(err.contains("hint:"), "{auth}: {err}");
+        assert_eq!(lookup(&host, USER), None, "{auth}");
+        assert!(
+            files_under(home.path()).is_empty(),
+            "{auth}: a file was written"
+        );
+        t.assert_never_contains(wrong);
+    }
+}
+
+#[test]
+fn without_a_secret_service_login_says_what_to_install_and_writes_nothing() {
+    require_keychain();
+    let registry = start("htpasswd");
+    let host = registry.host();
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Transcript::default();
+    let mut cmd = Command::new(runner());
+    cmd.arg("--no-secret-service")
+        .arg(env!("CARGO_BIN_EXE_strata"))
+        .arg("--home")
+        .arg(home.path())
+        .args(["login", &host, "-u", USER, "--password-stdin"]);
+    let out = t.run(&mut cmd, Some(PASSWORD));
+    let err = failed(&out);
+    assert!(err.contains("no keychain is reachable"), "{err}");
+    for words in [
+        "gnome-keyring",
+        "KeePassXC",
+        "dbus-run-session",
+        "never in a plain file",
+    ] {
+        assert!(err.contains(words), "the hint lacks `{words}`: {err}");
+    }
+    assert!(files_under(home.path()).is_empty(), "a file was written");
+    assert_eq!(lookup(&host, USER), None);
+    t.assert_never_contains(PASSWORD);
+}
+
+#[test]
+fn a_10_kb_token_is_stored_in_parts_and_read_back_whole() {
+    require_keychain();
+    // Any credentials pass an open registry; what is checked is that the secret strata
+    // reads back hashes to what it stored (a torn or truncated read fails the re-login).
+    let registry = start("none");
+    let host = registry.host();
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Transcript::default();
+    let token: String = (0..10 * 1024)
+        .map(|i| char::from(b'A' + (i % 26) as u8))
+        .collect();
+    ok(&t.strata(
+        home.path(),
+        &["login", &host, "-u", "robot", "--password-stdin"],
+        Some(&token),
+    ));
+    let header = lookup(&host, "robot").expect("the main entry");
+    assert!(header.starts_with("strata-chunked:v1:"), "{header}");
+    let part = lookup(&host, "robot:part1").expect("the first part");
+    assert!(part.len() <= 1200 && token.starts_with(&part));
+    ok(&t.strata(home.path(), &["login", &host], None));
+    ok(&t.strata(home.path(), &["logout", &host], None));
+    assert_eq!(lookup(&host, "robot"), None);
+    assert_eq!(lookup(&host, "robot:part1"), None);
+    assert_eq!(lookup(&host, "robot:part9"), None);
+    t.assert_never_contains(&token[..64]);
+}
+
+/// A `docker-credential-test` that knows two logins, as the helper protocol says.
+fn fake_helper(dir: &Path) {
+    let script = r#"#!/bin/sh
+case "$1" in
+list)
+    printf '{"https://helper.example.test":"bob"}'
+    ;;
+get)
+    read -r server || true
+    case "$server" in
+    https://helper.example.test) printf '{"ServerURL":"%s","Username":"bob","Secret":"helper-Secret-B"}' "$server" ;;
+    other.example.test) printf '{"ServerURL":"%s","Username":"<token>","Secret":"identity-Token-C"}' "$server" ;;
+    *) echo "credentials not found in native keychain"; exit 1 ;;
+    esac
+    ;;
+*) exit 1 ;;
+esac
+"#;
+    let path = dir.join("docker-credential-test");
+    std::fs::write(&path, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn docker_logins_and_helper_logins_are_imported_into_the_keychain_with_consent() {
+    require_keychain();
+    let registry = start("htpasswd");
+    let host = registry.host();
+    let home = tempfile::tempdir().unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    fake_helper(tools.path());
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    let config = tools.path().join("config.json");
+    std::fs::write(
+        &config,
+        serde_json::json!({
+            "auths": { host.clone(): {"auth": auth}, "https://helper.example.test": {} },
+            "credsStore": "test",
+            "credHelpers": { "other.example.test": "test" }
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        tools.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut t = Transcript::default();
+    let import = |t: &mut Transcript, extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
+        cmd.env("PATH", &path)
+            .arg("--home")
+            .arg(home.path())
+            .args(["login", "--import-docker", "--config"])
+            .arg(&config)
+            .args(extra);
+        t.run(&mut cmd, None)
+    };
+
+    // No terminal and no --yes: it lists what it found and imports nothing.
+    let out = import(&mut t, &[]);
+    let err = failed(&out);
+    assert!(err.contains("consent") && err.contains("--yes"), "{err}");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    for name in [
+        host.as_str(),
+        "helper.example.test",
+        "other.example.test",
+        "bob",
+    ] {
+        assert!(listing.contains(name), "{name} not listed: {listing}");
+    }
+    assert_eq!(lookup(&host, USER), None);
+
+    let out = import(&mut t, &["--yes"]);
+    assert!(ok(&out).contains("Imported 3 login(s)"));
+    assert_eq!(lookup(&host, USER).as_deref(), Some(PASSWORD));
+    assert_eq!(
+        lookup("helper.example.test", "bob").as_deref(),
+        Some("helper-Secret-B")
+    );
+    assert_eq!(
+        lookup("other.example.test", "<token>").as_deref(),
+        Some("identity-Token-C")
+    );
+    let list = accounts_json(&mut t, home.path());
+    assert_eq!(list.len(), 3, "{list:?}");
+    let token = list
+        .iter()
+        .find(|a| a["registry"] == "other.example.test")
+        .unwrap();
+    assert_eq!(token["kind"], "identity_token");
+
+    // The imported docker login works from a new process.
+    assert!(ok(&t.strata(home.path(), &["login", &host], None)).contains("saved secret"));
+    assert_no_file_holds(home.path(), PASSWORD);
+    assert_no_file_holds(home.path(), "helper-Secret-B");
+    for secret in [
+        PASSWORD,
+        "helper-Secret-B",
+        "identity-Token-C",
+        auth.as_str(),
+    ] {
+        t.assert_never_contains(secret);
+    }
+    for (reg, user) in [
+        (host.as_str(), USER),
+        ("helper.example.test", "bob"),
+        ("other.example.test", "<token>"),
+    ] {
+        ok(&t.strata(home.path(), &["logout", reg, "-u", user], None));
+        assert_eq!(lookup(reg, user), None);
+    }
+}
+
+#[test]
+fn namespace_scoped_accounts_are_listed_and_a_second_account_needs_a_name_to_log_out() {
+    require_keychain();
+    let registry = start("none");
+    let host = registry.host();
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Transcript::default();
+    ok(&t.strata(
+        home.path(),
+        &["login", &host, "-u", "main", "--password-stdin"],
+        Some("m-pass"),
+    ));
+    ok(&t.strata(
+        home.path(),
+        &[
+            "login",
+            &format!("{host}/team"),
+            "-u",
+            "ram-team",
+            "--password-stdin",
+        ],
+        Some("t-pass"),
+    ));
+    let list = accounts_json(&mut t, home.path());
+    let team = list.iter().find(|a| a["username"] == "ram-team").unwrap();
+    assert_eq!(team["namespace"], "team");
+    assert_eq!(team["default"], false);
+    let main = list.iter().find(|a| a["username"] == "main").unwrap();
+    assert_eq!(main["default"], true);
+    let err = failed(&t.strata(home.path(), &["logout", &host], None));
+    assert!(
+        err.contains("several accounts") && err.contains("-u USER"),
+        "{err}"
+    );
+    ok(&t.strata(home.path(), &["logout", &host, "--all"], None));
+    assert_eq!(lookup(&host, "main"), None);
+    assert_eq!(lookup(&host, "ram-team"), None);
+    t.assert_never_contains("m-pass");
+    t.assert_never_contains("t-pass");
+}

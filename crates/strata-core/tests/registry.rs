@@ -1,0 +1,243 @@
+//! The registry client against a real `docker-registry` (strata-testkit): token auth
+//! flows, token caching, scope denial, progress states and cancellation.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use oci_spec::image::{Descriptor, MediaType};
+use strata_core::reference::Reference;
+use strata_core::registry::{
+    self, Client, Credentials, PullOptions, PushOptions, RegistryError, RegistryOptions, TransferState,
+    TransferUpdate,
+};
+use strata_core::store::Store;
+use strata_testkit::fixtures::{Image, Layer};
+use strata_testkit::registry::{Auth, Registry};
+use strata_testkit::token::GrantKind;
+use strata_testkit::user::User;
+use tokio_util::sync::CancellationToken;
+
+fn seed(home: &Path, layers: &[usize], name: &str) -> (Store, Image) {
+    let mut b = Image::builder().label("name", name);
+    for (i, size) in layers.iter().enumerate() {
+        b = b.layer(Layer::random(&format!("f{i}"), *size, 1000 + i as u64).unwrap());
+    }
+    let image = b.build();
+    let store = Store::open(home).unwrap();
+    for (_, bytes) in image.blobs() {
+        store.put_bytes(bytes).unwrap();
+    }
+    let (digest, size) = store.put_bytes(&image.manifest).unwrap();
+    let desc = Descriptor::new(
+        MediaType::from(image.manifest_media_type),
+        size,
+        oci_spec::image::Digest::from(&digest),
+    );
+    store.set_ref(&Reference::parse(name).unwrap(), desc).unwrap();
+    (store, image)
+}
+
+fn options(credentials: Credentials) -> RegistryOptions {
+    RegistryOptions {
+        credentials,
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_gives_an_identity_token_that_pulls_and_pushes_without_the_password() {
+    let registry = Registry::start(Auth::Token {
+        users: vec![User::new("ann", "pw-ann")],
+    })
+    .unwrap();
+    let host = registry.host();
+
+    let wrong = Client::connect(&host, &options(Credentials::basic("ann", "nope")))
+        .await
+        .unwrap();
+    let err = wrong.check_login().await.unwrap_err();
+    assert!(
+        matches!(err, RegistryError::Unauthorized { with_credentials: true, .. }),
+        "{err}"
+    );
+
+    let client = Client::connect(&host, &options(Credentials::basic("ann", "pw-ann")))
+        .await
+        .unwrap();
+    let token = client.check_login().await.unwrap().expect("an identity token");
+    registry.token_issuer().unwrap().clear_log();
+
+    let id = options(Credentials::IdentityToken { token });
+    let src = tempfile::tempdir().unwrap();
+    let (store, image) = seed(src.path(), &[10_000, 20_000], "app:1");
+    let remote = Reference::parse(&format!("{host}/ns/app:1")).unwrap();
+    let cancel = CancellationToken::new();
+    let pushed = registry::push(
+        &store,
+        "app:1",
+        &remote,
+        &PushOptions {
+            registry: id.clone(),
+            ..Default::default()
+        },
+        &registry::NoTransferProgress,
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert_eq!(pushed.digest.to_string(), image.manifest_digest);
+
+    let dst = tempfile::tempdir().unwrap();
+    let dst_store = Store::open(dst.path()).unwrap();
+    let pulled = registry::pull(
+        &dst_store,
+        &remote,
+        &PullOptions {
+            registry: id,
+            ..Default::default()
+        },
+        &registry::NoTransferProgress,
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert_eq!(pulled.digest.to_string(), image.manifest_digest);
+
+    let requests = registry.token_requests();
+    assert!(!requests.is_empty());
+    for r in &requests {
+        assert_eq!(r.grant, GrantKind::RefreshToken, "{r:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_are_cached_per_scope_and_renewed_when_they_expire() {
+    let registry = Registry::builder(Auth::Token {
+        users: vec![User::new("ann", "pw-ann")],
+    })
+    .token_ttl(Duration::from_secs(2))
+    .start()
+    .unwrap();
+    let host = registry.host();
+    let src = tempfile::tempdir().unwrap();
+    let (store, image) = seed(src.path(), &[5_000, 6_000, 7_000, 8_000], "app:1");
+    let remote = Reference::parse(&format!("{host}/ns/app:1")).unwrap();
+    let cancel = CancellationToken::new();
+    let creds = options(Credentials::basic("ann", "pw-ann"));
+    let push_opts = PushOptions {
+        registry: creds.clone(),
+        ..Default::default()
+    };
+    registry::push(&store, "app:1", &remote, &push_opts, &registry::NoTransferProgress, &cancel)
+        .await
+        .unwrap();
+    // Five blobs, a dozen requests, one scope: one token.
+    assert_eq!(registry.tokens_issued(), 1, "{:?}", registry.token_requests());
+
+    // One session outliving its token: the next request gets a new one.
+    let client = Client::connect(&host, &creds).await.unwrap();
+    client.list_tags("ns/app").await.unwrap();
+    let before = registry.tokens_issued();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let tags = client.list_tags("ns/app").await.unwrap();
+    assert_eq!(tags, vec!["1".to_string()]);
+    assert_eq!(registry.tokens_issued(), before + 1);
+    let _ = image;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_without_push_is_denied_with_the_scope_named() {
+    let registry = Registry::start(Auth::Token {
+        users: vec![User::pull_only("bob", "pw-bob")],
+    })
+    .unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let (store, _) = seed(src.path(), &[1_000], "app:1");
+    let remote = Reference::parse(&format!("{}/ns/app:1", registry.host())).unwrap();
+    let err = registry::push(
+        &store,
+        "app:1",
+        &remote,
+        &PushOptions {
+            registry: options(Credentials::basic("bob", "pw-bob")),
+            ..Default::default()
+        },
+        &registry::NoTransferProgress,
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, RegistryError::Denied { .. }), "{err}");
+    assert!(err.to_string().contains("denied access to push to ns/app"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn progress_walks_every_state_and_cancel_leaves_no_image() {
+    let registry = Registry::start(Auth::None).unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let (store, image) = seed(src.path(), &[3 << 20, 4 << 20, 5 << 20], "app:1");
+    let remote = Reference::parse(&format!("{}/ns/app:1", registry.host())).unwrap();
+    let never = CancellationToken::new();
+    registry::push(&store, "app:1", &remote, &PushOptions::default(), &registry::NoTransferProgress, &never)
+        .await
+        .unwrap();
+
+    // Cancelled as soon as bytes move: an error, no image, no temporary files left.
+    let dst = tempfile::tempdir().unwrap();
+    let dst_store = Store::open(dst.path()).unwrap();
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    let cancel_on_bytes = move |u: TransferUpdate| {
+        if u.state == TransferState::Transferring && u.done > 0 {
+            trigger.cancel();
+        }
+    };
+    let err = registry::pull(&dst_store, &remote, &PullOptions::default(), &cancel_on_bytes, &cancel)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RegistryError::Cancelled), "{err}");
+    assert!(dst_store.resolve(&remote.to_string()).is_err());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let leftovers: Vec<_> = std::fs::read_dir(dst.path().join("tmp"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("blob-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary blobs left: {leftovers:?}");
+
+    // Uncancelled: every layer goes waiting → transferring → verifying → done.
+    let seen = Mutex::new(Vec::new());
+    let record = |u: TransferUpdate| seen.lock().unwrap().push(u);
+    let pulled = registry::pull(&dst_store, &remote, &PullOptions::default(), &record, &never)
+        .await
+        .unwrap();
+    assert_eq!(pulled.digest.to_string(), image.manifest_digest);
+    let seen = seen.into_inner().unwrap();
+    for layer in &image.layers {
+        let states: Vec<TransferState> = seen
+            .iter()
+            .filter(|u| u.id == layer.digest)
+            .map(|u| u.state)
+            .fold(Vec::new(), |mut v, s| {
+                if v.last() != Some(&s) {
+                    v.push(s);
+                }
+                v
+            });
+        let fresh = [
+            TransferState::Waiting,
+            TransferState::Transferring,
+            TransferState::Verifying,
+            TransferState::Done,
+        ];
+        // A layer committed before the cancel took effect is skipped the second time.
+        assert!(
+            states == fresh || states == [TransferState::Skipped],
+            "{}: {states:?}",
+            layer.digest
+        );
+        let last = seen.iter().rfind(|u| u.id == layer.digest).unwrap();
+        assert_eq!(last.done, layer.size());
+    }
+}
