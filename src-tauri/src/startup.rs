@@ -68,7 +68,11 @@ pub struct TreeMemory {
 fn process_age() -> Option<Duration> {
     // Field 22 of /proc/self/stat is the start time in clock ticks since boot.
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let start_ticks: f64 = stat[stat.rfind(')')? + 2..].split(' ').nth(19)?.parse().ok()?;
+    let start_ticks: f64 = stat[stat.rfind(')')? + 2..]
+        .split(' ')
+        .nth(19)?
+        .parse()
+        .ok()?;
     let uptime: f64 = std::fs::read_to_string("/proc/uptime")
         .ok()?
         .split(' ')
@@ -89,7 +93,11 @@ fn process_age() -> Option<Duration> {
 pub fn tree_memory(root: u32) -> Option<TreeMemory> {
     let mut parents = Vec::new();
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
             continue;
         };
         if let Some(ppid) = parent_of(pid) {
@@ -100,7 +108,12 @@ pub fn tree_memory(root: u32) -> Option<TreeMemory> {
     let mut i = 0;
     while i < tree.len() {
         let parent = tree[i];
-        tree.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
         i += 1;
     }
     let mut total = TreeMemory::default();

@@ -1,7 +1,8 @@
 // Where the GUI tests find things, and how they start the app with private folders, so
 // that a test never reads or writes the person's own store or settings.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,12 +43,38 @@ export async function withDriver(env, body) {
       sessions.push(session);
       // The window exists before the UI has mounted: wait for the sidebar.
       await session.find('nav [data-nav="images"]', { timeout: 30_000 });
+      // …and for its images (the logo), so that screenshots never catch one half-loaded.
+      for (let i = 0; i < 50; i++) {
+        if (await session.execute('return [...document.images].every((i) => i.complete)')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       return session;
     });
   } finally {
     for (const s of sessions) await s.close().catch(() => {});
     await driver.stop();
   }
+}
+
+/**
+ * A folder for LOCPATH holding the compiled locale `name` (e.g. zh_CN.UTF-8). WebKit takes
+ * navigator.language from setlocale(), which falls back to C (en-US) when the locale is not
+ * installed; compiling it privately avoids changing the machine's locales.
+ */
+export function compiledLocale(place, name) {
+  const dir = join(place.dir, 'locales');
+  const [lang, charset] = name.split('.');
+  if (!existsSync(join(dir, name))) {
+    mkdirSync(dir, { recursive: true });
+    try {
+      execFileSync('localedef', ['-i', lang, '-f', charset, join(dir, name)], { stdio: 'pipe' });
+    } catch (e) {
+      throw new Error(
+        `cannot compile the ${name} locale with localedef (Debian package locales): ${e.stderr ?? e}`,
+      );
+    }
+  }
+  return dir;
 }
 
 /** The environment of an app with its own store and config, in a fixed system language. */
@@ -59,6 +86,7 @@ export function appEnv(place, { lang = 'C.UTF-8', language } = {}) {
     LC_ALL: '',
     LC_MESSAGES: '',
     LANGUAGE: language ?? '',
+    ...(lang.startsWith('C') ? {} : { LOCPATH: compiledLocale(place, lang) }),
     // The GUI tests must not depend on the desktop's theme.
     GTK_THEME: 'Adwaita',
   };

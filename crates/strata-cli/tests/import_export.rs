@@ -194,7 +194,10 @@ fn docker_archive_round_trip_keeps_image_id_and_diff_ids() {
     // And back out again: the same archive, byte for byte (exports are deterministic).
     let again = tmp.path().join("again.tar");
     ok(&home2, &["export", "example.com/fixture:v1", p(&again)]);
-    assert_eq!(std::fs::read(&archive).unwrap(), std::fs::read(&again).unwrap());
+    assert_eq!(
+        std::fs::read(&archive).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
 }
 
 #[test]
@@ -206,9 +209,27 @@ fn oci_archive_round_trip_and_tag_renames() {
     ok(&home, &["import", p(&layout)]);
 
     let archive = tmp.path().join("oci.tar");
-    ok(&home, &["export", "example.com/fixture:v1", p(&archive), "--format", "oci"]);
+    ok(
+        &home,
+        &[
+            "export",
+            "example.com/fixture:v1",
+            p(&archive),
+            "--format",
+            "oci",
+        ],
+    );
     let dir = tmp.path().join("oci-dir");
-    ok(&home, &["export", "example.com/fixture:v1", p(&dir), "--format", "oci-dir"]);
+    ok(
+        &home,
+        &[
+            "export",
+            "example.com/fixture:v1",
+            p(&dir),
+            "--format",
+            "oci-dir",
+        ],
+    );
     let index: Value =
         serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
     assert_eq!(
@@ -225,7 +246,16 @@ fn oci_archive_round_trip_and_tag_renames() {
     assert_eq!(d["manifest_digest"], img.manifest_digest.as_str());
 
     // An export never overwrites a folder that has something in it.
-    let err = fails(&home, &["export", "example.com/fixture:v1", p(&dir), "--format", "oci-dir"]);
+    let err = fails(
+        &home,
+        &[
+            "export",
+            "example.com/fixture:v1",
+            p(&dir),
+            "--format",
+            "oci-dir",
+        ],
+    );
     assert!(err.contains("already exists"), "{err}");
 }
 
@@ -245,13 +275,39 @@ fn multi_platform_index_is_kept_whole_and_platforms_are_selectable() {
     let out = ok(&home, &["import", p(layout.dir())]);
     assert!(out.contains("linux/amd64, linux/arm64/v8"), "{out}");
 
-    let d = json(&home, &["inspect", "example.com/multi:1", "--json", "--platform", "linux/arm64"]);
+    let d = json(
+        &home,
+        &[
+            "inspect",
+            "example.com/multi:1",
+            "--json",
+            "--platform",
+            "linux/arm64",
+        ],
+    );
     assert_eq!(d["index_digest"], index.digest.as_str());
     assert_eq!(d["manifest_digest"], arm.manifest_digest.as_str());
     assert_eq!(d["platform"]["architecture"], "arm64");
-    let d = json(&home, &["inspect", "example.com/multi:1", "--json", "--platform", "linux/amd64"]);
+    let d = json(
+        &home,
+        &[
+            "inspect",
+            "example.com/multi:1",
+            "--json",
+            "--platform",
+            "linux/amd64",
+        ],
+    );
     assert_eq!(d["manifest_digest"], amd.manifest_digest.as_str());
-    let err = fails(&home, &["inspect", "example.com/multi:1", "--platform", "linux/s390x"]);
+    let err = fails(
+        &home,
+        &[
+            "inspect",
+            "example.com/multi:1",
+            "--platform",
+            "linux/s390x",
+        ],
+    );
     assert!(
         err.contains("has no image for linux/s390x; it has: linux/amd64, linux/arm64/v8"),
         "{err}"
@@ -259,13 +315,31 @@ fn multi_platform_index_is_kept_whole_and_platforms_are_selectable() {
 
     // An OCI export keeps the index; a docker archive takes one platform.
     let archive = tmp.path().join("multi.tar");
-    ok(&home, &["export", "example.com/multi:1", p(&archive), "--format", "oci"]);
+    ok(
+        &home,
+        &[
+            "export",
+            "example.com/multi:1",
+            p(&archive),
+            "--format",
+            "oci",
+        ],
+    );
     let home2 = tmp.path().join("h2");
     ok(&home2, &["import", p(&archive)]);
     let d = json(&home2, &["inspect", "example.com/multi:1", "--json"]);
     assert_eq!(d["index_digest"], index.digest.as_str());
     let docker = tmp.path().join("arm.tar");
-    ok(&home, &["export", "example.com/multi:1", p(&docker), "--platform", "linux/arm64"]);
+    ok(
+        &home,
+        &[
+            "export",
+            "example.com/multi:1",
+            p(&docker),
+            "--platform",
+            "linux/arm64",
+        ],
+    );
     let home3 = tmp.path().join("h3");
     ok(&home3, &["import", p(&docker)]);
     let d = json(&home3, &["inspect", "example.com/multi:1", "--json"]);
@@ -363,8 +437,16 @@ fn damaged_archives_are_refused_and_leave_the_store_as_it_was() {
         ("truncated", truncated, "truncated"),
         ("missing layer", missing_layer, "is missing"),
         ("not a tar", not_a_tar, "not a complete tar archive"),
-        ("docker: missing layer", docker_missing, "abc/layer.tar, which manifest.json names, is missing"),
-        ("docker: wrong layer", docker_wrong_layer, "does not match the diff_id"),
+        (
+            "docker: missing layer",
+            docker_missing,
+            "abc/layer.tar, which manifest.json names, is missing",
+        ),
+        (
+            "docker: wrong layer",
+            docker_wrong_layer,
+            "does not match the diff_id",
+        ),
     ] {
         let file = tmp.path().join("bad.tar");
         std::fs::File::create(&file)
@@ -374,7 +456,11 @@ fn damaged_archives_are_refused_and_leave_the_store_as_it_was() {
         let err = fails(&home, &["import", p(&file)]);
         assert!(err.starts_with("error: "), "{case}: {err}");
         assert!(err.contains(want), "{case}: {err}");
-        assert_eq!(err.lines().count(), 2, "{case}: one error line and one hint: {err}");
+        assert_eq!(
+            err.lines().count(),
+            2,
+            "{case}: one error line and one hint: {err}"
+        );
         assert_eq!(store_state(&home), before, "{case}: the store changed");
         fails(&home, &["inspect", "example.com/bad:1"]);
     }
@@ -389,7 +475,10 @@ fn an_oci_archive_named_only_by_a_tag_needs_tag() {
     let err = fails(&home, &["import", p(&file)]);
     assert!(err.contains("only by the tag `latest`"), "{err}");
     assert!(err.contains("--tag"), "{err}");
-    ok(&home, &["import", p(&file), "--tag", "example.com/named:latest"]);
+    ok(
+        &home,
+        &["import", p(&file), "--tag", "example.com/named:latest"],
+    );
     ok(&home, &["inspect", "example.com/named"]);
 }
 
@@ -431,16 +520,35 @@ fn import_rootfs_makes_a_one_layer_image_from_a_dir_or_a_tar() {
     let layer = Layer::build(&[Entry::file("hello", "from a tar\n")]).unwrap();
     let tar_path = tmp.path().join("rootfs.tar");
     std::fs::write(&tar_path, &layer.tar).unwrap();
-    ok(&home, &["import-rootfs", p(&tar_path), "--tag", "example.com/rootfs:tar"]);
+    ok(
+        &home,
+        &[
+            "import-rootfs",
+            p(&tar_path),
+            "--tag",
+            "example.com/rootfs:tar",
+        ],
+    );
     let d = json(&home, &["inspect", "example.com/rootfs:tar", "--json"]);
     assert_eq!(diff_ids(&d), vec![layer.diff_id.clone()]);
 
     // Not a tar: refused, nothing named.
     let junk = tmp.path().join("junk.tar");
     std::fs::write(&junk, vec![0x41u8; 3000]).unwrap();
-    let err = fails(&home, &["import-rootfs", p(&junk), "--tag", "example.com/rootfs:junk"]);
+    let err = fails(
+        &home,
+        &[
+            "import-rootfs",
+            p(&junk),
+            "--tag",
+            "example.com/rootfs:junk",
+        ],
+    );
     assert!(err.contains("is not a tar archive"), "{err}");
-    let err = fails(&home, &["import-rootfs", p(&root), "--tag", "x:1", "-c", "RUN make"]);
+    let err = fails(
+        &home,
+        &["import-rootfs", p(&root), "--tag", "x:1", "-c", "RUN make"],
+    );
     assert!(err.contains("cannot apply the change `RUN make`"), "{err}");
     fails(&home, &["inspect", "example.com/rootfs:junk"]);
 }

@@ -568,7 +568,10 @@ fn a_blob_redirected_to_another_host_is_fetched_without_the_credentials() {
     let home = tempfile::tempdir().unwrap();
     seed(home.path(), &img, "r:1");
     let c = creds();
-    ok(&strata(home.path(), &["push", "r:1", &remote, "--json", "--creds", &c]));
+    ok(&strata(
+        home.path(),
+        &["push", "r:1", &remote, "--json", "--creds", &c],
+    ));
 
     let layer = &img.layers[0];
     let (storage_addr, heads) = storage(layer.gzip.clone());
@@ -578,11 +581,18 @@ fn a_blob_redirected_to_another_host_is_fetched_without_the_credentials() {
         Fault::Redirect(format!("http://{storage_addr}/bucket/blob?X-Signature=abc")),
     );
     let dst = tempfile::tempdir().unwrap();
-    let got = ok(&strata(dst.path(), &["pull", &remote, "--json", "--creds", &c]));
+    let got = ok(&strata(
+        dst.path(),
+        &["pull", &remote, "--json", "--creds", &c],
+    ));
     assert_eq!(got["digest"], img.manifest_digest);
     let heads = heads.lock().unwrap();
     assert_eq!(heads.len(), 1, "the blob came from the storage host");
-    assert!(heads[0].starts_with("GET /bucket/blob?X-Signature=abc "), "{}", heads[0]);
+    assert!(
+        heads[0].starts_with("GET /bucket/blob?X-Signature=abc "),
+        "{}",
+        heads[0]
+    );
     assert!(
         !heads[0].to_ascii_lowercase().contains("authorization"),
         "credentials went to another host: {}",

@@ -12,12 +12,12 @@
 //!
 //! [OCI image spec]: https://github.com/opencontainers/image-spec/blob/main/spec.md
 
+pub mod change;
 pub mod error;
 pub mod export;
 pub mod import;
 pub mod inspect;
 pub mod model;
-pub mod change;
 pub mod rootfs;
 mod tarout;
 

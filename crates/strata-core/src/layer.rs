@@ -32,11 +32,10 @@ mod error;
 pub mod merged;
 pub mod write;
 
-
-
+pub use apply::{apply, apply_fresh, ApplyOptions, ApplyStats};
 pub use changes::{changes, visit_changes, Change, ChangeKind};
 pub use compression::{decompress, Compression, Limits};
 pub use entry::{Entry, EntryAction, Kind};
 pub use error::LayerError;
-pub use merged::{Deletion, MergedTree, Node};
-
+pub use merged::{read_file, Deletion, DeletionKind, MergedTree, Node};
+pub use write::{write_dir, write_entries, LayerChange, LayerWritten, WriteOptions};

@@ -88,7 +88,9 @@ impl Reference {
             return Err(fail("the reference is empty"));
         }
         if input.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(fail("a reference cannot contain spaces or control characters"));
+            return Err(fail(
+                "a reference cannot contain spaces or control characters",
+            ));
         }
 
         let (rest, digest) = match input.split_once('@') {
@@ -339,7 +341,9 @@ fn check_path(path: &str) -> Result<(), String> {
     }
     for component in path.split('/') {
         if component.is_empty() {
-            return Err("the repository path has an empty component (`//` or a trailing `/`)".into());
+            return Err(
+                "the repository path has an empty component (`//` or a trailing `/`)".into(),
+            );
         }
         if !component_ok(component) {
             return Err(format!(
@@ -388,22 +392,82 @@ mod tests {
         let at = |s: &str| s.replace("{D}", D);
         for (input, full, familiar) in [
             ("ubuntu", "docker.io/library/ubuntu:latest", "ubuntu:latest"),
-            ("ubuntu:24.04", "docker.io/library/ubuntu:24.04", "ubuntu:24.04"),
-            ("library/ubuntu", "docker.io/library/ubuntu:latest", "ubuntu:latest"),
-            ("docker.io/ubuntu", "docker.io/library/ubuntu:latest", "ubuntu:latest"),
-            ("index.docker.io/library/ubuntu:1", "docker.io/library/ubuntu:1", "ubuntu:1"),
+            (
+                "ubuntu:24.04",
+                "docker.io/library/ubuntu:24.04",
+                "ubuntu:24.04",
+            ),
+            (
+                "library/ubuntu",
+                "docker.io/library/ubuntu:latest",
+                "ubuntu:latest",
+            ),
+            (
+                "docker.io/ubuntu",
+                "docker.io/library/ubuntu:latest",
+                "ubuntu:latest",
+            ),
+            (
+                "index.docker.io/library/ubuntu:1",
+                "docker.io/library/ubuntu:1",
+                "ubuntu:1",
+            ),
             ("user/app:v1", "docker.io/user/app:v1", "user/app:v1"),
-            ("library/a/b", "docker.io/library/a/b:latest", "library/a/b:latest"),
-            ("localhost/app", "localhost/app:latest", "localhost/app:latest"),
-            ("localhost:5000/ns/repo:tag", "localhost:5000/ns/repo:tag", "localhost:5000/ns/repo:tag"),
-            ("host:5000/ns/repo", "host:5000/ns/repo:latest", "host:5000/ns/repo:latest"),
-            ("registry.cn-hangzhou.aliyuncs.com/ns/app:1.0", "registry.cn-hangzhou.aliyuncs.com/ns/app:1.0", "registry.cn-hangzhou.aliyuncs.com/ns/app:1.0"),
-            ("ghcr.io/o/a_b__c-d--e.f", "ghcr.io/o/a_b__c-d--e.f:latest", "ghcr.io/o/a_b__c-d--e.f:latest"),
-            ("[::1]:5000/app", "[::1]:5000/app:latest", "[::1]:5000/app:latest"),
-            ("Registry.Example/app", "Registry.Example/app:latest", "Registry.Example/app:latest"),
-            ("busybox@{D}", "docker.io/library/busybox@{D}", "busybox@{D}"),
-            ("busybox:1.36@{D}", "docker.io/library/busybox:1.36@{D}", "busybox:1.36@{D}"),
-            ("host:5000/ns/repo@{D}", "host:5000/ns/repo@{D}", "host:5000/ns/repo@{D}"),
+            (
+                "library/a/b",
+                "docker.io/library/a/b:latest",
+                "library/a/b:latest",
+            ),
+            (
+                "localhost/app",
+                "localhost/app:latest",
+                "localhost/app:latest",
+            ),
+            (
+                "localhost:5000/ns/repo:tag",
+                "localhost:5000/ns/repo:tag",
+                "localhost:5000/ns/repo:tag",
+            ),
+            (
+                "host:5000/ns/repo",
+                "host:5000/ns/repo:latest",
+                "host:5000/ns/repo:latest",
+            ),
+            (
+                "registry.cn-hangzhou.aliyuncs.com/ns/app:1.0",
+                "registry.cn-hangzhou.aliyuncs.com/ns/app:1.0",
+                "registry.cn-hangzhou.aliyuncs.com/ns/app:1.0",
+            ),
+            (
+                "ghcr.io/o/a_b__c-d--e.f",
+                "ghcr.io/o/a_b__c-d--e.f:latest",
+                "ghcr.io/o/a_b__c-d--e.f:latest",
+            ),
+            (
+                "[::1]:5000/app",
+                "[::1]:5000/app:latest",
+                "[::1]:5000/app:latest",
+            ),
+            (
+                "Registry.Example/app",
+                "Registry.Example/app:latest",
+                "Registry.Example/app:latest",
+            ),
+            (
+                "busybox@{D}",
+                "docker.io/library/busybox@{D}",
+                "busybox@{D}",
+            ),
+            (
+                "busybox:1.36@{D}",
+                "docker.io/library/busybox:1.36@{D}",
+                "busybox:1.36@{D}",
+            ),
+            (
+                "host:5000/ns/repo@{D}",
+                "host:5000/ns/repo@{D}",
+                "host:5000/ns/repo@{D}",
+            ),
         ] {
             let input = at(input);
             let r = Reference::parse(&input).unwrap_or_else(|e| panic!("{input}: {e}"));
@@ -420,7 +484,10 @@ mod tests {
         assert_eq!(r.registry, "localhost:5000");
         assert_eq!(r.repository, "ns/repo");
         assert_eq!(r.tag.as_deref(), Some("tag"));
-        assert_eq!(r.digest.as_ref().map(|d| d.to_string()), Some(D.to_string()));
+        assert_eq!(
+            r.digest.as_ref().map(|d| d.to_string()),
+            Some(D.to_string())
+        );
         assert_eq!(r.tag_or_digest(), D);
         let r = Reference::parse("ubuntu").unwrap();
         assert_eq!(r.api_host(), "registry-1.docker.io");
@@ -440,7 +507,10 @@ mod tests {
         assert!(Reference::parse(&ok_tag).is_ok());
         let long_name = format!("{}/app", "a".repeat(255));
         for (input, want) in [
-            ("Foo", r#"invalid reference "Foo": repository name must be lowercase"#),
+            (
+                "Foo",
+                r#"invalid reference "Foo": repository name must be lowercase"#,
+            ),
             ("docker.io/Foo/bar", "repository name must be lowercase"),
             ("", "the reference is empty"),
             ("app:", "the tag after `:` is empty"),
@@ -449,7 +519,10 @@ mod tests {
             (long_name.as_str(), "longer than 255 characters"),
             ("a b", "spaces"),
             ("app@sha256:abc", "is not a digest"),
-            ("app@md5:d41d8cd98f00b204e9800998ecf8427e", "unsupported digest algorithm `md5`"),
+            (
+                "app@md5:d41d8cd98f00b204e9800998ecf8427e",
+                "unsupported digest algorithm `md5`",
+            ),
             ("ns//app", "empty component"),
             ("app/", "empty component"),
             ("-app", "not a valid repository path component"),

@@ -221,8 +221,8 @@ impl SettingsFile {
             _ => Path::new("."),
         };
         std::fs::create_dir_all(dir).map_err(write_err)?;
-        let mut json = serde_json::to_vec_pretty(settings)
-            .map_err(|e| write_err(std::io::Error::other(e)))?;
+        let mut json =
+            serde_json::to_vec_pretty(settings).map_err(|e| write_err(std::io::Error::other(e)))?;
         json.push(b'\n');
         let mut tmp = tempfile::Builder::new()
             .prefix(".settings-")
@@ -313,7 +313,11 @@ mod tests {
         std::fs::write(file.path(), b"{ not json").unwrap();
         let problem = file.load().unwrap_err().problem();
         assert_eq!(problem.code, "settings.invalid");
-        assert!(problem.message.contains("settings.json"), "{}", problem.message);
+        assert!(
+            problem.message.contains("settings.json"),
+            "{}",
+            problem.message
+        );
         assert!(problem.hint.unwrap().contains("delete it"));
         // An unknown language is as invalid as broken JSON: we never guess.
         std::fs::write(file.path(), br#"{"language":"fr"}"#).unwrap();
@@ -352,7 +356,10 @@ mod tests {
         };
         let file = SettingsFile::for_home(&platform).unwrap();
         assert!(file.path().ends_with("strata/settings.json"));
-        assert_ne!(file.path(), Path::new("/home/x/.local/share/strata/settings.json"));
+        assert_ne!(
+            file.path(),
+            Path::new("/home/x/.local/share/strata/settings.json")
+        );
     }
 
     #[test]

@@ -131,8 +131,12 @@ impl crate::problem::Explain for StoreError {
     }
     fn hint(&self) -> Option<String> {
         match self {
-            StoreError::ImageNotFound(_) => Some("`strata images` lists the images in the store".into()),
-            StoreError::Ambiguous { .. } => Some("give more digits of the ID, or the image's name".into()),
+            StoreError::ImageNotFound(_) => {
+                Some("`strata images` lists the images in the store".into())
+            }
+            StoreError::Ambiguous { .. } => {
+                Some("give more digits of the ID, or the image's name".into())
+            }
             StoreError::BlobNotFound(_) | StoreError::Json { .. } => {
                 Some("`strata fsck` checks the whole store".into())
             }
@@ -172,7 +176,9 @@ struct Inner {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("root", &self.inner.root).finish()
+        f.debug_struct("Store")
+            .field("root", &self.inner.root)
+            .finish()
     }
 }
 
@@ -299,7 +305,9 @@ impl Store {
         let path = self.blob_path(d);
         match fs::metadata(&path) {
             Ok(m) => Ok(m.len()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(StoreError::BlobNotFound(d.clone())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Err(StoreError::BlobNotFound(d.clone()))
+            }
             Err(e) => Err(StoreError::io("read the size of", &path, e)),
         }
     }
@@ -360,7 +368,8 @@ impl Store {
             Some((_, size)) => Box::new(r.take(size.saturating_add(1))),
             None => Box::new(r),
         };
-        io::copy(&mut r, &mut w).map_err(|e| StoreError::io("write a blob into", &self.tmp_dir(), e))?;
+        io::copy(&mut r, &mut w)
+            .map_err(|e| StoreError::io("write a blob into", &self.tmp_dir(), e))?;
         w.commit(expected)
     }
 

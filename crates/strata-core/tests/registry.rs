@@ -8,8 +8,8 @@ use std::time::Duration;
 use oci_spec::image::{Descriptor, MediaType};
 use strata_core::reference::Reference;
 use strata_core::registry::{
-    self, Client, Credentials, PullOptions, PushOptions, RegistryError, RegistryOptions, TransferState,
-    TransferUpdate,
+    self, Client, Credentials, PullOptions, PushOptions, RegistryError, RegistryOptions,
+    TransferState, TransferUpdate,
 };
 use strata_core::store::Store;
 use strata_testkit::fixtures::{Image, Layer};
@@ -34,7 +34,9 @@ fn seed(home: &Path, layers: &[usize], name: &str) -> (Store, Image) {
         size,
         oci_spec::image::Digest::from(&digest),
     );
-    store.set_ref(&Reference::parse(name).unwrap(), desc).unwrap();
+    store
+        .set_ref(&Reference::parse(name).unwrap(), desc)
+        .unwrap();
     (store, image)
 }
 
@@ -58,14 +60,24 @@ async fn login_gives_an_identity_token_that_pulls_and_pushes_without_the_passwor
         .unwrap();
     let err = wrong.check_login().await.unwrap_err();
     assert!(
-        matches!(err, RegistryError::Unauthorized { with_credentials: true, .. }),
+        matches!(
+            err,
+            RegistryError::Unauthorized {
+                with_credentials: true,
+                ..
+            }
+        ),
         "{err}"
     );
 
     let client = Client::connect(&host, &options(Credentials::basic("ann", "pw-ann")))
         .await
         .unwrap();
-    let token = client.check_login().await.unwrap().expect("an identity token");
+    let token = client
+        .check_login()
+        .await
+        .unwrap()
+        .expect("an identity token");
     registry.token_issuer().unwrap().clear_log();
 
     let id = options(Credentials::IdentityToken { token });
@@ -129,11 +141,23 @@ async fn tokens_are_cached_per_scope_and_renewed_when_they_expire() {
         registry: creds.clone(),
         ..Default::default()
     };
-    registry::push(&store, "app:1", &remote, &push_opts, &registry::NoTransferProgress, &cancel)
-        .await
-        .unwrap();
+    registry::push(
+        &store,
+        "app:1",
+        &remote,
+        &push_opts,
+        &registry::NoTransferProgress,
+        &cancel,
+    )
+    .await
+    .unwrap();
     // Five blobs, a dozen requests, one scope: one token.
-    assert_eq!(registry.tokens_issued(), 1, "{:?}", registry.token_requests());
+    assert_eq!(
+        registry.tokens_issued(),
+        1,
+        "{:?}",
+        registry.token_requests()
+    );
 
     // One session outliving its token: the next request gets a new one.
     let client = Client::connect(&host, &creds).await.unwrap();
@@ -169,7 +193,10 @@ async fn an_account_without_push_is_denied_with_the_scope_named() {
     .await
     .unwrap_err();
     assert!(matches!(err, RegistryError::Denied { .. }), "{err}");
-    assert!(err.to_string().contains("denied access to push to ns/app"), "{err}");
+    assert!(
+        err.to_string().contains("denied access to push to ns/app"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -179,23 +206,36 @@ async fn progress_walks_every_state_and_cancel_leaves_no_image() {
     let (store, image) = seed(src.path(), &[3 << 20, 4 << 20, 5 << 20], "app:1");
     let remote = Reference::parse(&format!("{}/ns/app:1", registry.host())).unwrap();
     let never = CancellationToken::new();
-    registry::push(&store, "app:1", &remote, &PushOptions::default(), &registry::NoTransferProgress, &never)
-        .await
-        .unwrap();
+    registry::push(
+        &store,
+        "app:1",
+        &remote,
+        &PushOptions::default(),
+        &registry::NoTransferProgress,
+        &never,
+    )
+    .await
+    .unwrap();
 
-    // Cancelled as soon as bytes move: an error, no image, no temporary files left.
+    // Cancelled as soon as a blob starts moving: an error, no image, no temporary files left.
     let dst = tempfile::tempdir().unwrap();
     let dst_store = Store::open(dst.path()).unwrap();
     let cancel = CancellationToken::new();
     let trigger = cancel.clone();
     let cancel_on_bytes = move |u: TransferUpdate| {
-        if u.state == TransferState::Transferring && u.done > 0 {
+        if u.state == TransferState::Transferring {
             trigger.cancel();
         }
     };
-    let err = registry::pull(&dst_store, &remote, &PullOptions::default(), &cancel_on_bytes, &cancel)
-        .await
-        .unwrap_err();
+    let err = registry::pull(
+        &dst_store,
+        &remote,
+        &PullOptions::default(),
+        &cancel_on_bytes,
+        &cancel,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, RegistryError::Cancelled), "{err}");
     assert!(dst_store.resolve(&remote.to_string()).is_err());
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -209,9 +249,15 @@ async fn progress_walks_every_state_and_cancel_leaves_no_image() {
     // Uncancelled: every layer goes waiting → transferring → verifying → done.
     let seen = Mutex::new(Vec::new());
     let record = |u: TransferUpdate| seen.lock().unwrap().push(u);
-    let pulled = registry::pull(&dst_store, &remote, &PullOptions::default(), &record, &never)
-        .await
-        .unwrap();
+    let pulled = registry::pull(
+        &dst_store,
+        &remote,
+        &PullOptions::default(),
+        &record,
+        &never,
+    )
+    .await
+    .unwrap();
     assert_eq!(pulled.digest.to_string(), image.manifest_digest);
     let seen = seen.into_inner().unwrap();
     for layer in &image.layers {

@@ -106,12 +106,20 @@ fn short(id: &str) -> &str {
 }
 
 fn file_size(path: &Path) -> Option<u64> {
-    std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len())
+    std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
 }
 
 // ---------------------------------------------------------------------------------------
 
-pub fn inspect(home: &Home, name: &str, platform_arg: Option<&str>, json: bool) -> Result<(), Problem> {
+pub fn inspect(
+    home: &Home,
+    name: &str,
+    platform_arg: Option<&str>,
+    json: bool,
+) -> Result<(), Problem> {
     let store = open_store(home)?;
     let opts = InspectOptions {
         platform: platform(platform_arg)?,
@@ -265,7 +273,11 @@ pub fn import_rootfs(home: &Home, args: RootfsArgs) -> Result<(), Problem> {
     };
     let store = open_store(home)?;
     cancel_on_ctrl_c();
-    let bar = Bar::new(args.json, args.path.display().to_string(), file_size(args.path));
+    let bar = Bar::new(
+        args.json,
+        args.path.display().to_string(),
+        file_size(args.path),
+    );
     let result = image::import_rootfs(&store, args.path, &opts, TaskCtx::new(&bar, &CANCEL));
     bar.finish();
     let imported = result.map_err(|e| e.problem())?;
@@ -320,7 +332,11 @@ fn human(n: u64) -> String {
         format!("{n}B")
     } else {
         let s = format!("{v:.3}");
-        format!("{}{}", s.trim_end_matches('0').trim_end_matches('.'), UNITS[unit])
+        format!(
+            "{}{}",
+            s.trim_end_matches('0').trim_end_matches('.'),
+            UNITS[unit]
+        )
     }
 }
 

@@ -201,14 +201,10 @@ pub fn df(home: &Home, verbose: bool, json: bool) -> Result<(), Problem> {
     if json {
         return render::json(&usage);
     }
-    let pct = |part: u64, whole: u64| {
-        if whole == 0 {
-            0
-        } else {
-            part.saturating_mul(100) / whole
-        }
-    };
-    let image_reclaimable = usage.reclaimable_bytes.saturating_sub(usage.unreferenced_bytes);
+    let pct = |part: u64, whole: u64| part.saturating_mul(100).checked_div(whole).unwrap_or(0);
+    let image_reclaimable = usage
+        .reclaimable_bytes
+        .saturating_sub(usage.unreferenced_bytes);
     print_table(&[
         vec![
             "TYPE".to_string(),
@@ -233,7 +229,11 @@ pub fn df(home: &Home, verbose: bool, json: bool) -> Result<(), Problem> {
             usage.unreferenced_blobs.to_string(),
             "0".into(),
             human(usage.unreferenced_bytes),
-            format!("{} (100%)", human(usage.unreferenced_bytes)),
+            format!(
+                "{} ({}%)",
+                human(usage.unreferenced_bytes),
+                pct(usage.unreferenced_bytes, usage.unreferenced_bytes)
+            ),
         ],
     ]);
     if verbose {
@@ -290,8 +290,11 @@ pub fn fsck(home: &Home, json: bool) -> Result<(), Problem> {
     }
     match report.problems.len() {
         0 => Ok(()),
-        n => Err(Problem::new("store.fsck", format!("fsck found {n} problem(s) in the store"))
-            .with_hint("`strata rmi` the broken images and pull or import them again")),
+        n => Err(Problem::new(
+            "store.fsck",
+            format!("fsck found {n} problem(s) in the store"),
+        )
+        .with_hint("`strata rmi` the broken images and pull or import them again")),
     }
 }
 

@@ -12,8 +12,8 @@ use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::Reference;
 use strata_core::registry::{
-    self, Credentials, Platform, PullOptions, PushOptions, RegistryOptions, TransferProgress,
-    TransferState, TransferUpdate,
+    self, BlobKind, Credentials, Platform, PullOptions, PushOptions, RegistryOptions,
+    TransferProgress, TransferState, TransferUpdate,
 };
 use strata_core::store::Store;
 use tokio_util::sync::CancellationToken;
@@ -162,6 +162,14 @@ fn human(bytes: u64) -> String {
     }
 }
 
+fn kind_word(k: BlobKind) -> &'static str {
+    match k {
+        BlobKind::Config => "config",
+        BlobKind::Layer => "layer",
+        BlobKind::Manifest => "manifest",
+    }
+}
+
 fn state_word(s: TransferState) -> &'static str {
     match s {
         TransferState::Waiting => "waiting",
@@ -199,8 +207,13 @@ impl Progress {
     }
 
     fn finish(&self) {
-        if let Progress::Bars { multi, .. } = self {
-            let _ = multi.clear();
+        // Finished bars stay on screen as a record; unfinished ones (a failure) stop.
+        if let Progress::Bars { bars, .. } = self {
+            if let Ok(bars) = bars.lock() {
+                for bar in bars.values().filter(|b| !b.is_finished()) {
+                    bar.abandon();
+                }
+            }
         }
     }
 }
@@ -215,12 +228,16 @@ impl TransferProgress for Progress {
         match self {
             Progress::Quiet => {}
             Progress::Lines(seen) => {
+                // Only the start and the end of each blob: a log wants few lines.
+                if matches!(u.state, TransferState::Waiting | TransferState::Verifying) {
+                    return;
+                }
                 let Ok(mut seen) = seen.lock() else { return };
                 if seen.insert(u.id.clone(), u.state) != Some(u.state) {
                     eprintln!(
-                        "{} {:?} {}: {}",
+                        "{} {} {}: {}",
                         short(&u.id),
-                        u.kind,
+                        kind_word(u.kind),
                         human(u.total),
                         state_word(u.state)
                     );

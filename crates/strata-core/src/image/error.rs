@@ -23,7 +23,9 @@ pub enum ImageError {
     #[error("{what} is a Docker schema 1 manifest, a format Strata does not read")]
     Schema1 { what: String },
     /// A media type where a manifest, index or config was expected.
-    #[error("{what} has media type `{media_type}`, which is not an image manifest, index or config")]
+    #[error(
+        "{what} has media type `{media_type}`, which is not an image manifest, index or config"
+    )]
     MediaType { what: String, media_type: String },
     /// JSON that does not parse as what it should be.
     #[error("{what} is not a valid {kind}: {source}")]
@@ -91,7 +93,11 @@ impl ImageError {
         }
     }
 
-    pub(crate) fn json(what: impl Into<String>, kind: &'static str, source: serde_json::Error) -> Self {
+    pub(crate) fn json(
+        what: impl Into<String>,
+        kind: &'static str,
+        source: serde_json::Error,
+    ) -> Self {
         ImageError::Json {
             what: what.into(),
             kind,
@@ -133,7 +139,8 @@ impl Explain for ImageError {
                     .into(),
             ),
             ImageError::BadChange { .. } => Some(
-                "a change is a Dockerfile instruction such as CMD [\"/app\"] or ENV KEY=VALUE".into(),
+                "a change is a Dockerfile instruction such as CMD [\"/app\"] or ENV KEY=VALUE"
+                    .into(),
             ),
             ImageError::NoPlatform { .. } => Some("choose one of those with --platform".into()),
             ImageError::Corrupt(_) | ImageError::Missing { .. } | ImageError::TooLarge { .. } => {

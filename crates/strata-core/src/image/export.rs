@@ -24,7 +24,9 @@ use oci_spec::image::Descriptor;
 use serde::Serialize;
 
 use super::inspect::decompressor;
-use super::model::{self, digest_of, PlatformSpec, ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME};
+use super::model::{
+    self, digest_of, PlatformSpec, ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME,
+};
 use super::tarout::TarOut;
 use super::ImageError;
 use crate::digest::{Digest, HashingReader};
@@ -99,11 +101,21 @@ pub fn export(
         _ => PathBuf::from("."),
     };
     let result = match opts.format {
-        ExportFormat::Docker => {
-            write_docker(store, &found.descriptor, name.as_ref(), &parent, dest, opts, ctx)
+        ExportFormat::Docker => write_docker(
+            store,
+            &found.descriptor,
+            name.as_ref(),
+            &parent,
+            dest,
+            opts,
+            ctx,
+        ),
+        ExportFormat::Oci => {
+            write_oci_archive(store, &found.descriptor, name.as_ref(), &parent, dest, ctx)
         }
-        ExportFormat::Oci => write_oci_archive(store, &found.descriptor, name.as_ref(), &parent, dest, ctx),
-        ExportFormat::OciDir => write_oci_dir(store, &found.descriptor, name.as_ref(), &parent, dest, ctx),
+        ExportFormat::OciDir => {
+            write_oci_dir(store, &found.descriptor, name.as_ref(), &parent, dest, ctx)
+        }
     };
     let (digest, bytes) = match result {
         Err(_) if ctx.is_cancelled() => return Err(ImageError::Cancelled),
@@ -226,7 +238,8 @@ fn write_docker(
                 n.familiar_name(),
                 BTreeMap::from([(tag.clone(), last_id.to_string())]),
             );
-            out.bytes("repositories", &to_json(&repos)?).map_err(io_err)?;
+            out.bytes("repositories", &to_json(&repos)?)
+                .map_err(io_err)?;
         }
     }
     out.finish().map_err(io_err)?;

@@ -80,7 +80,12 @@ pub fn import(
     opts: &ImportOptions,
     ctx: TaskCtx<'_>,
 ) -> Result<Imported, ImageError> {
-    let result = import_inner(store, path, opts, ctx);
+    let result = import_source(store, path, opts, ctx);
+    if result.is_ok() {
+        if let Ok(meta) = std::fs::metadata(path) {
+            ctx.done(&path.display().to_string(), meta.len(), ProgressState::Done);
+        }
+    }
     // However an I/O error surfaced (through the store, the tar reader…), a raised flag
     // means the user stopped us.
     match result {
@@ -89,24 +94,48 @@ pub fn import(
     }
 }
 
-fn import_inner(
+fn import_source(
     store: &Store,
     path: &Path,
     opts: &ImportOptions,
     ctx: TaskCtx<'_>,
 ) -> Result<Imported, ImageError> {
     let meta = std::fs::metadata(path).map_err(|e| ImageError::io("open", path, e))?;
-    let mut source = if meta.is_dir() {
+    let source = if meta.is_dir() {
         Source::Dir(path.to_path_buf())
     } else {
         Source::Tar(read_tar(store, path, meta.len(), ctx)?)
     };
+    let cut = matches!(&source, Source::Tar(c) if c.truncated);
+    match name_source(store, path, meta.is_dir(), source, opts, ctx) {
+        // Something is missing from a tar that also lacks its end: say why.
+        Err(ImageError::NotAnArchive { .. } | ImageError::Missing { .. }) if cut => {
+            Err(ImageError::Corrupt(format!(
+                "{} ends without the tar end-of-archive block: it is truncated",
+                path.display()
+            )))
+        }
+        other => other,
+    }
+}
 
+/// Finds the images in what was read, verifies them, and names them.
+fn name_source(
+    store: &Store,
+    path: &Path,
+    is_dir: bool,
+    mut source: Source,
+    opts: &ImportOptions,
+    ctx: TaskCtx<'_>,
+) -> Result<Imported, ImageError> {
     let is_oci = source.meta("oci-layout")?.is_some() && source.meta("index.json")?.is_some();
     let docker = source.meta("manifest.json")?;
     let (format, found) = if is_oci {
-        let format = if meta.is_dir() { "oci-dir" } else { "oci-archive" };
-        (format, import_oci(store, &mut source, docker.as_deref(), ctx)?)
+        let format = if is_dir { "oci-dir" } else { "oci-archive" };
+        (
+            format,
+            import_oci(store, &mut source, docker.as_deref(), ctx)?,
+        )
     } else if let Some(docker) = docker {
         let format = "docker-archive";
         (format, import_docker(store, &mut source, &docker, ctx)?)
@@ -140,7 +169,6 @@ fn import_inner(
         return Err(ImageError::Cancelled);
     }
     store.set_refs(named.into_iter().map(|(n, d, _)| (n, d)).collect())?;
-    ctx.done(&path.display().to_string(), meta.len(), ProgressState::Done);
     Ok(Imported {
         images,
         format: format.into(),
@@ -211,6 +239,8 @@ struct Collected {
     files: HashMap<String, (Digest, u64)>,
     /// Symlinks and hard links: path → target path (both relative to the archive root).
     links: HashMap<String, String>,
+    /// The tar ended without its end-of-archive block.
+    truncated: bool,
 }
 
 impl Source {
@@ -307,7 +337,7 @@ fn read_tar(
     let watched = Watch::new(file, ctx, path.display().to_string(), Some(size));
     let plain = decompressor(BufReader::with_capacity(1 << 20, watched))
         .map_err(|e| ImageError::io("read", path, e))?;
-    let mut archive = tar::Archive::new(plain);
+    let mut archive = tar::Archive::new(Tail::new(plain));
     let bad_tar = |e: io::Error| {
         if crate::task::is_cancelled(&e) {
             ImageError::Cancelled
@@ -362,7 +392,45 @@ fn read_tar(
         let found = spool_entry(store, &name, &mut entry, declared, ctx)?;
         c.files.insert(name, found);
     }
+    c.truncated = !archive.into_inner().ended_with_zero_block();
     Ok(c)
+}
+
+/// Remembers whether the last 512 bytes read were zeros: a tar that ended with its
+/// end-of-archive block, rather than one cut short at an entry boundary (which the tar
+/// reader cannot tell from a proper end).
+struct Tail<R> {
+    inner: R,
+    last: Vec<u8>,
+}
+
+impl<R: Read> Tail<R> {
+    fn new(inner: R) -> Self {
+        Tail {
+            inner,
+            last: Vec::with_capacity(1024),
+        }
+    }
+
+    fn ended_with_zero_block(&self) -> bool {
+        self.last.len() >= 512 && self.last[self.last.len() - 512..].iter().all(|&b| b == 0)
+    }
+}
+
+impl<R: Read> Read for Tail<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let got = &buf[..n];
+        if got.len() >= 512 {
+            self.last.clear();
+            self.last.extend_from_slice(&got[got.len() - 512..]);
+        } else {
+            self.last.extend_from_slice(got);
+            let excess = self.last.len().saturating_sub(512);
+            self.last.drain(..excess);
+        }
+        Ok(n)
+    }
 }
 
 /// Streams one tar entry into the store. A `blobs/sha256/<hex>` entry must match its name.
@@ -377,7 +445,9 @@ fn spool_entry(
         .strip_prefix("blobs/sha256/")
         .map(|hex| {
             Digest::from_hex(hex).map_err(|_| {
-                ImageError::Corrupt(format!("{name} is under blobs/sha256/ but is not named by a digest"))
+                ImageError::Corrupt(format!(
+                    "{name} is under blobs/sha256/ but is not named by a digest"
+                ))
             })
         })
         .transpose()?;
@@ -506,7 +576,11 @@ fn import_oci(
                 names.push(Reference::parse(tag)?);
             }
         }
-        let mut top = Descriptor::new(desc.media_type().clone(), desc.size(), desc.digest().clone());
+        let mut top = Descriptor::new(
+            desc.media_type().clone(),
+            desc.size(),
+            desc.digest().clone(),
+        );
         top.set_platform(desc.platform().clone());
         let platforms = match model::read_kind(store, &top)? {
             (Kind::Index, bytes) => model::platforms_of(&model::parse_index(
@@ -534,7 +608,9 @@ fn fetch_oci(
     depth: usize,
 ) -> Result<(), ImageError> {
     if depth > 4 {
-        return Err(ImageError::Corrupt("indexes nest more than four deep".into()));
+        return Err(ImageError::Corrupt(
+            "indexes nest more than four deep".into(),
+        ));
     }
     let fetch = |source: &mut Source, d: &Descriptor, what: &str| {
         let digest = digest_of(d)?;
@@ -542,7 +618,10 @@ fn fetch_oci(
         source
             .blob(store, &path, Some((&digest, d.size())), ctx)?
             .ok_or_else(|| ImageError::Missing {
-                what: format!("{what} {digest} (blobs/sha256/{}) in the archive", digest.hex()),
+                what: format!(
+                    "{what} {digest} (blobs/sha256/{}) in the archive",
+                    digest.hex()
+                ),
             })
     };
     fetch(source, desc, "manifest")?;
@@ -612,7 +691,9 @@ fn import_docker(
                 .blob(store, path, None, ctx)?
                 .ok_or_else(|| missing("the layer", path))?;
             let diff_id: Digest = diff_id.parse().map_err(|_| {
-                ImageError::Corrupt(format!("the config's diff_id `{diff_id}` is not a sha256 digest"))
+                ImageError::Corrupt(format!(
+                    "the config's diff_id `{diff_id}` is not a sha256 digest"
+                ))
             })?;
             let compression = check_diff_id(store, path, &digest, &diff_id)?;
             layers.push(serde_json::json!({
@@ -671,7 +752,9 @@ fn check_diff_id(
     let mut reader = decompressor(blob).map_err(|e| ImageError::io("read", path, e))?;
     let mut head = [0u8; 4];
     let mut peek = store.open_blob(digest)?;
-    let got = peek.read(&mut head).map_err(|e| ImageError::io("read", path, e))?;
+    let got = peek
+        .read(&mut head)
+        .map_err(|e| ImageError::io("read", path, e))?;
     let compression = Compression::detect(&head[..got]);
     if compression == Compression::None {
         return Err(mismatch());
@@ -698,18 +781,20 @@ mod tests {
             Some("blobs/sha256/x")
         );
         assert_eq!(normalize("../etc/passwd"), None);
-        assert_eq!(normalize("/manifest.json").as_deref(), Some("manifest.json"));
+        assert_eq!(
+            normalize("/manifest.json").as_deref(),
+            Some("manifest.json")
+        );
     }
 
     #[test]
     fn links_resolve_to_spooled_files() {
         let d = Digest::of(b"x");
         let mut c = Collected::default();
-        c.files.insert(format!("blobs/sha256/{}", d.hex()), (d.clone(), 1));
-        c.links.insert(
-            "abc/layer.tar".into(),
-            format!("blobs/sha256/{}", d.hex()),
-        );
+        c.files
+            .insert(format!("blobs/sha256/{}", d.hex()), (d.clone(), 1));
+        c.links
+            .insert("abc/layer.tar".into(), format!("blobs/sha256/{}", d.hex()));
         assert_eq!(c.lookup("abc/layer.tar"), Some((d, 1)));
         assert_eq!(c.lookup("nope/layer.tar"), None);
     }

@@ -191,12 +191,7 @@ fn run_config(c: &oci_spec::image::Config) -> RunConfig {
         cmd: list(c.cmd()),
         working_dir: c.working_dir().clone().filter(|s| !s.is_empty()),
         user: c.user().clone().filter(|s| !s.is_empty()),
-        labels: c
-            .labels()
-            .clone()
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
+        labels: c.labels().clone().unwrap_or_default().into_iter().collect(),
         exposed_ports: ports,
         volumes,
         stop_signal: c.stop_signal().clone(),
@@ -318,9 +313,7 @@ fn size_cache_path(store: &Store, digest: &Digest) -> PathBuf {
 }
 
 /// A reader that decompresses gzip or zstd (by magic bytes) and passes a plain tar as is.
-pub(crate) fn decompressor<'a, R: io::BufRead + 'a>(
-    mut r: R,
-) -> io::Result<Box<dyn Read + 'a>> {
+pub(crate) fn decompressor<'a, R: io::BufRead + 'a>(mut r: R) -> io::Result<Box<dyn Read + 'a>> {
     let head = r.fill_buf()?;
     Ok(match Compression::detect(head) {
         Compression::None => Box::new(r),

@@ -177,7 +177,10 @@ pub fn read_index(store: &Store, desc: &Descriptor) -> Result<ImageIndex, ImageE
 }
 
 /// Reads and parses the config a manifest names.
-pub fn read_config(store: &Store, manifest: &ImageManifest) -> Result<ImageConfiguration, ImageError> {
+pub fn read_config(
+    store: &Store,
+    manifest: &ImageManifest,
+) -> Result<ImageConfiguration, ImageError> {
     let desc = manifest.config();
     let mt = desc.media_type().as_ref();
     if mt != media::OCI_CONFIG && mt != media::DOCKER_CONFIG {
@@ -500,7 +503,13 @@ mod tests {
             let p: PlatformSpec = input.parse().unwrap();
             assert_eq!(p.to_string(), want, "{input}");
         }
-        for bad in ["linux", "linux/", "/amd64", "linux/amd64/v1/x", "linux/am d64"] {
+        for bad in [
+            "linux",
+            "linux/",
+            "/amd64",
+            "linux/amd64/v1/x",
+            "linux/am d64",
+        ] {
             let err = bad.parse::<PlatformSpec>().unwrap_err().to_string();
             assert!(err.contains("is not a platform"), "{bad}: {err}");
         }
@@ -538,8 +547,7 @@ mod tests {
     fn selects_the_wanted_platform_or_lists_what_there_is() {
         let index = index_of(&["linux/amd64", "linux/arm64/v8", "linux/arm/v7"]);
         let pick = |s: &str| {
-            select_platform(&index, &s.parse().unwrap(), "index x")
-                .map(|d| d.digest().to_string())
+            select_platform(&index, &s.parse().unwrap(), "index x").map(|d| d.digest().to_string())
         };
         assert!(pick("linux/arm64").unwrap().ends_with("2"));
         assert!(pick("linux/amd64").unwrap().ends_with("1"));

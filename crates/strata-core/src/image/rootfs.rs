@@ -70,10 +70,7 @@ fn build(
     };
     remember_uncompressed_size(store, &layer.digest, layer.uncompressed_size);
 
-    let platform = opts
-        .platform
-        .clone()
-        .unwrap_or_else(PlatformSpec::current);
+    let platform = opts.platform.clone().unwrap_or_else(PlatformSpec::current);
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let source = path
         .file_name()
@@ -144,7 +141,9 @@ fn sink(store: &Store) -> Result<Sink, ImageError> {
 
 fn commit(sink: Sink, what: &Path) -> Result<Layer, ImageError> {
     let (gz, diff_id, uncompressed_size) = sink.finish();
-    let blob = gz.finish().map_err(|e| ImageError::io("compress", what, e))?;
+    let blob = gz
+        .finish()
+        .map_err(|e| ImageError::io("compress", what, e))?;
     let (digest, size) = blob.commit(None)?;
     Ok(Layer {
         diff_id,

@@ -131,11 +131,14 @@ mod tests {
         }
         let mut short = TarOut::new(tempfile::tempfile().unwrap());
         assert!(short.stream("c", Some(5), &b"xy"[..]).is_err());
-        assert_eq!(seen, [
-            ("d/".to_string(), 0),
-            ("a.json".to_string(), 2),
-            ("d/layer.tar".to_string(), 70_000),
-            ("b".to_string(), 3)
-        ]);
+        assert_eq!(
+            seen,
+            [
+                ("d/".to_string(), 0),
+                ("a.json".to_string(), 2),
+                ("d/layer.tar".to_string(), 70_000),
+                ("b".to_string(), 3)
+            ]
+        );
     }
 }

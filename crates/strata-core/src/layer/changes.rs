@@ -62,8 +62,7 @@ pub fn visit_changes<R: Read>(
         .entries()
         .map_err(|e| LayerError::from_stream(e, "reading the layer"))?;
     for (number, entry) in entries.enumerate() {
-        let mut entry =
-            entry.map_err(|e| LayerError::from_stream(e, format!("entry {number}")))?;
+        let mut entry = entry.map_err(|e| LayerError::from_stream(e, format!("entry {number}")))?;
         let action = classify(&mut entry, limits)?;
         io::copy(&mut entry, &mut io::sink())
             .map_err(|e| LayerError::from_stream(e, format!("entry {number}")))?;
@@ -165,10 +164,15 @@ mod tests {
     fn stops_when_asked() {
         let layers = three_layers();
         let mut seen = 0;
-        visit_changes(&layers[0][..], &MergedTree::new(), &Limits::default(), |_| {
-            seen += 1;
-            ControlFlow::Break(())
-        })
+        visit_changes(
+            &layers[0][..],
+            &MergedTree::new(),
+            &Limits::default(),
+            |_| {
+                seen += 1;
+                ControlFlow::Break(())
+            },
+        )
         .unwrap();
         assert_eq!(seen, 1);
     }

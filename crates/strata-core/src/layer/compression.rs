@@ -88,7 +88,8 @@ impl Compression {
             | "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
             | DOCKER_MEDIA_TYPE_TAR_GZIP
             | DOCKER_MEDIA_TYPE_FOREIGN => Some(Compression::Gzip),
-            MEDIA_TYPE_TAR_ZSTD | "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd" => {
+            MEDIA_TYPE_TAR_ZSTD
+            | "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd" => {
                 Some(Compression::Zstd)
             }
             _ => None,
@@ -247,7 +248,9 @@ impl<R: Read> HeaderGuard<R> {
             match &mut self.state {
                 Guard::Off => return Ok(()),
                 Guard::Data { left, pax_left } => {
-                    let take = bytes.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
+                    let take = bytes
+                        .len()
+                        .min(usize::try_from(*left).unwrap_or(usize::MAX));
                     let pax_take = take.min(usize::try_from(*pax_left).unwrap_or(usize::MAX));
                     self.pax.extend_from_slice(&bytes[..pax_take]);
                     *pax_left -= pax_take as u64;

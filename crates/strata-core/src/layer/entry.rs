@@ -162,7 +162,10 @@ pub fn classify<R: Read>(
         other => {
             return Err(LayerError::unsafe_entry(
                 raw,
-                format!("its tar entry type {:?} is not one a layer may hold", other.as_byte() as char),
+                format!(
+                    "its tar entry type {:?} is not one a layer may hold",
+                    other.as_byte() as char
+                ),
             ))
         }
     };
@@ -229,11 +232,14 @@ pub fn classify<R: Read>(
         _ => None,
     };
 
-    let bad = |what: &str| LayerError::unsafe_entry(&raw, format!("its tar header has an unreadable {what}"));
+    let bad = |what: &str| {
+        LayerError::unsafe_entry(&raw, format!("its tar header has an unreadable {what}"))
+    };
     let mode = header.mode().map_err(|_| bad("mode"))? & 0o7777;
-    let uid = header.uid().map_err(|_| bad("uid"))?;
-    let gid = header.gid().map_err(|_| bad("gid"))?;
-    let mut mtime = header.mtime().map_err(|_| bad("mtime"))? as i64;
+    // An empty numeric field is 0, as Go's archive/tar and GNU tar read it.
+    let uid = header.uid().unwrap_or(0);
+    let gid = header.gid().unwrap_or(0);
+    let mut mtime = header.mtime().unwrap_or(0) as i64;
     let device = match kind {
         Kind::CharDevice | Kind::BlockDevice => Some((
             header.device_major().ok().flatten().unwrap_or(0),
@@ -332,7 +338,7 @@ mod tests {
             one(file("./var/cache/.wh..wh..opq")).unwrap(),
             EntryAction::Opaque {
                 dir: "var/cache".into(),
-                raw: "./var/cache/.wh..wh..opq".into()
+                raw: "var/cache/.wh..wh..opq".into()
             }
         );
         assert!(matches!(
@@ -347,8 +353,11 @@ mod tests {
     fn kinds_links_xattrs_and_long_names() {
         let long = format!("{}/file", "d".repeat(300));
         let EntryAction::Put(e) = one(|b| {
-            b.append_pax_extensions([("SCHILY.xattr.user.color", &b"blue"[..]), ("mtime", b"1700000000.5")])
-                .unwrap();
+            b.append_pax_extensions([
+                ("SCHILY.xattr.user.color", &b"blue"[..]),
+                ("mtime", b"1700000000.5"),
+            ])
+            .unwrap();
             let mut h = tar::Header::new_gnu();
             h.set_size(3);
             h.set_mode(0o4755);
@@ -359,7 +368,10 @@ mod tests {
             panic!("not a put")
         };
         assert_eq!(e.path, PathBuf::from(&long));
-        assert_eq!((e.kind, e.size, e.mode, e.uid), (Kind::File, 3, 0o4755, 1000));
+        assert_eq!(
+            (e.kind, e.size, e.mode, e.uid),
+            (Kind::File, 3, 0o4755, 1000)
+        );
         assert_eq!(e.mtime, 1_700_000_000);
         assert_eq!(e.xattrs, vec![("user.color".to_string(), b"blue".to_vec())]);
 
@@ -372,7 +384,10 @@ mod tests {
         .unwrap() else {
             panic!("not a put")
         };
-        assert_eq!((l.kind, l.link_target), (Kind::Hardlink, Some("bin/a".into())));
+        assert_eq!(
+            (l.kind, l.link_target),
+            (Kind::Hardlink, Some("bin/a".into()))
+        );
 
         let err = one(|b| {
             let mut h = tar::Header::new_gnu();
@@ -381,6 +396,9 @@ mod tests {
             b.append_link(&mut h, "x", "../outside").unwrap();
         })
         .unwrap_err();
-        assert!(err.to_string().contains("climbs out of the layer root"), "{err}");
+        assert!(
+            err.to_string().contains("climbs out of the layer root"),
+            "{err}"
+        );
     }
 }

@@ -160,8 +160,9 @@ impl LayerError {
 }
 
 fn find_limit(err: &io::Error) -> Option<LimitHit> {
-    let mut current: Option<&(dyn std::error::Error + 'static)> =
-        err.get_ref().map(|e| e as &(dyn std::error::Error + 'static));
+    let mut current: Option<&(dyn std::error::Error + 'static)> = err
+        .get_ref()
+        .map(|e| e as &(dyn std::error::Error + 'static));
     while let Some(e) = current {
         if let Some(hit) = e.downcast_ref::<LimitHit>() {
             return Some(*hit);

@@ -96,12 +96,14 @@ impl MergedTree {
             .entries()
             .map_err(|e| LayerError::from_stream(e, format!("layer {index}")))?;
         for (number, entry) in entries.enumerate() {
-            let mut entry = entry
-                .map_err(|e| LayerError::from_stream(e, format!("layer {index}, entry {number}")))?;
+            let mut entry = entry.map_err(|e| {
+                LayerError::from_stream(e, format!("layer {index}, entry {number}"))
+            })?;
             let action = classify(&mut entry, limits)?;
             // Drain the content so that a truncated layer fails here, as it would on apply.
-            io::copy(&mut entry, &mut io::sink())
-                .map_err(|e| LayerError::from_stream(e, format!("layer {index}, entry {number}")))?;
+            io::copy(&mut entry, &mut io::sink()).map_err(|e| {
+                LayerError::from_stream(e, format!("layer {index}, entry {number}"))
+            })?;
             self.take(index, number as u64, action);
         }
         self.layers += 1;
@@ -152,9 +154,7 @@ impl MergedTree {
                 }
             }
         }
-        if e.kind != Kind::Dir
-            && self.nodes.get(&e.path).is_some_and(|n| n.kind == Kind::Dir)
-        {
+        if e.kind != Kind::Dir && self.nodes.get(&e.path).is_some_and(|n| n.kind == Kind::Dir) {
             // A file replacing a directory takes the directory's contents with it.
             self.remove_below(&e.path.clone(), usize::MAX, true);
         }
@@ -362,10 +362,9 @@ pub fn read_file<R: Read, W: Write>(
 ) -> Result<u64, LayerError> {
     let shown = path.as_ref().display().to_string();
     let real = tree.resolve(path.as_ref())?;
-    let node = tree
-        .nodes
-        .get(&real)
-        .ok_or_else(|| LayerError::NotFound { path: shown.clone() })?;
+    let node = tree.nodes.get(&real).ok_or_else(|| LayerError::NotFound {
+        path: shown.clone(),
+    })?;
     let (layer, number) = match (node.kind, node.content) {
         (Kind::File | Kind::Hardlink, Some(content)) => content,
         (Kind::Hardlink, None) => {
@@ -483,10 +482,16 @@ pub(crate) mod tests {
         assert_eq!(at("bin/busybox"), Some(0));
         assert_eq!(tree.get("/usr").map(|n| n.implicit), Some(true));
 
-        let names: Vec<_> = tree.list("/").iter().map(|(p, _)| p.to_path_buf()).collect();
+        let names: Vec<_> = tree
+            .list("/")
+            .iter()
+            .map(|(p, _)| p.to_path_buf())
+            .collect();
         assert_eq!(
             names,
-            ["bin", "etc", "lib", "usr", "var"].map(PathBuf::from).to_vec()
+            ["bin", "etc", "lib", "usr", "var"]
+                .map(PathBuf::from)
+                .to_vec()
         );
         let deleted: Vec<_> = tree
             .deletions()
@@ -506,7 +511,10 @@ pub(crate) mod tests {
         assert_eq!(read(&tree, &layers, "/etc/motd").unwrap(), "back again");
         assert_eq!(read(&tree, &layers, "lib/libc.so").unwrap(), "libc");
         let err = read(&tree, &layers, "var/cache/a").unwrap_err();
-        assert!(err.to_string().contains("is not in the image's files"), "{err}");
+        assert!(
+            err.to_string().contains("is not in the image's files"),
+            "{err}"
+        );
         let err = read(&tree, &layers, "etc").unwrap_err();
         assert!(err.to_string().contains("is a directory"), "{err}");
     }
@@ -519,7 +527,9 @@ pub(crate) mod tests {
             ("bin/.wh.sh", "wh"),
         ])];
         let tree = MergedTree::build(layers.iter().map(|l| &l[..]), &Limits::default()).unwrap();
-        let sh = tree.get("bin/sh").expect("a whiteout never hides its own layer");
+        let sh = tree
+            .get("bin/sh")
+            .expect("a whiteout never hides its own layer");
         assert_eq!((sh.kind, sh.size), (Kind::Hardlink, 7));
         assert_eq!(read(&tree, &layers, "bin/sh").unwrap(), "BUSYBOX");
     }

@@ -138,19 +138,29 @@ pub fn api_host(registry: &str) -> &str {
     }
 }
 
-/// A reqwest error as one line, with its causes (reqwest's own `Display` hides them).
+/// A reqwest error as a person reads it: the root cause (`Connection refused`, `dns
+/// error: …`, `invalid peer certificate: UnknownIssuer`), which reqwest's own message
+/// (`error sending request for url (…)`) hides. The whole chain goes to the debug log.
 pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
+    let mut chain = vec![e.to_string()];
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
-        let c = cause.to_string();
-        if !text.contains(&c) {
-            text.push_str(": ");
-            text.push_str(&c);
-        }
+        chain.push(cause.to_string());
         source = cause.source();
     }
-    text
+    tracing::debug!(error = %chain.join(": "), "HTTP error");
+    let root = chain.last().cloned().unwrap_or_default();
+    let root = root
+        .strip_prefix("tcp connect error: ")
+        .unwrap_or(&root)
+        .to_string();
+    if e.is_timeout() {
+        format!("timed out ({root})")
+    } else if e.is_body() || e.is_decode() {
+        format!("the connection broke: {root}")
+    } else {
+        root
+    }
 }
 
 fn is_tls_error(text: &str) -> bool {
@@ -439,7 +449,7 @@ impl Client {
                 }
                 // A valid token without the access asked for: the token server granted
                 // less than the scope (distribution answers 401, not 403, for that).
-                if header.contains("insufficient_scope") {
+                if header.contains("insufficient_scope") && !self.inner.credentials.is_anonymous() {
                     return Err(RegistryError::Denied {
                         registry: self.inner.registry.clone(),
                         scope: Scope::describe(req.scopes),
@@ -527,7 +537,7 @@ impl Client {
     ) -> Result<RawManifest, RegistryError> {
         let scopes = [Scope::pull(repository)];
         let action = format!("fetch the manifest {repository}:{tag_or_digest}");
-        let what = format!("{}/{repository}:{tag_or_digest}", self.inner.registry);
+        let what = format!("{repository}:{tag_or_digest}");
         let url = self.url(repository, &format!("manifests/{tag_or_digest}"));
         let req = Req::new(Method::GET, url, &scopes, &action).header(ACCEPT, MANIFEST_ACCEPT);
         let resp = self.send(req).await?;
@@ -591,7 +601,7 @@ impl Client {
     ) -> Result<(), RegistryError> {
         let scopes = [Scope::delete(repository)];
         let action = format!("delete the manifest {repository}:{tag_or_digest}");
-        let what = format!("{}/{repository}:{tag_or_digest}", self.inner.registry);
+        let what = format!("{repository}:{tag_or_digest}");
         let url = self.url(repository, &format!("manifests/{tag_or_digest}"));
         let resp = self
             .send(Req::new(Method::DELETE, url, &scopes, &action))
@@ -614,11 +624,22 @@ impl Client {
         repository: &str,
         digest: &Digest,
     ) -> Result<Option<u64>, RegistryError> {
-        let scopes = [Scope::pull(repository)];
+        self.head_blob_scoped(repository, digest, &[Scope::pull(repository)])
+            .await
+    }
+
+    /// [`Client::head_blob`] under the scopes given: a push asks with its push scope,
+    /// so that one token serves the whole push.
+    pub(crate) async fn head_blob_scoped(
+        &self,
+        repository: &str,
+        digest: &Digest,
+        scopes: &[Scope],
+    ) -> Result<Option<u64>, RegistryError> {
         let action = format!("check blob {} in {repository}", digest.short());
         let url = self.url(repository, &format!("blobs/{digest}"));
         let resp = self
-            .send(Req::new(Method::HEAD, url, &scopes, &action))
+            .send(Req::new(Method::HEAD, url, scopes, &action))
             .await?;
         match resp.status() {
             StatusCode::OK => Ok(Some(resp.content_length().unwrap_or(0))),
@@ -637,7 +658,7 @@ impl Client {
             tags: Option<Vec<String>>,
         }
         let scopes = [Scope::pull(repository)];
-        let what = format!("repository {}/{repository}", self.inner.registry);
+        let what = format!("repository {repository}");
         let mut out = Vec::new();
         let mut next = Some(self.url(repository, "tags/list"));
         while let Some(url) = next.take() {

@@ -88,8 +88,9 @@ pub enum RegistryError {
         registry: String,
         with_credentials: bool,
     },
-    /// 403: authenticated, but this account may not do this.
-    #[error("{registry} denied access to {scope} (403 Forbidden){}", detail_suffix(.detail))]
+    /// 403, or a token without the access asked for: authenticated, but this account may
+    /// not do this.
+    #[error("{registry} denied access to {scope}{}", detail_suffix(.detail))]
     Denied {
         registry: String,
         scope: String,

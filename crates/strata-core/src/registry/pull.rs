@@ -335,7 +335,7 @@ async fn stream_blob(
 ) -> Result<u64, RegistryError> {
     let scopes = [Scope::pull(repo)];
     let action = format!("fetch blob {} of {repo}", blob.digest.short());
-    let what = format!("blob {} in {}/{repo}", blob.digest, client.registry());
+    let what = format!("blob {} of {repo}", blob.digest);
     let url = client.url(repo, &format!("blobs/{}", blob.digest));
     let gone = || RegistryError::Cancelled;
     let mut received = 0u64;

@@ -271,7 +271,12 @@ async fn push_blob(
     mount_from: Vec<String>,
     chunk: u64,
 ) -> Result<(BlobOutcome, u64), RegistryError> {
-    if client.head_blob(repo, &blob.digest).await?.is_some() {
+    let push_scope = [Scope::push(repo)];
+    if client
+        .head_blob_scoped(repo, &blob.digest, &push_scope)
+        .await?
+        .is_some()
+    {
         tracker.state(TransferState::Skipped, blob.size);
         return Ok((BlobOutcome::Skipped, 0));
     }
@@ -449,9 +454,28 @@ async fn upload_chunked(
     let mut location = session.location;
     let mut offset = 0u64;
     let mut failures = 0u32;
+    // The next chunk is read from disk while this one is on the wire.
+    let mut ahead: Option<(u64, tokio::task::JoinHandle<Result<Bytes, RegistryError>>)> = None;
     while offset < blob.size {
         let len = chunk.min(blob.size - offset);
-        let body = read_range(store, &blob.digest, offset, len).await?;
+        let body = match ahead.take() {
+            Some((at, read)) if at == offset => read.await.unwrap_or_else(|e| {
+                Err(RegistryError::Protocol {
+                    registry: "the store".into(),
+                    reason: format!("a background read failed: {e}"),
+                })
+            })?,
+            _ => read_range(store, &blob.digest, offset, len).await?,
+        };
+        let next = offset + len;
+        if next < blob.size {
+            let (store, digest) = (store.clone(), blob.digest.clone());
+            let next_len = chunk.min(blob.size - next);
+            ahead = Some((
+                next,
+                tokio::spawn(async move { read_range(&store, &digest, next, next_len).await }),
+            ));
+        }
         let req = Req::new(Method::PATCH, location.clone(), &scopes, &action)
             .header(CONTENT_TYPE, "application/octet-stream")
             .header(CONTENT_RANGE, &format!("{offset}-{}", offset + len - 1))
@@ -508,7 +532,12 @@ async fn upload_chunked(
     {
         Ok(_) => Ok(()),
         // A retried final PUT whose first attempt did land finds the session gone.
-        Err(e) if client.head_blob(repo, &blob.digest).await?.is_some() => {
+        Err(e)
+            if client
+                .head_blob_scoped(repo, &blob.digest, &scopes)
+                .await?
+                .is_some() =>
+        {
             tracing::debug!(error = %e, "the blob is there after all");
             Ok(())
         }

@@ -64,7 +64,10 @@ impl BlobWriter {
         Ok(BlobWriter {
             store,
             path,
-            out: Some(HashingWriter::new(BufWriter::with_capacity(256 * 1024, file))),
+            out: Some(HashingWriter::new(BufWriter::with_capacity(
+                256 * 1024,
+                file,
+            ))),
             done: false,
         })
     }
@@ -104,7 +107,8 @@ impl BlobWriter {
             // finding it present) and its record as pending.
             let _lock = self.store.lock()?;
             if !dest.is_file() {
-                fs::rename(&self.path, &dest).map_err(|e| StoreError::io("move a blob to", &dest, e))?;
+                fs::rename(&self.path, &dest)
+                    .map_err(|e| StoreError::io("move a blob to", &dest, e))?;
                 self.done = true;
                 sync_dir(&self.store.blobs_dir())?;
             }

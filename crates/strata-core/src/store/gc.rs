@@ -72,7 +72,8 @@ impl Platform {
 
 impl Doc {
     pub fn is_index(&self) -> bool {
-        self.config.is_none() && (!self.manifests.is_empty() || self.media_type.as_deref().is_some_and(is_index_type))
+        self.config.is_none()
+            && (!self.manifests.is_empty() || self.media_type.as_deref().is_some_and(is_index_type))
     }
 }
 
@@ -138,8 +139,11 @@ impl Walk {
         let doc: Doc = match store.read_json(d) {
             Ok(doc) => doc,
             Err(e) => {
-                self.problems
-                    .push(FsckProblem::new(FsckKind::BadManifest, d.to_string(), e.to_string()));
+                self.problems.push(FsckProblem::new(
+                    FsckKind::BadManifest,
+                    d.to_string(),
+                    e.to_string(),
+                ));
                 return;
             }
         };
@@ -169,13 +173,19 @@ impl Walk {
                 Err(_) if index && is_manifest => {
                     // A multi-platform image pulled for one platform keeps the index and
                     // only the manifests it needs, as containerd does.
-                    let platform = child.platform.as_ref().map_or("unknown".into(), Platform::label);
-                    self.notes
-                        .push(format!("index {d}: manifest {cd} ({platform}) is not in the store"));
+                    let platform = child
+                        .platform
+                        .as_ref()
+                        .map_or("unknown".into(), Platform::label);
+                    self.notes.push(format!(
+                        "index {d}: manifest {cd} ({platform}) is not in the store"
+                    ));
                     continue;
                 }
                 Err(_) if child.urls.as_ref().is_some_and(|u| !u.is_empty()) => {
-                    self.notes.push(format!("manifest {d}: foreign layer {cd} is not in the store"));
+                    self.notes.push(format!(
+                        "manifest {d}: foreign layer {cd} is not in the store"
+                    ));
                     continue;
                 }
                 Err(_) => {
@@ -197,7 +207,11 @@ impl Walk {
 }
 
 fn kind_of(child: &Desc, doc: &Doc) -> &'static str {
-    if doc.config.as_ref().is_some_and(|c| c.digest == child.digest) {
+    if doc
+        .config
+        .as_ref()
+        .is_some_and(|c| c.digest == child.digest)
+    {
         "config"
     } else if doc.manifests.iter().any(|m| m.digest == child.digest) {
         "manifest"
@@ -407,12 +421,14 @@ impl Store {
     /// present with the sizes their descriptors state. Reports; does not repair.
     pub fn fsck(&self) -> Result<FsckReport, StoreError> {
         let mut report = FsckReport::default();
-        if let Err(e) = read_capped(&self.path(LAYOUT_FILE), 64 * 1024)
-            .and_then(|_| self.check_layout())
+        if let Err(e) =
+            read_capped(&self.path(LAYOUT_FILE), 64 * 1024).and_then(|_| self.check_layout())
         {
-            report
-                .problems
-                .push(FsckProblem::new(FsckKind::BadIndex, LAYOUT_FILE.into(), e.to_string()));
+            report.problems.push(FsckProblem::new(
+                FsckKind::BadIndex,
+                LAYOUT_FILE.into(),
+                e.to_string(),
+            ));
         }
 
         // Names and what they reach, under the lock so that gc does not remove blobs
@@ -422,9 +438,11 @@ impl Store {
             let entries = match self.entries() {
                 Ok(e) => e,
                 Err(e) => {
-                    report
-                        .problems
-                        .push(FsckProblem::new(FsckKind::BadIndex, INDEX_FILE.into(), e.to_string()));
+                    report.problems.push(FsckProblem::new(
+                        FsckKind::BadIndex,
+                        INDEX_FILE.into(),
+                        e.to_string(),
+                    ));
                     Vec::new()
                 }
             };
@@ -471,9 +489,11 @@ impl Store {
                     }
                 }
                 Ok(None) => {}
-                Err(e) => report
-                    .problems
-                    .push(FsckProblem::new(FsckKind::CorruptBlob, d.to_string(), e.to_string())),
+                Err(e) => report.problems.push(FsckProblem::new(
+                    FsckKind::CorruptBlob,
+                    d.to_string(),
+                    e.to_string(),
+                )),
             }
         }
         if unreferenced.0 > 0 {
@@ -518,7 +538,10 @@ impl Store {
                 report.problems.push(FsckProblem::new(
                     FsckKind::SizeMismatch,
                     subject,
-                    format!("index.json says {} bytes for {d}, the blob has {size}", entry.descriptor.size()),
+                    format!(
+                        "index.json says {} bytes for {d}, the blob has {size}",
+                        entry.descriptor.size()
+                    ),
                 ));
             }
             Ok(_) => {}

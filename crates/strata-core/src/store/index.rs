@@ -194,7 +194,10 @@ impl Store {
             }
         }
         // A name another tool wrote that is not a reference.
-        if let Some(found) = entries.iter().find(|e| !e.name.is_empty() && e.name == input) {
+        if let Some(found) = entries
+            .iter()
+            .find(|e| !e.name.is_empty() && e.name == input)
+        {
             return Ok(found.clone());
         }
         // An image ID prefix.
@@ -209,7 +212,12 @@ impl Store {
     }
 
     /// The entry whose target digest, or whose config digest, starts with `hex`.
-    pub(crate) fn by_id_prefix(&self, entries: &[ImageRef], hex: &str, input: &str) -> Result<ImageRef, StoreError> {
+    pub(crate) fn by_id_prefix(
+        &self,
+        entries: &[ImageRef],
+        hex: &str,
+        input: &str,
+    ) -> Result<ImageRef, StoreError> {
         let mut by_target: Vec<&ImageRef> = entries
             .iter()
             .filter(|e| e.digest().is_ok_and(|d| d.hex().starts_with(hex)))

@@ -51,7 +51,9 @@ pub struct StoreLock {
 
 impl std::fmt::Debug for StoreLock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoreLock").field("root", &self.store.root()).finish()
+        f.debug_struct("StoreLock")
+            .field("root", &self.store.root())
+            .finish()
     }
 }
 
@@ -75,10 +77,7 @@ impl Store {
                 }
                 None => break,
                 Some(_) => {
-                    h = state
-                        .released
-                        .wait(h)
-                        .unwrap_or_else(|e| e.into_inner());
+                    h = state.released.wait(h).unwrap_or_else(|e| e.into_inner());
                 }
             }
         }
@@ -170,7 +169,9 @@ impl Store {
             if Some(&path) == own.as_ref() {
                 continue;
             }
-            let Ok(file) = File::open(&path) else { continue };
+            let Ok(file) = File::open(&path) else {
+                continue;
+            };
             match file.try_lock() {
                 Ok(()) => {
                     // Its process is gone (the kernel released its lock): the record is void.
@@ -227,7 +228,11 @@ impl Session {
             }
             let dir = sessions_dir(store);
             fs::create_dir_all(&dir).map_err(|e| StoreError::io("create the folder", &dir, e))?;
-            let path = dir.join(format!("{}-{:016x}", std::process::id(), rand::random::<u64>()));
+            let path = dir.join(format!(
+                "{}-{:016x}",
+                std::process::id(),
+                rand::random::<u64>()
+            ));
             let file = OpenOptions::new()
                 .create_new(true)
                 .write(true)

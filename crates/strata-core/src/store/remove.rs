@@ -110,7 +110,8 @@ impl Store {
         let removed = self.remove_entries(|e| {
             e.name.is_empty() && e.digest().is_ok_and(|d| self.holders(&d).is_empty())
         })?;
-        let mut images_removed: Vec<Digest> = removed.iter().filter_map(|e| e.digest().ok()).collect();
+        let mut images_removed: Vec<Digest> =
+            removed.iter().filter_map(|e| e.digest().ok()).collect();
         images_removed.sort();
         images_removed.dedup();
         Ok(PruneReport {

@@ -11,7 +11,12 @@ use crate::reference::Reference;
 
 /// A tiny but real image: one tar layer holding `file`, a config, a manifest.
 /// Returns the manifest descriptor and the layer digest.
-pub(crate) fn make_image(store: &Store, file: &str, content: &[u8], extra_layer: Option<&[u8]>) -> (Descriptor, Digest) {
+pub(crate) fn make_image(
+    store: &Store,
+    file: &str,
+    content: &[u8],
+    extra_layer: Option<&[u8]>,
+) -> (Descriptor, Digest) {
     let mut tar = tar::Builder::new(Vec::new());
     let mut header = tar::Header::new_gnu();
     header.set_size(content.len() as u64);
@@ -36,14 +41,18 @@ pub(crate) fn make_image(store: &Store, file: &str, content: &[u8], extra_layer:
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": [{"created": "2024-05-01T10:00:00Z", "created_by": "test"}],
     });
-    let (cd, cs) = store.put_bytes(&serde_json::to_vec(&config).unwrap()).unwrap();
+    let (cd, cs) = store
+        .put_bytes(&serde_json::to_vec(&config).unwrap())
+        .unwrap();
     let manifest = serde_json::json!({
         "schemaVersion": 2,
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd.to_string(), "size": cs},
         "layers": layers,
     });
-    let (md, ms) = store.put_bytes(&serde_json::to_vec(&manifest).unwrap()).unwrap();
+    let (md, ms) = store
+        .put_bytes(&serde_json::to_vec(&manifest).unwrap())
+        .unwrap();
     (descriptor(MediaType::ImageManifest, &md, ms), ld)
 }
 
@@ -91,17 +100,31 @@ fn blobs_are_stored_once_verified_and_read_back() {
     let store = Store::open(dir.path()).unwrap();
     let data = b"some layer bytes".repeat(10_000);
     let d = Digest::of(&data);
-    let (got, size) = store.put_blob(&data[..], Some((&d, data.len() as u64))).unwrap();
+    let (got, size) = store
+        .put_blob(&data[..], Some((&d, data.len() as u64)))
+        .unwrap();
     assert_eq!((got.clone(), size), (d.clone(), data.len() as u64));
     assert!(store.has_blob(&d));
     assert_eq!(store.blob_size(&d).unwrap(), size);
     assert_eq!(fs::read(store.blob_path(&d)).unwrap(), data);
     // Again: not rewritten, same answer.
-    let mtime = fs::metadata(store.blob_path(&d)).unwrap().modified().unwrap();
+    let mtime = fs::metadata(store.blob_path(&d))
+        .unwrap()
+        .modified()
+        .unwrap();
     assert_eq!(store.put_bytes(&data).unwrap(), (d.clone(), size));
-    assert_eq!(fs::metadata(store.blob_path(&d)).unwrap().modified().unwrap(), mtime);
+    assert_eq!(
+        fs::metadata(store.blob_path(&d))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        mtime
+    );
 
-    assert!(matches!(store.read_blob(&d, 10), Err(StoreError::TooLarge { .. })));
+    assert!(matches!(
+        store.read_blob(&d, 10),
+        Err(StoreError::TooLarge { .. })
+    ));
     assert_eq!(store.read_blob(&d, size).unwrap(), data);
     let missing = Digest::of(b"nope");
     let err = store.open_blob(&missing).unwrap_err();
@@ -147,9 +170,18 @@ fn names_resolve_like_docker() {
     let index: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.path().join("index.json")).unwrap()).unwrap();
     let ann = &index["manifests"][0]["annotations"];
-    assert_eq!(ann["org.opencontainers.image.ref.name"], "docker.io/library/busybox:latest");
-    assert_eq!(ann["io.containerd.image.name"], "docker.io/library/busybox:latest");
-    assert_eq!(ann["org.opencontainers.image.created"], "2024-05-01T10:00:00Z");
+    assert_eq!(
+        ann["org.opencontainers.image.ref.name"],
+        "docker.io/library/busybox:latest"
+    );
+    assert_eq!(
+        ann["io.containerd.image.name"],
+        "docker.io/library/busybox:latest"
+    );
+    assert_eq!(
+        ann["org.opencontainers.image.created"],
+        "2024-05-01T10:00:00Z"
+    );
 
     let d1 = Digest::try_from(m1.digest()).unwrap();
     for input in [
@@ -160,13 +192,22 @@ fn names_resolve_like_docker() {
         &d1.hex()[..12],
         &format!("busybox@{d1}"),
     ] {
-        let found = store.resolve(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+        let found = store
+            .resolve(input)
+            .unwrap_or_else(|e| panic!("{input}: {e}"));
         assert_eq!(found.name, "docker.io/library/busybox:latest", "{input}");
         assert_eq!(found.digest().unwrap(), d1);
     }
     // The config digest (docker's classic image ID) finds the image too.
     let config = gc::config_of(&store, &d1).unwrap();
-    assert_eq!(store.resolve(&config.hex()[..10]).unwrap().digest().unwrap(), d1);
+    assert_eq!(
+        store
+            .resolve(&config.hex()[..10])
+            .unwrap()
+            .digest()
+            .unwrap(),
+        d1
+    );
 
     let err = store.resolve("busybox:1.36").unwrap_err();
     assert!(matches!(err, StoreError::ImageNotFound(_)), "{err}");
@@ -180,7 +221,10 @@ fn names_resolve_like_docker() {
     assert!(matches!(err, StoreError::PinnedDigest { .. }), "{err}");
     // A manifest that is not stored cannot be named.
     let ghost = descriptor(MediaType::ImageManifest, &Digest::of(b"ghost"), 5);
-    assert!(matches!(store.set_ref(&r("ghost"), ghost), Err(StoreError::BlobNotFound(_))));
+    assert!(matches!(
+        store.set_ref(&r("ghost"), ghost),
+        Err(StoreError::BlobNotFound(_))
+    ));
 
     // Moving a name replaces the entry.
     store.set_ref(&r("busybox"), m2.clone()).unwrap();
@@ -209,13 +253,18 @@ fn ambiguous_short_ids_are_refused() {
         .unwrap();
     let prefix = &pair[0].hex()[..1];
     // A 1-digit prefix is below the 4-digit minimum of `resolve`, so ask the matcher.
-    let err = store.by_id_prefix(&store.entries().unwrap(), prefix, prefix).unwrap_err();
+    let err = store
+        .by_id_prefix(&store.entries().unwrap(), prefix, prefix)
+        .unwrap_err();
     match err {
         StoreError::Ambiguous { candidates, .. } => assert!(candidates.len() >= 2),
         other => panic!("{other}"),
     }
     // Too short for an ID and not a stored name: not found.
-    assert!(matches!(store.resolve("abc"), Err(StoreError::ImageNotFound(_))));
+    assert!(matches!(
+        store.resolve("abc"),
+        Err(StoreError::ImageNotFound(_))
+    ));
 }
 
 #[test]
@@ -238,15 +287,25 @@ fn gc_frees_a_shared_blob_only_with_its_last_image() {
     }
 
     let out = store.remove_image("one", false).unwrap();
-    assert_eq!(out.untagged, vec!["docker.io/library/one:latest".to_string()]);
+    assert_eq!(
+        out.untagged,
+        vec!["docker.io/library/one:latest".to_string()]
+    );
     assert!(out.image_removed);
     let report = store.gc().unwrap();
     let removed: Vec<&Digest> = report.removed.iter().map(|b| &b.digest).collect();
     assert!(removed.contains(&&l1), "{removed:?}");
     assert!(!removed.contains(&&base));
-    assert_eq!(report.removed.len(), 3, "manifest, config, own layer: {removed:?}");
+    assert_eq!(
+        report.removed.len(),
+        3,
+        "manifest, config, own layer: {removed:?}"
+    );
     assert!(store.has_blob(&base) && store.has_blob(&l2));
-    assert_eq!(report.bytes_freed, report.removed.iter().map(|b| b.size).sum::<u64>());
+    assert_eq!(
+        report.bytes_freed,
+        report.removed.iter().map(|b| b.size).sum::<u64>()
+    );
 
     store.remove_image("two", false).unwrap();
     store.gc().unwrap();
@@ -259,7 +318,9 @@ fn gc_keeps_blobs_a_live_writer_has_not_named_yet() {
     let dir = tempfile::tempdir().unwrap();
     let writer = Store::open(dir.path()).unwrap();
     let collector = Store::open(dir.path()).unwrap();
-    let (d, _) = writer.put_bytes(b"a layer of an import in progress").unwrap();
+    let (d, _) = writer
+        .put_bytes(b"a layer of an import in progress")
+        .unwrap();
     let mut w = writer.blob_writer().unwrap();
     w.write_all(b"still streaming").unwrap();
 
@@ -267,7 +328,11 @@ fn gc_keeps_blobs_a_live_writer_has_not_named_yet() {
     assert!(report.removed.is_empty(), "{report:?}");
     assert_eq!(report.kept_pending, 1);
     assert!(writer.has_blob(&d));
-    assert_eq!(temp_files(&writer).len(), 1, "a live writer's temp file stays");
+    assert_eq!(
+        temp_files(&writer).len(),
+        1,
+        "a live writer's temp file stays"
+    );
 
     // The writer goes away without naming anything: the next gc frees it all.
     drop(w);
@@ -285,7 +350,11 @@ fn gc_removes_temp_files_of_dead_writers() {
     fs::write(dir.path().join("tmp/blob-killed"), vec![0u8; 1000]).unwrap();
     let fsck = store.fsck().unwrap();
     assert!(fsck.is_clean());
-    assert!(fsck.notes.iter().any(|n| n.contains("temporary file")), "{:?}", fsck.notes);
+    assert!(
+        fsck.notes.iter().any(|n| n.contains("temporary file")),
+        "{:?}",
+        fsck.notes
+    );
     let report = store.gc().unwrap();
     assert_eq!((report.temp_files_removed, report.bytes_freed), (1, 1000));
 }
@@ -315,8 +384,14 @@ fn fsck_finds_a_flipped_byte_and_a_missing_layer() {
         .iter()
         .map(|p| (p.kind, p.subject.as_str()))
         .collect();
-    assert!(kinds.contains(&(FsckKind::CorruptBlob, l1.to_string().as_str())), "{kinds:?}");
-    assert!(kinds.contains(&(FsckKind::MissingBlob, l2.to_string().as_str())), "{kinds:?}");
+    assert!(
+        kinds.contains(&(FsckKind::CorruptBlob, l1.to_string().as_str())),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&(FsckKind::MissingBlob, l2.to_string().as_str())),
+        "{kinds:?}"
+    );
     assert_eq!(report.problems.len(), 2, "{:?}", report.problems);
 }
 
@@ -354,7 +429,10 @@ fn rmi_follows_docker_rules() {
     .unwrap();
     assert_eq!(store.holders(&d), vec!["web".to_string()]);
     let err = store.remove_image("app:2", false).unwrap_err();
-    assert!(err.to_string().contains("used by container(s) web"), "{err}");
+    assert!(
+        err.to_string().contains("used by container(s) web"),
+        "{err}"
+    );
     let out = store.remove_image("app:2", true).unwrap();
     assert!(out.image_removed);
     assert!(store.refs().unwrap().is_empty());
@@ -407,7 +485,12 @@ fn concurrent_writers_lose_nothing() {
                 // Half the threads share one handle's clones, half open their own.
                 let store = Store::open(&root).unwrap();
                 for i in 0..10 {
-                    let (m, _) = make_image(&store, "f", format!("{t}-{i}").as_bytes(), Some(b"shared base"));
+                    let (m, _) = make_image(
+                        &store,
+                        "f",
+                        format!("{t}-{i}").as_bytes(),
+                        Some(b"shared base"),
+                    );
                     store.set_ref(&r(&format!("t{t}:v{i}")), m).unwrap();
                     if i % 3 == 0 {
                         store.gc().unwrap();

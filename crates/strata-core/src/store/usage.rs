@@ -73,7 +73,8 @@ impl Store {
     pub fn images(&self) -> Result<Vec<ImageSummary>, StoreError> {
         let entries = self.entries()?;
         // Group names by target.
-        let mut by_target: BTreeMap<Digest, (Vec<String>, String, Option<String>)> = BTreeMap::new();
+        let mut by_target: BTreeMap<Digest, (Vec<String>, String, Option<String>)> =
+            BTreeMap::new();
         for e in &entries {
             let Ok(d) = e.digest() else { continue };
             let slot = by_target
@@ -102,7 +103,9 @@ impl Store {
             }
         }
         let mut out = Vec::new();
-        for (digest, (mut names, media_type, created)) in by_target.iter().map(|(d, v)| (d, v.clone())) {
+        for (digest, (mut names, media_type, created)) in
+            by_target.iter().map(|(d, v)| (d, v.clone()))
+        {
             names.sort();
             names.dedup();
             let blobs = &reach[digest];
@@ -141,7 +144,11 @@ impl Store {
                 containers: self.holders(digest),
             });
         }
-        out.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.names.cmp(&b.names)));
+        out.sort_by(|a, b| {
+            b.created
+                .cmp(&a.created)
+                .then_with(|| a.names.cmp(&b.names))
+        });
         Ok(out)
     }
 
@@ -193,7 +200,9 @@ pub(super) fn holders(store: &Store, target: &Digest) -> Vec<String> {
     let mut out = Vec::new();
     for entry in listing.flatten() {
         let path = entry.path().join("container.json");
-        let Ok(bytes) = read_capped(&path, 1024 * 1024) else { continue };
+        let Ok(bytes) = read_capped(&path, 1024 * 1024) else {
+            continue;
+        };
         let Ok(record) = serde_json::from_slice::<ContainerRecord>(&bytes) else {
             continue;
         };

@@ -149,9 +149,7 @@ where
                 let slice = usize::try_from((rate / 20).max(1)).unwrap_or(usize::MAX);
                 take = take.min(slice);
                 let secs = take as f64 / rate as f64;
-                this.pause = Some(Box::pin(tokio::time::sleep(Duration::from_secs_f64(
-                    secs,
-                ))));
+                this.pause = Some(Box::pin(tokio::time::sleep(Duration::from_secs_f64(secs))));
             }
             let chunk = this.pending.split_to(take);
             this.sent += take as u64;

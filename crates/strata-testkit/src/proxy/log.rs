@@ -175,11 +175,20 @@ mod tests {
             None,
         );
         mount.set_status(201);
-        let fallback = log.open("POST", "/v2/c/blobs/uploads/", "mount=sha256:ab", None, None);
+        let fallback = log.open(
+            "POST",
+            "/v2/c/blobs/uploads/",
+            "mount=sha256:ab",
+            None,
+            None,
+        );
         fallback.set_status(202);
         let got = log.snapshot();
         assert_eq!(got[0].query_param("mount").as_deref(), Some("sha256:ab"));
         assert!(got[0].is_mount());
-        assert!(!got[1].is_mount(), "202 means the registry refused to mount");
+        assert!(
+            !got[1].is_mount(),
+            "202 means the registry refused to mount"
+        );
     }
 }

@@ -212,18 +212,15 @@ impl Rule {
             None => None,
         };
         let implied = match self.action {
-            Action::PaginateTags { .. } => Some(
-                Regex::new(TAGS_PATH).map_err(|e| ProxyError::BadRule {
+            Action::PaginateTags { .. } => {
+                Some(Regex::new(TAGS_PATH).map_err(|e| ProxyError::BadRule {
                     regex: TAGS_PATH.to_string(),
                     reason: e.to_string(),
-                })?,
-            ),
+                })?)
+            }
             _ => None,
         };
-        let label = self
-            .label
-            .clone()
-            .unwrap_or_else(|| self.action.describe());
+        let label = self.label.clone().unwrap_or_else(|| self.action.describe());
         Ok(Compiled {
             rule: self,
             regex,
@@ -314,7 +311,10 @@ mod tests {
     #[test]
     fn a_rule_fires_its_budget_then_lets_later_rules_and_forwarding_through() {
         let mut rules = compiled(vec![
-            Rule::status(500).method("get").path_prefix("/v2/a/").times(2),
+            Rule::status(500)
+                .method("get")
+                .path_prefix("/v2/a/")
+                .times(2),
             Rule::status(503).path_regex(BLOB_PATH),
         ]);
         let blob = format!("/v2/a/blobs/sha256:{}", "0".repeat(64));

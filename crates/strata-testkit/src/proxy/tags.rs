@@ -71,7 +71,8 @@ pub(crate) async fn paginate(
     let path = req.uri().path().to_string();
     let mut n = None;
     let mut last = None;
-    for (key, value) in url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
+    for (key, value) in
+        url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
     {
         match key.as_ref() {
             "n" => match value.parse::<usize>() {

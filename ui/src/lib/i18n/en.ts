@@ -4,7 +4,7 @@
 export const en = {
   app: {
     name: 'Strata',
-    tagline: 'Container images, no daemon',
+    tagline: 'Images without a daemon',
   },
   nav: {
     label: 'Sections',

@@ -5,7 +5,7 @@ import type { Messages } from './en';
 export const zhCN: Messages = {
   app: {
     name: 'Strata',
-    tagline: '无需守护进程的容器镜像工具',
+    tagline: '无需守护进程的镜像工具',
   },
   nav: {
     label: '导航',

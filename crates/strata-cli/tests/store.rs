@@ -1,0 +1,667 @@
+//! The local store through the `strata` binary: `images`, `tag`, `rmi`, `prune`, `df`,
+//! `fsck`, read and written by the real `skopeo` and `umoci`, killed writers and
+//! concurrent processes.
+//!
+//! Child processes that write through the engine are this test binary run again with
+//! `STRATA_STORE_CHILD` set (see [`child_entry`]).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use oci_spec::image::{Descriptor, MediaType};
+use strata_core::digest::Digest;
+use strata_core::reference::Reference;
+use strata_core::store::Store;
+use strata_testkit::fixtures::{Entry, Image, Index, Layer};
+
+const CHILD_ENV: &str = "STRATA_STORE_CHILD";
+
+fn strata(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run strata")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "strata failed: {}{}",
+        stderr(&out),
+        stdout(&out)
+    );
+    stdout(&out)
+}
+
+fn json(out: Output) -> serde_json::Value {
+    let text = ok(out);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// A peer tool the Makefile installs; a missing one fails the test with a clear message.
+fn tool(name: &str) -> PathBuf {
+    let path = PathBuf::from("/usr/bin").join(name);
+    assert!(
+        path.exists(),
+        "{name} is not installed at {}: run `make deps` (Debian package `{name}`)",
+        path.display()
+    );
+    path
+}
+
+fn run(tool_path: &Path, args: &[&str]) -> String {
+    let out = Command::new(tool_path)
+        .args(args)
+        .output()
+        .expect("run peer tool");
+    assert!(
+        out.status.success(),
+        "{} {args:?} failed: {}",
+        tool_path.display(),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+fn image(seed: &str, base: Option<&Layer>) -> Image {
+    let own = Layer::build(&[Entry::file(
+        &format!("{seed}.txt"),
+        format!("content of {seed}\n"),
+    )])
+    .unwrap();
+    let mut b = Image::builder().label("seed", seed).cmd(&["/bin/sh"]);
+    if let Some(base) = base {
+        b = b.layer(base.clone());
+    }
+    b.layer(own).build()
+}
+
+/// Puts a fixture image into a store under `name`, through the engine.
+fn seed(home: &Path, image: &Image, name: &str) {
+    let store = Store::open(home).unwrap();
+    for (_, bytes) in image.blobs() {
+        store.put_bytes(bytes).unwrap();
+    }
+    let (d, size) = store.put_bytes(&image.manifest).unwrap();
+    assert_eq!(d.to_string(), image.manifest_digest);
+    let desc = Descriptor::new(
+        MediaType::from(image.manifest_media_type),
+        size,
+        oci_spec::image::Digest::from(&d),
+    );
+    store
+        .set_ref(&Reference::parse(name).unwrap(), desc)
+        .unwrap();
+}
+
+fn blob_exists(home: &Path, digest: &str) -> bool {
+    home.join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"))
+        .is_file()
+}
+
+fn blob_names(home: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(home.join("blobs/sha256"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+fn names(home: &Path) -> BTreeSet<String> {
+    let rows = json(strata(home, &["images", "--json"]));
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn images_lists_what_skopeo_and_umoci_read_with_the_same_digest() {
+    let skopeo = tool("skopeo");
+    let umoci = tool("umoci");
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let img = image("one", None);
+    seed(home, &img, "busybox:1.36");
+    ok(strata(
+        home,
+        &["tag", "busybox:1.36", "localhost:5000/ns/app:v2"],
+    ));
+
+    let table = ok(strata(home, &["images"]));
+    let header = table.lines().next().unwrap();
+    for col in ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "SHARED"] {
+        assert!(header.contains(col), "{table}");
+    }
+    let short = &img.manifest_digest["sha256:".len()..][..12];
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("busybox ") && l.contains("1.36") && l.contains(short)),
+        "{table}"
+    );
+    assert!(table.contains("localhost:5000/ns/app"), "{table}");
+
+    let rows = json(strata(home, &["images", "--json"]));
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["repository"] == "busybox")
+        .unwrap();
+    assert_eq!(row["tag"], "1.36");
+    assert_eq!(row["digest"], img.manifest_digest.as_str());
+    let config: serde_json::Value = serde_json::from_slice(&img.config).unwrap();
+    assert_eq!(row["created"], config["created"]);
+    let expected_size = img.manifest.len()
+        + img.config.len()
+        + img.layers.iter().map(|l| l.gzip.len()).sum::<usize>();
+    assert_eq!(row["size"], expected_size as u64);
+
+    let home_s = home.to_str().unwrap();
+    for name in ["docker.io/library/busybox:1.36", "localhost:5000/ns/app:v2"] {
+        let inspect: serde_json::Value =
+            serde_json::from_str(&run(&skopeo, &["inspect", &format!("oci:{home_s}:{name}")]))
+                .unwrap();
+        assert_eq!(inspect["Digest"], img.manifest_digest.as_str(), "{name}");
+        assert_eq!(inspect["Layers"][0], img.layers[0].digest.as_str());
+    }
+    let listed = run(&umoci, &["ls", "--layout", home_s]);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l == "docker.io/library/busybox:1.36"),
+        "{listed}"
+    );
+    assert!(
+        listed.lines().any(|l| l == "localhost:5000/ns/app:v2"),
+        "{listed}"
+    );
+    let stat = run(
+        &umoci,
+        &[
+            "stat",
+            "--image",
+            &format!("{home_s}:docker.io/library/busybox:1.36"),
+            "--json",
+        ],
+    );
+    assert!(stat.contains("history"), "{stat}");
+}
+
+#[test]
+fn what_skopeo_writes_into_the_store_strata_reads() {
+    let skopeo = tool("skopeo");
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("store");
+    let other = dir.path().join("other");
+    let img = image("two", None);
+    seed(&home, &img, "source:1");
+    let (h, o) = (home.to_str().unwrap(), other.to_str().unwrap());
+    run(
+        &skopeo,
+        &[
+            "copy",
+            &format!("oci:{h}:docker.io/library/source:1"),
+            &format!("oci:{o}:x"),
+        ],
+    );
+    // Written by skopeo into our store, next to our own entries, under a full name and
+    // under a bare tag (as people type it).
+    run(
+        &skopeo,
+        &[
+            "copy",
+            &format!("oci:{o}:x"),
+            &format!("oci:{h}:ghcr.io/o/copied:2"),
+        ],
+    );
+    run(
+        &skopeo,
+        &["copy", &format!("oci:{o}:x"), &format!("oci:{h}:v3")],
+    );
+
+    let listed = names(&home);
+    for want in [
+        "docker.io/library/source:1",
+        "ghcr.io/o/copied:2",
+        "docker.io/library/v3:latest",
+    ] {
+        assert!(listed.contains(want), "{listed:?}");
+    }
+    let rows = json(strata(&home, &["images", "--json"]));
+    for row in rows.as_array().unwrap() {
+        assert_eq!(row["digest"], img.manifest_digest.as_str(), "{row}");
+    }
+    ok(strata(&home, &["fsck"]));
+    let out = ok(strata(&home, &["rmi", "ghcr.io/o/copied:2"]));
+    assert!(out.contains("Untagged: ghcr.io/o/copied:2"), "{out}");
+    assert!(!out.contains("Deleted:"), "other names still use it: {out}");
+}
+
+#[test]
+fn rmi_frees_a_shared_layer_only_with_the_last_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let base = Layer::build(&[
+        Entry::dir("etc"),
+        Entry::file("etc/os-release", "ID=test\n"),
+    ])
+    .unwrap();
+    let a = image("a", Some(&base));
+    let b = image("b", Some(&base));
+    seed(home, &a, "app-a:1");
+    seed(home, &b, "app-b:1");
+    ok(strata(home, &["tag", "app-a:1", "app-a:also"]));
+
+    let df = json(strata(home, &["df", "-v", "--json"]));
+    for image in df["images"].as_array().unwrap() {
+        assert_eq!(image["shared"], base.size(), "{image}");
+        assert_eq!(
+            image["unique"].as_u64().unwrap() + image["shared"].as_u64().unwrap(),
+            image["size"].as_u64().unwrap()
+        );
+    }
+    let text = ok(strata(home, &["df", "-v"]));
+    assert!(
+        text.contains("SHARED SIZE") && text.contains("UNIQUE SIZE"),
+        "{text}"
+    );
+
+    // One of two names: untagged, nothing deleted.
+    let out = ok(strata(home, &["rmi", "app-a:also"]));
+    assert!(out.contains("Untagged: app-a:also"), "{out}");
+    assert!(!out.contains("Deleted:"), "{out}");
+    assert!(blob_exists(home, &a.manifest_digest));
+
+    // By ID, an image with two names needs --force.
+    let out = strata(home, &["tag", "app-b:1", "app-b:2"]);
+    assert!(out.status.success());
+    let id = &b.manifest_digest["sha256:".len()..][..12];
+    let out = strata(home, &["rmi", id]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("several names"), "{}", stderr(&out));
+    ok(strata(home, &["rmi", "app-b:2"]));
+
+    // The last name of a: its manifest, config and own layer go; the base stays.
+    let out = ok(strata(home, &["rmi", "app-a:1"]));
+    assert!(out.contains("Untagged: app-a:1"), "{out}");
+    for d in [&a.manifest_digest, &a.config_digest, &a.layers[1].digest] {
+        assert!(out.contains(&format!("Deleted: {d}")), "{d} in {out}");
+        assert!(!blob_exists(home, d));
+    }
+    assert!(!out.contains(&base.digest), "{out}");
+    assert!(blob_exists(home, &base.digest));
+    assert!(out.contains("Total reclaimed space:"), "{out}");
+
+    // Then b: the base goes with it.
+    let out = ok(strata(home, &["rmi", "app-b:1"]));
+    assert!(out.contains(&format!("Deleted: {}", base.digest)), "{out}");
+    assert!(blob_names(home).is_empty(), "{:?}", blob_names(home));
+
+    let out = strata(home, &["rmi", "nothing-here"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no image \"nothing-here\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn rmi_refuses_an_image_a_container_uses_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let img = image("used", None);
+    seed(home, &img, "used:1");
+    let c = home.join("containers/abc123");
+    std::fs::create_dir_all(&c).unwrap();
+    std::fs::write(
+        c.join("container.json"),
+        format!(
+            r#"{{"image_digest":"{}","name":"web"}}"#,
+            img.manifest_digest
+        ),
+    )
+    .unwrap();
+    let out = strata(home, &["rmi", "used:1"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("used by container(s) web"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(names(home).contains("docker.io/library/used:1"));
+    let df = json(strata(home, &["df", "--json"]));
+    assert_eq!(df["active_images"], 1);
+    let out = ok(strata(home, &["rmi", "--force", "used:1"]));
+    assert!(out.contains("Deleted:"), "{out}");
+}
+
+#[test]
+fn prune_removes_dangling_images_and_unused_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let kept = image("kept", None);
+    let dangling = image("dangling", None);
+    seed(home, &kept, "kept:1");
+    seed(home, &dangling, "dangling:1");
+    // Make `dangling` nameless, as `skopeo copy … oci:DIR` (no name) writes entries.
+    let index_path = home.join("index.json");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    for m in index["manifests"].as_array_mut().unwrap() {
+        if m["digest"] == dangling.manifest_digest.as_str() {
+            m.as_object_mut().unwrap().remove("annotations");
+        }
+    }
+    std::fs::write(&index_path, index.to_string()).unwrap();
+    // And a stray blob no image uses.
+    Store::open(home)
+        .unwrap()
+        .put_bytes(b"nobody uses me")
+        .unwrap();
+
+    let table = ok(strata(home, &["images"]));
+    assert!(table.lines().any(|l| l.starts_with("<none>")), "{table}");
+    let out = ok(strata(home, &["prune"]));
+    assert!(
+        out.contains(&format!("deleted: {}", dangling.manifest_digest)),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("Deleted: {}", Digest::of(b"nobody uses me"))),
+        "{out}"
+    );
+    assert!(!blob_exists(home, &dangling.config_digest));
+    assert!(blob_exists(home, &kept.config_digest));
+    assert_eq!(
+        names(home),
+        BTreeSet::from(["docker.io/library/kept:1".to_string()])
+    );
+    ok(strata(home, &["fsck"]));
+}
+
+#[test]
+fn multi_platform_images_are_listed_with_their_platforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let amd = Image::builder()
+        .layer(Layer::random("a", 100, 1).unwrap())
+        .platform("linux/amd64")
+        .build();
+    let arm = Image::builder()
+        .layer(Layer::random("a", 100, 2).unwrap())
+        .platform("linux/arm64/v8")
+        .build();
+    let index = Index::build(vec![amd.clone(), arm.clone()]);
+    let store = Store::open(home).unwrap();
+    for img in [&amd, &arm] {
+        for (_, bytes) in img.blobs() {
+            store.put_bytes(bytes).unwrap();
+        }
+        store.put_bytes(&img.manifest).unwrap();
+    }
+    let (d, size) = store.put_bytes(&index.bytes).unwrap();
+    let desc = Descriptor::new(
+        MediaType::ImageIndex,
+        size,
+        oci_spec::image::Digest::from(&d),
+    );
+    store
+        .set_ref(&Reference::parse("multi:1").unwrap(), desc)
+        .unwrap();
+    drop(store);
+
+    let rows = json(strata(home, &["images", "--json"]));
+    let row = &rows[0];
+    assert_eq!(row["digest"], index.digest.as_str());
+    assert_eq!(
+        row["platforms"],
+        serde_json::json!(["linux/amd64", "linux/arm64/v8"])
+    );
+    let table = ok(strata(home, &["images"]));
+    assert!(
+        table.contains("PLATFORMS") && table.contains("linux/amd64,linux/arm64/v8"),
+        "{table}"
+    );
+    ok(strata(home, &["fsck"]));
+}
+
+#[test]
+fn fsck_reports_a_flipped_byte_and_a_missing_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let a = image("flip", None);
+    let b = image("gone", None);
+    seed(home, &a, "flip:1");
+    seed(home, &b, "gone:1");
+    let clean = json(strata(home, &["fsck", "--json"]));
+    assert_eq!(clean["problems"], serde_json::json!([]));
+    assert_eq!(clean["blobs_checked"], 6);
+
+    let path = home
+        .join("blobs/sha256")
+        .join(&a.layers[0].digest["sha256:".len()..]);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x20;
+    let mut perm = std::fs::metadata(&path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    std::fs::set_permissions(&path, perm).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    std::fs::remove_file(
+        home.join("blobs/sha256")
+            .join(&b.layers[0].digest["sha256:".len()..]),
+    )
+    .unwrap();
+
+    let out = strata(home, &["fsck"]);
+    assert!(!out.status.success(), "fsck must fail");
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "problem: {}: content hashes to",
+            a.layers[0].digest
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "problem: {}: layer referenced by {} is missing",
+            b.layers[0].digest, b.manifest_digest
+        )),
+        "{text}"
+    );
+    assert!(
+        stderr(&out).contains("fsck found 2 problem(s)"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = strata(home, &["fsck", "--json"]);
+    assert!(!out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: BTreeSet<&str> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, BTreeSet::from(["corrupt_blob", "missing_blob"]));
+}
+
+/// Runs this test binary again as a child that does `mode` on the store at `root`.
+fn child(mode: &str, root: &Path) -> Command {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["child_entry", "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, format!("{mode}:{}", root.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Not a test of its own: the body of the child processes above. Does nothing when run
+/// by the test harness.
+#[test]
+fn child_entry() {
+    let Ok(spec) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let (mode, root) = spec.split_once(':').unwrap();
+    let store = Store::open(Path::new(root)).unwrap();
+    match mode {
+        // Streams an endless blob, slowly enough to be killed in the middle.
+        "endless" => {
+            let endless = std::io::repeat(0x5a);
+            let slow = SlowReader(endless);
+            let _ = store.put_blob(slow, None);
+            unreachable!("an endless blob never finishes");
+        }
+        // Writes images and names them, as a concurrent `strata import` would.
+        m if m.starts_with("writer") => {
+            let n = &m["writer".len()..];
+            let base = Layer::build(&[Entry::file("base", "shared by every writer\n")]).unwrap();
+            for i in 0..5 {
+                let img = image(&format!("w{n}-{i}"), Some(&base));
+                seed(Path::new(root), &img, &format!("writer{n}:{i}"));
+            }
+        }
+        other => panic!("unknown child mode {other}"),
+    }
+}
+
+struct SlowReader<R>(R);
+
+impl<R: std::io::Read> std::io::Read for SlowReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        std::thread::sleep(Duration::from_millis(2));
+        let n = buf.len().min(64 * 1024);
+        self.0.read(&mut buf[..n])
+    }
+}
+
+#[test]
+fn a_writer_killed_mid_blob_leaves_no_blob_and_fsck_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let img = image("before", None);
+    seed(home, &img, "before:1");
+    let before = blob_names(home);
+
+    let mut writer = child("endless", home).spawn().unwrap();
+    // Wait until it has written a good part of a blob.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let written: u64 = std::fs::read_dir(home.join("tmp"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("blob-"))
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+        if written > 4 * 1024 * 1024 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the child wrote nothing");
+        if let Some(status) = writer.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(writer.stderr.as_mut().unwrap(), &mut err).unwrap();
+            panic!("child exited early ({status}): {err}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    writer.kill().unwrap(); // SIGKILL: no destructor runs.
+    writer.wait().unwrap();
+
+    assert_eq!(blob_names(home), before, "no half blob is visible");
+    let report = json(strata(home, &["fsck", "--json"]));
+    assert_eq!(report["problems"], serde_json::json!([]));
+    assert!(
+        report["notes"].to_string().contains("temporary file"),
+        "{report}"
+    );
+    assert_eq!(
+        names(home),
+        BTreeSet::from(["docker.io/library/before:1".to_string()])
+    );
+    // gc removes what the dead writer left.
+    let out = ok(strata(home, &["prune", "--json"]));
+    let pruned: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(pruned["gc"]["temp_files_removed"], 1, "{pruned}");
+    assert_eq!(
+        std::fs::read_dir(home.join("tmp"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn concurrent_processes_do_not_corrupt_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let base = image("base", None);
+    seed(home, &base, "base:1");
+
+    // Writers putting blobs and naming images, `strata tag` and `strata prune` at once.
+    let writers: Vec<_> = (0..4)
+        .map(|n| child(&format!("writer{n}"), home).spawn().unwrap())
+        .collect();
+    let taggers: Vec<_> = (0..6)
+        .map(|n| {
+            let home = home.to_path_buf();
+            std::thread::spawn(move || {
+                for i in 0..4 {
+                    ok(strata(&home, &["tag", "base:1", &format!("tag{n}:{i}")]));
+                    if i % 2 == 0 {
+                        ok(strata(&home, &["prune"]));
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in taggers {
+        t.join().unwrap();
+    }
+    for mut w in writers {
+        let status = w.wait().unwrap();
+        let mut err = String::new();
+        std::io::Read::read_to_string(w.stderr.as_mut().unwrap(), &mut err).unwrap();
+        assert!(status.success(), "writer failed: {err}");
+    }
+
+    let listed = names(home);
+    assert_eq!(listed.len(), 1 + 6 * 4 + 4 * 5, "{listed:?}");
+    for n in 0..4 {
+        for i in 0..5 {
+            assert!(
+                listed.contains(&format!("docker.io/library/writer{n}:{i}")),
+                "{listed:?}"
+            );
+        }
+    }
+    let report = json(strata(home, &["fsck", "--json"]));
+    assert_eq!(report["problems"], serde_json::json!([]), "{report}");
+    // Nothing left for gc: every blob written was named.
+    let pruned = json(strata(home, &["prune", "--json"]));
+    assert_eq!(pruned["gc"]["removed"], serde_json::json!([]), "{pruned}");
+}
