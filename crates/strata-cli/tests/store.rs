@@ -202,6 +202,51 @@ fn images_lists_what_skopeo_and_umoci_read_with_the_same_digest() {
         ],
     );
     assert!(stat.contains("history"), "{stat}");
+    let bundle = dir.path().join("bundle");
+    run(
+        &umoci,
+        &[
+            "unpack",
+            "--rootless",
+            "--image",
+            &format!("{home_s}:docker.io/library/busybox:1.36"),
+            bundle.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        std::fs::read_to_string(bundle.join("rootfs/one.txt")).unwrap(),
+        "content of one\n"
+    );
+}
+
+#[test]
+fn tag_explains_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    seed(home, &image("t", None), "t:1");
+    let out = strata(home, &["tag", "t:1", "Bad/Name"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("invalid reference \"Bad/Name\": repository name must be lowercase"),
+        "{}",
+        stderr(&out)
+    );
+    let out = strata(home, &["tag", "missing:1", "new:1"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no image \"missing:1\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("hint: `strata images`"),
+        "{}",
+        stderr(&out)
+    );
+    // Moving a name to another image keeps one entry for it.
+    seed(home, &image("u", None), "u:1");
+    ok(strata(home, &["tag", "u:1", "t:1"]));
+    assert_eq!(names(home).len(), 2);
 }
 
 #[test]

@@ -170,7 +170,8 @@ pub struct Store {
 
 struct Inner {
     root: PathBuf,
-    lock: lock::LockState,
+    /// Shared by every handle on the same folder in this process (see `lock.rs`).
+    lock: Arc<lock::LockState>,
     session: Mutex<lock::Session>,
 }
 
@@ -196,7 +197,7 @@ impl Store {
         let store = Store {
             inner: Arc::new(Inner {
                 root: root.to_path_buf(),
-                lock: lock::LockState::default(),
+                lock: lock::LockState::for_root(root),
                 session: Mutex::new(lock::Session::default()),
             }),
         };

@@ -160,7 +160,7 @@ pub fn rmi(home: &Home, images: &[String], force: bool, json: bool) -> Result<()
     report.bytes_freed = gc.bytes_freed;
     if json {
         render::json(&report)?;
-    } else {
+    } else if !report.untagged.is_empty() || !gc.removed.is_empty() {
         print_deleted(&gc);
     }
     match report.errors.len() {

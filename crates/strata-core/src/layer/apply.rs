@@ -475,3 +475,55 @@ impl Job<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::merged::tests::three_layers;
+    use crate::layer::merged::MergedTree;
+
+    #[test]
+    fn applying_three_layers_gives_the_merged_tree() {
+        let layers = three_layers();
+        let dir = tempfile::tempdir().unwrap();
+        let mut stats = Vec::new();
+        for l in &layers {
+            stats.push(apply(&l[..], dir.path(), &ApplyOptions::default()).unwrap());
+        }
+        assert_eq!((stats[1].whiteouts, stats[1].opaque_dirs), (1, 1));
+        assert_eq!(stats[2].whiteouts, 1);
+        let on_disk: Vec<PathBuf> = walkdir::WalkDir::new(dir.path())
+            .min_depth(1)
+            .sort_by_file_name()
+            .into_iter()
+            .map(|e| e.unwrap().path().strip_prefix(dir.path()).unwrap().to_path_buf())
+            .collect();
+        let tree = MergedTree::build(layers.iter().map(|l| &l[..]), &Limits::default()).unwrap();
+        let merged: Vec<PathBuf> = tree.iter().map(|(p, _)| p.to_path_buf()).collect();
+        assert_eq!(on_disk, merged);
+        assert_eq!(
+            fs::read_to_string(dir.path().join("etc/motd")).unwrap(),
+            "back again"
+        );
+    }
+
+    #[test]
+    fn read_only_directories_are_still_filled() {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_mode(0o555);
+        h.set_size(0);
+        b.append_data(&mut h, "ro/", io::empty()).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o444);
+        h.set_size(2);
+        b.append_data(&mut h, "ro/f", &b"hi"[..]).unwrap();
+        let blob = b.into_inner().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        apply(&blob[..], dir.path(), &ApplyOptions::default()).unwrap();
+        let m = fs::metadata(dir.path().join("ro")).unwrap();
+        assert_eq!(m.permissions().mode() & 0o777, 0o555);
+        fs::set_permissions(dir.path().join("ro"), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}

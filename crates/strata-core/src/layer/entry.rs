@@ -232,11 +232,9 @@ pub fn classify<R: Read>(
         _ => None,
     };
 
-    let bad = |what: &str| {
-        LayerError::unsafe_entry(&raw, format!("its tar header has an unreadable {what}"))
-    };
-    let mode = header.mode().map_err(|_| bad("mode"))? & 0o7777;
-    // An empty numeric field is 0, as Go's archive/tar and GNU tar read it.
+    // An empty or unreadable numeric field is 0, as Go's archive/tar reads it: these values
+    // decide nothing about where an entry goes.
+    let mode = header.mode().unwrap_or(0) & 0o7777;
     let uid = header.uid().unwrap_or(0);
     let gid = header.gid().unwrap_or(0);
     let mut mtime = header.mtime().unwrap_or(0) as i64;

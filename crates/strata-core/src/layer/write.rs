@@ -378,3 +378,163 @@ impl<W: Write> LayerSink<W> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::apply::{apply, ApplyOptions};
+    use crate::layer::compression::{decompress, Limits};
+    use crate::layer::merged::MergedTree;
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+
+    pub(crate) fn sample_tree(root: &Path) {
+        fs::create_dir_all(root.join("etc")).unwrap();
+        fs::create_dir_all(root.join("usr/bin")).unwrap();
+        fs::write(root.join("etc/hosts"), "127.0.0.1 localhost\n").unwrap();
+        fs::write(root.join("usr/bin/busybox"), vec![7u8; 70_000]).unwrap();
+        fs::hard_link(root.join("usr/bin/busybox"), root.join("usr/bin/sh")).unwrap();
+        std::os::unix::fs::symlink("usr/bin", root.join("bin")).unwrap();
+        fs::set_permissions(
+            root.join("usr/bin/busybox"),
+            fs::Permissions::from_mode(0o4755),
+        )
+        .unwrap();
+        fs::create_dir(root.join("secret")).unwrap();
+        fs::set_permissions(root.join("secret"), fs::Permissions::from_mode(0o700)).unwrap();
+        let long = root.join("l".repeat(120)).join("m".repeat(120));
+        fs::create_dir_all(long.parent().unwrap()).unwrap();
+        fs::write(long, "deep").unwrap();
+    }
+
+    /// (path, kind, mode, content or link) for every path under root.
+    pub(crate) fn describe(root: &Path) -> Vec<(String, String, u32, Vec<u8>)> {
+        walkdir::WalkDir::new(root)
+            .min_depth(1)
+            .sort_by_file_name()
+            .into_iter()
+            .map(|e| {
+                let e = e.unwrap();
+                let m = e.path().symlink_metadata().unwrap();
+                let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+                let (kind, data) = if m.is_dir() {
+                    ("dir", vec![])
+                } else if m.file_type().is_symlink() {
+                    (
+                        "link",
+                        fs::read_link(e.path())
+                            .unwrap()
+                            .into_os_string()
+                            .into_encoded_bytes(),
+                    )
+                } else {
+                    ("file", fs::read(e.path()).unwrap())
+                };
+                (rel, kind.to_string(), m.mode() & 0o7777, data)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn digests_are_computed_in_the_same_pass_and_verify() {
+        let src = tempfile::tempdir().unwrap();
+        sample_tree(src.path());
+        for compression in [Compression::Gzip, Compression::Zstd, Compression::None] {
+            let opts = WriteOptions {
+                compression,
+                ..WriteOptions::default()
+            };
+            let (w, blob) = write_dir(src.path(), Vec::new(), &opts).unwrap();
+            assert_eq!(w.digest, Digest::of(&blob));
+            assert_eq!(w.size, blob.len() as u64);
+            let mut tar = Vec::new();
+            decompress(&blob[..], &Limits::default())
+                .unwrap()
+                .read_to_end(&mut tar)
+                .unwrap();
+            assert_eq!(w.diff_id, Digest::of(&tar));
+            assert_eq!(w.uncompressed_size, tar.len() as u64);
+            assert_eq!(w.media_type, compression.oci_media_type());
+        }
+    }
+
+    #[test]
+    fn roundtrip_through_apply_keeps_modes_links_and_long_names() {
+        let src = tempfile::tempdir().unwrap();
+        sample_tree(src.path());
+        let (_, blob) = write_dir(src.path(), Vec::new(), &WriteOptions::default()).unwrap();
+        let dst = tempfile::tempdir().unwrap();
+        let stats = apply(&blob[..], dst.path(), &ApplyOptions::default()).unwrap();
+        assert_eq!(stats.hardlinks, 1);
+        assert_eq!(describe(src.path()), describe(dst.path()));
+        let a = fs::metadata(dst.path().join("usr/bin/sh")).unwrap();
+        let b = fs::metadata(dst.path().join("usr/bin/busybox")).unwrap();
+        assert_eq!(a.ino(), b.ino(), "the hard link is a hard link again");
+        let mtime = fs::metadata(src.path().join("etc/hosts")).unwrap().mtime();
+        assert_eq!(
+            fs::metadata(dst.path().join("etc/hosts")).unwrap().mtime(),
+            mtime
+        );
+    }
+
+    #[test]
+    fn same_tree_same_digest_and_clamped_mtimes() {
+        let src = tempfile::tempdir().unwrap();
+        sample_tree(src.path());
+        let opts = WriteOptions {
+            clamp_mtime: Some(1_000_000),
+            ..WriteOptions::default()
+        };
+        let (first, _) = write_dir(src.path(), Vec::new(), &opts).unwrap();
+        // Touch every file: with clamping, the digest must not move.
+        let now = filetime::FileTime::now();
+        for e in walkdir::WalkDir::new(src.path()) {
+            filetime::set_symlink_file_times(e.unwrap().path(), now, now).unwrap();
+        }
+        let (second, blob) = write_dir(src.path(), Vec::new(), &opts).unwrap();
+        assert_eq!(first.diff_id, second.diff_id);
+        assert_eq!(first.digest, second.digest);
+        let mut ar = tar::Archive::new(decompress(&blob[..], &Limits::default()).unwrap());
+        for e in ar.entries().unwrap() {
+            let e = e.unwrap();
+            assert_eq!(e.header().mtime().unwrap(), 1_000_000);
+            assert_eq!(e.header().username_bytes(), Some(&b""[..]));
+        }
+    }
+
+    #[test]
+    fn write_entries_makes_adds_and_whiteouts_in_order() {
+        let src = tempfile::tempdir().unwrap();
+        sample_tree(src.path());
+        let changes = [
+            LayerChange::Whiteout("etc/motd".into()),
+            LayerChange::Add("etc/hosts".into()),
+            LayerChange::Opaque("var/cache".into()),
+            LayerChange::AddTree("usr".into()),
+        ];
+        let (_, blob) =
+            write_entries(src.path(), &changes, Vec::new(), &WriteOptions::default()).unwrap();
+        let mut ar = tar::Archive::new(decompress(&blob[..], &Limits::default()).unwrap());
+        let names: Vec<String> = ar
+            .entries()
+            .unwrap()
+            .map(|e| String::from_utf8(e.unwrap().path_bytes().into_owned()).unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "etc/",
+                "etc/.wh.motd",
+                "etc/hosts",
+                "usr/",
+                "usr/bin/",
+                "usr/bin/busybox",
+                "usr/bin/sh",
+                "var/cache/.wh..wh..opq",
+            ]
+        );
+        let tree = MergedTree::build([&blob[..]], &Limits::default()).unwrap();
+        assert_eq!(tree.get("usr/bin/sh").map(|n| n.size), Some(70_000));
+        assert_eq!(tree.deletions().count(), 2);
+    }
+}

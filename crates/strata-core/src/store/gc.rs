@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::blob::{NEW_PREFIX, TEMP_PREFIX};
 use super::index::{descriptor_digest, ImageRef};
-use super::{read_capped, Store, StoreError, INDEX_FILE, LAYOUT_FILE};
+use super::{Store, StoreError, INDEX_FILE, LAYOUT_FILE};
 use crate::digest::{Digest, Hasher};
 
 /// A temporary file whose lock cannot be tested (a filesystem without `flock`) is
@@ -421,9 +421,8 @@ impl Store {
     /// present with the sizes their descriptors state. Reports; does not repair.
     pub fn fsck(&self) -> Result<FsckReport, StoreError> {
         let mut report = FsckReport::default();
-        if let Err(e) =
-            read_capped(&self.path(LAYOUT_FILE), 64 * 1024).and_then(|_| self.check_layout())
-        {
+        // Checked, never rewritten: fsck reports and does not repair.
+        if let Err(e) = self.check_layout_version(&self.path(LAYOUT_FILE)) {
             report.problems.push(FsckProblem::new(
                 FsckKind::BadIndex,
                 LAYOUT_FILE.into(),

@@ -2,7 +2,10 @@
 //!
 //! [`StoreLock`] is an exclusive `flock` on `<root>/index.lock` (`std::fs::File::lock`),
 //! so it excludes other processes; inside one process it is re-entrant per thread, so that
-//! a caller holding it can still call [`Store::set_ref`] (which takes it too).
+//! a caller holding it can still call [`Store::set_ref`] (which takes it too). The
+//! in-process state is shared by every handle on the same folder, even ones opened
+//! separately, so that a thread holding the lock through one handle does not deadlock
+//! against itself through another.
 //!
 //! Pending blobs: between the moment an import or pull writes a blob and the moment it
 //! names the image with [`Store::set_ref`], the blob is unreachable from `index.json` and
@@ -17,7 +20,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::marker::PhantomData;
 use std::path::PathBuf;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -54,6 +57,24 @@ impl std::fmt::Debug for StoreLock {
         f.debug_struct("StoreLock")
             .field("root", &self.store.root())
             .finish()
+    }
+}
+
+/// Lock states of the stores open in this process, by canonical folder.
+static REGISTRY: Mutex<BTreeMap<PathBuf, Weak<LockState>>> = Mutex::new(BTreeMap::new());
+
+impl LockState {
+    /// The lock state shared by every handle on `root` in this process.
+    pub(crate) fn for_root(root: &std::path::Path) -> Arc<LockState> {
+        let key = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
+        registry.retain(|_, state| state.strong_count() > 0);
+        if let Some(state) = registry.get(&key).and_then(Weak::upgrade) {
+            return state;
+        }
+        let state = Arc::new(LockState::default());
+        registry.insert(key, Arc::downgrade(&state));
+        state
     }
 }
 
@@ -124,6 +145,14 @@ impl Store {
             session.pending.insert(d.clone(), now);
         }
         session.save(self)
+    }
+
+    /// Gives up blobs this process wrote but will not name (a cancelled or failed import
+    /// or pull), so that the next gc may free them. Without this they stay protected
+    /// until the process exits (or for a day).
+    pub fn release_blobs(&self, digests: &[Digest]) -> Result<(), StoreError> {
+        let _lock = self.lock()?;
+        self.release_pending(digests)
     }
 
     /// Releases blobs from this process's pending record (they are named now).

@@ -473,6 +473,10 @@ fn the_lock_is_reentrant_and_set_ref_works_under_it() {
     store.set_ref(&r("x"), m).unwrap();
     store.gc().unwrap();
     assert_eq!(store.refs().unwrap().len(), 1);
+    // Also through a handle opened separately on the same folder.
+    let other = Store::open(dir.path()).unwrap();
+    other.gc().unwrap();
+    assert_eq!(other.refs().unwrap().len(), 1);
 }
 
 #[test]
@@ -529,4 +533,33 @@ fn foreign_names_are_read() {
     let refs = store.refs().unwrap();
     assert_eq!(refs[0].name, "docker.io/library/v1.0:latest");
     assert!(store.resolve("v1.0").is_ok());
+}
+
+#[test]
+fn a_store_handle_can_be_shared_across_threads() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<Store>();
+}
+
+#[test]
+fn released_blobs_are_freed_by_the_next_gc() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (d, _) = store.put_bytes(b"an import that was cancelled").unwrap();
+    assert_eq!(store.gc().unwrap().kept_pending, 1);
+    store.release_blobs(std::slice::from_ref(&d)).unwrap();
+    let report = store.gc().unwrap();
+    assert_eq!(report.removed.len(), 1);
+    assert!(!store.has_blob(&d));
+}
+
+#[test]
+fn fsck_reports_a_missing_layout_file_without_writing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    fs::remove_file(dir.path().join("oci-layout")).unwrap();
+    let report = store.fsck().unwrap();
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(report.problems[0].kind, FsckKind::BadIndex);
+    assert!(!dir.path().join("oci-layout").exists());
 }

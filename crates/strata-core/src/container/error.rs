@@ -1,0 +1,167 @@
+//! The container module's one error type.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::image::ImageError;
+use crate::layer::LayerError;
+use crate::problem::Explain;
+use crate::reference::ReferenceError;
+use crate::store::StoreError;
+
+/// Errors from creating, changing, running and committing containers.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ContainerError {
+    /// A filesystem operation failed.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// No container has this name or ID.
+    #[error("no container \"{0}\"")]
+    NotFound(String),
+    /// A short ID matches several containers.
+    #[error("\"{input}\" matches several containers: {}", candidates.join(", "))]
+    Ambiguous {
+        input: String,
+        candidates: Vec<String>,
+    },
+    /// Another container already has this name.
+    #[error("a container named \"{0}\" already exists")]
+    NameInUse(String),
+    /// The name is not usable as a container name.
+    #[error("\"{0}\" is not a valid container name")]
+    BadName(String),
+    /// A path inside the container is not usable (empty, the root itself, …).
+    #[error("cannot use the path \"{path}\" in the container: {reason}")]
+    BadPath { path: String, reason: String },
+    /// `STRATA_CONTAINER_MODE` or `--mode` names an unknown mode.
+    #[error("unknown container mode \"{0}\"")]
+    BadMode(String),
+    /// The overlay filesystem could not be mounted for a container that needs it.
+    #[error("cannot mount the overlay filesystem of container {name}: {reason}")]
+    Mount { name: String, reason: String },
+    /// A container's own files are damaged (container.json, the baseline).
+    #[error("container data in {} is damaged: {reason}", path.display())]
+    Corrupt { path: PathBuf, reason: String },
+    /// A layer's uncompressed content does not have the diff_id the config lists.
+    #[error("layer {layer} unpacks to {actual}, but the image config says {expected}")]
+    DiffIdMismatch {
+        layer: String,
+        expected: String,
+        actual: String,
+    },
+    /// The image's config and manifest disagree on the number of layers.
+    #[error("image {0} lists a different number of layers in its manifest and its config")]
+    LayerCount(String),
+    /// No OCI runtime is installed.
+    #[error("no OCI runtime found: `runc` is not installed (looked in $PATH and /usr/sbin)")]
+    NoRuntime,
+    /// This platform cannot run Linux containers.
+    #[error("running commands in a container needs Linux: {0}")]
+    Unsupported(String),
+    /// The runtime could not start the command.
+    #[error("the runtime could not run the command: {0}")]
+    Runtime(String),
+    /// A `USER` the container's /etc/passwd or /etc/group does not know.
+    #[error("unknown user or group \"{0}\" in the container")]
+    UnknownUser(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    #[error(transparent)]
+    Layer(#[from] LayerError),
+    #[error(transparent)]
+    Reference(#[from] ReferenceError),
+}
+
+impl ContainerError {
+    pub(crate) fn io(action: &'static str, path: &Path, source: io::Error) -> ContainerError {
+        ContainerError::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub(crate) fn bad_path(path: &str, reason: impl Into<String>) -> ContainerError {
+        ContainerError::BadPath {
+            path: path.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl Explain for ContainerError {
+    fn code(&self) -> &'static str {
+        match self {
+            ContainerError::Io { .. } => "container.io",
+            ContainerError::NotFound(_) => "container.not_found",
+            ContainerError::Ambiguous { .. } => "container.ambiguous",
+            ContainerError::NameInUse(_) => "container.name_in_use",
+            ContainerError::BadName(_) => "container.bad_name",
+            ContainerError::BadPath { .. } => "container.bad_path",
+            ContainerError::BadMode(_) => "container.bad_mode",
+            ContainerError::Mount { .. } => "container.mount",
+            ContainerError::Corrupt { .. } => "container.corrupt",
+            ContainerError::DiffIdMismatch { .. } => "container.diff_id_mismatch",
+            ContainerError::LayerCount(_) => "container.layer_count",
+            ContainerError::NoRuntime => "container.no_runtime",
+            ContainerError::Unsupported(_) => "container.unsupported",
+            ContainerError::Runtime(_) => "container.runtime",
+            ContainerError::UnknownUser(_) => "container.unknown_user",
+            ContainerError::Store(e) => e.code(),
+            ContainerError::Image(e) => e.code(),
+            ContainerError::Layer(e) => e.code(),
+            ContainerError::Reference(e) => e.code(),
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            ContainerError::NotFound(_) => Some("`strata ps` lists the containers".into()),
+            ContainerError::Ambiguous { .. } => {
+                Some("give more digits of the ID, or the container's name".into())
+            }
+            ContainerError::NameInUse(_) => {
+                Some("choose another --name, or remove the other container with `strata rm`".into())
+            }
+            ContainerError::BadName(_) => Some(
+                "a name starts with a letter or digit, then letters, digits, '_', '.' or '-'"
+                    .into(),
+            ),
+            ContainerError::BadMode(_) => Some("use overlay or baseline".into()),
+            ContainerError::Mount { .. } => Some(
+                "overlayfs needs root (or a user namespace) on Linux; create the container with \
+                 STRATA_CONTAINER_MODE=baseline to use a copy instead"
+                    .into(),
+            ),
+            ContainerError::Corrupt { .. } => {
+                Some("remove the container with `strata rm -f` and create it again".into())
+            }
+            ContainerError::DiffIdMismatch { .. } => {
+                Some("`strata fsck` checks the store; pull the image again".into())
+            }
+            ContainerError::NoRuntime => Some(
+                "install runc (Debian/Ubuntu: apt install runc), or put it on $PATH".into(),
+            ),
+            ContainerError::Unsupported(_) => Some(
+                "files, diff and commit work everywhere; running commands needs a Linux host"
+                    .into(),
+            ),
+            ContainerError::Runtime(_) => {
+                Some("run as root, or check that cgroups and namespaces are available".into())
+            }
+            ContainerError::Store(e) => e.hint(),
+            ContainerError::Image(e) => e.hint(),
+            ContainerError::Layer(e) => e.hint(),
+            ContainerError::Reference(e) => e.hint(),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The layer cache: each layer unpacked once, by diff_id, into
+//! `<root>/layers/<diff_id hex>/`, and shared read-only by every overlay container on it
+//! (ten containers on one base cost the base once).
+//!
+//! A cached layer is in overlayfs's own format, as docker's overlay2 keeps it: the layer's
+//! files, a whiteout (`.wh.NAME`) as a character device 0/0 named `NAME`, an opaque
+//! directory (`.wh..wh..opq`) as the xattr `trusted.overlay.opaque=y` on it. Making these
+//! needs root, which overlayfs needs anyway; without root containers use the baseline copy,
+//! built straight from the blobs by [`apply_image`].
+//!
+//! A layer is unpacked into a temporary folder beside its final place, checked against its
+//! diff_id, and renamed into place only then: a crash never leaves a half layer visible.
+//! Unpacking goes through [`layer::apply`](crate::layer::apply) and its safety rules.
+//!
+//! [OCI image spec: layer.md § Whiteouts]: https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts
+
+use std::ffi::CString;
+use std::fs;
+use std::io::{self, BufReader, Read};
+use std::ops::ControlFlow;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Component, Path, PathBuf};
+
+use oci_spec::image::Descriptor;
+
+use super::ContainerError;
+use crate::digest::{Digest, HashingReader};
+use crate::layer::{self, ApplyOptions, ChangeKind, Limits, MergedTree};
+use crate::store::Store;
+
+/// Folder of the layer cache inside the store's root.
+pub const LAYERS_DIR: &str = "layers";
+/// The overlayfs xattr that marks a directory opaque.
+pub const OPAQUE_XATTR: &str = "trusted.overlay.opaque";
+/// Prefix of every xattr overlayfs keeps for itself; never part of a layer.
+pub const OVERLAY_XATTR_PREFIX: &str = "trusted.overlay.";
+
+pub(crate) fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+pub(crate) fn apply_options() -> ApplyOptions {
+    ApplyOptions {
+        limits: Limits::default(),
+        allow_devices: true,
+        same_owner: true,
+        no_xattrs: false,
+    }
+}
+
+/// Where a layer is cached (whether or not it is).
+pub fn layer_dir(store: &Store, diff_id: &Digest) -> PathBuf {
+    store.root().join(LAYERS_DIR).join(diff_id.hex())
+}
+
+/// Makes sure every layer is in the cache, unpacking the missing ones; returns their
+/// folders, bottom first.
+pub(crate) fn ensure_all(
+    store: &Store,
+    layers: &[(Descriptor, Digest)],
+) -> Result<Vec<PathBuf>, ContainerError> {
+    layers
+        .iter()
+        .map(|(desc, diff_id)| ensure(store, desc, diff_id))
+        .collect()
+}
+
+/// Makes sure one layer is in the cache.
+pub(crate) fn ensure(
+    store: &Store,
+    desc: &Descriptor,
+    diff_id: &Digest,
+) -> Result<PathBuf, ContainerError> {
+    let dest = layer_dir(store, diff_id);
+    if dest.is_dir() {
+        return Ok(dest);
+    }
+    let parent = store.root().join(LAYERS_DIR);
+    fs::create_dir_all(&parent).map_err(|e| ContainerError::io("create", &parent, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".unpack-")
+        .tempdir_in(&parent)
+        .map_err(|e| ContainerError::io("create a temporary folder in", &parent, e))?;
+    let blob = digest_of(desc)?;
+    apply_verified(store, &blob, diff_id, tmp.path())?;
+    // Second pass: the whiteouts and opaque markers, which applying into an empty folder
+    // dropped, become overlayfs's own markers.
+    let mut markers = Vec::new();
+    let file = store.open_blob(&blob)?;
+    layer::visit_changes(
+        BufReader::with_capacity(1 << 20, file),
+        &MergedTree::new(),
+        &Limits::default(),
+        |c| {
+            if matches!(c.change, ChangeKind::WhitedOut | ChangeKind::Opaque) {
+                markers.push((c.path, c.change));
+            }
+            ControlFlow::Continue(())
+        },
+    )?;
+    for (path, kind) in markers {
+        match kind {
+            ChangeKind::Opaque => mark_opaque(tmp.path(), &path)?,
+            _ => make_whiteout(tmp.path(), &path)?,
+        }
+    }
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755))
+        .map_err(|e| ContainerError::io("set the mode of", tmp.path(), e))?;
+    let kept = tmp.keep();
+    match fs::rename(&kept, &dest) {
+        Ok(()) => Ok(dest),
+        // Another process unpacked the same layer meanwhile: theirs is as good as ours.
+        Err(_) if dest.is_dir() => {
+            let _ = fs::remove_dir_all(&kept);
+            Ok(dest)
+        }
+        Err(e) => {
+            let _ = fs::remove_dir_all(&kept);
+            Err(ContainerError::io("move the unpacked layer to", &dest, e))
+        }
+    }
+}
+
+/// Applies every layer of an image, bottom first, to `target` (the baseline copy).
+pub(crate) fn apply_image(
+    store: &Store,
+    layers: &[(Descriptor, Digest)],
+    target: &Path,
+) -> Result<(), ContainerError> {
+    for (desc, diff_id) in layers {
+        apply_verified(store, &digest_of(desc)?, diff_id, target)?;
+    }
+    Ok(())
+}
+
+/// Applies one layer blob to `target`, checking that its uncompressed bytes have the
+/// diff_id the config lists.
+fn apply_verified(
+    store: &Store,
+    blob: &Digest,
+    diff_id: &Digest,
+    target: &Path,
+) -> Result<(), ContainerError> {
+    let limits = Limits::default();
+    let file = store.open_blob(blob)?;
+    let plain = layer::decompress(BufReader::with_capacity(1 << 20, file), &limits)?;
+    let mut hashed = HashingReader::new(plain);
+    layer::apply(&mut hashed, target, &apply_options())?;
+    // The end-of-archive blocks and padding count in the diff_id too.
+    io::copy(&mut hashed, &mut io::sink())
+        .map_err(|e| ContainerError::io("read", &store.blob_path(blob), e))?;
+    let (actual, _) = hashed.finish();
+    if &actual != diff_id {
+        return Err(ContainerError::DiffIdMismatch {
+            layer: blob.to_string(),
+            expected: diff_id.to_string(),
+            actual: actual.to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn digest_of(desc: &Descriptor) -> Result<Digest, ContainerError> {
+    Ok(crate::image::model::digest_of(desc)?)
+}
+
+/// Walks `rel` under `root`, creating missing directories, refusing anything that is not
+/// a real directory on the way (a symlink could point out of the layer).
+fn real_dir(root: &Path, rel: &Path) -> Result<PathBuf, ContainerError> {
+    let mut at = root.to_path_buf();
+    for c in rel.components() {
+        let Component::Normal(name) = c else {
+            return Err(ContainerError::bad_path(
+                &rel.display().to_string(),
+                "a layer marker must be a plain relative path",
+            ));
+        };
+        at.push(name);
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(ContainerError::bad_path(
+                    &rel.display().to_string(),
+                    "a layer marker lies below something that is not a directory",
+                ))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir(&at).map_err(|e| ContainerError::io("create", &at, e))?;
+                fs::set_permissions(&at, fs::Permissions::from_mode(0o755))
+                    .map_err(|e| ContainerError::io("set the mode of", &at, e))?;
+            }
+            Err(e) => return Err(ContainerError::io("read", &at, e)),
+        }
+    }
+    Ok(at)
+}
+
+/// `.wh.NAME` → a character device 0/0 named `NAME` (overlayfs's whiteout).
+fn make_whiteout(root: &Path, rel: &Path) -> Result<(), ContainerError> {
+    let Some(name) = rel.file_name() else {
+        return Ok(());
+    };
+    let dir = real_dir(root, rel.parent().unwrap_or(Path::new("")))?;
+    let path = dir.join(name);
+    if fs::symlink_metadata(&path).is_ok() {
+        // The layer also adds the path: its own entry wins over its own whiteout.
+        return Ok(());
+    }
+    let c = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| ContainerError::bad_path(&rel.display().to_string(), "a NUL byte"))?;
+    // SAFETY: `c` is a valid NUL-terminated path; mknod does not keep the pointer.
+    let rc = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, libc::makedev(0, 0)) };
+    if rc != 0 {
+        return Err(ContainerError::io(
+            "create the whiteout",
+            &path,
+            io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
+}
+
+/// `DIR/.wh..wh..opq` → `trusted.overlay.opaque=y` on `DIR`.
+fn mark_opaque(root: &Path, rel: &Path) -> Result<(), ContainerError> {
+    let dir = real_dir(root, rel)?;
+    xattr::set(&dir, OPAQUE_XATTR, b"y")
+        .map_err(|e| ContainerError::io("mark opaque", &dir, e))
+}
+
+/// Removes cached layers that no container in `keep` uses (after `rm`).
+pub(crate) fn prune(
+    store: &Store,
+    keep: &std::collections::BTreeSet<String>,
+) -> Result<Vec<String>, ContainerError> {
+    let dir = store.root().join(LAYERS_DIR);
+    let Ok(listing) = fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut removed = Vec::new();
+    for entry in listing.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if keep.contains(&name) {
+            continue;
+        }
+        // Leftovers of an unpack that died are removed too; live ones are younger than
+        // an hour and are left alone.
+        if name.starts_with('.') {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 3600);
+            if !old {
+                continue;
+            }
+        }
+        let path = entry.path();
+        make_writable(&path);
+        fs::remove_dir_all(&path).map_err(|e| ContainerError::io("remove", &path, e))?;
+        removed.push(name);
+    }
+    Ok(removed)
+}
+
+/// Read-only directories inside a tree would stop `remove_dir_all` as a non-root user.
+pub(crate) fn make_writable(root: &Path) {
+    if is_root() {
+        return;
+    }
+    for entry in walkdir::WalkDir::new(root).follow_links(false).into_iter().flatten() {
+        if entry.file_type().is_dir() {
+            if let Ok(m) = entry.metadata() {
+                let mode = m.permissions().mode();
+                if mode & 0o700 != 0o700 {
+                    let _ = fs::set_permissions(
+                        entry.path(),
+                        fs::Permissions::from_mode(mode | 0o700),
+                    );
+                }
+            }
+        }
+    }
+}
