@@ -21,6 +21,23 @@ fn main() {
         "get_settings",
         "set_settings",
         "ui_ready",
+        "images_overview",
+        "inspect_image",
+        "image_history",
+        "image_layers",
+        "image_files",
+        "check_reference",
+        "tag_image",
+        "remove_image",
+        "prune_images",
+        "import_image",
+        "export_image",
+        "choose_import_path",
+        "choose_export_path",
+        "watch_drops",
+        "watch_tasks",
+        "cancel_task",
+        "clear_finished_tasks",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

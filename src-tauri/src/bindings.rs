@@ -10,6 +10,8 @@ use strata_core::settings::{Language, Settings, SettingsPatch, Theme};
 use ts_rs::{Config, TS};
 
 use crate::state::AppInfo;
+use crate::commands::images::{self, layers};
+use crate::commands::tasks;
 
 /// The TypeScript shape of [`Problem`], which lives in strata-core without a ts-rs derive;
 /// the test below holds the two to the same JSON.
@@ -36,6 +38,27 @@ fn generate() -> String {
         Theme::decl(&cfg),
         Settings::decl(&cfg),
         SettingsPatch::decl(&cfg),
+        // the Images screen (commands/images.rs) and the Tasks screen (commands/tasks.rs)
+        images::ImageRow::decl(&cfg),
+        images::DiskSummary::decl(&cfg),
+        images::ImagesOverview::decl(&cfg),
+        images::ImageInfo::decl(&cfg),
+        images::HistoryRow::decl(&cfg),
+        layers::EntryKindShape::decl(&cfg),
+        layers::ChangeRow::decl(&cfg),
+        layers::LayerView::decl(&cfg),
+        layers::Removal::decl(&cfg),
+        layers::FileEntry::decl(&cfg),
+        layers::FileListing::decl(&cfg),
+        images::ArchiveFormat::decl(&cfg),
+        images::CheckedReference::decl(&cfg),
+        images::RemoveResult::decl(&cfg),
+        images::PruneResult::decl(&cfg),
+        images::DropEvent::decl(&cfg),
+        tasks::TaskKind::decl(&cfg),
+        tasks::TaskState::decl(&cfg),
+        tasks::TaskInfo::decl(&cfg),
+        tasks::TaskEvent::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test -p strata-app \

@@ -24,11 +24,33 @@ fn main() {
     let app = tauri::Builder::default()
         .manage(state::AppState::from_env())
         .manage(probe)
+        .plugin(tauri_plugin_dialog::init())
+        .manage(commands::tasks::Tasks::default())
+        .manage(commands::images::ImagesState::new())
+        .manage(commands::images::Drops::default())
+        .on_window_event(commands::images::on_window_event)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::app::ui_ready,
             commands::settings::get_settings,
             commands::settings::set_settings,
+            commands::images::images_overview,
+            commands::images::inspect_image,
+            commands::images::image_history,
+            commands::images::image_layers,
+            commands::images::image_files,
+            commands::images::check_reference,
+            commands::images::tag_image,
+            commands::images::remove_image,
+            commands::images::prune_images,
+            commands::images::import_image,
+            commands::images::export_image,
+            commands::images::choose_import_path,
+            commands::images::choose_export_path,
+            commands::images::watch_drops,
+            commands::tasks::watch_tasks,
+            commands::tasks::cancel_task,
+            commands::tasks::clear_finished_tasks,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = app {

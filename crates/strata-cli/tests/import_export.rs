@@ -597,3 +597,102 @@ fn a_cancelled_import_stops_and_names_nothing() {
     assert_eq!((last.done, last.total), (size, Some(size)));
     assert!(seen.iter().any(|u| u.id == img.layers[0].digest));
 }
+
+/// A tar with symlinks, as docker ≥ 25 writes `<id>/layer.tar -> ../blobs/sha256/…`.
+fn tar_with_links(files: &[(String, Vec<u8>)], links: &[(&str, &str)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, target) in links {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Symlink);
+        h.set_size(0);
+        h.set_mode(0o777);
+        b.append_link(&mut h, path, target).unwrap();
+    }
+    for (path, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, path, &data[..]).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+#[test]
+fn docker_archive_variants_all_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let img = fixture();
+    let hex = |d: &str| d.trim_start_matches("sha256:").to_string();
+    let diffs: Vec<String> = img.layers.iter().map(|l| l.diff_id.clone()).collect();
+
+    // docker ≥ 25: an OCI layout plus manifest.json whose layers are symlinks into
+    // blobs/, the links first (before what they point at), index.json naming the image
+    // only under containerd's annotation.
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": img.manifest_media_type, "digest": img.manifest_digest,
+        "size": img.manifest.len(),
+        "annotations": {"io.containerd.image.name": "example.com/docker25:1",
+                        "org.opencontainers.image.ref.name": "1"}}]});
+    let manifest_json = serde_json::json!([{
+        "Config": format!("blobs/sha256/{}", hex(&img.config_digest)),
+        "RepoTags": ["example.com/docker25:1"],
+        "Layers": ["l0/layer.tar", "l1/layer.tar"]}]);
+    let mut files: Vec<(String, Vec<u8>)> = img
+        .layers
+        .iter()
+        .map(|l| (format!("blobs/sha256/{}", hex(&l.digest)), l.gzip.clone()))
+        .collect();
+    files.push((format!("blobs/sha256/{}", hex(&img.config_digest)), img.config.clone()));
+    files.push((format!("blobs/sha256/{}", hex(&img.manifest_digest)), img.manifest.clone()));
+    files.push(("oci-layout".into(), br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()));
+    files.push(("index.json".into(), index.to_string().into_bytes()));
+    files.push(("manifest.json".into(), manifest_json.to_string().into_bytes()));
+    let l0 = format!("../blobs/sha256/{}", hex(&img.layers[0].digest));
+    let l1 = format!("../blobs/sha256/{}", hex(&img.layers[1].digest));
+    let docker25 = tmp.path().join("docker25.tar");
+    std::fs::write(&docker25, tar_with_links(&files, &[("l0/layer.tar", &l0), ("l1/layer.tar", &l1)])).unwrap();
+    ok(&home, &["import", p(&docker25)]);
+    let d = json(&home, &["inspect", "example.com/docker25:1", "--json"]);
+    assert_eq!(d["manifest_digest"], img.manifest_digest.as_str());
+
+    // Classic docker save, gzip layers inside (docker load accepts them), the whole
+    // archive gzip-compressed (docker save | gzip), manifest.json first.
+    let manifest_json = serde_json::json!([{
+        "Config": "config.json", "RepoTags": ["example.com/gz:1"],
+        "Layers": ["a/layer.tar", "b/layer.tar"]}]);
+    let tar = tar_of(&[
+        ("manifest.json".into(), manifest_json.to_string().into_bytes()),
+        ("config.json".into(), img.config.clone()),
+        ("a/VERSION".into(), b"1.0".to_vec()),
+        ("a/layer.tar".into(), img.layers[0].gzip.clone()),
+        ("b/layer.tar".into(), img.layers[1].tar.clone()),
+    ]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar).unwrap();
+    let gz_path = tmp.path().join("saved.tar.gz");
+    std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
+    ok(&home, &["import", p(&gz_path)]);
+    let d = json(&home, &["inspect", "example.com/gz:1", "--json"]);
+    assert_eq!(diff_ids(&d), diffs);
+    assert_eq!(d["id"], img.config_digest.as_str());
+    assert_eq!(d["layers"][0]["media_type"], "application/vnd.oci.image.layer.v1.tar+gzip");
+    assert_eq!(d["layers"][0]["digest"], img.layers[0].digest.as_str());
+    assert_eq!(d["layers"][1]["media_type"], "application/vnd.oci.image.layer.v1.tar");
+
+    // Docker schema 2 media types in an OCI layout (what `skopeo copy --format v2s2` or a
+    // registry pull keeps) read the same way.
+    let docker_img = Image::builder()
+        .layer(img.layers[0].clone())
+        .format(strata_testkit::fixtures::Format::Docker)
+        .build();
+    let layout = layout_with(&tmp.path().join("v2s2"), &docker_img, "example.com/v2s2:1");
+    ok(&home, &["import", p(&layout)]);
+    let d = json(&home, &["inspect", "example.com/v2s2:1", "--json"]);
+    assert_eq!(d["media_type"], "application/vnd.docker.distribution.manifest.v2+json");
+    assert_eq!(diff_ids(&d), vec![diffs[0].clone()]);
+    // Exported as a docker archive, it is plain docker save again.
+    let out = tmp.path().join("v2s2.tar");
+    ok(&home, &["export", "example.com/v2s2:1", p(&out)]);
+    assert!(store_state(&home).1, "fsck is clean after all of that");
+}

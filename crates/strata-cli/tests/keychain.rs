@@ -464,6 +464,17 @@ fn namespace_scoped_accounts_are_listed_and_a_second_account_needs_a_name_to_log
     assert_eq!(team["default"], false);
     let main = list.iter().find(|a| a["username"] == "main").unwrap();
     assert_eq!(main["default"], true);
+    // The scoped account becomes the default when asked, without its password again.
+    let out = t.strata(
+        home.path(),
+        &["login", &host, "-u", "ram-team", "--default"],
+        None,
+    );
+    assert!(ok(&out).contains("default account"));
+    let list = accounts_json(&mut t, home.path());
+    let defaults: Vec<_> = list.iter().filter(|a| a["default"] == true).collect();
+    assert_eq!(defaults.len(), 1, "{list:?}");
+    assert_eq!(defaults[0]["username"], "ram-team");
     let err = failed(&t.strata(home.path(), &["logout", &host], None));
     assert!(
         err.contains("several accounts") && err.contains("-u USER"),

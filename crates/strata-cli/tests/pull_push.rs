@@ -33,7 +33,7 @@ fn strata(home: &Path, args: &[&str]) -> Output {
 
 fn ok(out: &Output) -> serde_json::Value {
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "strata failed: {stderr}");
+    assert!(out.status.success(), "strata failed ({}): {stderr}", out.status);
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }

@@ -68,7 +68,11 @@ fn main() {
     let mut rows = Vec::new();
     let mut row = |what: &str, d: Duration| {
         let rate = total as f64 / d.as_secs_f64() / (1 << 20) as f64;
-        rows.push(format!("{what:<28} {:>8.2} s {:>9.1} MiB/s", d.as_secs_f64(), rate));
+        rows.push(format!(
+            "{what:<28} {:>8.2} s {:>9.1} MiB/s",
+            d.as_secs_f64(),
+            rate
+        ));
     };
 
     // ---- push ----
@@ -152,7 +156,10 @@ fn main() {
 }
 
 fn skopeo(args: &[&str]) {
-    let out = Command::new("skopeo").args(args).output().expect("run skopeo");
+    let out = Command::new("skopeo")
+        .args(args)
+        .output()
+        .expect("run skopeo");
     assert!(
         out.status.success(),
         "skopeo {args:?}: {}",
@@ -172,8 +179,15 @@ async fn raw_push(host: &str, repo: &str, image: &Image) {
                 .send()
                 .await
                 .expect("POST");
-            let loc = start.headers()["location"].to_str().expect("location").to_string();
-            let url = if loc.starts_with("http") { loc } else { format!("http://{host}{loc}") };
+            let loc = start.headers()["location"]
+                .to_str()
+                .expect("location")
+                .to_string();
+            let url = if loc.starts_with("http") {
+                loc
+            } else {
+                format!("http://{host}{loc}")
+            };
             let sep = if url.contains('?') { '&' } else { '?' };
             let resp = http
                 .put(format!("{url}{sep}digest={digest}"))
@@ -184,7 +198,10 @@ async fn raw_push(host: &str, repo: &str, image: &Image) {
             assert_eq!(resp.status(), 201);
         }
     });
-    futures::stream::iter(jobs).buffer_unordered(4).collect::<Vec<_>>().await;
+    futures::stream::iter(jobs)
+        .buffer_unordered(4)
+        .collect::<Vec<_>>()
+        .await;
 }
 
 /// Every blob: `GET`, hashed as it streams, nothing written.
@@ -205,5 +222,8 @@ async fn raw_pull(host: &str, repo: &str, image: &Image) {
             assert_eq!(format!("sha256:{}", hex::encode(sha.finalize())), digest);
         }
     });
-    futures::stream::iter(jobs).buffer_unordered(4).collect::<Vec<_>>().await;
+    futures::stream::iter(jobs)
+        .buffer_unordered(4)
+        .collect::<Vec<_>>()
+        .await;
 }

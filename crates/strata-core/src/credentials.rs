@@ -354,6 +354,19 @@ impl Keychain {
         }
     }
 
+    /// Makes an existing account the registry's default (no secret is touched).
+    pub fn make_default(&self, registry: &str, username: &str) -> Result<(), CredentialsError> {
+        let registry = host::normalize_registry(registry);
+        if self.accounts.set_default(&registry, username)? {
+            Ok(())
+        } else {
+            Err(CredentialsError::NotLoggedIn {
+                registry,
+                username: Some(username.to_string()),
+            })
+        }
+    }
+
     /// Removes the accounts of `registry` (one username, or every one with `all`): the
     /// keychain entries first, then the list entries. Returns what was removed.
     pub fn remove(

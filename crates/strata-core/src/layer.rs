@@ -32,10 +32,12 @@ mod error;
 pub mod merged;
 pub mod write;
 
-pub use apply::{apply, apply_fresh, ApplyOptions, ApplyStats};
+pub use apply::{apply, apply_fresh, ApplyOptions, ApplyStats, Whiteouts};
 pub use changes::{changes, visit_changes, Change, ChangeKind};
 pub use compression::{decompress, Compression, Limits};
 pub use entry::{Entry, EntryAction, Kind};
 pub use error::LayerError;
 pub use merged::{read_file, Deletion, DeletionKind, MergedTree, Node};
-pub use write::{write_dir, write_entries, LayerChange, LayerWritten, WriteOptions};
+pub use write::{
+    write_dir, write_entries, write_overlay_upper, LayerChange, LayerWritten, WriteOptions,
+};

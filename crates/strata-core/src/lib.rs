@@ -17,8 +17,10 @@
 //! | [`layer`] | tar layers: read, write, whiteouts, safe apply, the merged view |
 //! | [`registry`] | the OCI Distribution client: auth, pull, push, mounts, resume, retries |
 //! | [`credentials`] | registry logins: secrets in the OS keychain, the account list, import from docker/podman |
+//! | [`container`] | containers: cached layers + a writable layer (overlayfs or a copy); files, diff, commit, run through runc |
 //! | [`secret`] | `Sensitive<T>`: secrets that never print or serialise |
 
+pub mod container;
 pub mod credentials;
 pub mod digest;
 pub mod home;

@@ -12,7 +12,9 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 use strata_core::digest::Digest;
-use strata_core::layer::{apply, write_dir, ApplyOptions, WriteOptions};
+use strata_core::layer::{
+    apply, write_dir, write_entries, ApplyOptions, LayerChange, WriteOptions,
+};
 
 const UMOCI: &str = "umoci";
 
@@ -194,6 +196,89 @@ fn umoci_unpacks_our_layer_and_we_apply_umocis_repack() {
     for (digest, _) in &layers {
         let file = fs::File::open(layout.join("blobs/sha256").join(digest.hex())).unwrap();
         apply(file, &ours, &ApplyOptions::default()).unwrap();
+    }
+    assert_eq!(describe(&ours), describe(&rootfs));
+}
+
+/// A change layer from `write_entries` (what commit writes) on top of a base: umoci unpacks
+/// the pair to the tree we changed.
+#[test]
+fn umoci_applies_our_whiteouts_and_opaque_dirs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    sample_tree(&src);
+    fs::write(src.join("var/empty/old"), "old").unwrap();
+    let (base, base_blob) = write_dir(&src, Vec::new(), &WriteOptions::default()).unwrap();
+
+    // The change: delete etc/motd, make var/empty opaque with one new file, add etc/new.
+    let changed = tmp.path().join("changed");
+    fs::create_dir_all(changed.join("var/empty")).unwrap();
+    fs::create_dir_all(changed.join("etc")).unwrap();
+    fs::write(changed.join("var/empty/fresh"), "fresh").unwrap();
+    fs::write(changed.join("etc/new"), "new").unwrap();
+    let (top, top_blob) = write_entries(
+        &changed,
+        &[
+            LayerChange::Whiteout("etc/motd".into()),
+            LayerChange::Opaque("var/empty".into()),
+            LayerChange::Add("var/empty/fresh".into()),
+            LayerChange::Add("etc/new".into()),
+        ],
+        Vec::new(),
+        &WriteOptions::default(),
+    )
+    .unwrap();
+
+    let layout = tmp.path().join("layout");
+    layout_with_layer(&layout, &base_blob, &base.diff_id, base.media_type, "base");
+    // Rewrite the index for a two-layer image.
+    let (b, bs) = (base.digest.to_string(), base.size);
+    let (t, ts) = put_blob(&layout, &top_blob);
+    let config = json!({
+        "architecture": "amd64", "os": "linux", "config": {},
+        "rootfs": {"type": "layers", "diff_ids": [base.diff_id.to_string(), top.diff_id.to_string()]}
+    });
+    let (c, cs) = put_blob(&layout, &serde_json::to_vec(&config).unwrap());
+    let manifest = json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": c.to_string(), "size": cs},
+        "layers": [{"mediaType": base.media_type, "digest": b, "size": bs},
+                   {"mediaType": top.media_type, "digest": t.to_string(), "size": ts}]
+    });
+    let (m, ms) = put_blob(&layout, &serde_json::to_vec(&manifest).unwrap());
+    let index = json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": m.to_string(), "size": ms,
+        "annotations": {"org.opencontainers.image.ref.name": "two"}}]});
+    fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec(&index).unwrap(),
+    )
+    .unwrap();
+
+    let bundle = tmp.path().join("bundle");
+    let image = format!("{}:two", layout.display());
+    let mut args = vec!["unpack"];
+    args.extend(rootless());
+    args.extend(["--image", &image, bundle.to_str().unwrap()]);
+    umoci(&args);
+    let rootfs = bundle.join("rootfs");
+    assert!(!rootfs.join("etc/motd").exists(), "whited out");
+    assert!(
+        !rootfs.join("var/empty/old").exists(),
+        "hidden by the opaque dir"
+    );
+    assert_eq!(
+        fs::read_to_string(rootfs.join("var/empty/fresh")).unwrap(),
+        "fresh"
+    );
+    assert_eq!(fs::read_to_string(rootfs.join("etc/new")).unwrap(), "new");
+    assert!(rootfs.join("etc/hosts").exists(), "untouched files stay");
+
+    // Our apply of the same two layers gives umoci's tree.
+    let ours = tmp.path().join("ours");
+    fs::create_dir(&ours).unwrap();
+    for blob in [&base_blob, &top_blob] {
+        apply(&blob[..], &ours, &ApplyOptions::default()).unwrap();
     }
     assert_eq!(describe(&ours), describe(&rootfs));
 }

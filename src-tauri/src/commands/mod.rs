@@ -4,4 +4,6 @@
 //! in `ui/src/lib/ipc/`.
 
 pub mod app;
+pub mod images;
 pub mod settings;
+pub mod tasks;

@@ -150,12 +150,19 @@ fn recheck(keychain: &Keychain, registry: &str, args: LoginArgs) -> Result<(), P
         args.insecure,
     ))?
     .map_err(problem)?;
+    let mut account = account.clone();
+    if args.default && !account.default {
+        keychain
+            .make_default(registry, &account.username)
+            .map_err(problem)?;
+        account.default = true;
+    }
     if args.json {
-        return render::json(account);
+        return render::json(&account);
     }
     println!(
         "Login succeeded with the saved secret: {}",
-        describe(account)
+        describe(&account)
     );
     Ok(())
 }

@@ -211,6 +211,24 @@ impl AccountsFile {
         })
     }
 
+    /// Makes (registry, username) the registry's default account. `false`: no such account.
+    pub fn set_default(&self, registry: &str, username: &str) -> Result<bool, CredentialsError> {
+        if !self.path.exists() {
+            return Ok(false);
+        }
+        self.modify(|accounts| {
+            let known = accounts
+                .iter()
+                .any(|a| a.registry == registry && a.username == username);
+            if known {
+                for a in accounts.iter_mut().filter(|a| a.registry == registry) {
+                    a.default = a.username == username;
+                }
+            }
+            known
+        })
+    }
+
     /// Removes these usernames of `registry`. When the default goes, the first remaining
     /// account without a namespace scope becomes the default.
     pub fn remove(&self, registry: &str, usernames: &[String]) -> Result<(), CredentialsError> {
@@ -291,5 +309,14 @@ mod tests {
         // Logging in again keeps the default flag.
         let again = file2.upsert(acct("r", "main", None)).unwrap();
         assert!(again.default);
+        assert!(file2.set_default("r", "scoped").unwrap());
+        let list = file2.load().unwrap();
+        let default: Vec<_> = list
+            .iter()
+            .filter(|a| a.default)
+            .map(|a| a.username.as_str())
+            .collect();
+        assert_eq!(default, vec!["scoped"]);
+        assert!(!file2.set_default("r", "nobody").unwrap());
     }
 }

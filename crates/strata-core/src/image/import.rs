@@ -101,13 +101,20 @@ fn import_source(
     ctx: TaskCtx<'_>,
 ) -> Result<Imported, ImageError> {
     let meta = std::fs::metadata(path).map_err(|e| ImageError::io("open", path, e))?;
-    let source = if meta.is_dir() {
-        Source::Dir(path.to_path_buf())
+    let mut source = if meta.is_dir() {
+        Source::Dir {
+            root: path.to_path_buf(),
+            wrote: Vec::new(),
+        }
     } else {
         Source::Tar(read_tar(store, path, meta.len(), ctx)?)
     };
     let cut = matches!(&source, Source::Tar(c) if c.truncated);
-    match name_source(store, path, meta.is_dir(), source, opts, ctx) {
+    let result = name_source(store, path, meta.is_dir(), &mut source, opts, ctx);
+    if result.is_err() {
+        source.release(store);
+    }
+    match result {
         // Something is missing from a tar that also lacks its end: say why.
         Err(ImageError::NotAnArchive { .. } | ImageError::Missing { .. }) if cut => {
             Err(ImageError::Corrupt(format!(
@@ -124,7 +131,7 @@ fn name_source(
     store: &Store,
     path: &Path,
     is_dir: bool,
-    mut source: Source,
+    source: &mut Source,
     opts: &ImportOptions,
     ctx: TaskCtx<'_>,
 ) -> Result<Imported, ImageError> {
@@ -134,11 +141,11 @@ fn name_source(
         let format = if is_dir { "oci-dir" } else { "oci-archive" };
         (
             format,
-            import_oci(store, &mut source, docker.as_deref(), ctx)?,
+            import_oci(store, source, docker.as_deref(), ctx)?,
         )
     } else if let Some(docker) = docker {
         let format = "docker-archive";
-        (format, import_docker(store, &mut source, &docker, ctx)?)
+        (format, import_docker(store, source, &docker, ctx)?)
     } else {
         return Err(ImageError::NotAnArchive {
             path: path.to_path_buf(),
@@ -228,7 +235,8 @@ const METADATA: [&str; 4] = ["manifest.json", "index.json", "oci-layout", "repos
 
 enum Source {
     Tar(Collected),
-    Dir(PathBuf),
+    /// A layout directory, and the blobs copied from it so far.
+    Dir { root: PathBuf, wrote: Vec<Digest> },
 }
 
 /// What one pass over a tar leaves: the metadata documents, and for every other file the
@@ -244,10 +252,21 @@ struct Collected {
 }
 
 impl Source {
+    /// After a failure: the blobs this import stored are not going to be named, so the
+    /// next gc may take them (the store protects a live process's unnamed blobs).
+    fn release(&self, store: &Store) {
+        let digests: Vec<Digest> = match self {
+            Source::Tar(c) => c.files.values().map(|(d, _)| d.clone()).collect(),
+            Source::Dir { wrote, .. } => wrote.clone(),
+        };
+        // Best effort: at worst they stay until this process exits.
+        let _ = store.release_blobs(&digests);
+    }
+
     fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, ImageError> {
         match self {
             Source::Tar(c) => Ok(c.meta.get(name).cloned()),
-            Source::Dir(root) => {
+            Source::Dir { root, .. } => {
                 let path = root.join(name);
                 let Ok(file) = File::open(&path) else {
                     return Ok(None);
@@ -268,7 +287,11 @@ impl Source {
     ) -> Result<Option<(Digest, u64)>, ImageError> {
         let found = match self {
             Source::Tar(c) => c.lookup(path),
-            Source::Dir(root) => spool_file(store, root, path, expected, ctx)?,
+            Source::Dir { root, wrote } => {
+                let found = spool_file(store, root, path, expected, ctx)?;
+                wrote.extend(found.iter().map(|(d, _)| d.clone()));
+                found
+            }
         };
         if let (Some((d, n)), Some((want, want_n))) = (&found, expected) {
             if d != want || *n != want_n {
@@ -333,6 +356,23 @@ fn read_tar(
     size: u64,
     ctx: TaskCtx<'_>,
 ) -> Result<Collected, ImageError> {
+    let mut c = Collected::default();
+    match read_tar_into(store, path, size, ctx, &mut c) {
+        Ok(()) => Ok(c),
+        Err(e) => {
+            Source::Tar(c).release(store);
+            Err(e)
+        }
+    }
+}
+
+fn read_tar_into(
+    store: &Store,
+    path: &Path,
+    size: u64,
+    ctx: TaskCtx<'_>,
+    c: &mut Collected,
+) -> Result<(), ImageError> {
     let file = File::open(path).map_err(|e| ImageError::io("open", path, e))?;
     let watched = Watch::new(file, ctx, path.display().to_string(), Some(size));
     let plain = decompressor(BufReader::with_capacity(1 << 20, watched))
@@ -348,7 +388,6 @@ fn read_tar(
             ))
         }
     };
-    let mut c = Collected::default();
     for entry in archive.entries().map_err(bad_tar)? {
         let mut entry = entry.map_err(bad_tar)?;
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -393,7 +432,7 @@ fn read_tar(
         c.files.insert(name, found);
     }
     c.truncated = !archive.into_inner().ended_with_zero_block();
-    Ok(c)
+    Ok(())
 }
 
 /// Remembers whether the last 512 bytes read were zeros: a tar that ended with its

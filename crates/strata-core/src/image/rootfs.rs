@@ -63,6 +63,7 @@ fn build(
         apply_change(&mut run, change)?;
     }
     let meta = std::fs::metadata(path).map_err(|e| ImageError::io("open", path, e))?;
+    // Both paths gzip the layer: what every registry and `docker load` accepts.
     let layer = if meta.is_dir() {
         layer_from_dir(store, path, ctx)?
     } else {
@@ -187,17 +188,24 @@ fn layer_from_tar(
     commit(tee.out, path)
 }
 
+/// A directory becomes a deterministic layer through the layer module's writer (sorted
+/// entries, numeric owners, hard links and xattrs kept).
 fn layer_from_dir(store: &Store, dir: &Path, ctx: TaskCtx<'_>) -> Result<Layer, ImageError> {
-    let out = Watch::new(sink(store)?, ctx, dir.display().to_string(), None);
-    let mut builder = tar::Builder::new(out);
-    builder.follow_symlinks(false);
-    builder
-        .append_dir_all(".", dir)
-        .map_err(|e| ImageError::io("read", dir, e))?;
-    let out = builder
+    let out = Watch::new(store.blob_writer()?, ctx, dir.display().to_string(), None);
+    let opts = crate::layer::write::WriteOptions {
+        clamp_mtime: crate::layer::write::WriteOptions::source_date_epoch(),
+        ..Default::default()
+    };
+    let (written, out) = crate::layer::write::write_dir(dir, out, &opts)?;
+    let (digest, size) = out
         .into_inner()
-        .map_err(|e| ImageError::io("read", dir, e))?;
-    commit(out.into_inner(), dir)
+        .commit(Some((&written.digest, written.size)))?;
+    Ok(Layer {
+        diff_id: written.diff_id,
+        digest,
+        size,
+        uncompressed_size: written.uncompressed_size,
+    })
 }
 
 /// A reader that copies everything it reads into a writer.

@@ -5,11 +5,12 @@
 //! The rules, for every entry:
 //! - its path is normalised as [`entry`](super::entry) describes: absolute paths are taken
 //!   from the target's root, a `..` that climbs out is refused;
-//! - every parent directory is walked one component at a time with `symlink_metadata`: a
-//!   symlink met on the way is followed only if it is relative and stays inside the target
-//!   (`lib -> usr/lib` works); an absolute symlink or one that climbs out is refused, where
-//!   containerd would re-root it — build tools never record paths through symlinked
-//!   directories, so refusing costs nothing real and keeps intent unambiguous;
+//! - every parent directory is walked one component at a time with `symlink_metadata`, as
+//!   if the target were `/` (what `filepath-securejoin` does for umoci and runc): a relative
+//!   symlink is followed while it stays inside (`lib -> usr/lib`); an absolute one is
+//!   re-rooted at the target (`var/run -> /run` resolves to `<target>/run`, as it will inside
+//!   the container); a relative one that climbs above the target is refused, since no
+//!   honest image needs it;
 //! - the last component is never followed: whatever is there is removed first and the new
 //!   file is created with `O_EXCL | O_NOFOLLOW`;
 //! - a hard link must point at a path already in the target (earlier in this layer, or below
@@ -58,6 +59,23 @@ pub struct ApplyOptions {
     pub same_owner: bool,
     /// Skip extended attributes entirely.
     pub no_xattrs: bool,
+    /// What whiteouts and opaque markers become.
+    pub whiteouts: Whiteouts,
+}
+
+/// How [`apply`] carries out `.wh.NAME` and `.wh..wh..opq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Whiteouts {
+    /// Delete what they name (one directory holding the whole stack).
+    #[default]
+    Delete,
+    /// Write them as overlayfs does, for a directory used as one `lowerdir` of a stack (the
+    /// layer cache): a whiteout is a character device 0/0 (needs root), an opaque directory
+    /// has the xattr `trusted.overlay.opaque=y`. Nothing is deleted.
+    Overlay,
+    /// As `Overlay`, with `user.overlay.opaque=y`: for mounts with `userxattr` in an
+    /// unprivileged user namespace.
+    OverlayUserXattr,
 }
 
 /// What an apply did.
@@ -198,21 +216,21 @@ impl Job<'_> {
                     let link = fs::read_link(&abs)
                         .map_err(|e| LayerError::io("read the symlink", &abs, Some(raw), e))?;
                     if link.is_absolute() {
-                        return Err(LayerError::unsafe_entry(
-                            raw,
-                            format!(
-                                "it goes through symlink `{}` -> `{}`, an absolute link that is never followed while extracting",
-                                next.display(),
-                                link.display()
-                            ),
-                        ));
+                        // Inside the container `/` is the target: resolve from there.
+                        real = PathBuf::new();
                     }
                     hops += 1;
                     if hops > 40 {
                         return Err(LayerError::unsafe_entry(raw, "too many levels of symlinks"));
                     }
-                    for part in link.iter().rev() {
-                        queue.push_front(part.to_os_string());
+                    // Only names and `..` go on: a root or prefix component would make
+                    // `Path::join` leave the target.
+                    for part in link.components().rev() {
+                        match part {
+                            Component::Normal(n) => queue.push_front(n.to_os_string()),
+                            Component::ParentDir => queue.push_front(OsString::from("..")),
+                            Component::RootDir | Component::Prefix(_) | Component::CurDir => {}
+                        }
                     }
                 }
                 Ok(_) => {
@@ -252,9 +270,10 @@ impl Job<'_> {
                 },
             });
         }
-        let Some(real_parent) = self.walk(parent, raw, true)? else {
-            unreachable!("walk creates what is missing")
-        };
+        // With `create`, walk makes what is missing, so `None` does not happen.
+        let real_parent = self
+            .walk(parent, raw, true)?
+            .ok_or_else(|| LayerError::unsafe_entry(raw, "its parent directory is missing"))?;
         let rel = real_parent.join(&name);
         let dest = self.root.join(&rel);
 
@@ -396,7 +415,7 @@ impl Job<'_> {
                 fs::set_permissions(dest, fs::Permissions::from_mode(e.mode))
                     .map_err(|err| LayerError::io("set the mode of", dest, Some(raw), err))?;
                 let t = filetime::FileTime::from_unix_time(e.mtime, 0);
-                filetime::set_file_times(dest, t, t)
+                filetime::set_symlink_file_times(dest, t, t)
                     .map_err(|err| LayerError::io("set the time of", dest, Some(raw), err))?;
             }
         }
@@ -408,7 +427,8 @@ impl Job<'_> {
         let Some(name) = path.file_name() else {
             return Ok(());
         };
-        let Some(real_parent) = self.walk(parent, raw, false)? else {
+        let overlay = self.opts.whiteouts != Whiteouts::Delete;
+        let Some(real_parent) = self.walk(parent, raw, overlay)? else {
             return Ok(());
         };
         let rel = real_parent.join(name);
@@ -416,6 +436,21 @@ impl Job<'_> {
             return Ok(());
         }
         self.remove(&rel, raw)?;
+        if overlay {
+            let dest = self.root.join(&rel);
+            let c = CString::new(dest.as_os_str().as_bytes())
+                .map_err(|_| LayerError::unsafe_entry(raw, "its path holds a NUL byte"))?;
+            // SAFETY: `c` is a valid NUL-terminated path; mknod does not keep it.
+            if unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, 0) } != 0 {
+                return Err(LayerError::io(
+                    "create the overlay whiteout (a 0/0 device, which needs root)",
+                    &dest,
+                    Some(raw),
+                    io::Error::last_os_error(),
+                ));
+            }
+            self.created.insert(rel);
+        }
         self.stats.whiteouts += 1;
         Ok(())
     }
@@ -432,10 +467,22 @@ impl Job<'_> {
     }
 
     fn opaque(&mut self, dir: &Path, raw: &str) -> Result<(), LayerError> {
-        let Some(real) = self.walk(dir, raw, false)? else {
+        let xattr = match self.opts.whiteouts {
+            Whiteouts::Delete => None,
+            Whiteouts::Overlay => Some("trusted.overlay.opaque"),
+            Whiteouts::OverlayUserXattr => Some("user.overlay.opaque"),
+        };
+        let Some(real) = self.walk(dir, raw, xattr.is_some())? else {
             return Ok(());
         };
-        self.clear_lower(&real, raw)?;
+        if let Some(name) = xattr {
+            let abs = self.root.join(&real);
+            xattr::set(&abs, name, b"y").map_err(|e| {
+                LayerError::io("mark as an opaque overlay directory", &abs, Some(raw), e)
+            })?;
+        } else {
+            self.clear_lower(&real, raw)?;
+        }
         self.stats.opaque_dirs += 1;
         Ok(())
     }
@@ -469,7 +516,7 @@ impl Job<'_> {
             fs::set_permissions(&abs, fs::Permissions::from_mode(mode))
                 .map_err(|e| LayerError::io("set the mode of", &abs, Some(&shown), e))?;
             let t = filetime::FileTime::from_unix_time(mtime, 0);
-            filetime::set_file_times(&abs, t, t)
+            filetime::set_symlink_file_times(&abs, t, t)
                 .map_err(|e| LayerError::io("set the time of", &abs, Some(&shown), e))?;
         }
         Ok(())
@@ -496,7 +543,13 @@ mod tests {
             .min_depth(1)
             .sort_by_file_name()
             .into_iter()
-            .map(|e| e.unwrap().path().strip_prefix(dir.path()).unwrap().to_path_buf())
+            .map(|e| {
+                e.unwrap()
+                    .path()
+                    .strip_prefix(dir.path())
+                    .unwrap()
+                    .to_path_buf()
+            })
             .collect();
         let tree = MergedTree::build(layers.iter().map(|l| &l[..]), &Limits::default()).unwrap();
         let merged: Vec<PathBuf> = tree.iter().map(|(p, _)| p.to_path_buf()).collect();

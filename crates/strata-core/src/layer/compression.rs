@@ -473,6 +473,43 @@ mod tests {
     }
 
     #[test]
+    fn the_guard_follows_a_pax_size_override() {
+        // A PAX `size=600` record, then an entry whose header says 0 bytes but which holds
+        // 600 (as tar writers do for files over 8 GiB), then an oversized long name: the
+        // guard must skip exactly 1024 bytes of data to see that long name's header.
+        let mut b = tar::Builder::new(Vec::new());
+        b.append_pax_extensions([("size", &b"600"[..])]).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_mode(0o644);
+        h.set_path("big").unwrap();
+        h.set_cksum();
+        b.append(&h, io::empty()).unwrap();
+        // Not `into_inner`: that would end the archive here.
+        let mut tar = b.get_ref().clone();
+        tar.extend_from_slice(&[b'z'; 1024]);
+        let mut rest = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_mode(0o644);
+        rest.append_data(&mut h, "n".repeat(3000), io::empty())
+            .unwrap();
+        tar.extend_from_slice(&rest.into_inner().unwrap());
+
+        let limits = Limits {
+            max_header: 1024,
+            ..Limits::default()
+        };
+        let err = entries(&tar, &limits).unwrap_err();
+        assert!(
+            matches!(err, LayerError::HeaderTooLarge { size: 3001, .. }),
+            "{err}"
+        );
+        let names = entries(&tar, &Limits::default()).unwrap();
+        assert_eq!(names, vec!["big".to_string(), "n".repeat(3000)]);
+    }
+
+    #[test]
     fn header_size_reads_octal_and_base256() {
         assert_eq!(header_size(b"00000001750\0"), Some(1000));
         let mut f = [0u8; 12];

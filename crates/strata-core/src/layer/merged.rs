@@ -89,6 +89,7 @@ impl MergedTree {
     }
 
     /// Applies the next layer blob on top; it gets index [`layer_count`](Self::layer_count).
+    /// On error the tree holds part of the layer: build it again rather than use it.
     pub fn push_layer<R: Read>(&mut self, blob: R, limits: &Limits) -> Result<(), LayerError> {
         let index = self.layers;
         let mut archive = tar::Archive::new(decompress(blob, limits)?);

@@ -170,6 +170,35 @@ pub fn write_entries<W: Write>(
     w.finish()
 }
 
+/// Writes the layer an overlayfs upper directory holds (a container's changes), turning
+/// overlay's own markers into the spec's: a character device 0/0 becomes `.wh.NAME`, a
+/// directory with `<xattr_ns>.overlay.opaque=y` gets a `.wh..wh..opq` entry, and no
+/// `<xattr_ns>.overlay.*` xattr is copied. `xattr_ns` is `"trusted"` for a mount by root,
+/// `"user"` for one with `userxattr`. Mounts must not use `redirect_dir` or `metacopy`,
+/// whose upper directories do not hold whole files.
+pub fn write_overlay_upper<W: Write>(
+    upper: &Path,
+    xattr_ns: &'static str,
+    sink: W,
+    opts: &WriteOptions,
+) -> Result<(LayerWritten, W), LayerError> {
+    let mut w = LayerSink::new(sink, opts)?;
+    w.overlay = Some(xattr_ns);
+    for item in walkdir::WalkDir::new(upper)
+        .min_depth(1)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let item = item.map_err(|e| {
+            let path = e.path().unwrap_or(upper).to_path_buf();
+            LayerError::io("read", path, None, e.into())
+        })?;
+        let rel = item.path().strip_prefix(upper).unwrap_or(item.path());
+        w.add(upper, rel)?;
+    }
+    w.finish()
+}
+
 /// The compressor between the two hashing writers.
 enum Encoder<W: Write> {
     None(W),
@@ -210,6 +239,8 @@ struct LayerSink<W: Write> {
     tar: Pipeline<W>,
     opts: WriteOptions,
     links: HashMap<(u64, u64), PathBuf>,
+    /// Set when reading an overlay upper directory: the xattr namespace of its markers.
+    overlay: Option<&'static str>,
 }
 
 fn sink_err(e: io::Error) -> LayerError {
@@ -236,6 +267,7 @@ impl<W: Write> LayerSink<W> {
             tar,
             opts: *opts,
             links: HashMap::new(),
+            overlay: None,
         })
     }
 
@@ -267,6 +299,11 @@ impl<W: Write> LayerSink<W> {
         let ft = meta.file_type();
         let write_err = |e: io::Error| LayerError::io("add to the layer", &abs, Some(&shown), e);
 
+        if self.overlay.is_some() && ft.is_char_device() && meta.rdev() == 0 {
+            let mut marker = std::ffi::OsString::from(WHITEOUT_PREFIX);
+            marker.push(rel.file_name().unwrap_or_default());
+            return self.marker(&rel.with_file_name(marker));
+        }
         if ft.is_file() && meta.nlink() > 1 {
             if let Some(first) = self.links.get(&(meta.dev(), meta.ino())).cloned() {
                 let mut h = self.header(tar::EntryType::Link, Some(&meta));
@@ -288,6 +325,12 @@ impl<W: Write> LayerSink<W> {
             self.tar
                 .append_data(&mut h, Path::new(&name), io::empty())
                 .map_err(write_err)?;
+            if let Some(ns) = self.overlay {
+                let opaque = xattr::get(&abs, format!("{ns}.overlay.opaque"));
+                if matches!(opaque, Ok(Some(v)) if v == b"y") {
+                    self.marker(&rel.join(OPAQUE_MARKER))?;
+                }
+            }
         } else if ft.is_file() {
             let mut h = self.header(tar::EntryType::Regular, Some(&meta));
             h.set_size(meta.len());
@@ -338,6 +381,13 @@ impl<W: Write> LayerSink<W> {
             let Some(name) = name.to_str().map(str::to_string) else {
                 continue;
             };
+            // Overlay's own bookkeeping is not part of the change.
+            if self
+                .overlay
+                .is_some_and(|ns| name.starts_with(&format!("{ns}.overlay.")))
+            {
+                continue;
+            }
             if let Ok(Some(value)) = xattr::get(abs, &name) {
                 records.push((format!("SCHILY.xattr.{name}"), value));
             }
@@ -536,5 +586,94 @@ mod tests {
         let tree = MergedTree::build([&blob[..]], &Limits::default()).unwrap();
         assert_eq!(tree.get("usr/bin/sh").map(|n| n.size), Some(70_000));
         assert_eq!(tree.deletions().count(), 2);
+    }
+}
+
+#[cfg(test)]
+mod overlay_tests {
+    use super::*;
+    use crate::layer::apply::{apply, ApplyOptions, Whiteouts};
+    use crate::layer::compression::Limits;
+    use crate::layer::merged::tests::three_layers;
+    use crate::layer::merged::MergedTree;
+
+    /// Root only (overlay whiteouts are 0/0 devices and `trusted.*` xattrs): a layer applied
+    /// in overlay form and written back from that directory merges to the same tree.
+    #[test]
+    fn overlay_form_roundtrips_through_apply_and_write_overlay_upper() {
+        // SAFETY: geteuid cannot fail.
+        if unsafe { libc::geteuid() } != 0 {
+            let dir = tempfile::tempdir().unwrap();
+            let opts = ApplyOptions {
+                whiteouts: Whiteouts::Overlay,
+                ..ApplyOptions::default()
+            };
+            let err = apply(&three_layers()[1][..], dir.path(), &opts).unwrap_err();
+            assert!(err.to_string().contains("needs root"), "{err}");
+            return;
+        }
+        let layers = three_layers();
+        let opts = ApplyOptions {
+            whiteouts: Whiteouts::Overlay,
+            ..ApplyOptions::default()
+        };
+        let mut rewritten = Vec::new();
+        for l in &layers {
+            let dir = tempfile::tempdir().unwrap();
+            apply(&l[..], dir.path(), &opts).unwrap();
+            let (_, blob) =
+                write_overlay_upper(dir.path(), "trusted", Vec::new(), &WriteOptions::default())
+                    .unwrap();
+            rewritten.push(blob);
+        }
+        let motd = tempfile::tempdir().unwrap();
+        apply(&layers[1][..], motd.path(), &opts).unwrap();
+        let m = fs::symlink_metadata(motd.path().join("etc/motd")).unwrap();
+        assert!(m.file_type().is_char_device() && m.rdev() == 0);
+        assert_eq!(
+            xattr::get(motd.path().join("var/cache"), "trusted.overlay.opaque").unwrap(),
+            Some(b"y".to_vec())
+        );
+
+        let limits = Limits::default();
+        let a = MergedTree::build(layers.iter().map(|l| &l[..]), &limits).unwrap();
+        let b = MergedTree::build(rewritten.iter().map(|l| &l[..]), &limits).unwrap();
+        let paths = |t: &MergedTree| {
+            t.iter()
+                // The upper directories hold every parent as a real directory; the original
+                // tars leave some implicit. Compare what is not a directory.
+                .filter(|(_, n)| n.kind != crate::layer::Kind::Dir)
+                .map(|(p, n)| (p.to_path_buf(), n.kind, n.layer, n.size))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(paths(&a), paths(&b));
+        let dels = |t: &MergedTree| {
+            t.deletions()
+                .map(|(p, d)| (p.to_path_buf(), d.kind, d.layer))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(dels(&a), dels(&b));
+    }
+}
+
+#[cfg(test)]
+mod xattr_tests {
+    use super::*;
+    use crate::layer::apply::{apply, ApplyOptions};
+
+    #[test]
+    fn user_xattrs_survive_write_and_apply() {
+        let src = tempfile::tempdir().unwrap();
+        let f = src.path().join("tagged");
+        fs::write(&f, "x").unwrap();
+        xattr::set(&f, "user.color", b"blue").expect("the test filesystem keeps user xattrs");
+        let (_, blob) = write_dir(src.path(), Vec::new(), &WriteOptions::default()).unwrap();
+        let dst = tempfile::tempdir().unwrap();
+        let stats = apply(&blob[..], dst.path(), &ApplyOptions::default()).unwrap();
+        assert!(stats.warnings.is_empty(), "{:?}", stats.warnings);
+        assert_eq!(
+            xattr::get(dst.path().join("tagged"), "user.color").unwrap(),
+            Some(b"blue".to_vec())
+        );
     }
 }

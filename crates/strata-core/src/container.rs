@@ -1,0 +1,504 @@
+//! Containers: an image's layers (read-only, unpacked once per layer and shared) plus one
+//! writable layer; create, files, diff (A/C/D), commit, and running a command through an
+//! installed OCI runtime. What `docker create / cp / diff / commit / rm` and
+//! `docker run` do, without a daemon.
+//!
+//! ```text
+//! <root>/layers/<diff_id hex>/            one cached layer, overlayfs format (see layers)
+//! <root>/containers/<id>/container.json   the record (see record; the store reads it too)
+//! <root>/containers/<id>/rootfs/          the merged root: the overlay mount, or the copy
+//! <root>/containers/<id>/upper/, work/    overlay: the writable layer, overlayfs scratch
+//! <root>/containers/<id>/baseline         baseline: the copy's recorded state
+//! ```
+//!
+//! Two modes ([`Mode`]): on Linux as root, an **overlay** mount (lower = the cached layer
+//! folders, upper = the container's layer), so a commit reads only what changed; elsewhere,
+//! a **baseline** copy of the merged image plus a recorded baseline, so a diff is one walk.
+//! `STRATA_CONTAINER_MODE=overlay|baseline` (or [`CreateOptions::mode`]) forces one.
+//! Everything lives on disk, so containers survive a restart; an overlay is mounted again
+//! when first needed.
+//!
+//! | module | job |
+//! |---|---|
+//! | [`record`] | `container.json` |
+//! | [`layers`] | the layer cache; applying an image to a copy |
+//! | [`mount`] | the overlayfs mount |
+//! | [`baseline`] | the copy's recorded state |
+//! | [`diff`] | `docker diff`, and the commit's change list |
+//! | [`files`] | list, read, write, mkdir, rename, delete, chmod, copy in and out |
+//! | [`commit`] | a new image: one new layer on the base's, by digest |
+//! | [`run`] | an OCI runtime bundle, run by `runc` |
+//!
+//! [OCI image spec: layer.md]: https://github.com/opencontainers/image-spec/blob/main/layer.md
+
+pub mod baseline;
+pub mod commit;
+pub mod diff;
+mod error;
+pub mod files;
+pub mod layers;
+mod mount;
+pub mod record;
+pub mod run;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use oci_spec::image::{Descriptor, ImageConfiguration};
+
+pub use commit::{CommitOptions, Committed};
+pub use diff::{DiffEntry, DiffKind};
+pub use error::ContainerError;
+pub use files::FileEntry;
+pub use record::{ContainerInfo, Mode};
+pub use run::{find_runtime, PreparedRun, RunOptions};
+
+use crate::digest::Digest;
+use crate::image::model;
+use crate::store::Store;
+
+/// The environment variable that forces a mode for new containers.
+pub const MODE_ENV: &str = "STRATA_CONTAINER_MODE";
+
+const CONTAINERS_DIR: &str = "containers";
+const ROOTFS: &str = "rootfs";
+const UPPER: &str = "upper";
+const WORK: &str = "work";
+
+/// How to create a container.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    /// The name [default: made from the image's name and the ID].
+    pub name: Option<String>,
+    /// Force a mode [default: `$STRATA_CONTAINER_MODE`, else overlay where it mounts].
+    pub mode: Option<Mode>,
+}
+
+/// The containers of one store.
+#[derive(Debug, Clone)]
+pub struct Containers {
+    store: Store,
+}
+
+impl Containers {
+    pub fn new(store: &Store) -> Containers {
+        Containers {
+            store: store.clone(),
+        }
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.store.root().join(CONTAINERS_DIR)
+    }
+
+    /// Creates a container from an image (name or ID), ready to change and run.
+    pub fn create(
+        &self,
+        image: &str,
+        opts: &CreateOptions,
+    ) -> Result<Container, ContainerError> {
+        let image_ref = self.store.resolve(image)?;
+        let image_digest = image_ref.digest()?;
+        let resolved = model::resolve(&self.store, &image_ref.descriptor, None)?;
+        let manifest_digest = model::digest_of(&resolved.manifest_descriptor)?;
+        let layers = layer_list(&resolved, &manifest_digest)?;
+
+        let existing = self.list()?;
+        let id = new_id();
+        let name = match &opts.name {
+            Some(n) => {
+                if !record::valid_name(n) {
+                    return Err(ContainerError::BadName(n.clone()));
+                }
+                n.clone()
+            }
+            None => default_name(&image_ref.name, &id),
+        };
+        if existing.iter().any(|c| c.name == name) {
+            return Err(ContainerError::NameInUse(name));
+        }
+        let forced = match opts.mode {
+            Some(m) => Some(m),
+            None => match std::env::var(MODE_ENV) {
+                Ok(v) if !v.trim().is_empty() => Some(v.parse()?),
+                _ => None,
+            },
+        };
+        let want_overlay = match forced {
+            Some(m) => m == Mode::Overlay,
+            None => cfg!(target_os = "linux") && layers::is_root(),
+        };
+
+        let dir = self.dir().join(&id);
+        fs::create_dir_all(&dir).map_err(|e| ContainerError::io("create", &dir, e))?;
+        let made = self.populate(&dir, &name, &layers, want_overlay);
+        let mode = match made {
+            Ok(mode) => mode,
+            Err(e) => {
+                let _ = mount::unmount(&dir.join(ROOTFS));
+                let _ = fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        };
+        if forced == Some(Mode::Overlay) && mode != Mode::Overlay {
+            let _ = fs::remove_dir_all(&dir);
+            return Err(ContainerError::Mount {
+                name,
+                reason: "overlay was asked for and could not be set up".into(),
+            });
+        }
+        let info = ContainerInfo {
+            id,
+            name,
+            image: image_ref.name.clone(),
+            image_digest,
+            manifest_digest,
+            created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            mode,
+            layers: layers.iter().map(|(_, d)| d.clone()).collect(),
+        };
+        // Written last and under the store lock: `rm`'s layer pruning (under the same lock)
+        // sees this container's layers from now on, and `rmi` sees it holds the image.
+        {
+            let _lock = self.store.lock()?;
+            if mode == Mode::Overlay {
+                for (desc, diff_id) in &layers {
+                    layers::ensure(&self.store, desc, diff_id)?;
+                }
+            }
+            info.write(&dir)?;
+        }
+        Ok(Container {
+            store: self.store.clone(),
+            dir,
+            info,
+        })
+    }
+
+    /// Sets up the root: overlay when wanted and possible, the baseline copy otherwise.
+    fn populate(
+        &self,
+        dir: &Path,
+        name: &str,
+        layers: &[(Descriptor, Digest)],
+        want_overlay: bool,
+    ) -> Result<Mode, ContainerError> {
+        let rootfs = dir.join(ROOTFS);
+        fs::create_dir_all(&rootfs).map_err(|e| ContainerError::io("create", &rootfs, e))?;
+        if want_overlay && layers::is_root() && !layers.is_empty() {
+            let lowers = layers::ensure_all(&self.store, layers)?;
+            for sub in [UPPER, WORK] {
+                let p = dir.join(sub);
+                fs::create_dir_all(&p).map_err(|e| ContainerError::io("create", &p, e))?;
+            }
+            match mount::mount(&lowers, &dir.join(UPPER), &dir.join(WORK), &rootfs) {
+                Ok(()) => return Ok(Mode::Overlay),
+                Err(reason) => {
+                    tracing::info!(container = name, %reason, "overlay unavailable, using a copy");
+                    for sub in [UPPER, WORK] {
+                        let _ = fs::remove_dir_all(dir.join(sub));
+                    }
+                }
+            }
+        }
+        layers::apply_image(&self.store, layers, &rootfs)?;
+        let recorded = baseline::record(&rootfs)?;
+        baseline::save(&recorded, &dir.join(baseline::BASELINE_FILE))?;
+        Ok(Mode::Baseline)
+    }
+
+    /// Every container, oldest first. Folders without a readable record (a create that
+    /// died half-way) are left out.
+    pub fn list(&self) -> Result<Vec<ContainerInfo>, ContainerError> {
+        let dir = self.dir();
+        let listing = match fs::read_dir(&dir) {
+            Ok(l) => l,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(ContainerError::io("list", &dir, e)),
+        };
+        let mut out: Vec<ContainerInfo> = listing
+            .flatten()
+            .filter_map(|e| ContainerInfo::read(&e.path()).ok())
+            .collect();
+        out.sort_by(|a, b| a.created.cmp(&b.created).then(a.name.cmp(&b.name)));
+        Ok(out)
+    }
+
+    /// A container by name, full ID or unique ID prefix.
+    pub fn get(&self, name_or_id: &str) -> Result<Container, ContainerError> {
+        let all = self.list()?;
+        let found = match all.iter().find(|c| c.name == name_or_id || c.id == name_or_id) {
+            Some(c) => c.clone(),
+            None => {
+                let matches: Vec<&ContainerInfo> = all
+                    .iter()
+                    .filter(|c| {
+                        name_or_id.len() >= 3
+                            && name_or_id.bytes().all(|b| b.is_ascii_hexdigit())
+                            && c.id.starts_with(name_or_id)
+                    })
+                    .collect();
+                match matches.as_slice() {
+                    [one] => (*one).clone(),
+                    [] => return Err(ContainerError::NotFound(name_or_id.to_string())),
+                    many => {
+                        return Err(ContainerError::Ambiguous {
+                            input: name_or_id.to_string(),
+                            candidates: many.iter().map(|c| c.name.clone()).collect(),
+                        })
+                    }
+                }
+            }
+        };
+        Ok(Container {
+            store: self.store.clone(),
+            dir: self.dir().join(&found.id),
+            info: found,
+        })
+    }
+
+    /// Removes a container: unmounts it, deletes its folder, and drops cached layers no
+    /// other container uses.
+    pub fn remove(&self, name_or_id: &str) -> Result<ContainerInfo, ContainerError> {
+        let c = self.get(name_or_id)?;
+        let rootfs = c.dir.join(ROOTFS);
+        if mount::is_mounted(&rootfs) {
+            mount::unmount(&rootfs).map_err(|reason| ContainerError::Mount {
+                name: c.info.name.clone(),
+                reason: format!("cannot unmount it: {reason}"),
+            })?;
+            if mount::is_mounted(&rootfs) {
+                return Err(ContainerError::Mount {
+                    name: c.info.name.clone(),
+                    reason: "it is still mounted".into(),
+                });
+            }
+        }
+        // The record goes first: from then on nothing counts this container as a holder.
+        let record = c.dir.join(record::RECORD_FILE);
+        fs::remove_file(&record).map_err(|e| ContainerError::io("remove", &record, e))?;
+        layers::make_writable(&c.dir);
+        fs::remove_dir_all(&c.dir).map_err(|e| ContainerError::io("remove", &c.dir, e))?;
+        let _lock = self.store.lock()?;
+        let keep: BTreeSet<String> = self
+            .list()?
+            .iter()
+            .filter(|o| o.mode == Mode::Overlay)
+            .flat_map(|o| o.layers.iter().map(|d| d.hex().to_string()))
+            .collect();
+        layers::prune(&self.store, &keep)?;
+        Ok(c.info)
+    }
+}
+
+/// The layers of an image: (blob descriptor, diff_id), bottom first.
+fn layer_list(
+    image: &model::ResolvedImage,
+    manifest_digest: &Digest,
+) -> Result<Vec<(Descriptor, Digest)>, ContainerError> {
+    let blobs = image.manifest.layers();
+    let diff_ids = image.config.rootfs().diff_ids();
+    if blobs.len() != diff_ids.len() {
+        return Err(ContainerError::LayerCount(manifest_digest.to_string()));
+    }
+    blobs
+        .iter()
+        .zip(diff_ids)
+        .map(|(b, d)| {
+            let diff_id: Digest = d.parse().map_err(|_| {
+                crate::image::ImageError::Corrupt(format!("diff_id {d} is not a sha256 digest"))
+            })?;
+            Ok((b.clone(), diff_id))
+        })
+        .collect()
+}
+
+fn new_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// `busybox-1a2b3c`: the repository's last component and six hex digits of the ID.
+fn default_name(image: &str, id: &str) -> String {
+    let repo = image
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .split([':', '@'])
+        .next()
+        .unwrap_or("");
+    let clean: String = repo
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        .collect();
+    let base = if clean.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
+        clean
+    } else {
+        "container".into()
+    };
+    format!("{base}-{}", &id[..6])
+}
+
+/// One container.
+#[derive(Debug, Clone)]
+pub struct Container {
+    store: Store,
+    dir: PathBuf,
+    info: ContainerInfo,
+}
+
+impl Container {
+    pub fn info(&self) -> &ContainerInfo {
+        &self.info
+    }
+
+    /// The container's folder in the store.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The merged root on the host, mounted first if it is an overlay that is not (after a
+    /// reboot).
+    pub fn root(&self) -> Result<PathBuf, ContainerError> {
+        let rootfs = self.dir.join(ROOTFS);
+        if self.info.mode == Mode::Overlay && !mount::is_mounted(&rootfs) {
+            let lowers: Vec<PathBuf> = self
+                .info
+                .layers
+                .iter()
+                .map(|d| layers::layer_dir(&self.store, d))
+                .collect();
+            if let Some(missing) = lowers.iter().find(|l| !l.is_dir()) {
+                return Err(ContainerError::Corrupt {
+                    path: missing.clone(),
+                    reason: "a cached layer of this container is missing".into(),
+                });
+            }
+            fs::create_dir_all(&rootfs).map_err(|e| ContainerError::io("create", &rootfs, e))?;
+            mount::mount(&lowers, &self.dir.join(UPPER), &self.dir.join(WORK), &rootfs).map_err(
+                |reason| ContainerError::Mount {
+                    name: self.info.name.clone(),
+                    reason,
+                },
+            )?;
+        }
+        Ok(rootfs)
+    }
+
+    /// What changed since the container was created, sorted by path.
+    pub fn diff(&self) -> Result<Vec<DiffEntry>, ContainerError> {
+        Ok(self.changes()?.entries)
+    }
+
+    fn changes(&self) -> Result<diff::Changes, ContainerError> {
+        match self.info.mode {
+            Mode::Overlay => {
+                let lowers: Vec<PathBuf> = self
+                    .info
+                    .layers
+                    .iter()
+                    .map(|d| layers::layer_dir(&self.store, d))
+                    .collect();
+                diff::overlay(&self.dir.join(UPPER), &diff::LowerView::new(&lowers))
+            }
+            Mode::Baseline => {
+                let base = baseline::load(&self.dir.join(baseline::BASELINE_FILE))?;
+                diff::baseline(&self.dir.join(ROOTFS), &base)
+            }
+        }
+    }
+
+    /// Commits the writable layer as a new image (see [`commit`]).
+    pub fn commit(&self, opts: &CommitOptions) -> Result<Committed, ContainerError> {
+        let changes = self.changes()?;
+        let root = match self.info.mode {
+            Mode::Overlay => self.dir.join(UPPER),
+            Mode::Baseline => self.dir.join(ROOTFS),
+        };
+        commit::commit(
+            &self.store,
+            &self.info.manifest_digest,
+            &root,
+            &changes.layer,
+            opts,
+        )
+    }
+
+    /// The image config the container was created from.
+    pub fn image_config(&self) -> Result<ImageConfiguration, ContainerError> {
+        let manifest = model::parse_manifest(
+            &self
+                .store
+                .read_blob(&self.info.manifest_digest, model::MAX_DOCUMENT)?,
+            "the container's manifest",
+        )?;
+        Ok(model::read_config(&self.store, &manifest)?)
+    }
+
+    /// Prepares a run: the bundle on disk and the runtime command, for a caller that
+    /// wants its own stdio (the app's terminal).
+    pub fn prepare_run(&self, opts: &RunOptions) -> Result<PreparedRun, ContainerError> {
+        let runtime = find_runtime()?;
+        let root = self.root()?;
+        let spec = run::spec(&root, &self.info.name, &self.image_config()?, opts)?;
+        let runc_id = format!("strata-{}-{}", self.info.short_id(), &new_id()[..8]);
+        PreparedRun::new(runtime, runc_id, &self.dir, &spec)
+    }
+
+    /// Runs a command with this process's stdio; returns its exit code.
+    pub fn run(&self, opts: &RunOptions) -> Result<i32, ContainerError> {
+        self.prepare_run(opts)?.run()
+    }
+
+    // ---- files ------------------------------------------------------------------------
+
+    /// A folder's entries (or a file's own entry).
+    pub fn list_files(&self, path: &str) -> Result<Vec<FileEntry>, ContainerError> {
+        files::list(&self.root()?, path)
+    }
+
+    /// Streams a file into `out`.
+    pub fn read_file(&self, path: &str, out: &mut dyn Write) -> Result<u64, ContainerError> {
+        files::read(&self.root()?, path, out)
+    }
+
+    /// Creates or replaces a file.
+    pub fn write_file(
+        &self,
+        path: &str,
+        content: &mut dyn Read,
+        mode: Option<u32>,
+    ) -> Result<u64, ContainerError> {
+        files::write(&self.root()?, path, content, mode)
+    }
+
+    pub fn mkdir(&self, path: &str, mode: Option<u32>) -> Result<(), ContainerError> {
+        files::mkdir(&self.root()?, path, mode)
+    }
+
+    pub fn rename(&self, from: &str, to: &str) -> Result<(), ContainerError> {
+        files::rename(&self.root()?, from, to)
+    }
+
+    pub fn delete(&self, path: &str) -> Result<(), ContainerError> {
+        files::delete(&self.root()?, path)
+    }
+
+    pub fn chmod(&self, path: &str, mode: u32) -> Result<(), ContainerError> {
+        files::chmod(&self.root()?, path, mode)
+    }
+
+    /// Copies a host file or folder in (`strata cp SRC NAME:DEST`).
+    pub fn copy_in(&self, src: &Path, dest: &str) -> Result<Vec<String>, ContainerError> {
+        files::copy_in(&self.root()?, src, dest)
+    }
+
+    /// Copies a file or folder out to the host (`strata cp NAME:SRC DEST`).
+    pub fn copy_out(&self, src: &str, dest: &Path) -> Result<(), ContainerError> {
+        files::copy_out(&self.root()?, src, dest)
+    }
+}

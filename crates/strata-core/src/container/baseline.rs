@@ -1,0 +1,228 @@
+//! The baseline of a copy-mode container: for every path of the merged copy as it was
+//! created, the facts that any later change would alter, so that a diff is one walk of
+//! the tree with no file read (as git's index does it).
+//!
+//! The decisive facts are the inode number and the change time (`ctime`, nanoseconds):
+//! writing, truncating, `chmod`, `chown`, a new xattr, a new hard link all move `ctime`,
+//! and no user call can set it back; a new inode means the path was replaced. Kind, size,
+//! mode, owner and mtime are kept too, to report what was deleted.
+//!
+//! Stored as `<container>/baseline`, one line per path:
+//! `ino ctime_s ctime_ns kind size mode uid gid mtime path`, the path with every byte
+//! outside printable ASCII (and `\`) written `\xHH`, so any file name round-trips.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fs;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use super::ContainerError;
+
+/// The file name inside a container's folder.
+pub const BASELINE_FILE: &str = "baseline";
+
+/// What the baseline knows of one path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub ino: u64,
+    pub ctime: (i64, i64),
+    pub kind: u8,
+    pub size: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub mtime: i64,
+}
+
+impl Stat {
+    pub fn of(m: &fs::Metadata) -> Stat {
+        Stat {
+            ino: m.ino(),
+            ctime: (m.ctime(), m.ctime_nsec()),
+            kind: kind_letter(&m.file_type()),
+            size: if m.is_file() { m.len() } else { 0 },
+            mode: m.mode() & 0o7777,
+            uid: m.uid(),
+            gid: m.gid(),
+            mtime: m.mtime(),
+        }
+    }
+
+    pub fn is_dir(&self) -> bool {
+        self.kind == b'd'
+    }
+}
+
+/// One letter per file type.
+pub fn kind_letter(ft: &fs::FileType) -> u8 {
+    if ft.is_dir() {
+        b'd'
+    } else if ft.is_symlink() {
+        b'l'
+    } else if ft.is_char_device() {
+        b'c'
+    } else if ft.is_block_device() {
+        b'b'
+    } else if ft.is_fifo() {
+        b'p'
+    } else if ft.is_socket() {
+        b's'
+    } else {
+        b'f'
+    }
+}
+
+/// Every path under the root (relative, not the root itself) and its facts.
+pub type Baseline = BTreeMap<PathBuf, Stat>;
+
+/// Records the tree under `root`.
+pub fn record(root: &Path) -> Result<Baseline, ContainerError> {
+    let mut out = Baseline::new();
+    for item in walkdir::WalkDir::new(root).min_depth(1).follow_links(false) {
+        let item = item.map_err(|e| {
+            let path = e.path().unwrap_or(root).to_path_buf();
+            ContainerError::io("read", &path, e.into())
+        })?;
+        let meta = item
+            .metadata()
+            .map_err(|e| ContainerError::io("read", item.path(), e.into()))?;
+        let rel = item.path().strip_prefix(root).unwrap_or(item.path());
+        out.insert(rel.to_path_buf(), Stat::of(&meta));
+    }
+    Ok(out)
+}
+
+pub fn save(baseline: &Baseline, path: &Path) -> Result<(), ContainerError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".baseline-")
+        .tempfile_in(dir)
+        .map_err(|e| ContainerError::io("create a temporary file in", dir, e))?;
+    {
+        let mut w = BufWriter::new(tmp.as_file());
+        for (p, s) in baseline {
+            writeln!(
+                w,
+                "{} {} {} {} {} {} {} {} {} {}",
+                s.ino,
+                s.ctime.0,
+                s.ctime.1,
+                s.kind as char,
+                s.size,
+                s.mode,
+                s.uid,
+                s.gid,
+                s.mtime,
+                escape(p.as_os_str())
+            )
+            .map_err(|e| ContainerError::io("write", tmp.path(), e))?;
+        }
+        w.flush()
+            .map_err(|e| ContainerError::io("write", tmp.path(), e))?;
+    }
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| ContainerError::io("write", tmp.path(), e))?;
+    tmp.persist(path)
+        .map_err(|e| ContainerError::io("replace", path, e.error))?;
+    Ok(())
+}
+
+pub fn load(path: &Path) -> Result<Baseline, ContainerError> {
+    let file = fs::File::open(path).map_err(|e| ContainerError::io("open", path, e))?;
+    let corrupt = |line: usize, why: &str| ContainerError::Corrupt {
+        path: path.to_path_buf(),
+        reason: format!("line {line}: {why}"),
+    };
+    let mut out = Baseline::new();
+    for (n, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| ContainerError::io("read", path, e))?;
+        let mut f = line.splitn(10, ' ');
+        let mut num = |what: &str| -> Result<i64, ContainerError> {
+            f.next()
+                .and_then(|v| v.parse::<i64>().ok())
+                .ok_or_else(|| corrupt(n + 1, what))
+        };
+        let ino = num("inode")? as u64;
+        let ctime = (num("ctime")?, num("ctime")?);
+        let kind = f
+            .next()
+            .and_then(|k| k.bytes().next())
+            .ok_or_else(|| corrupt(n + 1, "kind"))?;
+        let mut num = |what: &str| -> Result<i64, ContainerError> {
+            f.next()
+                .and_then(|v| v.parse::<i64>().ok())
+                .ok_or_else(|| corrupt(n + 1, what))
+        };
+        let stat = Stat {
+            ino,
+            ctime,
+            kind,
+            size: num("size")? as u64,
+            mode: num("mode")? as u32,
+            uid: num("uid")? as u32,
+            gid: num("gid")? as u32,
+            mtime: num("mtime")?,
+        };
+        let raw = f.next().ok_or_else(|| corrupt(n + 1, "path"))?;
+        let p = unescape(raw).ok_or_else(|| corrupt(n + 1, "path escape"))?;
+        out.insert(PathBuf::from(OsStr::from_bytes(&p)), stat);
+    }
+    Ok(out)
+}
+
+fn escape(s: &OsStr) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if (0x21..=0x7e).contains(&b) && b != b'\\' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+fn unescape(s: &str) -> Option<Vec<u8>> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            let hex = s.get(i + 2..i + 4)?;
+            if b.get(i + 1) != Some(&b'x') {
+                return None;
+            }
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odd_names_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        fs::create_dir(&root).unwrap();
+        let odd = OsStr::from_bytes(b"sp ace\\back\nline\xff");
+        fs::write(root.join(odd), b"x").unwrap();
+        fs::create_dir(root.join("d")).unwrap();
+        let b = record(&root).unwrap();
+        save(&b, &dir.path().join(BASELINE_FILE)).unwrap();
+        let back = load(&dir.path().join(BASELINE_FILE)).unwrap();
+        assert_eq!(b, back);
+        assert!(back.contains_key(Path::new(odd)));
+        assert_eq!(back[Path::new(odd)].size, 1);
+    }
+}

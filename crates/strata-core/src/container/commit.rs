@@ -1,0 +1,243 @@
+//! `strata commit`: a new image from a container, as `docker commit -m -a -c` makes one
+//! ([OCI image spec: config.md], [manifest.md]).
+//!
+//! The writable layer's changes become **one** new layer, written by
+//! [`layer::write_entries`](crate::layer::write_entries) straight into a store blob: the
+//! uncompressed digest (diff_id) and the compressed digest come out of that one pass. The
+//! base image's config gets the diff_id appended to `rootfs.diff_ids`, a history entry
+//! (`-m` as comment, `-a` as author, the time), the `-c` changes; its manifest gets the new
+//! layer appended. Base layers are referenced by their digests, never copied. The name is
+//! set last, so a failed commit leaves at most unnamed blobs for gc.
+//!
+//! With `reproducible`, every time in the layer and the config is clamped to
+//! `SOURCE_DATE_EPOCH`, so the same change gives the same digests.
+//!
+//! [OCI image spec: config.md]: https://github.com/opencontainers/image-spec/blob/main/config.md
+//! [manifest.md]: https://github.com/opencontainers/image-spec/blob/main/manifest.md
+
+use oci_spec::image::{Config, Descriptor, MediaType};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::ContainerError;
+use crate::digest::Digest;
+use crate::image::change::{apply_change, empty_config};
+use crate::image::inspect::remember_uncompressed_size;
+use crate::image::model::{media, MAX_DOCUMENT};
+use crate::image::ImageError;
+use crate::layer::{self, Compression, LayerChange, LayerWritten, WriteOptions};
+use crate::reference::Reference;
+use crate::store::Store;
+
+/// What to commit.
+#[derive(Debug, Clone)]
+pub struct CommitOptions {
+    /// The new image's name.
+    pub reference: Reference,
+    /// The history comment (`-m`).
+    pub message: Option<String>,
+    /// The author (`-a`).
+    pub author: Option<String>,
+    /// Dockerfile-style config changes (`-c 'CMD ["sh"]'`).
+    pub changes: Vec<String>,
+    /// gzip by default; zstd as an option.
+    pub compression: Compression,
+    /// Compression level (gzip 0–9, zstd 1–22); the compressor's default when `None`.
+    pub level: Option<i32>,
+    /// Clamp every time to this instant (seconds since the epoch), for reproducible
+    /// images; see [`WriteOptions::source_date_epoch`].
+    pub reproducible: Option<i64>,
+}
+
+impl CommitOptions {
+    pub fn new(reference: Reference) -> CommitOptions {
+        CommitOptions {
+            reference,
+            message: None,
+            author: None,
+            changes: Vec::new(),
+            compression: Compression::Gzip,
+            level: None,
+            reproducible: None,
+        }
+    }
+}
+
+/// What a commit made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Committed {
+    /// The full name the image got.
+    pub name: String,
+    /// The new manifest's digest (its first 12 hex digits are the image ID `images` shows).
+    pub digest: Digest,
+    pub config_digest: Digest,
+    /// The one new layer.
+    pub layer: LayerWritten,
+    /// How many base layers the image shares with its base, by digest.
+    pub base_layers: usize,
+    /// How many paths the new layer adds, changes or deletes.
+    pub changes: usize,
+}
+
+/// Writes the layer, config and manifest, then names the image.
+pub(crate) fn commit(
+    store: &Store,
+    manifest_digest: &Digest,
+    root: &std::path::Path,
+    changes: &[LayerChange],
+    opts: &CommitOptions,
+) -> Result<Committed, ContainerError> {
+    let manifest = read_value(store, manifest_digest, "manifest")?;
+    let config_digest: Digest = manifest
+        .pointer("/config/digest")
+        .and_then(Value::as_str)
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| corrupt(manifest_digest, "its manifest has no config digest"))?;
+    let mut config = read_value(store, &config_digest, "config")?;
+
+    // The cheap checks come before the long part.
+    let mut run: Config = match config.get("config") {
+        Some(v) if !v.is_null() => serde_json::from_value(v.clone())
+            .map_err(|e| ImageError::json("the image config", "config", e))?,
+        _ => empty_config(),
+    };
+    for change in &opts.changes {
+        apply_change(&mut run, change)?;
+    }
+
+    let write_opts = WriteOptions {
+        compression: opts.compression,
+        level: opts.level,
+        clamp_mtime: opts.reproducible,
+        xattrs: true,
+    };
+    let sink = store.blob_writer()?;
+    let (written, sink) = layer::write_entries(root, changes, sink, &write_opts)?;
+    sink.commit(None)?;
+    remember_uncompressed_size(store, &written.digest, written.uncompressed_size);
+
+    let created = match opts.reproducible {
+        Some(t) => chrono::DateTime::from_timestamp(t, 0).unwrap_or_default(),
+        None => chrono::Utc::now(),
+    }
+    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+
+    // Config: appended diff_id and history entry; everything else kept as it was.
+    let obj = config
+        .as_object_mut()
+        .ok_or_else(|| corrupt(&config_digest, "the config is not a JSON object"))?;
+    obj.insert(
+        "config".into(),
+        serde_json::to_value(&run).map_err(|e| ImageError::json("the config", "config", e))?,
+    );
+    obj.insert("created".into(), json!(created));
+    match &opts.author {
+        Some(a) => obj.insert("author".into(), json!(a)),
+        None => obj.remove("author"),
+    };
+    let rootfs = obj
+        .entry("rootfs")
+        .or_insert_with(|| json!({"type": "layers", "diff_ids": []}));
+    let diff_ids = rootfs
+        .as_object_mut()
+        .and_then(|r| {
+            r.entry("diff_ids")
+                .or_insert_with(|| json!([]))
+                .as_array_mut()
+        })
+        .ok_or_else(|| corrupt(&config_digest, "rootfs.diff_ids is not a list"))?;
+    diff_ids.push(json!(written.diff_id.to_string()));
+    let base_layers = diff_ids.len() - 1;
+    let mut entry = serde_json::Map::new();
+    entry.insert("created".into(), json!(created));
+    entry.insert("created_by".into(), json!("strata commit"));
+    if let Some(a) = &opts.author {
+        entry.insert("author".into(), json!(a));
+    }
+    if let Some(m) = &opts.message {
+        entry.insert("comment".into(), json!(m));
+    }
+    let history = obj.entry("history").or_insert_with(|| json!([]));
+    match history.as_array_mut() {
+        Some(h) => h.push(Value::Object(entry)),
+        None => *history = json!([Value::Object(entry)]),
+    }
+
+    // Manifest: the base's layers as they are (by digest), ours on top.
+    let docker = manifest.get("mediaType").and_then(Value::as_str) == Some(media::DOCKER_MANIFEST);
+    let keep_docker = docker && opts.compression.docker_media_type().is_some();
+    let mut manifest = manifest;
+    let m = manifest
+        .as_object_mut()
+        .ok_or_else(|| corrupt(manifest_digest, "the manifest is not a JSON object"))?;
+    let layers = m
+        .get_mut("layers")
+        .and_then(Value::as_array_mut)
+        .ok_or_else(|| corrupt(manifest_digest, "the manifest has no layer list"))?;
+    if layers.len() != base_layers {
+        return Err(ContainerError::LayerCount(manifest_digest.to_string()));
+    }
+    if docker && !keep_docker {
+        // zstd has no Docker media type: the image becomes an OCI one, same blobs.
+        for l in layers.iter_mut() {
+            let oci = l
+                .get("mediaType")
+                .and_then(Value::as_str)
+                .and_then(Compression::from_media_type)
+                .map(Compression::oci_media_type);
+            if let (Some(oci), Some(o)) = (oci, l.as_object_mut()) {
+                o.insert("mediaType".into(), json!(oci));
+            }
+        }
+    }
+    let layer_media_type = match (keep_docker, opts.compression.docker_media_type()) {
+        (true, Some(t)) => t,
+        _ => written.media_type,
+    };
+    layers.push(json!({
+        "mediaType": layer_media_type,
+        "digest": written.digest.to_string(),
+        "size": written.size,
+    }));
+    let (manifest_type, config_type) = if keep_docker {
+        (media::DOCKER_MANIFEST, media::DOCKER_CONFIG)
+    } else {
+        (media::OCI_MANIFEST, media::OCI_CONFIG)
+    };
+    let config_bytes =
+        serde_json::to_vec(&config).map_err(|e| ImageError::json("the config", "config", e))?;
+    let (new_config, config_size) = store.put_bytes(&config_bytes)?;
+    m.insert("mediaType".into(), json!(manifest_type));
+    m.insert(
+        "config".into(),
+        json!({"mediaType": config_type, "digest": new_config.to_string(), "size": config_size}),
+    );
+    // The base's annotations describe the base, not this image.
+    m.remove("annotations");
+    let manifest_bytes = serde_json::to_vec(&manifest)
+        .map_err(|e| ImageError::json("the manifest", "manifest", e))?;
+    let (digest, size) = store.put_bytes(&manifest_bytes)?;
+    let media_type = if keep_docker {
+        MediaType::Other(media::DOCKER_MANIFEST.into())
+    } else {
+        MediaType::ImageManifest
+    };
+    store.set_ref(&opts.reference, Descriptor::new(media_type, size, &digest))?;
+    Ok(Committed {
+        name: opts.reference.to_string(),
+        digest,
+        config_digest: new_config,
+        layer: written,
+        base_layers,
+        changes: changes.len(),
+    })
+}
+
+fn read_value(store: &Store, d: &Digest, what: &'static str) -> Result<Value, ContainerError> {
+    let bytes = store.read_blob(d, MAX_DOCUMENT)?;
+    serde_json::from_slice(&bytes).map_err(|e| ImageError::json(&format!("the {what}"), what, e).into())
+}
+
+fn corrupt(d: &Digest, why: &str) -> ContainerError {
+    ImageError::Corrupt(format!("{d}: {why}")).into()
+}

@@ -1,0 +1,358 @@
+//! Running a command in a container through an installed OCI runtime (`runc`), from an
+//! [OCI runtime bundle] generated for the run: `config.json` (the [runtime spec]'s
+//! `Spec`) with the container's merged root as `root.path`.
+//!
+//! The process gets the image's config: env, working directory, user (names resolved in
+//! the container's `/etc/passwd` and `/etc/group`), entrypoint + cmd (or entrypoint + the
+//! command given). The container shares the host's network namespace, so package managers
+//! work as they do on the host (`docker run --network host`), and gets the host's
+//! `/etc/resolv.conf` and `/etc/hosts` where the image has those files. Capabilities are
+//! docker's default set. stdin/stdout/stderr are the caller's (the runtime passes them
+//! through); with `tty` the runtime makes a pseudo-terminal.
+//!
+//! [OCI runtime bundle]: https://github.com/opencontainers/runtime-spec/blob/main/bundle.md
+//! [runtime spec]: https://github.com/opencontainers/runtime-spec/blob/main/config.md
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use oci_spec::image::ImageConfiguration;
+use oci_spec::runtime::{
+    Capability, LinuxCapabilitiesBuilder, LinuxNamespaceType, MountBuilder, ProcessBuilder, Root,
+    Spec, UserBuilder,
+};
+
+use super::files;
+use super::ContainerError;
+
+/// Environment variable naming the runtime binary, for tests and unusual installs.
+pub const RUNTIME_ENV: &str = "STRATA_RUNC";
+
+const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The command; empty for the image's entrypoint + cmd.
+    pub command: Vec<String>,
+    /// Extra `KEY=VALUE` variables, over the image's.
+    pub env: Vec<String>,
+    /// The working directory [default: the image's, else `/`].
+    pub workdir: Option<String>,
+    /// `user[:group]` by name or number [default: the image's, else root].
+    pub user: Option<String>,
+    /// A pseudo-terminal (interactive shells).
+    pub tty: bool,
+}
+
+/// The runtime binary: `$STRATA_RUNC`, else `runc` on `$PATH`, else the usual places.
+pub fn find_runtime() -> Result<PathBuf, ContainerError> {
+    if !cfg!(target_os = "linux") {
+        return Err(ContainerError::Unsupported(format!(
+            "this is {}, and runc needs a Linux kernel",
+            std::env::consts::OS
+        )));
+    }
+    if let Some(p) = std::env::var_os(RUNTIME_ENV).filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        return if p.is_file() {
+            Ok(p)
+        } else {
+            Err(ContainerError::NoRuntime)
+        };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(
+            ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/sbin", "/bin"]
+                .map(PathBuf::from),
+        )
+        .map(|d| d.join("runc"))
+        .find(|p| p.is_file())
+        .ok_or(ContainerError::NoRuntime)
+}
+
+/// The runtime spec for one run.
+pub(crate) fn spec(
+    rootfs: &Path,
+    hostname: &str,
+    image: &ImageConfiguration,
+    opts: &RunOptions,
+) -> Result<Spec, ContainerError> {
+    let cfg = image.config().clone().unwrap_or_default();
+    let mut args: Vec<String> = cfg.entrypoint().clone().unwrap_or_default();
+    if opts.command.is_empty() {
+        args.extend(cfg.cmd().clone().unwrap_or_default());
+    } else {
+        args.extend(opts.command.iter().cloned());
+    }
+    if args.is_empty() {
+        return Err(ContainerError::Runtime(
+            "no command given, and the image has no entrypoint or cmd".into(),
+        ));
+    }
+    let mut env: Vec<String> = cfg.env().clone().unwrap_or_default();
+    if !env.iter().any(|e| e.starts_with("PATH=")) {
+        env.insert(0, DEFAULT_PATH.into());
+    }
+    env.push(format!("HOSTNAME={hostname}"));
+    if opts.tty && !env.iter().any(|e| e.starts_with("TERM=")) {
+        env.push("TERM=xterm".into());
+    }
+    for e in &opts.env {
+        let key = e.split_once('=').map_or(e.as_str(), |(k, _)| k);
+        env.retain(|x| x.split_once('=').map_or(x.as_str(), |(k, _)| k) != key);
+        env.push(e.clone());
+    }
+    let cwd = opts
+        .workdir
+        .clone()
+        .or_else(|| cfg.working_dir().clone())
+        .filter(|w| !w.is_empty())
+        .unwrap_or_else(|| "/".into());
+    let user_spec = opts
+        .user
+        .clone()
+        .or_else(|| cfg.user().clone())
+        .unwrap_or_default();
+    let (uid, gid) = resolve_user(rootfs, &user_spec)?;
+
+    let caps: HashSet<Capability> = [
+        Capability::Chown,
+        Capability::DacOverride,
+        Capability::Fsetid,
+        Capability::Fowner,
+        Capability::Mknod,
+        Capability::NetRaw,
+        Capability::Setgid,
+        Capability::Setuid,
+        Capability::Setfcap,
+        Capability::Setpcap,
+        Capability::NetBindService,
+        Capability::SysChroot,
+        Capability::Kill,
+        Capability::AuditWrite,
+    ]
+    .into_iter()
+    .collect();
+    let capabilities = LinuxCapabilitiesBuilder::default()
+        .bounding(caps.clone())
+        .effective(caps.clone())
+        .permitted(caps)
+        .build()
+        .map_err(spec_err)?;
+    let user = UserBuilder::default()
+        .uid(uid)
+        .gid(gid)
+        .build()
+        .map_err(spec_err)?;
+    let process = ProcessBuilder::default()
+        .terminal(opts.tty)
+        .args(args)
+        .env(env)
+        .cwd(cwd)
+        .user(user)
+        .capabilities(capabilities)
+        .no_new_privileges(false)
+        .build()
+        .map_err(spec_err)?;
+
+    let mut spec = Spec::default();
+    spec.set_process(Some(process));
+    let mut root = Root::default();
+    root.set_path(rootfs.to_path_buf());
+    root.set_readonly(Some(false));
+    spec.set_root(Some(root));
+    spec.set_hostname(Some(hostname.to_string()));
+    let mut mounts = spec.mounts().clone().unwrap_or_default();
+    for file in ["/etc/resolv.conf", "/etc/hosts"] {
+        let inside = files::resolve(rootfs, file, false)?;
+        // Only over a file the image has: creating one would show up in the diff.
+        if inside.is_file() && Path::new(file).is_file() {
+            mounts.push(
+                MountBuilder::default()
+                    .destination(file)
+                    .typ("bind")
+                    .source(file)
+                    .options(vec!["rbind".to_string(), "ro".to_string()])
+                    .build()
+                    .map_err(spec_err)?,
+            );
+        }
+    }
+    spec.set_mounts(Some(mounts));
+    if let Some(linux) = spec.linux_mut() {
+        // The host's network: no network namespace.
+        if let Some(ns) = linux.namespaces_mut() {
+            ns.retain(|n| n.typ() != LinuxNamespaceType::Network);
+        }
+    }
+    Ok(spec)
+}
+
+fn spec_err(e: impl std::fmt::Display) -> ContainerError {
+    ContainerError::Runtime(format!("cannot build the runtime spec: {e}"))
+}
+
+/// `user[:group]` → numbers, names looked up in the container's own files.
+fn resolve_user(rootfs: &Path, spec: &str) -> Result<(u32, u32), ContainerError> {
+    if spec.is_empty() {
+        return Ok((0, 0));
+    }
+    let (user, group) = match spec.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (spec, None),
+    };
+    let passwd = read_db(rootfs, "/etc/passwd");
+    // passwd: name:x:uid:gid:...
+    let by_name = |name: &str| {
+        passwd.iter().find_map(|f| {
+            (f.first().map(String::as_str) == Some(name))
+                .then(|| Some((f.get(2)?.parse::<u32>().ok()?, f.get(3)?.parse::<u32>().ok()?)))
+                .flatten()
+        })
+    };
+    let (uid, primary) = match user.parse::<u32>() {
+        Ok(uid) => {
+            let gid = passwd.iter().find_map(|f| {
+                (f.get(2).and_then(|u| u.parse::<u32>().ok()) == Some(uid))
+                    .then(|| f.get(3)?.parse::<u32>().ok())
+                    .flatten()
+            });
+            (uid, gid.unwrap_or(0))
+        }
+        Err(_) => by_name(user).ok_or_else(|| ContainerError::UnknownUser(user.to_string()))?,
+    };
+    let gid = match group {
+        None => primary,
+        Some(g) => match g.parse::<u32>() {
+            Ok(gid) => gid,
+            Err(_) => read_db(rootfs, "/etc/group")
+                .iter()
+                .find_map(|f| {
+                    (f.first().map(String::as_str) == Some(g))
+                        .then(|| f.get(2)?.parse::<u32>().ok())
+                        .flatten()
+                })
+                .ok_or_else(|| ContainerError::UnknownUser(g.to_string()))?,
+        },
+    };
+    Ok((uid, gid))
+}
+
+/// A colon-separated database file of the container, capped (it is the image's content).
+fn read_db(rootfs: &Path, path: &str) -> Vec<Vec<String>> {
+    let Ok(abs) = files::resolve(rootfs, path, true) else {
+        return Vec::new();
+    };
+    let Ok(f) = std::fs::File::open(abs) else {
+        return Vec::new();
+    };
+    let mut text = String::new();
+    let _ = std::io::Read::read_to_string(&mut std::io::Read::take(f, 4 << 20), &mut text);
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split(':').map(str::to_string).collect())
+        .collect()
+}
+
+/// A bundle on disk and the runtime command that runs it; the bundle and the runtime's
+/// state are removed on drop.
+#[derive(Debug)]
+pub struct PreparedRun {
+    runtime: PathBuf,
+    id: String,
+    bundle: tempfile::TempDir,
+}
+
+impl PreparedRun {
+    pub(crate) fn new(
+        runtime: PathBuf,
+        id: String,
+        parent: &Path,
+        spec: &Spec,
+    ) -> Result<PreparedRun, ContainerError> {
+        let bundle = tempfile::Builder::new()
+            .prefix("bundle-")
+            .tempdir_in(parent)
+            .map_err(|e| ContainerError::io("create a bundle folder in", parent, e))?;
+        let config = bundle.path().join("config.json");
+        let bytes = serde_json::to_vec_pretty(spec).map_err(spec_err)?;
+        std::fs::write(&config, bytes).map_err(|e| ContainerError::io("write", &config, e))?;
+        Ok(PreparedRun {
+            runtime,
+            id,
+            bundle,
+        })
+    }
+
+    /// `runc run --bundle DIR ID`: spawn it with the stdio you want (inherited for a
+    /// terminal, pipes for the app); its exit status is the command's.
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(&self.runtime);
+        c.arg("run").arg("--bundle").arg(self.bundle.path()).arg(&self.id);
+        c
+    }
+
+    /// The runtime's name for this run.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Runs with the caller's stdio and returns the exit code (128 + signal when killed).
+    pub fn run(&self) -> Result<i32, ContainerError> {
+        let status = self.command().status().map_err(|e| {
+            ContainerError::Runtime(format!("cannot start {}: {e}", self.runtime.display()))
+        })?;
+        Ok(exit_code(status))
+    }
+}
+
+/// The exit code a shell would report.
+pub fn exit_code(status: std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .code()
+        .or_else(|| status.signal().map(|s| 128 + s))
+        .unwrap_or(1)
+}
+
+impl Drop for PreparedRun {
+    fn drop(&mut self) {
+        // A run that ended normally is gone already; one that was interrupted is not.
+        let _ = Command::new(&self.runtime)
+            .args(["delete", "--force", &self.id])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_resolve_in_the_container() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("etc")).unwrap();
+        std::fs::write(
+            dir.path().join("etc/passwd"),
+            "root:x:0:0::/root:/bin/sh\nwww:x:33:34::/var/www:/bin/false\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("etc/group"), "root:x:0:\nstaff:x:50:\n").unwrap();
+        let cases = [
+            ("", (0, 0)),
+            ("www", (33, 34)),
+            ("www:staff", (33, 50)),
+            ("33", (33, 34)),
+            ("1000:1000", (1000, 1000)),
+        ];
+        for (input, want) in cases {
+            assert_eq!(resolve_user(dir.path(), input).unwrap(), want, "{input}");
+        }
+        assert!(resolve_user(dir.path(), "nobody").is_err());
+    }
+}

@@ -1,0 +1,705 @@
+//! The Images screen (issue 3, "App: the Images screen"): the table with disk usage, an
+//! image's Overview, History, Layers and Files tabs, import and export as tasks, tag,
+//! remove and prune, and the native file dialogs. Each command is one call into
+//! `strata_core` (`store`, `image`, `layer`) plus the conversion to the transport types
+//! below; the layer walk behind the Layers and Files tabs is in [`layers`].
+
+pub(crate) mod layers;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use strata_core::home::Home;
+use strata_core::image::{self, inspect::InspectOptions, ExportFormat, ExportOptions};
+use strata_core::problem::{Explain, Problem};
+use strata_core::reference::Reference;
+use strata_core::store::{ImageSummary, Store};
+use tauri::State;
+use tauri_plugin_dialog::DialogExt;
+
+use super::tasks::{TaskInfo, TaskKind, Tasks};
+pub use layers::{ChangeRow, FileEntry, FileListing, LayerView, Removal};
+
+/// The store, opened on first use (opening creates the layout) and kept; plus the merged
+/// trees the Files tab looked at last.
+pub struct ImagesState {
+    store: Mutex<Option<Store>>,
+    trees: layers::TreeCache,
+}
+
+impl ImagesState {
+    pub fn new() -> Self {
+        Self {
+            store: Mutex::new(None),
+            trees: layers::TreeCache::default(),
+        }
+    }
+
+    /// The store at the app's home (`$STRATA_HOME`, else the platform data directory, as
+    /// `AppState` resolves it). A failure is not kept: the next call tries again.
+    fn store(&self) -> Result<Store, Problem> {
+        let mut slot = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(store) = slot.as_ref() {
+            return Ok(store.clone());
+        }
+        let home = Home::resolve(None).map_err(|e| e.problem())?;
+        let store = Store::open(&home.path).map_err(|e| e.problem())?;
+        *slot = Some(store.clone());
+        Ok(store)
+    }
+}
+
+impl Default for ImagesState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Runs store work off the async runtime's threads (DESIGN.md: blocking filesystem work in
+/// `spawn_blocking`).
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| Problem::new("app.internal", format!("the work stopped unexpectedly: {e}")))?
+}
+
+// ---- transport types ---------------------------------------------------------------------
+
+/// One row of the table: one name of one image (an image with two names is two rows, as
+/// in `docker images`; an image without a name is one `<none>` row).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ImageRow {
+    /// `nginx`, `ghcr.io/o/app`; `<none>` for an unnamed image.
+    pub repository: String,
+    pub tag: String,
+    /// The full normalised reference; empty for an unnamed image.
+    pub name: String,
+    /// What to pass to the other commands: the name, else the digest.
+    pub reference: String,
+    /// The first 12 hex digits of the digest (the IMAGE ID column).
+    pub id: String,
+    /// The manifest or index digest.
+    pub digest: String,
+    /// RFC 3339.
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub created: Option<String>,
+    #[cfg_attr(test, ts(type = "number"))]
+    pub size: u64,
+    /// Of `size`, bytes another image uses too.
+    #[cfg_attr(test, ts(type = "number"))]
+    pub shared: u64,
+    /// What removing the image alone frees.
+    #[cfg_attr(test, ts(type = "number"))]
+    pub unique: u64,
+    /// How many names the image has in all.
+    pub names: usize,
+    pub platforms: Vec<String>,
+    pub containers: Vec<String>,
+}
+
+/// The store's disk usage (`strata df`), each blob counted once.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct DiskSummary {
+    pub images: usize,
+    /// Every blob in the store.
+    #[cfg_attr(test, ts(type = "number"))]
+    pub total: u64,
+    /// Bytes that more than one image uses.
+    #[cfg_attr(test, ts(type = "number"))]
+    pub shared: u64,
+    /// Bytes only one image uses.
+    #[cfg_attr(test, ts(type = "number"))]
+    pub unique: u64,
+    /// Bytes no image uses (prune removes them).
+    #[cfg_attr(test, ts(type = "number"))]
+    pub unused: u64,
+    /// What prune and removing every image no container uses would free.
+    #[cfg_attr(test, ts(type = "number"))]
+    pub reclaimable: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ImagesOverview {
+    pub rows: Vec<ImageRow>,
+    pub usage: DiskSummary,
+}
+
+/// The Overview tab.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ImageInfo {
+    pub reference: String,
+    pub names: Vec<String>,
+    /// The config digest (docker's image ID).
+    pub id: String,
+    pub manifest_digest: String,
+    pub media_type: String,
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub index_digest: Option<String>,
+    pub platforms: Vec<String>,
+    /// `os/arch[/variant]` of this image.
+    pub platform: String,
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub created: Option<String>,
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub author: Option<String>,
+    pub env: Vec<String>,
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub working_dir: Option<String>,
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub user: Option<String>,
+    /// Sorted by key.
+    pub labels: Vec<(String, String)>,
+    pub exposed_ports: Vec<String>,
+    pub volumes: Vec<String>,
+    pub layers: usize,
+    #[cfg_attr(test, ts(type = "number"))]
+    pub size: u64,
+}
+
+/// One row of the History tab, newest first, as `docker history` lists them.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct HistoryRow {
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub created: Option<String>,
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub created_by: Option<String>,
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub comment: Option<String>,
+    pub empty_layer: bool,
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub layer: Option<String>,
+    /// Unpacked when known (what docker shows), else as stored.
+    #[cfg_attr(test, ts(type = "number"))]
+    pub size: u64,
+}
+
+/// The archive formats the export dialog offers.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum ArchiveFormat {
+    /// `docker save`'s format, which `docker load` reads.
+    DockerArchive,
+    /// An OCI image layout in a tar.
+    OciArchive,
+}
+
+/// A reference the tag dialog checked.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct CheckedReference {
+    /// `docker.io/library/nginx:latest`.
+    pub full: String,
+    /// `nginx:latest`.
+    pub familiar: String,
+}
+
+/// What removing one row did.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct RemoveResult {
+    /// Names removed, as people write them.
+    pub untagged: Vec<String>,
+    /// The image itself went (no name is left for it).
+    pub image_removed: bool,
+    #[cfg_attr(test, ts(type = "number"))]
+    pub bytes_freed: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct PruneResult {
+    pub images_removed: usize,
+    pub blobs_removed: usize,
+    #[cfg_attr(test, ts(type = "number"))]
+    pub bytes_freed: u64,
+}
+
+fn rows(images: &[ImageSummary]) -> Vec<ImageRow> {
+    let mut out = Vec::with_capacity(images.len());
+    for image in images {
+        let names: Vec<Option<&String>> = if image.names.is_empty() {
+            vec![None]
+        } else {
+            image.names.iter().map(Some).collect()
+        };
+        for name in names {
+            let (repository, tag) = match name.map(|n| (n, Reference::parse(n))) {
+                None => ("<none>".to_string(), "<none>".to_string()),
+                Some((_, Ok(r))) => (
+                    r.familiar_name(),
+                    r.tag.clone().unwrap_or_else(|| "<none>".into()),
+                ),
+                Some((n, Err(_))) => (n.clone(), "<none>".into()),
+            };
+            let name = name.cloned().unwrap_or_default();
+            out.push(ImageRow {
+                repository,
+                tag,
+                reference: if name.is_empty() {
+                    image.digest.to_string()
+                } else {
+                    name.clone()
+                },
+                name,
+                id: image.digest.short().to_string(),
+                digest: image.digest.to_string(),
+                created: image.created.clone(),
+                size: image.size,
+                shared: image.shared,
+                unique: image.unique,
+                names: image.names.len(),
+                platforms: image.platforms.clone(),
+                containers: image.containers.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn familiar(name: &str) -> String {
+    Reference::parse(name).map_or_else(|_| name.to_string(), |r| r.familiar())
+}
+
+// ---- commands ----------------------------------------------------------------------------
+
+/// The table and the disk usage summary, from one pass over the store.
+#[tauri::command]
+pub async fn images_overview(state: State<'_, ImagesState>) -> Result<ImagesOverview, Problem> {
+    let store = state.store()?;
+    blocking(move || {
+        let usage = store.disk_usage().map_err(|e| e.problem())?;
+        let unique: u64 = usage.images.iter().map(|i| i.unique).sum();
+        Ok(ImagesOverview {
+            rows: rows(&usage.images),
+            usage: DiskSummary {
+                images: usage.images.len(),
+                total: usage.total_bytes,
+                shared: usage.image_bytes.saturating_sub(unique),
+                unique,
+                unused: usage.unreferenced_bytes,
+                reclaimable: usage.reclaimable_bytes,
+            },
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn inspect_image(
+    state: State<'_, ImagesState>,
+    reference: String,
+) -> Result<ImageInfo, Problem> {
+    let store = state.store()?;
+    blocking(move || {
+        let d = image::inspect(&store, &reference, &InspectOptions::default())
+            .map_err(|e| e.problem())?;
+        let c = d.config;
+        Ok(ImageInfo {
+            reference: d.reference,
+            names: d.names,
+            id: d.id.to_string(),
+            manifest_digest: d.manifest_digest.to_string(),
+            media_type: d.media_type,
+            index_digest: d.index_digest.map(|d| d.to_string()),
+            platforms: d.platforms,
+            platform: d.platform.to_string(),
+            created: d.created,
+            author: d.author,
+            env: c.env,
+            entrypoint: c.entrypoint,
+            cmd: c.cmd,
+            working_dir: c.working_dir,
+            user: c.user,
+            labels: c.labels.into_iter().collect(),
+            exposed_ports: c.exposed_ports,
+            volumes: c.volumes,
+            layers: d.layers.len(),
+            size: d.size,
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn image_history(
+    state: State<'_, ImagesState>,
+    reference: String,
+) -> Result<Vec<HistoryRow>, Problem> {
+    let store = state.store()?;
+    blocking(move || {
+        let opts = InspectOptions {
+            compute_sizes: true,
+            ..InspectOptions::default()
+        };
+        let entries = image::history(&store, &reference, &opts).map_err(|e| e.problem())?;
+        Ok(entries
+            .into_iter()
+            .map(|h| HistoryRow {
+                created: h.created,
+                created_by: h.created_by,
+                comment: h.comment,
+                empty_layer: h.empty_layer,
+                layer: h.layer.map(|d| d.to_string()),
+                size: h.uncompressed_size.unwrap_or(h.size),
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Every layer, bottom first, with what it adds, changes and deletes.
+#[tauri::command]
+pub async fn image_layers(
+    state: State<'_, ImagesState>,
+    reference: String,
+) -> Result<Vec<LayerView>, Problem> {
+    let store = state.store()?;
+    let trees = state.trees.clone();
+    blocking(move || layers::layer_views(&store, &trees, &reference)).await
+}
+
+/// One folder of the merged tree after layer `layer` (the top layer when absent).
+#[tauri::command]
+pub async fn image_files(
+    state: State<'_, ImagesState>,
+    reference: String,
+    layer: Option<usize>,
+    dir: String,
+) -> Result<FileListing, Problem> {
+    let store = state.store()?;
+    let trees = state.trees.clone();
+    blocking(move || layers::list_dir(&store, &trees, &reference, layer, &dir)).await
+}
+
+/// Checks a name the way `strata tag` will read it.
+#[tauri::command]
+pub fn check_reference(reference: String) -> Result<CheckedReference, Problem> {
+    let r = Reference::parse(&reference).map_err(|e| e.problem())?;
+    Ok(CheckedReference {
+        full: r.to_string(),
+        familiar: r.familiar(),
+    })
+}
+
+/// Gives `source`'s image the name `target` (`strata tag`); returns the full name.
+#[tauri::command]
+pub async fn tag_image(
+    state: State<'_, ImagesState>,
+    source: String,
+    target: String,
+) -> Result<String, Problem> {
+    let store = state.store()?;
+    blocking(move || {
+        let target = Reference::parse(&target).map_err(|e| e.problem())?;
+        let found = store.resolve(&source).map_err(|e| e.problem())?;
+        store
+            .set_ref(&target, found.descriptor)
+            .map_err(|e| e.problem())?;
+        Ok(target.to_string())
+    })
+    .await
+}
+
+/// Removes a name, or an unnamed image by digest (`strata rmi`), then frees what no image
+/// uses any more.
+#[tauri::command]
+pub async fn remove_image(
+    state: State<'_, ImagesState>,
+    reference: String,
+    force: bool,
+) -> Result<RemoveResult, Problem> {
+    let store = state.store()?;
+    blocking(move || {
+        let out = store
+            .remove_image(&reference, force)
+            .map_err(|e| e.problem())?;
+        let gc = store.gc().map_err(|e| e.problem())?;
+        Ok(RemoveResult {
+            untagged: out.untagged.iter().map(|n| familiar(n)).collect(),
+            image_removed: out.image_removed,
+            bytes_freed: gc.bytes_freed,
+        })
+    })
+    .await
+}
+
+/// Removes unnamed images no container uses and every blob no image uses (`strata prune`).
+#[tauri::command]
+pub async fn prune_images(state: State<'_, ImagesState>) -> Result<PruneResult, Problem> {
+    let store = state.store()?;
+    blocking(move || {
+        let report = store.prune().map_err(|e| e.problem())?;
+        Ok(PruneResult {
+            images_removed: report.images_removed.len(),
+            blobs_removed: report.gc.removed.len(),
+            bytes_freed: report.gc.bytes_freed,
+        })
+    })
+    .await
+}
+
+/// Starts importing a `docker save` archive, an OCI archive or an OCI layout directory as
+/// a task. Bad input (no such file, a bad name) fails here, before any task exists.
+#[tauri::command]
+pub fn import_image(
+    state: State<'_, ImagesState>,
+    tasks: State<'_, Tasks>,
+    path: String,
+    tag: Option<String>,
+) -> Result<TaskInfo, Problem> {
+    let store = state.store()?;
+    let tag = tag
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .map(|t| Reference::parse(&t).map_err(|e| e.problem()))
+        .transpose()?;
+    let path = PathBuf::from(path.trim());
+    let meta = std::fs::metadata(&path).map_err(|e| {
+        Problem::new(
+            "image.io",
+            format!("cannot open {}: {e}", path.display()),
+        )
+        .with_hint("check the path; an archive from `docker save` or `skopeo copy` ends in .tar")
+    })?;
+    let (total, main) = if meta.is_file() {
+        // The engine reports the archive itself under its path: that measures the job.
+        (Some(meta.len()), Some(path.display().to_string()))
+    } else {
+        (None, None)
+    };
+    tasks.start(
+        TaskKind::Import,
+        path.display().to_string(),
+        None,
+        total,
+        main,
+        move |ctx| {
+            let imported = image::import(&store, &path, &image::ImportOptions { tag }, ctx)
+                .map_err(|e| e.problem())?;
+            Ok(imported.images.iter().map(|i| familiar(&i.name)).collect())
+        },
+    )
+}
+
+/// Starts exporting an image to an archive as a task. With `overwrite` (the save dialog
+/// already asked), an existing file is replaced once the new one is complete.
+#[tauri::command]
+pub fn export_image(
+    state: State<'_, ImagesState>,
+    tasks: State<'_, Tasks>,
+    reference: String,
+    path: String,
+    format: ArchiveFormat,
+    overwrite: bool,
+) -> Result<TaskInfo, Problem> {
+    let store = state.store()?;
+    let dest = PathBuf::from(path.trim());
+    if dest.as_os_str().is_empty() {
+        return Err(Problem::new("image.io", "no file to export to was given")
+            .with_hint("choose where to save the archive"));
+    }
+    // The bytes to copy: the layers as stored (the export reads each once).
+    let total = image::inspect(&store, &reference, &InspectOptions::default())
+        .map_err(|e| e.problem())?
+        .size;
+    let format = match format {
+        ArchiveFormat::DockerArchive => ExportFormat::Docker,
+        ArchiveFormat::OciArchive => ExportFormat::Oci,
+    };
+    tasks.start(
+        TaskKind::Export,
+        familiar(&reference),
+        Some(dest.display().to_string()),
+        Some(total),
+        None,
+        move |ctx| {
+            let opts = ExportOptions {
+                format,
+                platform: None,
+            };
+            let replace = overwrite && dest.is_file();
+            let written = if replace { aside(&dest) } else { dest.clone() };
+            let result =
+                image::export(&store, &reference, &written, &opts, ctx).map_err(|e| e.problem());
+            if replace {
+                match &result {
+                    Ok(_) => std::fs::rename(&written, &dest).map_err(|e| {
+                        let _ = std::fs::remove_file(&written);
+                        Problem::new(
+                            "image.io",
+                            format!("cannot replace {}: {e}", dest.display()),
+                        )
+                    })?,
+                    Err(_) => {
+                        let _ = std::fs::remove_file(&written);
+                    }
+                }
+            }
+            result?;
+            Ok(vec![dest.display().to_string()])
+        },
+    )
+}
+
+/// A file beside `dest` to export into before replacing it.
+fn aside(dest: &Path) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    dest.with_file_name(format!(".{name}.strata-partial"))
+}
+
+/// Files dragged over the window (Tauri's drag-drop event gives their paths), forwarded
+/// to the UI, which shows a drop zone and imports what is dropped.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DropEvent {
+    /// Files are over the window.
+    Enter { paths: Vec<String> },
+    /// They were dropped.
+    Drop { paths: Vec<String> },
+    /// They left without a drop.
+    Leave,
+}
+
+/// The UI's subscriptions to [`DropEvent`]s.
+#[derive(Default)]
+pub struct Drops {
+    watchers: Mutex<Vec<tauri::ipc::Channel<DropEvent>>>,
+}
+
+impl Drops {
+    fn send(&self, event: DropEvent) {
+        let mut watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+        watchers.retain(|channel| channel.send(event.clone()).is_ok());
+    }
+}
+
+/// Forwards the window's drag-and-drop of files to the UI (registered in `main`).
+pub fn on_window_event(window: &tauri::Window, event: &tauri::WindowEvent) {
+    use tauri::{DragDropEvent, Manager};
+    let tauri::WindowEvent::DragDrop(drag) = event else {
+        return;
+    };
+    let shown = |paths: &[PathBuf]| paths.iter().map(|p| p.display().to_string()).collect();
+    let event = match drag {
+        DragDropEvent::Enter { paths, .. } => DropEvent::Enter {
+            paths: shown(paths),
+        },
+        DragDropEvent::Drop { paths, .. } => DropEvent::Drop {
+            paths: shown(paths),
+        },
+        DragDropEvent::Leave => DropEvent::Leave,
+        _ => return,
+    };
+    window.state::<Drops>().send(event);
+}
+
+/// Subscribes the UI to files dragged onto the window.
+#[tauri::command]
+pub fn watch_drops(drops: State<'_, Drops>, on_event: tauri::ipc::Channel<DropEvent>) {
+    drops
+        .watchers
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(on_event);
+}
+
+/// The native "open" dialog for an archive to import; `None` when cancelled.
+#[tauri::command]
+pub async fn choose_import_path(
+    app: tauri::AppHandle,
+    title: String,
+    filter_name: String,
+) -> Result<Option<String>, Problem> {
+    let picked = app
+        .dialog()
+        .file()
+        .set_title(title)
+        .add_filter(filter_name, &["tar", "gz", "tgz", "zst"])
+        .blocking_pick_file();
+    Ok(picked
+        .and_then(|p| p.into_path().ok())
+        .map(|p| p.display().to_string()))
+}
+
+/// The native "save" dialog for an export; `None` when cancelled. The dialog itself asks
+/// before replacing a file.
+#[tauri::command]
+pub async fn choose_export_path(
+    app: tauri::AppHandle,
+    title: String,
+    file_name: String,
+) -> Result<Option<String>, Problem> {
+    let picked = app
+        .dialog()
+        .file()
+        .set_title(title)
+        .set_file_name(file_name)
+        .blocking_save_file();
+    Ok(picked
+        .and_then(|p| p.into_path().ok())
+        .map(|p| p.display().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_core::digest::Digest;
+
+    fn summary(names: &[&str]) -> ImageSummary {
+        ImageSummary {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            digest: Digest::of(b"x"),
+            media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+            config_digest: None,
+            created: None,
+            platforms: vec![],
+            size: 10,
+            shared: 4,
+            unique: 6,
+            containers: vec![],
+        }
+    }
+
+    #[test]
+    fn an_image_with_two_names_is_two_rows_and_an_unnamed_one_is_none() {
+        let r = rows(&[summary(&[
+            "docker.io/library/busybox:latest",
+            "ghcr.io/o/app:1",
+        ])]);
+        let shown: Vec<_> = r
+            .iter()
+            .map(|r| (r.repository.as_str(), r.tag.as_str(), r.names))
+            .collect();
+        assert_eq!(shown, [("busybox", "latest", 2), ("ghcr.io/o/app", "1", 2)]);
+        assert_eq!(r[0].reference, "docker.io/library/busybox:latest");
+
+        let none = rows(&[summary(&[])]);
+        assert_eq!(none[0].repository, "<none>");
+        assert_eq!(none[0].reference, Digest::of(b"x").to_string());
+        assert_eq!(none[0].id.len(), 12);
+    }
+
+    #[test]
+    fn check_reference_normalises_and_explains_bad_names() {
+        let ok = check_reference("nginx".into()).unwrap();
+        assert_eq!(ok.full, "docker.io/library/nginx:latest");
+        assert_eq!(ok.familiar, "nginx:latest");
+        let bad = check_reference("Not A Name".into()).unwrap_err();
+        assert_eq!(bad.code, "reference.invalid");
+    }
+}

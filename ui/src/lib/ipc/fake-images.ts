@@ -1,0 +1,168 @@
+// Fixtures for the Images and Tasks screens' test double (FakeApi): rows, details, layers
+// and folders that look like what the shell returns, built from a name and a few numbers.
+import type {
+  DiskSummary,
+  FileEntry,
+  ImageInfo,
+  ImageRow,
+  LayerView,
+  TaskInfo,
+} from '../bindings.gen';
+
+let counter = 0;
+
+/** A table row for `name` (`nginx:1.25`, `ghcr.io/o/app:1`; '' for an unnamed image). */
+export function fakeRow(name: string, over: Partial<ImageRow> = {}): ImageRow {
+  counter += 1;
+  const hex = (counter.toString(16).padStart(4, '0') + 'abcdef0123456789').repeat(4).slice(0, 64);
+  const at = name.lastIndexOf(':');
+  const slash = name.lastIndexOf('/');
+  const [repository, tag] =
+    name === '' ? ['<none>', '<none>'] : at > slash ? [name.slice(0, at), name.slice(at + 1)] : [name, 'latest'];
+  const full =
+    name === ''
+      ? ''
+      : repository.includes('.') || repository.includes(':')
+        ? `${repository}:${tag}`
+        : `docker.io/${repository.includes('/') ? '' : 'library/'}${repository}:${tag}`;
+  return {
+    repository,
+    tag,
+    name: full,
+    reference: full || `sha256:${hex}`,
+    id: hex.slice(0, 12),
+    digest: `sha256:${hex}`,
+    created: '2026-01-01T00:00:00Z',
+    size: 1_000_000,
+    shared: 0,
+    unique: 1_000_000,
+    names: name === '' ? 0 : 1,
+    platforms: [],
+    containers: [],
+    ...over,
+  };
+}
+
+/** The disk usage the rows add up to (each row counted as one image). */
+export function usageOf(rows: ImageRow[]): DiskSummary {
+  const unique = rows.reduce((n, r) => n + r.unique, 0);
+  const shared = rows.reduce((n, r) => Math.max(n, r.shared), 0);
+  return {
+    images: new Set(rows.map((r) => r.digest)).size,
+    total: unique + shared,
+    shared,
+    unique,
+    unused: 0,
+    reclaimable: unique,
+  };
+}
+
+export function fakeInfo(row: ImageRow): ImageInfo {
+  return {
+    reference: row.reference,
+    names: row.name ? [row.name] : [],
+    id: row.digest.replace(/.$/, '0'),
+    manifest_digest: row.digest,
+    media_type: 'application/vnd.oci.image.manifest.v1+json',
+    index_digest: null,
+    platforms: [],
+    platform: 'linux/amd64',
+    created: row.created,
+    author: null,
+    env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+    entrypoint: [],
+    cmd: ['/bin/sh'],
+    working_dir: '/app',
+    user: null,
+    labels: [['org.opencontainers.image.title', row.repository]],
+    exposed_ports: [],
+    volumes: [],
+    layers: 2,
+    size: row.size,
+  };
+}
+
+/** Two layers: a base adding /etc, and one that changes hosts and deletes motd. */
+export function fakeLayers(): LayerView[] {
+  return [
+    {
+      index: 0,
+      digest: 'sha256:' + 'a'.repeat(64),
+      diff_id: 'sha256:' + 'b'.repeat(64),
+      media_type: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      size: 900_000,
+      created_by: 'ADD rootfs.tar /',
+      added: 3,
+      changed: 0,
+      deleted: 0,
+      opaque: 0,
+      changes: [
+        { path: 'etc', change: 'added', kind: 'dir', size: 0 },
+        { path: 'etc/hosts', change: 'added', kind: 'file', size: 10 },
+        { path: 'etc/motd', change: 'added', kind: 'file', size: 2 },
+      ],
+      more: 0,
+    },
+    {
+      index: 1,
+      digest: 'sha256:' + 'c'.repeat(64),
+      diff_id: 'sha256:' + 'd'.repeat(64),
+      media_type: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      size: 100_000,
+      created_by: 'RUN rm /etc/motd',
+      added: 1,
+      changed: 1,
+      deleted: 1,
+      opaque: 0,
+      changes: [
+        { path: 'etc/hosts', change: 'changed', kind: 'file', size: 20 },
+        { path: 'etc/app.conf', change: 'added', kind: 'file', size: 3 },
+        { path: 'etc/motd', change: 'whitedout', kind: 'file', size: 2 },
+      ],
+      more: 0,
+    },
+  ];
+}
+
+function entry(path: string, over: Partial<FileEntry>): FileEntry {
+  return {
+    name: path.slice(path.lastIndexOf('/') + 1),
+    path,
+    kind: 'file',
+    size: 0,
+    mode: 0o644,
+    layer: 0,
+    link_target: null,
+    removed: null,
+    opaque: null,
+    ...over,
+  };
+}
+
+/** The merged tree of fakeLayers() by folder, at the top layer. */
+export function fakeTree(): Record<string, FileEntry[]> {
+  return {
+    '': [entry('etc', { kind: 'dir', mode: 0o755 })],
+    etc: [
+      entry('etc/app.conf', { size: 3, layer: 1 }),
+      entry('etc/hosts', { size: 20, layer: 1 }),
+      entry('etc/motd', { kind: null, layer: null, removed: { kind: 'whiteout', layer: 1, paths: 1 } }),
+    ],
+  };
+}
+
+export function fakeTask(id: number, over: Partial<TaskInfo> = {}): TaskInfo {
+  return {
+    id,
+    kind: 'import',
+    subject: '/tmp/app.tar',
+    target: null,
+    state: 'running',
+    done: 0,
+    total: 1000,
+    started_ms: Date.now(),
+    outcome: [],
+    problem: null,
+    ...over,
+  };
+}
