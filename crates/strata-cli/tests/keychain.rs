@@ -14,6 +14,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
 
 use base64::Engine as _;
 use strata_testkit::registry::{Auth, Registry};
@@ -26,8 +27,15 @@ fn runner() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/keychain/with-keychain.sh")
 }
 
-/// Fails (never skips) unless a private Secret Service is running.
-fn require_keychain() {
+/// One test at a time talks to the keychain: gnome-keyring-daemon has been seen to drop
+/// off the bus when several processes create items at once, and a test's lookups must
+/// not see another test's entries come and go.
+static KEYCHAIN: Mutex<()> = Mutex::new(());
+
+/// Fails (never skips) unless a private Secret Service is running; holds the keychain
+/// for the rest of the test.
+fn require_keychain() -> MutexGuard<'static, ()> {
+    let guard = KEYCHAIN.lock().unwrap_or_else(|e| e.into_inner());
     let how = format!(
         "run these tests inside the keychain runner: `{} cargo test -p strata-cli --test keychain` \
          (needs the Debian packages dbus, gnome-keyring and libsecret-tools)",
@@ -60,6 +68,7 @@ fn require_keychain() {
             || Path::new("/usr/bin/secret-tool").exists(),
         "secret-tool is missing: install the Debian package libsecret-tools"
     );
+    guard
 }
 
 /// Everything the tests saw strata print, to search for secrets at the end.
@@ -183,7 +192,7 @@ fn start(auth: &str) -> Registry {
 }
 
 fn login_round_trip(auth: &str) {
-    require_keychain();
+    let _keychain = require_keychain();
     let registry = start(auth);
     let host = registry.host();
     let home = tempfile::tempdir().unwrap();
@@ -233,7 +242,7 @@ fn token_login_is_kept_in_the_keychain_read_by_a_new_process_and_removed_by_logo
 
 #[test]
 fn a_wrong_password_is_refused_and_nothing_is_stored() {
-    require_keychain();
+    let _keychain = require_keychain();
     for auth in ["htpasswd", "token"] {
         let registry = start(auth);
         let host = registry.host();
@@ -259,7 +268,7 @@ fn a_wrong_password_is_refused_and_nothing_is_stored() {
 
 #[test]
 fn without_a_secret_service_login_says_what_to_install_and_writes_nothing() {
-    require_keychain();
+    let _keychain = require_keychain();
     let registry = start("htpasswd");
     let host = registry.host();
     let home = tempfile::tempdir().unwrap();
@@ -288,7 +297,7 @@ fn without_a_secret_service_login_says_what_to_install_and_writes_nothing() {
 
 #[test]
 fn a_10_kb_token_is_stored_in_parts_and_read_back_whole() {
-    require_keychain();
+    let _keychain = require_keychain();
     // Any credentials pass an open registry; what is checked is that the secret strata
     // reads back hashes to what it stored (a torn or truncated read fails the re-login).
     let registry = start("none");
@@ -344,7 +353,7 @@ esac
 
 #[test]
 fn docker_logins_and_helper_logins_are_imported_into_the_keychain_with_consent() {
-    require_keychain();
+    let _keychain = require_keychain();
     let registry = start("htpasswd");
     let host = registry.host();
     let home = tempfile::tempdir().unwrap();
@@ -405,6 +414,10 @@ fn docker_logins_and_helper_logins_are_imported_into_the_keychain_with_consent()
         lookup("other.example.test", "<token>").as_deref(),
         Some("identity-Token-C")
     );
+    // Importing again replaces, not duplicates; with --json stdout is only the accounts.
+    let out = import(&mut t, &["--yes", "--json"]);
+    let again: Vec<serde_json::Value> = serde_json::from_str(&ok(&out)).expect("JSON");
+    assert_eq!(again.len(), 3, "{again:?}");
     let list = accounts_json(&mut t, home.path());
     assert_eq!(list.len(), 3, "{list:?}");
     let token = list
@@ -437,7 +450,7 @@ fn docker_logins_and_helper_logins_are_imported_into_the_keychain_with_consent()
 
 #[test]
 fn namespace_scoped_accounts_are_listed_and_a_second_account_needs_a_name_to_log_out() {
-    require_keychain();
+    let _keychain = require_keychain();
     let registry = start("none");
     let host = registry.host();
     let home = tempfile::tempdir().unwrap();

@@ -33,7 +33,11 @@ fn strata(home: &Path, args: &[&str]) -> Output {
 
 fn ok(out: &Output) -> serde_json::Value {
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "strata failed ({}): {stderr}", out.status);
+    assert!(
+        out.status.success(),
+        "strata failed ({}): {stderr}",
+        out.status
+    );
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
@@ -227,6 +231,21 @@ fn skopeo_sees_what_strata_pushes_and_strata_pulls_what_skopeo_pushes() {
         &["pull", &remote, "--platform", "linux/amd64", "--json"],
     ));
     assert_eq!(got["digest"], amd.manifest_digest);
+
+    // By the index's digest, for this machine (amd64 or arm64 here): the name pins the
+    // manifest taken from it.
+    let by_digest = format!("{}/multi@{}", registry.host(), index.digest);
+    let got = ok(&strata(dst.path(), &["pull", &by_digest, "--json"]));
+    let host_image = if std::env::consts::ARCH == "aarch64" {
+        &arm
+    } else {
+        &amd
+    };
+    assert_eq!(got["digest"], host_image.manifest_digest);
+    assert_eq!(
+        got["name"],
+        format!("{}/multi@{}", registry.host(), host_image.manifest_digest)
+    );
 
     let out = strata(dst.path(), &["pull", &remote, "--platform", "linux/s390x"]);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -225,8 +225,23 @@ pub fn accounts(home: &Home, json: bool) -> Result<(), Problem> {
     Ok(())
 }
 
-/// `strata login --import-docker [--config PATH] [--yes]`.
+/// `strata login --import-docker [--config PATH] [--yes]`. With `--json`, stdout holds
+/// only the imported accounts; the listing and the question go to stderr.
 pub fn import(home: &Home, config: Option<PathBuf>, yes: bool, json: bool) -> Result<(), Problem> {
+    let say = |text: String| {
+        if json {
+            eprintln!("{text}");
+        } else {
+            println!("{text}");
+        }
+    };
+    let done = |saved: &[Account]| {
+        if json {
+            render::json(&saved)
+        } else {
+            Ok(())
+        }
+    };
     let keychain = Keychain::open(home).map_err(problem)?;
     // Before anything is read or asked: without a keychain there is nowhere to import to.
     keychain.ensure_available().map_err(problem)?;
@@ -235,24 +250,25 @@ pub fn import(home: &Home, config: Option<PathBuf>, yes: bool, json: bool) -> Re
         None => credentials::import_sources(),
     };
     if paths.is_empty() {
-        println!(
+        say(
             "No docker or podman login files found (~/.docker/config.json, \
              $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json)."
+                .into(),
         );
-        return Ok(());
+        return done(&[]);
     }
     let found = credentials::discover(&paths).map_err(problem)?;
     for s in &found.skipped {
         eprintln!("warning: skipped {s}");
     }
     if found.found.is_empty() {
-        println!("No logins to import in {}.", join_paths(&paths));
-        return Ok(());
+        say(format!("No logins to import in {}.", join_paths(&paths)));
+        return done(&[]);
     }
-    println!(
+    say(format!(
         "Found {} login(s) to import into the system keychain:",
         found.found.len()
-    );
+    ));
     for f in &found.found {
         let ns = f
             .namespace
@@ -263,21 +279,18 @@ pub fn import(home: &Home, config: Option<PathBuf>, yes: bool, json: bool) -> Re
             SecretKind::Password => "password",
             SecretKind::IdentityToken => "identity token",
         };
-        println!(
+        say(format!(
             "  {}{ns}  as {}  ({kind}, from {})",
             f.registry, f.username, f.source
-        );
+        ));
     }
     if !yes && !confirm()? {
-        println!("Nothing was imported.");
-        return Ok(());
+        say("Nothing was imported.".into());
+        return done(&[]);
     }
     let saved = keychain.import(&found.found).map_err(problem)?;
-    if json {
-        return render::json(&saved);
-    }
-    println!("Imported {} login(s).", saved.len());
-    Ok(())
+    say(format!("Imported {} login(s).", saved.len()));
+    done(&saved)
 }
 
 fn join_paths(paths: &[PathBuf]) -> String {
@@ -297,8 +310,9 @@ fn confirm() -> Result<bool, Problem> {
         )
         .with_hint("run it on a terminal to answer, or pass --yes"));
     }
-    print!("Import them? [y/N] ");
-    std::io::stdout().flush().ok();
+    // On stderr, so that `--json` output stays clean.
+    eprint!("Import them? [y/N] ");
+    std::io::stderr().flush().ok();
     let mut answer = String::new();
     std::io::stdin()
         .lock()

@@ -212,7 +212,10 @@ impl Client {
             .connect_timeout(Duration::from_secs(30))
             // A stalled connection mid-blob is noticed and resumed, not waited on forever.
             .read_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(16);
+            .pool_max_idle_per_host(16)
+            // Over HTTP/2 all layers share one connection: let its flow-control window
+            // grow with the bandwidth, or large blobs crawl on long links.
+            .http2_adaptive_window(true);
         if let Some(pem) = &options.extra_ca_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
                 RegistryError::Settings {

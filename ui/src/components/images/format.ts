@@ -1,6 +1,7 @@
 // How the Images and Tasks screens write sizes, times and digests: sizes in decimal units
 // as `docker images` prints them, times relative ("3 days ago") in the UI's language.
-import type { Locale } from '../../lib/i18n/index.svelte';
+import type { Messages } from '../../lib/i18n/en';
+import { catalogues, type Locale } from '../../lib/i18n/index.svelte';
 
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
 
@@ -69,4 +70,9 @@ export function exportFileName(reference: string): string {
   const familiar = reference.replace(/^docker\.io\/(library\/)?/, '');
   const base = familiar.replace(/@sha256:.*/, '').replace(/[/:@]+/g, '-') || 'image';
   return `${base}.tar`;
+}
+
+/** The locale a catalogue is for (views get the catalogue, not the locale). */
+export function localeOf(m: Messages): Locale {
+  return m === catalogues['zh-CN'] ? 'zh-CN' : 'en';
 }

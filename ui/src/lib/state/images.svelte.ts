@@ -1,0 +1,182 @@
+// The Images screen's state: the table (rows, search, sort), the disk usage, the image
+// that is open, and the actions (import and export as tasks, tag, remove, prune). Long
+// work goes through TasksModel; when an import or export finishes the table reloads.
+import type { ArchiveFormat, DiskSummary, ImageRow, RemoveResult, PruneResult, TaskInfo } from '../bindings.gen';
+import { defaultApi, type StrataApi } from '../ipc';
+import { Notices } from './notices.svelte';
+import { TasksModel } from './tasks.svelte';
+
+export const sortKeys = ['repository', 'tag', 'id', 'created', 'size', 'shared'] as const;
+export type SortKey = (typeof sortKeys)[number];
+export interface Sort {
+  key: SortKey;
+  dir: 'asc' | 'desc';
+}
+
+/** Text columns start A→Z; dates and sizes start with the newest / largest. */
+export function firstDir(key: SortKey): Sort['dir'] {
+  return key === 'created' || key === 'size' || key === 'shared' ? 'desc' : 'asc';
+}
+
+function value(row: ImageRow, key: SortKey): string | number {
+  switch (key) {
+    case 'created':
+      return row.created ? Date.parse(row.created) || 0 : 0;
+    case 'size':
+      return row.size;
+    case 'shared':
+      return row.shared;
+    default:
+      return row[key];
+  }
+}
+
+/** The rows whose repository, tag, name or ID contain every word of `query`, sorted. */
+export function filterSort(rows: readonly ImageRow[], query: string, sort: Sort): ImageRow[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const hits = words.length
+    ? rows.filter((r) => {
+        const hay = `${r.repository}:${r.tag} ${r.name} ${r.id} ${r.digest}`.toLowerCase();
+        return words.every((w) => hay.includes(w));
+      })
+    : [...rows];
+  const sign = sort.dir === 'asc' ? 1 : -1;
+  const text = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+  return hits.sort((a, b) => {
+    const x = value(a, sort.key);
+    const y = value(b, sort.key);
+    const c = typeof x === 'number' && typeof y === 'number' ? x - y : text.compare(String(x), String(y));
+    // Ties keep a stable, readable order.
+    return c !== 0 ? sign * c : text.compare(`${a.repository}:${a.tag}`, `${b.repository}:${b.tag}`);
+  });
+}
+
+/** What a row is called on screen: `nginx:latest`, or the short ID of an unnamed image. */
+export function rowLabel(row: ImageRow): string {
+  return row.name ? `${row.repository}:${row.tag}` : row.id;
+}
+
+export class ImagesModel {
+  rows: ImageRow[] = $state([]);
+  usage: DiskSummary | undefined = $state();
+  loaded = $state(false);
+  loading = $state(false);
+  query = $state('');
+  sort: Sort = $state({ key: 'created', dir: 'desc' });
+  readonly visible: ImageRow[] = $derived(filterSort(this.rows, this.query, this.sort));
+  /** The image whose page is open. */
+  open: ImageRow | undefined = $state();
+  /** Files are being dragged over the window. */
+  dragging = $state(false);
+  readonly api: StrataApi;
+  readonly tasks: TasksModel;
+  readonly notices: Notices;
+  private watchingDrops = false;
+
+  constructor(api: StrataApi, tasks = new TasksModel(api), notices = tasks.notices) {
+    this.api = api;
+    this.tasks = tasks;
+    this.notices = notices;
+    tasks.onFinished((task) => {
+      if (task.state === 'done' && task.kind === 'import') void this.refresh();
+      if (task.state === 'failed' && task.problem) this.notices.report(task.problem);
+    });
+  }
+
+  async refresh(): Promise<void> {
+    this.loading = true;
+    try {
+      const overview = await this.notices.guard(() => this.api.imagesOverview());
+      if (overview) {
+        this.rows = overview.rows;
+        this.usage = overview.usage;
+        // The open image may have lost its name meanwhile.
+        if (this.open && !overview.rows.some((r) => r.reference === this.open?.reference)) {
+          this.open = undefined;
+        }
+      }
+    } finally {
+      this.loading = false;
+      this.loaded = true;
+    }
+  }
+
+  sortBy(key: SortKey): void {
+    this.sort = this.sort.key === key ? { key, dir: this.sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: firstDir(key) };
+  }
+
+  /** Starts importing an archive; the task shows in Tasks. Undefined when refused. */
+  async startImport(path: string, tag: string | null = null): Promise<TaskInfo | undefined> {
+    const task = await this.notices.guard(() => this.api.importImage(path, tag));
+    if (task) this.tasks.put(task);
+    return task;
+  }
+
+  async startExport(row: ImageRow, path: string, format: ArchiveFormat, overwrite: boolean): Promise<TaskInfo | undefined> {
+    const task = await this.notices.guard(() => this.api.exportImage(row.reference, path, format, overwrite));
+    if (task) this.tasks.put(task);
+    return task;
+  }
+
+  /** Tags; rejects with the problem (the dialog shows it beside the field). */
+  async tag(row: ImageRow, target: string): Promise<string> {
+    const full = await this.api.tagImage(row.reference, target);
+    await this.refresh();
+    return full;
+  }
+
+  async remove(row: ImageRow, force: boolean): Promise<RemoveResult> {
+    const result = await this.api.removeImage(row.reference, force);
+    if (this.open?.reference === row.reference) this.open = undefined;
+    await this.refresh();
+    return result;
+  }
+
+  async prune(): Promise<PruneResult | undefined> {
+    const result = await this.notices.guard(() => this.api.pruneImages());
+    await this.refresh();
+    return result;
+  }
+
+  /** Bytes a prune would free now: unused blobs and unnamed images nothing uses. */
+  get prunable(): number {
+    const dangling = this.rows.filter((r) => r.name === '' && r.containers.length === 0);
+    return (this.usage?.unused ?? 0) + dangling.reduce((n, r) => n + r.unique, 0);
+  }
+
+  /** Imports what is dropped on the window, whatever screen is open. */
+  async watchDrops(): Promise<void> {
+    if (this.watchingDrops) return;
+    this.watchingDrops = true;
+    const ok = await this.notices.guard(() =>
+      this.api.watchDrops((event) => {
+        if (event.type === 'enter') this.dragging = true;
+        else if (event.type === 'leave') this.dragging = false;
+        else {
+          this.dragging = false;
+          for (const path of event.paths) void this.startImport(path);
+        }
+      }),
+    );
+    if (ok === undefined) this.watchingDrops = false;
+  }
+}
+
+/**
+ * The models behind the Images and Tasks screens, one pair per API: both screens and the
+ * drop handler share them, so a task started on one shows on the other.
+ */
+const sessions = new WeakMap<StrataApi, ImagesModel>();
+let fallback: StrataApi | undefined;
+
+export function imagesSession(api?: StrataApi): ImagesModel {
+  const key = api ?? (fallback ??= defaultApi());
+  let model = sessions.get(key);
+  if (!model) {
+    model = new ImagesModel(key);
+    sessions.set(key, model);
+    void model.tasks.watch();
+    void model.watchDrops();
+  }
+  return model;
+}
