@@ -22,6 +22,99 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create a container from an image: its layers plus one writable layer
+    Create {
+        /// The image: a name or an ID
+        image: String,
+        /// The container's name [default: from the image's name]
+        #[arg(long)]
+        name: Option<String>,
+        /// overlay or baseline [default: $STRATA_CONTAINER_MODE, else overlay where it mounts]
+        #[arg(long)]
+        mode: Option<String>,
+        /// Print JSON instead of the ID
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the containers
+    Ps {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a command in a container through runc; exits with the command's code
+    Run {
+        /// The container: a name or an ID
+        name: String,
+        /// A pseudo-terminal, for interactive shells
+        #[arg(short, long)]
+        tty: bool,
+        /// Accepted for docker's habit (`-it`): stdin is always passed on
+        #[arg(short, long)]
+        interactive: bool,
+        /// Set an environment variable
+        #[arg(short, long = "env", value_name = "KEY=VALUE")]
+        env: Vec<String>,
+        /// The working directory inside the container
+        #[arg(short, long)]
+        workdir: Option<String>,
+        /// user[:group], by name or number
+        #[arg(short, long)]
+        user: Option<String>,
+        /// The command [default: the image's entrypoint and cmd]
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
+    /// Copy files between the host and a container: SRC NAME:DEST or NAME:SRC DEST
+    Cp {
+        src: String,
+        dest: String,
+    },
+    /// Show the paths a container added (A), changed (C) and deleted (D)
+    Diff {
+        /// The container: a name or an ID
+        name: String,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a new image from a container's changes: one new layer on the image's
+    Commit {
+        /// The container: a name or an ID
+        name: String,
+        /// The new image's name: [registry/]repository[:tag]
+        reference: String,
+        /// A comment for the image's history
+        #[arg(short, long)]
+        message: Option<String>,
+        /// The author
+        #[arg(short, long)]
+        author: Option<String>,
+        /// A Dockerfile instruction for the config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR
+        #[arg(short, long = "change", value_name = "CHANGE")]
+        changes: Vec<String>,
+        /// gzip or zstd
+        #[arg(long, default_value = "gzip")]
+        compression: String,
+        /// Compression level (gzip 0-9, zstd 1-22)
+        #[arg(long)]
+        level: Option<i32>,
+        /// Clamp times to $SOURCE_DATE_EPOCH (or 0) so the same change gives the same digest
+        #[arg(long)]
+        reproducible: bool,
+        /// Print JSON instead of the digest
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove containers (their writable layer is lost)
+    Rm {
+        /// Names or IDs
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Show where the store is and how that was decided
     Home {
         /// Print JSON instead of text

@@ -643,15 +643,31 @@ fn docker_archive_variants_all_import() {
         .iter()
         .map(|l| (format!("blobs/sha256/{}", hex(&l.digest)), l.gzip.clone()))
         .collect();
-    files.push((format!("blobs/sha256/{}", hex(&img.config_digest)), img.config.clone()));
-    files.push((format!("blobs/sha256/{}", hex(&img.manifest_digest)), img.manifest.clone()));
-    files.push(("oci-layout".into(), br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()));
+    files.push((
+        format!("blobs/sha256/{}", hex(&img.config_digest)),
+        img.config.clone(),
+    ));
+    files.push((
+        format!("blobs/sha256/{}", hex(&img.manifest_digest)),
+        img.manifest.clone(),
+    ));
+    files.push((
+        "oci-layout".into(),
+        br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+    ));
     files.push(("index.json".into(), index.to_string().into_bytes()));
-    files.push(("manifest.json".into(), manifest_json.to_string().into_bytes()));
+    files.push((
+        "manifest.json".into(),
+        manifest_json.to_string().into_bytes(),
+    ));
     let l0 = format!("../blobs/sha256/{}", hex(&img.layers[0].digest));
     let l1 = format!("../blobs/sha256/{}", hex(&img.layers[1].digest));
     let docker25 = tmp.path().join("docker25.tar");
-    std::fs::write(&docker25, tar_with_links(&files, &[("l0/layer.tar", &l0), ("l1/layer.tar", &l1)])).unwrap();
+    std::fs::write(
+        &docker25,
+        tar_with_links(&files, &[("l0/layer.tar", &l0), ("l1/layer.tar", &l1)]),
+    )
+    .unwrap();
     ok(&home, &["import", p(&docker25)]);
     let d = json(&home, &["inspect", "example.com/docker25:1", "--json"]);
     assert_eq!(d["manifest_digest"], img.manifest_digest.as_str());
@@ -662,7 +678,10 @@ fn docker_archive_variants_all_import() {
         "Config": "config.json", "RepoTags": ["example.com/gz:1"],
         "Layers": ["a/layer.tar", "b/layer.tar"]}]);
     let tar = tar_of(&[
-        ("manifest.json".into(), manifest_json.to_string().into_bytes()),
+        (
+            "manifest.json".into(),
+            manifest_json.to_string().into_bytes(),
+        ),
         ("config.json".into(), img.config.clone()),
         ("a/VERSION".into(), b"1.0".to_vec()),
         ("a/layer.tar".into(), img.layers[0].gzip.clone()),
@@ -676,9 +695,15 @@ fn docker_archive_variants_all_import() {
     let d = json(&home, &["inspect", "example.com/gz:1", "--json"]);
     assert_eq!(diff_ids(&d), diffs);
     assert_eq!(d["id"], img.config_digest.as_str());
-    assert_eq!(d["layers"][0]["media_type"], "application/vnd.oci.image.layer.v1.tar+gzip");
+    assert_eq!(
+        d["layers"][0]["media_type"],
+        "application/vnd.oci.image.layer.v1.tar+gzip"
+    );
     assert_eq!(d["layers"][0]["digest"], img.layers[0].digest.as_str());
-    assert_eq!(d["layers"][1]["media_type"], "application/vnd.oci.image.layer.v1.tar");
+    assert_eq!(
+        d["layers"][1]["media_type"],
+        "application/vnd.oci.image.layer.v1.tar"
+    );
 
     // Docker schema 2 media types in an OCI layout (what `skopeo copy --format v2s2` or a
     // registry pull keeps) read the same way.
@@ -689,10 +714,92 @@ fn docker_archive_variants_all_import() {
     let layout = layout_with(&tmp.path().join("v2s2"), &docker_img, "example.com/v2s2:1");
     ok(&home, &["import", p(&layout)]);
     let d = json(&home, &["inspect", "example.com/v2s2:1", "--json"]);
-    assert_eq!(d["media_type"], "application/vnd.docker.distribution.manifest.v2+json");
+    assert_eq!(
+        d["media_type"],
+        "application/vnd.docker.distribution.manifest.v2+json"
+    );
     assert_eq!(diff_ids(&d), vec![diffs[0].clone()]);
     // Exported as a docker archive, it is plain docker save again.
     let out = tmp.path().join("v2s2.tar");
     ok(&home, &["export", "example.com/v2s2:1", p(&out)]);
     assert!(store_state(&home).1, "fsck is clean after all of that");
+}
+
+#[test]
+fn killing_an_import_at_any_point_leaves_no_half_image() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let img = Image::builder()
+        .layer(Layer::random("a", 6 << 20, 3).unwrap())
+        .layer(Layer::random("b", 6 << 20, 4).unwrap())
+        .build();
+    let file = tmp.path().join("big.tar");
+    std::fs::write(&file, oci_archive(&img, "example.com/killed:1", |_| {})).unwrap();
+
+    // Kill after various delays: before, during and (maybe) after the blobs stream.
+    for delay_ms in [0u64, 5, 20, 60, 150] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .arg("--home")
+            .arg(&home)
+            .args(["import", p(&file)])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let (names, clean) = store_state(&home);
+        assert!(clean, "fsck after a kill at {delay_ms} ms");
+        if status.success() {
+            // It finished before the kill: then the image is whole.
+            assert_eq!(names, ["example.com/killed:1"]);
+            ok(&home, &["inspect", "example.com/killed:1"]);
+            std::fs::remove_dir_all(&home).unwrap();
+        } else {
+            assert!(
+                names.is_empty(),
+                "no name after a kill at {delay_ms} ms: {names:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_cancelled_export_leaves_no_file_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let img = Image::builder()
+        .layer(Layer::random("a", 4 << 20, 5).unwrap())
+        .layer(Layer::random("b", 4 << 20, 6).unwrap())
+        .build();
+    let layout = layout_with(&tmp.path().join("layout"), &img, "example.com/big:1");
+    ok(&home, &["import", p(&layout)]);
+    let store = Store::open(&home).unwrap();
+    let out_dir = tmp.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+
+    for format in [
+        image::ExportFormat::Docker,
+        image::ExportFormat::Oci,
+        image::ExportFormat::OciDir,
+    ] {
+        let cancel = AtomicBool::new(false);
+        let progress = |_: ProgressUpdate| cancel.store(true, Ordering::Relaxed);
+        let dest = out_dir.join("export");
+        let err = image::export(
+            &store,
+            "example.com/big:1",
+            &dest,
+            &image::ExportOptions {
+                format,
+                platform: None,
+            },
+            TaskCtx::new(&progress, &cancel),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ImageError::Cancelled), "{format:?}: {err}");
+        let left: Vec<_> = std::fs::read_dir(&out_dir).unwrap().collect();
+        assert!(left.is_empty(), "{format:?} left {left:?}");
+    }
 }

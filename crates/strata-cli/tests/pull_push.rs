@@ -473,8 +473,10 @@ fn pull_and_push_survive_cut_connections_500_and_429() {
     let home = tempfile::tempdir().unwrap();
     seed(home.path(), &img, "f:1");
 
-    // Push: a chunk cut mid-way, a 500 on a monolithic upload, a 429 on a HEAD.
+    // Push: a chunk cut mid-way, a 500 on a chunk and on a monolithic upload, a 429 on
+    // a HEAD.
     proxy.once("PATCH", "/v2/f/blobs/uploads/", Fault::CutRequest(5 << 20));
+    proxy.once("PATCH", "/v2/f/blobs/uploads/", Fault::Status(500, None));
     proxy.once("PUT", "/v2/f/blobs/uploads/", Fault::Status(500, None));
     proxy.once("HEAD", small, Fault::Status(429, Some(1)));
     let remote = format!("{host}/f:1");
@@ -484,6 +486,12 @@ fn pull_and_push_survive_cut_connections_500_and_429() {
         proxy.rules.lock().unwrap().is_empty(),
         "every fault was hit"
     );
+    // After each failed chunk the client asks where the upload stands. The 500'd chunk
+    // resumes in the same session; distribution forgets an upload whose chunk was cut
+    // mid-body (BLOB_UPLOAD_INVALID), so that blob, like the 500'd monolithic one,
+    // starts again in a new session: 3 blobs + 2 restarts.
+    assert_eq!(proxy.count("GET", "/v2/f/blobs/uploads/"), 2);
+    assert_eq!(proxy.count("POST", "/v2/f/blobs/uploads/"), 3 + 2);
 
     // Pull: the big layer's answer cut twice (resumed with Range), a 500 and a 429.
     proxy.once("GET", big, Fault::CutResponse(4 << 20));
@@ -542,6 +550,33 @@ fn a_killed_pull_leaves_no_image_and_the_next_pull_completes() {
         let report = store.fsck().unwrap();
         assert!(report.is_clean(), "fsck after a kill: {:?}", report);
     }
+    // Ctrl-C: cancelled promptly, with one clear line, and still no image.
+    let child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .arg("--home")
+        .arg(dst.path())
+        .args(["pull", &remote])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(400));
+    let sent = std::time::Instant::now();
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        sent.elapsed() < Duration::from_secs(2),
+        "cancel took {:?}",
+        sent.elapsed()
+    );
+    assert!(
+        stderr.contains("error: the transfer was cancelled"),
+        "{stderr}"
+    );
+    assert!(Store::open(dst.path()).unwrap().resolve(&remote).is_err());
+
     *proxy.slow.lock().unwrap() = None;
     let got = ok(&strata(dst.path(), &["pull", &remote, "--json"]));
     assert_eq!(got["digest"], img.manifest_digest);

@@ -415,17 +415,18 @@ impl Container {
     /// Commits the writable layer as a new image (see [`commit`]).
     pub fn commit(&self, opts: &CommitOptions) -> Result<Committed, ContainerError> {
         let changes = self.changes()?;
-        let root = match self.info.mode {
-            Mode::Overlay => self.dir.join(UPPER),
-            Mode::Baseline => self.dir.join(ROOTFS),
+        let (upper, rootfs) = (self.dir.join(UPPER), self.dir.join(ROOTFS));
+        let source = match self.info.mode {
+            Mode::Overlay => commit::LayerSource::Upper {
+                upper: &upper,
+                changes: changes.entries.len(),
+            },
+            Mode::Baseline => commit::LayerSource::Changes {
+                root: &rootfs,
+                changes: &changes.layer,
+            },
         };
-        commit::commit(
-            &self.store,
-            &self.info.manifest_digest,
-            &root,
-            &changes.layer,
-            opts,
-        )
+        commit::commit(&self.store, &self.info.manifest_digest, source, opts)
     }
 
     /// The image config the container was created from.

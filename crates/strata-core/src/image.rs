@@ -9,6 +9,7 @@
 //! | [`import`] | docker-archive, OCI archive and OCI layout in, verified before any ref appears |
 //! | [`export`] | docker-archive, OCI layout and OCI archive out, written aside then renamed |
 //! | [`rootfs`] | `import-rootfs`: a one-layer image from a directory or a tar |
+//! | [`change`] | `--change` instructions (`CMD`, `ENV`, …) applied to a config |
 //!
 //! [OCI image spec]: https://github.com/opencontainers/image-spec/blob/main/spec.md
 
@@ -21,9 +22,12 @@ pub mod model;
 pub mod rootfs;
 mod tarout;
 
+pub use change::apply_change;
 pub use error::ImageError;
 pub use export::{export, ExportFormat, ExportOptions, Exported};
-pub use import::{import, ImportOptions, Imported};
-pub use inspect::{history, inspect, HistoryEntry, ImageDetails, LayerDetails, RunConfig};
+pub use import::{import, ImportOptions, Imported, ImportedImage};
+pub use inspect::{
+    history, inspect, HistoryEntry, ImageDetails, InspectOptions, LayerDetails, RunConfig,
+};
 pub use model::{PlatformSpec, ResolvedImage};
 pub use rootfs::{import_rootfs, RootfsOptions};

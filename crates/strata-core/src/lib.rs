@@ -17,9 +17,11 @@
 //! | [`layer`] | tar layers: read, write, whiteouts, safe apply, the merged view |
 //! | [`registry`] | the OCI Distribution client: auth, pull, push, mounts, resume, retries |
 //! | [`credentials`] | registry logins: secrets in the OS keychain, the account list, import from docker/podman |
+//! | [`catalog`] | saved registries and provider presets, namespaces/repositories/tags, retag/delete/copy without pulling, push scripts |
 //! | [`container`] | containers: cached layers + a writable layer (overlayfs or a copy); files, diff, commit, run through runc |
 //! | [`secret`] | `Sensitive<T>`: secrets that never print or serialise |
 
+pub mod catalog;
 pub mod container;
 pub mod credentials;
 pub mod digest;

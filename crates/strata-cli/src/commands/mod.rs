@@ -7,6 +7,7 @@ use crate::cli::{Cli, Command};
 use crate::render;
 
 mod auth;
+mod container;
 mod image;
 mod store;
 mod transfer;
@@ -24,6 +25,59 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             }
         }
         Command::Images { json } => store::images(&home()?, json),
+        Command::Create {
+            image,
+            name,
+            mode,
+            json,
+        } => container::create(&home()?, &image, name.as_deref(), mode.as_deref(), json),
+        Command::Ps { json } => container::ps(&home()?, json),
+        Command::Run {
+            name,
+            tty,
+            interactive: _,
+            env,
+            workdir,
+            user,
+            command,
+        } => container::run(
+            &home()?,
+            &name,
+            strata_core::container::RunOptions {
+                command,
+                env,
+                workdir,
+                user,
+                tty,
+            },
+        ),
+        Command::Cp { src, dest } => container::cp(&home()?, &src, &dest),
+        Command::Diff { name, json } => container::diff(&home()?, &name, json),
+        Command::Commit {
+            name,
+            reference,
+            message,
+            author,
+            changes,
+            compression,
+            level,
+            reproducible,
+            json,
+        } => container::commit(
+            &home()?,
+            container::CommitArgs {
+                name: &name,
+                reference: &reference,
+                message,
+                author,
+                changes,
+                compression: &compression,
+                level,
+                reproducible,
+                json,
+            },
+        ),
+        Command::Rm { names, json } => container::rm(&home()?, &names, json),
         Command::Tag { source, target } => store::tag(&home()?, &source, &target),
         Command::Rmi {
             images,

@@ -2,7 +2,10 @@
 //! ([OCI image spec: config.md], [manifest.md]).
 //!
 //! The writable layer's changes become **one** new layer, written by
-//! [`layer::write_entries`](crate::layer::write_entries) straight into a store blob: the
+//! [`layer::write_overlay_upper`](crate::layer::write_overlay_upper) (overlay: the upper
+//! folder as it is, overlay markers turned into `.wh.` entries) or
+//! [`layer::write_entries`](crate::layer::write_entries) (baseline: the diff's change
+//! list) straight into a store blob: the
 //! uncompressed digest (diff_id) and the compressed digest come out of that one pass. The
 //! base image's config gets the diff_id appended to `rootfs.diff_ids`, a history entry
 //! (`-m` as comment, `-a` as author, the time), the `-c` changes; its manifest gets the new
@@ -14,6 +17,8 @@
 //!
 //! [OCI image spec: config.md]: https://github.com/opencontainers/image-spec/blob/main/config.md
 //! [manifest.md]: https://github.com/opencontainers/image-spec/blob/main/manifest.md
+
+use std::path::Path;
 
 use oci_spec::image::{Config, Descriptor, MediaType};
 use serde::Serialize;
@@ -79,12 +84,22 @@ pub struct Committed {
     pub changes: usize,
 }
 
+/// Where the new layer's content comes from.
+pub(crate) enum LayerSource<'a> {
+    /// An overlay upper folder, written whole (`changes`: how many paths the diff lists).
+    Upper { upper: &'a Path, changes: usize },
+    /// A change list over a merged copy.
+    Changes {
+        root: &'a Path,
+        changes: &'a [LayerChange],
+    },
+}
+
 /// Writes the layer, config and manifest, then names the image.
 pub(crate) fn commit(
     store: &Store,
     manifest_digest: &Digest,
-    root: &std::path::Path,
-    changes: &[LayerChange],
+    source: LayerSource<'_>,
     opts: &CommitOptions,
 ) -> Result<Committed, ContainerError> {
     let manifest = read_value(store, manifest_digest, "manifest")?;
@@ -112,7 +127,16 @@ pub(crate) fn commit(
         xattrs: true,
     };
     let sink = store.blob_writer()?;
-    let (written, sink) = layer::write_entries(root, changes, sink, &write_opts)?;
+    let (written, sink, count) = match source {
+        LayerSource::Upper { upper, changes } => {
+            let (w, s) = layer::write_overlay_upper(upper, "trusted", sink, &write_opts)?;
+            (w, s, changes)
+        }
+        LayerSource::Changes { root, changes } => {
+            let (w, s) = layer::write_entries(root, changes, sink, &write_opts)?;
+            (w, s, changes.len())
+        }
+    };
     sink.commit(None)?;
     remember_uncompressed_size(store, &written.digest, written.uncompressed_size);
 
@@ -229,7 +253,7 @@ pub(crate) fn commit(
         config_digest: new_config,
         layer: written,
         base_layers,
-        changes: changes.len(),
+        changes: count,
     })
 }
 

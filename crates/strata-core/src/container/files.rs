@@ -258,7 +258,11 @@ pub fn copy_in(root: &Path, src: &Path, dest: &str) -> Result<Vec<String>, Conta
     let mut created = Vec::new();
     let mut links: HashMap<(u64, u64), PathBuf> = HashMap::new();
     copy_tree(src, &src_meta, &target, &mut links)?;
-    for item in walkdir::WalkDir::new(&target).follow_links(false) {
+    // The copy may itself be a symlink (to `/`, say): list it, never what it points at.
+    for item in walkdir::WalkDir::new(&target)
+        .follow_links(false)
+        .follow_root_links(false)
+    {
         let item = item.map_err(|e| ContainerError::io("read", &target, e.into()))?;
         created.push(inside(root, item.path()));
     }

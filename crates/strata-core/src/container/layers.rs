@@ -8,25 +8,24 @@
 //! needs root, which overlayfs needs anyway; without root containers use the baseline copy,
 //! built straight from the blobs by [`apply_image`].
 //!
+//! Both come from [`layer::apply`](crate::layer::apply) ([`Whiteouts::Overlay`]).
+//!
 //! A layer is unpacked into a temporary folder beside its final place, checked against its
 //! diff_id, and renamed into place only then: a crash never leaves a half layer visible.
 //! Unpacking goes through [`layer::apply`](crate::layer::apply) and its safety rules.
 //!
 //! [OCI image spec: layer.md § Whiteouts]: https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts
 
-use std::ffi::CString;
 use std::fs;
-use std::io::{self, BufReader, Read};
-use std::ops::ControlFlow;
-use std::os::unix::ffi::OsStrExt;
+use std::io::{self, BufReader};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use oci_spec::image::Descriptor;
 
 use super::ContainerError;
 use crate::digest::{Digest, HashingReader};
-use crate::layer::{self, ApplyOptions, ChangeKind, Limits, MergedTree};
+use crate::layer::{self, ApplyOptions, Limits, Whiteouts};
 use crate::store::Store;
 
 /// Folder of the layer cache inside the store's root.
@@ -47,6 +46,7 @@ pub(crate) fn apply_options() -> ApplyOptions {
         allow_devices: true,
         same_owner: true,
         no_xattrs: false,
+        whiteouts: Whiteouts::Delete,
     }
 }
 
@@ -83,29 +83,12 @@ pub(crate) fn ensure(
         .prefix(".unpack-")
         .tempdir_in(&parent)
         .map_err(|e| ContainerError::io("create a temporary folder in", &parent, e))?;
-    let blob = digest_of(desc)?;
-    apply_verified(store, &blob, diff_id, tmp.path())?;
-    // Second pass: the whiteouts and opaque markers, which applying into an empty folder
-    // dropped, become overlayfs's own markers.
-    let mut markers = Vec::new();
-    let file = store.open_blob(&blob)?;
-    layer::visit_changes(
-        BufReader::with_capacity(1 << 20, file),
-        &MergedTree::new(),
-        &Limits::default(),
-        |c| {
-            if matches!(c.change, ChangeKind::WhitedOut | ChangeKind::Opaque) {
-                markers.push((c.path, c.change));
-            }
-            ControlFlow::Continue(())
-        },
-    )?;
-    for (path, kind) in markers {
-        match kind {
-            ChangeKind::Opaque => mark_opaque(tmp.path(), &path)?,
-            _ => make_whiteout(tmp.path(), &path)?,
-        }
-    }
+    // Whiteouts become overlayfs's own markers (char device 0/0, opaque xattr).
+    let opts = ApplyOptions {
+        whiteouts: Whiteouts::Overlay,
+        ..apply_options()
+    };
+    apply_verified(store, &digest_of(desc)?, diff_id, tmp.path(), &opts)?;
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755))
         .map_err(|e| ContainerError::io("set the mode of", tmp.path(), e))?;
     let kept = tmp.keep();
@@ -130,7 +113,7 @@ pub(crate) fn apply_image(
     target: &Path,
 ) -> Result<(), ContainerError> {
     for (desc, diff_id) in layers {
-        apply_verified(store, &digest_of(desc)?, diff_id, target)?;
+        apply_verified(store, &digest_of(desc)?, diff_id, target, &apply_options())?;
     }
     Ok(())
 }
@@ -142,12 +125,13 @@ fn apply_verified(
     blob: &Digest,
     diff_id: &Digest,
     target: &Path,
+    opts: &ApplyOptions,
 ) -> Result<(), ContainerError> {
     let limits = Limits::default();
     let file = store.open_blob(blob)?;
     let plain = layer::decompress(BufReader::with_capacity(1 << 20, file), &limits)?;
     let mut hashed = HashingReader::new(plain);
-    layer::apply(&mut hashed, target, &apply_options())?;
+    layer::apply(&mut hashed, target, opts)?;
     // The end-of-archive blocks and padding count in the diff_id too.
     io::copy(&mut hashed, &mut io::sink())
         .map_err(|e| ContainerError::io("read", &store.blob_path(blob), e))?;
@@ -164,69 +148,6 @@ fn apply_verified(
 
 fn digest_of(desc: &Descriptor) -> Result<Digest, ContainerError> {
     Ok(crate::image::model::digest_of(desc)?)
-}
-
-/// Walks `rel` under `root`, creating missing directories, refusing anything that is not
-/// a real directory on the way (a symlink could point out of the layer).
-fn real_dir(root: &Path, rel: &Path) -> Result<PathBuf, ContainerError> {
-    let mut at = root.to_path_buf();
-    for c in rel.components() {
-        let Component::Normal(name) = c else {
-            return Err(ContainerError::bad_path(
-                &rel.display().to_string(),
-                "a layer marker must be a plain relative path",
-            ));
-        };
-        at.push(name);
-        match fs::symlink_metadata(&at) {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => {
-                return Err(ContainerError::bad_path(
-                    &rel.display().to_string(),
-                    "a layer marker lies below something that is not a directory",
-                ))
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir(&at).map_err(|e| ContainerError::io("create", &at, e))?;
-                fs::set_permissions(&at, fs::Permissions::from_mode(0o755))
-                    .map_err(|e| ContainerError::io("set the mode of", &at, e))?;
-            }
-            Err(e) => return Err(ContainerError::io("read", &at, e)),
-        }
-    }
-    Ok(at)
-}
-
-/// `.wh.NAME` → a character device 0/0 named `NAME` (overlayfs's whiteout).
-fn make_whiteout(root: &Path, rel: &Path) -> Result<(), ContainerError> {
-    let Some(name) = rel.file_name() else {
-        return Ok(());
-    };
-    let dir = real_dir(root, rel.parent().unwrap_or(Path::new("")))?;
-    let path = dir.join(name);
-    if fs::symlink_metadata(&path).is_ok() {
-        // The layer also adds the path: its own entry wins over its own whiteout.
-        return Ok(());
-    }
-    let c = CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| ContainerError::bad_path(&rel.display().to_string(), "a NUL byte"))?;
-    // SAFETY: `c` is a valid NUL-terminated path; mknod does not keep the pointer.
-    let rc = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, libc::makedev(0, 0)) };
-    if rc != 0 {
-        return Err(ContainerError::io(
-            "create the whiteout",
-            &path,
-            io::Error::last_os_error(),
-        ));
-    }
-    Ok(())
-}
-
-/// `DIR/.wh..wh..opq` → `trusted.overlay.opaque=y` on `DIR`.
-fn mark_opaque(root: &Path, rel: &Path) -> Result<(), ContainerError> {
-    let dir = real_dir(root, rel)?;
-    xattr::set(&dir, OPAQUE_XATTR, b"y")
-        .map_err(|e| ContainerError::io("mark opaque", &dir, e))
 }
 
 /// Removes cached layers that no container in `keep` uses (after `rm`).

@@ -138,9 +138,26 @@ fn temp_file(parent: &Path) -> Result<tempfile::NamedTempFile, ImageError> {
 }
 
 fn persist(tmp: tempfile::NamedTempFile, dest: &Path) -> Result<(), ImageError> {
+    // Temporary files are private (0600); an export is an ordinary file.
+    readable(tmp.path())?;
     tmp.persist(dest)
         .map(|_| ())
         .map_err(|e| ImageError::io("write", dest, e.error))
+}
+
+/// Gives a finished export the usual permissions: 0644 for a file, 0755 for a folder
+/// (temporary files and folders are created private).
+fn readable(path: &Path) -> Result<(), ImageError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if path.is_dir() { 0o755 } else { 0o644 };
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| ImageError::io("set permissions on", path, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Copies a blob out of the store, re-hashing it on the way.
@@ -399,6 +416,7 @@ fn write_oci_dir(
     if empty_dir {
         std::fs::remove_dir(dest).map_err(|e| ImageError::io("replace", dest, e))?;
     }
+    readable(root)?;
     let kept = tmp.keep();
     std::fs::rename(&kept, dest).map_err(|e| {
         let _ = std::fs::remove_dir_all(&kept);

@@ -139,10 +139,7 @@ fn name_source(
     let docker = source.meta("manifest.json")?;
     let (format, found) = if is_oci {
         let format = if is_dir { "oci-dir" } else { "oci-archive" };
-        (
-            format,
-            import_oci(store, source, docker.as_deref(), ctx)?,
-        )
+        (format, import_oci(store, source, docker.as_deref(), ctx)?)
     } else if let Some(docker) = docker {
         let format = "docker-archive";
         (format, import_docker(store, source, &docker, ctx)?)
@@ -236,7 +233,10 @@ const METADATA: [&str; 4] = ["manifest.json", "index.json", "oci-layout", "repos
 enum Source {
     Tar(Collected),
     /// A layout directory, and the blobs copied from it so far.
-    Dir { root: PathBuf, wrote: Vec<Digest> },
+    Dir {
+        root: PathBuf,
+        wrote: Vec<Digest>,
+    },
 }
 
 /// What one pass over a tar leaves: the metadata documents, and for every other file the

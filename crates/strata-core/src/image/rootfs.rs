@@ -70,7 +70,24 @@ fn build(
         layer_from_tar(store, path, meta.len(), ctx)?
     };
     remember_uncompressed_size(store, &layer.digest, layer.uncompressed_size);
+    let result = name_image(store, path, meta.len(), opts, run, &layer, ctx);
+    if result.is_err() {
+        // The layer will not be named: let the next gc take it (best effort).
+        let _ = store.release_blobs(std::slice::from_ref(&layer.digest));
+    }
+    result
+}
 
+/// Writes the config and manifest over a stored layer and names the image.
+fn name_image(
+    store: &Store,
+    path: &Path,
+    len: u64,
+    opts: &RootfsOptions,
+    run: oci_spec::image::Config,
+    layer: &Layer,
+    ctx: TaskCtx<'_>,
+) -> Result<ImportedImage, ImageError> {
     let platform = opts.platform.clone().unwrap_or_else(PlatformSpec::current);
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let source = path
@@ -113,7 +130,7 @@ fn build(
         return Err(ImageError::Cancelled);
     }
     store.set_ref(&opts.tag, descriptor)?;
-    ctx.done(&path.display().to_string(), meta.len(), ProgressState::Done);
+    ctx.done(&path.display().to_string(), len, ProgressState::Done);
     Ok(ImportedImage {
         name: opts.tag.to_string(),
         digest,

@@ -7,8 +7,9 @@
 //! ([OCI distribution spec § pushing blobs], [§ pushing manifests])
 //!
 //! A chunk that fails (broken connection, 5xx, 429) is resumed from where the registry
-//! says the upload stands (`GET` on the upload URL, its `Range` header); a monolithic
-//! upload that fails starts again in a new session.
+//! says the upload stands (`GET` on the upload URL, its `Range` header); when the
+//! registry no longer knows the upload (distribution forgets one whose chunk was cut
+//! mid-body) or a monolithic upload fails, the blob starts again in a new session.
 //!
 //! [OCI distribution spec § pushing blobs]: https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs
 //! [§ pushing manifests]: https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-manifests

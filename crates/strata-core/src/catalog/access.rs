@@ -1,0 +1,76 @@
+//! How a command reaches a registry: the saved registry's settings (insecure flag, extra
+//! CA, preferred account) and credentials from `--creds` or, without it, the keychain
+//! (module `credentials`). No account for the registry means anonymous access, without
+//! touching the keychain, so that a machine with no keychain can still pull public images.
+
+use super::registries::{find_in, RegistriesFile};
+use super::{saved_options, CatalogError};
+use crate::credentials::{host, Keychain};
+use crate::home::Home;
+use crate::registry::{Client, Credentials, RegistryOptions};
+
+/// What the user said on the command line (or the app's request) about access.
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    /// Explicit credentials (`--creds`); `None`: the keychain's.
+    pub credentials: Option<Credentials>,
+    /// Allow plain HTTP or an unverified certificate, on top of the saved setting.
+    pub insecure: bool,
+}
+
+/// The options for `repository` on `registry`: saved settings, then credentials (given,
+/// else the saved registry's preferred account, else the keychain's most specific
+/// account for the repository, else anonymous).
+pub fn registry_options(
+    home: &Home,
+    registry: &str,
+    repository: &str,
+    access: &Access,
+) -> Result<RegistryOptions, CatalogError> {
+    let endpoint = host::normalize_registry(registry);
+    let saved_list = RegistriesFile::for_home(home)?.load()?;
+    let saved = find_in(&saved_list, &endpoint).filter(|s| s.endpoint == endpoint);
+    let mut options = saved_options(saved)?;
+    options.insecure |= access.insecure;
+    options.credentials = match &access.credentials {
+        Some(c) => c.clone(),
+        None => keychain_credentials(home, &endpoint, repository, saved.and_then(|s| s.username.as_deref()))?
+            .unwrap_or_default(),
+    };
+    Ok(options)
+}
+
+fn keychain_credentials(
+    home: &Home,
+    endpoint: &str,
+    repository: &str,
+    preferred: Option<&str>,
+) -> Result<Option<Credentials>, CatalogError> {
+    let keychain = Keychain::open(home)?;
+    if let Some(user) = preferred {
+        // A namespace-scoped account still wins inside its namespace.
+        let best = keychain.account_for(endpoint, repository)?;
+        let scoped = best.as_ref().is_some_and(|a| a.namespace.is_some());
+        if !scoped {
+            if let Some(account) = keychain
+                .accounts()?
+                .into_iter()
+                .find(|a| a.registry == endpoint && a.username == user)
+            {
+                return Ok(keychain.credentials(&account)?);
+            }
+        }
+    }
+    Ok(keychain.get(endpoint, repository)?)
+}
+
+/// Connects to `registry` for work on `repository` (which picks the account).
+pub async fn connect(
+    home: &Home,
+    registry: &str,
+    repository: &str,
+    access: &Access,
+) -> Result<Client, CatalogError> {
+    let options = registry_options(home, registry, repository, access)?;
+    Ok(Client::connect(&host::normalize_registry(registry), &options).await?)
+}

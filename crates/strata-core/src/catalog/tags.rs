@@ -1,0 +1,305 @@
+//! A repository's tags ([OCI distribution spec § listing tags]): the list page by page
+//! (`n`, `last`, `Link`), and per tag on demand what the Registries screen's table shows:
+//! digest, compressed size (config + layers; for an index, of every image in it),
+//! platforms, and the created time from the image config.
+//!
+//! [OCI distribution spec § listing tags]: https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-tags
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use oci_spec::image::ImageConfiguration;
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+
+use super::CatalogError;
+use crate::digest::Digest;
+use crate::registry::auth::Scope;
+use crate::registry::client::{describe_reqwest, next_link, read_capped, Req};
+use crate::registry::manifest::{self, Kind};
+use crate::registry::{Client, Platform, RawManifest, RegistryError};
+
+/// Tags asked per page.
+pub const DEFAULT_PAGE: usize = 1000;
+/// A config larger than this is not read for its created time.
+const CONFIG_MAX: usize = 8 * 1024 * 1024;
+/// Manifests of an index fetched at once.
+const PARALLEL: usize = 4;
+
+/// Every tag of `repository`, page by page (`on_page` sees each page as it comes), in
+/// the registry's order (lexical on distribution). `page_size` 0: [`DEFAULT_PAGE`].
+pub async fn list(
+    client: &Client,
+    repository: &str,
+    page_size: usize,
+    mut on_page: impl FnMut(&[String]),
+) -> Result<Vec<String>, CatalogError> {
+    #[derive(serde::Deserialize)]
+    struct Page {
+        #[serde(default)]
+        tags: Option<Vec<String>>,
+    }
+    let n = if page_size == 0 {
+        DEFAULT_PAGE
+    } else {
+        page_size
+    };
+    let scopes = [Scope::pull(repository)];
+    let action = format!("list the tags of {repository}");
+    let what = format!("repository {repository}");
+    let mut url = client.url(repository, "tags/list");
+    url.query_pairs_mut().append_pair("n", &n.to_string());
+    let mut out: Vec<String> = Vec::new();
+    let mut next = Some(url);
+    while let Some(url) = next.take() {
+        let resp = client
+            .send(Req::new(Method::GET, url, &scopes, &action))
+            .await?;
+        let resp = client
+            .expect(resp, &[StatusCode::OK], &action, Some(&what))
+            .await?;
+        let link = resp
+            .headers()
+            .get(reqwest::header::LINK)
+            .and_then(|v| v.to_str().ok())
+            .and_then(next_link)
+            .map(|l| client.resolve(&l))
+            .transpose()?;
+        let body = read_capped(resp, 16 * 1024 * 1024)
+            .await
+            .map_err(|e| client.connect_error(describe_reqwest(&e)))?;
+        let page: Page = serde_json::from_slice(&body)
+            .map_err(|e| client.protocol(format!("the tag list of {repository} is not valid JSON: {e}")))?;
+        let tags = page.tags.unwrap_or_default();
+        on_page(&tags);
+        let before = out.len();
+        out.extend(tags);
+        // A page that adds nothing ends a `Link` loop.
+        if out.len() == before {
+            break;
+        }
+        next = link;
+    }
+    Ok(out)
+}
+
+/// What the tags table shows for one tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TagDetails {
+    pub tag: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub digest: Digest,
+    pub media_type: String,
+    /// Whether the tag names a multi-platform index.
+    pub index: bool,
+    /// Compressed bytes: config + layers (for an index, of every image in it).
+    pub size: u64,
+    /// `linux/amd64`, `linux/arm64/v8`; attestation entries (`unknown/unknown`) left out.
+    pub platforms: Vec<String>,
+    /// The image's `created` time (RFC 3339), from its config; for an index, of the image
+    /// for this machine's platform, else the first.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub created: Option<String>,
+}
+
+/// Fetches a small blob (a config) whole, verifying its digest.
+pub(crate) async fn fetch_small_blob(
+    client: &Client,
+    repository: &str,
+    digest: &Digest,
+    max: usize,
+) -> Result<Bytes, RegistryError> {
+    let scopes = [Scope::pull(repository)];
+    let action = format!("fetch blob {} of {repository}", digest.short());
+    let what = format!("blob {digest} of {repository}");
+    let url = client.url(repository, &format!("blobs/{digest}"));
+    let resp = client
+        .send(Req::new(Method::GET, url, &scopes, &action))
+        .await?;
+    let resp = client
+        .expect(resp, &[StatusCode::OK], &action, Some(&what))
+        .await?;
+    let bytes = read_capped(resp, max)
+        .await
+        .map_err(|e| client.connect_error(describe_reqwest(&e)))?;
+    if bytes.len() > max {
+        return Err(client.protocol(format!("{what} is larger than {max} bytes")));
+    }
+    crate::digest::verify(digest, None, &Digest::of(&bytes), bytes.len() as u64).map_err(
+        |source| RegistryError::Digest {
+            registry: client.registry().to_string(),
+            what,
+            source,
+        },
+    )?;
+    Ok(Bytes::from(bytes))
+}
+
+/// One image manifest's size, config digest, and the platform its index entry gives.
+struct ImageFacts {
+    size: u64,
+    config: Digest,
+    config_size: u64,
+}
+
+fn image_facts(raw: &RawManifest, what: &str, registry: &str) -> Result<ImageFacts, RegistryError> {
+    let m = manifest::parse_manifest(&raw.bytes, what, registry)?;
+    let size = m.config().size() + m.layers().iter().map(|l| l.size()).sum::<u64>();
+    Ok(ImageFacts {
+        size,
+        config: manifest::digest_of(m.config(), registry)?,
+        config_size: m.config().size(),
+    })
+}
+
+/// The config's created time and platform.
+async fn read_config(
+    client: &Client,
+    repository: &str,
+    facts: &ImageFacts,
+) -> Result<(Option<String>, Option<String>), RegistryError> {
+    if facts.config_size as usize > CONFIG_MAX {
+        return Ok((None, None));
+    }
+    let bytes = fetch_small_blob(client, repository, &facts.config, CONFIG_MAX).await?;
+    // Not every config is an image config (artifacts): no time then, not an error.
+    let Ok(config) = ImageConfiguration::from_reader(&bytes[..]) else {
+        return Ok((None, None));
+    };
+    let platform = Platform {
+        os: config.os().to_string(),
+        architecture: config.architecture().to_string(),
+        variant: config.variant().clone(),
+    };
+    Ok((config.created().clone(), Some(platform.to_string())))
+}
+
+/// Details of one tag (or digest) of `repository`.
+pub async fn details(
+    client: &Client,
+    repository: &str,
+    tag: &str,
+) -> Result<TagDetails, CatalogError> {
+    let top = client.get_manifest(repository, tag).await?;
+    let registry = client.registry().to_string();
+    let what = format!("{repository}:{tag}");
+    match manifest::kind_of(&top.media_type) {
+        Kind::Manifest => {
+            let facts = image_facts(&top, &what, &registry)?;
+            let (created, platform) = read_config(client, repository, &facts).await?;
+            Ok(TagDetails {
+                tag: tag.to_string(),
+                digest: top.digest,
+                media_type: top.media_type,
+                index: false,
+                size: facts.size,
+                platforms: platform.into_iter().collect(),
+                created,
+            })
+        }
+        Kind::Index => {
+            let idx = manifest::parse_index(&top.bytes, &what, &registry)?;
+            let entries: Vec<(Digest, Option<String>)> = idx
+                .manifests()
+                .iter()
+                .filter(|d| manifest::kind_of(d.media_type().as_ref()) == Kind::Manifest)
+                .map(|d| {
+                    let p = d.platform().as_ref().map(|p| {
+                        Platform {
+                            os: p.os().to_string(),
+                            architecture: p.architecture().to_string(),
+                            variant: p.variant().clone(),
+                        }
+                        .to_string()
+                    });
+                    Ok((manifest::digest_of(d, &registry)?, p))
+                })
+                .collect::<Result<_, RegistryError>>()?;
+            let children: Vec<(RawManifest, Option<String>)> =
+                futures::stream::iter(entries.into_iter().map(|(d, p)| async move {
+                    let raw = client.get_manifest(repository, &d.to_string()).await?;
+                    Ok::<_, RegistryError>((raw, p))
+                }))
+                .buffered(PARALLEL)
+                .try_collect()
+                .await?;
+            let mut size = 0;
+            let mut platforms = Vec::new();
+            let mut facts = Vec::new();
+            for (raw, platform) in &children {
+                let f = image_facts(raw, &what, &registry)?;
+                size += f.size;
+                let real = platform
+                    .as_deref()
+                    .filter(|p| !p.starts_with("unknown/"))
+                    .map(str::to_string);
+                if let Some(p) = &real {
+                    if !platforms.contains(p) {
+                        platforms.push(p.clone());
+                    }
+                }
+                facts.push((f, real));
+            }
+            let host = Platform::host().to_string();
+            let pick = facts
+                .iter()
+                .find(|(_, p)| p.as_deref() == Some(host.as_str()))
+                .or_else(|| facts.iter().find(|(_, p)| p.is_some()));
+            let created = match pick {
+                Some((f, _)) => read_config(client, repository, f).await?.0,
+                None => None,
+            };
+            Ok(TagDetails {
+                tag: tag.to_string(),
+                digest: top.digest,
+                media_type: top.media_type,
+                index: true,
+                size,
+                platforms,
+                created,
+            })
+        }
+        Kind::Schema1 => Err(RegistryError::Schema1 { reference: what }.into()),
+        Kind::Other => Err(RegistryError::MediaType {
+            what,
+            media_type: top.media_type,
+        }
+        .into()),
+    }
+}
+
+/// The digest a tag points at, by `HEAD` (cheap: no body) when the registry gives
+/// `Docker-Content-Digest`, else by fetching the manifest.
+pub async fn digest_of(
+    client: &Client,
+    repository: &str,
+    tag: &str,
+) -> Result<Digest, CatalogError> {
+    let scopes = [Scope::pull(repository)];
+    let action = format!("check the manifest {repository}:{tag}");
+    let what = format!("{repository}:{tag}");
+    let url = client.url(repository, &format!("manifests/{tag}"));
+    let resp = client
+        .send(
+            Req::new(Method::HEAD, url, &scopes, &action)
+                .header(reqwest::header::ACCEPT, crate::registry::client::MANIFEST_ACCEPT),
+        )
+        .await?;
+    if resp.status() == StatusCode::NOT_FOUND {
+        return Err(RegistryError::NotFound {
+            registry: client.registry().to_string(),
+            what,
+            detail: String::new(),
+        }
+        .into());
+    }
+    let header = resp
+        .headers()
+        .get("docker-content-digest")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.parse::<Digest>().ok());
+    match header {
+        Some(d) if resp.status() == StatusCode::OK => Ok(d),
+        _ => Ok(client.get_manifest(repository, tag).await?.digest),
+    }
+}
