@@ -67,7 +67,9 @@ pub enum Command {
     },
     /// Copy files between the host and a container: SRC NAME:DEST or NAME:SRC DEST
     Cp {
+        /// A host path, or NAME:PATH in a container
         src: String,
+        /// A host path, or NAME:PATH in a container
         dest: String,
     },
     /// Show the paths a container added (A), changed (C) and deleted (D)
@@ -322,5 +324,161 @@ pub enum Command {
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
+    },
+    /// The registries you work with: list, add (with a provider preset), remove
+    Registries {
+        #[command(subcommand)]
+        action: Option<RegistriesAction>,
+        /// Print JSON instead of text
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// List a registry's repositories, grouped by namespace (REGISTRY may be a saved name)
+    Repos {
+        /// REGISTRY or REGISTRY/NAMESPACE
+        registry: String,
+        /// Add repositories by hand (for registries that do not list theirs)
+        #[arg(long, value_name = "REPO")]
+        add: Vec<String>,
+        /// Forget repositories added by hand
+        #[arg(long, value_name = "REPO")]
+        forget: Vec<String>,
+        /// Do not ask the registry's catalog: hand-added repositories only
+        #[arg(long)]
+        no_catalog: bool,
+        /// Repositories asked per catalog page
+        #[arg(long, default_value_t = 0, hide_default_value = true, value_name = "N")]
+        page_size: usize,
+        #[command(flatten)]
+        access: RemoteAccess,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a remote repository's tags
+    Tags {
+        /// The repository: registry/namespace/repository
+        repository: String,
+        /// Per tag: digest, compressed size, platforms, created time
+        #[arg(long)]
+        details: bool,
+        /// Tags asked per page
+        #[arg(long, default_value_t = 0, hide_default_value = true, value_name = "N")]
+        page_size: usize,
+        #[command(flatten)]
+        access: RemoteAccess,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a remote image another tag in its repository, without pulling it
+    Rtag {
+        /// The image: registry/repository:tag or @digest
+        source: String,
+        /// The new tag, or registry/repository:tag in the same repository
+        target: String,
+        #[command(flatten)]
+        access: RemoteAccess,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a remote tag (by its digest: every tag naming that digest goes too)
+    Rdelete {
+        /// The tag or digest: registry/repository:tag
+        reference: String,
+        /// Delete even when other tags name the same digest
+        #[arg(short, long)]
+        yes: bool,
+        #[command(flatten)]
+        access: RemoteAccess,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy an image (or a multi-platform index) between repositories or registries, without storing it
+    Copy {
+        /// The source: registry/repository:tag or @digest
+        source: String,
+        /// The target: registry/repository:tag
+        target: String,
+        /// Credentials for both registries
+        #[arg(long, value_name = "USER:PASS")]
+        creds: Option<String>,
+        /// Credentials for the source registry
+        #[arg(long, value_name = "USER:PASS")]
+        src_creds: Option<String>,
+        /// Credentials for the target registry
+        #[arg(long, value_name = "USER:PASS")]
+        dest_creds: Option<String>,
+        /// Allow plain HTTP or an unverified certificate for these registries
+        #[arg(long)]
+        insecure: bool,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the login / pull / tag / push commands for a repository (the ACR console's guide)
+    PushScript {
+        /// registry/namespace/repository (the registry may be a saved name)
+        repository: String,
+        /// Commands for docker (the default)
+        #[arg(long, conflicts_with = "strata")]
+        docker: bool,
+        /// Commands for strata
+        #[arg(long)]
+        strata: bool,
+        /// Use the provider's VPC (internal network) endpoint
+        #[arg(long)]
+        vpc: bool,
+        /// The username to fill in [default: the saved one or the login's]
+        #[arg(short, long)]
+        username: Option<String>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `--creds` and `--insecure` for remote commands.
+#[derive(Debug, clap::Args)]
+pub struct RemoteAccess {
+    /// Credentials for the registry [default: the keychain's, after `strata login`]
+    #[arg(long, value_name = "USER:PASS")]
+    pub creds: Option<String>,
+    /// Allow plain HTTP or an unverified certificate for this registry
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+/// `strata registries …`
+#[derive(Debug, Subcommand)]
+pub enum RegistriesAction {
+    /// List the saved registries (the default)
+    List,
+    /// Save a registry
+    Add {
+        /// The endpoint: registry.cn-hangzhou.aliyuncs.com, docker.io, 127.0.0.1:5000
+        endpoint: String,
+        /// acr_personal, acr_enterprise, docker_hub, ghcr, harbor, quay or generic [default: detected]
+        #[arg(long)]
+        provider: Option<String>,
+        /// The name to show [default: the endpoint]
+        #[arg(long)]
+        name: Option<String>,
+        /// The account to use by default (log in with `strata login`)
+        #[arg(short, long)]
+        username: Option<String>,
+        /// Allow plain HTTP or an unverified certificate
+        #[arg(long)]
+        insecure: bool,
+        /// A PEM file of extra CA certificates to trust for this registry
+        #[arg(long, value_name = "PEM")]
+        ca_file: Option<PathBuf>,
+    },
+    /// Forget a saved registry (its logins stay; `strata logout` removes them)
+    Remove {
+        /// The name or endpoint
+        name: String,
     },
 }

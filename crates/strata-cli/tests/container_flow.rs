@@ -19,7 +19,10 @@ fn article_flow(mode: &str) {
     let _cleanup = Cleanup(home.clone());
     let base = busybox_image(&home, tmp.path());
 
-    let created = json(&home, &["create", &base, "--name", "work", "--mode", mode, "--json"]);
+    let created = json(
+        &home,
+        &["create", &base, "--name", "work", "--mode", mode, "--json"],
+    );
     assert_eq!(created["mode"], mode);
     // The base image's layer cache shows the layers as the image merges them.
     ok(
@@ -32,10 +35,25 @@ fn article_flow(mode: &str) {
     ok(&home, &["cp", p(&host_file), "work:/root/"]);
     let run = strata(
         &home,
-        &["run", "work", "--", "sh", "-c", "rm /etc/motd && echo installed > /bin/vim && chmod 755 /bin/vim && echo done; exit 7"],
+        &[
+            "run",
+            "work",
+            "--",
+            "sh",
+            "-c",
+            "rm /etc/motd && echo installed > /bin/vim && chmod 755 /bin/vim && echo done; exit 7",
+        ],
     );
-    assert_eq!(run.status.code(), Some(7), "the command's exit code comes back");
-    assert_eq!(String::from_utf8_lossy(&run.stdout), "done\n", "stdout is streamed");
+    assert_eq!(
+        run.status.code(),
+        Some(7),
+        "the command's exit code comes back"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout),
+        "done\n",
+        "stdout is streamed"
+    );
 
     let diff = json(&home, &["diff", "work", "--json"]);
     let lines: Vec<(String, String, u64)> = diff
@@ -67,35 +85,67 @@ fn article_flow(mode: &str) {
     let committed = json(
         &home,
         &[
-            "commit", "work", "example.com/me/busybox:vim", "-m", "install vim", "-a",
-            "Li Lei <lilei@example.com>", "-c", "ENV EDITOR=vim", "--json",
+            "commit",
+            "work",
+            "example.com/me/busybox:vim",
+            "-m",
+            "install vim",
+            "-a",
+            "Li Lei <lilei@example.com>",
+            "-c",
+            "ENV EDITOR=vim",
+            "--json",
         ],
     );
     let after = manifest(&home, "example.com/me/busybox:vim");
     let (old, new) = (layer_digests(&before), layer_digests(&after));
     assert_eq!(new.len(), old.len() + 1, "exactly one new layer");
-    assert_eq!(&new[..old.len()], &old[..], "every base layer is kept by digest");
-    assert_eq!(new.last().unwrap(), committed["layer"]["digest"].as_str().unwrap());
+    assert_eq!(
+        &new[..old.len()],
+        &old[..],
+        "every base layer is kept by digest"
+    );
+    assert_eq!(
+        new.last().unwrap(),
+        committed["layer"]["digest"].as_str().unwrap()
+    );
 
     let entries = layer_entries(&home, new.last().unwrap());
     let names: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
     for want in ["root/vimrc", "bin/vim", "etc/.wh.motd"] {
-        assert!(names.contains(&want), "{want} missing from the layer: {names:?}");
+        assert!(
+            names.contains(&want),
+            "{want} missing from the layer: {names:?}"
+        );
     }
     assert!(
-        !names.iter().any(|n| n.starts_with("var") || n.starts_with("data")),
+        !names
+            .iter()
+            .any(|n| n.starts_with("var") || n.starts_with("data")),
         "unchanged paths are not in the layer: {names:?}"
     );
     let vim = entries.iter().find(|e| e.path == "bin/vim").unwrap();
-    assert_eq!((vim.mode, vim.content.as_slice()), (0o755, &b"installed\n"[..]));
+    assert_eq!(
+        (vim.mode, vim.content.as_slice()),
+        (0o755, &b"installed\n"[..])
+    );
 
     let config = blob_json(&home, after["config"]["digest"].as_str().unwrap());
-    let last = config["history"].as_array().unwrap().last().unwrap().clone();
+    let last = config["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(last["comment"], "install vim");
     assert_eq!(last["author"], "Li Lei <lilei@example.com>");
     assert_eq!(config["author"], "Li Lei <lilei@example.com>");
     assert_eq!(
-        config["rootfs"]["diff_ids"].as_array().unwrap().last().unwrap(),
+        config["rootfs"]["diff_ids"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap(),
         &committed["layer"]["diff_id"]
     );
     let env: Vec<&str> = config["config"]["Env"]
@@ -110,25 +160,72 @@ fn article_flow(mode: &str) {
     let bundle = tmp.path().join("bundle");
     let out = std::process::Command::new("umoci")
         .args(["unpack", "--image"])
-        .arg(format!("{}:docker.io/example.com/me/busybox:vim", home.display()).replace("docker.io/", ""))
+        .arg(
+            format!("{}:docker.io/example.com/me/busybox:vim", home.display())
+                .replace("docker.io/", ""),
+        )
         .arg(&bundle)
         .output()
         .unwrap();
-    assert!(out.status.success(), "umoci unpack: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "umoci unpack: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rootfs = bundle.join("rootfs");
-    assert_eq!(std::fs::read(rootfs.join("root/vimrc")).unwrap(), b"set number\n");
-    assert_eq!(std::fs::read(rootfs.join("bin/vim")).unwrap(), b"installed\n");
+    assert_eq!(
+        std::fs::read(rootfs.join("root/vimrc")).unwrap(),
+        b"set number\n"
+    );
+    assert_eq!(
+        std::fs::read(rootfs.join("bin/vim")).unwrap(),
+        b"installed\n"
+    );
     assert!(!rootfs.join("etc/motd").exists());
     assert!(!rootfs.join("etc/old").exists());
 
     // A container from the new image sees the change.
-    ok(&home, &["create", "example.com/me/busybox:vim", "--name", "again", "--mode", mode]);
+    ok(
+        &home,
+        &[
+            "create",
+            "example.com/me/busybox:vim",
+            "--name",
+            "again",
+            "--mode",
+            mode,
+        ],
+    );
     let seen = ok(
         &home,
-        &["run", "again", "--", "sh", "-c", "cat /root/vimrc /bin/vim; test ! -e /etc/motd && echo no-motd; echo $EDITOR"],
+        &[
+            "run",
+            "again",
+            "--",
+            "sh",
+            "-c",
+            "cat /root/vimrc /bin/vim; test ! -e /etc/motd && echo no-motd; echo $EDITOR",
+        ],
     );
     assert_eq!(seen, "set number\ninstalled\nno-motd\nvim\n");
-    assert_eq!(json(&home, &["diff", "again", "--json"]), Value::Array(vec![]));
+    assert_eq!(
+        json(&home, &["diff", "again", "--json"]),
+        Value::Array(vec![])
+    );
+
+    // Push it and pull it into an empty store: the same digests.
+    let registry = strata_testkit::registry::Registry::start(strata_testkit::registry::Auth::None)
+        .unwrap_or_else(|e| panic!("cannot start docker-registry: {e}"));
+    let remote = format!("{}/me/busybox:vim", registry.host());
+    ok(
+        &home,
+        &["push", "example.com/me/busybox:vim", &remote, "--json"],
+    );
+    let empty = tmp.path().join("empty");
+    ok(&empty, &["pull", &remote, "--json"]);
+    let pulled = manifest(&empty, &remote);
+    assert_eq!(layer_digests(&pulled), new);
+    assert_eq!(pulled["config"]["digest"], after["config"]["digest"]);
 
     // `rmi` refuses an image a container uses; `rm` frees it.
     let refused = strata(&home, &["rmi", "example.com/me/busybox:vim"]);
@@ -159,16 +256,33 @@ fn an_overlay_container_survives_a_restart() {
     let home = tmp.path().join("home");
     let _cleanup = Cleanup(home.clone());
     let base = busybox_image(&home, tmp.path());
-    let info = json(&home, &["create", &base, "--name", "kept", "--mode", "overlay", "--json"]);
-    ok(&home, &["run", "kept", "--", "sh", "-c", "echo 1 > /tmp/state"]);
+    let info = json(
+        &home,
+        &[
+            "create", &base, "--name", "kept", "--mode", "overlay", "--json",
+        ],
+    );
+    ok(
+        &home,
+        &["run", "kept", "--", "sh", "-c", "echo 1 > /tmp/state"],
+    );
     // A reboot takes the mount away; the next use mounts it again.
-    let rootfs = home.join("containers").join(info["id"].as_str().unwrap()).join("rootfs");
-    let status = std::process::Command::new("umount").arg(&rootfs).status().unwrap();
+    let rootfs = home
+        .join("containers")
+        .join(info["id"].as_str().unwrap())
+        .join("rootfs");
+    let status = std::process::Command::new("umount")
+        .arg(&rootfs)
+        .status()
+        .unwrap();
     assert!(status.success());
     assert!(!rootfs.join("bin/busybox").exists());
     let diff = ok(&home, &["diff", "kept"]);
     assert!(diff.contains("A /tmp/state"), "{diff}");
-    assert_eq!(ok(&home, &["run", "kept", "--", "cat", "/tmp/state"]), "1\n");
+    assert_eq!(
+        ok(&home, &["run", "kept", "--", "cat", "/tmp/state"]),
+        "1\n"
+    );
 }
 
 #[test]
@@ -177,7 +291,10 @@ fn a_missing_runtime_is_a_clear_error() {
     let home = tmp.path().join("home");
     let _cleanup = Cleanup(home.clone());
     let base = busybox_image(&home, tmp.path());
-    ok(&home, &["create", &base, "--name", "c", "--mode", "baseline"]);
+    ok(
+        &home,
+        &["create", &base, "--name", "c", "--mode", "baseline"],
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
         .arg("--home")
         .arg(&home)
@@ -197,13 +314,22 @@ fn names_are_unique_and_cp_copies_out() {
     let home = tmp.path().join("home");
     let _cleanup = Cleanup(home.clone());
     let base = busybox_image(&home, tmp.path());
-    ok(&home, &["create", &base, "--name", "one", "--mode", "baseline"]);
-    let dup = strata(&home, &["create", &base, "--name", "one", "--mode", "baseline"]);
+    ok(
+        &home,
+        &["create", &base, "--name", "one", "--mode", "baseline"],
+    );
+    let dup = strata(
+        &home,
+        &["create", &base, "--name", "one", "--mode", "baseline"],
+    );
     assert!(!dup.status.success());
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
     let out = tmp.path().join("passwd");
     ok(&home, &["cp", "one:/etc/passwd", p(&out)]);
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), "root:x:0:0:root:/root:/bin/sh\n");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "root:x:0:0:root:/root:/bin/sh\n"
+    );
     // A symlink pointing out of the container resolves inside it.
     let evil = tmp.path().join("evil");
     std::os::unix::fs::symlink("/", &evil).unwrap();

@@ -8,6 +8,7 @@
 //! <root>/containers/<id>/container.json   the record (see record; the store reads it too)
 //! <root>/containers/<id>/rootfs/          the merged root: the overlay mount, or the copy
 //! <root>/containers/<id>/upper/, work/    overlay: the writable layer, overlayfs scratch
+//! <root>/containers/<id>/init/            overlay: /proc, /sys, /dev when the image lacks them
 //! <root>/containers/<id>/baseline         baseline: the copy's recorded state
 //! ```
 //!
@@ -66,6 +67,7 @@ const CONTAINERS_DIR: &str = "containers";
 const ROOTFS: &str = "rootfs";
 const UPPER: &str = "upper";
 const WORK: &str = "work";
+const INIT: &str = "init";
 
 /// How to create a container.
 #[derive(Debug, Clone, Default)]
@@ -94,11 +96,7 @@ impl Containers {
     }
 
     /// Creates a container from an image (name or ID), ready to change and run.
-    pub fn create(
-        &self,
-        image: &str,
-        opts: &CreateOptions,
-    ) -> Result<Container, ContainerError> {
+    pub fn create(&self, image: &str, opts: &CreateOptions) -> Result<Container, ContainerError> {
         let image_ref = self.store.resolve(image)?;
         let image_digest = image_ref.digest()?;
         let resolved = model::resolve(&self.store, &image_ref.descriptor, None)?;
@@ -188,7 +186,8 @@ impl Containers {
         let rootfs = dir.join(ROOTFS);
         fs::create_dir_all(&rootfs).map_err(|e| ContainerError::io("create", &rootfs, e))?;
         if want_overlay && layers::is_root() && !layers.is_empty() {
-            let lowers = layers::ensure_all(&self.store, layers)?;
+            let mut lowers = layers::ensure_all(&self.store, layers)?;
+            lowers.extend(init_layer(dir, &lowers)?);
             for sub in [UPPER, WORK] {
                 let p = dir.join(sub);
                 fs::create_dir_all(&p).map_err(|e| ContainerError::io("create", &p, e))?;
@@ -197,7 +196,7 @@ impl Containers {
                 Ok(()) => return Ok(Mode::Overlay),
                 Err(reason) => {
                     tracing::info!(container = name, %reason, "overlay unavailable, using a copy");
-                    for sub in [UPPER, WORK] {
+                    for sub in [UPPER, WORK, INIT] {
                         let _ = fs::remove_dir_all(dir.join(sub));
                     }
                 }
@@ -229,7 +228,10 @@ impl Containers {
     /// A container by name, full ID or unique ID prefix.
     pub fn get(&self, name_or_id: &str) -> Result<Container, ContainerError> {
         let all = self.list()?;
-        let found = match all.iter().find(|c| c.name == name_or_id || c.id == name_or_id) {
+        let found = match all
+            .iter()
+            .find(|c| c.name == name_or_id || c.id == name_or_id)
+        {
             Some(c) => c.clone(),
             None => {
                 let matches: Vec<&ContainerInfo> = all
@@ -293,6 +295,27 @@ impl Containers {
     }
 }
 
+/// docker's "init layer", for an overlay container whose image lacks the mount points a
+/// runtime needs (`/proc`, `/sys`, `/dev`): a small lower folder of the container's own
+/// that holds them, so that the runtime never creates them in the writable layer and a
+/// commit never carries them. `None` when the image has them all.
+fn init_layer(dir: &Path, lowers: &[PathBuf]) -> Result<Option<PathBuf>, ContainerError> {
+    let view = diff::LowerView::new(lowers);
+    let missing: Vec<&str> = ["proc", "sys", "dev"]
+        .into_iter()
+        .filter(|p| view.lookup(Path::new(p)).is_none())
+        .collect();
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    let init = dir.join(INIT);
+    for p in missing {
+        let path = init.join(p);
+        fs::create_dir_all(&path).map_err(|e| ContainerError::io("create", &path, e))?;
+    }
+    Ok(Some(init))
+}
+
 /// The layers of an image: (blob descriptor, diff_id), bottom first.
 fn layer_list(
     image: &model::ResolvedImage,
@@ -335,7 +358,11 @@ fn default_name(image: &str, id: &str) -> String {
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
         .collect();
-    let base = if clean.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
+    let base = if clean
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+    {
         clean
     } else {
         "container".into()
@@ -361,17 +388,28 @@ impl Container {
         &self.dir
     }
 
+    /// An overlay container's lower folders, bottom first: the cached layers, then its
+    /// init layer when it has one.
+    fn lowers(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = self
+            .info
+            .layers
+            .iter()
+            .map(|d| layers::layer_dir(&self.store, d))
+            .collect();
+        let init = self.dir.join(INIT);
+        if init.is_dir() {
+            out.push(init);
+        }
+        out
+    }
+
     /// The merged root on the host, mounted first if it is an overlay that is not (after a
     /// reboot).
     pub fn root(&self) -> Result<PathBuf, ContainerError> {
         let rootfs = self.dir.join(ROOTFS);
         if self.info.mode == Mode::Overlay && !mount::is_mounted(&rootfs) {
-            let lowers: Vec<PathBuf> = self
-                .info
-                .layers
-                .iter()
-                .map(|d| layers::layer_dir(&self.store, d))
-                .collect();
+            let lowers = self.lowers();
             if let Some(missing) = lowers.iter().find(|l| !l.is_dir()) {
                 return Err(ContainerError::Corrupt {
                     path: missing.clone(),
@@ -379,12 +417,16 @@ impl Container {
                 });
             }
             fs::create_dir_all(&rootfs).map_err(|e| ContainerError::io("create", &rootfs, e))?;
-            mount::mount(&lowers, &self.dir.join(UPPER), &self.dir.join(WORK), &rootfs).map_err(
-                |reason| ContainerError::Mount {
-                    name: self.info.name.clone(),
-                    reason,
-                },
-            )?;
+            mount::mount(
+                &lowers,
+                &self.dir.join(UPPER),
+                &self.dir.join(WORK),
+                &rootfs,
+            )
+            .map_err(|reason| ContainerError::Mount {
+                name: self.info.name.clone(),
+                reason,
+            })?;
         }
         Ok(rootfs)
     }
@@ -397,12 +439,7 @@ impl Container {
     fn changes(&self) -> Result<diff::Changes, ContainerError> {
         match self.info.mode {
             Mode::Overlay => {
-                let lowers: Vec<PathBuf> = self
-                    .info
-                    .layers
-                    .iter()
-                    .map(|d| layers::layer_dir(&self.store, d))
-                    .collect();
+                let lowers = self.lowers();
                 diff::overlay(&self.dir.join(UPPER), &diff::LowerView::new(&lowers))
             }
             Mode::Baseline => {

@@ -48,7 +48,7 @@ pub mod sources;
 pub use auth::{Credentials, Scope};
 pub use client::{Client, RawManifest, RegistryOptions};
 pub use error::{RegistryError, RegistryErrorEntry};
-pub use manifest::Platform;
+pub use manifest::{parse_platform, Platform};
 pub use progress::{BlobKind, NoTransferProgress, TransferProgress, TransferState, TransferUpdate};
 pub use pull::{pull, PullOptions, PullResult};
 pub use push::{push, BlobOutcome, PushOptions, PushResult};

@@ -19,7 +19,7 @@ use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
 use super::tasks::{TaskInfo, TaskKind, Tasks};
-pub use layers::{ChangeRow, FileEntry, FileListing, LayerView, Removal};
+pub use layers::{FileListing, LayerView};
 
 /// The store, opened on first use (opening creates the layout) and kept; plus the merged
 /// trees the Files tab looked at last.

@@ -186,6 +186,7 @@ impl Tasks {
     }
 
     /// Every task, oldest first.
+    #[cfg(test)]
     pub fn list(&self) -> Vec<TaskInfo> {
         self.lock().tasks.values().map(|e| e.info.clone()).collect()
     }

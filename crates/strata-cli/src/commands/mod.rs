@@ -3,12 +3,13 @@
 use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, RegistriesAction};
 use crate::render;
 
 mod auth;
 mod container;
 mod image;
+mod remote;
 mod store;
 mod transfer;
 
@@ -182,5 +183,128 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             all,
         } => auth::logout(&home()?, &registry, username.as_deref(), all),
         Command::Accounts { json } => auth::accounts(&home()?, json),
+        Command::Registries { action, json } => match action {
+            None | Some(RegistriesAction::List) => remote::registries_list(&home()?, json),
+            Some(RegistriesAction::Add {
+                endpoint,
+                provider,
+                name,
+                username,
+                insecure,
+                ca_file,
+            }) => remote::registries_add(
+                &home()?,
+                remote::AddArgs {
+                    endpoint,
+                    provider,
+                    name,
+                    username,
+                    insecure,
+                    ca_file,
+                },
+                json,
+            ),
+            Some(RegistriesAction::Remove { name }) => {
+                remote::registries_remove(&home()?, &name, json)
+            }
+        },
+        Command::Repos {
+            registry,
+            add,
+            forget,
+            no_catalog,
+            page_size,
+            access,
+            json,
+        } => remote::repos(
+            &home()?,
+            remote::ReposArgs {
+                target: &registry,
+                add,
+                forget,
+                no_catalog,
+                page_size,
+                access: remote::AccessArgs {
+                    creds: access.creds.as_deref(),
+                    insecure: access.insecure,
+                },
+                json,
+            },
+        ),
+        Command::Tags {
+            repository,
+            details,
+            page_size,
+            access,
+            json,
+        } => remote::tags(
+            &home()?,
+            &repository,
+            details,
+            page_size,
+            remote::AccessArgs {
+                creds: access.creds.as_deref(),
+                insecure: access.insecure,
+            },
+            json,
+        ),
+        Command::Rtag {
+            source,
+            target,
+            access,
+            json,
+        } => remote::rtag(
+            &home()?,
+            &source,
+            &target,
+            remote::AccessArgs {
+                creds: access.creds.as_deref(),
+                insecure: access.insecure,
+            },
+            json,
+        ),
+        Command::Rdelete {
+            reference,
+            yes,
+            access,
+            json,
+        } => remote::rdelete(
+            &home()?,
+            &reference,
+            yes,
+            remote::AccessArgs {
+                creds: access.creds.as_deref(),
+                insecure: access.insecure,
+            },
+            json,
+        ),
+        Command::Copy {
+            source,
+            target,
+            creds,
+            src_creds,
+            dest_creds,
+            insecure,
+            json,
+        } => remote::copy(
+            &home()?,
+            remote::CopyArgs {
+                source: &source,
+                target: &target,
+                creds: creds.as_deref(),
+                src_creds: src_creds.as_deref(),
+                dest_creds: dest_creds.as_deref(),
+                insecure,
+                json,
+            },
+        ),
+        Command::PushScript {
+            repository,
+            docker: _,
+            strata,
+            vpc,
+            username,
+            json,
+        } => remote::push_script(&home()?, &repository, strata, vpc, username.as_deref(), json),
     }
 }

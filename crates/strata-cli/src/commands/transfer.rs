@@ -8,12 +8,13 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use strata_core::credentials::Keychain;
 use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::Reference;
 use strata_core::registry::{
-    self, BlobKind, Credentials, Platform, PullOptions, PushOptions, RegistryOptions,
-    TransferProgress, TransferState, TransferUpdate,
+    self, BlobKind, Credentials, PullOptions, PushOptions, RegistryOptions, TransferProgress,
+    TransferState, TransferUpdate,
 };
 use strata_core::store::Store;
 use tokio_util::sync::CancellationToken;
@@ -27,9 +28,14 @@ pub struct RegistryArgs<'a> {
 }
 
 impl RegistryArgs<'_> {
-    fn options(&self) -> Result<RegistryOptions, Problem> {
+    /// `--creds` when given, else the login saved for this registry and repository
+    /// (`strata login`), else anonymous.
+    fn options(&self, home: &Home, target: &Reference) -> Result<RegistryOptions, Problem> {
         let credentials = match self.creds {
-            None => Credentials::Anonymous,
+            None => Keychain::open(home)
+                .and_then(|k| k.get(&target.registry, &target.repository))
+                .map_err(|e| e.problem())?
+                .unwrap_or(Credentials::Anonymous),
             Some(text) => Credentials::from_user_pass(text).ok_or_else(|| {
                 Problem::new("cli.creds", "--creds must be USER:PASSWORD")
                     .with_hint("for example --creds ann:s3cret; the password may contain `:`")
@@ -95,11 +101,11 @@ pub fn pull(
 ) -> Result<(), Problem> {
     let reference = Reference::parse(reference).map_err(|e| e.problem())?;
     let platform = platform
-        .map(Platform::parse)
+        .map(registry::parse_platform)
         .transpose()
         .map_err(|e| e.problem())?;
     let options = PullOptions {
-        registry: args.options()?,
+        registry: args.options(home, &reference)?,
         platform,
         concurrency: 0,
     };
@@ -142,7 +148,7 @@ pub fn push(
         }
     })?;
     let options = PushOptions {
-        registry: args.options()?,
+        registry: args.options(home, &target)?,
         ..Default::default()
     };
     let store = open_store(home)?;

@@ -44,13 +44,19 @@ pub fn need(tool: &str) {
     let found = ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]
         .iter()
         .any(|d| Path::new(d).join(tool).is_file());
-    assert!(found, "{tool} is not installed: `make deps` installs it (Debian package {tool})");
+    assert!(
+        found,
+        "{tool} is not installed: `make deps` installs it (Debian package {tool})"
+    );
 }
 
 pub fn need_root() {
     // SAFETY: geteuid cannot fail.
     let root = unsafe { libc_geteuid() } == 0;
-    assert!(root, "these tests run containers with runc and mount overlayfs: run them as root");
+    assert!(
+        root,
+        "these tests run containers with runc and mount overlayfs: run them as root"
+    );
 }
 
 extern "C" {
@@ -65,6 +71,11 @@ extern "C" {
 /// 3. a whiteout (`/etc/old`) and an opaque `/var/lib` holding only `y`, so that the
 ///    layer cache's overlay markers are exercised.
 pub fn busybox_image(home: &Path, scratch: &Path) -> String {
+    busybox_image_with(home, scratch, true)
+}
+
+/// As [`busybox_image`]; without `/proc`, `/sys` and `/dev` unless `mount_points`.
+pub fn busybox_image_with(home: &Path, scratch: &Path, mount_points: bool) -> String {
     need("busybox");
     let busybox = std::fs::read("/bin/busybox").expect("read /bin/busybox");
     let list = Command::new("/bin/busybox")
@@ -83,6 +94,9 @@ pub fn busybox_image(home: &Path, scratch: &Path) -> String {
         Entry::file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
         Entry::file("etc/group", "root:x:0:\n"),
     ];
+    if !mount_points {
+        base.retain(|e| !matches!(e, Entry::Dir { path, .. } if ["proc", "sys", "dev"].contains(&path.as_str())));
+    }
     for applet in String::from_utf8_lossy(&list.stdout).lines() {
         if applet != "busybox" && !applet.is_empty() {
             base.push(Entry::symlink(&format!("bin/{applet}"), "busybox"));
@@ -201,7 +215,12 @@ pub fn layer_entries(home: &Path, digest: &str) -> Vec<TarEntry> {
         let mut content = Vec::new();
         e.read_to_end(&mut content).unwrap();
         out.push(TarEntry {
-            path: e.path().unwrap().to_string_lossy().trim_end_matches('/').to_string(),
+            path: e
+                .path()
+                .unwrap()
+                .to_string_lossy()
+                .trim_end_matches('/')
+                .to_string(),
             kind,
             mode: header.mode().unwrap() & 0o7777,
             link: e

@@ -4,11 +4,12 @@
 //!
 //! The decisive facts are the inode number and the change time (`ctime`, nanoseconds):
 //! writing, truncating, `chmod`, `chown`, a new xattr, a new hard link all move `ctime`,
-//! and no user call can set it back; a new inode means the path was replaced. Kind, size,
+//! and no user call can set it back; a new inode (or birth time, as inode numbers are
+//! reused at once) means the path was replaced. Kind, size,
 //! mode, owner and mtime are kept too, to report what was deleted.
 //!
 //! Stored as `<container>/baseline`, one line per path:
-//! `ino ctime_s ctime_ns kind size mode uid gid mtime path`, the path with every byte
+//! `ino ctime_s ctime_ns btime_s btime_ns kind size mode uid gid mtime path`, the path with every byte
 //! outside printable ASCII (and `\`) written `\xHH`, so any file name round-trips.
 
 use std::collections::BTreeMap;
@@ -29,6 +30,9 @@ pub const BASELINE_FILE: &str = "baseline";
 pub struct Stat {
     pub ino: u64,
     pub ctime: (i64, i64),
+    /// Birth time, `(0, 0)` where the filesystem has none: a path removed and made again
+    /// may get the same inode number back at once, but never the same birth time.
+    pub btime: (i64, i64),
     pub kind: u8,
     pub size: u64,
     pub mode: u32,
@@ -42,6 +46,7 @@ impl Stat {
         Stat {
             ino: m.ino(),
             ctime: (m.ctime(), m.ctime_nsec()),
+            btime: birth(m),
             kind: kind_letter(&m.file_type()),
             size: if m.is_file() { m.len() } else { 0 },
             mode: m.mode() & 0o7777,
@@ -54,6 +59,20 @@ impl Stat {
     pub fn is_dir(&self) -> bool {
         self.kind == b'd'
     }
+
+    /// Whether `now` is another file than `self` at the same path.
+    pub fn replaced_by(&self, now: &Stat) -> bool {
+        self.ino != now.ino || (self.btime != (0, 0) && self.btime != now.btime)
+    }
+}
+
+fn birth(m: &fs::Metadata) -> (i64, i64) {
+    m.created()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or((0, 0), |d| {
+            (d.as_secs() as i64, i64::from(d.subsec_nanos()))
+        })
 }
 
 /// One letter per file type.
@@ -106,10 +125,12 @@ pub fn save(baseline: &Baseline, path: &Path) -> Result<(), ContainerError> {
         for (p, s) in baseline {
             writeln!(
                 w,
-                "{} {} {} {} {} {} {} {} {} {}",
+                "{} {} {} {} {} {} {} {} {} {} {} {}",
                 s.ino,
                 s.ctime.0,
                 s.ctime.1,
+                s.btime.0,
+                s.btime.1,
                 s.kind as char,
                 s.size,
                 s.mode,
@@ -140,7 +161,7 @@ pub fn load(path: &Path) -> Result<Baseline, ContainerError> {
     let mut out = Baseline::new();
     for (n, line) in BufReader::new(file).lines().enumerate() {
         let line = line.map_err(|e| ContainerError::io("read", path, e))?;
-        let mut f = line.splitn(10, ' ');
+        let mut f = line.splitn(12, ' ');
         let mut num = |what: &str| -> Result<i64, ContainerError> {
             f.next()
                 .and_then(|v| v.parse::<i64>().ok())
@@ -148,6 +169,7 @@ pub fn load(path: &Path) -> Result<Baseline, ContainerError> {
         };
         let ino = num("inode")? as u64;
         let ctime = (num("ctime")?, num("ctime")?);
+        let btime = (num("btime")?, num("btime")?);
         let kind = f
             .next()
             .and_then(|k| k.bytes().next())
@@ -160,6 +182,7 @@ pub fn load(path: &Path) -> Result<Baseline, ContainerError> {
         let stat = Stat {
             ino,
             ctime,
+            btime,
             kind,
             size: num("size")? as u64,
             mode: num("mode")? as u32,

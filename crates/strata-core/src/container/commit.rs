@@ -259,7 +259,8 @@ pub(crate) fn commit(
 
 fn read_value(store: &Store, d: &Digest, what: &'static str) -> Result<Value, ContainerError> {
     let bytes = store.read_blob(d, MAX_DOCUMENT)?;
-    serde_json::from_slice(&bytes).map_err(|e| ImageError::json(&format!("the {what}"), what, e).into())
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ImageError::json(format!("the {what}"), what, e).into())
 }
 
 fn corrupt(d: &Digest, why: &str) -> ContainerError {

@@ -169,8 +169,7 @@ impl LowerView {
                     // A file on the way hides everything the layers below have under it.
                     Ok(m) if !m.is_dir() => return None,
                     Ok(_) => {
-                        if xattr::get(&at, OPAQUE_XATTR).ok().flatten().as_deref() == Some(b"y")
-                        {
+                        if xattr::get(&at, OPAQUE_XATTR).ok().flatten().as_deref() == Some(b"y") {
                             hidden = true;
                         }
                     }
@@ -206,7 +205,12 @@ pub(crate) fn overlay(upper: &Path, lower: &LowerView) -> Result<Changes, Contai
         if is_whiteout(&meta) {
             if fresh.is_none() {
                 if let Some((_, gone)) = lower.lookup(&rel) {
-                    out.report(&rel, DiffKind::Deleted, kind_letter(&gone.file_type()), size_of(&gone));
+                    out.report(
+                        &rel,
+                        DiffKind::Deleted,
+                        kind_letter(&gone.file_type()),
+                        size_of(&gone),
+                    );
                     out.layer.push(LayerChange::Whiteout(rel));
                 }
             }
@@ -306,7 +310,7 @@ pub(crate) fn baseline(root: &Path, base: &Baseline) -> Result<Changes, Containe
                     fresh = Some(rel);
                 }
             }
-            Some(was) if now.is_dir() && (!was.is_dir() || was.ino != now.ino) => {
+            Some(was) if now.is_dir() && (!was.is_dir() || was.replaced_by(&now)) => {
                 out.report(&rel, DiffKind::Changed, now.kind, 0);
                 if was.is_dir() {
                     out.layer.push(LayerChange::Opaque(rel.clone()));
@@ -314,7 +318,9 @@ pub(crate) fn baseline(root: &Path, base: &Baseline) -> Result<Changes, Containe
                 out.layer.push(LayerChange::Add(rel.clone()));
                 fresh = Some(rel);
             }
-            Some(was) if was.ino != now.ino || was.ctime != now.ctime || was.kind != now.kind => {
+            Some(was)
+                if was.replaced_by(&now) || was.ctime != now.ctime || was.kind != now.kind =>
+            {
                 out.report(&rel, DiffKind::Changed, now.kind, now.size);
                 out.layer.push(LayerChange::Add(rel.clone()));
                 if now.is_dir() {

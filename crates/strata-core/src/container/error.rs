@@ -147,9 +147,9 @@ impl Explain for ContainerError {
             ContainerError::DiffIdMismatch { .. } => {
                 Some("`strata fsck` checks the store; pull the image again".into())
             }
-            ContainerError::NoRuntime => Some(
-                "install runc (Debian/Ubuntu: apt install runc), or put it on $PATH".into(),
-            ),
+            ContainerError::NoRuntime => {
+                Some("install runc (Debian/Ubuntu: apt install runc), or put it on $PATH".into())
+            }
             ContainerError::Unsupported(_) => Some(
                 "files, diff and commit work everywhere; running commands needs a Linux host"
                     .into(),

@@ -61,7 +61,10 @@ pub fn resolve(root: &Path, path: &str, follow_last: bool) -> Result<PathBuf, Co
             Ok(m) if m.file_type().is_symlink() && (!last || follow_last) => {
                 hops += 1;
                 if hops > MAX_HOPS {
-                    return Err(ContainerError::bad_path(path, "too many levels of symlinks"));
+                    return Err(ContainerError::bad_path(
+                        path,
+                        "too many levels of symlinks",
+                    ));
                 }
                 let target = fs::read_link(&candidate)
                     .map_err(|e| ContainerError::io("read the symlink", &candidate, e))?;
@@ -93,7 +96,10 @@ fn components(p: &Path) -> VecDeque<OsString> {
 /// A path that must not be the root itself (delete, rename).
 fn not_root(root: &Path, resolved: &Path, shown: &str) -> Result<(), ContainerError> {
     if resolved == root {
-        return Err(ContainerError::bad_path(shown, "it is the container's root"));
+        return Err(ContainerError::bad_path(
+            shown,
+            "it is the container's root",
+        ));
     }
     Ok(())
 }
@@ -323,8 +329,7 @@ fn copy_tree(
         let key = (meta.dev(), meta.ino());
         if meta.nlink() > 1 {
             if let Some(first) = links.get(&key) {
-                return fs::hard_link(first, dest)
-                    .map_err(|e| ContainerError::io("link", dest, e));
+                return fs::hard_link(first, dest).map_err(|e| ContainerError::io("link", dest, e));
             }
             links.insert(key, dest.to_path_buf());
         }
@@ -389,7 +394,11 @@ mod tests {
         assert_eq!(got, b"<h1>hi</h1>");
         chmod(root, "/srv/www/index.html", 0o600).unwrap();
         rename(root, "/srv/www/index.html", "/srv/index.html").unwrap();
-        let names: Vec<_> = list(root, "/srv").unwrap().into_iter().map(|e| (e.name, e.kind, e.mode)).collect();
+        let names: Vec<_> = list(root, "/srv")
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.name, e.kind, e.mode))
+            .collect();
         assert_eq!(
             names,
             vec![

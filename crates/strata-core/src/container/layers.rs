@@ -191,15 +191,17 @@ pub(crate) fn make_writable(root: &Path) {
     if is_root() {
         return;
     }
-    for entry in walkdir::WalkDir::new(root).follow_links(false).into_iter().flatten() {
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+    {
         if entry.file_type().is_dir() {
             if let Ok(m) = entry.metadata() {
                 let mode = m.permissions().mode();
                 if mode & 0o700 != 0o700 {
-                    let _ = fs::set_permissions(
-                        entry.path(),
-                        fs::Permissions::from_mode(mode | 0o700),
-                    );
+                    let _ =
+                        fs::set_permissions(entry.path(), fs::Permissions::from_mode(mode | 0o700));
                 }
             }
         }

@@ -65,8 +65,15 @@ pub fn find_runtime() -> Result<PathBuf, ContainerError> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(
-            ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/sbin", "/bin"]
-                .map(PathBuf::from),
+            [
+                "/usr/sbin",
+                "/usr/bin",
+                "/usr/local/sbin",
+                "/usr/local/bin",
+                "/sbin",
+                "/bin",
+            ]
+            .map(PathBuf::from),
         )
         .map(|d| d.join("runc"))
         .find(|p| p.is_file())
@@ -209,7 +216,12 @@ fn resolve_user(rootfs: &Path, spec: &str) -> Result<(u32, u32), ContainerError>
     let by_name = |name: &str| {
         passwd.iter().find_map(|f| {
             (f.first().map(String::as_str) == Some(name))
-                .then(|| Some((f.get(2)?.parse::<u32>().ok()?, f.get(3)?.parse::<u32>().ok()?)))
+                .then(|| {
+                    Some((
+                        f.get(2)?.parse::<u32>().ok()?,
+                        f.get(3)?.parse::<u32>().ok()?,
+                    ))
+                })
                 .flatten()
         })
     };
@@ -291,7 +303,10 @@ impl PreparedRun {
     /// terminal, pipes for the app); its exit status is the command's.
     pub fn command(&self) -> Command {
         let mut c = Command::new(&self.runtime);
-        c.arg("run").arg("--bundle").arg(self.bundle.path()).arg(&self.id);
+        c.arg("run")
+            .arg("--bundle")
+            .arg(self.bundle.path())
+            .arg(&self.id);
         c
     }
 

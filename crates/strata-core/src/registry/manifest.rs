@@ -136,7 +136,7 @@ impl Platform {
         let ok = |s: &&str| {
             !s.is_empty()
                 && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
         };
         match parts.as_slice() {
             [os, arch] if ok(os) && ok(arch) => Ok(Platform {
@@ -153,29 +153,15 @@ impl Platform {
         }
     }
 
-    fn of(d: &Descriptor) -> Option<Platform> {
-        let p = d.platform().as_ref()?;
-        Some(Platform {
-            os: p.os().to_string(),
-            architecture: p.architecture().to_string(),
-            variant: p.variant().clone(),
-        })
-    }
-
-    /// Whether an index entry for `other` runs here. A variant is compared only when both
-    /// name one, and `arm64` treats a missing variant as `v8`, as containerd does.
-    fn matches(&self, other: &Platform) -> bool {
-        if self.os != other.os || self.architecture != other.architecture {
-            return false;
+    /// The `image` module's spelling of the same platform, whose matching rules
+    /// (`aarch64` is `arm64`, `arm64` means `v8`, …) a pull shares with an import.
+    fn spec(&self) -> crate::image::model::PlatformSpec {
+        crate::image::model::PlatformSpec {
+            os: self.os.clone(),
+            architecture: self.architecture.clone(),
+            variant: self.variant.clone(),
         }
-        let norm = |v: &Option<String>| match (self.architecture.as_str(), v.as_deref()) {
-            ("arm64", None) => Some("v8".to_string()),
-            (_, v) => v.map(str::to_string),
-        };
-        match (norm(&self.variant), norm(&other.variant)) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        }
+        .normalized()
     }
 }
 
@@ -189,37 +175,28 @@ impl std::fmt::Display for Platform {
     }
 }
 
-/// The index entry for `wanted`: an exact variant match first, then a compatible one.
+/// Parses `--platform`: `os/arch[/variant]`.
+pub fn parse_platform(text: &str) -> Result<Platform, RegistryError> {
+    Platform::parse(text)
+}
+
+/// The index entry for `wanted`, by the `image` module's rule, as a registry error.
 pub(crate) fn select<'a>(
     index: &'a ImageIndex,
     wanted: &Platform,
     reference: &str,
 ) -> Result<&'a Descriptor, RegistryError> {
-    let entries: Vec<(&Descriptor, Platform)> = index
-        .manifests()
-        .iter()
-        .filter(|d| kind_of(d.media_type().as_ref()) == Kind::Manifest)
-        .filter_map(|d| Some((d, Platform::of(d)?)))
-        .collect();
-    let exact = entries.iter().find(|(_, p)| p == wanted);
-    let compatible = entries.iter().find(|(_, p)| wanted.matches(p));
-    if let Some((d, _)) = exact.or(compatible) {
-        return Ok(d);
-    }
-    let mut available: Vec<String> = entries
-        .iter()
-        .filter(|(_, p)| p.os != "unknown")
-        .map(|(_, p)| p.to_string())
-        .collect();
-    available.dedup();
-    Err(RegistryError::NoPlatform {
-        reference: reference.to_string(),
-        wanted: wanted.to_string(),
-        available: if available.is_empty() {
-            "no platforms".into()
-        } else {
-            available.join(", ")
-        },
+    crate::image::model::select_platform(index, &wanted.spec(), reference).map_err(|_| {
+        let available = crate::image::model::platforms_of(index);
+        RegistryError::NoPlatform {
+            reference: reference.to_string(),
+            wanted: wanted.to_string(),
+            available: if available.is_empty() {
+                "no platforms".into()
+            } else {
+                available.join(", ")
+            },
+        }
     })
 }
 
@@ -254,10 +231,10 @@ mod tests {
             ("linux/arm/v6", "02"),
             ("linux/arm64", "03"),
         ] {
-            let d = select(&idx, &Platform::parse(wanted).unwrap(), "x").unwrap();
+            let d = select(&idx, &parse_platform(wanted).unwrap(), "x").unwrap();
             assert!(d.digest().to_string().ends_with(want_hex), "{wanted}");
         }
-        let err = select(&idx, &Platform::parse("linux/arm/v7").unwrap(), "app:1").unwrap_err();
+        let err = select(&idx, &parse_platform("linux/arm/v7").unwrap(), "app:1").unwrap_err();
         assert_eq!(
             err.to_string(),
             "app:1 has no image for linux/arm/v7; it has: linux/amd64, linux/arm/v6, linux/arm64/v8"
@@ -279,7 +256,7 @@ mod tests {
             kind_of(&media_type_of(None, br#"{"schemaVersion":2,"layers":[]}"#)),
             Kind::Manifest
         );
-        assert!(Platform::parse("linux").is_err());
-        assert!(Platform::parse("linux/amd64/v1/x").is_err());
+        assert!(parse_platform("linux").is_err());
+        assert!(parse_platform("linux/amd64/v1/x").is_err());
     }
 }

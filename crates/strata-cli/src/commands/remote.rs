@@ -1,0 +1,480 @@
+//! `strata registries`, `repos`, `tags`, `rtag`, `rdelete`, `copy` and `push-script`:
+//! the catalog (`strata_core::catalog`) on the command line. Credentials come from
+//! `--creds USER:PASS` or, without it, the keychain (after `strata login`).
+
+use std::future::Future;
+use std::path::PathBuf;
+
+use strata_core::catalog::browse::{self, BrowseOptions, CatalogState};
+use strata_core::catalog::registries::normalize_endpoint;
+use strata_core::catalog::script::{self, ScriptRequest, Tool};
+use strata_core::catalog::{
+    self, remote, tags, Access, CatalogError, NewRegistry, Provider, RegistriesFile, RegistryView,
+};
+use strata_core::credentials::{host, Keychain};
+use strata_core::home::Home;
+use strata_core::problem::{Explain, Problem};
+use strata_core::reference::Reference;
+use strata_core::registry::Credentials;
+
+use crate::render;
+
+fn problem(e: CatalogError) -> Problem {
+    e.problem()
+}
+
+/// `--creds` and `--insecure`, as every remote command takes them.
+pub struct AccessArgs<'a> {
+    pub creds: Option<&'a str>,
+    pub insecure: bool,
+}
+
+fn parse_creds(text: Option<&str>, flag: &str) -> Result<Option<Credentials>, Problem> {
+    text.map(|t| {
+        Credentials::from_user_pass(t).ok_or_else(|| {
+            Problem::new("cli.creds", format!("{flag} must be USER:PASSWORD"))
+                .with_hint("for example --creds ann:s3cret; the password may contain `:`")
+        })
+    })
+    .transpose()
+}
+
+impl AccessArgs<'_> {
+    fn access(&self) -> Result<Access, Problem> {
+        Ok(Access {
+            credentials: parse_creds(self.creds, "--creds")?,
+            insecure: self.insecure,
+        })
+    }
+}
+
+/// Runs one async engine call. SIGPIPE is ignored first, as for pull and push: a
+/// connection reset mid-upload must be an error the client can retry, not a killed process.
+fn block_on<T>(work: impl Future<Output = Result<T, CatalogError>>) -> Result<T, Problem> {
+    #[cfg(unix)]
+    // SAFETY: called before the runtime (and any thread) starts; SIG_IGN is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Problem::new(
+                "cli.runtime",
+                format!("cannot start the async runtime: {e}"),
+            )
+        })?;
+    rt.block_on(work).map_err(problem)
+}
+
+fn registries_file(home: &Home) -> Result<RegistriesFile, Problem> {
+    RegistriesFile::for_home(home).map_err(problem)
+}
+
+/// A registry argument: a saved registry's name, or an endpoint.
+fn resolve_registry(home: &Home, text: &str) -> Result<String, Problem> {
+    if let Some(saved) = registries_file(home)?.find(text).map_err(problem)? {
+        return Ok(saved.endpoint);
+    }
+    normalize_endpoint(text).map_err(problem)
+}
+
+fn reference(text: &str) -> Result<Reference, Problem> {
+    Reference::parse(text).map_err(|e| e.problem())
+}
+
+// ---- strata registries ---------------------------------------------------------------
+
+/// `strata registries add`.
+pub struct AddArgs {
+    pub endpoint: String,
+    pub provider: Option<String>,
+    pub name: Option<String>,
+    pub username: Option<String>,
+    pub insecure: bool,
+    pub ca_file: Option<PathBuf>,
+}
+
+fn views(home: &Home) -> Result<Vec<RegistryView>, Problem> {
+    let saved = registries_file(home)?.load().map_err(problem)?;
+    // The account list is a plain file: reading it needs no keychain.
+    let accounts = Keychain::open(home)
+        .and_then(|k| k.accounts())
+        .map_err(|e| e.problem())?;
+    Ok(saved
+        .into_iter()
+        .map(|r| RegistryView::new(r, &accounts))
+        .collect())
+}
+
+pub fn registries_list(home: &Home, json: bool) -> Result<(), Problem> {
+    let list = views(home)?;
+    if json {
+        return render::json(&list);
+    }
+    if list.is_empty() {
+        println!("No saved registries. Add one: strata registries add ENDPOINT");
+        return Ok(());
+    }
+    println!(
+        "{:<24} {:<44} {:<15} {:<24} FLAGS",
+        "NAME", "ENDPOINT", "PROVIDER", "USERNAME"
+    );
+    for v in &list {
+        let r = &v.registry;
+        let mut flags = Vec::new();
+        if r.insecure {
+            flags.push("insecure".to_string());
+        }
+        if r.ca_file.is_some() {
+            flags.push("extra-ca".to_string());
+        }
+        if !r.repositories.is_empty() {
+            flags.push(format!("{} hand-added repos", r.repositories.len()));
+        }
+        let logged_in = if v.accounts.is_empty() { "" } else { " (logged in)" };
+        println!(
+            "{:<24} {:<44} {:<15} {:<24} {}",
+            r.name,
+            r.endpoint,
+            r.provider.id(),
+            format!(
+                "{}{logged_in}",
+                v.effective_username.as_deref().unwrap_or("-")
+            ),
+            flags.join(", ")
+        );
+    }
+    Ok(())
+}
+
+pub fn registries_add(home: &Home, args: AddArgs, json: bool) -> Result<(), Problem> {
+    let provider = args
+        .provider
+        .as_deref()
+        .map(|p| Provider::parse(p).ok_or_else(|| problem(CatalogError::UnknownProvider(p.into()))))
+        .transpose()?;
+    let ca_file = args
+        .ca_file
+        .map(|p| std::path::absolute(&p).unwrap_or(p));
+    let saved = registries_file(home)?
+        .add(NewRegistry {
+            endpoint: args.endpoint,
+            name: args.name,
+            provider,
+            username: args.username,
+            insecure: args.insecure,
+            ca_file,
+        })
+        .map_err(problem)?;
+    if json {
+        return render::json(&saved);
+    }
+    println!(
+        "Saved {} ({}, {})",
+        saved.name,
+        saved.endpoint,
+        saved.provider.preset().label
+    );
+    if !saved.provider.preset().lists_repositories {
+        println!(
+            "This registry does not list its repositories: add them with \
+             `strata repos {} --add NAMESPACE/REPOSITORY`",
+            saved.endpoint
+        );
+    }
+    Ok(())
+}
+
+pub fn registries_remove(home: &Home, name: &str, json: bool) -> Result<(), Problem> {
+    let removed = registries_file(home)?.remove(name).map_err(problem)?;
+    if json {
+        return render::json(&removed);
+    }
+    println!("Removed {} ({})", removed.name, removed.endpoint);
+    Ok(())
+}
+
+// ---- strata repos --------------------------------------------------------------------
+
+/// `strata repos`.
+pub struct ReposArgs<'a> {
+    pub target: &'a str,
+    pub add: Vec<String>,
+    pub forget: Vec<String>,
+    pub no_catalog: bool,
+    pub page_size: usize,
+    pub access: AccessArgs<'a>,
+    pub json: bool,
+}
+
+pub fn repos(home: &Home, args: ReposArgs) -> Result<(), Problem> {
+    let (first, namespace) = match args.target.split_once('/') {
+        Some((r, ns)) => (r, Some(ns.trim_matches('/').to_string())),
+        None => (args.target, None),
+    };
+    let _ = host::parse_target(args.target).map_err(|e| e.problem())?;
+    let endpoint = resolve_registry(home, first)?;
+    let file = registries_file(home)?;
+    if !args.add.is_empty() {
+        file.add_repositories(&endpoint, &args.add)
+            .map_err(problem)?;
+    }
+    if !args.forget.is_empty() {
+        file.forget_repositories(&endpoint, &args.forget)
+            .map_err(problem)?;
+    }
+    let manual = file
+        .find(&endpoint)
+        .map_err(problem)?
+        .filter(|s| s.endpoint == endpoint)
+        .map(|s| s.repositories)
+        .unwrap_or_default();
+    let access = args.access.access()?;
+    let options = BrowseOptions {
+        page_size: args.page_size,
+        namespace,
+        skip_catalog: args.no_catalog,
+    };
+    let tree = block_on(async {
+        let client = catalog::connect(home, &endpoint, "", &access).await?;
+        browse::repositories(&client, &manual, &options).await
+    })?;
+    if args.json {
+        return render::json(&tree);
+    }
+    for ns in &tree.namespaces {
+        println!("{}/", ns.name);
+        for r in &ns.repositories {
+            let mark = match r.source {
+                browse::Source::Manual => "  (added by hand)",
+                _ => "",
+            };
+            println!("  {}{mark}", r.name);
+        }
+    }
+    if let CatalogState::Unavailable { reason, hint } = &tree.catalog {
+        eprintln!("note: {} does not list its repositories ({reason})", tree.registry);
+        eprintln!("hint: {hint}");
+    }
+    if let CatalogState::Truncated { .. } = &tree.catalog {
+        eprintln!(
+            "note: the catalog was cut at {} repositories",
+            browse::MAX_REPOSITORIES
+        );
+    }
+    Ok(())
+}
+
+// ---- strata tags ---------------------------------------------------------------------
+
+pub fn tags(
+    home: &Home,
+    repo: &str,
+    with_details: bool,
+    page_size: usize,
+    access: AccessArgs,
+    json: bool,
+) -> Result<(), Problem> {
+    let r = Reference::parse_name(repo).map_err(|e| e.problem())?;
+    let access = access.access()?;
+    let (names, details) = block_on(async {
+        let client = catalog::connect(home, &r.registry, &r.repository, &access).await?;
+        let names = tags::list(&client, &r.repository, page_size, |_| {}).await?;
+        let mut out = Vec::new();
+        if with_details {
+            for t in &names {
+                out.push(tags::details(&client, &r.repository, t).await?);
+            }
+        }
+        Ok((names, out))
+    })?;
+    if with_details {
+        if json {
+            return render::json(&details);
+        }
+        println!(
+            "{:<32} {:<19} {:>10}  {:<25} PLATFORMS",
+            "TAG", "DIGEST", "SIZE", "CREATED"
+        );
+        for d in &details {
+            println!(
+                "{:<32} {:<19} {:>10}  {:<25} {}",
+                d.tag,
+                format!("sha256:{}", d.digest.short()),
+                human(d.size),
+                d.created.as_deref().unwrap_or("-"),
+                d.platforms.join(", ")
+            );
+        }
+        return Ok(());
+    }
+    if json {
+        return render::json(&serde_json::json!({
+            "repository": r.name(),
+            "tags": names,
+        }));
+    }
+    for t in &names {
+        println!("{t}");
+    }
+    Ok(())
+}
+
+fn human(bytes: u64) -> String {
+    let b = bytes as f64;
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.1} KiB", b / 1024.0),
+        1_048_576..1_073_741_824 => format!("{:.1} MiB", b / 1_048_576.0),
+        _ => format!("{:.2} GiB", b / 1_073_741_824.0),
+    }
+}
+
+// ---- strata rtag / rdelete / copy ----------------------------------------------------
+
+pub fn rtag(
+    home: &Home,
+    source: &str,
+    target: &str,
+    access: AccessArgs,
+    json: bool,
+) -> Result<(), Problem> {
+    let src = reference(source)?;
+    // A bare tag names a tag of the source's repository.
+    let dst = if !target.contains('/') && !target.contains('@') && !target.contains(':') {
+        src.with_tag(target).map_err(|e| e.problem())?
+    } else {
+        reference(target)?
+    };
+    let access = access.access()?;
+    let done = block_on(async {
+        let client = catalog::connect(home, &src.registry, &src.repository, &access).await?;
+        remote::retag(&client, &src, &dst).await
+    })?;
+    if json {
+        return render::json(&done);
+    }
+    println!("Tagged {} as {}", done.source, done.target);
+    println!("Digest: {}", done.digest);
+    Ok(())
+}
+
+pub fn rdelete(
+    home: &Home,
+    target: &str,
+    yes: bool,
+    access: AccessArgs,
+    json: bool,
+) -> Result<(), Problem> {
+    let r = reference(target)?;
+    let access = access.access()?;
+    let plan = block_on(async {
+        let client = catalog::connect(home, &r.registry, &r.repository, &access).await?;
+        remote::delete(&client, &r, yes).await
+    })?;
+    if json {
+        return render::json(&plan);
+    }
+    println!("Deleted {} ({})", plan.reference, plan.digest);
+    if !plan.also_removed.is_empty() {
+        eprintln!(
+            "warning: the tags {} named the same digest and were deleted too",
+            plan.also_removed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// `strata copy`.
+pub struct CopyArgs<'a> {
+    pub source: &'a str,
+    pub target: &'a str,
+    pub creds: Option<&'a str>,
+    pub src_creds: Option<&'a str>,
+    pub dest_creds: Option<&'a str>,
+    pub insecure: bool,
+    pub json: bool,
+}
+
+pub fn copy(home: &Home, args: CopyArgs) -> Result<(), Problem> {
+    let src = reference(args.source)?;
+    let dst = reference(args.target)?;
+    let shared = parse_creds(args.creds, "--creds")?;
+    let src_access = Access {
+        credentials: parse_creds(args.src_creds, "--src-creds")?.or_else(|| shared.clone()),
+        insecure: args.insecure,
+    };
+    let dst_access = Access {
+        credentials: parse_creds(args.dest_creds, "--dest-creds")?.or(shared),
+        insecure: args.insecure,
+    };
+    let done = block_on(async {
+        let from = catalog::connect(home, &src.registry, &src.repository, &src_access).await?;
+        let to = catalog::connect(home, &dst.registry, &dst.repository, &dst_access).await?;
+        remote::copy(&from, &src, &to, &dst).await
+    })?;
+    if args.json {
+        return render::json(&done);
+    }
+    println!("Copied {} to {}", done.source, done.target);
+    if let Some(d) = &done.digest {
+        println!("Digest: {d}");
+    }
+    println!(
+        "Manifests: {}; blobs: {} streamed ({}), {} mounted, {} already there",
+        done.manifests,
+        done.blobs_streamed,
+        human(done.bytes_streamed),
+        done.blobs_mounted,
+        done.blobs_skipped
+    );
+    Ok(())
+}
+
+// ---- strata push-script --------------------------------------------------------------
+
+pub fn push_script(
+    home: &Home,
+    repo: &str,
+    strata: bool,
+    vpc: bool,
+    username: Option<&str>,
+    json: bool,
+) -> Result<(), Problem> {
+    // `REGISTRY/REPO` where REGISTRY may be a saved registry's name.
+    let (first, rest) = repo.split_once('/').ok_or_else(|| {
+        Problem::new(
+            "cli.repository",
+            format!("`{repo}` names no registry: expected REGISTRY/NAMESPACE/REPOSITORY"),
+        )
+    })?;
+    let saved = registries_file(home)?.find(first).map_err(problem)?;
+    let r = Reference::parse_name(&match &saved {
+        Some(s) => format!("{}/{rest}", s.endpoint),
+        None => repo.to_string(),
+    })
+    .map_err(|e| e.problem())?;
+    let accounts = Keychain::open(home)
+        .and_then(|k| k.account_for(&r.registry, &r.repository))
+        .ok()
+        .flatten();
+    let username = username
+        .map(str::to_string)
+        .or_else(|| saved.as_ref().and_then(|s| s.username.clone()))
+        .or_else(|| accounts.map(|a| a.username));
+    let s = script::push_script(&ScriptRequest {
+        endpoint: r.registry.clone(),
+        provider: saved.as_ref().map(|s| s.provider),
+        repository: r.repository.clone(),
+        username,
+        tool: if strata { Tool::Strata } else { Tool::Docker },
+        vpc,
+    });
+    if json {
+        return render::json(&s);
+    }
+    print!("{}", s.text());
+    Ok(())
+}
