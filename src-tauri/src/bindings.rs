@@ -9,9 +9,9 @@ use strata_core::problem::Problem;
 use strata_core::settings::{Language, Settings, SettingsPatch, Theme};
 use ts_rs::{Config, TS};
 
-use crate::state::AppInfo;
 use crate::commands::images::{self, layers};
 use crate::commands::tasks;
+use crate::state::AppInfo;
 
 /// The TypeScript shape of [`Problem`], which lives in strata-core without a ts-rs derive;
 /// the test below holds the two to the same JSON.

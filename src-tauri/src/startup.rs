@@ -42,8 +42,8 @@ impl Probe {
             std::thread::sleep(IDLE);
             match tree_memory(std::process::id()) {
                 Some(m) => println!(
-                    "strata-startup idle_rss_kb={} idle_pss_kb={} processes={}",
-                    m.rss_kb, m.pss_kb, m.processes
+                    "strata-startup idle_rss_kb={} idle_pss_kb={} idle_uss_kb={} processes={}",
+                    m.rss_kb, m.pss_kb, m.uss_kb, m.processes
                 ),
                 None => println!("strata-startup idle_rss_kb=unknown"),
             }
@@ -59,6 +59,8 @@ pub struct TreeMemory {
     pub rss_kb: u64,
     /// Sum of proportional set sizes (shared pages split between their users).
     pub pss_kb: u64,
+    /// Sum of unique set sizes (pages no other process maps: what quitting would free).
+    pub uss_kb: u64,
     pub processes: usize,
 }
 
@@ -123,6 +125,7 @@ pub fn tree_memory(root: u32) -> Option<TreeMemory> {
             std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
         total.rss_kb += kb_field(&status, "VmRSS:");
         total.pss_kb += kb_field(&rollup, "Pss:");
+        total.uss_kb += kb_field(&rollup, "Private_Clean:") + kb_field(&rollup, "Private_Dirty:");
         total.processes += 1;
     }
     Some(total)

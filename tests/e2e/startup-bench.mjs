@@ -2,8 +2,14 @@
 //   node tests/e2e/startup-bench.mjs path/to/strata-app [runs]
 // Launches the app RUNS times with STRATA_STARTUP_PROBE=1 and a private store. The app
 // prints `strata-startup ready_ms=N` when its first screen is mounted and painted, then
-// `strata-startup idle_rss_kb=N idle_pss_kb=N processes=N` after 3 s idle, and exits.
-// Prints each run and the medians; exits 1 when a median misses its target.
+// `strata-startup idle_rss_kb=N idle_pss_kb=N idle_uss_kb=N processes=N` after 3 s idle,
+// and exits. Prints each run and the medians; exits 1 when a median misses its target.
+//
+// Memory is summed over the process tree (the app, WebKitWebProcess, WebKitNetworkProcess).
+// The target is judged on PSS, which splits each shared page between the processes that
+// map it; the sum of RSS counts libwebkit2gtk (and, under Xvfb, Mesa's llvmpipe) once per
+// process and is printed for reference, as is USS (what quitting the app would free).
+// The environment passes through, e.g. WEBKIT_DISABLE_COMPOSITING_MODE=1 to compare.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -81,7 +87,8 @@ for (let i = 0; i < Number(runsArg); i++) {
     runs.push(r);
     console.log(
       `run ${i + 1}: ready ${r.seen_ms} ms (app says ${r.ready_ms} ms), idle RSS ${(r.idle_rss_kb / 1024).toFixed(1)} MB, ` +
-        `PSS ${(r.idle_pss_kb / 1024).toFixed(1)} MB, ${r.processes} processes`,
+        `PSS ${(r.idle_pss_kb / 1024).toFixed(1)} MB, USS ${(r.idle_uss_kb / 1024).toFixed(1)} MB, ` +
+        `${r.processes} processes`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -91,8 +98,10 @@ for (let i = 0; i < Number(runsArg); i++) {
 const readyMs = median(runs.map((r) => r.seen_ms));
 const rssMb = median(runs.map((r) => r.idle_rss_kb)) / 1024;
 const pssMb = median(runs.map((r) => r.idle_pss_kb)) / 1024;
+const ussMb = median(runs.map((r) => r.idle_uss_kb)) / 1024;
 console.log(
-  `median of ${runs.length}: launch → first screen interactive ${readyMs} ms (target < ${TARGET_MS}), ` +
-    `idle RSS of the process tree ${rssMb.toFixed(1)} MB (target < ${TARGET_MB}), PSS ${pssMb.toFixed(1)} MB`,
+  `median of ${runs.length}: launch → first screen interactive ${readyMs} ms (target < ${TARGET_MS}); ` +
+    `idle memory of the process tree: PSS ${pssMb.toFixed(1)} MB (target < ${TARGET_MB}), ` +
+    `USS ${ussMb.toFixed(1)} MB, sum of RSS ${rssMb.toFixed(1)} MB`,
 );
-process.exit(readyMs < TARGET_MS && rssMb < TARGET_MB ? 0 : 1);
+process.exit(readyMs < TARGET_MS && pssMb < TARGET_MB ? 0 : 1);

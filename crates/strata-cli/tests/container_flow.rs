@@ -340,3 +340,57 @@ fn names_are_unique_and_cp_copies_out() {
     assert!(!r.status.success());
     assert!(!copied.exists());
 }
+
+/// The baseline path works without root (create, cp, diff, commit, rm); `run` says
+/// clearly that it needs root. Run as `nobody` through setpriv.
+#[test]
+fn baseline_works_without_root() {
+    need_root();
+    need("setpriv");
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let _cleanup = Cleanup(home.clone());
+    let rootfs = tmp.path().join("rootfs");
+    for d in ["bin", "etc", "tmp"] {
+        std::fs::create_dir_all(rootfs.join(d)).unwrap();
+    }
+    std::fs::write(rootfs.join("etc/motd"), "hi\n").unwrap();
+    std::fs::write(tmp.path().join("f"), "x\n").unwrap();
+    let status = std::process::Command::new("chmod")
+        .args(["-R", "a+rwX"])
+        .arg(tmp.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let as_nobody = |args: &[&str]| {
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_strata"))
+            .arg("--home")
+            .arg(&home)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let must = |args: &[&str]| {
+        let out = as_nobody(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    must(&["import-rootfs", p(&rootfs), "--tag", "plain:1"]);
+    must(&["create", "plain:1", "--name", "n"]);
+    assert!(must(&["ps"]).contains("baseline"));
+    let f = tmp.path().join("f");
+    must(&["cp", p(&f), "n:/tmp/"]);
+    assert_eq!(must(&["diff", "n"]), "C /tmp\nA /tmp/f (2 bytes)\n");
+    must(&["commit", "n", "plain:2", "-m", "as nobody"]);
+    let run = as_nobody(&["run", "n", "--", "true"]);
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("needs root"), "{err}");
+    must(&["rm", "n"]);
+}

@@ -95,7 +95,9 @@ pub enum CatalogError {
     #[error("the registry {endpoint} is already saved as `{name}`")]
     Duplicate { name: String, endpoint: String },
     /// Retag works inside one repository.
-    #[error("{source_ref} and {target} are in different repositories: a retag stays in one repository")]
+    #[error(
+        "{source_ref} and {target} are in different repositories: a retag stays in one repository"
+    )]
     CrossRepository { source_ref: String, target: String },
     /// A reference without a tag where a tag is needed.
     #[error("{0} names no tag")]
@@ -179,10 +181,9 @@ impl Explain for CatalogError {
                 "a repository is lowercase path components: team/app".into()
             }
             CatalogError::BadUsername(_) => "give the account's name without a password".into(),
-            CatalogError::UnknownProvider(_) => format!(
-                "one of: {}",
-                Provider::ALL.map(|p| p.id()).join(", ")
-            ),
+            CatalogError::UnknownProvider(_) => {
+                format!("one of: {}", Provider::ALL.map(|p| p.id()).join(", "))
+            }
             CatalogError::UnknownRegistry(_) => "`strata registries` lists them".into(),
             CatalogError::Duplicate { .. } => {
                 "remove it first with `strata registries remove NAME`, or use it as it is".into()

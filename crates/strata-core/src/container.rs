@@ -481,6 +481,9 @@ impl Container {
     /// wants its own stdio (the app's terminal).
     pub fn prepare_run(&self, opts: &RunOptions) -> Result<PreparedRun, ContainerError> {
         let runtime = find_runtime()?;
+        if !layers::is_root() {
+            return Err(ContainerError::NeedsRoot);
+        }
         let root = self.root()?;
         let spec = run::spec(&root, &self.info.name, &self.image_config()?, opts)?;
         let runc_id = format!("strata-{}-{}", self.info.short_id(), &new_id()[..8]);

@@ -151,7 +151,10 @@ fn absolute_symlink_then_write_through_it_is_rerooted() {
     apply(&blob[..], &s.target, &ApplyOptions::default()).unwrap();
     // The write lands where it would inside the container: under the target, never outside.
     assert_eq!(s.outside_snapshot(), before);
-    let rerooted = s.target.join(s.outside.strip_prefix("/").unwrap()).join("passwd");
+    let rerooted = s
+        .target
+        .join(s.outside.strip_prefix("/").unwrap())
+        .join("passwd");
     assert_eq!(fs::read_to_string(rerooted).unwrap(), "pwned");
     // The symlink itself is a valid entry and stays, pointing where it says.
     assert_eq!(fs::read_link(s.target.join("evil")).unwrap(), s.outside);

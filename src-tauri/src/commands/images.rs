@@ -63,7 +63,12 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, Problem> {
     tauri::async_runtime::spawn_blocking(work)
         .await
-        .map_err(|e| Problem::new("app.internal", format!("the work stopped unexpectedly: {e}")))?
+        .map_err(|e| {
+            Problem::new(
+                "app.internal",
+                format!("the work stopped unexpectedly: {e}"),
+            )
+        })?
 }
 
 // ---- transport types ---------------------------------------------------------------------
@@ -466,11 +471,9 @@ pub fn import_image(
         .transpose()?;
     let path = PathBuf::from(path.trim());
     let meta = std::fs::metadata(&path).map_err(|e| {
-        Problem::new(
-            "image.io",
-            format!("cannot open {}: {e}", path.display()),
+        Problem::new("image.io", format!("cannot open {}: {e}", path.display())).with_hint(
+            "check the path; an archive from `docker save` or `skopeo copy` ends in .tar",
         )
-        .with_hint("check the path; an archive from `docker save` or `skopeo copy` ends in .tar")
     })?;
     let (total, main) = if meta.is_file() {
         // The engine reports the archive itself under its path: that measures the job.

@@ -427,7 +427,10 @@ mod tests {
         let tasks = Tasks::default();
         let info = tasks
             .start(TaskKind::Import, "x".into(), None, None, None, |_| {
-                Err(Problem::new("image.not_an_archive", "x is not an image archive"))
+                Err(Problem::new(
+                    "image.not_an_archive",
+                    "x is not an image archive",
+                ))
             })
             .unwrap();
         let failed = wait_finished(&tasks, info.id);
@@ -443,13 +446,20 @@ mod tests {
         let (go_tx, go_rx) = mpsc::channel::<()>();
         let (seen_tx, seen_rx) = mpsc::channel::<()>();
         let info = tasks
-            .start(TaskKind::Export, "a".into(), None, Some(30), None, move |ctx| {
-                ctx.done("sha256:aa", 10, ProgressState::Done);
-                ctx.done("sha256:bb", 5, ProgressState::Skipped);
-                seen_tx.send(()).unwrap();
-                go_rx.recv().unwrap();
-                Ok(vec![])
-            })
+            .start(
+                TaskKind::Export,
+                "a".into(),
+                None,
+                Some(30),
+                None,
+                move |ctx| {
+                    ctx.done("sha256:aa", 10, ProgressState::Done);
+                    ctx.done("sha256:bb", 5, ProgressState::Skipped);
+                    seen_tx.send(()).unwrap();
+                    go_rx.recv().unwrap();
+                    Ok(vec![])
+                },
+            )
             .unwrap();
         seen_rx.recv().unwrap();
         let running = tasks.list().into_iter().find(|t| t.id == info.id).unwrap();

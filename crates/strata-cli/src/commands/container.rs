@@ -1,7 +1,7 @@
 //! `strata create`, `ps`, `run`, `cp`, `diff`, `commit`, `rm`: docker's words for
 //! containers. Each parses, calls `strata_core::container` once and renders.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use strata_core::container::{CommitOptions, Containers, CreateOptions, Mode, RunOptions};
@@ -66,6 +66,13 @@ pub fn ps(home: &Home, json: bool) -> Result<(), Problem> {
 
 /// Runs the command; the process exits with the command's exit code.
 pub fn run(home: &Home, name: &str, opts: RunOptions) -> Result<(), Problem> {
+    if opts.tty && !std::io::stdin().is_terminal() {
+        return Err(Problem::new(
+            "cli.no_terminal",
+            "-t needs a terminal, and stdin is not one",
+        )
+        .with_hint("leave out -t when piping into `strata run`"));
+    }
     let c = containers(home)?.get(name).map_err(|e| e.problem())?;
     let code = c.run(&opts).map_err(|e| e.problem())?;
     if code != 0 {

@@ -305,6 +305,13 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             vpc,
             username,
             json,
-        } => remote::push_script(&home()?, &repository, strata, vpc, username.as_deref(), json),
+        } => remote::push_script(
+            &home()?,
+            &repository,
+            strata,
+            vpc,
+            username.as_deref(),
+            json,
+        ),
     }
 }

@@ -133,7 +133,11 @@ pub fn registries_list(home: &Home, json: bool) -> Result<(), Problem> {
         if !r.repositories.is_empty() {
             flags.push(format!("{} hand-added repos", r.repositories.len()));
         }
-        let logged_in = if v.accounts.is_empty() { "" } else { " (logged in)" };
+        let logged_in = if v.accounts.is_empty() {
+            ""
+        } else {
+            " (logged in)"
+        };
         println!(
             "{:<24} {:<44} {:<15} {:<24} {}",
             r.name,
@@ -155,9 +159,7 @@ pub fn registries_add(home: &Home, args: AddArgs, json: bool) -> Result<(), Prob
         .as_deref()
         .map(|p| Provider::parse(p).ok_or_else(|| problem(CatalogError::UnknownProvider(p.into()))))
         .transpose()?;
-    let ca_file = args
-        .ca_file
-        .map(|p| std::path::absolute(&p).unwrap_or(p));
+    let ca_file = args.ca_file.map(|p| std::path::absolute(&p).unwrap_or(p));
     let saved = registries_file(home)?
         .add(NewRegistry {
             endpoint: args.endpoint,
@@ -226,9 +228,8 @@ pub fn repos(home: &Home, args: ReposArgs) -> Result<(), Problem> {
             .map_err(problem)?;
     }
     let manual = file
-        .find(&endpoint)
+        .by_endpoint(&endpoint)
         .map_err(problem)?
-        .filter(|s| s.endpoint == endpoint)
         .map(|s| s.repositories)
         .unwrap_or_default();
     let access = args.access.access()?;
@@ -255,7 +256,10 @@ pub fn repos(home: &Home, args: ReposArgs) -> Result<(), Problem> {
         }
     }
     if let CatalogState::Unavailable { reason, hint } = &tree.catalog {
-        eprintln!("note: {} does not list its repositories ({reason})", tree.registry);
+        eprintln!(
+            "note: {} does not list its repositories ({reason})",
+            tree.registry
+        );
         eprintln!("hint: {hint}");
     }
     if let CatalogState::Truncated { .. } = &tree.catalog {

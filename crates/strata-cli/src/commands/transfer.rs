@@ -8,7 +8,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use strata_core::credentials::Keychain;
 use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::Reference;
@@ -29,23 +28,22 @@ pub struct RegistryArgs<'a> {
 
 impl RegistryArgs<'_> {
     /// `--creds` when given, else the login saved for this registry and repository
-    /// (`strata login`), else anonymous.
+    /// (`strata login`), else anonymous; plus the saved registry's settings (`strata
+    /// registries add --insecure --ca-file`).
     fn options(&self, home: &Home, target: &Reference) -> Result<RegistryOptions, Problem> {
         let credentials = match self.creds {
-            None => Keychain::open(home)
-                .and_then(|k| k.get(&target.registry, &target.repository))
-                .map_err(|e| e.problem())?
-                .unwrap_or(Credentials::Anonymous),
-            Some(text) => Credentials::from_user_pass(text).ok_or_else(|| {
+            None => None,
+            Some(text) => Some(Credentials::from_user_pass(text).ok_or_else(|| {
                 Problem::new("cli.creds", "--creds must be USER:PASSWORD")
                     .with_hint("for example --creds ann:s3cret; the password may contain `:`")
-            })?,
+            })?),
         };
-        Ok(RegistryOptions {
+        let access = strata_core::catalog::Access {
             credentials,
             insecure: self.insecure,
-            ..Default::default()
-        })
+        };
+        strata_core::catalog::registry_options(home, &target.registry, &target.repository, &access)
+            .map_err(|e| e.problem())
     }
 }
 

@@ -3,7 +3,7 @@
 //! (module `credentials`). No account for the registry means anonymous access, without
 //! touching the keychain, so that a machine with no keychain can still pull public images.
 
-use super::registries::{find_in, RegistriesFile};
+use super::registries::RegistriesFile;
 use super::{saved_options, CatalogError};
 use crate::credentials::{host, Keychain};
 use crate::home::Home;
@@ -28,14 +28,19 @@ pub fn registry_options(
     access: &Access,
 ) -> Result<RegistryOptions, CatalogError> {
     let endpoint = host::normalize_registry(registry);
-    let saved_list = RegistriesFile::for_home(home)?.load()?;
-    let saved = find_in(&saved_list, &endpoint).filter(|s| s.endpoint == endpoint);
+    let saved = RegistriesFile::for_home(home)?.by_endpoint(&endpoint)?;
+    let saved = saved.as_ref();
     let mut options = saved_options(saved)?;
     options.insecure |= access.insecure;
     options.credentials = match &access.credentials {
         Some(c) => c.clone(),
-        None => keychain_credentials(home, &endpoint, repository, saved.and_then(|s| s.username.as_deref()))?
-            .unwrap_or_default(),
+        None => keychain_credentials(
+            home,
+            &endpoint,
+            repository,
+            saved.and_then(|s| s.username.as_deref()),
+        )?
+        .unwrap_or_default(),
     };
     Ok(options)
 }

@@ -216,12 +216,11 @@ pub async fn list_catalog(
             .and_then(next_link)
             .map(|l| client.resolve(&l))
             .transpose()?;
-        let body = read_capped(resp, 16 * 1024 * 1024).await.map_err(|e| {
-            client.connect_error(crate::registry::client::describe_reqwest(&e))
-        })?;
-        let page: Page = serde_json::from_slice(&body).map_err(|e| {
-            client.protocol(format!("the catalog is not valid JSON: {e}"))
-        })?;
+        let body = read_capped(resp, 16 * 1024 * 1024)
+            .await
+            .map_err(|e| client.connect_error(crate::registry::client::describe_reqwest(&e)))?;
+        let page: Page = serde_json::from_slice(&body)
+            .map_err(|e| client.protocol(format!("the catalog is not valid JSON: {e}")))?;
         pages += 1;
         let names = page.repositories.unwrap_or_default();
         on_page(&names);
@@ -275,6 +274,9 @@ mod tests {
         assert_eq!(tree[1].repositories[0].source, Source::Manual);
         let only = group(&listed, &manual, Some("team"));
         assert_eq!(only.len(), 1);
-        assert_eq!(group(&listed, &[], Some(ROOT_NAMESPACE))[0].repositories[0].name, "solo");
+        assert_eq!(
+            group(&listed, &[], Some(ROOT_NAMESPACE))[0].repositories[0].name,
+            "solo"
+        );
     }
 }

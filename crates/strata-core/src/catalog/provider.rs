@@ -171,7 +171,13 @@ impl Provider {
                 false,
                 "your Quay username, or a robot account (org+robot) with its token",
             ),
-            Provider::Generic => ("Other OCI registry", "", true, false, "the registry's username"),
+            Provider::Generic => (
+                "Other OCI registry",
+                "",
+                true,
+                false,
+                "the registry's username",
+            ),
         };
         Preset {
             provider: self,
@@ -343,10 +349,18 @@ mod tests {
             ("127.0.0.1:5000", Provider::Generic, None),
             // Look-alikes are not ACR.
             ("oss.cn-hangzhou.aliyuncs.com", Provider::Generic, None),
-            ("registry.cn-hangzhou.aliyuncs.com.evil.example", Provider::Generic, None),
+            (
+                "registry.cn-hangzhou.aliyuncs.com.evil.example",
+                Provider::Generic,
+                None,
+            ),
         ] {
             assert_eq!(Provider::detect(endpoint), want, "{endpoint}");
-            assert_eq!(Provider::vpc_endpoint(endpoint).as_deref(), vpc, "{endpoint}");
+            assert_eq!(
+                Provider::vpc_endpoint(endpoint).as_deref(),
+                vpc,
+                "{endpoint}"
+            );
         }
         assert_eq!(
             Provider::region_of("crpi-x.cn-chengdu.personal.cr.aliyuncs.com").as_deref(),

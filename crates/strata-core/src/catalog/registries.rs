@@ -177,6 +177,12 @@ impl RegistriesFile {
         Ok(find_in(&self.load()?, key).cloned())
     }
 
+    /// The saved registry whose endpoint is `endpoint` (normalised), ignoring names.
+    pub fn by_endpoint(&self, endpoint: &str) -> Result<Option<SavedRegistry>, CatalogError> {
+        let endpoint = normalize_endpoint(endpoint)?;
+        Ok(self.load()?.into_iter().find(|r| r.endpoint == endpoint))
+    }
+
     fn read(&self) -> Result<ListFile, CatalogError> {
         let file = match File::open(&self.path) {
             Ok(f) => f,
@@ -363,9 +369,10 @@ fn check_repository(repo: &str) -> Result<(), CatalogError> {
 
 fn position(list: &[SavedRegistry], key: &str) -> Option<usize> {
     let as_endpoint = normalize_endpoint(key).ok();
-    list.iter()
-        .position(|r| r.name == key)
-        .or_else(|| list.iter().position(|r| Some(&r.endpoint) == as_endpoint.as_ref()))
+    list.iter().position(|r| r.name == key).or_else(|| {
+        list.iter()
+            .position(|r| Some(&r.endpoint) == as_endpoint.as_ref())
+    })
 }
 
 /// The saved registry named `key` (name first, then endpoint in any spelling).
@@ -398,13 +405,19 @@ mod tests {
         assert_eq!(acr.endpoint, "registry.cn-hangzhou.aliyuncs.com");
         assert_eq!(acr.provider, Provider::AcrPersonal);
         file.add(new("index.docker.io")).unwrap();
-        assert_eq!(file.find("docker.io").unwrap().unwrap().provider, Provider::DockerHub);
+        assert_eq!(
+            file.find("docker.io").unwrap().unwrap().provider,
+            Provider::DockerHub
+        );
         assert_eq!(file.find("hz").unwrap().unwrap().endpoint, acr.endpoint);
         assert!(matches!(
             file.add(new("registry.cn-hangzhou.aliyuncs.com")),
             Err(CatalogError::Duplicate { .. })
         ));
-        assert!(matches!(file.add(new("host/ns")), Err(CatalogError::BadEndpoint(_))));
+        assert!(matches!(
+            file.add(new("host/ns")),
+            Err(CatalogError::BadEndpoint(_))
+        ));
 
         // By name or by endpoint; duplicates collapse.
         file.add_repositories("hz", &["team/app".into()]).unwrap();

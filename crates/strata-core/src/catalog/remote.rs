@@ -106,18 +106,19 @@ pub async fn plan_delete(
         .filter(|t| reference.tag.as_deref() != Some(t.as_str()))
         .collect();
     let digest_ref = &digest;
-    let shared: Vec<Option<String>> = futures::stream::iter(others.into_iter().map(|t| async move {
-        match tags::digest_of(client, repo, &t).await {
-            Ok(d) if &d == digest_ref => Ok(Some(t)),
-            Ok(_) => Ok(None),
-            // A tag deleted meanwhile is no longer shared.
-            Err(CatalogError::Registry(RegistryError::NotFound { .. })) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }))
-    .buffered(TAG_CHECKS)
-    .try_collect()
-    .await?;
+    let shared: Vec<Option<String>> =
+        futures::stream::iter(others.into_iter().map(|t| async move {
+            match tags::digest_of(client, repo, &t).await {
+                Ok(d) if &d == digest_ref => Ok(Some(t)),
+                Ok(_) => Ok(None),
+                // A tag deleted meanwhile is no longer shared.
+                Err(CatalogError::Registry(RegistryError::NotFound { .. })) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }))
+        .buffered(TAG_CHECKS)
+        .try_collect()
+        .await?;
     let mut also_removed: Vec<String> = shared.into_iter().flatten().collect();
     also_removed.sort();
     Ok(DeletePlan {
@@ -149,7 +150,10 @@ pub async fn delete(
         .await
     {
         Ok(()) => Ok(plan),
-        Err(e) if e.has_code("UNSUPPORTED") || matches!(e, RegistryError::Status { status: 405, .. }) => {
+        Err(e)
+            if e.has_code("UNSUPPORTED")
+                || matches!(e, RegistryError::Status { status: 405, .. }) =>
+        {
             Err(CatalogError::DeleteUnsupported {
                 registry: client.registry().to_string(),
                 reference: plan.reference,
@@ -193,9 +197,7 @@ pub async fn copy(
 ) -> Result<Copied, CatalogError> {
     let src_repo = source.repository.as_str();
     let dst_repo = target.repository.as_str();
-    let top = from
-        .get_manifest(src_repo, &source.tag_or_digest())
-        .await?;
+    let top = from.get_manifest(src_repo, &source.tag_or_digest()).await?;
     let what = source.to_string();
     let mut manifests: Vec<RawManifest> = Vec::new();
     let mut children: Vec<RawManifest> = Vec::new();
@@ -232,9 +234,11 @@ pub async fn copy(
         }
     }
     let same_registry = from.registry() == to.registry();
-    let outcomes: Vec<How> = futures::stream::iter(blobs.iter().map(|(d, size)| {
-        copy_blob(from, src_repo, to, dst_repo, d, *size, same_registry)
-    }))
+    let outcomes: Vec<How> = futures::stream::iter(
+        blobs
+            .iter()
+            .map(|(d, size)| copy_blob(from, src_repo, to, dst_repo, d, *size, same_registry)),
+    )
     .buffer_unordered(PARALLEL)
     .try_collect()
     .await?;
@@ -327,10 +331,7 @@ async fn mount(
     match resp.status() {
         StatusCode::CREATED => Ok(true),
         StatusCode::ACCEPTED => Ok(false),
-        _ => client
-            .expect(resp, &[], &action, None)
-            .await
-            .map(|_| false),
+        _ => client.expect(resp, &[], &action, None).await.map(|_| false),
     }
 }
 

@@ -78,7 +78,10 @@ pub fn push_script(req: &ScriptRequest) -> PushScript {
     let repo = req.repository.trim_matches('/');
     let image = format!("{endpoint}/{repo}:{TAG_PLACEHOLDER}");
     let (login, tool) = match req.tool {
-        Tool::Docker => (format!("docker login --username={user} {endpoint}"), "docker"),
+        Tool::Docker => (
+            format!("docker login --username={user} {endpoint}"),
+            "docker",
+        ),
         Tool::Strata => (
             format!("strata login --username={user} --password-stdin {endpoint}"),
             "strata",
@@ -125,8 +128,9 @@ pub fn push_script(req: &ScriptRequest) -> PushScript {
         Provider::Ghcr => notes.push(
             "The password is a GitHub personal access token with write:packages.".to_string(),
         ),
-        Provider::DockerHub => notes
-            .push("Use a Docker Hub personal access token as the password.".to_string()),
+        Provider::DockerHub => {
+            notes.push("Use a Docker Hub personal access token as the password.".to_string())
+        }
         _ => {}
     }
     if req.tool == Tool::Strata {
@@ -245,7 +249,11 @@ mod tests {
             "# 1. Log in to {hz}\n$ docker login --username=dev@example.com {hz}\n"
         )));
         assert!(text.contains(&format!("use {vpc} instead")), "{text}");
-        let ee = push_script(&req("acme-registry.cn-beijing.cr.aliyuncs.com", Tool::Docker, true));
+        let ee = push_script(&req(
+            "acme-registry.cn-beijing.cr.aliyuncs.com",
+            Tool::Docker,
+            true,
+        ));
         assert_eq!(ee.endpoint, "acme-registry-vpc.cn-beijing.cr.aliyuncs.com");
     }
 }

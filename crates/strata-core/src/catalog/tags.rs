@@ -67,8 +67,11 @@ pub async fn list(
         let body = read_capped(resp, 16 * 1024 * 1024)
             .await
             .map_err(|e| client.connect_error(describe_reqwest(&e)))?;
-        let page: Page = serde_json::from_slice(&body)
-            .map_err(|e| client.protocol(format!("the tag list of {repository} is not valid JSON: {e}")))?;
+        let page: Page = serde_json::from_slice(&body).map_err(|e| {
+            client.protocol(format!(
+                "the tag list of {repository} is not valid JSON: {e}"
+            ))
+        })?;
         let tags = page.tags.unwrap_or_default();
         on_page(&tags);
         let before = out.len();
@@ -280,10 +283,10 @@ pub async fn digest_of(
     let what = format!("{repository}:{tag}");
     let url = client.url(repository, &format!("manifests/{tag}"));
     let resp = client
-        .send(
-            Req::new(Method::HEAD, url, &scopes, &action)
-                .header(reqwest::header::ACCEPT, crate::registry::client::MANIFEST_ACCEPT),
-        )
+        .send(Req::new(Method::HEAD, url, &scopes, &action).header(
+            reqwest::header::ACCEPT,
+            crate::registry::client::MANIFEST_ACCEPT,
+        ))
         .await?;
     if resp.status() == StatusCode::NOT_FOUND {
         return Err(RegistryError::NotFound {

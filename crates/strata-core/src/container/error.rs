@@ -64,6 +64,11 @@ pub enum ContainerError {
     /// This platform cannot run Linux containers.
     #[error("running commands in a container needs Linux: {0}")]
     Unsupported(String),
+    /// Running needs root: rootless containers (user namespaces) are not set up.
+    #[error(
+        "running a command in a container needs root; rootless containers are not supported yet"
+    )]
+    NeedsRoot,
     /// The runtime could not start the command.
     #[error("the runtime could not run the command: {0}")]
     Runtime(String),
@@ -113,6 +118,7 @@ impl Explain for ContainerError {
             ContainerError::LayerCount(_) => "container.layer_count",
             ContainerError::NoRuntime => "container.no_runtime",
             ContainerError::Unsupported(_) => "container.unsupported",
+            ContainerError::NeedsRoot => "container.needs_root",
             ContainerError::Runtime(_) => "container.runtime",
             ContainerError::UnknownUser(_) => "container.unknown_user",
             ContainerError::Store(e) => e.code(),
@@ -152,6 +158,10 @@ impl Explain for ContainerError {
             }
             ContainerError::Unsupported(_) => Some(
                 "files, diff and commit work everywhere; running commands needs a Linux host"
+                    .into(),
+            ),
+            ContainerError::NeedsRoot => Some(
+                "run strata as root (sudo) to run commands; files, diff and commit work without root"
                     .into(),
             ),
             ContainerError::Runtime(_) => {

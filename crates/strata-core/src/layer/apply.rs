@@ -396,6 +396,14 @@ impl Job<'_> {
         }
         if !self.opts.no_xattrs {
             for (name, value) in &e.xattrs {
+                // overlayfs reads its own xattrs (opaque, redirect, origin) from lower and
+                // upper dirs: one smuggled in by a layer would change what a container sees.
+                if is_overlay_xattr(name) {
+                    self.stats
+                        .warnings
+                        .push(format!("xattr {name} on `{raw}` ignored: overlayfs reserves it"));
+                    continue;
+                }
                 if let Err(err) = xattr::set(dest, name, value) {
                     self.stats
                         .warnings
@@ -523,11 +531,49 @@ impl Job<'_> {
     }
 }
 
+/// xattrs that overlayfs interprets (`trusted.overlay.*`, and `user.overlay.*` on
+/// `userxattr` mounts): never taken from a layer.
+fn is_overlay_xattr(name: &str) -> bool {
+    name.starts_with("trusted.overlay.") || name.starts_with("user.overlay.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::layer::merged::tests::three_layers;
     use crate::layer::merged::MergedTree;
+
+    #[test]
+    fn overlay_xattrs_from_a_layer_are_never_set() {
+        // A hostile layer marks a directory opaque for overlayfs through a PAX xattr.
+        let mut b = tar::Builder::new(Vec::new());
+        b.append_pax_extensions([
+            ("SCHILY.xattr.trusted.overlay.opaque", &b"y"[..]),
+            ("SCHILY.xattr.user.overlay.opaque", &b"y"[..]),
+        ])
+        .unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_path("etc/").unwrap();
+        h.set_mode(0o755);
+        h.set_size(0);
+        h.set_cksum();
+        b.append(&h, std::io::empty()).unwrap();
+        let blob = b.into_inner().unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let stats = apply(&blob[..], dir.path(), &ApplyOptions::default()).unwrap();
+        let etc = dir.path().join("etc");
+        assert!(etc.is_dir());
+        for name in ["trusted.overlay.opaque", "user.overlay.opaque"] {
+            assert_eq!(xattr::get(&etc, name).unwrap(), None, "{name} was set");
+            assert!(
+                stats.warnings.iter().any(|w| w.contains(name) && w.contains("ignored")),
+                "{:?}",
+                stats.warnings
+            );
+        }
+    }
 
     #[test]
     fn applying_three_layers_gives_the_merged_tree() {

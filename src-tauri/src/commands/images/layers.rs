@@ -390,7 +390,13 @@ mod tests {
         let listed = entries(&tree, "etc");
         let shown: Vec<_> = listed
             .iter()
-            .map(|e| (e.name.as_str(), e.layer, e.removed.as_ref().map(|r| r.layer)))
+            .map(|e| {
+                (
+                    e.name.as_str(),
+                    e.layer,
+                    e.removed.as_ref().map(|r| r.layer),
+                )
+            })
             .collect();
         assert_eq!(
             shown,
