@@ -205,17 +205,14 @@ fn the_catalog_is_read_page_by_page_and_grouped_by_namespace() {
             .collect();
         assert_eq!(ns, vec!["(root)", "other", "team"], "{mode}");
 
-        // One namespace only, as text.
+        // One namespace only, as text, through the registry's saved name.
+        ok(&strata(
+            home.path(),
+            &["registries", "add", &host, "--name", "local"],
+        ));
         let text = ok(&strata(
             home.path(),
-            &[
-                "repos",
-                &format!("{host}/team"),
-                "--page-size",
-                "5",
-                "--creds",
-                &c,
-            ],
+            &["repos", "local/team", "--page-size", "5", "--creds", &c],
         ));
         assert!(text.starts_with("team/\n  team/app0\n"), "{mode}: {text}");
         assert!(text.contains("  team/sub/deep\n"), "{mode}: {text}");
@@ -476,6 +473,32 @@ fn copy_mounts_within_a_registry_and_streams_between_registries() {
     assert_eq!(same["blobs_streamed"], 0, "{same}");
     assert_eq!(skopeo_digest(&ha, "mirror/multi:1"), index.digest);
 
+    // Details of an index: both platforms, the size of every image in it.
+    let rows = json(&strata(
+        home.path(),
+        &[
+            "tags",
+            &format!("{ha}/mirror/multi"),
+            "--details",
+            "--creds",
+            &c,
+            "--json",
+        ],
+    ));
+    let row = &rows[0];
+    assert_eq!(row["index"], true);
+    assert_eq!(row["digest"], index.digest.as_str());
+    assert_eq!(
+        row["platforms"],
+        serde_json::json!(["linux/amd64", "linux/arm64/v8"])
+    );
+    let size: u64 = [&amd, &arm]
+        .iter()
+        .map(|i| i.config.len() as u64 + i.layers[0].size())
+        .sum();
+    assert_eq!(row["size"], size);
+    assert_eq!(row["created"], CREATED);
+
     // Another registry: streamed, and skopeo can copy every platform out of it (which
     // reads and verifies every blob).
     let via = Proxy::start(&b, vec![]).unwrap();
@@ -656,4 +679,29 @@ fn after_login_remote_commands_need_no_creds() {
     ));
     assert_eq!(pushed["digest"], img.manifest_digest.as_str());
     assert_eq!(skopeo_digest(&host, "team/again:1"), img.manifest_digest);
+
+    // The secret is in the keychain only: no file under the home and no output has it.
+    let listed = ok(&strata(home.path(), &["registries", "--json"]));
+    assert!(!listed.contains(PASSWORD));
+    for entry in walkdir(home.path()) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(PASSWORD),
+            "{} holds the password",
+            entry.display()
+        );
+    }
+}
+
+fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walkdir(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

@@ -105,3 +105,19 @@ describe('filterSort', () => {
     expect(filterSort(rows, '', { key: 'created', dir: 'desc' }).map((r) => r.repository)).toEqual(['b', 'a']);
   });
 });
+
+describe('ImagesView', () => {
+  it('still updates the table after leaving the screen and coming back', async () => {
+    const { default: ImagesView } = await import('../views/ImagesView.svelte');
+    const api = new FakeApi();
+    api.images = [fakeRow('first:1')];
+    const one = render(ImagesView, { m: en, api });
+    await screen.findAllByTestId('image-row');
+    one.unmount();
+    api.images = [fakeRow('first:1'), fakeRow('second:1')];
+    render(ImagesView, { m: en, api });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(shownNames().sort()).toEqual(['first:1', 'second:1']);
+    expect(screen.getByTestId('images-count')).toHaveTextContent('2 of 2');
+  });
+});

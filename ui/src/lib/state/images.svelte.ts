@@ -63,7 +63,6 @@ export class ImagesModel {
   loading = $state(false);
   query = $state('');
   sort: Sort = $state({ key: 'created', dir: 'desc' });
-  readonly visible: ImageRow[] = $derived(filterSort(this.rows, this.query, this.sort));
   /** The image whose page is open. */
   open: ImageRow | undefined = $state();
   /** Files are being dragged over the window. */
@@ -100,6 +99,24 @@ export class ImagesModel {
       this.loaded = true;
     }
   }
+
+  /**
+   * The rows shown: searched and sorted, recomputed only when rows, query or sort change.
+   * A getter rather than `$derived`: the model outlives the component that first created
+   * it, and a derived made inside a component stops updating once that component is gone.
+   */
+  get visible(): ImageRow[] {
+    const { rows, query } = this;
+    const { key, dir } = this.sort;
+    const last = this.memo;
+    if (last && last.rows === rows && last.query === query && last.key === key && last.dir === dir) {
+      return last.out;
+    }
+    const out = filterSort(rows, query, { key, dir });
+    this.memo = { rows, query, key, dir, out };
+    return out;
+  }
+  private memo: { rows: ImageRow[]; query: string; key: SortKey; dir: Sort['dir']; out: ImageRow[] } | undefined;
 
   sortBy(key: SortKey): void {
     this.sort = this.sort.key === key ? { key, dir: this.sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: firstDir(key) };

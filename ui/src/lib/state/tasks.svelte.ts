@@ -8,8 +8,6 @@ import { Notices } from './notices.svelte';
 export class TasksModel {
   /** Newest first. */
   items: TaskInfo[] = $state([]);
-  readonly running: number = $derived(this.items.filter((t) => t.state === 'running').length);
-  readonly finished: number = $derived(this.items.length - this.running);
   readonly notices: Notices;
   private readonly api: StrataApi;
   private watching: Promise<void> | undefined;
@@ -18,6 +16,15 @@ export class TasksModel {
   constructor(api: StrataApi, notices = new Notices()) {
     this.api = api;
     this.notices = notices;
+  }
+
+  // Getters, not `$derived`: the model outlives the components that read it.
+  get running(): number {
+    return this.items.filter((t) => t.state === 'running').length;
+  }
+
+  get finished(): number {
+    return this.items.length - this.running;
   }
 
   /** Subscribes once; later calls wait for the same subscription. */
