@@ -17,7 +17,7 @@ export CARGO_TERM_COLOR ?= never
 # Debian packages: the webview toolchain, the GUI test stack, and the real peers the tests use.
 APT_PACKAGES := build-essential pkg-config file libssl-dev libdbus-1-dev \
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev \
-  xvfb xauth webkit2gtk-driver fonts-noto-cjk \
+  xvfb xauth webkit2gtk-driver fonts-noto-cjk locales \
   docker-registry apache2-utils skopeo umoci runc busybox-static \
   gnome-keyring libsecret-tools dbus dbus-x11
 

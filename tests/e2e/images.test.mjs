@@ -212,9 +212,6 @@ async function flow(app, place, locale) {
   );
   await shot(app, `tag-${locale}`);
   await app.click('[data-testid="tag-submit"]');
-  await sleep(1500);
-  await shot(app, `tag-after-${locale}`);
-  console.error('DEBUG', await app.execute(`return [document.querySelector('[data-testid=images-search]').value, document.querySelectorAll('[data-testid=image-row]').length, [...document.querySelectorAll('[data-testid=image-row]')].map(r => r.dataset.reference + ' ' + r.style.transform).join('|'), document.querySelector('[data-testid=images-viewport]').clientHeight, JSON.stringify(window.__dbg.query), JSON.stringify(window.__dbg.rows.map(r=>[r.reference,r.repository,r.tag])), window.__dbg.visible.length, JSON.stringify(window.__dbg.sort)]`));
   const tagged = `[data-testid="image-row"][data-reference="docker.io/${REPO}:tagged"]`;
   await app.find(tagged);
   assert.equal(await count(app, '[data-testid="image-row"]'), 2);

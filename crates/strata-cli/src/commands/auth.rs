@@ -2,7 +2,6 @@
 //! registry logins kept in the OS keychain (`strata_core::credentials`). Nothing here ever
 //! prints a secret: passwords come in on stdin and go straight to the engine.
 
-use std::future::Future;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
@@ -30,19 +29,7 @@ pub struct LoginArgs<'a> {
     pub json: bool,
 }
 
-/// Runs one async engine call on a small runtime.
-fn block_on<T>(work: impl Future<Output = T>) -> Result<T, Problem> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Problem::new(
-                "cli.runtime",
-                format!("cannot start the async runtime: {e}"),
-            )
-        })?;
-    Ok(rt.block_on(work))
-}
+use super::runtime::block_on;
 
 /// `--password-stdin`: everything on stdin, without the newline `echo` adds.
 fn read_password() -> Result<Sensitive<String>, Problem> {

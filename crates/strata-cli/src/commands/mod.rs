@@ -10,6 +10,7 @@ mod auth;
 mod container;
 mod image;
 mod remote;
+mod runtime;
 mod store;
 mod transfer;
 

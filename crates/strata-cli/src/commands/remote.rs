@@ -48,24 +48,9 @@ impl AccessArgs<'_> {
     }
 }
 
-/// Runs one async engine call. SIGPIPE is ignored first, as for pull and push: a
-/// connection reset mid-upload must be an error the client can retry, not a killed process.
+/// Runs one async catalog call (see [`super::runtime::block_on`]).
 fn block_on<T>(work: impl Future<Output = Result<T, CatalogError>>) -> Result<T, Problem> {
-    #[cfg(unix)]
-    // SAFETY: called before the runtime (and any thread) starts; SIG_IGN is always valid.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Problem::new(
-                "cli.runtime",
-                format!("cannot start the async runtime: {e}"),
-            )
-        })?;
-    rt.block_on(work).map_err(problem)
+    super::runtime::block_on(work)?.map_err(problem)
 }
 
 fn registries_file(home: &Home) -> Result<RegistriesFile, Problem> {

@@ -51,34 +51,11 @@ fn open_store(home: &Home) -> Result<Store, Problem> {
     Store::open(&home.path).map_err(|e| e.problem())
 }
 
-/// `main` restores SIGPIPE's default action so that `strata images | head` ends quietly;
-/// for a transfer that would be fatal: a registry or proxy that resets a connection while
-/// a request body is being written raises SIGPIPE on the socket and kills the process
-/// instead of letting the client retry. Network commands ignore it again (the write then
-/// fails with EPIPE, which the retry logic handles).
-fn ignore_sigpipe() {
-    #[cfg(unix)]
-    // SAFETY: called before the runtime (and any thread) starts; SIG_IGN is always valid.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-    }
-}
-
-/// Runs a transfer on a fresh runtime, cancelling it on Ctrl-C.
+/// Runs a transfer (see [`super::runtime::block_on`]), cancelling it on Ctrl-C.
 fn run<T>(
     work: impl AsyncFnOnce(CancellationToken) -> Result<T, registry::RegistryError>,
 ) -> Result<T, Problem> {
-    ignore_sigpipe();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Problem::new(
-                "cli.runtime",
-                format!("cannot start the async runtime: {e}"),
-            )
-        })?;
-    rt.block_on(async {
+    super::runtime::block_on(async {
         let cancel = CancellationToken::new();
         let on_signal = cancel.clone();
         tokio::spawn(async move {
@@ -87,7 +64,7 @@ fn run<T>(
             }
         });
         work(cancel).await.map_err(|e| e.problem())
-    })
+    })?
 }
 
 pub fn pull(
