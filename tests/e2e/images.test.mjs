@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -100,6 +100,23 @@ function makeArchive(dir) {
   return archive;
 }
 
+/**
+ * Ends app processes of this test's store that outlived their WebDriver session. Seen once
+ * under load: WebKitWebDriver's session close left the app running, and its inherited
+ * pipes kept `node --test` from exiting. Only processes whose STRATA_HOME is our scratch
+ * store are touched.
+ */
+function endStrays(place) {
+  const mark = `STRATA_HOME=${place.home}`;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(mark)) process.kill(Number(pid));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+}
+
 /** Types into a field (W3C "Element Send Keys"), after clearing it. */
 async function type(app, css, text) {
   const el = await app.find(css);
@@ -120,7 +137,11 @@ async function waitFor(what, check, timeout = 20_000) {
 const count = (app, css) => app.execute(`return document.querySelectorAll(${JSON.stringify(css)}).length`);
 const textOf = (app, css) =>
   app.execute(`const e = document.querySelector(${JSON.stringify(css)}); return e ? e.textContent : null`);
-const shot = (app, name) => app.screenshot(join(SHOTS, `images-${name}.png`));
+/** A screenshot, after a pause: under a loaded Xvfb WebKit may paint a frame behind the DOM. */
+const shot = async (app, name) => {
+  await sleep(500);
+  return app.screenshot(join(SHOTS, `images-${name}.png`));
+};
 
 /** The words the test looks for, per language. */
 const TEXT = {
@@ -142,6 +163,9 @@ async function flow(app, place, locale) {
   const row = `[data-testid="image-row"][data-reference="docker.io/${REPO}:1"]`;
   await app.find(row, { timeout: 30_000 });
   assert.match(await textOf(app, row), /e2e\/demo/);
+  await waitFor('the import to be reported', async () =>
+    (await textOf(app, '[data-testid="images-status"]'))?.includes('e2e/demo:1'),
+  );
   assert.match(await textOf(app, '[data-testid="usage-total"]'), /kB|B/);
   await shot(app, `table-${locale}`);
 
@@ -236,7 +260,10 @@ describe('Images screen', () => {
     mkdirSync(SHOTS, { recursive: true });
     place.archive = makeArchive(place.dir);
   });
-  after(() => place.remove());
+  after(() => {
+    endStrays(place);
+    place.remove();
+  });
 
   it('imports, shows layers and files, exports, tags and deletes (English)', async () => {
     await withDriver(appEnv(place), async (open) => {
@@ -262,6 +289,7 @@ describe('Images screen', () => {
         await flow(app, zh, 'zh-CN');
       });
     } finally {
+      endStrays(zh);
       zh.remove();
     }
   });

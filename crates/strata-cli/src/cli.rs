@@ -213,6 +213,36 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// An image's files: the merged tree (each entry with the layer it comes from), one
+    /// layer's changes (--changes), or one file's content (--cat). Layers count from 0, the bottom
+    Files {
+        /// The image: a name or an ID
+        image: String,
+        /// The folder (or file) to list
+        #[arg(default_value = "/")]
+        path: String,
+        /// The merged tree as of this layer (0 = bottom) [default: the top layer]
+        #[arg(long, value_name = "N")]
+        layer: Option<usize>,
+        /// Everything below the folder, not only its children
+        #[arg(short, long)]
+        recursive: bool,
+        /// Also the entries whiteouts deleted (D, with the layer that deleted them)
+        #[arg(long)]
+        deleted: bool,
+        /// The changes layer N makes: added (A), changed (C), deleted (D), opaque (O)
+        #[arg(long, requires = "layer", conflicts_with_all = ["cat", "recursive", "deleted"])]
+        changes: bool,
+        /// Write this file's content from the merged view to stdout
+        #[arg(long, value_name = "PATH", conflicts_with_all = ["recursive", "deleted", "json"])]
+        cat: Option<String>,
+        /// For a multi-platform image, which platform [default: this machine]
+        #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+        platform: Option<String>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Show how an image was built, newest step first
     History {
         /// The image: a name or an ID

@@ -9,6 +9,7 @@
 //! | [`import`] | docker-archive, OCI archive and OCI layout in, verified before any ref appears |
 //! | [`export`] | docker-archive, OCI layout and OCI archive out, written aside then renamed |
 //! | [`rootfs`] | `import-rootfs`: a one-layer image from a directory or a tar |
+//! | [`files`] | the merged tree at layer N, one layer's changes, a file's content (`strata files`) |
 //! | [`change`] | `--change` instructions (`CMD`, `ENV`, …) applied to a config |
 //!
 //! [OCI image spec]: https://github.com/opencontainers/image-spec/blob/main/spec.md
@@ -16,6 +17,7 @@
 pub mod change;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod import;
 pub mod inspect;
 pub mod model;

@@ -8,6 +8,7 @@ use crate::render;
 
 mod auth;
 mod container;
+mod files;
 mod image;
 mod remote;
 mod runtime;
@@ -126,6 +127,30 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             no_trunc,
             json,
         } => image::history(&home()?, &image, platform.as_deref(), no_trunc, json),
+        Command::Files {
+            image,
+            path,
+            layer,
+            recursive,
+            deleted,
+            changes,
+            cat,
+            platform,
+            json,
+        } => files::files(
+            &home()?,
+            files::FilesArgs {
+                image: &image,
+                path: &path,
+                layer,
+                recursive,
+                deleted,
+                changes,
+                cat: cat.as_deref(),
+                platform: platform.as_deref(),
+                json,
+            },
+        ),
         Command::Import { path, tag, json } => image::import(&home()?, &path, tag.as_deref(), json),
         Command::ImportRootfs {
             path,

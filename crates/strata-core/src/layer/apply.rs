@@ -399,9 +399,9 @@ impl Job<'_> {
                 // overlayfs reads its own xattrs (opaque, redirect, origin) from lower and
                 // upper dirs: one smuggled in by a layer would change what a container sees.
                 if is_overlay_xattr(name) {
-                    self.stats
-                        .warnings
-                        .push(format!("xattr {name} on `{raw}` ignored: overlayfs reserves it"));
+                    self.stats.warnings.push(format!(
+                        "xattr {name} on `{raw}` ignored: overlayfs reserves it"
+                    ));
                     continue;
                 }
                 if let Err(err) = xattr::set(dest, name, value) {
@@ -568,7 +568,10 @@ mod tests {
         for name in ["trusted.overlay.opaque", "user.overlay.opaque"] {
             assert_eq!(xattr::get(&etc, name).unwrap(), None, "{name} was set");
             assert!(
-                stats.warnings.iter().any(|w| w.contains(name) && w.contains("ignored")),
+                stats
+                    .warnings
+                    .iter()
+                    .any(|w| w.contains(name) && w.contains("ignored")),
                 "{:?}",
                 stats.warnings
             );

@@ -133,10 +133,13 @@ pub struct FileListing {
     pub entries: Vec<FileEntry>,
 }
 
+/// A merged tree with what it is: (manifest digest, layers merged, tree).
+type CachedTree = (Digest, usize, Arc<MergedTree>);
+
 /// Merged trees by (manifest digest, layers merged).
 #[derive(Clone, Default)]
 pub struct TreeCache {
-    trees: Arc<Mutex<Vec<(Digest, usize, Arc<MergedTree>)>>>,
+    trees: Arc<Mutex<Vec<CachedTree>>>,
 }
 
 impl TreeCache {

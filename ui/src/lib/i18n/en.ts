@@ -75,6 +75,7 @@ export const en = {
       tagHelp: 'Replaces the names inside the archive; only for an archive with one image.',
       submit: 'Import',
       started: 'Importing {path}. Progress is shown below and in Tasks.',
+      done: 'Imported {names}.',
     },
     exportDialog: {
       title: 'Export {name}',

@@ -75,6 +75,7 @@ export const zhCN: Messages = {
       tagHelp: '替换归档中自带的名称；仅适用于只含一个镜像的归档。',
       submit: '导入',
       started: '正在导入 {path}，进度显示在下方和“任务”页面。',
+      done: '已导入 {names}。',
     },
     exportDialog: {
       title: '导出 {name}',

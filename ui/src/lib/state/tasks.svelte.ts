@@ -43,7 +43,9 @@ export class TasksModel {
   /** Calls `listener` with every task that leaves the running state. */
   onFinished(listener: (task: TaskInfo) => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   apply(event: TaskEvent): void {

@@ -1,0 +1,348 @@
+//! Import and export benchmark (issue 3 § performance): an 8-layer image of incompressible
+//! layers (1 GiB by default; `STRATA_BENCH_MIB` to change) as a docker archive, imported
+//! with `strata import` and exported with `strata export --format docker`, against
+//! `skopeo copy docker-archive:… oci:…` and `skopeo copy oci:… docker-archive:…` on the same
+//! archive in the same run. Each operation is a fresh child process into an empty folder,
+//! best of `STRATA_BENCH_RUNS` (3); its peak memory is the child's `ru_maxrss` (wait4).
+//! A second image of a quarter of the size is run too, so the peaks of both sizes show that
+//! Strata's memory does not grow with layer size.
+//!
+//! A child spawned while this process is large reports this process's peak as its own
+//! `ru_maxrss` (seen here: every child at the builder's 90 MiB), so the archives are built
+//! in a child process (`STRATA_BENCH_MAKE_ARCHIVE`) and this process stays small.
+//!
+//! skopeo 1.9 gzips every layer on `docker-archive:` → `oci:` (Strata keeps a docker
+//! archive's layers as plain tars, see `strata_core::image::import`), so skopeo is also run
+//! with `--dest-oci-accept-uncompressed-layers`, which does the same work as Strata: that
+//! is the like-for-like ratio. Files stay in the page cache; nothing is dropped between runs.
+//!
+//! `cargo bench -p strata-cli --bench import_export` (run from `make bench`).
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use strata_testkit::fixtures::{Image, Layer, OciLayout};
+
+const LAYERS: usize = 8;
+const STRATA: &str = env!("CARGO_BIN_EXE_strata");
+/// Set (to `MIB:PATH`) when this program runs as the archive builder.
+const MAKE_ARCHIVE: &str = "STRATA_BENCH_MAKE_ARCHIVE";
+
+fn main() {
+    if let Ok(spec) = std::env::var(MAKE_ARCHIVE) {
+        let (mib, path) = spec.split_once(':').expect("MIB:PATH");
+        let archive = PathBuf::from(path);
+        let dir = archive.parent().expect("archive folder");
+        make_archive(dir, &archive, mib.parse().expect("MIB"));
+        return;
+    }
+    let mib: usize = env_or("STRATA_BENCH_MIB", 1024);
+    let runs: usize = env_or("STRATA_BENCH_RUNS", 3).max(1);
+    assert!(
+        Path::new("/usr/bin/skopeo").exists(),
+        "skopeo is not installed: run `make deps`"
+    );
+    let work = tempfile::tempdir().expect("tempdir");
+
+    let big = measure(work.path(), mib, runs);
+    let small = measure(work.path(), (mib / 4).max(LAYERS), runs);
+
+    for r in [&big, &small] {
+        r.print();
+    }
+    println!(
+        "strata peak RSS, {} MiB image vs {} MiB image ({} vs {} MiB layers): \
+         import {:.1} vs {:.1} MiB, export {:.1} vs {:.1} MiB",
+        big.mib,
+        small.mib,
+        big.mib / LAYERS,
+        small.mib / LAYERS,
+        big.strata_import.peak_mib(),
+        small.strata_import.peak_mib(),
+        big.strata_export.peak_mib(),
+        small.strata_export.peak_mib(),
+    );
+}
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// One size: the archive, then every operation `runs` times.
+struct Results {
+    mib: usize,
+    bytes: u64,
+    runs: usize,
+    strata_import: Best,
+    skopeo_import: Best,
+    skopeo_import_plain: Best,
+    strata_export: Best,
+    skopeo_export_plain: Best,
+    skopeo_export_gzip: Best,
+}
+
+fn measure(root: &Path, mib: usize, runs: usize) -> Results {
+    let dir = root.join(format!("{mib}"));
+    fs::create_dir_all(&dir).expect("work folder");
+    let archive = dir.join("image.tar");
+    // In a child process: building the image in this one would raise every peak measured.
+    run(
+        Command::new(std::env::current_exe().expect("this program"))
+            .env(MAKE_ARCHIVE, format!("{mib}:{}", archive.display())),
+        &dir,
+    );
+    let bytes = fs::metadata(&archive).expect("archive").len();
+    let src = format!("docker-archive:{}", archive.display());
+    let out = dir.join("out.tar");
+    let (store, gz, plain) = (dir.join("store"), dir.join("oci-gz"), dir.join("oci-plain"));
+
+    let mut r = Results {
+        mib,
+        bytes,
+        runs,
+        strata_import: Best::default(),
+        skopeo_import: Best::default(),
+        skopeo_import_plain: Best::default(),
+        strata_export: Best::default(),
+        skopeo_export_plain: Best::default(),
+        skopeo_export_gzip: Best::default(),
+    };
+    for i in 0..runs {
+        eprintln!("{mib} MiB: run {}/{runs}…", i + 1);
+        for d in [&store, &gz, &plain] {
+            remove(d);
+        }
+        r.strata_import.add(run(
+            Command::new(STRATA)
+                .arg("--home")
+                .arg(&store)
+                .args(["import", "--json"])
+                .arg(&archive),
+            &dir,
+        ));
+        r.skopeo_import.add(run(
+            Command::new("skopeo").args([
+                "copy",
+                "-q",
+                &src,
+                &format!("oci:{}:bench", gz.display()),
+            ]),
+            &dir,
+        ));
+        r.skopeo_import_plain.add(run(
+            Command::new("skopeo").args([
+                "copy",
+                "-q",
+                "--dest-oci-accept-uncompressed-layers",
+                &src,
+                &format!("oci:{}:bench", plain.display()),
+            ]),
+            &dir,
+        ));
+
+        remove(&out);
+        r.strata_export.add(run(
+            Command::new(STRATA)
+                .arg("--home")
+                .arg(&store)
+                .args(["export", "--json", "--format", "docker", "bench:1"])
+                .arg(&out),
+            &dir,
+        ));
+        check_archive(&out);
+        for (layout, best) in [
+            (&plain, &mut r.skopeo_export_plain),
+            (&gz, &mut r.skopeo_export_gzip),
+        ] {
+            remove(&out);
+            best.add(run(
+                Command::new("skopeo").args([
+                    "copy",
+                    "-q",
+                    &format!("oci:{}:bench", layout.display()),
+                    &format!("docker-archive:{}:bench:1", out.display()),
+                ]),
+                &dir,
+            ));
+        }
+    }
+    remove(&dir);
+    r
+}
+
+/// `LAYERS` random layers written as an OCI layout, turned into a docker archive by skopeo
+/// (as users get them from `skopeo copy`/`docker save`); not timed.
+fn make_archive(dir: &Path, archive: &Path, mib: usize) {
+    eprintln!("building a {mib} MiB, {LAYERS}-layer docker archive…");
+    let mut builder = Image::builder();
+    for i in 0..LAYERS {
+        let mut layer =
+            Layer::random(&format!("l{i}"), (mib << 20) / LAYERS, 7000 + i as u64).expect("layer");
+        layer.tar = Vec::new(); // the layout holds only the gzip blob
+        builder = builder.layer(layer);
+    }
+    let image = builder.build();
+    let layout = dir.join("layout");
+    OciLayout::create(&layout)
+        .and_then(|mut l| l.add_image(&image, "bench"))
+        .expect("layout");
+    drop(image);
+    run(
+        Command::new("skopeo").args([
+            "copy",
+            "-q",
+            &format!("oci:{}:bench", layout.display()),
+            &format!("docker-archive:{}:bench:1", archive.display()),
+        ]),
+        &layout, // its log goes with it
+    );
+    remove(&layout);
+}
+
+/// What `strata export` wrote must be an archive skopeo reads, with every layer.
+fn check_archive(path: &Path) {
+    let out = Command::new("skopeo")
+        .args(["inspect", &format!("docker-archive:{}", path.display())])
+        .output()
+        .expect("run skopeo inspect");
+    assert!(
+        out.status.success(),
+        "skopeo cannot read strata's export: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("inspect JSON");
+    assert_eq!(v["Layers"].as_array().map(Vec::len), Some(LAYERS));
+}
+
+fn remove(path: &Path) {
+    if path.is_dir() {
+        fs::remove_dir_all(path).expect("remove folder");
+    } else if path.exists() {
+        fs::remove_file(path).expect("remove file");
+    }
+}
+
+/// One child's wall time and peak resident memory.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    secs: f64,
+    peak_kib: u64,
+}
+
+/// The fastest of several runs, and the highest peak memory of them all.
+#[derive(Debug, Default)]
+struct Best {
+    secs: Option<f64>,
+    peak_kib: u64,
+}
+
+impl Best {
+    fn add(&mut self, r: Run) {
+        self.secs = Some(self.secs.map_or(r.secs, |s| s.min(r.secs)));
+        self.peak_kib = self.peak_kib.max(r.peak_kib);
+    }
+
+    fn secs(&self) -> f64 {
+        self.secs.unwrap_or(f64::NAN)
+    }
+
+    fn peak_mib(&self) -> f64 {
+        self.peak_kib as f64 / 1024.0
+    }
+}
+
+/// Runs `cmd` to its end (stdout discarded, stderr kept for the failure message) and reaps
+/// it with `wait4`, whose `rusage` is this child's alone (`getrusage(RUSAGE_CHILDREN)`
+/// would mix all of them).
+fn run(cmd: &mut Command, dir: &Path) -> Run {
+    let log: PathBuf = dir.join("stderr.log");
+    let err = File::create(&log).expect("stderr log");
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(err));
+    let start = Instant::now();
+    let child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain data, all-zero is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet reaped (std reaps only in wait/try_wait, which
+    // are never called on `child`); both pointers are to live locals.
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    assert!(
+        ok,
+        "{cmd:?} failed ({status:#x}): {}",
+        fs::read_to_string(&log).unwrap_or_default()
+    );
+    Run {
+        secs,
+        // Linux reports ru_maxrss in KiB.
+        peak_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+    }
+}
+
+impl Results {
+    fn print(&self) {
+        println!(
+            "{} MiB docker archive ({} bytes), {LAYERS} random layers of {} MiB, best of {}, \
+             warm page cache",
+            self.mib,
+            self.bytes,
+            self.mib / LAYERS,
+            self.runs
+        );
+        println!(
+            "{:<52} {:>9} {:>12} {:>13}",
+            "operation", "seconds", "MiB/s", "peak RSS"
+        );
+        let rows = [
+            ("import: strata import", &self.strata_import),
+            (
+                "import: skopeo copy → oci: (gzips layers)",
+                &self.skopeo_import,
+            ),
+            (
+                "import: skopeo copy → oci: (plain layers, as strata)",
+                &self.skopeo_import_plain,
+            ),
+            ("export: strata export --format docker", &self.strata_export),
+            (
+                "export: skopeo copy oci: (plain) → docker-archive:",
+                &self.skopeo_export_plain,
+            ),
+            (
+                "export: skopeo copy oci: (gzip) → docker-archive:",
+                &self.skopeo_export_gzip,
+            ),
+        ];
+        for (what, b) in rows {
+            let rate = self.bytes as f64 / b.secs() / (1 << 20) as f64;
+            println!(
+                "{what:<52} {:>7.2} s {:>6.1} MiB/s {:>9.1} MiB",
+                b.secs(),
+                rate,
+                b.peak_mib()
+            );
+        }
+        let ratio = |a: &Best, b: &Best| a.secs() / b.secs();
+        println!(
+            "ratio strata/skopeo (time; < 1 is strata faster): import {:.2} (like for like) \
+             / {:.2} (skopeo gzipping), export {:.2} (like for like) / {:.2} (from gzip)",
+            ratio(&self.strata_import, &self.skopeo_import_plain),
+            ratio(&self.strata_import, &self.skopeo_import),
+            ratio(&self.strata_export, &self.skopeo_export_plain),
+            ratio(&self.strata_export, &self.skopeo_export_gzip),
+        );
+        println!();
+    }
+}

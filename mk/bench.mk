@@ -1,0 +1,31 @@
+# Engine benchmarks against the real peers, each printing its ratio (issues 3 and 6 §
+# performance). Included by the top-level Makefile, which defines ROOT, CARGO and SUDO.
+#
+#   STRATA_BENCH_MIB    image / change size in MiB (default 1024)
+#   STRATA_BENCH_RUNS   runs per operation, the best is kept (default 3)
+#   STRATA_BENCH_FILES  files in the commit benchmark's root filesystem (default 20000)
+
+CARGO ?= cargo
+
+# Debian packages these targets need (the lead's `deps` target installs them).
+BENCH_DEBIAN_PACKAGES := skopeo umoci
+
+.PHONY: bench-import-export bench-commit
+
+## bench-import-export: strata import/export of a 1 GiB, 8-layer archive vs skopeo copy
+bench-import-export:
+	@command -v skopeo >/dev/null || { echo "error: skopeo is not installed: run make deps"; exit 1; }
+	$(CARGO) bench -p strata-cli --bench import_export
+
+## bench-commit: strata commit vs umoci repack (100 files in 20,000), 1 GiB commit vs gzip.
+## Overlay containers need root: the benchmark is built as you and only its binary runs as
+## root (cargo under sudo would look for another user's toolchain).
+comma := ,
+BENCH_SUDO = $(if $(SUDO),$(SUDO) --preserve-env=STRATA_BENCH_MIB$(comma)STRATA_BENCH_RUNS$(comma)STRATA_BENCH_FILES,)
+bench-commit:
+	@command -v umoci >/dev/null || { echo "error: umoci is not installed: run make deps"; exit 1; }
+	@exe=$$($(CARGO) bench -p strata-cli --bench commit --no-run --message-format=json \
+	  | grep '"kind":\["bench"\]' | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1); \
+	test -n "$$exe" || { echo "error: the commit benchmark did not build"; exit 1; }; \
+	echo "$$exe --bench"; \
+	$(BENCH_SUDO) "$$exe" --bench
