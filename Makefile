@@ -21,13 +21,13 @@ APT_PACKAGES := build-essential pkg-config file libssl-dev libdbus-1-dev \
   docker-registry apache2-utils skopeo umoci runc busybox-static \
   gnome-keyring libsecret-tools dbus dbus-x11
 
-.PHONY: help deps apt-deps rust-deps build run test lint test-rust bench
+.PHONY: help deps apt-deps rust-deps build run test lint test-rust bench bench-transfer
 
 help:
 	@echo "make run     install what is missing, build, start Strata"
 	@echo "make test    install what is missing, start the real services, run every test"
 	@echo "make lint    cargo fmt --check, clippy -D warnings, svelte-check and tsc"
-	@echo "make bench   benchmarks (start-up; more per issue)"
+	@echo "make bench   benchmarks against skopeo, umoci and raw HTTP (start-up, transfer, import/export, commit)"
 
 deps: apt-deps rust-deps ui-deps tauri-driver
 
@@ -54,6 +54,7 @@ rust-deps:
 
 include mk/app.mk
 include mk/services.mk
+include mk/bench.mk
 
 build: deps ui-build app-build
 	$(CARGO) build --workspace --all-targets
@@ -74,4 +75,9 @@ test-rust: build
 test: build lint test-rust test-ui test-e2e test-versions
 	@echo "make test: every stage passed"
 
-bench: bench-startup
+# Each benchmark runs Strata and its peer (skopeo, umoci, raw HTTP, gzip) on the same data
+# in the same run and prints the ratio. Release builds; a few minutes each on 2 cores.
+bench: bench-startup bench-transfer bench-import-export bench-commit
+
+bench-transfer:
+	$(CARGO) bench -p strata-core --bench transfer

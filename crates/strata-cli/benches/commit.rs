@@ -41,7 +41,7 @@ fn main() {
     if unsafe { libc::geteuid() } != 0 {
         eprintln!(
             "the commit benchmark needs root: it measures overlay containers, which only \
-             root can mount here; run it with sudo (`sudo make bench-commit`)"
+             root can mount here; `make bench-commit` runs it with sudo"
         );
         std::process::exit(1);
     }
@@ -405,6 +405,8 @@ fn run(cmd: &mut Command, dir: &Path) -> (Run, String) {
         .stdout(Stdio::from(File::create(&out_log).expect("stdout log")))
         .stderr(Stdio::from(File::create(&err_log).expect("stderr log")));
     let start = Instant::now();
+    // Reaped below by wait4, which std cannot do (it has no rusage).
+    #[allow(clippy::zombie_processes)]
     let child = cmd
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));

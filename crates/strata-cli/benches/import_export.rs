@@ -266,6 +266,8 @@ fn run(cmd: &mut Command, dir: &Path) -> Run {
         .stdout(Stdio::null())
         .stderr(Stdio::from(err));
     let start = Instant::now();
+    // Reaped below by wait4, which std cannot do (it has no rusage).
+    #[allow(clippy::zombie_processes)]
     let child = cmd
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));

@@ -11,13 +11,13 @@
 //! [§ Changesets]: https://github.com/opencontainers/image-spec/blob/main/layer.md#changesets
 
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::{BufReader, Read, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::inspect::{layer_details, LayerDetails};
+use super::inspect::{history_of, layer_details, LayerDetails};
 use super::model::{self, digest_of, PlatformSpec};
 use super::ImageError;
 use crate::digest::Digest;
@@ -87,6 +87,8 @@ pub struct ImageFiles {
     pub manifest: Digest,
     /// Bottom first; index = layer number.
     pub layers: Vec<LayerDetails>,
+    /// Per layer (same index), the history step that made it, when the config says.
+    pub created_by: Vec<Option<String>>,
     pub limits: Limits,
 }
 
@@ -144,9 +146,21 @@ impl ImageFiles {
     ) -> Result<ImageFiles, FilesError> {
         let found = store.resolve(name_or_id)?;
         let image = model::resolve(store, &found.descriptor, platform)?;
+        let layers = layer_details(store, &image, false)?;
+        let history = history_of(&image, &layers);
+        let created_by = layers
+            .iter()
+            .map(|l| {
+                history
+                    .iter()
+                    .find(|h| h.layer.as_ref() == Some(&l.digest))
+                    .and_then(|h| h.created_by.clone())
+            })
+            .collect();
         Ok(ImageFiles {
             manifest: digest_of(&image.manifest_descriptor)?,
-            layers: layer_details(store, &image, false)?,
+            layers,
+            created_by,
             limits: Limits::default(),
         })
     }
@@ -191,6 +205,23 @@ impl ImageFiles {
         let below = self.tree(store, index)?;
         layer::visit_changes(self.open_layer(store, index)?, &below, &self.limits, each)?;
         Ok(())
+    }
+
+    /// Calls `each(layer, change)` with every change of every layer, bottom first, in one
+    /// pass: each layer is compared with the tree merged so far and then pushed onto it, so
+    /// the layers below are not merged again for each layer (as [`Self::visit_changes`]
+    /// per layer would). Returns the merged tree of the whole image.
+    pub fn visit_all_changes(
+        &self,
+        store: &Store,
+        each: impl FnMut(usize, Change),
+    ) -> Result<MergedTree, FilesError> {
+        walk_changes(
+            self.layers.len(),
+            |i| self.open_layer(store, i),
+            &self.limits,
+            each,
+        )
     }
 
     /// Every change layer `index` makes, collected.
@@ -375,6 +406,25 @@ impl ImageFiles {
     }
 }
 
+/// The one-pass walk behind [`ImageFiles::visit_all_changes`]; `open(i)` reads layer `i`
+/// (twice: once for its changes, once onto the tree).
+fn walk_changes<R: Read>(
+    count: usize,
+    mut open: impl FnMut(usize) -> Result<R, FilesError>,
+    limits: &Limits,
+    mut each: impl FnMut(usize, Change),
+) -> Result<MergedTree, FilesError> {
+    let mut tree = MergedTree::new();
+    for i in 0..count {
+        layer::visit_changes(open(i)?, &tree, limits, |c| {
+            each(i, c);
+            ControlFlow::Continue(())
+        })?;
+        tree.push_layer(open(i)?, limits)?;
+    }
+    Ok(tree)
+}
+
 fn shown_path(path: &Path) -> String {
     format!("/{}", path.display())
 }
@@ -393,6 +443,7 @@ mod tests {
         let files = ImageFiles {
             manifest: Digest::of(b"m"),
             layers: Vec::new(),
+            created_by: Vec::new(),
             limits: Limits::default(),
         };
         assert!(matches!(files.layer_index(None), Err(FilesError::NoLayers)));
@@ -401,5 +452,60 @@ mod tests {
             err.to_string(),
             "the image has 3 layer(s), numbered 0 to 2; there is no layer 5"
         );
+    }
+
+    /// A tar layer from (path, content) pairs; a `None` content is a directory.
+    fn layer_tar(entries: &[(&str, Option<&str>)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, content) in entries {
+            let mut h = tar::Header::new_gnu();
+            let data = content.unwrap_or("");
+            h.set_entry_type(match content {
+                Some(_) => tar::EntryType::Regular,
+                None => tar::EntryType::Directory,
+            });
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            b.append_data(&mut h, path, data.as_bytes()).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn one_pass_tells_each_layers_changes_against_the_layers_below() {
+        let layers = [
+            layer_tar(&[
+                ("etc", None),
+                ("etc/hosts", Some("a")),
+                ("etc/motd", Some("hi")),
+            ]),
+            layer_tar(&[("etc/.wh.motd", Some("")), ("etc/hosts", Some("b"))]),
+            layer_tar(&[("etc/motd", Some("back"))]),
+        ];
+        let mut seen = Vec::new();
+        let tree = walk_changes(
+            layers.len(),
+            |i| Ok(&layers[i][..]),
+            &Limits::default(),
+            |i, c| seen.push((i, c.path.display().to_string(), c.change)),
+        )
+        .unwrap();
+        use layer::ChangeKind::*;
+        let want = [
+            (0, "etc", Added),
+            (0, "etc/hosts", Added),
+            (0, "etc/motd", Added),
+            (1, "etc/motd", WhitedOut),
+            (1, "etc/hosts", Changed),
+            // Deleted by layer 1, so layer 2 adds it rather than changing it.
+            (2, "etc/motd", Added),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(i, p, k)| (*i, p.to_string(), *k))
+            .collect();
+        assert_eq!(seen, want);
+        assert_eq!(tree.layer_count(), 3);
+        assert_eq!(tree.get(Path::new("etc/motd")).map(|n| n.layer), Some(2));
     }
 }

@@ -2,23 +2,17 @@
 //! folder of the merged (UnionFS) tree at layer N, with the layer every entry comes from
 //! and the whiteouts that deleted lower entries.
 //!
-//! Everything is read through `strata_core::layer` as streams (nothing is unpacked);
-//! merged trees are kept for the last few (image, layer) pairs so that opening folders
-//! one by one does not read the layers again.
+//! The walking is `strata_core::image::files` (as `strata files` uses it); this module only
+//! maps its rows to the transport types below and keeps a few merged trees.
 //!
 //! [OCI layer § Changesets]: https://github.com/opencontainers/image-spec/blob/main/layer.md#changesets
 
-use std::collections::HashMap;
-use std::fs::File;
-use std::io::BufReader;
-use std::ops::ControlFlow;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use strata_core::digest::Digest;
-use strata_core::image::{inspect, model};
-use strata_core::layer::{self, ChangeKind, DeletionKind, Kind, Limits, MergedTree};
+use strata_core::image::files::{self, FileRow, ImageFiles, ListOptions};
+use strata_core::layer::{ChangeKind, DeletionKind, Kind, MergedTree};
 use strata_core::problem::{Explain, Problem};
 use strata_core::store::Store;
 
@@ -136,7 +130,8 @@ pub struct FileListing {
 /// A merged tree with what it is: (manifest digest, layers merged, tree).
 type CachedTree = (Digest, usize, Arc<MergedTree>);
 
-/// Merged trees by (manifest digest, layers merged).
+/// Merged trees by (manifest digest, layers merged). Kept because the Files tab opens
+/// folders one by one: without it every click would read all the layers again.
 #[derive(Clone, Default)]
 pub struct TreeCache {
     trees: Arc<Mutex<Vec<CachedTree>>>,
@@ -165,23 +160,6 @@ fn problem(e: impl Explain) -> Problem {
     e.problem()
 }
 
-/// The image's manifest digest and its layers (digest, descriptor details), bottom first.
-fn resolve(
-    store: &Store,
-    reference: &str,
-) -> Result<(model::ResolvedImage, Digest, Vec<inspect::LayerDetails>), Problem> {
-    let found = store.resolve(reference).map_err(problem)?;
-    let image = model::resolve(store, &found.descriptor, None).map_err(problem)?;
-    let manifest = model::digest_of(&image.manifest_descriptor).map_err(problem)?;
-    let layers = inspect::layer_details(store, &image, false).map_err(problem)?;
-    Ok((image, manifest, layers))
-}
-
-fn open(store: &Store, digest: &Digest) -> Result<BufReader<File>, Problem> {
-    let file = store.open_blob(digest).map_err(problem)?;
-    Ok(BufReader::with_capacity(1 << 20, file))
-}
-
 /// Every layer with its changes against the layers below; the merged tree of the whole
 /// image is kept for the Files tab on the way.
 pub fn layer_views(
@@ -189,30 +167,31 @@ pub fn layer_views(
     trees: &TreeCache,
     reference: &str,
 ) -> Result<Vec<LayerView>, Problem> {
-    let (image, manifest, layers) = resolve(store, reference)?;
-    let steps: HashMap<String, String> = inspect::history_of(&image, &layers)
-        .into_iter()
-        .filter_map(|h| Some((h.layer?.to_string(), h.created_by?)))
-        .collect();
-    let limits = Limits::default();
-    let mut tree = MergedTree::new();
-    let mut out = Vec::with_capacity(layers.len());
-    for (index, l) in layers.iter().enumerate() {
-        let mut view = LayerView {
+    let image = ImageFiles::open(store, reference, None).map_err(problem)?;
+    let mut out: Vec<LayerView> = image
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(index, l)| LayerView {
             index,
             digest: l.digest.to_string(),
             diff_id: l.diff_id.clone(),
             media_type: l.media_type.clone(),
             size: l.size,
-            created_by: steps.get(&l.digest.to_string()).cloned(),
+            created_by: image.created_by.get(index).cloned().flatten(),
             added: 0,
             changed: 0,
             deleted: 0,
             opaque: 0,
             changes: Vec::new(),
             more: 0,
-        };
-        layer::visit_changes(open(store, &l.digest)?, &tree, &limits, |c| {
+        })
+        .collect();
+    let tree = image
+        .visit_all_changes(store, |index, c| {
+            let Some(view) = out.get_mut(index) else {
+                return;
+            };
             match c.change {
                 ChangeKind::Added => view.added += 1,
                 ChangeKind::Changed => view.changed += 1,
@@ -229,14 +208,9 @@ pub fn layer_views(
             } else {
                 view.more += 1;
             }
-            ControlFlow::Continue(())
         })
         .map_err(problem)?;
-        tree.push_layer(open(store, &l.digest)?, &limits)
-            .map_err(problem)?;
-        out.push(view);
-    }
-    trees.put(manifest, layers.len(), Arc::new(tree));
+    trees.put(image.manifest.clone(), image.layers.len(), Arc::new(tree));
     Ok(out)
 }
 
@@ -248,103 +222,81 @@ pub fn list_dir(
     layer: Option<usize>,
     dir: &str,
 ) -> Result<FileListing, Problem> {
-    let (_, manifest, layers) = resolve(store, reference)?;
-    let count = layers.len();
-    let top = match layer {
-        Some(n) if n >= count => {
-            return Err(Problem::new(
-                "image.layer_out_of_range",
-                format!("the image has {count} layer(s); there is no layer {n}"),
-            ))
+    let image = ImageFiles::open(store, reference, None).map_err(problem)?;
+    let count = image.layers.len();
+    let dir = dir.trim_matches('/').to_string();
+    // An image without layers has an empty root and nothing else.
+    if count == 0 && layer.is_none() {
+        if dir.is_empty() {
+            return Ok(FileListing {
+                layer_count: 0,
+                layer: 0,
+                dir,
+                entries: Vec::new(),
+            });
         }
-        Some(n) => n,
-        None => count.saturating_sub(1),
-    };
-    let merged = if count == 0 { 0 } else { top + 1 };
-    let tree = match trees.get(&manifest, merged) {
+        return Err(Problem::new(
+            "layer.not_found",
+            format!("/{dir} is not a folder in this image"),
+        ));
+    }
+    let top = image.layer_index(layer).map_err(problem)?;
+    let tree = match trees.get(&image.manifest, top + 1) {
         Some(tree) => tree,
         None => {
-            let blobs = layers[..merged]
-                .iter()
-                .map(|l| open(store, &l.digest))
-                .collect::<Result<Vec<_>, _>>()?;
-            let tree = Arc::new(MergedTree::build(blobs, &Limits::default()).map_err(problem)?);
-            trees.put(manifest, merged, tree.clone());
+            let tree = Arc::new(image.tree_at(store, top).map_err(problem)?);
+            trees.put(image.manifest.clone(), top + 1, tree.clone());
             tree
         }
     };
-    let dir = dir.trim_matches('/').to_string();
     if !dir.is_empty() && tree.get(&dir).is_none_or(|n| n.kind != Kind::Dir) {
         return Err(Problem::new(
             "layer.not_found",
             format!("/{dir} is not a folder in this image at layer {top}"),
         ));
     }
+    let opts = ListOptions {
+        recursive: false,
+        deleted: true,
+    };
+    let rows = image.list(&tree, &dir, opts).map_err(problem)?;
     Ok(FileListing {
         layer_count: count,
         layer: top,
-        entries: entries(&tree, &dir),
+        entries: entries(rows),
         dir,
     })
 }
 
-fn name_of(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-fn removal(d: &layer::Deletion) -> Removal {
+fn removal(r: files::Removal) -> Removal {
     Removal {
-        kind: d.kind,
-        layer: d.layer,
-        paths: d.removed,
+        kind: r.kind,
+        layer: r.layer,
+        paths: r.removed,
     }
 }
 
-/// The children of `dir`: what is there, and what whiteouts deleted.
-fn entries(tree: &MergedTree, dir: &str) -> Vec<FileEntry> {
-    let mut out: Vec<FileEntry> = tree
-        .list(dir)
+/// The engine's rows as the Files tab shows them: folders first, then by name.
+fn entries(rows: Vec<FileRow>) -> Vec<FileEntry> {
+    let mut out: Vec<FileEntry> = rows
         .into_iter()
-        .map(|(path, n)| FileEntry {
-            name: name_of(path),
-            path: path.display().to_string(),
-            kind: Some(n.kind),
-            size: n.size,
-            mode: n.mode,
-            layer: Some(n.layer),
-            link_target: n.link_target.as_ref().map(|t| t.display().to_string()),
-            removed: None,
-            opaque: None,
+        .map(|r| {
+            let path = r.path.trim_start_matches('/').to_string();
+            let name = path.rsplit('/').next().unwrap_or_default().to_string();
+            let deleted = r.deleted.is_some();
+            FileEntry {
+                name,
+                path,
+                kind: r.kind,
+                size: r.size,
+                mode: r.mode,
+                layer: (!deleted).then_some(r.layer),
+                link_target: r.link_target,
+                removed: r.deleted.map(removal),
+                opaque: r.opaque.map(removal),
+            }
         })
         .collect();
-    for (path, d) in tree.deletions_in(dir) {
-        let path_text = path.display().to_string();
-        if path_text == dir {
-            continue; // the folder's own marker shows on the folder's entry, one level up
-        }
-        match out.iter_mut().find(|e| e.path == path_text) {
-            // The entry is there: an opaque marker hid what was below it; a whiteout from
-            // the same layer that put it back hides nothing visible.
-            Some(entry) => {
-                if d.kind == DeletionKind::Opaque {
-                    entry.opaque = Some(removal(d));
-                }
-            }
-            None => out.push(FileEntry {
-                name: name_of(path),
-                path: path_text,
-                kind: None,
-                size: 0,
-                mode: 0,
-                layer: None,
-                link_target: None,
-                removed: Some(removal(d)),
-                opaque: None,
-            }),
-        }
-    }
     out.sort_by(|a, b| {
         let dir_first = |e: &FileEntry| e.kind != Some(Kind::Dir);
         dir_first(a)
@@ -358,56 +310,56 @@ fn entries(tree: &MergedTree, dir: &str) -> Vec<FileEntry> {
 mod tests {
     use super::*;
 
-    /// A tar layer from (path, content) pairs; a `None` content is a directory.
-    fn layer_tar(entries: &[(&str, Option<&str>)]) -> Vec<u8> {
-        let mut b = tar::Builder::new(Vec::new());
-        for (path, content) in entries {
-            let mut h = tar::Header::new_gnu();
-            match content {
-                Some(c) => {
-                    h.set_entry_type(tar::EntryType::Regular);
-                    h.set_size(c.len() as u64);
-                    h.set_mode(0o644);
-                    b.append_data(&mut h, path, c.as_bytes()).unwrap();
-                }
-                None => {
-                    h.set_entry_type(tar::EntryType::Directory);
-                    h.set_size(0);
-                    h.set_mode(0o755);
-                    b.append_data(&mut h, path, &[][..]).unwrap();
-                }
-            }
+    fn row(path: &str, kind: Option<Kind>, layer: usize, deleted: bool) -> FileRow {
+        let digest = Digest::of(b"layer");
+        FileRow {
+            path: path.into(),
+            kind,
+            size: 0,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            mtime: 0,
+            link_target: None,
+            layer,
+            layer_digest: digest.clone(),
+            deleted: deleted.then_some(files::Removal {
+                kind: DeletionKind::Whiteout,
+                layer,
+                layer_digest: digest,
+                removed: 1,
+            }),
+            opaque: None,
         }
-        b.into_inner().unwrap()
     }
 
     #[test]
-    fn a_folder_lists_what_is_there_and_what_a_whiteout_deleted() {
-        let bottom = layer_tar(&[
-            ("etc", None),
-            ("etc/hosts", Some("127.0.0.1")),
-            ("etc/motd", Some("hi")),
-        ]);
-        let top = layer_tar(&[("etc/.wh.motd", Some("")), ("etc/app.conf", Some("x=1"))]);
-        let tree = MergedTree::build([&bottom[..], &top[..]], &Limits::default()).unwrap();
-        let listed = entries(&tree, "etc");
-        let shown: Vec<_> = listed
+    fn a_folder_lists_folders_first_and_deleted_entries_without_a_layer() {
+        let rows = vec![
+            row("/etc/app.conf", Some(Kind::File), 1, false),
+            row("/etc/motd", None, 1, true),
+            row("/etc/ssl", Some(Kind::Dir), 0, false),
+        ];
+        let shown: Vec<_> = entries(rows)
             .iter()
             .map(|e| {
                 (
-                    e.name.as_str(),
+                    e.name.clone(),
+                    e.path.clone(),
                     e.layer,
                     e.removed.as_ref().map(|r| r.layer),
                 )
             })
             .collect();
-        assert_eq!(
-            shown,
-            [
-                ("app.conf", Some(1), None),
-                ("hosts", Some(0), None),
-                ("motd", None, Some(1)),
-            ]
-        );
+        let want = [
+            ("ssl", "etc/ssl", Some(0), None),
+            ("app.conf", "etc/app.conf", Some(1), None),
+            ("motd", "etc/motd", None, Some(1)),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(n, p, l, r)| (n.to_string(), p.to_string(), *l, *r))
+            .collect();
+        assert_eq!(shown, want);
     }
 }
