@@ -2,7 +2,7 @@
 //! image's Overview, History, Layers and Files tabs, import and export as tasks, tag,
 //! remove and prune, and the native file dialogs. Each command is one call into
 //! `strata_core` (`store`, `image`, `layer`) plus the conversion to the transport types
-//! below; the layer walk behind the Layers and Files tabs is in [`layers`].
+//! below; the Layers and Files tabs map `strata_core::image::files` in [`layers`].
 
 pub(crate) mod layers;
 
