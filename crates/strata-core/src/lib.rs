@@ -21,6 +21,7 @@
 //! | [`container`] | containers: cached layers + a writable layer (overlayfs or a copy); files, diff, commit, run through runc |
 //! | [`secret`] | `Sensitive<T>`: secrets that never print or serialise |
 
+pub mod atomic_file;
 pub mod catalog;
 pub mod container;
 pub mod credentials;

@@ -9,7 +9,7 @@
 //! the folder), so a crash never leaves half a file. Fields this version does not know are
 //! kept as they were, so an older and a newer Strata can share one file.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -212,39 +212,13 @@ impl SettingsFile {
 
     /// Writes the whole file atomically, creating its folder when needed.
     pub fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
-        let write_err = |source| SettingsError::Write {
-            path: self.path.clone(),
-            source,
-        };
-        let dir = match self.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        std::fs::create_dir_all(dir).map_err(write_err)?;
-        let mut json =
-            serde_json::to_vec_pretty(settings).map_err(|e| write_err(std::io::Error::other(e)))?;
-        json.push(b'\n');
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".settings-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(write_err)?;
-        tmp.write_all(&json).map_err(write_err)?;
-        tmp.as_file().sync_all().map_err(write_err)?;
-        tmp.persist(&self.path).map_err(|e| write_err(e.error))?;
-        sync_dir(dir).map_err(write_err)
+        crate::atomic_file::write_json(&self.path, settings).map_err(|source| {
+            SettingsError::Write {
+                path: self.path.clone(),
+                source,
+            }
+        })
     }
-}
-
-/// Makes the rename durable: on Linux a rename is only on disk once its folder is synced.
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> std::io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 //! joins the two files so that the app shows each registry with its accounts.
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -219,23 +219,7 @@ impl RegistriesFile {
     }
 
     fn write(&self, list: &ListFile) -> Result<(), CatalogError> {
-        let err = self.err("write");
-        let mut json =
-            serde_json::to_vec_pretty(list).map_err(|e| err(std::io::Error::other(e)))?;
-        json.push(b'\n');
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".registries-")
-            .suffix(".tmp")
-            .tempfile_in(self.dir())
-            .map_err(&err)?;
-        tmp.write_all(&json).map_err(&err)?;
-        tmp.as_file().sync_all().map_err(&err)?;
-        tmp.persist(&self.path).map_err(|e| err(e.error))?;
-        #[cfg(unix)]
-        File::open(self.dir())
-            .and_then(|d| d.sync_all())
-            .map_err(&err)?;
-        Ok(())
+        crate::atomic_file::write_json(&self.path, list).map_err(self.err("write"))
     }
 
     /// Saves a registry. An endpoint or name already saved is refused: remove it first

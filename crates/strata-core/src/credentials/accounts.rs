@@ -8,7 +8,7 @@
 //! that two `strata login` at once do not lose an account.
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -160,23 +160,7 @@ impl AccountsFile {
     }
 
     fn write(&self, list: &ListFile) -> Result<(), CredentialsError> {
-        let err = self.err("write");
-        let mut json =
-            serde_json::to_vec_pretty(list).map_err(|e| err(std::io::Error::other(e)))?;
-        json.push(b'\n');
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".accounts-")
-            .suffix(".tmp")
-            .tempfile_in(self.dir())
-            .map_err(&err)?;
-        tmp.write_all(&json).map_err(&err)?;
-        tmp.as_file().sync_all().map_err(&err)?;
-        tmp.persist(&self.path).map_err(|e| err(e.error))?;
-        #[cfg(unix)]
-        File::open(self.dir())
-            .and_then(|d| d.sync_all())
-            .map_err(&err)?;
-        Ok(())
+        crate::atomic_file::write_json(&self.path, list).map_err(self.err("write"))
     }
 
     /// Adds or replaces the account (registry, username). It becomes the default when
