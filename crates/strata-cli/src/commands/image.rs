@@ -2,6 +2,7 @@
 //! call, render. Long commands show one progress bar on a terminal (nothing with `--json`
 //! or when stderr is not a terminal) and stop cleanly on Ctrl-C: no image, no file left.
 
+use crate::render::size as human;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -317,39 +318,4 @@ pub fn export(
     }
     println!("{} ({})", exported.path.display(), human(exported.bytes));
     Ok(())
-}
-
-/// Sizes as docker prints them (decimal units).
-fn human(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1000.0 && unit < UNITS.len() - 1 {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n}B")
-    } else {
-        let s = format!("{v:.3}");
-        format!(
-            "{}{}",
-            s.trim_end_matches('0').trim_end_matches('.'),
-            UNITS[unit]
-        )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::human;
-
-    #[test]
-    fn sizes_read_like_docker() {
-        assert_eq!(human(0), "0B");
-        assert_eq!(human(999), "999B");
-        assert_eq!(human(1_500), "1.5kB");
-        assert_eq!(human(4_860_000), "4.86MB");
-        assert_eq!(human(2_000_000_000), "2GB");
-    }
 }

@@ -2,6 +2,7 @@
 //! the catalog (`strata_core::catalog`) on the command line. Credentials come from
 //! `--creds USER:PASS` or, without it, the keychain (after `strata login`).
 
+use crate::render::size as human;
 use std::future::Future;
 use std::path::PathBuf;
 
@@ -309,16 +310,6 @@ pub fn tags(
         println!("{t}");
     }
     Ok(())
-}
-
-fn human(bytes: u64) -> String {
-    let b = bytes as f64;
-    match bytes {
-        0..1024 => format!("{bytes} B"),
-        1024..1_048_576 => format!("{:.1} KiB", b / 1024.0),
-        1_048_576..1_073_741_824 => format!("{:.1} MiB", b / 1_048_576.0),
-        _ => format!("{:.2} GiB", b / 1_073_741_824.0),
-    }
 }
 
 // ---- strata rtag / rdelete / copy ----------------------------------------------------

@@ -1,6 +1,7 @@
 //! `strata images`, `tag`, `rmi`, `prune`, `df`, `fsck`: the local store, with docker's
 //! words and columns.
 
+use crate::render::size as human;
 use std::path::Path;
 
 use serde::Serialize;
@@ -331,26 +332,6 @@ fn print_table(rows: &[Vec<String>]) {
     }
 }
 
-/// Sizes as docker prints them: decimal units, three significant digits.
-fn human(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n}B")
-    } else if value >= 100.0 {
-        format!("{value:.0}{}", UNITS[unit])
-    } else if value >= 10.0 {
-        format!("{value:.1}{}", UNITS[unit])
-    } else {
-        format!("{value:.2}{}", UNITS[unit])
-    }
-}
-
 /// `3 days ago`, as docker prints a creation time.
 fn ago(created: Option<&str>, now: chrono::DateTime<chrono::Utc>) -> String {
     let Some(t) = created.and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok()) else {
@@ -381,18 +362,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes_and_times_read_like_docker() {
-        for (n, want) in [
-            (0, "0B"),
-            (999, "999B"),
-            (1_000, "1.00kB"),
-            (12_345, "12.3kB"),
-            (7_800_000, "7.80MB"),
-            (123_456_789, "123MB"),
-            (1_500_000_000, "1.50GB"),
-        ] {
-            assert_eq!(human(n), want, "{n}");
-        }
+    fn times_read_like_docker() {
         let now = chrono::DateTime::parse_from_rfc3339("2024-05-04T10:00:00Z")
             .unwrap()
             .with_timezone(&chrono::Utc);

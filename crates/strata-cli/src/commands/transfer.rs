@@ -2,6 +2,7 @@
 //! stderr: one live bar per layer on a terminal, one line per state change otherwise
 //! (logs and CI), nothing with `--json`. Ctrl-C cancels cleanly (no partial image).
 
+use crate::render::size as human;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;
@@ -145,16 +146,6 @@ pub fn push(
         result.skipped
     );
     Ok(())
-}
-
-fn human(bytes: u64) -> String {
-    let b = bytes as f64;
-    match bytes {
-        0..1024 => format!("{bytes} B"),
-        1024..1_048_576 => format!("{:.1} KiB", b / 1024.0),
-        1_048_576..1_073_741_824 => format!("{:.1} MiB", b / 1_048_576.0),
-        _ => format!("{:.2} GiB", b / 1_073_741_824.0),
-    }
 }
 
 fn kind_word(k: BlobKind) -> &'static str {
