@@ -12,8 +12,6 @@
 //! accounts to prefer (and what to pre-fill before the first login); [`RegistryView`]
 //! joins the two files so that the app shows each registry with its accounts.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -160,13 +158,6 @@ impl RegistriesFile {
         }
     }
 
-    fn dir(&self) -> &Path {
-        match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        }
-    }
-
     /// Every saved registry, sorted by name. No file: none.
     pub fn load(&self) -> Result<Vec<SavedRegistry>, CatalogError> {
         Ok(self.read()?.registries)
@@ -184,22 +175,9 @@ impl RegistriesFile {
     }
 
     fn read(&self) -> Result<ListFile, CatalogError> {
-        let file = match File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ListFile::default()),
-            Err(e) => return Err(self.err("read")(e)),
-        };
-        let mut bytes = Vec::new();
-        file.take(MAX_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(self.err("read"))?;
-        if bytes.len() as u64 > MAX_BYTES {
-            return Err(self.err("read")(std::io::Error::other(
-                "the file is too large",
-            )));
-        }
-        let mut list: ListFile = serde_json::from_slice(&bytes)
-            .map_err(|e| self.err("read")(std::io::Error::other(e)))?;
+        let mut list: ListFile = crate::atomic_file::read_json(&self.path, MAX_BYTES)
+            .map_err(self.err("read"))?
+            .unwrap_or_default();
         list.registries.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(list)
     }
@@ -208,9 +186,8 @@ impl RegistriesFile {
         &self,
         change: impl FnOnce(&mut Vec<SavedRegistry>) -> Result<T, CatalogError>,
     ) -> Result<T, CatalogError> {
-        std::fs::create_dir_all(self.dir()).map_err(self.err("write"))?;
-        let lock = File::create(self.dir().join(LOCK_NAME)).map_err(self.err("lock"))?;
-        lock.lock().map_err(self.err("lock"))?;
+        let _lock =
+            crate::atomic_file::lock_beside(&self.path, LOCK_NAME).map_err(self.err("lock"))?;
         let mut list = self.read()?;
         let out = change(&mut list.registries)?;
         list.registries.sort_by(|a, b| a.name.cmp(&b.name));

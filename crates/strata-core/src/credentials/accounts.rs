@@ -7,8 +7,6 @@
 //! atomically (temp file, fsync, rename) under an exclusive lock on `accounts.lock`, so
 //! that two `strata login` at once do not lose an account.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -111,35 +109,15 @@ impl AccountsFile {
         }
     }
 
-    fn dir(&self) -> &Path {
-        match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        }
-    }
-
     /// Every account, sorted by registry then username. No file: no accounts.
     pub fn load(&self) -> Result<Vec<Account>, CredentialsError> {
         Ok(self.read()?.accounts)
     }
 
     fn read(&self) -> Result<ListFile, CredentialsError> {
-        let file = match File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ListFile::default()),
-            Err(e) => return Err(self.err("read")(e)),
-        };
-        let mut bytes = Vec::new();
-        file.take(MAX_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(self.err("read"))?;
-        if bytes.len() as u64 > MAX_BYTES {
-            return Err(self.err("read")(std::io::Error::other(
-                "the file is too large",
-            )));
-        }
-        let mut list: ListFile = serde_json::from_slice(&bytes)
-            .map_err(|e| self.err("read")(std::io::Error::other(e)))?;
+        let mut list: ListFile = crate::atomic_file::read_json(&self.path, MAX_BYTES)
+            .map_err(self.err("read"))?
+            .unwrap_or_default();
         list.accounts
             .sort_by(|a, b| (&a.registry, &a.username).cmp(&(&b.registry, &b.username)));
         Ok(list)
@@ -150,9 +128,8 @@ impl AccountsFile {
         &self,
         change: impl FnOnce(&mut Vec<Account>) -> T,
     ) -> Result<T, CredentialsError> {
-        std::fs::create_dir_all(self.dir()).map_err(self.err("write"))?;
-        let lock = File::create(self.dir().join(LOCK_NAME)).map_err(self.err("lock"))?;
-        lock.lock().map_err(self.err("lock"))?;
+        let _lock =
+            crate::atomic_file::lock_beside(&self.path, LOCK_NAME).map_err(self.err("lock"))?;
         let mut list = self.read()?;
         let out = change(&mut list.accounts);
         self.write(&list)?;
