@@ -23,6 +23,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{env_or, run, Best, Run};
+
 const STRATA: &str = env!("CARGO_BIN_EXE_strata");
 /// Files per folder in the generated tree; folders nest ten to a parent.
 const PER_DIR: usize = 100;
@@ -63,13 +66,6 @@ fn main() {
 
     small_change(work.path(), &mut containers, files, runs);
     large_change(&mut containers, mib, runs);
-}
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
 }
 
 /// The containers this run made, removed (and unmounted) at the end, panics included.
@@ -366,72 +362,4 @@ fn fill(seed: u64, buf: &mut [u8]) {
         x ^= x << 17;
         chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
     }
-}
-
-/// One child's wall time and peak resident memory.
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    secs: f64,
-    peak_kib: u64,
-}
-
-/// The fastest of several runs, and the highest peak memory of them all.
-#[derive(Debug, Default)]
-struct Best {
-    secs: Option<f64>,
-    peak_kib: u64,
-}
-
-impl Best {
-    fn add(&mut self, r: Run) {
-        self.secs = Some(self.secs.map_or(r.secs, |s| s.min(r.secs)));
-        self.peak_kib = self.peak_kib.max(r.peak_kib);
-    }
-
-    fn secs(&self) -> f64 {
-        self.secs.unwrap_or(f64::NAN)
-    }
-
-    fn peak_mib(&self) -> f64 {
-        self.peak_kib as f64 / 1024.0
-    }
-}
-
-/// Runs `cmd` to its end and reaps it with `wait4`, whose `rusage` is this child's alone;
-/// returns the run and the child's stdout.
-fn run(cmd: &mut Command, dir: &Path) -> (Run, String) {
-    let (out_log, err_log) = (dir.join("stdout.log"), dir.join("stderr.log"));
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::from(File::create(&out_log).expect("stdout log")))
-        .stderr(Stdio::from(File::create(&err_log).expect("stderr log")));
-    let start = Instant::now();
-    // Reaped below by wait4, which std cannot do (it has no rusage).
-    #[allow(clippy::zombie_processes)]
-    let child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is plain data, all-zero is a valid value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our own child, not yet reaped (std reaps only in wait/try_wait, which
-    // are never called on `child`); both pointers are to live locals.
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let secs = start.elapsed().as_secs_f64();
-    assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
-    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    assert!(
-        ok,
-        "{cmd:?} failed ({status:#x}): {}",
-        fs::read_to_string(&err_log).unwrap_or_default()
-    );
-    let stdout = fs::read_to_string(&out_log).unwrap_or_default();
-    (
-        Run {
-            secs,
-            // Linux reports ru_maxrss in KiB.
-            peak_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
-        },
-        stdout,
-    )
 }

@@ -18,12 +18,14 @@
 //!
 //! `cargo bench -p strata-cli --bench import_export` (run from `make bench`).
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::Command;
 
 use strata_testkit::fixtures::{Image, Layer, OciLayout};
+
+mod support;
+use support::{env_or, time, Best};
 
 const LAYERS: usize = 8;
 const STRATA: &str = env!("CARGO_BIN_EXE_strata");
@@ -66,13 +68,6 @@ fn main() {
     );
 }
 
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
 /// One size: the archive, then every operation `runs` times.
 struct Results {
     mib: usize,
@@ -91,7 +86,7 @@ fn measure(root: &Path, mib: usize, runs: usize) -> Results {
     fs::create_dir_all(&dir).expect("work folder");
     let archive = dir.join("image.tar");
     // In a child process: building the image in this one would raise every peak measured.
-    run(
+    time(
         Command::new(std::env::current_exe().expect("this program"))
             .env(MAKE_ARCHIVE, format!("{mib}:{}", archive.display())),
         &dir,
@@ -117,7 +112,7 @@ fn measure(root: &Path, mib: usize, runs: usize) -> Results {
         for d in [&store, &gz, &plain] {
             remove(d);
         }
-        r.strata_import.add(run(
+        r.strata_import.add(time(
             Command::new(STRATA)
                 .arg("--home")
                 .arg(&store)
@@ -125,7 +120,7 @@ fn measure(root: &Path, mib: usize, runs: usize) -> Results {
                 .arg(&archive),
             &dir,
         ));
-        r.skopeo_import.add(run(
+        r.skopeo_import.add(time(
             Command::new("skopeo").args([
                 "copy",
                 "-q",
@@ -134,7 +129,7 @@ fn measure(root: &Path, mib: usize, runs: usize) -> Results {
             ]),
             &dir,
         ));
-        r.skopeo_import_plain.add(run(
+        r.skopeo_import_plain.add(time(
             Command::new("skopeo").args([
                 "copy",
                 "-q",
@@ -146,7 +141,7 @@ fn measure(root: &Path, mib: usize, runs: usize) -> Results {
         ));
 
         remove(&out);
-        r.strata_export.add(run(
+        r.strata_export.add(time(
             Command::new(STRATA)
                 .arg("--home")
                 .arg(&store)
@@ -160,7 +155,7 @@ fn measure(root: &Path, mib: usize, runs: usize) -> Results {
             (&gz, &mut r.skopeo_export_gzip),
         ] {
             remove(&out);
-            best.add(run(
+            best.add(time(
                 Command::new("skopeo").args([
                     "copy",
                     "-q",
@@ -192,7 +187,7 @@ fn make_archive(dir: &Path, archive: &Path, mib: usize) {
         .and_then(|mut l| l.add_image(&image, "bench"))
         .expect("layout");
     drop(image);
-    run(
+    time(
         Command::new("skopeo").args([
             "copy",
             "-q",
@@ -224,72 +219,6 @@ fn remove(path: &Path) {
         fs::remove_dir_all(path).expect("remove folder");
     } else if path.exists() {
         fs::remove_file(path).expect("remove file");
-    }
-}
-
-/// One child's wall time and peak resident memory.
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    secs: f64,
-    peak_kib: u64,
-}
-
-/// The fastest of several runs, and the highest peak memory of them all.
-#[derive(Debug, Default)]
-struct Best {
-    secs: Option<f64>,
-    peak_kib: u64,
-}
-
-impl Best {
-    fn add(&mut self, r: Run) {
-        self.secs = Some(self.secs.map_or(r.secs, |s| s.min(r.secs)));
-        self.peak_kib = self.peak_kib.max(r.peak_kib);
-    }
-
-    fn secs(&self) -> f64 {
-        self.secs.unwrap_or(f64::NAN)
-    }
-
-    fn peak_mib(&self) -> f64 {
-        self.peak_kib as f64 / 1024.0
-    }
-}
-
-/// Runs `cmd` to its end (stdout discarded, stderr kept for the failure message) and reaps
-/// it with `wait4`, whose `rusage` is this child's alone (`getrusage(RUSAGE_CHILDREN)`
-/// would mix all of them).
-fn run(cmd: &mut Command, dir: &Path) -> Run {
-    let log: PathBuf = dir.join("stderr.log");
-    let err = File::create(&log).expect("stderr log");
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(err));
-    let start = Instant::now();
-    // Reaped below by wait4, which std cannot do (it has no rusage).
-    #[allow(clippy::zombie_processes)]
-    let child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is plain data, all-zero is a valid value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our own child, not yet reaped (std reaps only in wait/try_wait, which
-    // are never called on `child`); both pointers are to live locals.
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let secs = start.elapsed().as_secs_f64();
-    assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
-    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    assert!(
-        ok,
-        "{cmd:?} failed ({status:#x}): {}",
-        fs::read_to_string(&log).unwrap_or_default()
-    );
-    Run {
-        secs,
-        // Linux reports ru_maxrss in KiB.
-        peak_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
     }
 }
 

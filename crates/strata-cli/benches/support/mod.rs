@@ -1,0 +1,90 @@
+//! What both benchmarks need: settings from the environment, and children run to their end
+//! with their own wall time and peak memory (`wait4`'s rusage is one child's alone, where
+//! `getrusage(RUSAGE_CHILDREN)` would mix all of them).
+
+use std::fs::{self, File};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// A whole-number setting from the environment, else `default`.
+pub fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// One child's wall time and peak resident memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Run {
+    pub secs: f64,
+    pub peak_kib: u64,
+}
+
+/// The fastest of several runs, and the highest peak memory of them all.
+#[derive(Debug, Default)]
+pub struct Best {
+    secs: Option<f64>,
+    peak_kib: u64,
+}
+
+impl Best {
+    pub fn add(&mut self, r: Run) {
+        self.secs = Some(self.secs.map_or(r.secs, |s| s.min(r.secs)));
+        self.peak_kib = self.peak_kib.max(r.peak_kib);
+    }
+
+    pub fn secs(&self) -> f64 {
+        self.secs.unwrap_or(f64::NAN)
+    }
+
+    pub fn peak_mib(&self) -> f64 {
+        self.peak_kib as f64 / 1024.0
+    }
+}
+
+/// Runs `cmd` to its end and reaps it with `wait4`, whose `rusage` is this child's alone;
+/// returns the run and the child's stdout.
+pub fn run(cmd: &mut Command, dir: &Path) -> (Run, String) {
+    let (out_log, err_log) = (dir.join("stdout.log"), dir.join("stderr.log"));
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::from(File::create(&out_log).expect("stdout log")))
+        .stderr(Stdio::from(File::create(&err_log).expect("stderr log")));
+    let start = Instant::now();
+    // Reaped below by wait4, which std cannot do (it has no rusage).
+    #[allow(clippy::zombie_processes)]
+    let child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain data, all-zero is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet reaped (std reaps only in wait/try_wait, which
+    // are never called on `child`); both pointers are to live locals.
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    assert!(
+        ok,
+        "{cmd:?} failed ({status:#x}): {}",
+        fs::read_to_string(&err_log).unwrap_or_default()
+    );
+    let stdout = fs::read_to_string(&out_log).unwrap_or_default();
+    (
+        Run {
+            secs,
+            // Linux reports ru_maxrss in KiB.
+            peak_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+        },
+        stdout,
+    )
+}
+
+/// As [`run`], for a child whose output is not needed.
+#[allow(dead_code)] // each bench is its own crate; `commit` reads the output instead
+pub fn time(cmd: &mut Command, dir: &Path) -> Run {
+    run(cmd, dir).0
+}
