@@ -2,7 +2,7 @@
 // that a test never reads or writes the person's own store or settings.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,27 @@ export async function withDriver(env, body) {
   } finally {
     for (const s of sessions) await s.close().catch(() => {});
     await driver.stop();
+    endStrays(env.STRATA_HOME);
+  }
+}
+
+/**
+ * Ends processes of this store's app (the app and its WebKit children) that outlived their
+ * WebDriver session. Seen under load: the session closed, the app kept running, and its
+ * inherited pipes kept `node --test` from ever exiting. Only processes whose STRATA_HOME is
+ * this test's scratch store are touched.
+ */
+function endStrays(home) {
+  if (!home) return;
+  const mark = `STRATA_HOME=${home}`;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(mark)) {
+        process.kill(Number(pid), 'SIGKILL');
+      }
+    } catch {
+      // gone already, or not ours to read
+    }
   }
 }
 

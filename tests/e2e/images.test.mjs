@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -98,23 +98,6 @@ function makeArchive(dir) {
   const archive = join(dir, 'demo.tar');
   execFileSync('tar', ['--owner=0', '--group=0', '-C', layout, '-cf', archive, 'oci-layout', 'index.json', 'blobs']);
   return archive;
-}
-
-/**
- * Ends app processes of this test's store that outlived their WebDriver session. Seen once
- * under load: WebKitWebDriver's session close left the app running, and its inherited
- * pipes kept `node --test` from exiting. Only processes whose STRATA_HOME is our scratch
- * store are touched.
- */
-function endStrays(place) {
-  const mark = `STRATA_HOME=${place.home}`;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(mark)) process.kill(Number(pid));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
 }
 
 /** Types into a field (W3C "Element Send Keys"), after clearing it. */
@@ -260,10 +243,7 @@ describe('Images screen', () => {
     mkdirSync(SHOTS, { recursive: true });
     place.archive = makeArchive(place.dir);
   });
-  after(() => {
-    endStrays(place);
-    place.remove();
-  });
+  after(() => place.remove());
 
   it('imports, shows layers and files, exports, tags and deletes (English)', async () => {
     await withDriver(appEnv(place), async (open) => {
@@ -289,7 +269,6 @@ describe('Images screen', () => {
         await flow(app, zh, 'zh-CN');
       });
     } finally {
-      endStrays(zh);
       zh.remove();
     }
   });
