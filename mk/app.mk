@@ -8,8 +8,9 @@ TAURI_DRIVER  := $(TOOLS)/bin/tauri-driver
 TAURI_DRIVER_VERSION := 2.1.0
 # xvfb-run's default screen is 640x480x8: too small and too few colours for the window.
 XVFB_RUN      := xvfb-run -a -s "-screen 0 1920x1080x24"
-# node --test runs the GUI specs one at a time: each starts its own app and driver.
-NODE_TEST     := node --test --test-concurrency=1
+# node --test runs the GUI specs one at a time: each starts its own app and driver. The
+# timeout turns a hang (a stray process holding node's pipes) into a failure, not a stuck CI.
+NODE_TEST     := timeout --kill-after=30 1200 node --test --test-concurrency=1
 
 .PHONY: ui-deps ui-build ui-check ui-dev app-build app-release tauri-driver \
         test-ui test-e2e test-versions bench-startup icons
