@@ -253,7 +253,10 @@ describe('Images screen', () => {
       await app.click('[data-testid="import-open"]');
       await type(app, '[data-testid="import-path"]', join(place.dir, 'nothing-here.tar'));
       await app.click('[data-testid="import-submit"]');
-      assert.match(await textOf(app, '[data-testid="import-error"]') ?? '', /nothing-here\.tar/);
+      // The refusal comes back from the shell asynchronously: wait for it, then check it.
+      await waitFor('the import error', async () =>
+        /nothing-here\.tar/.test((await textOf(app, '[data-testid="import-error"]')) ?? ''),
+      );
       await shot(app, 'import-error-en');
     });
   });
