@@ -51,11 +51,14 @@ test-ui: ui-check
 
 # The real app under Xvfb, through tauri-driver and WebKitWebDriver; screenshots of every
 # screen in both languages land in target/e2e/.
+# They run inside the private keychain (the Registries screen logs in for real) and use the
+# `strata` CLI and `strata-test-registry` (a real docker-registry on 127.0.0.1) to set up.
 test-e2e: app-build tauri-driver
 	@command -v xvfb-run >/dev/null || { echo "error: xvfb-run not found (Debian package xvfb)"; exit 1; }
 	@test -x /usr/bin/WebKitWebDriver || { echo "error: /usr/bin/WebKitWebDriver not found (Debian package webkit2gtk-driver)"; exit 1; }
+	$(CARGO) build -p strata-cli -p strata-testkit --bins
 	STRATA_APP=$(APP_DEBUG) TAURI_DRIVER=$(TAURI_DRIVER) \
-	  $(XVFB_RUN) $(NODE_TEST) $(ROOT)/tests/e2e/*.test.mjs
+	  $(WITH_KEYCHAIN) $(XVFB_RUN) $(NODE_TEST) $(ROOT)/tests/e2e/*.test.mjs
 	@echo "screenshots: $(ROOT)/target/e2e/"
 
 # Tauri's Rust crate and its npm packages must agree on major.minor.

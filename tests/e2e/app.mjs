@@ -1,7 +1,7 @@
 // Where the GUI tests find things, and how they start the app with private folders, so
 // that a test never reads or writes the person's own store or settings.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +13,49 @@ export const APP = process.env.STRATA_APP ?? join(ROOT, 'target/debug/strata-app
 export const TAURI_DRIVER = process.env.TAURI_DRIVER ?? join(ROOT, '.tools/bin/tauri-driver');
 export const NATIVE_DRIVER = process.env.WEBKIT_WEBDRIVER ?? '/usr/bin/WebKitWebDriver';
 export const SHOTS = join(ROOT, 'target/e2e');
+export const STRATA = process.env.STRATA_CLI ?? join(ROOT, 'target/debug/strata');
+export const TEST_REGISTRY =
+  process.env.STRATA_TEST_REGISTRY ?? join(ROOT, 'target/debug/strata-test-registry');
+
+/**
+ * Starts a real registry (Debian's docker-registry on 127.0.0.1, through the testkit's
+ * `strata-test-registry`) in `mode` ('none' | 'htpasswd' | 'token'). Resolves to
+ * `{url, host, users: [{name, password}], stop()}`; `stop()` closes the helper's stdin,
+ * which stops the registry by its own PID and removes its storage.
+ */
+export function startRegistry(mode = 'none', users = []) {
+  const args = [mode, ...users.flatMap((u) => ['--user', `${u.name}:${u.password}`])];
+  const child = spawn(TEST_REGISTRY, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`strata-test-registry exited with ${code}`)));
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) {
+        const described = JSON.parse(line);
+        const exited = new Promise((done) => child.once('exit', done));
+        resolvePromise({
+          ...described,
+          stop: async () => {
+            child.stdin.end();
+            await exited;
+          },
+        });
+      }
+    });
+  });
+}
+
+/** Runs the `strata` CLI on the store `home`; returns its standard output. */
+export function strata(home, args, input) {
+  return execFileSync(STRATA, args, {
+    env: { ...process.env, STRATA_HOME: home },
+    input,
+    encoding: 'utf8',
+  });
+}
 
 /** A scratch folder holding the app's store (STRATA_HOME) and config (XDG_CONFIG_HOME). */
 export function scratch(name) {
