@@ -40,7 +40,9 @@ fn run() -> Result<(), String> {
             }
             "none" | "htpasswd" | "token" => mode = arg,
             "-h" | "--help" => {
-                println!("usage: strata-test-registry [none|htpasswd|token] [--user NAME:PASSWORD]...");
+                println!(
+                    "usage: strata-test-registry [none|htpasswd|token] [--user NAME:PASSWORD]..."
+                );
                 return Ok(());
             }
             other => return Err(format!("unknown argument {other:?} (see --help)")),
