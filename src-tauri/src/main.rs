@@ -9,6 +9,7 @@
 //! | [`state`] | what the commands share: the store home and the settings file |
 //! | [`commands`] | the `#[tauri::command]`s, one file per area |
 //! | [`startup`] | the start-up probe behind `make bench-startup` |
+//! | [`rendering`] | GPU or CPU compositing, chosen before the webview starts |
 
 // No console window next to the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -16,11 +17,14 @@
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod rendering;
 mod startup;
 mod state;
 
 fn main() {
-    let probe = startup::Probe::from_env();
+    // First, while the process is single-threaded and before GTK starts.
+    let compositing = rendering::choose();
+    let probe = startup::Probe::from_env(compositing);
     let app = tauri::Builder::default()
         .manage(state::AppState::from_env())
         .manage(probe)

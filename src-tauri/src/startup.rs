@@ -7,6 +7,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::rendering::Compositing;
+
 /// The variable that turns the probe on.
 pub const PROBE_ENV: &str = "STRATA_STARTUP_PROBE";
 
@@ -19,11 +21,14 @@ pub struct Probe {
     /// The process's age when `started` was taken.
     age_at_start: Duration,
     fired: AtomicBool,
+    /// How the webview composites, printed with the figures it explains.
+    compositing: Compositing,
 }
 
 impl Probe {
-    pub fn from_env() -> Self {
+    pub fn from_env(compositing: Compositing) -> Self {
         Self {
+            compositing,
             enabled: std::env::var_os(PROBE_ENV).is_some_and(|v| v == "1"),
             started: Instant::now(),
             age_at_start: process_age().unwrap_or_default(),
@@ -37,13 +42,18 @@ impl Probe {
         }
         // Time before main() (exec, dynamic linking) counts too.
         let ready = self.age_at_start + self.started.elapsed();
-        println!("strata-startup ready_ms={}", ready.as_millis());
+        println!(
+            "strata-startup ready_ms={} compositing={:?}",
+            ready.as_millis(),
+            self.compositing
+        );
         std::thread::spawn(move || {
             std::thread::sleep(IDLE);
             match tree_memory(std::process::id()) {
                 Some(m) => println!(
-                    "strata-startup idle_rss_kb={} idle_pss_kb={} idle_uss_kb={} processes={}",
-                    m.rss_kb, m.pss_kb, m.uss_kb, m.processes
+                    "strata-startup idle_rss_kb={} idle_pss_kb={} idle_uss_kb={} idle_dirty_kb={} \
+                     processes={}",
+                    m.rss_kb, m.pss_kb, m.uss_kb, m.dirty_kb, m.processes
                 ),
                 None => println!("strata-startup idle_rss_kb=unknown"),
             }
@@ -61,6 +71,10 @@ pub struct TreeMemory {
     pub pss_kb: u64,
     /// Sum of unique set sizes (pages no other process maps: what quitting would free).
     pub uss_kb: u64,
+    /// Sum of private dirty pages: what the processes allocated and wrote (heaps, the JS
+    /// heap, stacks). Unlike PSS and USS it does not move when another program maps the
+    /// same libraries, so it is the steadiest measure of the app's own memory.
+    pub dirty_kb: u64,
     pub processes: usize,
 }
 
@@ -125,7 +139,9 @@ pub fn tree_memory(root: u32) -> Option<TreeMemory> {
             std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
         total.rss_kb += kb_field(&status, "VmRSS:");
         total.pss_kb += kb_field(&rollup, "Pss:");
-        total.uss_kb += kb_field(&rollup, "Private_Clean:") + kb_field(&rollup, "Private_Dirty:");
+        let dirty = kb_field(&rollup, "Private_Dirty:");
+        total.uss_kb += kb_field(&rollup, "Private_Clean:") + dirty;
+        total.dirty_kb += dirty;
         total.processes += 1;
     }
     Some(total)

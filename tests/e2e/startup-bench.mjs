@@ -2,7 +2,8 @@
 //   node tests/e2e/startup-bench.mjs path/to/strata-app [runs]
 // Launches the app RUNS times with STRATA_STARTUP_PROBE=1 and a private store. The app
 // prints `strata-startup ready_ms=N` when its first screen is mounted and painted, then
-// `strata-startup idle_rss_kb=N idle_pss_kb=N idle_uss_kb=N processes=N` after 3 s idle,
+// `strata-startup idle_rss_kb=N idle_pss_kb=N idle_uss_kb=N idle_dirty_kb=N processes=N`
+// after 3 s idle,
 // and exits. Prints each run and the medians; exits 1 when a median misses its target.
 //
 // Memory is summed over the process tree (the app, WebKitWebProcess, WebKitNetworkProcess).
@@ -10,9 +11,13 @@
 // map it; the sum of RSS counts libwebkit2gtk (and, under Xvfb, Mesa's llvmpipe) once per
 // process and is printed for reference, as is USS (what quitting the app would free).
 // The environment passes through, e.g. WEBKIT_DISABLE_COMPOSITING_MODE=1 to compare.
+//
+// For scale, the same run measures the platform's floor: WebKitGTK's own MiniBrowser
+// showing a blank page, in the same environment and with the same compositing choice the
+// app made, and prints how far above it Strata sits.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -53,6 +58,8 @@ function once(dir) {
       out += d;
       for (const line of out.split('\n')) {
         if (!line.startsWith('strata-startup ')) continue;
+        const compositing = /compositing=(\w+)/.exec(line);
+        if (compositing) result.compositing = compositing[1];
         for (const [, k, v] of line.matchAll(/(\w+)=(\d+)/g)) {
           if (!(k in result)) {
             result[k] = Number(v);
@@ -88,6 +95,7 @@ for (let i = 0; i < Number(runsArg); i++) {
     console.log(
       `run ${i + 1}: ready ${r.seen_ms} ms (app says ${r.ready_ms} ms), idle RSS ${(r.idle_rss_kb / 1024).toFixed(1)} MB, ` +
         `PSS ${(r.idle_pss_kb / 1024).toFixed(1)} MB, USS ${(r.idle_uss_kb / 1024).toFixed(1)} MB, ` +
+        `private dirty ${(r.idle_dirty_kb / 1024).toFixed(1)} MB, ` +
         `${r.processes} processes`,
     );
   } finally {
@@ -99,9 +107,70 @@ const readyMs = median(runs.map((r) => r.seen_ms));
 const rssMb = median(runs.map((r) => r.idle_rss_kb)) / 1024;
 const pssMb = median(runs.map((r) => r.idle_pss_kb)) / 1024;
 const ussMb = median(runs.map((r) => r.idle_uss_kb)) / 1024;
+const dirtyMb = median(runs.map((r) => r.idle_dirty_kb)) / 1024;
 console.log(
   `median of ${runs.length}: launch → first screen interactive ${readyMs} ms (target < ${TARGET_MS}); ` +
     `idle memory of the process tree: PSS ${pssMb.toFixed(1)} MB (target < ${TARGET_MB}), ` +
-    `USS ${ussMb.toFixed(1)} MB, sum of RSS ${rssMb.toFixed(1)} MB`,
+    `USS ${ussMb.toFixed(1)} MB, private dirty ${dirtyMb.toFixed(1)} MB, sum of RSS ${rssMb.toFixed(1)} MB`,
 );
+
+const floor = await blankPageFloor(runs[0]?.compositing === 'Cpu');
+if (floor) {
+  const floorMb = floor.pss_kb / 1024;
+  console.log(
+    `WebKitGTK's own blank page (MiniBrowser, same environment${runs[0]?.compositing === 'Cpu' ? ', compositing off as the app chose' : ''}): ` +
+      `PSS ${floorMb.toFixed(1)} MB, USS ${(floor.uss_kb / 1024).toFixed(1)} MB, ` +
+      `private dirty ${(floor.dirty_kb / 1024).toFixed(1)} MB, ${floor.processes} processes → ` +
+      `Strata's PSS is ${(pssMb / floorMb).toFixed(2)}× that floor (+${(pssMb - floorMb).toFixed(1)} MB), ` +
+      `its private dirty +${(dirtyMb - floor.dirty_kb / 1024).toFixed(1)} MB`,
+  );
+}
 process.exit(readyMs < TARGET_MS && pssMb < TARGET_MB ? 0 : 1);
+
+/** PSS/USS of `root` and its descendants, from /proc (Linux). */
+function treeMemory(root) {
+  const parents = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const ppid = /^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${name}/status`, 'utf8'));
+      if (ppid) parents.set(Number(name), Number(ppid[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+  }
+  const total = { pss_kb: 0, uss_kb: 0, dirty_kb: 0, processes: 0 };
+  for (const pid of tree) {
+    try {
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0);
+      total.pss_kb += kb('Pss');
+      total.uss_kb += kb('Private_Clean') + kb('Private_Dirty');
+      total.dirty_kb += kb('Private_Dirty');
+      total.processes += 1;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** MiniBrowser on about:blank, measured after the same settling time as the app. */
+async function blankPageFloor(compositingOff) {
+  const browser = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+  if (!existsSync(browser)) {
+    console.log(`(no ${browser}: the platform floor is not measured)`);
+    return null;
+  }
+  const env = { ...process.env };
+  if (compositingOff) env.WEBKIT_DISABLE_COMPOSITING_MODE = '1';
+  const child = spawn(browser, ['about:blank'], { env, stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 6000));
+  const memory = treeMemory(child.pid);
+  child.kill('SIGKILL');
+  return memory;
+}
