@@ -148,7 +148,8 @@ pub fn rmi(home: &Home, images: &[String], force: bool, json: bool) -> Result<()
             }
             Err(e) => {
                 let problem = e.problem();
-                if !json {
+                // With one name, its problem is the command's error (printed once, below).
+                if !json && images.len() > 1 {
                     render::problem(&problem);
                 }
                 report.errors.push(problem);
@@ -166,6 +167,7 @@ pub fn rmi(home: &Home, images: &[String], force: bool, json: bool) -> Result<()
     }
     match report.errors.len() {
         0 => Ok(()),
+        1 if images.len() == 1 => Err(report.errors.remove(0)),
         n => Err(Problem::new(
             "store.rmi",
             format!("{n} of {} image(s) could not be removed", images.len()),
