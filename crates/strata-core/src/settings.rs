@@ -24,6 +24,10 @@ pub const FILE_NAME: &str = "settings.json";
 /// A settings file larger than this is not ours (it holds two short strings).
 const MAX_BYTES: u64 = 1024 * 1024;
 
+/// Held beside the file during [`SettingsFile::update`]: the app and the CLI (or two app
+/// windows) changing different settings at once must not lose each other's change.
+const LOCK_NAME: &str = ".settings.lock";
+
 /// The UI language. `System` follows the operating system's locale on every start.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -204,6 +208,12 @@ impl SettingsFile {
 
     /// Reads, changes and saves the settings; returns what is now on disk.
     pub fn update(&self, patch: SettingsPatch) -> Result<Settings, SettingsError> {
+        let _lock = crate::atomic_file::lock_beside(&self.path, LOCK_NAME).map_err(|source| {
+            SettingsError::Write {
+                path: self.path.clone(),
+                source,
+            }
+        })?;
         let mut settings = self.load()?;
         settings.apply(patch);
         self.save(&settings)?;
@@ -227,6 +237,52 @@ mod tests {
 
     fn file_in(dir: &tempfile::TempDir) -> SettingsFile {
         SettingsFile::at(dir.path().join("nested").join(FILE_NAME))
+    }
+
+    #[test]
+    fn concurrent_updates_of_different_settings_both_survive() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        // Two writers, as the app and the CLI would be, each flipping its own setting and
+        // ending on a known value: with a lost update one of the final values is missing.
+        let language = {
+            let file = SettingsFile::at(&path);
+            std::thread::spawn(move || {
+                for i in 0..200 {
+                    let language = [Language::En, Language::System][i % 2];
+                    file.update(SettingsPatch {
+                        language: Some(language),
+                        theme: None,
+                    })
+                    .unwrap();
+                }
+                file.update(SettingsPatch {
+                    language: Some(Language::ZhCn),
+                    theme: None,
+                })
+                .unwrap();
+            })
+        };
+        let file = SettingsFile::at(&path);
+        for i in 0..200 {
+            let theme = [Theme::Light, Theme::System][i % 2];
+            file.update(SettingsPatch {
+                language: None,
+                theme: Some(theme),
+            })
+            .unwrap();
+        }
+        file.update(SettingsPatch {
+            language: None,
+            theme: Some(Theme::Dark),
+        })
+        .unwrap();
+        language.join().unwrap();
+        let settings = file.load().unwrap();
+        assert_eq!(
+            (settings.language, settings.theme),
+            (Language::ZhCn, Theme::Dark)
+        );
     }
 
     #[test]
@@ -312,6 +368,8 @@ mod tests {
         let names: Vec<_> = std::fs::read_dir(file.path().parent().unwrap())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
+            // The lock file stays on purpose: it is empty and never holds a setting.
+            .filter(|name| name != LOCK_NAME)
             .collect();
         assert_eq!(names, vec![FILE_NAME.to_string()]);
     }
