@@ -5,36 +5,34 @@
 //! holds the new files and the `.wh.` entry; `umoci unpack` shows the change; a container
 //! from the new image sees it.
 
-mod container_support;
+mod support;
 
-use container_support::*;
 use serde_json::Value;
+use support::container::*;
+use support::*;
 
 fn article_flow(mode: &str) {
-    need_root();
-    need("runc");
+    need_runc();
     need("umoci");
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    let _cleanup = Cleanup(home.clone());
-    let base = busybox_image(&home, tmp.path());
+    let (store, base) = ContainerStore::with_busybox();
+    let (home, tmp) = (&store.home, store.scratch());
 
     let created = json(
-        &home,
+        home,
         &["create", &base, "--name", "work", "--mode", mode, "--json"],
     );
     assert_eq!(created["mode"], mode);
     // The base image's layer cache shows the layers as the image merges them.
     ok(
-        &home,
+        home,
         &["run", "work", "--", "sh", "-c", "test ! -e /etc/old && test ! -e /var/lib/x && test -e /var/lib/y && test -e /var/cache/a"],
     );
 
-    let host_file = tmp.path().join("vimrc");
+    let host_file = tmp.join("vimrc");
     std::fs::write(&host_file, "set number\n").unwrap();
-    ok(&home, &["cp", p(&host_file), "work:/root/"]);
+    ok(home, &["cp", p(&host_file), "work:/root/"]);
     let run = strata(
-        &home,
+        home,
         &[
             "run",
             "work",
@@ -55,7 +53,7 @@ fn article_flow(mode: &str) {
         "stdout is streamed"
     );
 
-    let diff = json(&home, &["diff", "work", "--json"]);
+    let diff = json(home, &["diff", "work", "--json"]);
     let lines: Vec<(String, String, u64)> = diff
         .as_array()
         .unwrap()
@@ -78,12 +76,12 @@ fn article_flow(mode: &str) {
             "{want:?} missing from {lines:?}"
         );
     }
-    let text = ok(&home, &["diff", "work"]);
+    let text = ok(home, &["diff", "work"]);
     assert!(text.contains("D /etc/motd"), "{text}");
 
-    let before = manifest(&home, &base);
+    let before = manifest(home, &base);
     let committed = json(
-        &home,
+        home,
         &[
             "commit",
             "work",
@@ -97,7 +95,7 @@ fn article_flow(mode: &str) {
             "--json",
         ],
     );
-    let after = manifest(&home, "example.com/me/busybox:vim");
+    let after = manifest(home, "example.com/me/busybox:vim");
     let (old, new) = (layer_digests(&before), layer_digests(&after));
     assert_eq!(new.len(), old.len() + 1, "exactly one new layer");
     assert_eq!(
@@ -110,7 +108,7 @@ fn article_flow(mode: &str) {
         committed["layer"]["digest"].as_str().unwrap()
     );
 
-    let entries = layer_entries(&home, new.last().unwrap());
+    let entries = layer_entries(home, new.last().unwrap());
     let names: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
     for want in ["root/vimrc", "bin/vim", "etc/.wh.motd"] {
         assert!(
@@ -130,7 +128,7 @@ fn article_flow(mode: &str) {
         (0o755, &b"installed\n"[..])
     );
 
-    let config = blob_json(&home, after["config"]["digest"].as_str().unwrap());
+    let config = blob_json(home, after["config"]["digest"].as_str().unwrap());
     let last = config["history"]
         .as_array()
         .unwrap()
@@ -157,21 +155,9 @@ fn article_flow(mode: &str) {
     assert!(env.contains(&"EDITOR=vim"), "{env:?}");
 
     // umoci reads the store as the OCI layout it is.
-    let bundle = tmp.path().join("bundle");
-    let out = std::process::Command::new("umoci")
-        .args(["unpack", "--image"])
-        .arg(
-            format!("{}:docker.io/example.com/me/busybox:vim", home.display())
-                .replace("docker.io/", ""),
-        )
-        .arg(&bundle)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "umoci unpack: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let bundle = tmp.join("bundle");
+    let image = format!("{}:example.com/me/busybox:vim", home.display());
+    peer("umoci", &["unpack", "--image", &image, p(&bundle)]);
     let rootfs = bundle.join("rootfs");
     assert_eq!(
         std::fs::read(rootfs.join("root/vimrc")).unwrap(),
@@ -186,7 +172,7 @@ fn article_flow(mode: &str) {
 
     // A container from the new image sees the change.
     ok(
-        &home,
+        home,
         &[
             "create",
             "example.com/me/busybox:vim",
@@ -197,7 +183,7 @@ fn article_flow(mode: &str) {
         ],
     );
     let seen = ok(
-        &home,
+        home,
         &[
             "run",
             "again",
@@ -209,31 +195,29 @@ fn article_flow(mode: &str) {
     );
     assert_eq!(seen, "set number\ninstalled\nno-motd\nvim\n");
     assert_eq!(
-        json(&home, &["diff", "again", "--json"]),
+        json(home, &["diff", "again", "--json"]),
         Value::Array(vec![])
     );
 
     // Push it and pull it into an empty store: the same digests.
-    let registry = strata_testkit::registry::Registry::start(strata_testkit::registry::Auth::None)
-        .unwrap_or_else(|e| panic!("cannot start docker-registry: {e}"));
+    let registry = start_registry("none");
     let remote = format!("{}/me/busybox:vim", registry.host());
     ok(
-        &home,
+        home,
         &["push", "example.com/me/busybox:vim", &remote, "--json"],
     );
-    let empty = tmp.path().join("empty");
+    let empty = tmp.join("empty");
     ok(&empty, &["pull", &remote, "--json"]);
     let pulled = manifest(&empty, &remote);
     assert_eq!(layer_digests(&pulled), new);
     assert_eq!(pulled["config"]["digest"], after["config"]["digest"]);
 
     // `rmi` refuses an image a container uses; `rm` frees it.
-    let refused = strata(&home, &["rmi", "example.com/me/busybox:vim"]);
-    assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("again"));
-    ok(&home, &["rm", "again", "work"]);
-    assert_eq!(json(&home, &["ps", "--json"]), Value::Array(vec![]));
-    ok(&home, &["rmi", "example.com/me/busybox:vim"]);
+    let refused = fails(home, &["rmi", "example.com/me/busybox:vim"]);
+    assert!(refused.contains("again"));
+    ok(home, &["rm", "again", "work"]);
+    assert_eq!(json(home, &["ps", "--json"]), Value::Array(vec![]));
+    ok(home, &["rmi", "example.com/me/busybox:vim"]);
     let cached = std::fs::read_dir(home.join("layers")).map_or(0, |d| d.count());
     assert_eq!(cached, 0, "no container left, no cached layer left");
 }
@@ -250,94 +234,75 @@ fn article_flow_baseline() {
 
 #[test]
 fn an_overlay_container_survives_a_restart() {
-    need_root();
-    need("runc");
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    let _cleanup = Cleanup(home.clone());
-    let base = busybox_image(&home, tmp.path());
+    need_runc();
+    let (store, base) = ContainerStore::with_busybox();
+    let home = &store.home;
     let info = json(
-        &home,
+        home,
         &[
             "create", &base, "--name", "kept", "--mode", "overlay", "--json",
         ],
     );
     ok(
-        &home,
+        home,
         &["run", "kept", "--", "sh", "-c", "echo 1 > /tmp/state"],
     );
     // A reboot takes the mount away; the next use mounts it again.
-    let rootfs = home
-        .join("containers")
-        .join(info["id"].as_str().unwrap())
-        .join("rootfs");
+    let rootfs = store.rootfs(&info);
     let status = std::process::Command::new("umount")
         .arg(&rootfs)
         .status()
         .unwrap();
     assert!(status.success());
     assert!(!rootfs.join("bin/busybox").exists());
-    let diff = ok(&home, &["diff", "kept"]);
+    let diff = ok(home, &["diff", "kept"]);
     assert!(diff.contains("A /tmp/state"), "{diff}");
-    assert_eq!(
-        ok(&home, &["run", "kept", "--", "cat", "/tmp/state"]),
-        "1\n"
-    );
+    assert_eq!(ok(home, &["run", "kept", "--", "cat", "/tmp/state"]), "1\n");
 }
 
 #[test]
 fn a_missing_runtime_is_a_clear_error() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    let _cleanup = Cleanup(home.clone());
-    let base = busybox_image(&home, tmp.path());
+    let (store, base) = ContainerStore::with_busybox();
+    let home = &store.home;
     ok(
-        &home,
+        home,
         &["create", &base, "--name", "c", "--mode", "baseline"],
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("--home")
-        .arg(&home)
-        .args(["run", "c", "--", "true"])
+    let out = strata_cmd(home, &["run", "c", "--", "true"])
         .env("STRATA_RUNC", "/nonexistent/runc")
         .output()
         .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = assert_fails(&out);
     assert!(err.contains("no OCI runtime found"), "{err}");
     assert!(err.contains("apt install runc"), "{err}");
 }
 
 #[test]
 fn names_are_unique_and_cp_copies_out() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    let _cleanup = Cleanup(home.clone());
-    let base = busybox_image(&home, tmp.path());
+    let (store, base) = ContainerStore::with_busybox();
+    let (home, tmp) = (&store.home, store.scratch());
     ok(
-        &home,
+        home,
         &["create", &base, "--name", "one", "--mode", "baseline"],
     );
-    let dup = strata(
-        &home,
+    let dup = fails(
+        home,
         &["create", &base, "--name", "one", "--mode", "baseline"],
     );
-    assert!(!dup.status.success());
-    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
-    let out = tmp.path().join("passwd");
-    ok(&home, &["cp", "one:/etc/passwd", p(&out)]);
+    assert!(dup.contains("already exists"));
+    let out = tmp.join("passwd");
+    ok(home, &["cp", "one:/etc/passwd", p(&out)]);
     assert_eq!(
         std::fs::read_to_string(&out).unwrap(),
         "root:x:0:0:root:/root:/bin/sh\n"
     );
     // A symlink pointing out of the container resolves inside it.
-    let evil = tmp.path().join("evil");
+    let evil = tmp.join("evil");
     std::os::unix::fs::symlink("/", &evil).unwrap();
-    ok(&home, &["cp", p(&evil), "one:/evil"]);
+    ok(home, &["cp", p(&evil), "one:/evil"]);
     // The container has no /etc/hostname; the host's must not come out through the link.
-    let copied = tmp.path().join("hostname-copy");
-    let r = strata(&home, &["cp", "one:/evil/etc/hostname", p(&copied)]);
-    assert!(!r.status.success());
+    let copied = tmp.join("hostname-copy");
+    fails(home, &["cp", "one:/evil/etc/hostname", p(&copied)]);
     assert!(!copied.exists());
 }
 
@@ -346,51 +311,40 @@ fn names_are_unique_and_cp_copies_out() {
 #[test]
 fn baseline_works_without_root() {
     need_root();
-    need("setpriv");
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    let _cleanup = Cleanup(home.clone());
-    let rootfs = tmp.path().join("rootfs");
+    let setpriv = need("setpriv");
+    let store = ContainerStore::empty();
+    let (home, tmp) = (&store.home, store.scratch());
+    let rootfs = tmp.join("rootfs");
     for d in ["bin", "etc", "tmp"] {
         std::fs::create_dir_all(rootfs.join(d)).unwrap();
     }
     std::fs::write(rootfs.join("etc/motd"), "hi\n").unwrap();
-    std::fs::write(tmp.path().join("f"), "x\n").unwrap();
+    std::fs::write(tmp.join("f"), "x\n").unwrap();
     let status = std::process::Command::new("chmod")
         .args(["-R", "a+rwX"])
-        .arg(tmp.path())
+        .arg(tmp)
         .status()
         .unwrap();
     assert!(status.success());
     let as_nobody = |args: &[&str]| {
-        std::process::Command::new("setpriv")
+        std::process::Command::new(&setpriv)
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(env!("CARGO_BIN_EXE_strata"))
             .arg("--home")
-            .arg(&home)
+            .arg(home)
             .args(args)
             .output()
             .unwrap()
     };
-    let must = |args: &[&str]| {
-        let out = as_nobody(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let must = |args: &[&str]| assert_ok(&as_nobody(args));
     must(&["import-rootfs", p(&rootfs), "--tag", "plain:1"]);
     must(&["create", "plain:1", "--name", "n"]);
     assert!(must(&["ps"]).contains("baseline"));
-    let f = tmp.path().join("f");
+    let f = tmp.join("f");
     must(&["cp", p(&f), "n:/tmp/"]);
     assert_eq!(must(&["diff", "n"]), "C /tmp\nA /tmp/f (2 bytes)\n");
     must(&["commit", "n", "plain:2", "-m", "as nobody"]);
-    let run = as_nobody(&["run", "n", "--", "true"]);
-    assert!(!run.status.success());
-    let err = String::from_utf8_lossy(&run.stderr);
+    let err = assert_fails(&as_nobody(&["run", "n", "--", "true"]));
     assert!(err.contains("needs root"), "{err}");
     must(&["rm", "n"]);
 }

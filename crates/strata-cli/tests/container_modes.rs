@@ -2,10 +2,11 @@
 //! byte for byte, with `--reproducible`: an opaque directory (removed and made again), a
 //! hard link, a symlink, an xattr, a mode-only change, a deletion and an addition.
 
-mod container_support;
+mod support;
 
-use container_support::*;
 use serde_json::Value;
+use support::container::*;
+use support::*;
 
 const SCRIPT: &str = "rm -rf /var/cache && mkdir /var/cache && echo new > /var/cache/fresh \
     && ln /data/orig /data/link \
@@ -15,7 +16,8 @@ const SCRIPT: &str = "rm -rf /var/cache && mkdir /var/cache && echo new > /var/c
     && echo added > /root/added";
 
 /// Makes the change in a new container of `mode`; returns (diff, commit result).
-fn change_and_commit(home: &std::path::Path, base: &str, mode: &str) -> (Value, Value) {
+fn change_and_commit(store: &ContainerStore, base: &str, mode: &str) -> (Value, Value) {
+    let home = &store.home;
     let name = format!("c-{mode}");
     let info = json(
         home,
@@ -23,46 +25,34 @@ fn change_and_commit(home: &std::path::Path, base: &str, mode: &str) -> (Value, 
     );
     ok(home, &["run", &name, "--", "sh", "-c", SCRIPT]);
     // An xattr, set from the host through the container's merged root.
-    let root = home
-        .join("containers")
-        .join(info["id"].as_str().unwrap())
-        .join("rootfs");
+    let root = store.rootfs(&info);
     xattr::set(root.join("data/attr.txt"), "user.color", b"blue").unwrap();
     let diff = json(home, &["diff", &name, "--json"]);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("--home")
-        .arg(home)
-        .args([
-            "commit",
-            &name,
-            &format!("modes:{mode}"),
-            "-m",
-            "same",
-            "--reproducible",
-            "--json",
-        ])
+    let tag = format!("modes:{mode}");
+    let args = [
+        "commit",
+        &name,
+        &tag,
+        "-m",
+        "same",
+        "--reproducible",
+        "--json",
+    ];
+    let out = strata_cmd(home, &args)
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (diff, serde_json::from_slice(&out.stdout).unwrap())
+    (diff, parse_json(&assert_ok(&out)))
 }
 
 #[test]
 fn overlay_and_baseline_commit_the_same_layer() {
-    need_root();
-    need("runc");
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    let _cleanup = Cleanup(home.clone());
-    let base = busybox_image(&home, tmp.path());
+    need_runc();
+    let (store, base) = ContainerStore::with_busybox();
+    let home = &store.home;
 
-    let (diff_o, overlay) = change_and_commit(&home, &base, "overlay");
-    let (diff_b, baseline) = change_and_commit(&home, &base, "baseline");
+    let (diff_o, overlay) = change_and_commit(&store, &base, "overlay");
+    let (diff_b, baseline) = change_and_commit(&store, &base, "baseline");
     assert_eq!(diff_o, diff_b, "both modes report the same diff");
     assert_eq!(overlay["layer"]["diff_id"], baseline["layer"]["diff_id"]);
     assert_eq!(overlay["layer"]["digest"], baseline["layer"]["digest"]);
@@ -71,7 +61,7 @@ fn overlay_and_baseline_commit_the_same_layer() {
         "and so the same image"
     );
 
-    let entries = layer_entries(&home, overlay["layer"]["digest"].as_str().unwrap());
+    let entries = layer_entries(home, overlay["layer"]["digest"].as_str().unwrap());
     let find = |path: &str| {
         entries
             .iter()
@@ -110,17 +100,7 @@ fn overlay_and_baseline_commit_the_same_layer() {
         "overlayfs's own xattrs never reach a layer"
     );
 
-    let letters: Vec<(String, String)> = diff_o
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["change"].as_str().unwrap().into(),
-                e["path"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let letters = pluck_pairs(&diff_o, "change", "path");
     for want in [
         ("C", "/var/cache"),
         ("A", "/var/cache/fresh"),
@@ -139,8 +119,8 @@ fn overlay_and_baseline_commit_the_same_layer() {
     }
 
     // The same change again gives the same digest (reproducible).
-    ok(&home, &["rm", "c-overlay", "c-baseline"]);
-    let (_, again) = change_and_commit(&home, &base, "overlay");
+    ok(home, &["rm", "c-overlay", "c-baseline"]);
+    let (_, again) = change_and_commit(&store, &base, "overlay");
     assert_eq!(again["digest"], overlay["digest"]);
 }
 
@@ -148,16 +128,13 @@ fn overlay_and_baseline_commit_the_same_layer() {
 /// neither the diff nor the commit may carry them (docker's init layer).
 #[test]
 fn runtime_mount_points_stay_out_of_commits() {
-    need_root();
-    need("runc");
+    need_runc();
     for mode in ["overlay", "baseline"] {
-        let tmp = tempfile::tempdir().unwrap();
-        let home = tmp.path().join("home");
-        let _cleanup = Cleanup(home.clone());
-        let base = busybox_image_with(&home, tmp.path(), false);
-        ok(&home, &["create", &base, "--name", "bare", "--mode", mode]);
+        let (store, base) = ContainerStore::with_bare_busybox();
+        let home = &store.home;
+        ok(home, &["create", &base, "--name", "bare", "--mode", mode]);
         ok(
-            &home,
+            home,
             &[
                 "run",
                 "bare",
@@ -167,10 +144,10 @@ fn runtime_mount_points_stay_out_of_commits() {
                 "test -e /proc/self && echo x > /tmp/x",
             ],
         );
-        let diff = ok(&home, &["diff", "bare"]);
+        let diff = ok(home, &["diff", "bare"]);
         assert_eq!(diff, "C /tmp\nA /tmp/x (2 bytes)\n", "{mode}");
-        let done = json(&home, &["commit", "bare", "bare:next", "--json"]);
-        let names: Vec<String> = layer_entries(&home, done["layer"]["digest"].as_str().unwrap())
+        let done = json(home, &["commit", "bare", "bare:next", "--json"]);
+        let names: Vec<String> = layer_entries(home, done["layer"]["digest"].as_str().unwrap())
             .into_iter()
             .map(|e| e.path)
             .collect();

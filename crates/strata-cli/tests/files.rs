@@ -5,49 +5,18 @@
 //! - L1 changes `etc/motd`, whites out `etc/old` and `etc/gone`, adds `srv/data`;
 //! - L2 makes `opt` opaque, adds `opt/c`, and re-adds `etc/old`.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
+
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use strata_testkit::fixtures::{Entry, Image, Layer, OciLayout};
+use strata_testkit::fixtures::{Entry, Image, Layer};
+use support::*;
 
 const NAME: &str = "example.com/files:v1";
 
-fn strata(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .output()
-        .expect("run strata")
-}
-
-fn ok(home: &Path, args: &[&str]) -> String {
-    let out = strata(home, args);
-    assert!(
-        out.status.success(),
-        "strata {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The one `error:` line of a failing command (and that there is exactly one).
-fn error(home: &Path, args: &[&str]) -> String {
-    let out = strata(home, args);
-    assert!(!out.status.success(), "strata {args:?} should fail");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "one error line expected: {stderr}");
-    errors[0].to_string()
-}
-
-fn json(home: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(home, args)).expect("JSON output")
-}
-
 /// A store holding the three-layer image; returns the image for its layer digests.
-fn setup(tmp: &Path) -> (std::path::PathBuf, Image) {
+fn setup(tmp: &Path) -> (PathBuf, Image) {
     let l0 = Layer::build(&[
         Entry::dir("etc"),
         Entry::file("etc/motd", "hello\n"),
@@ -73,11 +42,8 @@ fn setup(tmp: &Path) -> (std::path::PathBuf, Image) {
     ])
     .unwrap();
     let image = Image::builder().layer(l0).layer(l1).layer(l2).build();
-    let layout_dir = tmp.join("layout");
-    let mut layout = OciLayout::create(&layout_dir).unwrap();
-    layout.add_image(&image, NAME).unwrap();
     let home = tmp.join("home");
-    ok(&home, &["import", layout_dir.to_str().unwrap()]);
+    import_image(&home, &tmp.join("layout"), &image, NAME);
     (home, image)
 }
 
@@ -250,17 +216,7 @@ fn changes_of_a_layer_are_added_changed_deleted_or_opaque() {
         &home,
         &["files", NAME, "--changes", "--layer", "2", "--json"],
     );
-    let got: Vec<(String, String)> = top["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["change"].as_str().unwrap().to_string(),
-                c["path"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let got = pluck_pairs(&top["changes"], "change", "path");
     let want = [("opaque", "opt"), ("added", "opt/c"), ("added", "etc/old")];
     assert_eq!(
         got,
@@ -299,29 +255,28 @@ fn mistakes_get_one_clear_error_line() {
     let tmp = tempfile::tempdir().unwrap();
     let (home, _) = setup(tmp.path());
 
-    let e = error(&home, &["files", NAME, "/nope"]);
+    let e = error_line(&home, &["files", NAME, "/nope"]);
     assert!(e.contains("`/nope` is not in the image's files"), "{e}");
 
-    let e = error(&home, &["files", NAME, "--layer", "3"]);
+    let e = error_line(&home, &["files", NAME, "--layer", "3"]);
     assert!(
         e.contains("3 layer(s), numbered 0 to 2; there is no layer 3"),
         "{e}"
     );
 
-    let e = error(&home, &["files", NAME, "--cat", "/etc"]);
+    let e = error_line(&home, &["files", NAME, "--cat", "/etc"]);
     assert!(
         e.contains("`/etc` is a directory, not a regular file"),
         "{e}"
     );
 
-    let e = error(&home, &["files", NAME, "--cat", "/etc/gone"]);
+    let e = error_line(&home, &["files", NAME, "--cat", "/etc/gone"]);
     assert!(e.contains("layer 1 deleted it"), "{e}");
 
-    let e = error(&home, &["files", "example.com/missing:v1"]);
+    let e = error_line(&home, &["files", "example.com/missing:v1"]);
     assert!(e.contains("missing"), "{e}");
 
     // --changes needs a layer.
-    let out = strata(&home, &["files", NAME, "--changes"]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--layer"));
+    let err = fails(&home, &["files", NAME, "--changes"]);
+    assert!(err.contains("--layer"));
 }

@@ -3,49 +3,21 @@
 //! diff_ids, multi-platform indexes survive, and a damaged archive is refused with a clear
 //! message, leaving the store's names and blobs as they were.
 
+mod support;
+
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 use strata_core::image::{self, ImageError, ImportOptions};
 use strata_core::store::Store;
 use strata_core::task::{ProgressUpdate, TaskCtx};
-use strata_testkit::fixtures::{Entry, Image, Index, Layer, OciLayout};
+use strata_testkit::fixtures::{Entry, Image, Layer, OciLayout};
+use support::*;
 
-fn strata(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .output()
-        .expect("run strata")
-}
-
-fn ok(home: &Path, args: &[&str]) -> String {
-    let out = strata(home, args);
-    assert!(
-        out.status.success(),
-        "strata {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fails(home: &Path, args: &[&str]) -> String {
-    let out = strata(home, args);
-    assert!(!out.status.success(), "strata {args:?} should fail");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn json(home: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(home, args)).expect("JSON output")
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
+/// The name [`fixture`] is imported under.
+const FIXTURE: &str = "example.com/fixture:v1";
 
 /// Two layers: a base with files, a second that changes one and deletes another.
 fn fixture() -> Image {
@@ -72,30 +44,6 @@ fn fixture() -> Image {
         .build()
 }
 
-fn layout_with(dir: &Path, image: &Image, name: &str) -> PathBuf {
-    let mut layout = OciLayout::create(dir).unwrap();
-    layout.add_image(image, name).unwrap();
-    dir.to_path_buf()
-}
-
-fn diff_ids(details: &Value) -> Vec<String> {
-    details["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["diff_id"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn layer_digests(details: &Value) -> Vec<String> {
-    details["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["digest"].as_str().unwrap().to_string())
-        .collect()
-}
-
 /// The names in the store and whether fsck finds it clean: what must not change when an
 /// import fails.
 fn store_state(home: &Path) -> (Vec<String>, bool) {
@@ -108,21 +56,17 @@ fn store_state(home: &Path) -> (Vec<String>, bool) {
 
 #[test]
 fn oci_layout_import_keeps_every_digest_and_shows_config_and_history() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
+    let (tmp, home) = scratch();
     let img = fixture();
-    let layout = layout_with(&tmp.path().join("layout"), &img, "example.com/fixture:v1");
 
-    let out = ok(&home, &["import", p(&layout)]);
-    assert!(out.contains("example.com/fixture:v1"), "{out}");
+    let out = import_image(&home, &tmp.path().join("layout"), &img, FIXTURE);
+    assert!(out.contains(FIXTURE), "{out}");
 
-    let d = json(&home, &["inspect", "example.com/fixture:v1", "--json"]);
+    let d = inspect(&home, FIXTURE);
     assert_eq!(d["manifest_digest"], img.manifest_digest.as_str());
     assert_eq!(d["id"], img.config_digest.as_str());
-    let want_layers: Vec<String> = img.layers.iter().map(|l| l.digest.clone()).collect();
-    let want_diffs: Vec<String> = img.layers.iter().map(|l| l.diff_id.clone()).collect();
-    assert_eq!(layer_digests(&d), want_layers);
-    assert_eq!(diff_ids(&d), want_diffs);
+    assert_eq!(layer_digests(&d), digests_of(&img));
+    assert_eq!(diff_ids(&d), diff_ids_of(&img));
     assert_eq!(d["config"]["cmd"][0], "/bin/tool");
     assert!(d["config"]["env"]
         .as_array()
@@ -136,14 +80,14 @@ fn oci_layout_import_keeps_every_digest_and_shows_config_and_history() {
         img.layers[0].tar.len() as u64
     );
 
-    let h = json(&home, &["history", "example.com/fixture:v1", "--json"]);
+    let h = json(&home, &["history", FIXTURE, "--json"]);
     let h = h.as_array().unwrap();
     assert_eq!(h.len(), 2);
     // Newest first, each step matched to the layer it made.
     assert_eq!(h[0]["created_by"], "strata-testkit layer 1");
     assert_eq!(h[0]["layer"], img.layers[1].digest.as_str());
     assert_eq!(h[1]["layer"], img.layers[0].digest.as_str());
-    let text = ok(&home, &["history", "example.com/fixture:v1"]);
+    let text = ok(&home, &["history", FIXTURE]);
     assert!(text.contains("strata-testkit layer 0"), "{text}");
 }
 
@@ -152,11 +96,10 @@ fn docker_archive_round_trip_keeps_image_id_and_diff_ids() {
     let tmp = tempfile::tempdir().unwrap();
     let (home, home2) = (tmp.path().join("h1"), tmp.path().join("h2"));
     let img = fixture();
-    let layout = layout_with(&tmp.path().join("layout"), &img, "example.com/fixture:v1");
-    ok(&home, &["import", p(&layout)]);
+    import_image(&home, &tmp.path().join("layout"), &img, FIXTURE);
 
     let archive = tmp.path().join("saved.tar");
-    ok(&home, &["export", "example.com/fixture:v1", p(&archive)]);
+    ok(&home, &["export", FIXTURE, p(&archive)]);
     // docker save's layout: <config>.json, <diff_id>/layer.tar, manifest.json, repositories.
     let mut names = Vec::new();
     let mut manifest = String::new();
@@ -177,12 +120,12 @@ fn docker_archive_round_trip_keeps_image_id_and_diff_ids() {
     }
     assert!(names.contains(&"repositories".to_string()));
     let manifest: Value = serde_json::from_str(&manifest).unwrap();
-    assert_eq!(manifest[0]["RepoTags"][0], "example.com/fixture:v1");
+    assert_eq!(manifest[0]["RepoTags"][0], FIXTURE);
 
     ok(&home2, &["import", p(&archive)]);
-    let d = json(&home2, &["inspect", "example.com/fixture:v1", "--json"]);
+    let d = inspect(&home2, FIXTURE);
     assert_eq!(d["id"], img.config_digest.as_str(), "the image ID survives");
-    let want_diffs: Vec<String> = img.layers.iter().map(|l| l.diff_id.clone()).collect();
+    let want_diffs = diff_ids_of(&img);
     assert_eq!(diff_ids(&d), want_diffs);
     // Uncompressed layers are stored as they are: digest = diff_id.
     assert_eq!(layer_digests(&d), want_diffs);
@@ -193,7 +136,7 @@ fn docker_archive_round_trip_keeps_image_id_and_diff_ids() {
 
     // And back out again: the same archive, byte for byte (exports are deterministic).
     let again = tmp.path().join("again.tar");
-    ok(&home2, &["export", "example.com/fixture:v1", p(&again)]);
+    ok(&home2, &["export", FIXTURE, p(&again)]);
     assert_eq!(
         std::fs::read(&archive).unwrap(),
         std::fs::read(&again).unwrap()
@@ -205,109 +148,58 @@ fn oci_archive_round_trip_and_tag_renames() {
     let tmp = tempfile::tempdir().unwrap();
     let (home, home2) = (tmp.path().join("h1"), tmp.path().join("h2"));
     let img = fixture();
-    let layout = layout_with(&tmp.path().join("layout"), &img, "example.com/fixture:v1");
-    ok(&home, &["import", p(&layout)]);
+    import_image(&home, &tmp.path().join("layout"), &img, FIXTURE);
 
     let archive = tmp.path().join("oci.tar");
-    ok(
-        &home,
-        &[
-            "export",
-            "example.com/fixture:v1",
-            p(&archive),
-            "--format",
-            "oci",
-        ],
-    );
+    ok(&home, &["export", FIXTURE, p(&archive), "--format", "oci"]);
     let dir = tmp.path().join("oci-dir");
-    ok(
-        &home,
-        &[
-            "export",
-            "example.com/fixture:v1",
-            p(&dir),
-            "--format",
-            "oci-dir",
-        ],
-    );
+    let to_dir = ["export", FIXTURE, p(&dir), "--format", "oci-dir"];
+    ok(&home, &to_dir);
     let index: Value =
         serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
     assert_eq!(
         index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"],
-        "example.com/fixture:v1"
+        FIXTURE
     );
 
     ok(&home2, &["import", p(&archive), "--tag", "renamed:1"]);
-    let d = json(&home2, &["inspect", "renamed:1", "--json"]);
+    let d = inspect(&home2, "renamed:1");
     assert_eq!(d["reference"], "docker.io/library/renamed:1");
     assert_eq!(d["manifest_digest"], img.manifest_digest.as_str());
     ok(&home2, &["import", p(&dir)]);
-    let d = json(&home2, &["inspect", "example.com/fixture:v1", "--json"]);
+    let d = inspect(&home2, FIXTURE);
     assert_eq!(d["manifest_digest"], img.manifest_digest.as_str());
 
     // An export never overwrites a folder that has something in it.
-    let err = fails(
-        &home,
-        &[
-            "export",
-            "example.com/fixture:v1",
-            p(&dir),
-            "--format",
-            "oci-dir",
-        ],
-    );
+    let err = fails(&home, &to_dir);
     assert!(err.contains("already exists"), "{err}");
 }
 
 #[test]
 fn multi_platform_index_is_kept_whole_and_platforms_are_selectable() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    let amd = fixture();
-    let arm = Image::builder()
-        .layer(Layer::build(&[Entry::file("arch", "arm64\n")]).unwrap())
-        .platform("linux/arm64/v8")
-        .build();
-    let index = Index::build(vec![amd.clone(), arm.clone()]);
+    const MULTI: &str = "example.com/multi:1";
+    let (tmp, home) = scratch();
+    let index = with_arm64(fixture());
+    let (amd, arm) = (&index.images[0], &index.images[1]);
     let mut layout = OciLayout::create(&tmp.path().join("layout")).unwrap();
-    layout.add_index(&index, "example.com/multi:1").unwrap();
+    layout.add_index(&index, MULTI).unwrap();
 
     let out = ok(&home, &["import", p(layout.dir())]);
     assert!(out.contains("linux/amd64, linux/arm64/v8"), "{out}");
 
     let d = json(
         &home,
-        &[
-            "inspect",
-            "example.com/multi:1",
-            "--json",
-            "--platform",
-            "linux/arm64",
-        ],
+        &["inspect", MULTI, "--json", "--platform", "linux/arm64"],
     );
     assert_eq!(d["index_digest"], index.digest.as_str());
     assert_eq!(d["manifest_digest"], arm.manifest_digest.as_str());
     assert_eq!(d["platform"]["architecture"], "arm64");
     let d = json(
         &home,
-        &[
-            "inspect",
-            "example.com/multi:1",
-            "--json",
-            "--platform",
-            "linux/amd64",
-        ],
+        &["inspect", MULTI, "--json", "--platform", "linux/amd64"],
     );
     assert_eq!(d["manifest_digest"], amd.manifest_digest.as_str());
-    let err = fails(
-        &home,
-        &[
-            "inspect",
-            "example.com/multi:1",
-            "--platform",
-            "linux/s390x",
-        ],
-    );
+    let err = fails(&home, &["inspect", MULTI, "--platform", "linux/s390x"]);
     assert!(
         err.contains("has no image for linux/s390x; it has: linux/amd64, linux/arm64/v8"),
         "{err}"
@@ -315,41 +207,42 @@ fn multi_platform_index_is_kept_whole_and_platforms_are_selectable() {
 
     // An OCI export keeps the index; a docker archive takes one platform.
     let archive = tmp.path().join("multi.tar");
-    ok(
-        &home,
-        &[
-            "export",
-            "example.com/multi:1",
-            p(&archive),
-            "--format",
-            "oci",
-        ],
-    );
+    ok(&home, &["export", MULTI, p(&archive), "--format", "oci"]);
     let home2 = tmp.path().join("h2");
     ok(&home2, &["import", p(&archive)]);
-    let d = json(&home2, &["inspect", "example.com/multi:1", "--json"]);
+    let d = inspect(&home2, MULTI);
     assert_eq!(d["index_digest"], index.digest.as_str());
     let docker = tmp.path().join("arm.tar");
     ok(
         &home,
-        &[
-            "export",
-            "example.com/multi:1",
-            p(&docker),
-            "--platform",
-            "linux/arm64",
-        ],
+        &["export", MULTI, p(&docker), "--platform", "linux/arm64"],
     );
     let home3 = tmp.path().join("h3");
     ok(&home3, &["import", p(&docker)]);
-    let d = json(&home3, &["inspect", "example.com/multi:1", "--json"]);
+    let d = inspect(&home3, MULTI);
     assert_eq!(d["id"], arm.config_digest.as_str());
 }
 
+/// A file of a tar being built: its path and its bytes.
+type TarFile = (String, Vec<u8>);
+
 /// Builds a tar from (path, bytes) pairs, in order.
-fn tar_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+fn tar_of(files: &[TarFile]) -> Vec<u8> {
+    tar_with_links(files, &[])
+}
+
+/// A tar of symlinks `(path, target)` first, then files, as docker ≥ 25 writes
+/// `<id>/layer.tar -> ../blobs/sha256/…`.
+fn tar_with_links(files: &[TarFile], links: &[(&str, &str)]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
-    for (path, data) in entries {
+    for (path, target) in links {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Symlink);
+        h.set_size(0);
+        h.set_mode(0o777);
+        b.append_link(&mut h, path, target).unwrap();
+    }
+    for (path, data) in files {
         let mut h = tar::Header::new_gnu();
         h.set_size(data.len() as u64);
         h.set_mode(0o644);
@@ -359,38 +252,59 @@ fn tar_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     b.into_inner().unwrap()
 }
 
-/// An OCI archive of the fixture, layers first and index.json last (the order a one-pass
-/// reader finds hardest), with `edit` applied to the entries.
-fn oci_archive(img: &Image, name: &str, edit: impl FnOnce(&mut Vec<(String, Vec<u8>)>)) -> Vec<u8> {
-    let blob = |d: &str| format!("blobs/sha256/{}", d.trim_start_matches("sha256:"));
-    let mut entries: Vec<(String, Vec<u8>)> = img
+/// `blobs/sha256/<hex>`, where an OCI layout keeps a blob.
+fn blob_entry(digest: &str) -> String {
+    format!("blobs/sha256/{}", digest.trim_start_matches("sha256:"))
+}
+
+/// The files of an OCI layout holding `img` alone, layers first and index.json last (the
+/// order a one-pass reader finds hardest), its index entry carrying `annotations`.
+fn oci_files(img: &Image, annotations: Value) -> Vec<TarFile> {
+    let mut files: Vec<TarFile> = img
         .layers
         .iter()
-        .map(|l| (blob(&l.digest), l.gzip.clone()))
+        .map(|l| (blob_entry(&l.digest), l.gzip.clone()))
         .collect();
-    entries.push((blob(&img.config_digest), img.config.clone()));
-    entries.push((blob(&img.manifest_digest), img.manifest.clone()));
-    entries.push((
+    files.push((blob_entry(&img.config_digest), img.config.clone()));
+    files.push((blob_entry(&img.manifest_digest), img.manifest.clone()));
+    files.push((
         "oci-layout".into(),
         br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
     ));
     let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
         "mediaType": img.manifest_media_type, "digest": img.manifest_digest,
-        "size": img.manifest.len(),
-        "annotations": {"org.opencontainers.image.ref.name": name}}]});
-    entries.push(("index.json".into(), index.to_string().into_bytes()));
-    edit(&mut entries);
-    tar_of(&entries)
+        "size": img.manifest.len(), "annotations": annotations}]});
+    files.push(("index.json".into(), index.to_string().into_bytes()));
+    files
+}
+
+/// An OCI archive of `img` named `name`, with `edit` applied to its files.
+fn oci_archive(img: &Image, name: &str, edit: impl FnOnce(&mut Vec<TarFile>)) -> Vec<u8> {
+    let mut files = oci_files(
+        img,
+        serde_json::json!({"org.opencontainers.image.ref.name": name}),
+    );
+    edit(&mut files);
+    tar_of(&files)
+}
+
+/// `manifest.json` of a docker archive: one image, its config and layers by path.
+fn docker_manifest(config: &str, tag: &str, layers: &[&str]) -> TarFile {
+    let manifest = serde_json::json!([{"Config": config, "RepoTags": [tag], "Layers": layers}]);
+    ("manifest.json".into(), manifest.to_string().into_bytes())
 }
 
 #[test]
 fn damaged_archives_are_refused_and_leave_the_store_as_it_was() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
+    let (tmp, home) = scratch();
     let img = fixture();
     // Something already in the store, which must stay.
-    let layout = layout_with(&tmp.path().join("layout"), &img, "example.com/kept:1");
-    ok(&home, &["import", p(&layout)]);
+    import_image(
+        &home,
+        &tmp.path().join("layout"),
+        &img,
+        "example.com/kept:1",
+    );
     let before = store_state(&home);
     assert!(before.1, "fsck is clean to begin with");
 
@@ -410,27 +324,13 @@ fn damaged_archives_are_refused_and_leave_the_store_as_it_was() {
         e.remove(0);
     });
     let not_a_tar = b"this is not an archive at all".repeat(100);
-    let docker_missing = tar_of(&[
-        (
-            "manifest.json".into(),
-            serde_json::json!([{"Config": "c.json", "RepoTags": ["example.com/bad:1"],
-                               "Layers": ["abc/layer.tar"]}])
-            .to_string()
-            .into_bytes(),
-        ),
+    let names_a_layer = [
+        docker_manifest("c.json", "example.com/bad:1", &["abc/layer.tar"]),
         ("c.json".into(), other.config.clone()),
-    ]);
-    let docker_wrong_layer = tar_of(&[
-        (
-            "manifest.json".into(),
-            serde_json::json!([{"Config": "c.json", "RepoTags": ["example.com/bad:1"],
-                               "Layers": ["abc/layer.tar"]}])
-            .to_string()
-            .into_bytes(),
-        ),
-        ("c.json".into(), other.config.clone()),
-        ("abc/layer.tar".into(), img.layers[0].tar.clone()),
-    ]);
+    ];
+    let docker_missing = tar_of(&names_a_layer);
+    let wrong_layer = ("abc/layer.tar".into(), img.layers[0].tar.clone());
+    let docker_wrong_layer = tar_of(&[names_a_layer.as_slice(), &[wrong_layer]].concat());
 
     for (case, bytes, want) in [
         ("flipped byte", flipped, "does not match its digest"),
@@ -468,8 +368,7 @@ fn damaged_archives_are_refused_and_leave_the_store_as_it_was() {
 
 #[test]
 fn an_oci_archive_named_only_by_a_tag_needs_tag() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
+    let (tmp, home) = scratch();
     let file = tmp.path().join("a.tar");
     std::fs::write(&file, oci_archive(&fixture(), "latest", |_| {})).unwrap();
     let err = fails(&home, &["import", p(&file)]);
@@ -484,8 +383,7 @@ fn an_oci_archive_named_only_by_a_tag_needs_tag() {
 
 #[test]
 fn import_rootfs_makes_a_one_layer_image_from_a_dir_or_a_tar() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
+    let (tmp, home) = scratch();
     let root = tmp.path().join("rootfs");
     std::fs::create_dir_all(root.join("etc")).unwrap();
     std::fs::write(root.join("etc/motd"), "from a directory\n").unwrap();
@@ -505,7 +403,7 @@ fn import_rootfs_makes_a_one_layer_image_from_a_dir_or_a_tar() {
             "ENV MODE=test",
         ],
     );
-    let d = json(&home, &["inspect", "example.com/rootfs:dir", "--json"]);
+    let d = inspect(&home, "example.com/rootfs:dir");
     assert_eq!(d["layers"].as_array().unwrap().len(), 1);
     assert_eq!(d["config"]["cmd"][0], "/bin/sh");
     assert_eq!(d["config"]["env"][0], "MODE=test");
@@ -529,7 +427,7 @@ fn import_rootfs_makes_a_one_layer_image_from_a_dir_or_a_tar() {
             "example.com/rootfs:tar",
         ],
     );
-    let d = json(&home, &["inspect", "example.com/rootfs:tar", "--json"]);
+    let d = inspect(&home, "example.com/rootfs:tar");
     assert_eq!(diff_ids(&d), vec![layer.diff_id.clone()]);
 
     // Not a tar: refused, nothing named.
@@ -555,12 +453,8 @@ fn import_rootfs_makes_a_one_layer_image_from_a_dir_or_a_tar() {
 
 #[test]
 fn a_cancelled_import_stops_and_names_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    let img = Image::builder()
-        .layer(Layer::random("big", 4 << 20, 1).unwrap())
-        .layer(Layer::random("big2", 4 << 20, 2).unwrap())
-        .build();
+    let (tmp, home) = scratch();
+    let img = random_image(1, &[4 << 20, 4 << 20]);
     let file = tmp.path().join("big.tar");
     std::fs::write(&file, oci_archive(&img, "example.com/big:1", |_| {})).unwrap();
 
@@ -598,70 +492,25 @@ fn a_cancelled_import_stops_and_names_nothing() {
     assert!(seen.iter().any(|u| u.id == img.layers[0].digest));
 }
 
-/// A tar with symlinks, as docker ≥ 25 writes `<id>/layer.tar -> ../blobs/sha256/…`.
-fn tar_with_links(files: &[(String, Vec<u8>)], links: &[(&str, &str)]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (path, target) in links {
-        let mut h = tar::Header::new_gnu();
-        h.set_entry_type(tar::EntryType::Symlink);
-        h.set_size(0);
-        h.set_mode(0o777);
-        b.append_link(&mut h, path, target).unwrap();
-    }
-    for (path, data) in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, path, &data[..]).unwrap();
-    }
-    b.into_inner().unwrap()
-}
-
 #[test]
 fn docker_archive_variants_all_import() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
+    let (tmp, home) = scratch();
     let img = fixture();
-    let hex = |d: &str| d.trim_start_matches("sha256:").to_string();
-    let diffs: Vec<String> = img.layers.iter().map(|l| l.diff_id.clone()).collect();
+    let diffs = diff_ids_of(&img);
 
     // docker ≥ 25: an OCI layout plus manifest.json whose layers are symlinks into
     // blobs/, the links first (before what they point at), index.json naming the image
     // only under containerd's annotation.
-    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
-        "mediaType": img.manifest_media_type, "digest": img.manifest_digest,
-        "size": img.manifest.len(),
-        "annotations": {"io.containerd.image.name": "example.com/docker25:1",
-                        "org.opencontainers.image.ref.name": "1"}}]});
-    let manifest_json = serde_json::json!([{
-        "Config": format!("blobs/sha256/{}", hex(&img.config_digest)),
-        "RepoTags": ["example.com/docker25:1"],
-        "Layers": ["l0/layer.tar", "l1/layer.tar"]}]);
-    let mut files: Vec<(String, Vec<u8>)> = img
-        .layers
-        .iter()
-        .map(|l| (format!("blobs/sha256/{}", hex(&l.digest)), l.gzip.clone()))
-        .collect();
-    files.push((
-        format!("blobs/sha256/{}", hex(&img.config_digest)),
-        img.config.clone(),
-    ));
-    files.push((
-        format!("blobs/sha256/{}", hex(&img.manifest_digest)),
-        img.manifest.clone(),
-    ));
-    files.push((
-        "oci-layout".into(),
-        br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
-    ));
-    files.push(("index.json".into(), index.to_string().into_bytes()));
-    files.push((
-        "manifest.json".into(),
-        manifest_json.to_string().into_bytes(),
-    ));
-    let l0 = format!("../blobs/sha256/{}", hex(&img.layers[0].digest));
-    let l1 = format!("../blobs/sha256/{}", hex(&img.layers[1].digest));
+    let mut files = oci_files(
+        &img,
+        serde_json::json!({"io.containerd.image.name": "example.com/docker25:1",
+                           "org.opencontainers.image.ref.name": "1"}),
+    );
+    let config = blob_entry(&img.config_digest);
+    let layers = ["l0/layer.tar", "l1/layer.tar"];
+    files.push(docker_manifest(&config, "example.com/docker25:1", &layers));
+    let l0 = format!("../{}", blob_entry(&img.layers[0].digest));
+    let l1 = format!("../{}", blob_entry(&img.layers[1].digest));
     let docker25 = tmp.path().join("docker25.tar");
     std::fs::write(
         &docker25,
@@ -669,18 +518,16 @@ fn docker_archive_variants_all_import() {
     )
     .unwrap();
     ok(&home, &["import", p(&docker25)]);
-    let d = json(&home, &["inspect", "example.com/docker25:1", "--json"]);
+    let d = inspect(&home, "example.com/docker25:1");
     assert_eq!(d["manifest_digest"], img.manifest_digest.as_str());
 
     // Classic docker save, gzip layers inside (docker load accepts them), the whole
     // archive gzip-compressed (docker save | gzip), manifest.json first.
-    let manifest_json = serde_json::json!([{
-        "Config": "config.json", "RepoTags": ["example.com/gz:1"],
-        "Layers": ["a/layer.tar", "b/layer.tar"]}]);
     let tar = tar_of(&[
-        (
-            "manifest.json".into(),
-            manifest_json.to_string().into_bytes(),
+        docker_manifest(
+            "config.json",
+            "example.com/gz:1",
+            &["a/layer.tar", "b/layer.tar"],
         ),
         ("config.json".into(), img.config.clone()),
         ("a/VERSION".into(), b"1.0".to_vec()),
@@ -692,7 +539,7 @@ fn docker_archive_variants_all_import() {
     let gz_path = tmp.path().join("saved.tar.gz");
     std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
     ok(&home, &["import", p(&gz_path)]);
-    let d = json(&home, &["inspect", "example.com/gz:1", "--json"]);
+    let d = inspect(&home, "example.com/gz:1");
     assert_eq!(diff_ids(&d), diffs);
     assert_eq!(d["id"], img.config_digest.as_str());
     assert_eq!(
@@ -711,9 +558,13 @@ fn docker_archive_variants_all_import() {
         .layer(img.layers[0].clone())
         .format(strata_testkit::fixtures::Format::Docker)
         .build();
-    let layout = layout_with(&tmp.path().join("v2s2"), &docker_img, "example.com/v2s2:1");
-    ok(&home, &["import", p(&layout)]);
-    let d = json(&home, &["inspect", "example.com/v2s2:1", "--json"]);
+    import_image(
+        &home,
+        &tmp.path().join("v2s2"),
+        &docker_img,
+        "example.com/v2s2:1",
+    );
+    let d = inspect(&home, "example.com/v2s2:1");
     assert_eq!(
         d["media_type"],
         "application/vnd.docker.distribution.manifest.v2+json"
@@ -727,21 +578,14 @@ fn docker_archive_variants_all_import() {
 
 #[test]
 fn killing_an_import_at_any_point_leaves_no_half_image() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    let img = Image::builder()
-        .layer(Layer::random("a", 6 << 20, 3).unwrap())
-        .layer(Layer::random("b", 6 << 20, 4).unwrap())
-        .build();
+    let (tmp, home) = scratch();
+    let img = random_image(3, &[6 << 20, 6 << 20]);
     let file = tmp.path().join("big.tar");
     std::fs::write(&file, oci_archive(&img, "example.com/killed:1", |_| {})).unwrap();
 
     // Kill after various delays: before, during and (maybe) after the blobs stream.
     for delay_ms in [0u64, 5, 20, 60, 150] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
-            .arg("--home")
-            .arg(&home)
-            .args(["import", p(&file)])
+        let mut child = strata_cmd(&home, &["import", p(&file)])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -767,14 +611,9 @@ fn killing_an_import_at_any_point_leaves_no_half_image() {
 
 #[test]
 fn a_cancelled_export_leaves_no_file_behind() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    let img = Image::builder()
-        .layer(Layer::random("a", 4 << 20, 5).unwrap())
-        .layer(Layer::random("b", 4 << 20, 6).unwrap())
-        .build();
-    let layout = layout_with(&tmp.path().join("layout"), &img, "example.com/big:1");
-    ok(&home, &["import", p(&layout)]);
+    let (tmp, home) = scratch();
+    let img = random_image(5, &[4 << 20, 4 << 20]);
+    import_image(&home, &tmp.path().join("layout"), &img, "example.com/big:1");
     let store = Store::open(&home).unwrap();
     let out_dir = tmp.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();

@@ -6,69 +6,12 @@
 //! skopeo and umoci must be installed (the Makefile installs them): these tests fail, they
 //! do not skip, when one is missing.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-use serde_json::Value;
-use strata_testkit::fixtures::{Entry, Image, Index, Layer, OciLayout};
+use std::path::{Path, PathBuf};
 
-fn tool(name: &str) -> Command {
-    let path = format!("/usr/bin/{name}");
-    assert!(
-        Path::new(&path).exists(),
-        "{name} is required by this test but {path} is missing: install it (make deps, or apt-get install {name})"
-    );
-    let mut cmd = Command::new(path);
-    // skopeo writes temporary files for oci-archive; keep them with the test's own.
-    cmd.env("TMPDIR", std::env::temp_dir());
-    cmd
-}
-
-fn run(mut cmd: Command) -> String {
-    let out: Output = cmd.output().expect("start the tool");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn skopeo(args: &[&str]) -> String {
-    let mut cmd = tool("skopeo");
-    cmd.args([
-        "--insecure-policy",
-        "--override-os",
-        "linux",
-        "--override-arch",
-        "amd64",
-    ]);
-    cmd.args(args);
-    run(cmd)
-}
-
-fn strata(home: &Path, args: &[&str]) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
-    cmd.arg("--home").arg(home).args(args);
-    run(cmd)
-}
-
-fn inspect(home: &Path, name: &str) -> Value {
-    serde_json::from_str(&strata(home, &["inspect", name, "--json"])).unwrap()
-}
-
-fn field(v: &Value, list: &str, key: &str) -> Vec<String> {
-    v[list]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l[key].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+use strata_testkit::fixtures::{Entry, Image, Layer, OciLayout};
+use support::*;
 
 fn fixture() -> Image {
     Image::builder()
@@ -94,19 +37,25 @@ fn fixture() -> Image {
         .build()
 }
 
-fn diff_ids(img: &Image) -> Vec<String> {
-    img.layers.iter().map(|l| l.diff_id.clone()).collect()
+/// Exports `name` from the store at `home` as an OCI layout below `scratch` and unpacks it
+/// there with umoci; returns the unpacked root.
+fn unpack_with_umoci(home: &Path, name: &str, scratch: &Path) -> PathBuf {
+    let dir = scratch.join("layout");
+    ok(home, &["export", name, p(&dir), "--format", "oci-dir"]);
+    let bundle = scratch.join("bundle");
+    let image = format!("{}:{name}", p(&dir));
+    peer(
+        "umoci",
+        &["unpack", "--rootless", "--image", &image, p(&bundle)],
+    );
+    bundle.join("rootfs")
 }
 
 #[test]
 fn what_skopeo_writes_strata_imports_with_the_same_digests() {
     let tmp = tempfile::tempdir().unwrap();
     let img = fixture();
-    let src = tmp.path().join("src");
-    OciLayout::create(&src)
-        .unwrap()
-        .add_image(&img, "v1")
-        .unwrap();
+    let src = write_layout(&tmp.path().join("src"), &img, "v1");
     let src_ref = format!("oci:{}:v1", p(&src));
     let home = tmp.path().join("home");
 
@@ -117,11 +66,11 @@ fn what_skopeo_writes_strata_imports_with_the_same_digests() {
         &src_ref,
         &format!("docker-archive:{}:example.com/app:1", p(&archive)),
     ]);
-    let out = strata(&home, &["import", p(&archive)]);
+    let out = ok(&home, &["import", p(&archive)]);
     assert!(out.contains("example.com/app:1"), "{out}");
     let d = inspect(&home, "example.com/app:1");
-    assert_eq!(field(&d, "layers", "diff_id"), diff_ids(&img));
-    assert_eq!(field(&d, "layers", "digest"), diff_ids(&img));
+    assert_eq!(diff_ids(&d), diff_ids_of(&img));
+    assert_eq!(layer_digests(&d), diff_ids_of(&img));
     assert_eq!(d["config"]["cmd"][0], "/bin/sh");
 
     // oci-archive and oci: every blob as skopeo wrote it, manifest included.
@@ -131,7 +80,7 @@ fn what_skopeo_writes_strata_imports_with_the_same_digests() {
         &src_ref,
         &format!("oci-archive:{}:v1", p(&oci_archive)),
     ]);
-    strata(
+    ok(
         &home,
         &[
             "import",
@@ -146,13 +95,13 @@ fn what_skopeo_writes_strata_imports_with_the_same_digests() {
         &src_ref,
         &format!("oci:{}:example.com/app:oci", p(&oci_dir)),
     ]);
-    strata(&home, &["import", p(&oci_dir)]);
-    let layers: Vec<String> = img.layers.iter().map(|l| l.digest.clone()).collect();
+    ok(&home, &["import", p(&oci_dir)]);
+    let layers = digests_of(&img);
     for name in ["example.com/app:oci-archive", "example.com/app:oci"] {
         let d = inspect(&home, name);
         assert_eq!(d["manifest_digest"], img.manifest_digest.as_str(), "{name}");
-        assert_eq!(field(&d, "layers", "digest"), layers, "{name}");
-        assert_eq!(field(&d, "layers", "diff_id"), diff_ids(&img), "{name}");
+        assert_eq!(layer_digests(&d), layers, "{name}");
+        assert_eq!(diff_ids(&d), diff_ids_of(&img), "{name}");
     }
 
     // The store itself is an OCI layout skopeo reads as it is.
@@ -161,7 +110,7 @@ fn what_skopeo_writes_strata_imports_with_the_same_digests() {
         "--raw",
         &format!("oci:{}:example.com/app:oci", p(&home)),
     ]);
-    let manifest: Value = serde_json::from_str(&raw).unwrap();
+    let manifest = parse_json(&raw);
     assert_eq!(
         manifest["layers"][0]["digest"],
         img.layers[0].digest.as_str()
@@ -172,90 +121,38 @@ fn what_skopeo_writes_strata_imports_with_the_same_digests() {
 fn what_strata_exports_skopeo_inspects_and_umoci_unpacks() {
     let tmp = tempfile::tempdir().unwrap();
     let img = fixture();
-    let src = tmp.path().join("src");
-    OciLayout::create(&src)
-        .unwrap()
-        .add_image(&img, "example.com/app:1")
-        .unwrap();
     let home = tmp.path().join("home");
-    strata(&home, &["import", p(&src)]);
+    import_image(&home, &tmp.path().join("src"), &img, "example.com/app:1");
 
     // docker-archive: skopeo sees the same config (diff_ids) and one layer per diff_id.
     let docker = tmp.path().join("docker.tar");
-    strata(&home, &["export", "example.com/app:1", p(&docker)]);
-    let config: Value = serde_json::from_str(&skopeo(&[
-        "inspect",
-        "--config",
-        &format!("docker-archive:{}", p(&docker)),
-    ]))
-    .unwrap();
-    let ids: Vec<String> = config["rootfs"]["diff_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(ids, diff_ids(&img));
-    let info: Value = serde_json::from_str(&skopeo(&[
-        "inspect",
-        &format!("docker-archive:{}", p(&docker)),
-    ]))
-    .unwrap();
-    let layers: Vec<String> = info["Layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(layers, diff_ids(&img));
+    ok(&home, &["export", "example.com/app:1", p(&docker)]);
+    let docker_ref = format!("docker-archive:{}", p(&docker));
+    let config = skopeo_json(&["inspect", "--config", &docker_ref]);
+    assert_eq!(strings(&config["rootfs"]["diff_ids"]), diff_ids_of(&img));
+    let info = skopeo_json(&["inspect", &docker_ref]);
+    assert_eq!(strings(&info["Layers"]), diff_ids_of(&img));
     // And skopeo can copy it on, which reads every layer.
     let copied = tmp.path().join("copied");
-    skopeo(&[
-        "copy",
-        &format!("docker-archive:{}", p(&docker)),
-        &format!("oci:{}:x", p(&copied)),
-    ]);
+    skopeo(&["copy", &docker_ref, &format!("oci:{}:x", p(&copied))]);
 
     // oci-archive: the same manifest digest as the store's.
     let oci = tmp.path().join("oci.tar");
-    strata(
+    ok(
         &home,
         &["export", "example.com/app:1", p(&oci), "--format", "oci"],
     );
-    let info: Value =
-        serde_json::from_str(&skopeo(&["inspect", &format!("oci-archive:{}", p(&oci))])).unwrap();
+    let oci_ref = format!("oci-archive:{}", p(&oci));
+    let info = skopeo_json(&["inspect", &oci_ref]);
     assert_eq!(info["Digest"], img.manifest_digest.as_str());
-    let config: Value = serde_json::from_str(&skopeo(&[
-        "inspect",
-        "--config",
-        &format!("oci-archive:{}", p(&oci)),
-    ]))
-    .unwrap();
+    let config = skopeo_json(&["inspect", "--config", &oci_ref]);
     assert_eq!(
         config["rootfs"]["diff_ids"][1],
         img.layers[1].diff_id.as_str()
     );
 
     // oci-dir: umoci unpacks it, applying the whiteout and the top layer's change.
-    let dir = tmp.path().join("layout");
-    strata(
-        &home,
-        &[
-            "export",
-            "example.com/app:1",
-            p(&dir),
-            "--format",
-            "oci-dir",
-        ],
-    );
-    let bundle = tmp.path().join("bundle");
-    let mut umoci = tool("umoci");
-    umoci
-        .args(["unpack", "--rootless", "--image"])
-        .arg(format!("{}:example.com/app:1", p(&dir)))
-        .arg(&bundle);
-    run(umoci);
-    let rootfs = bundle.join("rootfs");
+    let rootfs = unpack_with_umoci(&home, "example.com/app:1", tmp.path());
     assert_eq!(
         std::fs::read_to_string(rootfs.join("etc/motd")).unwrap(),
         "the top layer wins\n"
@@ -272,13 +169,12 @@ fn what_strata_exports_skopeo_inspects_and_umoci_unpacks() {
 
 #[test]
 fn an_image_made_by_import_rootfs_unpacks_with_umoci() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
+    let (tmp, home) = scratch();
     let root = tmp.path().join("rootfs");
     std::fs::create_dir_all(root.join("usr/share")).unwrap();
     std::fs::write(root.join("usr/share/greeting"), "made by import-rootfs\n").unwrap();
     std::os::unix::fs::symlink("share/greeting", root.join("usr/greeting")).unwrap();
-    strata(
+    ok(
         &home,
         &[
             "import-rootfs",
@@ -289,25 +185,7 @@ fn an_image_made_by_import_rootfs_unpacks_with_umoci() {
             "from a folder",
         ],
     );
-    let dir = tmp.path().join("layout");
-    strata(
-        &home,
-        &[
-            "export",
-            "example.com/rootfs:1",
-            p(&dir),
-            "--format",
-            "oci-dir",
-        ],
-    );
-    let bundle = tmp.path().join("bundle");
-    let mut umoci = tool("umoci");
-    umoci
-        .args(["unpack", "--rootless", "--image"])
-        .arg(format!("{}:example.com/rootfs:1", p(&dir)))
-        .arg(&bundle);
-    run(umoci);
-    let rootfs = bundle.join("rootfs");
+    let rootfs = unpack_with_umoci(&home, "example.com/rootfs:1", tmp.path());
     assert_eq!(
         std::fs::read_to_string(rootfs.join("usr/share/greeting")).unwrap(),
         "made by import-rootfs\n"
@@ -321,12 +199,7 @@ fn an_image_made_by_import_rootfs_unpacks_with_umoci() {
 #[test]
 fn multi_platform_index_through_skopeo() {
     let tmp = tempfile::tempdir().unwrap();
-    let amd = fixture();
-    let arm = Image::builder()
-        .layer(Layer::build(&[Entry::file("arch", "arm64\n")]).unwrap())
-        .platform("linux/arm64/v8")
-        .build();
-    let index = Index::build(vec![amd.clone(), arm.clone()]);
+    let index = with_arm64(fixture());
     let src = tmp.path().join("src");
     OciLayout::create(&src)
         .unwrap()
@@ -342,7 +215,7 @@ fn multi_platform_index_through_skopeo() {
         &format!("oci-archive:{}:multi", p(&archive)),
     ]);
     let home = tmp.path().join("home");
-    strata(
+    ok(
         &home,
         &["import", p(&archive), "--tag", "example.com/multi:1"],
     );
@@ -352,16 +225,12 @@ fn multi_platform_index_through_skopeo() {
 
     // strata's OCI export keeps it whole for skopeo too.
     let out = tmp.path().join("out.tar");
-    strata(
+    ok(
         &home,
         &["export", "example.com/multi:1", p(&out), "--format", "oci"],
     );
-    let raw: Value = serde_json::from_str(&skopeo(&[
-        "inspect",
-        "--raw",
-        &format!("oci-archive:{}", p(&out)),
-    ]))
-    .unwrap();
+    let raw = skopeo_json(&["inspect", "--raw", &format!("oci-archive:{}", p(&out))]);
     assert_eq!(raw["manifests"].as_array().unwrap().len(), 2);
+    let arm = &index.images[1];
     assert_eq!(raw["manifests"][1]["digest"], arm.manifest_digest.as_str());
 }

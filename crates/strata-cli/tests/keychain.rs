@@ -11,64 +11,18 @@
 //! Outside it every test fails at once with that instruction: these tests write to the
 //! keychain, and must never touch a developer's own.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::{Mutex, MutexGuard};
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::MutexGuard;
 
 use base64::Engine as _;
-use strata_testkit::registry::{Auth, Registry};
-use strata_testkit::user::User;
+use support::*;
 
-const USER: &str = "alice";
-const PASSWORD: &str = "pw-Kc7!only-in-the-keychain";
-
-fn runner() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/keychain/with-keychain.sh")
-}
-
-/// One test at a time talks to the keychain: gnome-keyring-daemon has been seen to drop
-/// off the bus when several processes create items at once, and a test's lookups must
-/// not see another test's entries come and go.
-static KEYCHAIN: Mutex<()> = Mutex::new(());
-
-/// Fails (never skips) unless a private Secret Service is running; holds the keychain
-/// for the rest of the test.
-fn require_keychain() -> MutexGuard<'static, ()> {
-    let guard = KEYCHAIN.lock().unwrap_or_else(|e| e.into_inner());
-    let how = format!(
-        "run these tests inside the keychain runner: `{} cargo test -p strata-cli --test keychain` \
-         (needs the Debian packages dbus, gnome-keyring and libsecret-tools)",
-        runner().display()
-    );
-    assert!(
-        std::env::var_os("WITH_KEYCHAIN_DIR").is_some(),
-        "not inside with-keychain.sh, so there is no private keychain to test against; {how}"
-    );
-    let owner = Command::new("dbus-send")
-        .args([
-            "--session",
-            "--print-reply",
-            "--dest=org.freedesktop.DBus",
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus.NameHasOwner",
-            "string:org.freedesktop.secrets",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run dbus-send ({e}); {how}"));
-    assert!(
-        String::from_utf8_lossy(&owner.stdout).contains("boolean true"),
-        "no Secret Service on the session bus; {how}"
-    );
-    assert!(
-        Command::new("secret-tool")
-            .arg("--version")
-            .output()
-            .is_ok()
-            || Path::new("/usr/bin/secret-tool").exists(),
-        "secret-tool is missing: install the Debian package libsecret-tools"
-    );
-    guard
+/// Holds the private keychain for the rest of the test (see [`require_keychain`]).
+fn keychain() -> MutexGuard<'static, ()> {
+    require_keychain("keychain")
 }
 
 /// Everything the tests saw strata print, to search for secrets at the end.
@@ -77,32 +31,14 @@ struct Transcript(String);
 
 impl Transcript {
     fn run(&mut self, cmd: &mut Command, stdin: Option<&str>) -> Output {
-        cmd.stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("run strata");
-        if let Some(text) = stdin {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(text.as_bytes())
-                .unwrap();
-        }
-        let out = child.wait_with_output().unwrap();
-        self.0.push_str(&String::from_utf8_lossy(&out.stdout));
-        self.0.push_str(&String::from_utf8_lossy(&out.stderr));
+        let out = output_with_stdin(cmd, stdin);
+        self.0.push_str(&stdout(&out));
+        self.0.push_str(&stderr(&out));
         out
     }
 
     fn strata(&mut self, home: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
-        cmd.arg("--home").arg(home).args(args);
-        self.run(&mut cmd, stdin)
+        self.run(&mut strata_cmd(home, args), stdin)
     }
 
     fn assert_never_contains(&self, secret: &str) {
@@ -112,25 +48,6 @@ impl Transcript {
             self.0
         );
     }
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "strata failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn failed(out: &Output) -> String {
-    assert!(
-        !out.status.success(),
-        "strata should have failed: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// `secret-tool lookup` of strata's entry: what another program sees in the keychain.
@@ -149,51 +66,14 @@ fn lookup(registry: &str, user: &str) -> Option<String> {
     (out.status.success() && !text.is_empty()).then_some(text)
 }
 
-/// Every file under `dir`, read, to check that none holds the secret.
-fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else if let Ok(bytes) = std::fs::read(&p) {
-            out.push((p, bytes));
-        }
-    }
-    out
-}
-
-fn assert_no_file_holds(dir: &Path, secret: &str) {
-    for (path, bytes) in files_under(dir) {
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(secret),
-            "{} holds the secret",
-            path.display()
-        );
-    }
-}
-
 fn accounts_json(t: &mut Transcript, home: &Path) -> Vec<serde_json::Value> {
     let out = t.strata(home, &["accounts", "--json"], None);
-    serde_json::from_str(&ok(&out)).expect("accounts --json is JSON")
-}
-
-fn start(auth: &str) -> Registry {
-    let users = vec![User::new(USER, PASSWORD)];
-    let auth = match auth {
-        "htpasswd" => Auth::Htpasswd { users },
-        "token" => Auth::Token { users },
-        _ => Auth::None,
-    };
-    Registry::start(auth).unwrap_or_else(|e| panic!("cannot start docker-registry: {e}"))
+    serde_json::from_str(&assert_ok(&out)).expect("accounts --json is JSON")
 }
 
 fn login_round_trip(auth: &str) {
-    let _keychain = require_keychain();
-    let registry = start(auth);
+    let _keychain = keychain();
+    let registry = start_registry(auth);
     let host = registry.host();
     let home = tempfile::tempdir().unwrap();
     let mut t = Transcript::default();
@@ -203,7 +83,7 @@ fn login_round_trip(auth: &str) {
         &["login", &host, "-u", USER, "--password-stdin"],
         Some(&format!("{PASSWORD}\n")),
     );
-    assert!(ok(&out).contains("Login succeeded"));
+    assert!(assert_ok(&out).contains("Login succeeded"));
     // In the real keychain, where another program finds it (keyring's in-memory mock
     // would have lost it when strata exited).
     assert_eq!(lookup(&host, USER).as_deref(), Some(PASSWORD));
@@ -214,17 +94,17 @@ fn login_round_trip(auth: &str) {
     assert_eq!(list[0]["registry"], host.as_str());
     assert_eq!(list[0]["username"], USER);
     assert_eq!(list[0]["default"], true);
-    let text = ok(&t.strata(home.path(), &["accounts"], None));
+    let text = assert_ok(&t.strata(home.path(), &["accounts"], None));
     assert!(text.contains(&host) && text.contains(USER), "{text}");
     let out = t.strata(home.path(), &["login", &host], None);
-    assert!(ok(&out).contains("saved secret"));
+    assert!(assert_ok(&out).contains("saved secret"));
     assert_no_file_holds(home.path(), PASSWORD);
 
     // Logout deletes the secret; the saved login no longer works.
-    ok(&t.strata(home.path(), &["logout", &host], None));
+    assert_ok(&t.strata(home.path(), &["logout", &host], None));
     assert_eq!(lookup(&host, USER), None);
     assert!(accounts_json(&mut t, home.path()).is_empty());
-    let err = failed(&t.strata(home.path(), &["login", &host], None));
+    let err = assert_fails(&t.strata(home.path(), &["login", &host], None));
     assert!(err.contains("not logged in"), "{err}");
 
     t.assert_never_contains(PASSWORD);
@@ -242,14 +122,14 @@ fn token_login_is_kept_in_the_keychain_read_by_a_new_process_and_removed_by_logo
 
 #[test]
 fn a_wrong_password_is_refused_and_nothing_is_stored() {
-    let _keychain = require_keychain();
+    let _keychain = keychain();
     for auth in ["htpasswd", "token"] {
-        let registry = start(auth);
+        let registry = start_registry(auth);
         let host = registry.host();
         let home = tempfile::tempdir().unwrap();
         let mut t = Transcript::default();
         let wrong = "wrong-Pw-4u!";
-        let err = failed(&t.strata(
+        let err = assert_fails(&t.strata(
             home.path(),
             &["login", &host, "-u", USER, "--password-stdin"],
             Some(wrong),
@@ -268,19 +148,19 @@ fn a_wrong_password_is_refused_and_nothing_is_stored() {
 
 #[test]
 fn without_a_secret_service_login_says_what_to_install_and_writes_nothing() {
-    let _keychain = require_keychain();
-    let registry = start("htpasswd");
+    let _keychain = keychain();
+    let registry = start_registry("htpasswd");
     let host = registry.host();
     let home = tempfile::tempdir().unwrap();
     let mut t = Transcript::default();
-    let mut cmd = Command::new(runner());
+    let mut cmd = Command::new(keychain_runner());
     cmd.arg("--no-secret-service")
         .arg(env!("CARGO_BIN_EXE_strata"))
         .arg("--home")
         .arg(home.path())
         .args(["login", &host, "-u", USER, "--password-stdin"]);
     let out = t.run(&mut cmd, Some(PASSWORD));
-    let err = failed(&out);
+    let err = assert_fails(&out);
     assert!(err.contains("no keychain is reachable"), "{err}");
     for words in [
         "gnome-keyring",
@@ -297,17 +177,17 @@ fn without_a_secret_service_login_says_what_to_install_and_writes_nothing() {
 
 #[test]
 fn a_10_kb_token_is_stored_in_parts_and_read_back_whole() {
-    let _keychain = require_keychain();
+    let _keychain = keychain();
     // Any credentials pass an open registry; what is checked is that the secret strata
     // reads back hashes to what it stored (a torn or truncated read fails the re-login).
-    let registry = start("none");
+    let registry = start_registry("none");
     let host = registry.host();
     let home = tempfile::tempdir().unwrap();
     let mut t = Transcript::default();
     let token: String = (0..10 * 1024)
         .map(|i| char::from(b'A' + (i % 26) as u8))
         .collect();
-    ok(&t.strata(
+    assert_ok(&t.strata(
         home.path(),
         &["login", &host, "-u", "robot", "--password-stdin"],
         Some(&token),
@@ -316,8 +196,8 @@ fn a_10_kb_token_is_stored_in_parts_and_read_back_whole() {
     assert!(header.starts_with("strata-chunked:v1:"), "{header}");
     let part = lookup(&host, "robot:part1").expect("the first part");
     assert!(part.len() <= 1200 && token.starts_with(&part));
-    ok(&t.strata(home.path(), &["login", &host], None));
-    ok(&t.strata(home.path(), &["logout", &host], None));
+    assert_ok(&t.strata(home.path(), &["login", &host], None));
+    assert_ok(&t.strata(home.path(), &["logout", &host], None));
     assert_eq!(lookup(&host, "robot"), None);
     assert_eq!(lookup(&host, "robot:part1"), None);
     assert_eq!(lookup(&host, "robot:part9"), None);
@@ -353,8 +233,8 @@ esac
 
 #[test]
 fn docker_logins_and_helper_logins_are_imported_into_the_keychain_with_consent() {
-    let _keychain = require_keychain();
-    let registry = start("htpasswd");
+    let _keychain = keychain();
+    let registry = start_registry("htpasswd");
     let host = registry.host();
     let home = tempfile::tempdir().unwrap();
     let tools = tempfile::tempdir().unwrap();
@@ -378,19 +258,14 @@ fn docker_logins_and_helper_logins_are_imported_into_the_keychain_with_consent()
     );
     let mut t = Transcript::default();
     let import = |t: &mut Transcript, extra: &[&str]| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
-        cmd.env("PATH", &path)
-            .arg("--home")
-            .arg(home.path())
-            .args(["login", "--import-docker", "--config"])
-            .arg(&config)
-            .args(extra);
+        let mut cmd = strata_cmd(home.path(), &["login", "--import-docker", "--config"]);
+        cmd.env("PATH", &path).arg(&config).args(extra);
         t.run(&mut cmd, None)
     };
 
     // No terminal and no --yes: it lists what it found and imports nothing.
     let out = import(&mut t, &[]);
-    let err = failed(&out);
+    let err = assert_fails(&out);
     assert!(err.contains("consent") && err.contains("--yes"), "{err}");
     let listing = String::from_utf8_lossy(&out.stdout);
     for name in [
@@ -404,7 +279,7 @@ fn docker_logins_and_helper_logins_are_imported_into_the_keychain_with_consent()
     assert_eq!(lookup(&host, USER), None);
 
     let out = import(&mut t, &["--yes"]);
-    assert!(ok(&out).contains("Imported 3 login(s)"));
+    assert!(assert_ok(&out).contains("Imported 3 login(s)"));
     assert_eq!(lookup(&host, USER).as_deref(), Some(PASSWORD));
     assert_eq!(
         lookup("helper.example.test", "bob").as_deref(),
@@ -416,7 +291,7 @@ fn docker_logins_and_helper_logins_are_imported_into_the_keychain_with_consent()
     );
     // Importing again replaces, not duplicates; with --json stdout is only the accounts.
     let out = import(&mut t, &["--yes", "--json"]);
-    let again: Vec<serde_json::Value> = serde_json::from_str(&ok(&out)).expect("JSON");
+    let again: Vec<serde_json::Value> = serde_json::from_str(&assert_ok(&out)).expect("JSON");
     assert_eq!(again.len(), 3, "{again:?}");
     let list = accounts_json(&mut t, home.path());
     assert_eq!(list.len(), 3, "{list:?}");
@@ -427,7 +302,7 @@ fn docker_logins_and_helper_logins_are_imported_into_the_keychain_with_consent()
     assert_eq!(token["kind"], "identity_token");
 
     // The imported docker login works from a new process.
-    assert!(ok(&t.strata(home.path(), &["login", &host], None)).contains("saved secret"));
+    assert!(assert_ok(&t.strata(home.path(), &["login", &host], None)).contains("saved secret"));
     assert_no_file_holds(home.path(), PASSWORD);
     assert_no_file_holds(home.path(), "helper-Secret-B");
     for secret in [
@@ -443,24 +318,24 @@ fn docker_logins_and_helper_logins_are_imported_into_the_keychain_with_consent()
         ("helper.example.test", "bob"),
         ("other.example.test", "<token>"),
     ] {
-        ok(&t.strata(home.path(), &["logout", reg, "-u", user], None));
+        assert_ok(&t.strata(home.path(), &["logout", reg, "-u", user], None));
         assert_eq!(lookup(reg, user), None);
     }
 }
 
 #[test]
 fn namespace_scoped_accounts_are_listed_and_a_second_account_needs_a_name_to_log_out() {
-    let _keychain = require_keychain();
-    let registry = start("none");
+    let _keychain = keychain();
+    let registry = start_registry("none");
     let host = registry.host();
     let home = tempfile::tempdir().unwrap();
     let mut t = Transcript::default();
-    ok(&t.strata(
+    assert_ok(&t.strata(
         home.path(),
         &["login", &host, "-u", "main", "--password-stdin"],
         Some("m-pass"),
     ));
-    ok(&t.strata(
+    assert_ok(&t.strata(
         home.path(),
         &[
             "login",
@@ -483,17 +358,17 @@ fn namespace_scoped_accounts_are_listed_and_a_second_account_needs_a_name_to_log
         &["login", &host, "-u", "ram-team", "--default"],
         None,
     );
-    assert!(ok(&out).contains("default account"));
+    assert!(assert_ok(&out).contains("default account"));
     let list = accounts_json(&mut t, home.path());
     let defaults: Vec<_> = list.iter().filter(|a| a["default"] == true).collect();
     assert_eq!(defaults.len(), 1, "{list:?}");
     assert_eq!(defaults[0]["username"], "ram-team");
-    let err = failed(&t.strata(home.path(), &["logout", &host], None));
+    let err = assert_fails(&t.strata(home.path(), &["logout", &host], None));
     assert!(
         err.contains("several accounts") && err.contains("-u USER"),
         "{err}"
     );
-    ok(&t.strata(home.path(), &["logout", &host, "--all"], None));
+    assert_ok(&t.strata(home.path(), &["logout", &host, "--all"], None));
     assert_eq!(lookup(&host, "main"), None);
     assert_eq!(lookup(&host, "ram-team"), None);
     t.assert_never_contains("m-pass");

@@ -2,84 +2,20 @@
 //! its three auth modes, against skopeo, through a loopback proxy that injects faults,
 //! and killed mid-transfer.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use oci_spec::image::{Descriptor, MediaType};
 use strata_core::digest::Digest;
-use strata_core::reference::Reference;
 use strata_core::store::Store;
-use strata_testkit::fixtures::{Image, Index, Layer, OciLayout};
-use strata_testkit::registry::{Auth, Registry};
-use strata_testkit::user::User;
-
-const USER: &str = "alice";
-const PASSWORD: &str = "pw-Zq8x!secret";
-
-fn strata(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run strata")
-}
-
-fn ok(out: &Output) -> serde_json::Value {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "strata failed ({}): {stderr}",
-        out.status
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn creds() -> String {
-    format!("{USER}:{PASSWORD}")
-}
-
-fn start(auth: &str) -> Registry {
-    let users = vec![User::new(USER, PASSWORD)];
-    let auth = match auth {
-        "none" => Auth::None,
-        "htpasswd" => Auth::Htpasswd { users },
-        _ => Auth::Token { users },
-    };
-    Registry::start(auth).unwrap_or_else(|e| panic!("cannot start docker-registry: {e}"))
-}
-
-/// Puts a fixture image into a store under `name`.
-fn seed(home: &Path, image: &Image, name: &str) {
-    let store = Store::open(home).unwrap();
-    for (_, bytes) in image.blobs() {
-        store.put_bytes(bytes).unwrap();
-    }
-    let (digest, size) = store.put_bytes(&image.manifest).unwrap();
-    let desc = Descriptor::new(
-        MediaType::from(image.manifest_media_type),
-        size,
-        oci_spec::image::Digest::from(&digest),
-    );
-    store
-        .set_ref(&Reference::parse(name).unwrap(), desc)
-        .unwrap();
-}
-
-fn image(seed: u64, layers: &[usize]) -> Image {
-    let mut b = Image::builder().label("seed", &seed.to_string());
-    for (i, size) in layers.iter().enumerate() {
-        b = b.layer(Layer::random(&format!("f{i}"), *size, seed * 100 + i as u64).unwrap());
-    }
-    b.build()
-}
+use strata_testkit::fixtures::{Image, Layer, OciLayout};
+use support::*;
 
 /// What the store has under `name`: the manifest digest, and whether every blob is there.
 fn pulled(home: &Path, name: &str) -> Digest {
@@ -101,35 +37,36 @@ fn pulled(home: &Path, name: &str) -> Digest {
 #[test]
 fn push_then_pull_gives_the_same_digests_in_every_auth_mode_and_a_repush_uploads_nothing() {
     // One layer above the 16 MiB chunk size, so that chunked upload is exercised too.
-    let img = image(1, &[20 << 20, 300_000]);
+    let img = random_image(1, &[20 << 20, 300_000]);
     for mode in ["none", "htpasswd", "token"] {
-        let registry = start(mode);
+        let registry = start_registry(mode);
         let src = tempfile::tempdir().unwrap();
-        seed(src.path(), &img, "app:1");
+        put_image(src.path(), &img, "app:1");
         let remote = format!("{}/team/app:1", registry.host());
-        let mut args = vec!["push", "app:1", remote.as_str(), "--json"];
+        // An open registry takes no credentials.
         let c = creds();
-        if mode != "none" {
-            args.extend(["--creds", c.as_str()]);
-        }
-        let pushed = ok(&strata(src.path(), &args));
+        let creds_args = ["--creds", c.as_str()];
+        let auth = if mode == "none" {
+            &[][..]
+        } else {
+            &creds_args[..]
+        };
+        let args = [&["push", "app:1", remote.as_str(), "--json"][..], auth].concat();
+        let pushed = json(src.path(), &args);
         assert_eq!(pushed["digest"], img.manifest_digest, "{mode}");
         assert_eq!(pushed["uploaded"], 3, "{mode}");
 
-        let again = ok(&strata(src.path(), &args));
+        let again = json(src.path(), &args);
         assert_eq!(again["uploaded"], 0, "{mode}: a re-push uploaded {again}");
         assert_eq!(again["skipped"], 3, "{mode}");
 
         let dst = tempfile::tempdir().unwrap();
-        let mut pull = vec!["pull", remote.as_str(), "--json"];
-        if mode != "none" {
-            pull.extend(["--creds", c.as_str()]);
-        }
-        let got = ok(&strata(dst.path(), &pull));
+        let pull = [&["pull", remote.as_str(), "--json"][..], auth].concat();
+        let got = json(dst.path(), &pull);
         assert_eq!(got["digest"], img.manifest_digest, "{mode}");
         assert_eq!(pulled(dst.path(), &remote).to_string(), img.manifest_digest);
         // A second pull fetches nothing.
-        let again = ok(&strata(dst.path(), &pull));
+        let again = json(dst.path(), &pull);
         assert_eq!(
             (again["fetched"].as_u64(), again["skipped"].as_u64()),
             (Some(0), Some(3))
@@ -140,7 +77,7 @@ fn push_then_pull_gives_the_same_digests_in_every_auth_mode_and_a_repush_uploads
 #[test]
 fn the_second_repository_mounts_the_shared_base_layer() {
     for mode in ["none", "token"] {
-        let registry = start(mode);
+        let registry = start_registry(mode);
         let base = Layer::random("base", 2 << 20, 77).unwrap();
         let a = Image::builder()
             .layer(base.clone())
@@ -151,15 +88,15 @@ fn the_second_repository_mounts_the_shared_base_layer() {
             .layer(Layer::random("b", 1000, 2).unwrap())
             .build();
         let home = tempfile::tempdir().unwrap();
-        seed(home.path(), &a, "a:1");
-        seed(home.path(), &b, "b:1");
+        put_image(home.path(), &a, "a:1");
+        put_image(home.path(), &b, "b:1");
         let c = creds();
         let push = |local: &str, repo: &str| {
             let remote = format!("{}/{repo}:1", registry.host());
-            ok(&strata(
+            json(
                 home.path(),
                 &["push", local, &remote, "--json", "--creds", &c],
-            ))
+            )
         };
         let first = push("a:1", "ns/a");
         assert_eq!(first["mounted"], 0);
@@ -171,75 +108,57 @@ fn the_second_repository_mounts_the_shared_base_layer() {
 
 #[test]
 fn skopeo_sees_what_strata_pushes_and_strata_pulls_what_skopeo_pushes() {
-    assert!(
-        Path::new("/usr/bin/skopeo").exists(),
-        "skopeo is not installed: run `make deps`"
-    );
-    let registry = start("none");
+    need("skopeo");
+    let registry = start_registry("none");
     let home = tempfile::tempdir().unwrap();
-    let img = image(3, &[100_000]);
-    seed(home.path(), &img, "mine:1");
+    let img = random_image(3, &[100_000]);
+    put_image(home.path(), &img, "mine:1");
     let remote = format!("{}/mine:1", registry.host());
-    ok(&strata(home.path(), &["push", "mine:1", &remote, "--json"]));
-    let out = Command::new("skopeo")
-        .args(["inspect", "--tls-verify=false", "--raw"])
-        .arg(format!("docker://{remote}"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(Digest::of(&out.stdout).to_string(), img.manifest_digest);
+    json(home.path(), &["push", "mine:1", &remote, "--json"]);
+    let raw = skopeo(&[
+        "inspect",
+        "--tls-verify=false",
+        "--raw",
+        &format!("docker://{remote}"),
+    ]);
+    assert_eq!(Digest::of(raw.as_bytes()).to_string(), img.manifest_digest);
 
     // A multi-platform index pushed by skopeo; strata takes the platform asked for.
-    let amd = Image::builder()
-        .layer(Layer::random("x", 5000, 10).unwrap())
-        .platform("linux/amd64")
-        .build();
-    let arm = Image::builder()
-        .layer(Layer::random("x", 5000, 11).unwrap())
-        .platform("linux/arm64/v8")
-        .build();
-    let index = Index::build(vec![amd.clone(), arm.clone()]);
+    let index = random_index(10, 5000, 5000);
+    let (amd, arm) = (&index.images[0], &index.images[1]);
     let layout_dir = tempfile::tempdir().unwrap();
     let mut layout = OciLayout::create(layout_dir.path()).unwrap();
     layout.add_index(&index, "multi").unwrap();
     let remote = format!("{}/multi:1", registry.host());
-    let out = Command::new("skopeo")
-        .args(["copy", "--all", "--dest-tls-verify=false"])
-        .arg(format!("oci:{}:multi", layout_dir.path().display()))
-        .arg(format!("docker://{remote}"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "skopeo copy: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    skopeo(&[
+        "copy",
+        "--all",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:multi", layout_dir.path().display()),
+        &format!("docker://{remote}"),
+    ]);
     let dst = tempfile::tempdir().unwrap();
-    let got = ok(&strata(
+    let got = json(
         dst.path(),
         &["pull", &remote, "--platform", "linux/arm64", "--json"],
-    ));
+    );
     assert_eq!(got["digest"], arm.manifest_digest);
     assert_eq!(got["index_digest"], index.digest);
     assert_eq!(pulled(dst.path(), &remote).to_string(), arm.manifest_digest);
-    let got = ok(&strata(
+    let got = json(
         dst.path(),
         &["pull", &remote, "--platform", "linux/amd64", "--json"],
-    ));
+    );
     assert_eq!(got["digest"], amd.manifest_digest);
 
     // By the index's digest, for this machine (amd64 or arm64 here): the name pins the
     // manifest taken from it.
     let by_digest = format!("{}/multi@{}", registry.host(), index.digest);
-    let got = ok(&strata(dst.path(), &["pull", &by_digest, "--json"]));
+    let got = json(dst.path(), &["pull", &by_digest, "--json"]);
     let host_image = if std::env::consts::ARCH == "aarch64" {
-        &arm
+        arm
     } else {
-        &amd
+        amd
     };
     assert_eq!(got["digest"], host_image.manifest_digest);
     assert_eq!(
@@ -247,9 +166,7 @@ fn skopeo_sees_what_strata_pushes_and_strata_pulls_what_skopeo_pushes() {
         format!("{}/multi@{}", registry.host(), host_image.manifest_digest)
     );
 
-    let out = strata(dst.path(), &["pull", &remote, "--platform", "linux/s390x"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let stderr = fails(dst.path(), &["pull", &remote, "--platform", "linux/s390x"]);
     assert!(
         stderr.contains("has no image for linux/s390x; it has: linux/amd64, linux/arm64/v8"),
         "{stderr}"
@@ -259,9 +176,9 @@ fn skopeo_sees_what_strata_pushes_and_strata_pulls_what_skopeo_pushes() {
 #[test]
 fn a_wrong_password_fails_clearly_and_never_shows_the_password() {
     for mode in ["htpasswd", "token"] {
-        let registry = start(mode);
+        let registry = start_registry(mode);
         let home = tempfile::tempdir().unwrap();
-        seed(home.path(), &image(4, &[1000]), "x:1");
+        put_image(home.path(), &random_image(4, &[1000]), "x:1");
         let wrong = "wrong-Pa55word-zz";
         let remote = format!("{}/x:1", registry.host());
         let bad = format!("{USER}:{wrong}");
@@ -270,11 +187,7 @@ fn a_wrong_password_fails_clearly_and_never_shows_the_password() {
             vec!["push", "x:1", remote.as_str(), "--creds", bad.as_str()],
         ] {
             let out = strata(home.path(), &args);
-            let all = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let all = stdout(&out) + &stderr(&out);
             assert!(!out.status.success(), "{mode}: {all}");
             assert!(
                 all.contains(&format!(
@@ -290,9 +203,8 @@ fn a_wrong_password_fails_clearly_and_never_shows_the_password() {
             );
         }
         // No credentials at all: says a login is needed.
-        let out = strata(home.path(), &["pull", &remote]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("needs a login"), "{mode}: {stderr}");
+        let err = fails(home.path(), &["pull", &remote]);
+        assert!(err.contains("needs a login"), "{mode}: {err}");
     }
 }
 
@@ -463,15 +375,15 @@ impl Proxy {
 
 #[test]
 fn pull_and_push_survive_cut_connections_500_and_429() {
-    let registry = start("none");
+    let registry = start_registry("none");
     let proxy = Proxy::default();
     let addr = proxy.start(registry.addr);
     let host = format!("127.0.0.1:{}", addr.port());
-    let img = image(5, &[20 << 20, 3 << 20]);
+    let img = random_image(5, &[20 << 20, 3 << 20]);
     let big = &img.layers[0].digest;
     let small = &img.layers[1].digest;
     let home = tempfile::tempdir().unwrap();
-    seed(home.path(), &img, "f:1");
+    put_image(home.path(), &img, "f:1");
 
     // Push: a chunk cut mid-way, a 500 on a chunk and on a monolithic upload, a 429 on
     // a HEAD.
@@ -480,7 +392,7 @@ fn pull_and_push_survive_cut_connections_500_and_429() {
     proxy.once("PUT", "/v2/f/blobs/uploads/", Fault::Status(500, None));
     proxy.once("HEAD", small, Fault::Status(429, Some(1)));
     let remote = format!("{host}/f:1");
-    let pushed = ok(&strata(home.path(), &["push", "f:1", &remote, "--json"]));
+    let pushed = json(home.path(), &["push", "f:1", &remote, "--json"]);
     assert_eq!(pushed["digest"], img.manifest_digest);
     assert!(
         proxy.rules.lock().unwrap().is_empty(),
@@ -499,7 +411,7 @@ fn pull_and_push_survive_cut_connections_500_and_429() {
     proxy.once("GET", small, Fault::Status(500, None));
     proxy.once("GET", "/manifests/", Fault::Status(429, Some(1)));
     let dst = tempfile::tempdir().unwrap();
-    let got = ok(&strata(dst.path(), &["pull", &remote, "--json"]));
+    let got = json(dst.path(), &["pull", &remote, "--json"]);
     assert_eq!(got["digest"], img.manifest_digest);
     assert!(
         proxy.rules.lock().unwrap().is_empty(),
@@ -511,30 +423,27 @@ fn pull_and_push_survive_cut_connections_500_and_429() {
 
     // A re-push sends only HEADs for blobs.
     let before_uploads = proxy.count("POST", "/blobs/uploads/") + proxy.count("PATCH", "");
-    ok(&strata(home.path(), &["push", "f:1", &remote, "--json"]));
+    json(home.path(), &["push", "f:1", &remote, "--json"]);
     let after_uploads = proxy.count("POST", "/blobs/uploads/") + proxy.count("PATCH", "");
     assert_eq!(before_uploads, after_uploads, "a re-push started uploads");
 }
 
 #[test]
 fn a_killed_pull_leaves_no_image_and_the_next_pull_completes() {
-    let registry = start("none");
+    let registry = start_registry("none");
     let proxy = Proxy::default();
     let addr = proxy.start(registry.addr);
     let host = format!("127.0.0.1:{}", addr.port());
-    let img = image(6, &[6 << 20, 6 << 20, 6 << 20]);
+    let img = random_image(6, &[6 << 20, 6 << 20, 6 << 20]);
     let src = tempfile::tempdir().unwrap();
-    seed(src.path(), &img, "k:1");
+    put_image(src.path(), &img, "k:1");
     let remote = format!("{host}/k:1");
-    ok(&strata(src.path(), &["push", "k:1", &remote, "--json"]));
+    json(src.path(), &["push", "k:1", &remote, "--json"]);
 
     *proxy.slow.lock().unwrap() = Some(Duration::from_millis(20));
     let dst = tempfile::tempdir().unwrap();
     for wait_ms in [100u64, 600, 1200] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
-            .arg("--home")
-            .arg(dst.path())
-            .args(["pull", &remote, "--json"])
+        let mut child = strata_cmd(dst.path(), &["pull", &remote, "--json"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -551,10 +460,7 @@ fn a_killed_pull_leaves_no_image_and_the_next_pull_completes() {
         assert!(report.is_clean(), "fsck after a kill: {:?}", report);
     }
     // Ctrl-C: cancelled promptly, with one clear line, and still no image.
-    let child = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("--home")
-        .arg(dst.path())
-        .args(["pull", &remote])
+    let child = strata_cmd(dst.path(), &["pull", &remote])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -563,9 +469,7 @@ fn a_killed_pull_leaves_no_image_and_the_next_pull_completes() {
     let sent = std::time::Instant::now();
     // SAFETY: kill(2) on our own child's pid.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let stderr = assert_fails(&child.wait_with_output().unwrap());
     assert!(
         sent.elapsed() < Duration::from_secs(2),
         "cancel took {:?}",
@@ -578,7 +482,7 @@ fn a_killed_pull_leaves_no_image_and_the_next_pull_completes() {
     assert!(Store::open(dst.path()).unwrap().resolve(&remote).is_err());
 
     *proxy.slow.lock().unwrap() = None;
-    let got = ok(&strata(dst.path(), &["pull", &remote, "--json"]));
+    let got = json(dst.path(), &["pull", &remote, "--json"]);
     assert_eq!(got["digest"], img.manifest_digest);
     assert_eq!(pulled(dst.path(), &remote).to_string(), img.manifest_digest);
 }
@@ -614,18 +518,18 @@ fn storage(blob: Vec<u8>) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
 
 #[test]
 fn a_blob_redirected_to_another_host_is_fetched_without_the_credentials() {
-    let registry = start("htpasswd");
+    let registry = start_registry("htpasswd");
     let proxy = Proxy::default();
     let addr = proxy.start(registry.addr);
     let remote = format!("127.0.0.1:{}/r:1", addr.port());
-    let img = image(7, &[50_000]);
+    let img = random_image(7, &[50_000]);
     let home = tempfile::tempdir().unwrap();
-    seed(home.path(), &img, "r:1");
+    put_image(home.path(), &img, "r:1");
     let c = creds();
-    ok(&strata(
+    json(
         home.path(),
         &["push", "r:1", &remote, "--json", "--creds", &c],
-    ));
+    );
 
     let layer = &img.layers[0];
     let (storage_addr, heads) = storage(layer.gzip.clone());
@@ -635,10 +539,7 @@ fn a_blob_redirected_to_another_host_is_fetched_without_the_credentials() {
         Fault::Redirect(format!("http://{storage_addr}/bucket/blob?X-Signature=abc")),
     );
     let dst = tempfile::tempdir().unwrap();
-    let got = ok(&strata(
-        dst.path(),
-        &["pull", &remote, "--json", "--creds", &c],
-    ));
+    let got = json(dst.path(), &["pull", &remote, "--json", "--creds", &c]);
     assert_eq!(got["digest"], img.manifest_digest);
     let heads = heads.lock().unwrap();
     assert_eq!(heads.len(), 1, "the blob came from the storage host");

@@ -5,76 +5,19 @@
 //! Child processes that write through the engine are this test binary run again with
 //! `STRATA_STORE_CHILD` set (see [`child_entry`]).
 
+mod support;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use oci_spec::image::{Descriptor, MediaType};
 use strata_core::digest::Digest;
-use strata_core::reference::Reference;
 use strata_core::store::Store;
-use strata_testkit::fixtures::{Entry, Image, Index, Layer};
+use strata_testkit::fixtures::{Entry, Image, Layer};
+use support::*;
 
 const CHILD_ENV: &str = "STRATA_STORE_CHILD";
-
-fn strata(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run strata")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "strata failed: {}{}",
-        stderr(&out),
-        stdout(&out)
-    );
-    stdout(&out)
-}
-
-fn json(out: Output) -> serde_json::Value {
-    let text = ok(out);
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-/// A peer tool the Makefile installs; a missing one fails the test with a clear message.
-fn tool(name: &str) -> PathBuf {
-    let path = PathBuf::from("/usr/bin").join(name);
-    assert!(
-        path.exists(),
-        "{name} is not installed at {}: run `make deps` (Debian package `{name}`)",
-        path.display()
-    );
-    path
-}
-
-fn run(tool_path: &Path, args: &[&str]) -> String {
-    let out = Command::new(tool_path)
-        .args(args)
-        .output()
-        .expect("run peer tool");
-    assert!(
-        out.status.success(),
-        "{} {args:?} failed: {}",
-        tool_path.display(),
-        stderr(&out)
-    );
-    stdout(&out)
-}
 
 fn image(seed: &str, base: Option<&Layer>) -> Image {
     let own = Layer::build(&[Entry::file(
@@ -89,61 +32,28 @@ fn image(seed: &str, base: Option<&Layer>) -> Image {
     b.layer(own).build()
 }
 
-/// Puts a fixture image into a store under `name`, through the engine.
-fn seed(home: &Path, image: &Image, name: &str) {
-    let store = Store::open(home).unwrap();
-    for (_, bytes) in image.blobs() {
-        store.put_bytes(bytes).unwrap();
-    }
-    let (d, size) = store.put_bytes(&image.manifest).unwrap();
-    assert_eq!(d.to_string(), image.manifest_digest);
-    let desc = Descriptor::new(
-        MediaType::from(image.manifest_media_type),
-        size,
-        oci_spec::image::Digest::from(&d),
-    );
-    store
-        .set_ref(&Reference::parse(name).unwrap(), desc)
-        .unwrap();
+/// The names `strata images` lists.
+fn names(home: &Path) -> BTreeSet<String> {
+    pluck(&json(home, &["images", "--json"]), "name")
+        .into_iter()
+        .collect()
 }
 
 fn blob_exists(home: &Path, digest: &str) -> bool {
-    home.join("blobs/sha256")
-        .join(digest.trim_start_matches("sha256:"))
-        .is_file()
-}
-
-fn blob_names(home: &Path) -> BTreeSet<String> {
-    std::fs::read_dir(home.join("blobs/sha256"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect()
-}
-
-fn names(home: &Path) -> BTreeSet<String> {
-    let rows = json(strata(home, &["images", "--json"]));
-    rows.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap().to_string())
-        .collect()
+    blob_path(home, digest).is_file()
 }
 
 #[test]
 fn images_lists_what_skopeo_and_umoci_read_with_the_same_digest() {
-    let skopeo = tool("skopeo");
-    let umoci = tool("umoci");
+    need("skopeo");
+    need("umoci");
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let img = image("one", None);
-    seed(home, &img, "busybox:1.36");
-    ok(strata(
-        home,
-        &["tag", "busybox:1.36", "localhost:5000/ns/app:v2"],
-    ));
+    put_image(home, &img, "busybox:1.36");
+    ok(home, &["tag", "busybox:1.36", "localhost:5000/ns/app:v2"]);
 
-    let table = ok(strata(home, &["images"]));
+    let table = ok(home, &["images"]);
     let header = table.lines().next().unwrap();
     for col in ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "SHARED"] {
         assert!(header.contains(col), "{table}");
@@ -157,7 +67,7 @@ fn images_lists_what_skopeo_and_umoci_read_with_the_same_digest() {
     );
     assert!(table.contains("localhost:5000/ns/app"), "{table}");
 
-    let rows = json(strata(home, &["images", "--json"]));
+    let rows = json(home, &["images", "--json"]);
     let row = rows
         .as_array()
         .unwrap()
@@ -175,13 +85,11 @@ fn images_lists_what_skopeo_and_umoci_read_with_the_same_digest() {
 
     let home_s = home.to_str().unwrap();
     for name in ["docker.io/library/busybox:1.36", "localhost:5000/ns/app:v2"] {
-        let inspect: serde_json::Value =
-            serde_json::from_str(&run(&skopeo, &["inspect", &format!("oci:{home_s}:{name}")]))
-                .unwrap();
+        let inspect = skopeo_json(&["inspect", &format!("oci:{home_s}:{name}")]);
         assert_eq!(inspect["Digest"], img.manifest_digest.as_str(), "{name}");
         assert_eq!(inspect["Layers"][0], img.layers[0].digest.as_str());
     }
-    let listed = run(&umoci, &["ls", "--layout", home_s]);
+    let listed = peer("umoci", &["ls", "--layout", home_s]);
     assert!(
         listed
             .lines()
@@ -192,8 +100,8 @@ fn images_lists_what_skopeo_and_umoci_read_with_the_same_digest() {
         listed.lines().any(|l| l == "localhost:5000/ns/app:v2"),
         "{listed}"
     );
-    let stat = run(
-        &umoci,
+    let stat = peer(
+        "umoci",
         &[
             "stat",
             "--image",
@@ -203,15 +111,10 @@ fn images_lists_what_skopeo_and_umoci_read_with_the_same_digest() {
     );
     assert!(stat.contains("history"), "{stat}");
     let bundle = dir.path().join("bundle");
-    run(
-        &umoci,
-        &[
-            "unpack",
-            "--rootless",
-            "--image",
-            &format!("{home_s}:docker.io/library/busybox:1.36"),
-            bundle.to_str().unwrap(),
-        ],
+    let image = format!("{home_s}:docker.io/library/busybox:1.36");
+    peer(
+        "umoci",
+        &["unpack", "--rootless", "--image", &image, p(&bundle)],
     );
     assert_eq!(
         std::fs::read_to_string(bundle.join("rootfs/one.txt")).unwrap(),
@@ -223,63 +126,39 @@ fn images_lists_what_skopeo_and_umoci_read_with_the_same_digest() {
 fn tag_explains_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
-    seed(home, &image("t", None), "t:1");
-    let out = strata(home, &["tag", "t:1", "Bad/Name"]);
-    assert!(!out.status.success());
+    put_image(home, &image("t", None), "t:1");
+    let err = fails(home, &["tag", "t:1", "Bad/Name"]);
     assert!(
-        stderr(&out).contains("invalid reference \"Bad/Name\": repository name must be lowercase"),
-        "{}",
-        stderr(&out)
+        err.contains("invalid reference \"Bad/Name\": repository name must be lowercase"),
+        "{err}"
     );
-    let out = strata(home, &["tag", "missing:1", "new:1"]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("no image \"missing:1\""),
-        "{}",
-        stderr(&out)
-    );
-    assert!(
-        stderr(&out).contains("hint: `strata images`"),
-        "{}",
-        stderr(&out)
-    );
+    let err = fails(home, &["tag", "missing:1", "new:1"]);
+    assert!(err.contains("no image \"missing:1\""), "{err}");
+    assert!(err.contains("hint: `strata images`"), "{err}");
     // Moving a name to another image keeps one entry for it.
-    seed(home, &image("u", None), "u:1");
-    ok(strata(home, &["tag", "u:1", "t:1"]));
+    put_image(home, &image("u", None), "u:1");
+    ok(home, &["tag", "u:1", "t:1"]);
     assert_eq!(names(home).len(), 2);
 }
 
 #[test]
 fn what_skopeo_writes_into_the_store_strata_reads() {
-    let skopeo = tool("skopeo");
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("store");
     let other = dir.path().join("other");
     let img = image("two", None);
-    seed(&home, &img, "source:1");
+    put_image(&home, &img, "source:1");
     let (h, o) = (home.to_str().unwrap(), other.to_str().unwrap());
-    run(
-        &skopeo,
-        &[
-            "copy",
-            &format!("oci:{h}:docker.io/library/source:1"),
-            &format!("oci:{o}:x"),
-        ],
-    );
+    skopeo(&[
+        "copy",
+        &format!("oci:{h}:docker.io/library/source:1"),
+        &format!("oci:{o}:x"),
+    ]);
     // Written by skopeo into our store, next to our own entries, under a full name and
     // under a bare tag (as people type it).
-    run(
-        &skopeo,
-        &[
-            "copy",
-            &format!("oci:{o}:x"),
-            &format!("oci:{h}:ghcr.io/o/copied:2"),
-        ],
-    );
-    run(
-        &skopeo,
-        &["copy", &format!("oci:{o}:x"), &format!("oci:{h}:v3")],
-    );
+    for target in ["ghcr.io/o/copied:2", "v3"] {
+        skopeo(&["copy", &format!("oci:{o}:x"), &format!("oci:{h}:{target}")]);
+    }
 
     let listed = names(&home);
     for want in [
@@ -289,12 +168,12 @@ fn what_skopeo_writes_into_the_store_strata_reads() {
     ] {
         assert!(listed.contains(want), "{listed:?}");
     }
-    let rows = json(strata(&home, &["images", "--json"]));
+    let rows = json(&home, &["images", "--json"]);
     for row in rows.as_array().unwrap() {
         assert_eq!(row["digest"], img.manifest_digest.as_str(), "{row}");
     }
-    ok(strata(&home, &["fsck"]));
-    let out = ok(strata(&home, &["rmi", "ghcr.io/o/copied:2"]));
+    ok(&home, &["fsck"]);
+    let out = ok(&home, &["rmi", "ghcr.io/o/copied:2"]);
     assert!(out.contains("Untagged: ghcr.io/o/copied:2"), "{out}");
     assert!(!out.contains("Deleted:"), "other names still use it: {out}");
 }
@@ -310,11 +189,11 @@ fn rmi_frees_a_shared_layer_only_with_the_last_image() {
     .unwrap();
     let a = image("a", Some(&base));
     let b = image("b", Some(&base));
-    seed(home, &a, "app-a:1");
-    seed(home, &b, "app-b:1");
-    ok(strata(home, &["tag", "app-a:1", "app-a:also"]));
+    put_image(home, &a, "app-a:1");
+    put_image(home, &b, "app-b:1");
+    ok(home, &["tag", "app-a:1", "app-a:also"]);
 
-    let df = json(strata(home, &["df", "-v", "--json"]));
+    let df = json(home, &["df", "-v", "--json"]);
     for image in df["images"].as_array().unwrap() {
         assert_eq!(image["shared"], base.size(), "{image}");
         assert_eq!(
@@ -322,29 +201,27 @@ fn rmi_frees_a_shared_layer_only_with_the_last_image() {
             image["size"].as_u64().unwrap()
         );
     }
-    let text = ok(strata(home, &["df", "-v"]));
+    let text = ok(home, &["df", "-v"]);
     assert!(
         text.contains("SHARED SIZE") && text.contains("UNIQUE SIZE"),
         "{text}"
     );
 
     // One of two names: untagged, nothing deleted.
-    let out = ok(strata(home, &["rmi", "app-a:also"]));
+    let out = ok(home, &["rmi", "app-a:also"]);
     assert!(out.contains("Untagged: app-a:also"), "{out}");
     assert!(!out.contains("Deleted:"), "{out}");
     assert!(blob_exists(home, &a.manifest_digest));
 
     // By ID, an image with two names needs --force.
-    let out = strata(home, &["tag", "app-b:1", "app-b:2"]);
-    assert!(out.status.success());
+    ok(home, &["tag", "app-b:1", "app-b:2"]);
     let id = &b.manifest_digest["sha256:".len()..][..12];
-    let out = strata(home, &["rmi", id]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("several names"), "{}", stderr(&out));
-    ok(strata(home, &["rmi", "app-b:2"]));
+    let err = fails(home, &["rmi", id]);
+    assert!(err.contains("several names"), "{err}");
+    ok(home, &["rmi", "app-b:2"]);
 
     // The last name of a: its manifest, config and own layer go; the base stays.
-    let out = ok(strata(home, &["rmi", "app-a:1"]));
+    let out = ok(home, &["rmi", "app-a:1"]);
     assert!(out.contains("Untagged: app-a:1"), "{out}");
     for d in [&a.manifest_digest, &a.config_digest, &a.layers[1].digest] {
         assert!(out.contains(&format!("Deleted: {d}")), "{d} in {out}");
@@ -355,17 +232,12 @@ fn rmi_frees_a_shared_layer_only_with_the_last_image() {
     assert!(out.contains("Total reclaimed space:"), "{out}");
 
     // Then b: the base goes with it.
-    let out = ok(strata(home, &["rmi", "app-b:1"]));
+    let out = ok(home, &["rmi", "app-b:1"]);
     assert!(out.contains(&format!("Deleted: {}", base.digest)), "{out}");
     assert!(blob_names(home).is_empty(), "{:?}", blob_names(home));
 
-    let out = strata(home, &["rmi", "nothing-here"]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("no image \"nothing-here\""),
-        "{}",
-        stderr(&out)
-    );
+    let err = fails(home, &["rmi", "nothing-here"]);
+    assert!(err.contains("no image \"nothing-here\""), "{err}");
 }
 
 #[test]
@@ -373,7 +245,7 @@ fn rmi_refuses_an_image_a_container_uses_unless_forced() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let img = image("used", None);
-    seed(home, &img, "used:1");
+    put_image(home, &img, "used:1");
     let c = home.join("containers/abc123");
     std::fs::create_dir_all(&c).unwrap();
     std::fs::write(
@@ -384,17 +256,12 @@ fn rmi_refuses_an_image_a_container_uses_unless_forced() {
         ),
     )
     .unwrap();
-    let out = strata(home, &["rmi", "used:1"]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("used by container(s) web"),
-        "{}",
-        stderr(&out)
-    );
+    let err = fails(home, &["rmi", "used:1"]);
+    assert!(err.contains("used by container(s) web"), "{err}");
     assert!(names(home).contains("docker.io/library/used:1"));
-    let df = json(strata(home, &["df", "--json"]));
+    let df = json(home, &["df", "--json"]);
     assert_eq!(df["active_images"], 1);
-    let out = ok(strata(home, &["rmi", "--force", "used:1"]));
+    let out = ok(home, &["rmi", "--force", "used:1"]);
     assert!(out.contains("Deleted:"), "{out}");
 }
 
@@ -404,8 +271,8 @@ fn prune_removes_dangling_images_and_unused_blobs() {
     let home = dir.path();
     let kept = image("kept", None);
     let dangling = image("dangling", None);
-    seed(home, &kept, "kept:1");
-    seed(home, &dangling, "dangling:1");
+    put_image(home, &kept, "kept:1");
+    put_image(home, &dangling, "dangling:1");
     // Make `dangling` nameless, as `skopeo copy … oci:DIR` (no name) writes entries.
     let index_path = home.join("index.json");
     let mut index: serde_json::Value =
@@ -422,9 +289,9 @@ fn prune_removes_dangling_images_and_unused_blobs() {
         .put_bytes(b"nobody uses me")
         .unwrap();
 
-    let table = ok(strata(home, &["images"]));
+    let table = ok(home, &["images"]);
     assert!(table.lines().any(|l| l.starts_with("<none>")), "{table}");
-    let out = ok(strata(home, &["prune"]));
+    let out = ok(home, &["prune"]);
     assert!(
         out.contains(&format!("deleted: {}", dangling.manifest_digest)),
         "{out}"
@@ -439,53 +306,29 @@ fn prune_removes_dangling_images_and_unused_blobs() {
         names(home),
         BTreeSet::from(["docker.io/library/kept:1".to_string()])
     );
-    ok(strata(home, &["fsck"]));
+    ok(home, &["fsck"]);
 }
 
 #[test]
 fn multi_platform_images_are_listed_with_their_platforms() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
-    let amd = Image::builder()
-        .layer(Layer::random("a", 100, 1).unwrap())
-        .platform("linux/amd64")
-        .build();
-    let arm = Image::builder()
-        .layer(Layer::random("a", 100, 2).unwrap())
-        .platform("linux/arm64/v8")
-        .build();
-    let index = Index::build(vec![amd.clone(), arm.clone()]);
-    let store = Store::open(home).unwrap();
-    for img in [&amd, &arm] {
-        for (_, bytes) in img.blobs() {
-            store.put_bytes(bytes).unwrap();
-        }
-        store.put_bytes(&img.manifest).unwrap();
-    }
-    let (d, size) = store.put_bytes(&index.bytes).unwrap();
-    let desc = Descriptor::new(
-        MediaType::ImageIndex,
-        size,
-        oci_spec::image::Digest::from(&d),
-    );
-    store
-        .set_ref(&Reference::parse("multi:1").unwrap(), desc)
-        .unwrap();
-    drop(store);
+    let index = random_index(1, 100, 100);
+    put_index(home, &index, "multi:1");
 
-    let rows = json(strata(home, &["images", "--json"]));
+    let rows = json(home, &["images", "--json"]);
     let row = &rows[0];
     assert_eq!(row["digest"], index.digest.as_str());
     assert_eq!(
         row["platforms"],
         serde_json::json!(["linux/amd64", "linux/arm64/v8"])
     );
-    let table = ok(strata(home, &["images"]));
+    let table = ok(home, &["images"]);
     assert!(
         table.contains("PLATFORMS") && table.contains("linux/amd64,linux/arm64/v8"),
         "{table}"
     );
-    ok(strata(home, &["fsck"]));
+    ok(home, &["fsck"]);
 }
 
 #[test]
@@ -494,15 +337,13 @@ fn fsck_reports_a_flipped_byte_and_a_missing_layer() {
     let home = dir.path();
     let a = image("flip", None);
     let b = image("gone", None);
-    seed(home, &a, "flip:1");
-    seed(home, &b, "gone:1");
-    let clean = json(strata(home, &["fsck", "--json"]));
+    put_image(home, &a, "flip:1");
+    put_image(home, &b, "gone:1");
+    let clean = json(home, &["fsck", "--json"]);
     assert_eq!(clean["problems"], serde_json::json!([]));
     assert_eq!(clean["blobs_checked"], 6);
 
-    let path = home
-        .join("blobs/sha256")
-        .join(&a.layers[0].digest["sha256:".len()..]);
+    let path = blob_path(home, &a.layers[0].digest);
     let mut bytes = std::fs::read(&path).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x20;
@@ -511,14 +352,10 @@ fn fsck_reports_a_flipped_byte_and_a_missing_layer() {
     perm.set_readonly(false);
     std::fs::set_permissions(&path, perm).unwrap();
     std::fs::write(&path, bytes).unwrap();
-    std::fs::remove_file(
-        home.join("blobs/sha256")
-            .join(&b.layers[0].digest["sha256:".len()..]),
-    )
-    .unwrap();
+    std::fs::remove_file(blob_path(home, &b.layers[0].digest)).unwrap();
 
     let out = strata(home, &["fsck"]);
-    assert!(!out.status.success(), "fsck must fail");
+    let err = assert_fails(&out);
     let text = stdout(&out);
     assert!(
         text.contains(&format!(
@@ -534,15 +371,11 @@ fn fsck_reports_a_flipped_byte_and_a_missing_layer() {
         )),
         "{text}"
     );
-    assert!(
-        stderr(&out).contains("fsck found 2 problem(s)"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(err.contains("fsck found 2 problem(s)"), "{err}");
 
     let out = strata(home, &["fsck", "--json"]);
-    assert!(!out.status.success());
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_fails(&out);
+    let report = parse_json(&stdout(&out));
     let kinds: BTreeSet<&str> = report["problems"]
         .as_array()
         .unwrap()
@@ -585,7 +418,7 @@ fn child_entry() {
             let base = Layer::build(&[Entry::file("base", "shared by every writer\n")]).unwrap();
             for i in 0..5 {
                 let img = image(&format!("w{n}-{i}"), Some(&base));
-                seed(Path::new(root), &img, &format!("writer{n}:{i}"));
+                put_image(Path::new(root), &img, &format!("writer{n}:{i}"));
             }
         }
         other => panic!("unknown child mode {other}"),
@@ -607,7 +440,7 @@ fn a_writer_killed_mid_blob_leaves_no_blob_and_fsck_passes() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let img = image("before", None);
-    seed(home, &img, "before:1");
+    put_image(home, &img, "before:1");
     let before = blob_names(home);
 
     let mut writer = child("endless", home).spawn().unwrap();
@@ -636,7 +469,7 @@ fn a_writer_killed_mid_blob_leaves_no_blob_and_fsck_passes() {
     writer.wait().unwrap();
 
     assert_eq!(blob_names(home), before, "no half blob is visible");
-    let report = json(strata(home, &["fsck", "--json"]));
+    let report = json(home, &["fsck", "--json"]);
     assert_eq!(report["problems"], serde_json::json!([]));
     assert!(
         report["notes"].to_string().contains("temporary file"),
@@ -647,8 +480,7 @@ fn a_writer_killed_mid_blob_leaves_no_blob_and_fsck_passes() {
         BTreeSet::from(["docker.io/library/before:1".to_string()])
     );
     // gc removes what the dead writer left.
-    let out = ok(strata(home, &["prune", "--json"]));
-    let pruned: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let pruned = json(home, &["prune", "--json"]);
     assert_eq!(pruned["gc"]["temp_files_removed"], 1, "{pruned}");
     assert_eq!(
         std::fs::read_dir(home.join("tmp"))
@@ -665,7 +497,7 @@ fn concurrent_processes_do_not_corrupt_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let base = image("base", None);
-    seed(home, &base, "base:1");
+    put_image(home, &base, "base:1");
 
     // Writers putting blobs and naming images, `strata tag` and `strata prune` at once.
     let writers: Vec<_> = (0..4)
@@ -676,9 +508,9 @@ fn concurrent_processes_do_not_corrupt_the_store() {
             let home = home.to_path_buf();
             std::thread::spawn(move || {
                 for i in 0..4 {
-                    ok(strata(&home, &["tag", "base:1", &format!("tag{n}:{i}")]));
+                    ok(&home, &["tag", "base:1", &format!("tag{n}:{i}")]);
                     if i % 2 == 0 {
-                        ok(strata(&home, &["prune"]));
+                        ok(&home, &["prune"]);
                     }
                 }
             })
@@ -704,9 +536,9 @@ fn concurrent_processes_do_not_corrupt_the_store() {
             );
         }
     }
-    let report = json(strata(home, &["fsck", "--json"]));
+    let report = json(home, &["fsck", "--json"]);
     assert_eq!(report["problems"], serde_json::json!([]), "{report}");
     // Nothing left for gc: every blob written was named.
-    let pruned = json(strata(home, &["prune", "--json"]));
+    let pruned = json(home, &["prune", "--json"]);
     assert_eq!(pruned["gc"]["removed"], serde_json::json!([]), "{pruned}");
 }

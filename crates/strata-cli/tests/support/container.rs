@@ -1,67 +1,31 @@
-//! Shared by the `container_*` tests: the `strata` binary, a busybox image built here
-//! (busybox-static from the host, in generated layers), reading a layer's tar, and a guard
-//! that removes containers (and so their overlay mounts) before the temporary store goes.
-
-#![allow(dead_code)]
+//! What only the `container_*` tests need: a temporary store that removes its containers
+//! (and so their overlay mounts) before it goes, a busybox image built here
+//! (busybox-static from the host, in generated layers), and a layer's tar read back entry
+//! by entry.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
-use strata_testkit::fixtures::{Entry, Image, Layer, OciLayout};
+use strata_testkit::fixtures::{Entry, Image, Layer};
+use tempfile::TempDir;
 
-pub fn strata(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .output()
-        .expect("run strata")
+use super::{blob_path, import_image, need, scratch, strata_cmd};
+
+/// Running a container needs runc, and root.
+pub fn need_runc() {
+    need_root();
+    need("runc");
 }
 
-pub fn ok(home: &Path, args: &[&str]) -> String {
-    let out = strata(home, args);
-    assert!(
-        out.status.success(),
-        "strata {args:?} failed ({}): {}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-pub fn json(home: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(home, args)).expect("JSON output")
-}
-
-pub fn p(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
-
-/// The real peers these tests need; a missing one fails with a clear message.
-pub fn need(tool: &str) {
-    let found = ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]
-        .iter()
-        .any(|d| Path::new(d).join(tool).is_file());
-    assert!(
-        found,
-        "{tool} is not installed: `make deps` installs it (Debian package {tool})"
-    );
-}
-
+/// Containers run with runc and mount overlayfs: the tests need root.
 pub fn need_root() {
-    // SAFETY: geteuid cannot fail.
-    let root = unsafe { libc_geteuid() } == 0;
+    // SAFETY: geteuid cannot fail and touches no memory.
+    let root = unsafe { libc::geteuid() } == 0;
     assert!(
         root,
         "these tests run containers with runc and mount overlayfs: run them as root"
     );
-}
-
-extern "C" {
-    #[link_name = "geteuid"]
-    fn libc_geteuid() -> u32;
 }
 
 /// A busybox image of three layers, imported into `home` as `busybox:base`:
@@ -70,15 +34,12 @@ extern "C" {
 ///    `/data/{orig,mode.txt,attr.txt}`;
 /// 3. a whiteout (`/etc/old`) and an opaque `/var/lib` holding only `y`, so that the
 ///    layer cache's overlay markers are exercised.
-pub fn busybox_image(home: &Path, scratch: &Path) -> String {
-    busybox_image_with(home, scratch, true)
-}
-
-/// As [`busybox_image`]; without `/proc`, `/sys` and `/dev` unless `mount_points`.
-pub fn busybox_image_with(home: &Path, scratch: &Path, mount_points: bool) -> String {
-    need("busybox");
-    let busybox = std::fs::read("/bin/busybox").expect("read /bin/busybox");
-    let list = Command::new("/bin/busybox")
+///
+/// Without `/proc`, `/sys` and `/dev` unless `mount_points`.
+fn busybox_image(home: &Path, scratch: &Path, mount_points: bool) -> String {
+    let host_busybox = need("busybox");
+    let busybox = std::fs::read(&host_busybox).expect("read the host's busybox");
+    let list = Command::new(&host_busybox)
         .arg("--list")
         .output()
         .expect("busybox --list");
@@ -132,48 +93,8 @@ pub fn busybox_image_with(home: &Path, scratch: &Path, mount_points: bool) -> St
         .cmd(&["sh"])
         .env("PATH=/bin")
         .build();
-    let dir = scratch.join("layout");
-    let mut layout = OciLayout::create(&dir).unwrap();
-    layout.add_image(&image, "busybox:base").unwrap();
-    ok(home, &["import", p(&dir)]);
+    import_image(home, &scratch.join("layout"), &image, "busybox:base");
     "busybox:base".into()
-}
-
-/// The manifest of a named image, read from the store (an OCI layout).
-pub fn manifest(home: &Path, name: &str) -> Value {
-    let index: Value =
-        serde_json::from_slice(&std::fs::read(home.join("index.json")).unwrap()).unwrap();
-    let full = if name.contains('/') {
-        name.to_string()
-    } else {
-        format!("docker.io/library/{name}")
-    };
-    let desc = index["manifests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["annotations"]["org.opencontainers.image.ref.name"] == full.as_str())
-        .unwrap_or_else(|| panic!("{full} is not in index.json"))
-        .clone();
-    blob_json(home, desc["digest"].as_str().unwrap())
-}
-
-pub fn blob_path(home: &Path, digest: &str) -> PathBuf {
-    home.join("blobs/sha256")
-        .join(digest.trim_start_matches("sha256:"))
-}
-
-pub fn blob_json(home: &Path, digest: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(blob_path(home, digest)).unwrap()).unwrap()
-}
-
-pub fn layer_digests(manifest: &Value) -> Vec<String> {
-    manifest["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["digest"].as_str().unwrap().to_string())
-        .collect()
 }
 
 /// One tar entry of a layer, as a user of `tar tv` would look at it.
@@ -234,23 +155,55 @@ pub fn layer_entries(home: &Path, digest: &str) -> Vec<TarEntry> {
     out
 }
 
-/// Removes every container of the store when dropped, so that no overlay stays mounted
-/// over a folder the test's `TempDir` is about to delete.
-pub struct Cleanup(pub PathBuf);
+/// A store in a temporary folder of its own. Dropping it removes every container of the
+/// store first, so that no overlay stays mounted over a folder about to be deleted.
+pub struct ContainerStore {
+    pub home: PathBuf,
+    dir: TempDir,
+}
 
-impl Drop for Cleanup {
+impl ContainerStore {
+    /// An empty store.
+    pub fn empty() -> Self {
+        let (dir, home) = scratch();
+        Self { home, dir }
+    }
+
+    /// A store holding the busybox image (see [`busybox_image`]); returns its name too.
+    pub fn with_busybox() -> (Self, String) {
+        let store = Self::empty();
+        let base = busybox_image(&store.home, store.scratch(), true);
+        (store, base)
+    }
+
+    /// As [`ContainerStore::with_busybox`], the image without `/proc`, `/sys` or `/dev`.
+    pub fn with_bare_busybox() -> (Self, String) {
+        let store = Self::empty();
+        let base = busybox_image(&store.home, store.scratch(), false);
+        (store, base)
+    }
+
+    /// The folder around the store, for the test's own files.
+    pub fn scratch(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The merged root of a container, from what `strata create --json` printed.
+    pub fn rootfs(&self, created: &Value) -> PathBuf {
+        let id = created["id"].as_str().expect("the container's id");
+        self.home.join("containers").join(id).join("rootfs")
+    }
+}
+
+impl Drop for ContainerStore {
     fn drop(&mut self) {
-        let home = &self.0;
-        if let Ok(out) = Command::new(env!("CARGO_BIN_EXE_strata"))
-            .arg("--home")
-            .arg(home)
-            .args(["ps", "--json"])
-            .output()
-        {
+        let home = &self.home;
+        // Never a panic here: this may run while a failed test unwinds.
+        if let Ok(out) = strata_cmd(home, &["ps", "--json"]).output() {
             if let Ok(Value::Array(all)) = serde_json::from_slice::<Value>(&out.stdout) {
                 for c in all {
                     if let Some(id) = c["id"].as_str() {
-                        let _ = strata(home, &["rm", id]);
+                        let _ = strata_cmd(home, &["rm", id]).output();
                     }
                 }
             }
