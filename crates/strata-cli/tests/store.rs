@@ -236,8 +236,13 @@ fn rmi_frees_a_shared_layer_only_with_the_last_image() {
     assert!(out.contains(&format!("Deleted: {}", base.digest)), "{out}");
     assert!(blob_names(home).is_empty(), "{:?}", blob_names(home));
 
-    let err = fails(home, &["rmi", "nothing-here"]);
+    // One name: its own problem is the error, said once (no "1 of 1 could not" summary).
+    let err = error_line(home, &["rmi", "nothing-here"]);
     assert!(err.contains("no image \"nothing-here\""), "{err}");
+    // Several: each problem, then how many failed.
+    let err = fails(home, &["rmi", "nothing-here", "nor-this"]);
+    assert!(err.contains("\"nor-this\""), "{err}");
+    assert!(err.contains("2 of 2 image(s) could not be removed"), "{err}");
 }
 
 #[test]
