@@ -9,9 +9,14 @@ use strata_core::problem::Problem;
 use strata_core::settings::{Language, Settings, SettingsPatch, Theme};
 use ts_rs::{Config, TS};
 
+use crate::commands::containers;
 use crate::commands::images::{self, layers};
+use crate::commands::registries;
 use crate::commands::tasks;
+use crate::commands::transfers;
 use crate::state::AppInfo;
+use strata_core::catalog::{self, browse, remote, script, tags};
+use strata_core::credentials;
 
 /// The TypeScript shape of [`Problem`], which lives in strata-core without a ts-rs derive;
 /// the test below holds the two to the same JSON.
@@ -56,9 +61,42 @@ fn generate() -> String {
         images::PruneResult::decl(&cfg),
         images::DropEvent::decl(&cfg),
         tasks::TaskKind::decl(&cfg),
+        tasks::BlobRole::decl(&cfg),
+        tasks::BlobState::decl(&cfg),
+        tasks::BlobRow::decl(&cfg),
         tasks::TaskState::decl(&cfg),
         tasks::TaskInfo::decl(&cfg),
         tasks::TaskEvent::decl(&cfg),
+        // pull and push (commands/transfers.rs)
+        transfers::PushTarget::decl(&cfg),
+        // the Registries screen (commands/registries.rs; the types live in strata-core)
+        catalog::Provider::decl(&cfg),
+        catalog::Preset::decl(&cfg),
+        catalog::SavedRegistry::decl(&cfg),
+        credentials::SecretKind::decl(&cfg),
+        credentials::Account::decl(&cfg),
+        catalog::RegistryView::decl(&cfg),
+        registries::NewRegistryForm::decl(&cfg),
+        browse::Source::decl(&cfg),
+        browse::RepositoryEntry::decl(&cfg),
+        browse::Namespace::decl(&cfg),
+        browse::CatalogState::decl(&cfg),
+        browse::RepositoryTree::decl(&cfg),
+        tags::TagDetails::decl(&cfg),
+        remote::Retagged::decl(&cfg),
+        remote::DeletePlan::decl(&cfg),
+        registries::ScriptTool::decl(&cfg),
+        script::ScriptStep::decl(&cfg),
+        script::PushScript::decl(&cfg),
+        // the Containers screen (commands/containers.rs)
+        containers::ContainerRow::decl(&cfg),
+        containers::tree::FileRow::decl(&cfg),
+        containers::ContainerListing::decl(&cfg),
+        containers::DiffRow::decl(&cfg),
+        containers::TextFile::decl(&cfg),
+        containers::CommitPreview::decl(&cfg),
+        containers::CommitRequest::decl(&cfg),
+        containers::TerminalEvent::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test -p strata-app \

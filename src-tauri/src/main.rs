@@ -30,6 +30,8 @@ fn main() {
         .manage(probe)
         .plugin(tauri_plugin_dialog::init())
         .manage(commands::tasks::Tasks::default())
+        .manage(commands::containers::ContainersState::new())
+        .manage(commands::registries::RegistriesState::default())
         .manage(commands::images::ImagesState::new())
         .manage(commands::images::Drops::default())
         .on_window_event(commands::images::on_window_event)
@@ -52,9 +54,49 @@ fn main() {
             commands::images::choose_import_path,
             commands::images::choose_export_path,
             commands::images::watch_drops,
+            commands::containers::list_containers,
+            commands::containers::get_container,
+            commands::containers::create_container,
+            commands::containers::remove_container,
+            commands::containers::container_files,
+            commands::containers::upload_files,
+            commands::containers::choose_upload_paths,
+            commands::containers::read_text_file,
+            commands::containers::write_text_file,
+            commands::containers::delete_path,
+            commands::containers::rename_path,
+            commands::containers::chmod_path,
+            commands::containers::container_diff,
+            commands::containers::commit_preview,
+            commands::containers::check_change,
+            commands::containers::commit_container,
+            commands::containers::open_terminal,
+            commands::containers::terminal_input,
+            commands::containers::terminal_resize,
+            commands::containers::close_terminal,
             commands::tasks::watch_tasks,
             commands::tasks::cancel_task,
             commands::tasks::clear_finished_tasks,
+            commands::transfers::pull_image,
+            commands::transfers::push_image,
+            commands::transfers::push_targets,
+            commands::registries::registry_presets,
+            commands::registries::list_registries,
+            commands::registries::add_registry,
+            commands::registries::remove_registry,
+            commands::registries::add_repositories,
+            commands::registries::forget_repositories,
+            commands::registries::login_registry,
+            commands::registries::logout_registry,
+            commands::registries::list_accounts,
+            commands::registries::browse_registry,
+            commands::registries::list_tags,
+            commands::registries::tag_details,
+            commands::registries::retag_remote,
+            commands::registries::plan_delete_tag,
+            commands::registries::delete_tag,
+            commands::registries::push_script,
+            commands::registries::copy::copy_image,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = app {

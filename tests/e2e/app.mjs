@@ -153,6 +153,11 @@ export function appEnv(place, { lang = 'C.UTF-8', language } = {}) {
     ...(lang.startsWith('C') ? {} : { LOCPATH: compiledLocale(place, lang) }),
     // The GUI tests must not depend on the desktop's theme.
     GTK_THEME: 'Adwaita',
+    // Xvfb has no GPU, so the app would turn WebKit's accelerated compositing off
+    // (src-tauri/src/rendering.rs). In that mode WebKitWebDriver's screenshot of a page that
+    // is not repainting never answers (the screen itself draws fine: checked with an X
+    // capture), so the GUI tests keep the compositing path every machine with a GPU uses.
+    WEBKIT_DISABLE_COMPOSITING_MODE: process.env.WEBKIT_DISABLE_COMPOSITING_MODE ?? '0',
   };
   return env;
 }

@@ -116,6 +116,9 @@ pub enum CatalogError {
         reference: String,
         detail: String,
     },
+    /// The work was cancelled (a copy's cancel flag was raised).
+    #[error("cancelled")]
+    Cancelled,
 }
 
 /// What to do when a registry does not list its repositories.
@@ -154,6 +157,8 @@ impl Explain for CatalogError {
             CatalogError::NoTag(_) => "catalog.no_tag",
             CatalogError::SharedDigest { .. } => "catalog.shared_digest",
             CatalogError::DeleteUnsupported { .. } => "catalog.delete_unsupported",
+            // The code every cancelled task shares (the app's Tasks registry knows it).
+            CatalogError::Cancelled => "task.cancelled",
         }
     }
 
@@ -202,6 +207,7 @@ impl Explain for CatalogError {
                  registry:2); Docker Hub and GHCR delete only in their web UI"
                     .into()
             }
+            CatalogError::Cancelled => return None,
         })
     }
 }

@@ -59,6 +59,7 @@ pub use run::{find_runtime, PreparedRun, RunOptions};
 use crate::digest::Digest;
 use crate::image::model;
 use crate::store::Store;
+use crate::task::TaskCtx;
 
 /// The environment variable that forces a mode for new containers.
 pub const MODE_ENV: &str = "STRATA_CONTAINER_MODE";
@@ -97,6 +98,18 @@ impl Containers {
 
     /// Creates a container from an image (name or ID), ready to change and run.
     pub fn create(&self, image: &str, opts: &CreateOptions) -> Result<Container, ContainerError> {
+        self.create_with(image, opts, TaskCtx::none())
+    }
+
+    /// [`create`](Containers::create) as a task: each layer is reported done as it is
+    /// unpacked (by blob digest, its stored size), and a cancel stops between layers,
+    /// leaving no container ([`ContainerError::Cancelled`]).
+    pub fn create_with(
+        &self,
+        image: &str,
+        opts: &CreateOptions,
+        ctx: TaskCtx<'_>,
+    ) -> Result<Container, ContainerError> {
         let image_ref = self.store.resolve(image)?;
         let image_digest = image_ref.digest()?;
         let resolved = model::resolve(&self.store, &image_ref.descriptor, None)?;
@@ -131,7 +144,7 @@ impl Containers {
 
         let dir = self.dir().join(&id);
         fs::create_dir_all(&dir).map_err(|e| ContainerError::io("create", &dir, e))?;
-        let made = self.populate(&dir, &name, &layers, want_overlay);
+        let made = self.populate(&dir, &name, &layers, want_overlay, ctx);
         let mode = match made {
             Ok(mode) => mode,
             Err(e) => {
@@ -182,11 +195,12 @@ impl Containers {
         name: &str,
         layers: &[(Descriptor, Digest)],
         want_overlay: bool,
+        ctx: TaskCtx<'_>,
     ) -> Result<Mode, ContainerError> {
         let rootfs = dir.join(ROOTFS);
         fs::create_dir_all(&rootfs).map_err(|e| ContainerError::io("create", &rootfs, e))?;
         if want_overlay && layers::is_root() && !layers.is_empty() {
-            let mut lowers = layers::ensure_all(&self.store, layers)?;
+            let mut lowers = layers::ensure_all(&self.store, layers, ctx)?;
             lowers.extend(init_layer(dir, &lowers)?);
             for sub in [UPPER, WORK] {
                 let p = dir.join(sub);
@@ -202,7 +216,7 @@ impl Containers {
                 }
             }
         }
-        layers::apply_image(&self.store, layers, &rootfs)?;
+        layers::apply_image(&self.store, layers, &rootfs, ctx)?;
         let recorded = baseline::record(&rootfs)?;
         baseline::save(&recorded, &dir.join(baseline::BASELINE_FILE))?;
         Ok(Mode::Baseline)
@@ -451,6 +465,18 @@ impl Container {
 
     /// Commits the writable layer as a new image (see [`commit`]).
     pub fn commit(&self, opts: &CommitOptions) -> Result<Committed, ContainerError> {
+        self.commit_with(opts, TaskCtx::none())
+    }
+
+    /// [`commit`](Container::commit) as a task: the new layer's compressed bytes are
+    /// reported as the unit `layer`, and a cancel stops the write before anything is named
+    /// ([`ContainerError::Cancelled`]; a cancelled write's error may also come as the
+    /// layer's I/O error, with the flag raised).
+    pub fn commit_with(
+        &self,
+        opts: &CommitOptions,
+        ctx: TaskCtx<'_>,
+    ) -> Result<Committed, ContainerError> {
         let changes = self.changes()?;
         let (upper, rootfs) = (self.dir.join(UPPER), self.dir.join(ROOTFS));
         let source = match self.info.mode {
@@ -463,7 +489,7 @@ impl Container {
                 changes: &changes.layer,
             },
         };
-        commit::commit(&self.store, &self.info.manifest_digest, source, opts)
+        commit::commit(&self.store, &self.info.manifest_digest, source, opts, ctx)
     }
 
     /// The image config the container was created from.

@@ -4,6 +4,9 @@
 //! in `ui/src/lib/ipc/`.
 
 pub mod app;
+pub mod containers;
 pub mod images;
+pub mod registries;
 pub mod settings;
 pub mod tasks;
+pub mod transfers;

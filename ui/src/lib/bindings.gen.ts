@@ -221,7 +221,25 @@ export type PruneResult = { images_removed: number, blobs_removed: number, bytes
 
 export type DropEvent = { "type": "enter", paths: Array<string>, } | { "type": "drop", paths: Array<string>, } | { "type": "leave" };
 
-export type TaskKind = "import" | "export";
+export type TaskKind = "import" | "export" | "pull" | "push" | "copy" | "create" | "commit";
+
+export type BlobRole = "config" | "layer" | "manifest";
+
+export type BlobState = "waiting" | "skipped" | "mounted" | "transferring" | "verifying" | "done";
+
+export type BlobRow = { 
+/**
+ * `sha256:…` (the UI shows the first 12 hex digits).
+ */
+digest: string, kind: BlobRole, 
+/**
+ * Compressed bytes moved so far.
+ */
+done: number, total: number, state: BlobState, 
+/**
+ * Over the engine's last report interval; 0 when not transferring.
+ */
+bytes_per_second: number, };
 
 export type TaskState = "running" | "done" | "failed" | "cancelled";
 
@@ -253,6 +271,334 @@ outcome: Array<string>,
 /**
  * Why it failed.
  */
-problem: Problem | null, };
+problem: Problem | null, 
+/**
+ * A pull's or push's blobs, in the order they first reported; empty for the others.
+ */
+layers: Array<BlobRow>, 
+/**
+ * The whole task's speed just now: the sum over its blobs that are moving.
+ */
+bytes_per_second: number, 
+/**
+ * The manifest digest a finished pull wrote or a finished push left on the registry.
+ */
+digest: string | null, };
 
 export type TaskEvent = { "type": "update", task: TaskInfo, } | { "type": "removed", ids: Array<number>, };
+
+export type PushTarget = { 
+/**
+ * What the user calls it.
+ */
+name: string, 
+/**
+ * The host references use: `registry.cn-hangzhou.aliyuncs.com`, `127.0.0.1:5000`.
+ */
+endpoint: string, 
+/**
+ * `acr_personal`, `acr_enterprise`, `docker_hub`, `ghcr`, `harbor`, `quay`, `generic`.
+ */
+provider: string, 
+/**
+ * Namespaces known on it (of the repositories below, or the account name where the
+ * provider's namespace is the user's), sorted.
+ */
+namespaces: Array<string>, 
+/**
+ * Repositories known on it, full paths (`team/app`), sorted: saved by hand, or the
+ * name of a local image.
+ */
+repositories: Array<string>, };
+
+export type Provider = "acr_personal" | "acr_enterprise" | "docker_hub" | "ghcr" | "harbor" | "quay" | "generic";
+
+export type Preset = { provider: Provider, 
+/**
+ * `Alibaba Cloud ACR (Personal)`.
+ */
+label: string, 
+/**
+ * The endpoint to pre-fill (`{region}` to be replaced), empty when there is none.
+ */
+endpoint_template: string, 
+/**
+ * Regions to choose from (ACR only).
+ */
+regions: Array<string>, 
+/**
+ * Whether the registry is expected to answer `/v2/_catalog`.
+ */
+lists_repositories: boolean, 
+/**
+ * Whether it has a VPC (internal network) endpoint.
+ */
+has_vpc_endpoint: boolean, 
+/**
+ * What to type as the username.
+ */
+username_hint: string, };
+
+export type SavedRegistry = { 
+/**
+ * The registry as references name it: `registry.cn-hangzhou.aliyuncs.com`,
+ * `docker.io`, `127.0.0.1:5000`. The key that `accounts.json` uses too.
+ */
+endpoint: string, 
+/**
+ * What the user calls it; the endpoint when not given.
+ */
+name: string, provider: Provider, 
+/**
+ * The account to prefer: a username of this registry in `accounts.json`, or the
+ * name to pre-fill at login. Never a password.
+ */
+username?: string, 
+/**
+ * Plain HTTP or an unverified certificate allowed (a registry on this machine may
+ * always use HTTP).
+ */
+insecure: boolean, 
+/**
+ * A PEM file with extra CA certificates trusted for this registry.
+ */
+ca_file?: string, 
+/**
+ * Repositories added by hand (full paths: `team/app`), shown beside the catalog's.
+ */
+repositories?: Array<string>, };
+
+export type SecretKind = "password" | "identity_token";
+
+export type Account = { 
+/**
+ * The registry as references name it: `docker.io`, `127.0.0.1:5000`.
+ */
+registry: string, username: string, 
+/**
+ * Only for repositories under this namespace (`team` covers `team/app` and
+ * `team/sub/app`); `None`: any repository.
+ */
+namespace?: string, 
+/**
+ * The account used when no namespace scope matches. One per registry at most.
+ */
+default: boolean, kind: SecretKind, };
+
+export type RegistryView = { 
+/**
+ * The accounts of `accounts.json` for this endpoint (usernames, never secrets).
+ */
+accounts: Array<Account>, 
+/**
+ * The username push scripts and logins use: the saved one, else the default account.
+ */
+effective_username?: string, 
+/**
+ * Whether the registry is expected to list its repositories.
+ */
+lists_repositories: boolean, 
+/**
+ * The registry as references name it: `registry.cn-hangzhou.aliyuncs.com`,
+ * `docker.io`, `127.0.0.1:5000`. The key that `accounts.json` uses too.
+ */
+endpoint: string, 
+/**
+ * What the user calls it; the endpoint when not given.
+ */
+name: string, provider: Provider, 
+/**
+ * The account to prefer: a username of this registry in `accounts.json`, or the
+ * name to pre-fill at login. Never a password.
+ */
+username?: string, 
+/**
+ * Plain HTTP or an unverified certificate allowed (a registry on this machine may
+ * always use HTTP).
+ */
+insecure: boolean, 
+/**
+ * A PEM file with extra CA certificates trusted for this registry.
+ */
+ca_file?: string, 
+/**
+ * Repositories added by hand (full paths: `team/app`), shown beside the catalog's.
+ */
+repositories?: Array<string>, };
+
+export type NewRegistryForm = { endpoint: string, name: string | null, provider: Provider, username: string | null, insecure: boolean, 
+/**
+ * A PEM file with extra CA certificates.
+ */
+ca_file: string | null, };
+
+export type Source = "catalog" | "manual" | "both";
+
+export type RepositoryEntry = { 
+/**
+ * The full path: `team/app`.
+ */
+name: string, source: Source, };
+
+export type Namespace = { 
+/**
+ * `team`, or [`ROOT_NAMESPACE`].
+ */
+name: string, repositories: Array<RepositoryEntry>, };
+
+export type CatalogState = { "state": "listed", pages: number, } | { "state": "truncated", pages: number, } | { "state": "unavailable", reason: string, hint: string, } | { "state": "skipped" };
+
+export type RepositoryTree = { registry: string, catalog: CatalogState, namespaces: Array<Namespace>, };
+
+export type TagDetails = { tag: string, digest: string, media_type: string, 
+/**
+ * Whether the tag names a multi-platform index.
+ */
+index: boolean, 
+/**
+ * Compressed bytes: config + layers (for an index, of every image in it).
+ */
+size: number, 
+/**
+ * `linux/amd64`, `linux/arm64/v8`; attestation entries (`unknown/unknown`) left out.
+ */
+platforms: Array<string>, 
+/**
+ * The image's `created` time (RFC 3339), from its config; for an index, of the image
+ * for this machine's platform, else the first.
+ */
+created?: string, };
+
+export type Retagged = { source: string, target: string, digest: string, media_type: string, };
+
+export type DeletePlan = { reference: string, repository: string, digest: string, 
+/**
+ * Other tags naming the same digest: they go too.
+ */
+also_removed: Array<string>, };
+
+export type ScriptTool = "docker" | "strata";
+
+export type ScriptStep = { 
+/**
+ * `login`, `pull`, `push`: the app's i18n key.
+ */
+key: string, 
+/**
+ * The English title.
+ */
+title: string, commands: Array<string>, };
+
+export type PushScript = { 
+/**
+ * The endpoint the commands use (the VPC one when asked and available).
+ */
+endpoint: string, 
+/**
+ * The VPC endpoint, when the provider has one (for the app's switch).
+ */
+vpc_endpoint?: string, steps: Array<ScriptStep>, 
+/**
+ * Notes under the script (VPC advice, where the password comes from).
+ */
+notes: Array<string>, };
+
+export type ContainerRow = { id: string, 
+/**
+ * The first 12 hex digits of the ID.
+ */
+short_id: string, name: string, 
+/**
+ * The image as it was named at create time, familiar (`busybox:latest`).
+ */
+image: string, 
+/**
+ * The full image name, to open its page.
+ */
+image_reference: string, 
+/**
+ * RFC 3339.
+ */
+created: string, 
+/**
+ * `overlay` or `baseline`.
+ */
+mode: string, 
+/**
+ * Bytes of the files the container added or changed (its writable layer).
+ */
+size: number, 
+/**
+ * Paths added, changed or deleted.
+ */
+changes: number, };
+
+export type FileRow = { name: string, 
+/**
+ * As the container sees it: `/etc/motd`.
+ */
+path: string, 
+/**
+ * `file`, `dir`, `symlink`, `char`, `block`, `fifo`, `socket`.
+ */
+kind: string, size: number, 
+/**
+ * Permission bits.
+ */
+mode: number, mtime: number, link_target: string | null, 
+/**
+ * `A`, `C` or `D` against the image; `null` when unchanged.
+ */
+change: "A" | "C" | "D" | null, 
+/**
+ * A folder with changed paths inside.
+ */
+changed_inside: boolean, };
+
+export type ContainerListing = { 
+/**
+ * The folder, normalised (`/`, `/etc`).
+ */
+dir: string, 
+/**
+ * Its entries sorted by name, then the deleted ones.
+ */
+entries: Array<FileRow>, };
+
+export type DiffRow = { path: string, change: "A" | "C" | "D", kind: string, 
+/**
+ * File content bytes (what a deleted file had).
+ */
+size: number, };
+
+export type TextFile = { path: string, text: string, 
+/**
+ * Permission bits, kept when the file is saved.
+ */
+mode: number, };
+
+export type CommitPreview = { changes: Array<DiffRow>, 
+/**
+ * Bytes of file content the layer will hold (before compression).
+ */
+bytes: number, 
+/**
+ * The base image's layers, shared by digest with the new image.
+ */
+base_layers: number, 
+/**
+ * The image the container was made from.
+ */
+image: string, };
+
+export type CommitRequest = { 
+/**
+ * `repository:tag`.
+ */
+reference: string, message: string | null, author: string | null, 
+/**
+ * Dockerfile-style changes, one per entry (`CMD ["sh"]`, `ENV A=b`).
+ */
+changes: Array<string>, };
+
+export type TerminalEvent = { "type": "output", data: string, } | { "type": "exit", code: number, };

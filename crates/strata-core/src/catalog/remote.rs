@@ -9,11 +9,15 @@
 //! - **copy**: an image or an index with all its manifests to another repository or
 //!   registry. Each blob is skipped when the target has it (`HEAD`), mounted when source
 //!   and target are on the same registry, else streamed `GET` → upload in bounded chunks,
-//!   never stored on disk. Manifests go last, the tag very last.
+//!   never stored on disk. Manifests go last, the tag very last. [`copy_with`] reports
+//!   each blob's bytes to a [`Progress`] and stops at a raised cancel flag (the app's copy
+//!   task); [`copy`] is the same without either.
 //!
 //! [OCI distribution spec § pushing manifests]: https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-manifests
 //! [§ deleting]: https://github.com/opencontainers/distribution-spec/blob/main/spec.md#deleting-manifests
 //! [§ mounting a blob]: https://github.com/opencontainers/distribution-spec/blob/main/spec.md#mounting-a-blob-from-another-repository
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::{Bytes, BytesMut};
 use futures::{StreamExt, TryStreamExt};
@@ -30,6 +34,7 @@ use crate::registry::auth::Scope;
 use crate::registry::client::{describe_reqwest, Req};
 use crate::registry::manifest::{self, Kind};
 use crate::registry::{Client, RawManifest, RegistryError};
+use crate::task::{NoProgress, Progress, ProgressState, ProgressUpdate, NEVER};
 
 /// Blobs copied at once.
 const PARALLEL: usize = 4;
@@ -195,6 +200,26 @@ pub async fn copy(
     to: &Client,
     target: &Reference,
 ) -> Result<Copied, CatalogError> {
+    copy_with(from, source, to, target, &NoProgress, &NEVER).await
+}
+
+/// [`copy`], reporting progress and stopping when `cancel` is raised.
+///
+/// Progress: one unit per blob, id = its digest, `total` = its size. Every blob is first
+/// reported at 0 bytes (so that a watcher knows the whole size before any byte moves),
+/// then while it streams, then `Done` (streamed or mounted) or `Skipped` (already there).
+/// Cancelling stops between chunks and before each blob and manifest with
+/// [`CatalogError::Cancelled`]; no manifest is written after it, so the target tag is
+/// never half-made (blobs already uploaded stay, as after any interrupted push).
+pub async fn copy_with(
+    from: &Client,
+    source: &Reference,
+    to: &Client,
+    target: &Reference,
+    progress: &dyn Progress,
+    cancel: &AtomicBool,
+) -> Result<Copied, CatalogError> {
+    let ctx = CopyCtx { progress, cancel };
     let src_repo = source.repository.as_str();
     let dst_repo = target.repository.as_str();
     let top = from.get_manifest(src_repo, &source.tag_or_digest()).await?;
@@ -233,19 +258,23 @@ pub async fn copy(
             }
         }
     }
+    for (d, size) in &blobs {
+        ctx.report(d, 0, *size, ProgressState::Running);
+    }
     let same_registry = from.registry() == to.registry();
-    let outcomes: Vec<How> = futures::stream::iter(
-        blobs
-            .iter()
-            .map(|(d, size)| copy_blob(from, src_repo, to, dst_repo, d, *size, same_registry)),
-    )
-    .buffer_unordered(PARALLEL)
-    .try_collect()
-    .await?;
+    let outcomes: Vec<How> =
+        futures::stream::iter(blobs.iter().map(|(d, size)| {
+            copy_blob(from, src_repo, to, dst_repo, d, *size, same_registry, &ctx)
+        }))
+        .buffer_unordered(PARALLEL)
+        .try_collect()
+        .await?;
     for child in &children {
+        ctx.check()?;
         to.put_manifest(dst_repo, &child.digest.to_string(), child)
             .await?;
     }
+    ctx.check()?;
     let digest = to
         .put_manifest(dst_repo, &target.tag_or_digest(), &top)
         .await?;
@@ -268,6 +297,32 @@ pub async fn copy(
     })
 }
 
+/// What a copy reports to and listens for.
+struct CopyCtx<'a> {
+    progress: &'a dyn Progress,
+    cancel: &'a AtomicBool,
+}
+
+impl CopyCtx<'_> {
+    fn report(&self, digest: &Digest, done: u64, total: u64, state: ProgressState) {
+        self.progress.update(ProgressUpdate {
+            id: digest.to_string(),
+            done,
+            total: Some(total),
+            state,
+        });
+    }
+
+    fn check(&self) -> Result<(), CatalogError> {
+        if self.cancel.load(Ordering::Relaxed) {
+            Err(CatalogError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // one blob's whole context; private
 async fn copy_blob(
     from: &Client,
     src_repo: &str,
@@ -276,13 +331,19 @@ async fn copy_blob(
     digest: &Digest,
     size: u64,
     same_registry: bool,
+    ctx: &CopyCtx<'_>,
 ) -> Result<How, CatalogError> {
+    ctx.check()?;
     if to.head_blob(dst_repo, digest).await?.is_some() {
+        ctx.report(digest, size, size, ProgressState::Skipped);
         return Ok(How::Skipped);
     }
     if same_registry && src_repo != dst_repo {
         match mount(to, dst_repo, digest, src_repo).await {
-            Ok(true) => return Ok(How::Mounted),
+            Ok(true) => {
+                ctx.report(digest, size, size, ProgressState::Done);
+                return Ok(How::Mounted);
+            }
             // 202 (the registry started an upload instead) or a refused source scope:
             // stream it.
             Ok(false) | Err(RegistryError::Denied { .. }) => {}
@@ -292,13 +353,18 @@ async fn copy_blob(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match stream_blob(from, src_repo, to, dst_repo, digest, size).await {
-            Ok(()) => return Ok(How::Streamed(size)),
-            Err(e) if attempt < BLOB_ATTEMPTS && transient(&e) => {
+        match stream_blob(from, src_repo, to, dst_repo, digest, size, ctx).await {
+            Ok(()) => {
+                ctx.report(digest, size, size, ProgressState::Done);
+                return Ok(How::Streamed(size));
+            }
+            Err(Streamed::Cancelled) => return Err(CatalogError::Cancelled),
+            Err(Streamed::Failed(e)) if attempt < BLOB_ATTEMPTS && transient(&e) => {
                 tracing::debug!(error = %e, attempt, "copying the blob again");
+                ctx.report(digest, 0, size, ProgressState::Running);
                 tokio::time::sleep(crate::registry::client::backoff(attempt, None)).await;
             }
-            Err(e) => return Err(e.into()),
+            Err(Streamed::Failed(e)) => return Err(e.into()),
         }
     }
 }
@@ -347,6 +413,18 @@ fn location(client: &Client, resp: &reqwest::Response) -> Result<Url, RegistryEr
 /// Streams one blob from the source to the target: `GET` on one side, `PATCH` chunks of
 /// [`COPY_CHUNK`] and a final `PUT ?digest=` on the other. The digest and size are checked
 /// before the final `PUT`, so a corrupt source never completes an upload.
+/// Why a streamed blob stopped.
+enum Streamed {
+    Failed(RegistryError),
+    Cancelled,
+}
+
+impl From<RegistryError> for Streamed {
+    fn from(e: RegistryError) -> Self {
+        Streamed::Failed(e)
+    }
+}
+
 async fn stream_blob(
     from: &Client,
     src_repo: &str,
@@ -354,7 +432,8 @@ async fn stream_blob(
     dst_repo: &str,
     digest: &Digest,
     size: u64,
-) -> Result<(), RegistryError> {
+    ctx: &CopyCtx<'_>,
+) -> Result<(), Streamed> {
     let get_scopes = [Scope::pull(src_repo)];
     let get_action = format!("fetch blob {} of {src_repo}", digest.short());
     let what = format!("blob {digest} of {src_repo}");
@@ -392,9 +471,14 @@ async fn stream_blob(
             .chunk()
             .await
             .map_err(|e| from.connect_error(format!("{what}: {}", describe_reqwest(&e))))?;
+        if ctx.cancel.load(Ordering::Relaxed) {
+            return Err(Streamed::Cancelled);
+        }
         let done = chunk.is_none();
         if let Some(c) = chunk {
             hasher.update(&c);
+            // Bytes read from the source count as moved: the chunks go up as they fill.
+            ctx.report(digest, hasher.len().min(size), size, ProgressState::Running);
             buf.extend_from_slice(&c);
             if hasher.len() > size {
                 break;

@@ -96,6 +96,7 @@ pub struct TagDetails {
     /// Whether the tag names a multi-platform index.
     pub index: bool,
     /// Compressed bytes: config + layers (for an index, of every image in it).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
     /// `linux/amd64`, `linux/arm64/v8`; attestation entries (`unknown/unknown`) left out.
     pub platforms: Vec<String>,

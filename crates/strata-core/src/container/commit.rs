@@ -33,6 +33,7 @@ use crate::image::ImageError;
 use crate::layer::{self, Compression, LayerChange, LayerWritten, WriteOptions};
 use crate::reference::Reference;
 use crate::store::Store;
+use crate::task::{TaskCtx, Watch};
 
 /// What to commit.
 #[derive(Debug, Clone)]
@@ -101,6 +102,7 @@ pub(crate) fn commit(
     manifest_digest: &Digest,
     source: LayerSource<'_>,
     opts: &CommitOptions,
+    ctx: TaskCtx<'_>,
 ) -> Result<Committed, ContainerError> {
     let manifest = read_value(store, manifest_digest, "manifest")?;
     let config_digest: Digest = manifest
@@ -126,18 +128,31 @@ pub(crate) fn commit(
         clamp_mtime: opts.reproducible,
         xattrs: true,
     };
-    let sink = store.blob_writer()?;
+    // The compressed bytes as they reach the store: the task's progress, and where a
+    // cancel stops the write (the unfinished blob is dropped, nothing is named).
+    let sink = Watch::new(store.blob_writer()?, ctx, "layer", None);
+    let stopped = |e: layer::LayerError| {
+        if ctx.is_cancelled() {
+            ContainerError::Cancelled
+        } else {
+            e.into()
+        }
+    };
     let (written, sink, count) = match source {
         LayerSource::Upper { upper, changes } => {
-            let (w, s) = layer::write_overlay_upper(upper, "trusted", sink, &write_opts)?;
+            let (w, s) =
+                layer::write_overlay_upper(upper, "trusted", sink, &write_opts).map_err(stopped)?;
             (w, s, changes)
         }
         LayerSource::Changes { root, changes } => {
-            let (w, s) = layer::write_entries(root, changes, sink, &write_opts)?;
+            let (w, s) = layer::write_entries(root, changes, sink, &write_opts).map_err(stopped)?;
             (w, s, changes.len())
         }
     };
-    sink.commit(None)?;
+    if ctx.is_cancelled() {
+        return Err(ContainerError::Cancelled);
+    }
+    sink.into_inner().commit(None)?;
     remember_uncompressed_size(store, &written.digest, written.uncompressed_size);
 
     let created = match opts.reproducible {

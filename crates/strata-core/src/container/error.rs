@@ -77,6 +77,9 @@ pub enum ContainerError {
     UnknownUser(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The task was cancelled (a commit or a create from the app); nothing was named.
+    #[error("cancelled")]
+    Cancelled,
     #[error(transparent)]
     Image(#[from] ImageError),
     #[error(transparent)]
@@ -106,6 +109,7 @@ impl Explain for ContainerError {
     fn code(&self) -> &'static str {
         match self {
             ContainerError::Io { .. } => "container.io",
+            ContainerError::Cancelled => "task.cancelled",
             ContainerError::NotFound(_) => "container.not_found",
             ContainerError::Ambiguous { .. } => "container.ambiguous",
             ContainerError::NameInUse(_) => "container.name_in_use",

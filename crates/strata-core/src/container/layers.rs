@@ -27,6 +27,7 @@ use super::ContainerError;
 use crate::digest::{Digest, HashingReader};
 use crate::layer::{self, ApplyOptions, Limits, Whiteouts};
 use crate::store::Store;
+use crate::task::{ProgressState, TaskCtx};
 
 /// Folder of the layer cache inside the store's root.
 pub const LAYERS_DIR: &str = "layers";
@@ -56,15 +57,34 @@ pub fn layer_dir(store: &Store, diff_id: &Digest) -> PathBuf {
 }
 
 /// Makes sure every layer is in the cache, unpacking the missing ones; returns their
-/// folders, bottom first.
+/// folders, bottom first. Each layer is reported done (by blob digest and stored size);
+/// a cancel stops between layers.
 pub(crate) fn ensure_all(
     store: &Store,
     layers: &[(Descriptor, Digest)],
+    ctx: TaskCtx<'_>,
 ) -> Result<Vec<PathBuf>, ContainerError> {
     layers
         .iter()
-        .map(|(desc, diff_id)| ensure(store, desc, diff_id))
+        .map(|(desc, diff_id)| {
+            stop_if_cancelled(ctx)?;
+            let dir = ensure(store, desc, diff_id)?;
+            report(ctx, desc);
+            Ok(dir)
+        })
         .collect()
+}
+
+fn stop_if_cancelled(ctx: TaskCtx<'_>) -> Result<(), ContainerError> {
+    if ctx.is_cancelled() {
+        Err(ContainerError::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
+fn report(ctx: TaskCtx<'_>, desc: &Descriptor) {
+    ctx.done(desc.digest().as_ref(), desc.size(), ProgressState::Done);
 }
 
 /// Makes sure one layer is in the cache.
@@ -111,9 +131,12 @@ pub(crate) fn apply_image(
     store: &Store,
     layers: &[(Descriptor, Digest)],
     target: &Path,
+    ctx: TaskCtx<'_>,
 ) -> Result<(), ContainerError> {
     for (desc, diff_id) in layers {
+        stop_if_cancelled(ctx)?;
         apply_verified(store, &digest_of(desc)?, diff_id, target, &apply_options())?;
+        report(ctx, desc);
     }
     Ok(())
 }

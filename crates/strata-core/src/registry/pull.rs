@@ -1,7 +1,7 @@
 //! Pull: reference → manifest (an index resolved to one platform) → the blobs the store
 //! lacks, fetched concurrently, each hashed and counted as it streams into a
 //! [`BlobWriter`](crate::store::BlobWriter) and committed only when digest and size match
-//! → manifest (and index) blobs → the name, written last. A pull that fails or is
+//! (the manifest and index blobs stored meanwhile) → the name, written last. A pull that fails or is
 //! cancelled therefore leaves no image, only blobs that a later pull reuses and gc removes.
 //!
 //! A connection that drops mid-blob is resumed with `Range: bytes=N-` when the server
@@ -171,14 +171,12 @@ async fn pull_inner(
         .zip(&present)
         .filter(|(_, here)| !**here)
         .map(|((b, t), _)| fetch_blob(&client, repo, store, b, t));
-    let fetched: Vec<u64> = futures::stream::iter(jobs)
+    let fetching = futures::stream::iter(jobs)
         .buffer_unordered(concurrency)
-        .try_collect()
-        .await?;
-
-    // Manifest (and index) blobs, then the name: last, so that a failure before leaves
-    // no image.
-    let descriptor = {
+        .try_collect::<Vec<u64>>();
+    // The manifest (and index) blobs are stored while the layers stream: unnamed, they
+    // make no image yet, and their fsyncs stay off the path to the end of the pull.
+    let storing = {
         let store = store.clone();
         let image_bytes = image.bytes.clone();
         let index_bytes = index.as_ref().map(|(raw, _)| raw.bytes.clone());
@@ -189,7 +187,13 @@ async fn pull_inner(
             store.put_bytes(&image_bytes)?;
             Ok(())
         })
-        .await?;
+    };
+    let (fetched, stored) = tokio::join!(fetching, storing);
+    let fetched = fetched?;
+    stored?;
+
+    // The name last, so that a failure before leaves no image.
+    let descriptor = {
         let mut d = Descriptor::new(
             MediaType::from(image.media_type.as_str()),
             image.bytes.len() as u64,

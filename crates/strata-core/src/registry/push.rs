@@ -3,7 +3,8 @@
 //! may answer 202 instead, which starts an ordinary upload), else upload: one `PUT` for a
 //! small blob, `PATCH` chunks with `Content-Range` for a large one (at least the
 //! registry's `OCI-Chunk-Min-Length`). Manifests go last: an index's children first, the
-//! tag last, so that the registry never names an incomplete image.
+//! tag last, so that the registry never names an incomplete image; each is `HEAD`ed
+//! first and not sent again when the registry already has it under that name.
 //! ([OCI distribution spec § pushing blobs], [§ pushing manifests])
 //!
 //! A chunk that fails (broken connection, 5xx, 429) is resumed from where the registry
@@ -18,14 +19,14 @@ use std::io::{Read, Seek, SeekFrom};
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
-use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANGE};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANGE};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::auth::Scope;
-use super::client::{Client, RawManifest, Req, MANIFEST_MAX};
+use super::client::{Client, RawManifest, Req, MANIFEST_ACCEPT, MANIFEST_MAX};
 use super::error::RegistryError;
 use super::manifest::{self, Kind};
 use super::progress::{BlobKind, Tracker, TransferProgress, TransferState};
@@ -165,12 +166,17 @@ async fn push_inner(
         .await?;
 
     for child in &children {
-        client
-            .put_manifest(repo, &child.digest.to_string(), child)
-            .await?;
+        let at = child.digest.to_string();
+        if !manifest_in_place(&client, repo, &at, child).await {
+            client.put_manifest(repo, &at, child).await?;
+        }
     }
     let target = remote.tag_or_digest();
-    let digest = client.put_manifest(repo, &target, &top).await?;
+    let digest = if manifest_in_place(&client, repo, &target, &top).await {
+        top.digest.clone()
+    } else {
+        client.put_manifest(repo, &target, &top).await?
+    };
 
     let all: Vec<Digest> = blobs.iter().map(|b| b.digest.clone()).collect();
     let root = store.root().to_path_buf();
@@ -188,6 +194,30 @@ async fn push_inner(
         skipped: count(BlobOutcome::Skipped),
         bytes_uploaded: outcomes.iter().map(|(_, n)| n).sum(),
     })
+}
+
+/// Whether the registry already has `manifest` under `tag_or_digest` (`HEAD`, compared by
+/// its `Docker-Content-Digest`), so that a re-push of an unchanged image sends only
+/// `HEAD` requests. Any doubt (no digest in the answer, an error) means no: the `PUT`
+/// follows and reports the real problem if there is one.
+async fn manifest_in_place(
+    client: &Client,
+    repo: &str,
+    tag_or_digest: &str,
+    manifest: &RawManifest,
+) -> bool {
+    let scopes = [Scope::push(repo)];
+    let action = format!("check the manifest {repo}:{tag_or_digest}");
+    let url = client.url(repo, &format!("manifests/{tag_or_digest}"));
+    let req = Req::new(Method::HEAD, url, &scopes, &action).header(ACCEPT, MANIFEST_ACCEPT);
+    match client.send(req).await {
+        Ok(resp) if resp.status() == StatusCode::OK => resp
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|d| d.trim() == manifest.digest.to_string()),
+        _ => false,
+    }
 }
 
 /// The top manifest or index, the manifests under it (for an index), and every blob

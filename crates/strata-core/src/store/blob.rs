@@ -17,6 +17,8 @@ use crate::digest::{self, Digest, HashingWriter};
 pub(crate) const TEMP_PREFIX: &str = "blob-";
 /// Prefix of a temporary file not locked yet; gc removes these only when old.
 pub(crate) const NEW_PREFIX: &str = ".new-blob-";
+/// Bytes written between two writeback kicks (see [`BlobWriter::kick_writeback`]).
+const WRITEBACK_STEP: u64 = 8 * 1024 * 1024;
 
 /// A blob being written. `io::Write`; [`BlobWriter::commit`] makes it visible. Dropping it
 /// uncommitted removes the temporary file.
@@ -24,6 +26,8 @@ pub struct BlobWriter {
     store: Store,
     path: PathBuf,
     out: Option<HashingWriter<BufWriter<File>>>,
+    /// Bytes of the file already handed to the kernel's writeback.
+    kicked: u64,
     /// Set once the temporary file is renamed into place or removed.
     done: bool,
 }
@@ -68,8 +72,36 @@ impl BlobWriter {
                 256 * 1024,
                 file,
             ))),
+            kicked: 0,
             done: false,
         })
+    }
+
+    /// Starts the disk writes of what reached the file since the last kick, without
+    /// waiting for them: the fsync in [`BlobWriter::commit`] then finds most of a large
+    /// blob already on disk instead of writing it all at the end, while the caller (a
+    /// download, an import) was still producing bytes. Only a hint: errors are left for
+    /// that fsync to report.
+    fn kick_writeback(&mut self) {
+        let Some(out) = &self.out else { return };
+        let buffered = out.get_ref().buffer().len() as u64;
+        let in_file = out.len().saturating_sub(buffered);
+        if in_file.saturating_sub(self.kicked) < WRITEBACK_STEP {
+            return;
+        }
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let fd = out.get_ref().get_ref().as_raw_fd();
+            let (from, len) = (
+                self.kicked as libc::off64_t,
+                (in_file - self.kicked) as libc::off64_t,
+            );
+            // SAFETY: `fd` is this writer's open file for the duration of the call; the
+            // call only reads the integers passed.
+            unsafe { libc::sync_file_range(fd, from, len, libc::SYNC_FILE_RANGE_WRITE) };
+        }
+        self.kicked = in_file;
     }
 
     /// Bytes written so far.
@@ -122,10 +154,12 @@ impl BlobWriter {
 
 impl Write for BlobWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match &mut self.out {
-            Some(w) => w.write(buf),
-            None => Err(io::Error::other("the blob writer was already committed")),
-        }
+        let n = match &mut self.out {
+            Some(w) => w.write(buf)?,
+            None => return Err(io::Error::other("the blob writer was already committed")),
+        };
+        self.kick_writeback();
+        Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.out {

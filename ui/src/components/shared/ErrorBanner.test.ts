@@ -29,6 +29,44 @@ describe('ErrorBanner', () => {
     expect(screen.queryByText(/What to do/)).toBeNull();
   });
 
+  it('in Chinese, leads with the translated summary and keeps the engine message as detail', () => {
+    render(ErrorBanner, { notices: [invalid], m: zhCN, locale: 'zh-CN', ondismiss: () => {} });
+    const alert = screen.getByRole('alert');
+    expect(alert).toHaveAttribute('data-code', 'settings.invalid');
+    expect(alert.querySelector('.message')).toHaveTextContent('设置文件无效');
+    expect(alert.querySelector('.detail')).toHaveTextContent('the settings file /x/settings.json is not valid');
+    // The fixed hint is translated; its path is kept.
+    expect(alert).toHaveTextContent('建议: 请修正该文件，或删除它以恢复默认设置：/x/settings.json');
+  });
+
+  it('in Chinese, knows the language from the catalogue when no locale is passed', () => {
+    render(ErrorBanner, { notices: [invalid], m: zhCN, ondismiss: () => {} });
+    expect(screen.getByRole('alert').querySelector('.message')).toHaveTextContent('设置文件无效');
+  });
+
+  it('in Chinese, an unknown code falls back to its area and an unknown hint stays as written', () => {
+    const fresh = {
+      id: 3,
+      problem: {
+        code: 'registry.brand_new',
+        message: 'registry.example answered 418 to GET /v2/',
+        hint: 'ask the registry why',
+      },
+    };
+    render(ErrorBanner, { notices: [fresh], m: zhCN, locale: 'zh-CN', ondismiss: () => {} });
+    const alert = screen.getByRole('alert');
+    expect(alert.querySelector('.message')).toHaveTextContent('镜像仓库返回了错误');
+    expect(alert.querySelector('.detail')).toHaveTextContent('registry.example answered 418 to GET /v2/');
+    expect(alert).toHaveTextContent('ask the registry why');
+  });
+
+  it('in English, keeps the engine message as the main line and no second line', () => {
+    render(ErrorBanner, { notices: [invalid], m: en, locale: 'en', ondismiss: () => {} });
+    const alert = screen.getByRole('alert');
+    expect(alert.querySelector('.message')).toHaveTextContent('the settings file /x/settings.json is not valid');
+    expect(alert.querySelector('.detail')).toBeNull();
+  });
+
   it('is absent when nothing went wrong', () => {
     render(ErrorBanner, { notices: [], m: en, ondismiss: () => {} });
     expect(screen.queryByRole('alert')).toBeNull();

@@ -18,6 +18,29 @@ import type {
   TaskEvent,
   TaskInfo,
 } from '../bindings.gen';
+import type {
+  CommitPreview,
+  CommitRequest,
+  ContainerListing,
+  ContainerRow,
+  DiffRow,
+  TerminalEvent,
+  TextFile,
+} from '../bindings.gen';
+import type {
+  Account,
+  DeletePlan,
+  NewRegistryForm,
+  Preset,
+  PushScript,
+  RegistryView,
+  RepositoryTree,
+  Retagged,
+  SavedRegistry,
+  ScriptTool,
+  TagDetails,
+} from '../bindings.gen';
+import type { PushTarget } from '../bindings.gen';
 
 export interface StrataApi {
   /** `app_info`: version, store folder and how it was chosen. */
@@ -66,4 +89,90 @@ export interface StrataApi {
   cancelTask(id: number): Promise<void>;
   /** `clear_finished_tasks`: forgets finished tasks; resolves to their ids. */
   clearFinishedTasks(): Promise<number[]>;
+
+  // Pull and push (src-tauri/src/commands/transfers.rs): each starts a task with per-layer
+  // progress in the Tasks screen.
+  /** `pull_image`: starts pulling `reference` (for `platform`, e.g. linux/arm64; null: this machine's). */
+  pullImage(reference: string, platform: string | null): Promise<TaskInfo>;
+  /** `push_image`: starts pushing the local image `local` to the full remote name `remote`. */
+  pushImage(local: string, remote: string): Promise<TaskInfo>;
+  /** `push_targets`: the saved registries with their known namespaces and repositories. */
+  pushTargets(): Promise<PushTarget[]>;
+
+  // The Registries screen (src-tauri/src/commands/registries.rs). No method ever returns a
+  // password: accounts are usernames only.
+  /** `registry_presets`: every provider with its endpoint template, regions and hints. */
+  registryPresets(): Promise<Preset[]>;
+  /** `list_registries`: the saved registries with their accounts. */
+  listRegistries(): Promise<RegistryView[]>;
+  /** `add_registry`: saves a registry (no login yet). */
+  addRegistry(form: NewRegistryForm): Promise<RegistryView>;
+  /** `remove_registry`: forgets a saved registry (its logins stay until logout). */
+  removeRegistry(registry: string): Promise<SavedRegistry>;
+  /** `add_repositories`: repositories added by hand (for registries without a catalog). */
+  addRepositories(registry: string, repositories: string[]): Promise<RegistryView>;
+  /** `login_registry`: checks the password with the registry, then keeps it in the keychain. */
+  loginRegistry(registry: string, username: string, password: string, namespace: string | null, makeDefault: boolean): Promise<Account>;
+  /** `logout_registry`: deletes the secret of one account (null: every account). */
+  logoutRegistry(registry: string, username: string | null): Promise<Account[]>;
+  /** `list_accounts`: every saved login, without secrets. */
+  listAccounts(): Promise<Account[]>;
+  /** `browse_registry`: namespaces and repositories (catalog + hand-added). */
+  browseRegistry(registry: string): Promise<RepositoryTree>;
+  /** `list_tags`: every tag of a repository, all pages. */
+  listTags(registry: string, repository: string): Promise<string[]>;
+  /** `tag_details`: digest, size, platforms and created time of one tag. */
+  tagDetails(registry: string, repository: string, tag: string): Promise<TagDetails>;
+  /** `retag_remote`: puts `source`'s manifest under the tag `target`, without pulling. */
+  retagRemote(registry: string, repository: string, source: string, target: string): Promise<Retagged>;
+  /** `plan_delete_tag`: the digest a delete removes and the other tags that go with it. */
+  planDeleteTag(registry: string, repository: string, tag: string): Promise<DeletePlan>;
+  /** `delete_tag`: deletes by digest; `allowShared` must be true when other tags share it. */
+  deleteTag(registry: string, repository: string, tag: string, allowShared: boolean): Promise<DeletePlan>;
+  /** `copy_image`: starts a copy task between repositories or registries. */
+  copyImage(source: string, target: string): Promise<TaskInfo>;
+  /** `push_script`: the ACR console's login / pull / tag / push guide for a repository. */
+  pushScript(registry: string, repository: string, tool: ScriptTool, vpc: boolean): Promise<PushScript>;
+
+  // The Containers screen (src-tauri/src/commands/containers.rs).
+  /** `list_containers`: every container with the size of its writable layer. */
+  listContainers(): Promise<ContainerRow[]>;
+  /** `get_container`: one container's row. */
+  getContainer(name: string): Promise<ContainerRow>;
+  /** `create_container`: starts a create task; its outcome is the container's name. */
+  createContainer(image: string, name: string | null): Promise<TaskInfo>;
+  /** `remove_container`: removes a container (and ends its terminals). */
+  removeContainer(name: string): Promise<void>;
+  /** `container_files`: one folder of the merged tree with A/C/D badges. */
+  containerFiles(name: string, dir: string): Promise<ContainerListing>;
+  /** `upload_files`: copies host files into a folder; resolves to the paths created. */
+  uploadFiles(name: string, paths: string[], dir: string): Promise<string[]>;
+  /** `choose_upload_paths`: the native open dialog (several files); null when cancelled. */
+  chooseUploadPaths(title: string): Promise<string[] | null>;
+  /** `read_text_file`: a text file for the editor. */
+  readTextFile(name: string, path: string): Promise<TextFile>;
+  /** `write_text_file`: creates or replaces a text file. */
+  writeTextFile(name: string, path: string, text: string): Promise<void>;
+  /** `delete_path`: deletes a file, link or folder. */
+  deletePath(name: string, path: string): Promise<void>;
+  /** `rename_path`: renames or moves a path inside the container. */
+  renamePath(name: string, from: string, to: string): Promise<void>;
+  /** `chmod_path`: sets a path's permission bits. */
+  chmodPath(name: string, path: string, mode: number): Promise<void>;
+  /** `container_diff`: added, changed and deleted paths with sizes. */
+  containerDiff(name: string): Promise<DiffRow[]>;
+  /** `commit_preview`: the new layer's changes and bytes before committing. */
+  commitPreview(name: string): Promise<CommitPreview>;
+  /** `check_change`: rejects with why a Dockerfile-style change is not one. */
+  checkChange(change: string): Promise<void>;
+  /** `commit_container`: starts a commit task; its outcome is the new image's name. */
+  commitContainer(name: string, request: CommitRequest): Promise<TaskInfo>;
+  /** `open_terminal`: a shell in the container; resolves to the session id. */
+  openTerminal(name: string, cols: number, rows: number, onEvent: (event: TerminalEvent) => void): Promise<number>;
+  /** `terminal_input`: keys typed. */
+  terminalInput(id: number, data: string): Promise<void>;
+  /** `terminal_resize`: the terminal's new size. */
+  terminalResize(id: number, cols: number, rows: number): Promise<void>;
+  /** `close_terminal`: ends the shell. */
+  closeTerminal(id: number): Promise<void>;
 }

@@ -163,6 +163,9 @@ export function fakeTask(id: number, over: Partial<TaskInfo> = {}): TaskInfo {
     started_ms: Date.now(),
     outcome: [],
     problem: null,
+    layers: [],
+    bytes_per_second: 0,
+    digest: null,
     ...over,
   };
 }

@@ -21,7 +21,32 @@ import type {
   TaskEvent,
   TaskInfo,
 } from '../bindings.gen';
+import type {
+  Account,
+  DeletePlan,
+  NewRegistryForm,
+  Preset,
+  PushScript,
+  RegistryView,
+  RepositoryTree,
+  Retagged,
+  SavedRegistry,
+  ScriptTool,
+  TagDetails,
+} from '../bindings.gen';
+import type {
+  CommitPreview,
+  CommitRequest,
+  ContainerListing,
+  ContainerRow,
+  DiffRow,
+  TerminalEvent,
+  TextFile,
+} from '../bindings.gen';
+import { FakeContainers } from './fake-containers';
+import { FakeRegistries } from './fake-registries';
 import { fakeInfo, fakeLayers, fakeRow, fakeTask, fakeTree, usageOf } from './fake-images';
+import type { PushTarget } from '../bindings.gen';
 import type { StrataApi } from './api';
 import { ProblemError, type Problem } from './problem';
 
@@ -149,15 +174,17 @@ export class FakeApi implements StrataApi {
   async checkReference(reference: string): Promise<CheckedReference> {
     this.check('checkReference', reference);
     const text = reference.trim();
-    if (!/^[a-z0-9]+([._/-][a-z0-9]+)*(:[\w][\w.-]{0,127})?$/.test(text)) {
+    // An optional registry host with a port (`127.0.0.1:5000/`), then the path and tag.
+    if (!/^([a-z0-9]+([.-][a-z0-9]+)*:\d+\/)?[a-z0-9]+([._/-][a-z0-9]+)*(:[\w][\w.-]{0,127})?$/.test(text)) {
       throw new ProblemError({
         code: 'reference.invalid',
         message: `"${reference}" is not a valid image reference`,
         hint: 'names are lowercase, like nginx:1.25 or ghcr.io/owner/app:v1',
       });
     }
-    const familiar = text.includes(':') ? text : `${text}:latest`;
-    const full = familiar.split('/')[0]!.includes('.') ? familiar : `docker.io/${familiar.includes('/') ? '' : 'library/'}${familiar}`;
+    const familiar = text.slice(text.lastIndexOf('/') + 1).includes(':') ? text : `${text}:latest`;
+    const host = familiar.split('/')[0]!;
+    const full = familiar.includes('/') && (host.includes('.') || host.includes(':')) ? familiar : `docker.io/${familiar.includes('/') ? '' : 'library/'}${familiar}`;
     return { full, familiar };
   }
 
@@ -265,5 +292,258 @@ export class FakeApi implements StrataApi {
     if (!task) return;
     Object.assign(task, change);
     for (const watcher of this.taskWatchers) watcher({ type: 'update', task: { ...task } });
+  }
+
+  // ---- pull and push: tasks like the shell's; tests move them with updateTask ----------
+
+  /** What `pushTargets` answers: the saved registries (none by default). */
+  pushTargetList: PushTarget[] = [];
+
+  async pullImage(reference: string, platform: string | null): Promise<TaskInfo> {
+    this.check('pullImage', { reference, platform });
+    const { familiar } = await this.checkReference(reference);
+    if (platform !== null && !/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform)) {
+      throw new ProblemError({
+        code: 'registry.bad_platform',
+        message: `"${platform}" is not a platform`,
+        hint: 'write os/arch[/variant], e.g. linux/arm64',
+      });
+    }
+    return this.startTask(fakeTask(0, { kind: 'pull', subject: familiar, total: null }));
+  }
+
+  async pushImage(local: string, remote: string): Promise<TaskInfo> {
+    this.check('pushImage', { local, remote });
+    const row = this.row(local);
+    const { full } = await this.checkReference(remote);
+    return this.startTask(fakeTask(0, { kind: 'push', subject: `${row.repository}:${row.tag}`, target: full, total: null }));
+  }
+
+  async pushTargets(): Promise<PushTarget[]> {
+    this.check('pushTargets');
+    return this.pushTargetList.map((t) => ({ ...t }));
+  }
+
+  // ---- the Registries screen: see ./fake-registries ------------------------------------
+
+  /** Saved registries, accounts, repositories and tags; tests fill it directly. */
+  readonly reg = new FakeRegistries();
+
+  async registryPresets(): Promise<Preset[]> {
+    this.check('registryPresets');
+    return this.reg.presets.map((p) => ({ ...p }));
+  }
+
+  async listRegistries(): Promise<RegistryView[]> {
+    this.check('listRegistries');
+    return this.reg.list();
+  }
+
+  async addRegistry(form: NewRegistryForm): Promise<RegistryView> {
+    this.check('addRegistry', form);
+    return this.reg.add(form);
+  }
+
+  async removeRegistry(registry: string): Promise<SavedRegistry> {
+    this.check('removeRegistry', registry);
+    return this.reg.remove(registry);
+  }
+
+  async addRepositories(registry: string, repositories: string[]): Promise<RegistryView> {
+    this.check('addRepositories', { registry, repositories });
+    return this.reg.addRepositories(registry, repositories);
+  }
+
+  async loginRegistry(registry: string, username: string, password: string, namespace: string | null, makeDefault: boolean): Promise<Account> {
+    // The password is not recorded in `calls`: tests assert it never comes back.
+    this.check('loginRegistry', { registry, username, namespace, makeDefault });
+    return this.reg.login(registry, username, password, namespace, makeDefault);
+  }
+
+  async logoutRegistry(registry: string, username: string | null): Promise<Account[]> {
+    this.check('logoutRegistry', { registry, username });
+    return this.reg.logout(registry, username);
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    this.check('listAccounts');
+    return this.reg.accounts.map((a) => ({ ...a }));
+  }
+
+  async browseRegistry(registry: string): Promise<RepositoryTree> {
+    this.check('browseRegistry', registry);
+    return this.reg.browse(registry);
+  }
+
+  async listTags(registry: string, repository: string): Promise<string[]> {
+    this.check('listTags', { registry, repository });
+    return this.reg.listTags(registry, repository);
+  }
+
+  async tagDetails(registry: string, repository: string, tag: string): Promise<TagDetails> {
+    this.check('tagDetails', { registry, repository, tag });
+    return this.reg.details(registry, repository, tag);
+  }
+
+  async retagRemote(registry: string, repository: string, source: string, target: string): Promise<Retagged> {
+    this.check('retagRemote', { registry, repository, source, target });
+    return this.reg.retag(registry, repository, source, target);
+  }
+
+  async planDeleteTag(registry: string, repository: string, tag: string): Promise<DeletePlan> {
+    this.check('planDeleteTag', { registry, repository, tag });
+    return this.reg.plan(registry, repository, tag);
+  }
+
+  async deleteTag(registry: string, repository: string, tag: string, allowShared: boolean): Promise<DeletePlan> {
+    this.check('deleteTag', { registry, repository, tag, allowShared });
+    return this.reg.delete(registry, repository, tag, allowShared);
+  }
+
+  async copyImage(source: string, target: string): Promise<TaskInfo> {
+    this.check('copyImage', { source, target });
+    return this.startTask(fakeTask(0, { kind: 'copy', subject: source, target }));
+  }
+
+  async pushScript(registry: string, repository: string, tool: ScriptTool, vpc: boolean): Promise<PushScript> {
+    this.check('pushScript', { registry, repository, tool, vpc });
+    return this.reg.script(registry, repository, tool, vpc);
+  }
+
+  // ---- the Containers screen: see ./fake-containers ------------------------------------
+
+  /** The containers and their files; tests add with `ctr.add(name)`. */
+  readonly ctr = new FakeContainers();
+  /** The open terminals' listeners, by session id; `terminalSay` writes to them. */
+  readonly terminals = new Map<number, (event: TerminalEvent) => void>();
+  /** What was typed into each terminal. */
+  readonly typed = new Map<number, string>();
+  private nextTerminal = 1;
+
+  async listContainers(): Promise<ContainerRow[]> {
+    this.check('listContainers');
+    return this.ctr.items.map((c) => this.ctr.row(c));
+  }
+
+  async getContainer(name: string): Promise<ContainerRow> {
+    this.check('getContainer', name);
+    return this.ctr.row(this.ctr.get(name));
+  }
+
+  async createContainer(image: string, name: string | null): Promise<TaskInfo> {
+    this.check('createContainer', { image, name });
+    const made = this.ctr.add(name ?? `c-${this.ctr.items.length + 1}`, { image });
+    return this.startTask(fakeTask(0, { kind: 'create', subject: image, outcome: [made.row.name] }));
+  }
+
+  async removeContainer(name: string): Promise<void> {
+    this.check('removeContainer', name);
+    const c = this.ctr.get(name);
+    this.ctr.items = this.ctr.items.filter((x) => x !== c);
+  }
+
+  async containerFiles(name: string, dir: string): Promise<ContainerListing> {
+    this.check('containerFiles', { name, dir });
+    return this.ctr.listing(this.ctr.get(name), dir);
+  }
+
+  async uploadFiles(name: string, paths: string[], dir: string): Promise<string[]> {
+    this.check('uploadFiles', { name, paths, dir });
+    const c = this.ctr.get(name);
+    return paths.map((p) => {
+      const target = `${dir === '/' ? '' : dir}/${p.slice(p.lastIndexOf('/') + 1)}`;
+      this.ctr.write(c, target, `uploaded from ${p}\n`);
+      return target;
+    });
+  }
+
+  async chooseUploadPaths(title: string): Promise<string[] | null> {
+    this.check('chooseUploadPaths', title);
+    return this.pickedPath === null ? null : [this.pickedPath];
+  }
+
+  async readTextFile(name: string, path: string): Promise<TextFile> {
+    this.check('readTextFile', { name, path });
+    return this.ctr.read(this.ctr.get(name), path);
+  }
+
+  async writeTextFile(name: string, path: string, text: string): Promise<void> {
+    this.check('writeTextFile', { name, path, text });
+    this.ctr.write(this.ctr.get(name), path, text);
+  }
+
+  async deletePath(name: string, path: string): Promise<void> {
+    this.check('deletePath', { name, path });
+    this.ctr.remove(this.ctr.get(name), path);
+  }
+
+  async renamePath(name: string, from: string, to: string): Promise<void> {
+    this.check('renamePath', { name, from, to });
+    const c = this.ctr.get(name);
+    const f = this.ctr.read(c, from);
+    this.ctr.remove(c, from);
+    this.ctr.write(c, to, f.text);
+  }
+
+  async chmodPath(name: string, path: string, mode: number): Promise<void> {
+    this.check('chmodPath', { name, path, mode });
+    const f = this.ctr.get(name).files.get(path);
+    if (f) f.mode = mode;
+  }
+
+  async containerDiff(name: string): Promise<DiffRow[]> {
+    this.check('containerDiff', name);
+    return this.ctr.diff(this.ctr.get(name));
+  }
+
+  async commitPreview(name: string): Promise<CommitPreview> {
+    this.check('commitPreview', name);
+    return this.ctr.preview(this.ctr.get(name));
+  }
+
+  async checkChange(change: string): Promise<void> {
+    this.check('checkChange', change);
+    const word = change.trim().split(/\s+/)[0]?.toUpperCase() ?? '';
+    if (!['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'USER', 'WORKDIR', 'VOLUME'].includes(word)) {
+      throw new ProblemError({
+        code: 'image.bad_change',
+        message: `"${change}" is not a change commit can apply`,
+        hint: 'use CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR or VOLUME',
+      });
+    }
+  }
+
+  async commitContainer(name: string, request: CommitRequest): Promise<TaskInfo> {
+    this.check('commitContainer', { name, request });
+    this.ctr.get(name);
+    const { full } = await this.checkReference(request.reference);
+    return this.startTask(fakeTask(0, { kind: 'commit', subject: name, target: request.reference, outcome: [full] }));
+  }
+
+  async openTerminal(name: string, cols: number, rows: number, onEvent: (event: TerminalEvent) => void): Promise<number> {
+    this.check('openTerminal', { name, cols, rows });
+    this.ctr.get(name);
+    const id = this.nextTerminal++;
+    this.terminals.set(id, onEvent);
+    return id;
+  }
+
+  /** What the shell prints, as the shell would send it. */
+  terminalSay(id: number, event: TerminalEvent): void {
+    this.terminals.get(id)?.(event);
+  }
+
+  async terminalInput(id: number, data: string): Promise<void> {
+    this.check('terminalInput', { id, data });
+    this.typed.set(id, (this.typed.get(id) ?? '') + data);
+  }
+
+  async terminalResize(id: number, cols: number, rows: number): Promise<void> {
+    this.check('terminalResize', { id, cols, rows });
+  }
+
+  async closeTerminal(id: number): Promise<void> {
+    this.check('closeTerminal', id);
+    this.terminals.delete(id);
   }
 }

@@ -3,6 +3,7 @@
 // work goes through TasksModel; when an import or export finishes the table reloads.
 import type { ArchiveFormat, DiskSummary, ImageRow, RemoveResult, PruneResult, TaskInfo } from '../bindings.gen';
 import { defaultApi, type StrataApi } from '../ipc';
+import { dropClaim } from './drops';
 import { Notices } from './notices.svelte';
 import { TasksModel } from './tasks.svelte';
 
@@ -67,6 +68,8 @@ export class ImagesModel {
   open: ImageRow | undefined = $state();
   /** Files are being dragged over the window. */
   dragging = $state(false);
+  /** The tab the open image's page starts on, when another screen asked for one. */
+  openTab: 'overview' | 'history' | 'layers' | 'files' | undefined = $state();
   readonly api: StrataApi;
   readonly tasks: TasksModel;
   readonly notices: Notices;
@@ -77,7 +80,8 @@ export class ImagesModel {
     this.tasks = tasks;
     this.notices = notices;
     tasks.onFinished((task) => {
-      if (task.state === 'done' && task.kind === 'import') void this.refresh();
+      // A pull adds an image as an import does.
+      if (task.state === 'done' && (task.kind === 'import' || task.kind === 'pull')) void this.refresh();
       if (task.state === 'failed' && task.problem) this.notices.report(task.problem);
     });
   }
@@ -120,6 +124,16 @@ export class ImagesModel {
 
   sortBy(key: SortKey): void {
     this.sort = this.sort.key === key ? { key, dir: this.sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: firstDir(key) };
+  }
+
+  /** Opens an image's page by name (after a commit: on its Layers tab). */
+  async openByReference(reference: string, tab?: ImagesModel['openTab']): Promise<void> {
+    await this.refresh();
+    const row = this.rows.find((r) => r.reference === reference || r.name === reference);
+    if (row) {
+      this.openTab = tab;
+      this.open = row;
+    }
   }
 
   /** Starts importing an archive; the task shows in Tasks. Undefined when refused. */
@@ -171,6 +185,8 @@ export class ImagesModel {
         else if (event.type === 'leave') this.dragging = false;
         else {
           this.dragging = false;
+          // A container's Files tab takes the drop as an upload (./drops.ts).
+          if (dropClaim.active) return;
           for (const path of event.paths) void this.startImport(path);
         }
       }),

@@ -1,0 +1,97 @@
+//! Create and commit run as tasks (the app's Containers screen): progress per layer for a
+//! create, and a cancel that leaves no container and names no image.
+
+use std::sync::atomic::AtomicBool;
+
+use strata_core::container::{CommitOptions, ContainerError, Containers, CreateOptions, Mode};
+use strata_core::image::rootfs::{import_rootfs, RootfsOptions};
+use strata_core::problem::Explain;
+use strata_core::reference::Reference;
+use strata_core::store::Store;
+use strata_core::task::{ProgressUpdate, TaskCtx};
+
+/// A store with a one-layer image and a container on it (a copy: no root needed) that
+/// changed one file.
+fn container(dir: &std::path::Path) -> (Store, strata_core::container::Container) {
+    let rootfs = dir.join("rootfs");
+    std::fs::create_dir_all(rootfs.join("etc")).unwrap();
+    std::fs::write(rootfs.join("etc/motd"), "hello\n").unwrap();
+    let store = Store::open(&dir.join("home")).unwrap();
+    let opts = RootfsOptions {
+        tag: Reference::parse("e2e/base:1").unwrap(),
+        message: None,
+        changes: vec![],
+        platform: None,
+    };
+    import_rootfs(&store, &rootfs, &opts, TaskCtx::none()).unwrap();
+    let c = Containers::new(&store)
+        .create(
+            "e2e/base:1",
+            &CreateOptions {
+                name: Some("web".into()),
+                mode: Some(Mode::Baseline),
+            },
+        )
+        .unwrap();
+    // Enough content that the layer is written in several chunks.
+    let big: Vec<u8> = (0..4_000_000u64)
+        .map(|i| (i.wrapping_mul(7919) % 251) as u8)
+        .collect();
+    c.write_file("/data.bin", &mut &big[..], None).unwrap();
+    (store, c)
+}
+
+#[test]
+fn a_cancelled_commit_names_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, c) = container(dir.path());
+    let flag = AtomicBool::new(true);
+    let opts = CommitOptions::new(Reference::parse("e2e/base:2").unwrap());
+    let err = c
+        .commit_with(&opts, TaskCtx::new(&|_: ProgressUpdate| {}, &flag))
+        .unwrap_err();
+    assert!(matches!(err, ContainerError::Cancelled), "{err}");
+    assert_eq!(err.code(), "task.cancelled");
+    assert!(store.resolve("e2e/base:2").is_err());
+    // The same container commits once the flag is down.
+    c.commit(&opts).unwrap();
+    assert!(store.resolve("e2e/base:2").is_ok());
+}
+
+#[test]
+fn a_create_task_reports_each_layer_and_a_cancel_leaves_no_container() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = container(dir.path());
+    let all = Containers::new(&store);
+    let opts = CreateOptions {
+        name: Some("second".into()),
+        mode: Some(Mode::Baseline),
+    };
+    let stopped = AtomicBool::new(true);
+    let err = all
+        .create_with(
+            "e2e/base:1",
+            &opts,
+            TaskCtx::new(&|_: ProgressUpdate| {}, &stopped),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "task.cancelled");
+    let names: Vec<String> = all.list().unwrap().into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["web"]);
+    // Only web's folder is left under containers/.
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("home/containers"))
+            .unwrap()
+            .count(),
+        1
+    );
+
+    let seen = std::sync::Mutex::new(Vec::<ProgressUpdate>::new());
+    let report = |p: ProgressUpdate| seen.lock().unwrap().push(p);
+    let go = AtomicBool::new(false);
+    all.create_with("e2e/base:1", &opts, TaskCtx::new(&report, &go))
+        .unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 1, "one layer, reported once: {seen:?}");
+    assert!(seen[0].id.starts_with("sha256:") && seen[0].total == Some(seen[0].done));
+}

@@ -1,0 +1,479 @@
+//! The Registries screen (issue 5, "App: the Registries screen"): saved registries with
+//! provider presets, logins kept in the OS keychain, the tree registry → namespace →
+//! repository, a repository's tags with details on demand, and the remote operations that
+//! never pull (retag, delete a tag, copy as a task) plus push scripts. Each command is one
+//! call into `strata_core::catalog` or `strata_core::credentials`.
+//!
+//! Secrets: a password comes in once, through [`login_registry`], is wrapped in
+//! [`Sensitive`] at once, checked against the registry and handed to the keychain. No
+//! command returns one: accounts are usernames only ([`Account`] has no secret field).
+//!
+//! Connections are kept per (registry, repository) in [`RegistriesState`], so that the
+//! tags table asking for the details of fifty visible rows does not sign in fifty times;
+//! logging in or out, or removing a registry, forgets that registry's connections.
+
+pub mod copy;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::Deserialize;
+use strata_core::catalog::browse::{self, BrowseOptions, RepositoryTree};
+use strata_core::catalog::remote::{self, DeletePlan, Retagged};
+use strata_core::catalog::script::{self, PushScript, ScriptRequest, Tool};
+use strata_core::catalog::tags::{self, TagDetails};
+use strata_core::catalog::{
+    self, Access, CatalogError, NewRegistry, Preset, Provider, RegistriesFile, RegistryView,
+    SavedRegistry,
+};
+use strata_core::credentials::{self, host, Account, Keychain, Login, SecretKind};
+use strata_core::home::Home;
+use strata_core::problem::{Explain, Problem};
+use strata_core::reference::Reference;
+use strata_core::registry::Client;
+use strata_core::secret::Sensitive;
+use tauri::State;
+
+/// Connections kept between commands.
+#[derive(Default)]
+pub struct RegistriesState {
+    clients: Mutex<HashMap<(String, String), Client>>,
+}
+
+impl RegistriesState {
+    /// A connection to `registry` for `repository` (`""` for the catalog), made once.
+    async fn client(&self, registry: &str, repository: &str) -> Result<Client, Problem> {
+        let key = (registry.to_string(), repository.to_string());
+        if let Some(c) = self.lock().get(&key) {
+            return Ok(c.clone());
+        }
+        let home = home()?;
+        let client = catalog::connect(&home, registry, repository, &Access::default())
+            .await
+            .map_err(problem)?;
+        self.lock().insert(key, client.clone());
+        Ok(client)
+    }
+
+    /// Forgets the connections to `registry` (its credentials or settings changed).
+    fn forget(&self, registry: &str) {
+        self.lock().retain(|(r, _), _| r != registry);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Client>> {
+        // A panic while holding the lock leaves a consistent map: go on.
+        self.clients.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn problem(e: impl Explain) -> Problem {
+    e.problem()
+}
+
+fn home() -> Result<Home, Problem> {
+    Home::resolve(None).map_err(problem)
+}
+
+fn registries_file() -> Result<RegistriesFile, Problem> {
+    RegistriesFile::for_home(&home()?).map_err(problem)
+}
+
+/// `registry` as saved: the endpoint the UI passes, normalised the way accounts key it.
+fn endpoint(registry: &str) -> String {
+    host::normalize_registry(registry)
+}
+
+/// Runs file work off the async runtime's threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| {
+            Problem::new(
+                "app.internal",
+                format!("the work stopped unexpectedly: {e}"),
+            )
+        })?
+}
+
+// ---- saved registries --------------------------------------------------------------------
+
+/// What the "Add registry" form offers: every provider with its facts.
+#[tauri::command]
+pub fn registry_presets() -> Vec<Preset> {
+    Provider::ALL.iter().map(|p| p.preset()).collect()
+}
+
+/// Every saved registry with its accounts (usernames only).
+#[tauri::command]
+pub async fn list_registries() -> Result<Vec<RegistryView>, Problem> {
+    blocking(views).await
+}
+
+fn views() -> Result<Vec<RegistryView>, Problem> {
+    let saved = registries_file()?.load().map_err(problem)?;
+    // The account list is a plain file: reading it needs no keychain.
+    let accounts = Keychain::open(&home()?)
+        .and_then(|k| k.accounts())
+        .map_err(problem)?;
+    Ok(saved
+        .into_iter()
+        .map(|r| RegistryView::new(r, &accounts))
+        .collect())
+}
+
+fn view_of(endpoint: &str) -> Result<RegistryView, Problem> {
+    views()?
+        .into_iter()
+        .find(|v| v.registry.endpoint == endpoint)
+        .ok_or_else(|| problem(CatalogError::UnknownRegistry(endpoint.to_string())))
+}
+
+/// The "Add registry" form.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct NewRegistryForm {
+    pub endpoint: String,
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub name: Option<String>,
+    pub provider: Provider,
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub username: Option<String>,
+    pub insecure: bool,
+    /// A PEM file with extra CA certificates.
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub ca_file: Option<String>,
+}
+
+#[tauri::command]
+pub async fn add_registry(form: NewRegistryForm) -> Result<RegistryView, Problem> {
+    blocking(move || {
+        let blank = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let saved = registries_file()?
+            .add(NewRegistry {
+                endpoint: form.endpoint.trim().to_string(),
+                name: blank(form.name),
+                provider: Some(form.provider),
+                username: blank(form.username),
+                insecure: form.insecure,
+                ca_file: blank(form.ca_file).map(Into::into),
+            })
+            .map_err(problem)?;
+        view_of(&saved.endpoint)
+    })
+    .await
+}
+
+/// Forgets a saved registry (its logins stay until logged out).
+#[tauri::command]
+pub async fn remove_registry(
+    state: State<'_, RegistriesState>,
+    registry: String,
+) -> Result<SavedRegistry, Problem> {
+    let removed = blocking(move || registries_file()?.remove(&registry).map_err(problem)).await?;
+    state.forget(&removed.endpoint);
+    Ok(removed)
+}
+
+/// Adds repositories by hand (registries that do not list theirs: ACR Personal, Docker Hub).
+#[tauri::command]
+pub async fn add_repositories(
+    registry: String,
+    repositories: Vec<String>,
+) -> Result<RegistryView, Problem> {
+    blocking(move || {
+        let saved = registries_file()?
+            .add_repositories(&registry, &repositories)
+            .map_err(problem)?;
+        view_of(&saved.endpoint)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn forget_repositories(
+    registry: String,
+    repositories: Vec<String>,
+) -> Result<RegistryView, Problem> {
+    blocking(move || {
+        let saved = registries_file()?
+            .forget_repositories(&registry, &repositories)
+            .map_err(problem)?;
+        view_of(&saved.endpoint)
+    })
+    .await
+}
+
+// ---- logins --------------------------------------------------------------------------------
+
+/// Checks `username` + `password` against the registry, then keeps the password in the
+/// OS keychain. The password is never returned, logged or written to a file; a refused
+/// login or an unreachable keychain saves nothing.
+#[tauri::command]
+pub async fn login_registry(
+    state: State<'_, RegistriesState>,
+    registry: String,
+    username: String,
+    password: String,
+    namespace: Option<String>,
+    make_default: bool,
+) -> Result<Account, Problem> {
+    let secret = Sensitive::new(password);
+    let endpoint = endpoint(&registry);
+    let home = home()?;
+    let insecure = {
+        let (home, endpoint) = (home.clone(), endpoint.clone());
+        blocking(move || {
+            Ok(RegistriesFile::for_home(&home)
+                .and_then(|f| f.by_endpoint(&endpoint))
+                .map_err(problem)?
+                .is_some_and(|s| s.insecure))
+        })
+        .await?
+    };
+    let keychain = Keychain::open(&home).map_err(problem)?;
+    let login = Login {
+        registry: endpoint.clone(),
+        username: username.trim().to_string(),
+        namespace: namespace
+            .map(|n| n.trim_matches('/').to_string())
+            .filter(|n| !n.is_empty()),
+        make_default,
+        kind: SecretKind::Password,
+        secret,
+    };
+    let account = credentials::login(&keychain, &login, insecure)
+        .await
+        .map_err(problem)?;
+    state.forget(&endpoint);
+    Ok(account)
+}
+
+/// Deletes one account's secret from the keychain (every account of the registry when
+/// `username` is `None`).
+#[tauri::command]
+pub async fn logout_registry(
+    state: State<'_, RegistriesState>,
+    registry: String,
+    username: Option<String>,
+) -> Result<Vec<Account>, Problem> {
+    let endpoint = endpoint(&registry);
+    let removed = {
+        let endpoint = endpoint.clone();
+        blocking(move || {
+            let keychain = Keychain::open(&home()?).map_err(problem)?;
+            keychain
+                .remove(&endpoint, username.as_deref(), true)
+                .map_err(problem)
+        })
+        .await?
+    };
+    state.forget(&endpoint);
+    Ok(removed)
+}
+
+/// Every saved login: registry, username, scope, default. Never a secret.
+#[tauri::command]
+pub async fn list_accounts() -> Result<Vec<Account>, Problem> {
+    blocking(|| {
+        Keychain::open(&home()?)
+            .and_then(|k| k.accounts())
+            .map_err(problem)
+    })
+    .await
+}
+
+// ---- browsing ------------------------------------------------------------------------------
+
+/// The tree registry → namespace → repository: the catalog where the registry lists it,
+/// plus the repositories added by hand.
+#[tauri::command]
+pub async fn browse_registry(
+    state: State<'_, RegistriesState>,
+    registry: String,
+) -> Result<RepositoryTree, Problem> {
+    let endpoint = endpoint(&registry);
+    let manual = {
+        let endpoint = endpoint.clone();
+        blocking(move || {
+            Ok(registries_file()?
+                .by_endpoint(&endpoint)
+                .map_err(problem)?
+                .map(|s| s.repositories)
+                .unwrap_or_default())
+        })
+        .await?
+    };
+    let client = state.client(&endpoint, "").await?;
+    browse::repositories(&client, &manual, &BrowseOptions::default())
+        .await
+        .map_err(problem)
+}
+
+/// Every tag of a repository (all pages), in the registry's order.
+#[tauri::command]
+pub async fn list_tags(
+    state: State<'_, RegistriesState>,
+    registry: String,
+    repository: String,
+) -> Result<Vec<String>, Problem> {
+    let client = state.client(&endpoint(&registry), &repository).await?;
+    tags::list(&client, &repository, 0, |_| {})
+        .await
+        .map_err(problem)
+}
+
+/// One tag's digest, compressed size, platforms and created time (the table asks for the
+/// rows it shows).
+#[tauri::command]
+pub async fn tag_details(
+    state: State<'_, RegistriesState>,
+    registry: String,
+    repository: String,
+    tag: String,
+) -> Result<TagDetails, Problem> {
+    let client = state.client(&endpoint(&registry), &repository).await?;
+    tags::details(&client, &repository, &tag)
+        .await
+        .map_err(problem)
+}
+
+fn reference(registry: &str, repository: &str, tag: &str) -> Result<Reference, Problem> {
+    Reference::parse(&format!("{}/{repository}:{tag}", endpoint(registry))).map_err(problem)
+}
+
+// ---- remote operations ---------------------------------------------------------------------
+
+/// Puts `source`'s manifest under the tag `target` in the same repository.
+#[tauri::command]
+pub async fn retag_remote(
+    state: State<'_, RegistriesState>,
+    registry: String,
+    repository: String,
+    source: String,
+    target: String,
+) -> Result<Retagged, Problem> {
+    let src = reference(&registry, &repository, &source)?;
+    let dst = reference(&registry, &repository, target.trim())?;
+    let client = state.client(&endpoint(&registry), &repository).await?;
+    remote::retag(&client, &src, &dst).await.map_err(problem)
+}
+
+/// What deleting `tag` removes: its digest and the other tags that name it (the dialog's
+/// warning).
+#[tauri::command]
+pub async fn plan_delete_tag(
+    state: State<'_, RegistriesState>,
+    registry: String,
+    repository: String,
+    tag: String,
+) -> Result<DeletePlan, Problem> {
+    let r = reference(&registry, &repository, &tag)?;
+    let client = state.client(&endpoint(&registry), &repository).await?;
+    remote::plan_delete(&client, &r).await.map_err(problem)
+}
+
+/// Deletes `tag`'s manifest by digest. Refused when other tags share the digest unless
+/// `allow_shared` (the person saw the list and agreed).
+#[tauri::command]
+pub async fn delete_tag(
+    state: State<'_, RegistriesState>,
+    registry: String,
+    repository: String,
+    tag: String,
+    allow_shared: bool,
+) -> Result<DeletePlan, Problem> {
+    let r = reference(&registry, &repository, &tag)?;
+    let client = state.client(&endpoint(&registry), &repository).await?;
+    remote::delete(&client, &r, allow_shared)
+        .await
+        .map_err(problem)
+}
+
+/// Which client a push script is for.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ScriptTool {
+    Docker,
+    Strata,
+}
+
+/// The push script of a repository, in the ACR console's shape, with the saved registry's
+/// username (else the keychain's account for the repository) filled in.
+#[tauri::command]
+pub async fn push_script(
+    registry: String,
+    repository: String,
+    tool: ScriptTool,
+    vpc: bool,
+) -> Result<PushScript, Problem> {
+    blocking(move || {
+        let endpoint = endpoint(&registry);
+        let home = home()?;
+        let saved = RegistriesFile::for_home(&home)
+            .and_then(|f| f.by_endpoint(&endpoint))
+            .map_err(problem)?;
+        // The account list is a plain file; a missing keychain does not matter here.
+        let account = Keychain::open(&home)
+            .and_then(|k| k.account_for(&endpoint, &repository))
+            .ok()
+            .flatten();
+        let username = saved
+            .as_ref()
+            .and_then(|s| s.username.clone())
+            .or_else(|| account.map(|a| a.username));
+        Ok(script::push_script(&ScriptRequest {
+            endpoint,
+            provider: saved.map(|s| s.provider),
+            repository,
+            username,
+            tool: match tool {
+                ScriptTool::Docker => Tool::Docker,
+                ScriptTool::Strata => Tool::Strata,
+            },
+            vpc,
+        }))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_cover_every_provider_and_acr_fills_the_region() {
+        let presets = registry_presets();
+        assert_eq!(presets.len(), Provider::ALL.len());
+        let acr = presets
+            .iter()
+            .find(|p| p.provider == Provider::AcrPersonal)
+            .unwrap();
+        assert!(acr.regions.contains(&"cn-hangzhou"));
+        assert_eq!(
+            acr.endpoint_template.replace("{region}", "cn-hangzhou"),
+            "registry.cn-hangzhou.aliyuncs.com"
+        );
+    }
+
+    #[test]
+    fn an_account_serialises_without_any_secret_field() {
+        let account = Account {
+            registry: "127.0.0.1:5000".into(),
+            username: "alice".into(),
+            namespace: None,
+            default: true,
+            kind: SecretKind::Password,
+        };
+        let json = serde_json::to_value(&account).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, vec!["default", "kind", "registry", "username"]);
+    }
+}

@@ -1,0 +1,100 @@
+import { render, screen, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { en } from '../../lib/i18n/en';
+import { FakeApi } from '../../lib/ipc/fake';
+import type { FakeContainer } from '../../lib/ipc/fake-containers';
+import { ContainersModel } from '../../lib/state/containers.svelte';
+import { dropClaim } from '../../lib/state/drops';
+import { TasksModel } from '../../lib/state/tasks.svelte';
+import FilesTab from './FilesTab.svelte';
+
+function setup(prepare: (api: FakeApi, c: FakeContainer) => void = () => {}) {
+  const api = new FakeApi();
+  const c = api.ctr.add('web');
+  prepare(api, c);
+  const tasks = new TasksModel(api);
+  const model = new ContainersModel(api, tasks, tasks.notices);
+  const view = render(FilesTab, { model, name: 'web', m: en, onchanged: () => {} });
+  return { api, c, view };
+}
+
+function entry(path: string): HTMLElement {
+  const found = screen.getAllByTestId('container-file').find((e) => e.dataset.path === path);
+  if (!found) throw new Error(`no entry ${path}`);
+  return found;
+}
+
+describe('Files tab', () => {
+  it('badges added, changed and deleted entries, and marks folders with changes inside', async () => {
+    setup((api, c) => {
+      api.ctr.write(c, '/etc/motd', 'changed\n');
+      api.ctr.write(c, '/etc/new.conf', 'x=1\n');
+      api.ctr.remove(c, '/etc/passwd');
+    });
+    await screen.findAllByTestId('container-file');
+    // The root: /etc holds changes; /bin does not.
+    expect(within(entry('/etc')).getByTestId('changed-inside')).toBeInTheDocument();
+    expect(within(entry('/bin')).queryByTestId('changed-inside')).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: 'Open etc' }));
+    await screen.findByText('new.conf');
+    const badge = (path: string) => within(entry(path)).queryByTestId('badge')?.textContent ?? null;
+    expect(badge('/etc/new.conf')).toBe('Added');
+    expect(badge('/etc/motd')).toBe('Changed');
+    expect(badge('/etc/passwd')).toBe('Deleted');
+    // A deleted file is shown where it was, without actions.
+    expect(within(entry('/etc/passwd')).queryByRole('button')).toBeNull();
+  });
+
+  it('uploads typed host paths into the open folder, and the new file shows as added', async () => {
+    const { api } = setup();
+    await screen.findAllByTestId('container-file');
+    await userEvent.click(screen.getByRole('button', { name: 'Open root' }));
+    await screen.findByTestId('files-up');
+    await userEvent.click(screen.getByTestId('files-upload'));
+    await userEvent.type(screen.getByTestId('upload-paths'), '/home/me/hello.txt');
+    await userEvent.click(screen.getByTestId('upload-submit'));
+    expect(api.calls.find((x) => x.method === 'uploadFiles')?.arg).toEqual({ name: 'web', paths: ['/home/me/hello.txt'], dir: '/root' });
+    expect(await screen.findByTestId('files-status')).toHaveTextContent('Uploaded 1 item(s) to /root.');
+    expect(within(entry('/root/hello.txt')).getByTestId('badge')).toHaveTextContent('Added');
+  });
+
+  it('takes files dropped on the window as an upload, not an image import', async () => {
+    const { api, view } = setup();
+    await screen.findAllByTestId('container-file');
+    expect(dropClaim.active).toBe(true);
+    api.drop({ type: 'enter', paths: ['/tmp/a.txt'] });
+    expect(await screen.findByTestId('files-drop-zone')).toBeInTheDocument();
+    api.drop({ type: 'drop', paths: ['/tmp/a.txt'] });
+    expect(await screen.findByTestId('files-status')).toHaveTextContent('Uploaded 1 item(s) to /.');
+    expect(screen.queryByTestId('files-drop-zone')).toBeNull();
+    view.unmount();
+    expect(dropClaim.active).toBe(false);
+  });
+
+  it('edits a text file and writes a new one', async () => {
+    const { api, c } = setup();
+    await screen.findAllByTestId('container-file');
+    await userEvent.click(screen.getByRole('button', { name: 'Open etc' }));
+    await screen.findByText('motd');
+    await userEvent.click(within(entry('/etc/motd')).getByText('Edit'));
+    const text = await screen.findByTestId('editor-text');
+    await screen.findByDisplayValue('hello');
+    await userEvent.clear(text);
+    await userEvent.type(text, 'welcome');
+    await userEvent.click(screen.getByTestId('editor-save'));
+    expect(await screen.findByTestId('files-status')).toHaveTextContent('Saved /etc/motd.');
+    expect(c.files.get('/etc/motd')?.text).toBe('welcome');
+    expect(within(entry('/etc/motd')).getByTestId('badge')).toHaveTextContent('Changed');
+
+    await userEvent.click(screen.getByTestId('files-new'));
+    const path = screen.getByTestId('editor-path');
+    expect(path).toHaveValue('/etc/');
+    expect(screen.getByTestId('editor-save')).toBeDisabled();
+    await userEvent.type(path, 'app.conf');
+    await userEvent.type(screen.getByTestId('editor-text'), 'port=80');
+    await userEvent.click(screen.getByTestId('editor-save'));
+    await screen.findByText('app.conf');
+    expect(api.calls.filter((x) => x.method === 'writeTextFile').map((x) => (x.arg as { path: string }).path)).toEqual(['/etc/motd', '/etc/app.conf']);
+  });
+});

@@ -1,0 +1,75 @@
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { en } from '../../lib/i18n/en';
+import { FakeApi } from '../../lib/ipc/fake';
+import { RegistriesModel } from '../../lib/state/registries.svelte';
+import RegistriesScreen from './RegistriesScreen.svelte';
+
+const PASSWORD = 'pa55-w0rd-never-shown';
+
+async function setup() {
+  const api = new FakeApi();
+  const model = new RegistriesModel(api);
+  render(RegistriesScreen, { model, m: en });
+  await screen.findByTestId('empty-title');
+  await userEvent.click(screen.getByTestId('add-registry-open'));
+  await screen.findByTestId('add-registry-dialog');
+  return { api, model };
+}
+
+describe('AddRegistryDialog', () => {
+  it('fills the endpoint from the ACR Personal preset and the chosen region', async () => {
+    const { api } = await setup();
+    await userEvent.selectOptions(screen.getByTestId('add-provider'), 'acr_personal');
+    expect(screen.getByTestId('add-endpoint')).toHaveValue('registry.cn-hangzhou.aliyuncs.com');
+    await userEvent.selectOptions(screen.getByTestId('add-region'), 'cn-shanghai');
+    expect(screen.getByTestId('add-endpoint')).toHaveValue('registry.cn-shanghai.aliyuncs.com');
+    await userEvent.selectOptions(screen.getByTestId('add-provider'), 'ghcr');
+    expect(screen.queryByTestId('add-region')).toBeNull();
+    expect(screen.getByTestId('add-endpoint')).toHaveValue('ghcr.io');
+    await userEvent.selectOptions(screen.getByTestId('add-provider'), 'acr_personal');
+    await userEvent.type(screen.getByTestId('add-username'), 'dev@example.com');
+    await userEvent.click(screen.getByTestId('add-save-only'));
+    await waitFor(() => expect(screen.queryByTestId('add-registry-dialog')).toBeNull());
+    expect(api.calls.find((c) => c.method === 'addRegistry')?.arg).toMatchObject({
+      endpoint: 'registry.cn-shanghai.aliyuncs.com',
+      provider: 'acr_personal',
+      username: 'dev@example.com',
+    });
+    expect(screen.queryByTestId('login-dialog')).toBeNull();
+    const node = await screen.findByTestId('tree-registry');
+    expect(node.dataset.registry).toBe('registry.cn-shanghai.aliyuncs.com');
+  });
+
+  it('saves, then logs in with an empty password field that never shows the secret again', async () => {
+    const { api } = await setup();
+    api.reg.passwords.set('127.0.0.1:5000 alice', PASSWORD);
+    await userEvent.type(screen.getByTestId('add-endpoint'), '127.0.0.1:5000');
+    await userEvent.click(screen.getByTestId('add-insecure'));
+    await userEvent.type(screen.getByTestId('add-username'), 'alice');
+    await userEvent.click(screen.getByTestId('add-submit'));
+    const login = await screen.findByTestId('login-dialog');
+    expect(within(login).getByTestId('login-username')).toHaveValue('alice');
+    const password = within(login).getByTestId('login-password');
+    expect(password).toHaveValue('');
+    expect(password).toHaveAttribute('type', 'password');
+    // A wrong password: refused, and the dialog stays.
+    await userEvent.type(password, 'wrong');
+    await userEvent.click(within(login).getByTestId('login-submit'));
+    expect(await within(login).findByTestId('login-error')).toHaveTextContent('refused the login');
+    await userEvent.clear(password);
+    await userEvent.type(password, PASSWORD);
+    await userEvent.click(within(login).getByTestId('login-submit'));
+    await waitFor(() => expect(screen.queryByTestId('login-dialog')).toBeNull());
+    expect(screen.getByTestId('registries-status')).toHaveTextContent('Logged in to 127.0.0.1:5000 as alice.');
+    expect(await screen.findByTestId('tree-login-state')).toHaveTextContent('Logged in as alice');
+    expect(api.calls.find((c) => c.method === 'addRegistry')?.arg).toMatchObject({ insecure: true, provider: 'generic' });
+    // Logging in again starts from an empty password field.
+    await userEvent.click(screen.getByTestId('tree-logout'));
+    await userEvent.click(await screen.findByTestId('tree-login'));
+    expect(await screen.findByTestId('login-password')).toHaveValue('');
+    expect(document.body.innerHTML).not.toContain(PASSWORD);
+    expect(JSON.stringify(api.calls)).not.toContain(PASSWORD);
+  });
+});

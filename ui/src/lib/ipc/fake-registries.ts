@@ -1,0 +1,243 @@
+// The Registries part of the test double (FakeApi delegates here): saved registries,
+// accounts without secrets, repositories, tags with details, and the remote operations,
+// all in memory. The one password it accepts per account is kept apart from everything
+// it returns, as the shell keeps it in the keychain.
+import type {
+  Account,
+  DeletePlan,
+  NewRegistryForm,
+  Preset,
+  PushScript,
+  RegistryView,
+  RepositoryTree,
+  Retagged,
+  SavedRegistry,
+  ScriptTool,
+  TagDetails,
+} from '../bindings.gen';
+import { ProblemError } from './problem';
+
+const ACR_REGIONS = ['cn-hangzhou', 'cn-shanghai', 'cn-beijing', 'cn-shenzhen', 'cn-hongkong', 'ap-southeast-1'];
+
+/** The providers as the shell describes them (a subset of ACR's regions). */
+export function fakePresets(): Preset[] {
+  const p = (provider: Preset['provider'], label: string, endpoint_template: string, lists: boolean, vpc: boolean): Preset => ({
+    provider,
+    label,
+    endpoint_template,
+    regions: provider.startsWith('acr') ? ACR_REGIONS : [],
+    lists_repositories: lists,
+    has_vpc_endpoint: vpc,
+    username_hint: 'the registry username',
+  });
+  return [
+    p('acr_personal', 'Alibaba Cloud ACR (Personal Edition)', 'registry.{region}.aliyuncs.com', false, true),
+    p('acr_enterprise', 'Alibaba Cloud ACR (Enterprise Edition)', '{instance}-registry.{region}.cr.aliyuncs.com', true, true),
+    p('docker_hub', 'Docker Hub', 'docker.io', false, false),
+    p('ghcr', 'GitHub Container Registry', 'ghcr.io', false, false),
+    p('harbor', 'Harbor', '', true, false),
+    p('quay', 'Quay', 'quay.io', false, false),
+    p('generic', 'Other OCI registry', '', true, false),
+  ];
+}
+
+/** A tag's details, made up from its name. */
+export function fakeDetails(tag: string, digest = `sha256:${hex(tag)}`, created = '2026-01-01T00:00:00Z'): TagDetails {
+  return {
+    tag,
+    digest,
+    media_type: 'application/vnd.oci.image.manifest.v1+json',
+    index: false,
+    size: 1000 + tag.length * 1000,
+    platforms: ['linux/amd64'],
+    created,
+  };
+}
+
+function hex(text: string): string {
+  let h = 0;
+  for (const c of text) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h.toString(16).padStart(8, '0').repeat(8);
+}
+
+function notFound(what: string): ProblemError {
+  return new ProblemError({ code: 'registry.not_found', message: `${what} not found` });
+}
+
+export class FakeRegistries {
+  presets: Preset[] = fakePresets();
+  saved: SavedRegistry[] = [];
+  accounts: Account[] = [];
+  /** Passwords the fake registry accepts: `endpoint username` → password. Never returned. */
+  passwords = new Map<string, string>();
+  /** Endpoint → repository → tag → details. */
+  repos: Record<string, Record<string, Map<string, TagDetails>>> = {};
+  /** Endpoints whose catalog is refused (as ACR Personal and Docker Hub do). */
+  noCatalog = new Set<string>();
+
+  private view(r: SavedRegistry): RegistryView {
+    const accounts = this.accounts.filter((a) => a.registry === r.endpoint);
+    return {
+      ...r,
+      accounts,
+      effective_username: r.username ?? accounts.find((a) => a.default)?.username,
+      lists_repositories: this.presets.find((p) => p.provider === r.provider)?.lists_repositories ?? true,
+    };
+  }
+
+  private find(endpoint: string): SavedRegistry {
+    const r = this.saved.find((s) => s.endpoint === endpoint || s.name === endpoint);
+    if (!r) throw new ProblemError({ code: 'catalog.unknown_registry', message: `no saved registry is called \`${endpoint}\`` });
+    return r;
+  }
+
+  private tags(endpoint: string, repository: string): Map<string, TagDetails> {
+    const tags = this.repos[endpoint]?.[repository];
+    if (!tags) throw notFound(`repository ${repository}`);
+    return tags;
+  }
+
+  list(): RegistryView[] {
+    return this.saved.map((r) => this.view(r));
+  }
+
+  add(form: NewRegistryForm): RegistryView {
+    const endpoint = form.endpoint.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '').toLowerCase();
+    if (!/^[a-z0-9.-]+(:\d+)?$/.test(endpoint)) {
+      throw new ProblemError({
+        code: 'catalog.bad_endpoint',
+        message: `\`${form.endpoint}\` is not a registry endpoint: expected a host name with an optional port`,
+        hint: 'for example registry.cn-hangzhou.aliyuncs.com or 127.0.0.1:5000',
+      });
+    }
+    if (this.saved.some((s) => s.endpoint === endpoint)) {
+      throw new ProblemError({ code: 'catalog.duplicate', message: `the registry ${endpoint} is already saved` });
+    }
+    const saved: SavedRegistry = {
+      endpoint,
+      name: form.name?.trim() || endpoint,
+      provider: form.provider,
+      insecure: form.insecure,
+      repositories: [],
+      ...(form.username ? { username: form.username } : {}),
+      ...(form.ca_file ? { ca_file: form.ca_file } : {}),
+    };
+    this.saved.push(saved);
+    return this.view(saved);
+  }
+
+  remove(endpoint: string): SavedRegistry {
+    const r = this.find(endpoint);
+    this.saved = this.saved.filter((s) => s !== r);
+    return r;
+  }
+
+  addRepositories(endpoint: string, repositories: string[]): RegistryView {
+    const r = this.find(endpoint);
+    r.repositories = [...new Set([...(r.repositories ?? []), ...repositories])].sort();
+    return this.view(r);
+  }
+
+  login(endpoint: string, username: string, password: string, namespace: string | null, makeDefault: boolean): Account {
+    const want = this.passwords.get(`${endpoint} ${username}`);
+    if (want === undefined || want !== password) {
+      throw new ProblemError({
+        code: 'credentials.refused',
+        message: `${endpoint} refused the login of ${username} (401 Unauthorized); nothing was saved`,
+        hint: 'check the username and password (or access token)',
+      });
+    }
+    const first = !this.accounts.some((a) => a.registry === endpoint);
+    this.accounts = this.accounts.filter((a) => !(a.registry === endpoint && a.username === username));
+    if (makeDefault) for (const a of this.accounts) if (a.registry === endpoint) a.default = false;
+    const account: Account = { registry: endpoint, username, default: first || makeDefault, kind: 'password', ...(namespace ? { namespace } : {}) };
+    this.accounts.push(account);
+    return { ...account };
+  }
+
+  logout(endpoint: string, username: string | null): Account[] {
+    const gone = this.accounts.filter((a) => a.registry === endpoint && (username === null || a.username === username));
+    this.accounts = this.accounts.filter((a) => !gone.includes(a));
+    return gone;
+  }
+
+  browse(endpoint: string): RepositoryTree {
+    const r = this.find(endpoint);
+    const listed = this.noCatalog.has(endpoint) ? [] : Object.keys(this.repos[endpoint] ?? {});
+    const all = [...new Set([...listed, ...(r.repositories ?? [])])].sort();
+    const groups = new Map<string, string[]>();
+    for (const name of all) {
+      const ns = name.includes('/') ? name.slice(0, name.indexOf('/')) : '(root)';
+      groups.set(ns, [...(groups.get(ns) ?? []), name]);
+    }
+    return {
+      registry: endpoint,
+      catalog: this.noCatalog.has(endpoint)
+        ? { state: 'unavailable', reason: 'it answered 404 to /v2/_catalog', hint: 'add repositories by hand' }
+        : { state: 'listed', pages: 1 },
+      // Sorted by namespace, as the engine's BTreeMap gives them.
+      namespaces: [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, repos]) => ({
+        name,
+        repositories: repos.map((n) => ({
+          name: n,
+          source: listed.includes(n) ? ((r.repositories ?? []).includes(n) ? 'both' : 'catalog') : 'manual',
+        })),
+      })),
+    };
+  }
+
+  listTags(endpoint: string, repository: string): string[] {
+    return [...this.tags(endpoint, repository).keys()].sort();
+  }
+
+  details(endpoint: string, repository: string, tag: string): TagDetails {
+    const d = this.tags(endpoint, repository).get(tag);
+    if (!d) throw notFound(`${repository}:${tag}`);
+    return { ...d };
+  }
+
+  retag(endpoint: string, repository: string, source: string, target: string): Retagged {
+    const tags = this.tags(endpoint, repository);
+    const d = this.details(endpoint, repository, source);
+    tags.set(target, { ...d, tag: target });
+    return { source: `${endpoint}/${repository}:${source}`, target: `${endpoint}/${repository}:${target}`, digest: d.digest, media_type: d.media_type };
+  }
+
+  plan(endpoint: string, repository: string, tag: string): DeletePlan {
+    const d = this.details(endpoint, repository, tag);
+    const also = [...this.tags(endpoint, repository).values()].filter((x) => x.digest === d.digest && x.tag !== tag).map((x) => x.tag).sort();
+    return { reference: `${endpoint}/${repository}:${tag}`, repository, digest: d.digest, also_removed: also };
+  }
+
+  delete(endpoint: string, repository: string, tag: string, allowShared: boolean): DeletePlan {
+    const plan = this.plan(endpoint, repository, tag);
+    if (plan.also_removed.length > 0 && !allowShared) {
+      throw new ProblemError({
+        code: 'catalog.shared_digest',
+        message: `deleting ${plan.reference} deletes its manifest ${plan.digest}, which the tags ${plan.also_removed.join(', ')} also name`,
+      });
+    }
+    const tags = this.tags(endpoint, repository);
+    for (const t of [tag, ...plan.also_removed]) tags.delete(t);
+    return plan;
+  }
+
+  script(endpoint: string, repository: string, tool: ScriptTool, vpc: boolean): PushScript {
+    const r = this.saved.find((s) => s.endpoint === endpoint);
+    const user = r?.username ?? this.accounts.find((a) => a.registry === endpoint && a.default)?.username ?? '[username]';
+    const vpcEndpoint = /^registry\.([a-z0-9-]+)\.aliyuncs\.com$/.test(endpoint) ? endpoint.replace('registry.', 'registry-vpc.') : undefined;
+    const host = vpc && vpcEndpoint ? vpcEndpoint : endpoint;
+    const image = `${host}/${repository}:[tag]`;
+    const login = tool === 'docker' ? `docker login --username=${user} ${host}` : `strata login --username=${user} --password-stdin ${host}`;
+    return {
+      endpoint: host,
+      ...(vpcEndpoint ? { vpc_endpoint: vpcEndpoint } : {}),
+      steps: [
+        { key: 'login', title: `Log in to ${host}`, commands: [login] },
+        { key: 'pull', title: 'Pull an image from the registry', commands: [`${tool} pull ${image}`] },
+        { key: 'push', title: 'Push an image to the registry', commands: [login, `${tool} tag [ImageId] ${image}`, `${tool} push ${image}`] },
+      ],
+      notes: [],
+    };
+  }
+}

@@ -1,0 +1,139 @@
+// The Containers screen's state: the list, the container whose page is open, and the
+// long work (create, commit) started as tasks. It shares the Images screen's TasksModel
+// and notices, so a create or a commit shows on the Tasks screen and its failure in the
+// same banner; a finished create opens the new container, a finished commit calls back
+// with the new image's name (the app then opens that image on its Layers tab).
+import type { CommitRequest, ContainerRow, TaskInfo } from '../bindings.gen';
+import { defaultApi, type StrataApi } from '../ipc';
+import { dropClaim } from './drops';
+import { imagesSession } from './images.svelte';
+import type { Notices } from './notices.svelte';
+import type { TasksModel } from './tasks.svelte';
+
+export class ContainersModel {
+  rows: ContainerRow[] = $state([]);
+  loaded = $state(false);
+  /** The container whose page is open. */
+  open: ContainerRow | undefined = $state();
+  /** The create dialog is open, with this image chosen ('' for none). */
+  createFor: string | undefined = $state();
+  readonly api: StrataApi;
+  readonly tasks: TasksModel;
+  readonly notices: Notices;
+  /** Files are dragged over the window while a Files tab takes drops. */
+  dragging = $state(false);
+  private dropTarget: ((paths: string[]) => void) | undefined;
+  private watchingDrops = false;
+  /** Tasks whose end the screen waits for: open the container, or the image. */
+  private waiting = new Map<number, (task: TaskInfo) => void>();
+
+  constructor(api: StrataApi, tasks: TasksModel, notices: Notices) {
+    this.api = api;
+    this.tasks = tasks;
+    this.notices = notices;
+    tasks.onFinished((task) => this.finished(task));
+  }
+
+  private finished(task: TaskInfo): void {
+    const then = this.waiting.get(task.id);
+    this.waiting.delete(task.id);
+    if (task.kind === 'create' || task.kind === 'commit') void this.refresh();
+    if (then && task.state === 'done') then(task);
+  }
+
+  /** Runs `then` when the task is done, also when it finished before the command answered. */
+  private follow(task: TaskInfo, then: (task: TaskInfo) => void): void {
+    this.tasks.put(task);
+    const now = this.tasks.items.find((t) => t.id === task.id) ?? task;
+    if (now.state === 'running') this.waiting.set(task.id, then);
+    else if (now.state === 'done') then(now);
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const rows = await this.notices.guard(() => this.api.listContainers());
+      if (rows) {
+        this.rows = rows;
+        const open = this.open;
+        // The open container may be gone, or its size changed.
+        this.open = open ? rows.find((r) => r.id === open.id) : undefined;
+      }
+    } finally {
+      this.loaded = true;
+    }
+  }
+
+  /** Starts a create task; the container's page opens when it is done. Rejects with the
+      problem (the dialog shows it). */
+  async create(image: string, name: string | null): Promise<TaskInfo> {
+    const task = await this.api.createContainer(image, name);
+    this.follow(task, async (done) => {
+      await this.refresh();
+      const made = this.rows.find((r) => r.name === done.outcome[0]);
+      if (made) this.open = made;
+    });
+    return task;
+  }
+
+  async remove(row: ContainerRow): Promise<boolean> {
+    const ok = await this.notices.guard(() => this.api.removeContainer(row.name));
+    if (this.open?.id === row.id) this.open = undefined;
+    await this.refresh();
+    return ok !== undefined;
+  }
+
+  /** Starts a commit task; `then` gets the new image's full name when it is done. */
+  async commit(row: ContainerRow, request: CommitRequest, then: (image: string) => void): Promise<TaskInfo> {
+    const task = await this.api.commitContainer(row.name, request);
+    this.follow(task, (done) => {
+      if (done.outcome[0]) then(done.outcome[0]);
+    });
+    return task;
+  }
+
+  /** While the returned function is not called, files dropped on the window go to
+      `target` (a Files tab's upload) and are not imported as images. */
+  claimDrops(target: (paths: string[]) => void): () => void {
+    this.dropTarget = target;
+    dropClaim.active = true;
+    void this.watchDrops();
+    return () => {
+      if (this.dropTarget !== target) return;
+      this.dropTarget = undefined;
+      this.dragging = false;
+      dropClaim.active = false;
+    };
+  }
+
+  private async watchDrops(): Promise<void> {
+    if (this.watchingDrops) return;
+    this.watchingDrops = true;
+    const ok = await this.notices.guard(() =>
+      this.api.watchDrops((event) => {
+        const target = this.dropTarget;
+        if (event.type === 'enter') this.dragging = target !== undefined;
+        else if (event.type === 'leave') this.dragging = false;
+        else {
+          this.dragging = false;
+          target?.(event.paths);
+        }
+      }),
+    );
+    if (ok === undefined) this.watchingDrops = false;
+  }
+}
+
+const sessions = new WeakMap<StrataApi, ContainersModel>();
+let fallback: StrataApi | undefined;
+
+/** One model per API, sharing the Images screen's tasks and notices. */
+export function containersSession(api?: StrataApi): ContainersModel {
+  const key = api ?? (fallback ??= defaultApi());
+  let model = sessions.get(key);
+  if (!model) {
+    const images = imagesSession(key);
+    model = new ContainersModel(key, images.tasks, images.notices);
+    sessions.set(key, model);
+  }
+  return model;
+}

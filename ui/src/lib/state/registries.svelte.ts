@@ -1,0 +1,319 @@
+// The Registries screen's state: saved registries (with their accounts, usernames only),
+// the tree registry → namespace → repository, the open repository's tags, and each tag's
+// details, fetched only for the rows the table shows (a few at a time, each once).
+import type {
+  DeletePlan,
+  Preset,
+  RegistryView,
+  RepositoryTree,
+  TagDetails,
+  TaskInfo,
+} from '../bindings.gen';
+import { toProblem, type Problem, type StrataApi } from '../ipc';
+import { Notices } from './notices.svelte';
+import { imagesSession } from './images.svelte';
+import { TasksModel } from './tasks.svelte';
+
+export type TagSortKey = 'tag' | 'created';
+export interface TagSort {
+  key: TagSortKey;
+  dir: 'asc' | 'desc';
+}
+
+/** The repository the tags table shows. */
+export interface OpenRepository {
+  registry: string;
+  repository: string;
+}
+
+/** One branch of the tree: a registry's repositories as last listed. */
+export interface Branch {
+  tree?: RepositoryTree;
+  loading: boolean;
+  problem?: Problem;
+}
+
+/** A tag's details: loaded, failed, or being fetched. */
+export type Detail = TagDetails | { problem: Problem } | 'loading';
+
+/** Details fetched at once: enough to fill a screen quickly without flooding the registry. */
+const PARALLEL = 4;
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+/**
+ * Tags sorted by name (natural order: v2 before v10) or by created time. Sorting by time
+ * uses the details fetched so far; tags whose time is not known yet go last either way.
+ */
+export function sortTags(tags: readonly string[], sort: TagSort, details: ReadonlyMap<string, Detail>): string[] {
+  const sign = sort.dir === 'asc' ? 1 : -1;
+  if (sort.key === 'tag') return [...tags].sort((a, b) => sign * collator.compare(a, b));
+  const time = (t: string): number | undefined => {
+    const d = details.get(t);
+    if (!d || d === 'loading' || 'problem' in d || !d.created) return undefined;
+    const ms = Date.parse(d.created);
+    return Number.isNaN(ms) ? undefined : ms;
+  };
+  const keyed = tags.map((t) => ({ t, ms: time(t) }));
+  keyed.sort((a, b) => {
+    if (a.ms === undefined || b.ms === undefined) {
+      if (a.ms !== b.ms) return a.ms === undefined ? 1 : -1;
+      return collator.compare(a.t, b.t);
+    }
+    return a.ms !== b.ms ? sign * (a.ms - b.ms) : collator.compare(a.t, b.t);
+  });
+  return keyed.map((k) => k.t);
+}
+
+/** The endpoint an ACR-style template gives for a region (`registry.{region}.aliyuncs.com`). */
+export function fillTemplate(template: string, region: string): string {
+  return template.replace('{region}', region);
+}
+
+export class RegistriesModel {
+  registries: RegistryView[] = $state([]);
+  presets: Preset[] = $state([]);
+  loaded = $state(false);
+  /** Registry endpoint → its branch of the tree. */
+  branches: Record<string, Branch> = $state({});
+  /** Expanded tree nodes: `endpoint` and `endpoint/namespace`. */
+  expanded: Record<string, boolean> = $state({});
+  open: OpenRepository | undefined = $state();
+  tags: string[] = $state([]);
+  tagsLoading = $state(false);
+  tagsProblem: Problem | undefined = $state();
+  sort: TagSort = $state({ key: 'tag', dir: 'asc' });
+  /** Tag → details. Replaced (not mutated) so that readers re-render. */
+  details: Map<string, Detail> = $state(new Map());
+  readonly api: StrataApi;
+  readonly tasks: TasksModel;
+  readonly notices: Notices;
+  private queue: string[] = [];
+  private inFlight = 0;
+  /** Bumped whenever the open repository changes: late answers for another one are dropped. */
+  private generation = 0;
+
+  constructor(api: StrataApi, tasks = new TasksModel(api), notices = tasks.notices) {
+    this.api = api;
+    this.tasks = tasks;
+    this.notices = notices;
+    // A finished copy may have made a repository: list its registry again if it is shown.
+    tasks.onFinished((task) => {
+      if (task.kind !== 'copy' || task.state !== 'done' || !task.target) return;
+      const endpoint = Object.keys(this.branches).find((e) => task.target!.startsWith(`${e}/`));
+      if (endpoint) void this.browse(endpoint);
+    });
+  }
+
+  get sortedTags(): string[] {
+    return sortTags(this.tags, this.sort, this.details);
+  }
+
+  async refresh(): Promise<void> {
+    const [list, presets] = await Promise.all([
+      this.notices.guard(() => this.api.listRegistries()),
+      this.presets.length ? Promise.resolve(this.presets) : this.notices.guard(() => this.api.registryPresets()),
+    ]);
+    if (list) this.registries = list;
+    if (presets) this.presets = presets;
+    this.loaded = true;
+  }
+
+  registry(endpoint: string): RegistryView | undefined {
+    return this.registries.find((r) => r.endpoint === endpoint);
+  }
+
+  private upsert(view: RegistryView): void {
+    const i = this.registries.findIndex((r) => r.endpoint === view.endpoint);
+    if (i >= 0) this.registries[i] = view;
+    else this.registries = [...this.registries, view].sort((a, b) => collator.compare(a.name, b.name));
+  }
+
+  /** Lists a registry's repositories (again). Failures show in the branch, not as a banner. */
+  async browse(endpoint: string): Promise<void> {
+    this.branches[endpoint] = { ...this.branches[endpoint], loading: true, problem: undefined };
+    try {
+      const tree = await this.api.browseRegistry(endpoint);
+      this.branches[endpoint] = { tree, loading: false };
+    } catch (e) {
+      this.branches[endpoint] = { loading: false, problem: toProblem(e) };
+    }
+  }
+
+  /** Opens or closes a tree node; opening a registry the first time lists it. */
+  toggle(key: string): void {
+    const now = !this.expanded[key];
+    this.expanded[key] = now;
+    if (now && !key.includes('/') && !this.branches[key]) void this.browse(key);
+  }
+
+  async add(form: Parameters<StrataApi['addRegistry']>[0]): Promise<RegistryView> {
+    const view = await this.api.addRegistry(form);
+    this.upsert(view);
+    return view;
+  }
+
+  async remove(endpoint: string): Promise<void> {
+    await this.api.removeRegistry(endpoint);
+    this.registries = this.registries.filter((r) => r.endpoint !== endpoint);
+    delete this.branches[endpoint];
+    if (this.open?.registry === endpoint) this.close();
+  }
+
+  /** Logs in (the shell checks the password with the registry first), then re-lists. */
+  async login(endpoint: string, username: string, password: string, namespace: string | null, makeDefault: boolean): Promise<void> {
+    await this.api.loginRegistry(endpoint, username, password, namespace, makeDefault);
+    await this.refresh();
+    if (this.expanded[endpoint] || this.branches[endpoint]) await this.browse(endpoint);
+  }
+
+  async logout(endpoint: string, username: string | null): Promise<void> {
+    await this.api.logoutRegistry(endpoint, username);
+    await this.refresh();
+  }
+
+  async addRepository(endpoint: string, repository: string): Promise<void> {
+    const view = await this.api.addRepositories(endpoint, [repository.trim()]);
+    this.upsert(view);
+    this.expanded[endpoint] = true;
+    await this.browse(endpoint);
+  }
+
+  /** Opens a repository: lists every tag; details come as rows are shown. */
+  async openRepository(registry: string, repository: string): Promise<void> {
+    this.generation += 1;
+    const generation = this.generation;
+    this.open = { registry, repository };
+    this.tags = [];
+    this.details = new Map();
+    this.queue = [];
+    this.tagsProblem = undefined;
+    this.tagsLoading = true;
+    try {
+      const tags = await this.api.listTags(registry, repository);
+      if (generation === this.generation) this.tags = tags;
+    } catch (e) {
+      if (generation === this.generation) this.tagsProblem = toProblem(e);
+    } finally {
+      if (generation === this.generation) this.tagsLoading = false;
+    }
+  }
+
+  close(): void {
+    this.generation += 1;
+    this.open = undefined;
+    this.tags = [];
+    this.details = new Map();
+    this.queue = [];
+  }
+
+  /** Asks for the details of `tags` (the visible rows) that are not known or coming. */
+  want(tags: readonly string[]): void {
+    const fresh = tags.filter((t) => !this.details.has(t) && !this.queue.includes(t));
+    if (fresh.length === 0) return;
+    // The newest request first: what is on screen now matters more than what scrolled by.
+    this.queue = [...fresh, ...this.queue.filter((t) => !fresh.includes(t))];
+    this.pump();
+  }
+
+  private pump(): void {
+    const open = this.open;
+    while (open && this.inFlight < PARALLEL && this.queue.length > 0) {
+      const tag = this.queue.shift()!;
+      this.setDetail(tag, 'loading');
+      this.inFlight += 1;
+      const generation = this.generation;
+      void this.api
+        .tagDetails(open.registry, open.repository, tag)
+        .then(
+          (d) => generation === this.generation && this.setDetail(tag, d),
+          (e) => generation === this.generation && this.setDetail(tag, { problem: toProblem(e) }),
+        )
+        .finally(() => {
+          this.inFlight -= 1;
+          if (generation === this.generation) this.pump();
+        });
+    }
+  }
+
+  private setDetail(tag: string, detail: Detail): void {
+    const next = new Map(this.details);
+    next.set(tag, detail);
+    this.details = next;
+  }
+
+  sortBy(key: TagSortKey): void {
+    this.sort =
+      this.sort.key === key
+        ? { key, dir: this.sort.dir === 'asc' ? 'desc' : 'asc' }
+        : { key, dir: key === 'created' ? 'desc' : 'asc' };
+  }
+
+  async retag(source: string, target: string): Promise<void> {
+    const open = this.requireOpen();
+    await this.api.retagRemote(open.registry, open.repository, source, target);
+    await this.reloadTags(open);
+  }
+
+  async planDelete(tag: string): Promise<DeletePlan> {
+    const open = this.requireOpen();
+    return this.api.planDeleteTag(open.registry, open.repository, tag);
+  }
+
+  async deleteTag(tag: string, allowShared: boolean): Promise<DeletePlan> {
+    const open = this.requireOpen();
+    const plan = await this.api.deleteTag(open.registry, open.repository, tag, allowShared);
+    await this.reloadTags(open);
+    return plan;
+  }
+
+  async copy(source: string, target: string): Promise<TaskInfo> {
+    const task = await this.api.copyImage(source, target);
+    this.tasks.put(task);
+    return task;
+  }
+
+  /** Lists the tags again, keeping the details of tags that are still there. */
+  private async reloadTags(open: OpenRepository): Promise<void> {
+    const tags = await this.api.listTags(open.registry, open.repository);
+    if (this.open !== open) return;
+    const keep = new Map([...this.details].filter(([t, d]) => tags.includes(t) && d !== 'loading'));
+    // A retag points an existing name elsewhere: forget it so that it is fetched again.
+    this.tags = tags;
+    this.details = keep;
+  }
+
+  /** Forgets one tag's details (after a retag onto an existing name). */
+  forget(tag: string): void {
+    const next = new Map(this.details);
+    next.delete(tag);
+    this.details = next;
+  }
+
+  private requireOpen(): OpenRepository {
+    if (!this.open) throw new Error('no repository is open');
+    return this.open;
+  }
+}
+
+/** The full reference of a tag: `host/repo:tag`. */
+export function tagRef(open: OpenRepository, tag: string): string {
+  return `${open.registry}/${open.repository}:${tag}`;
+}
+
+/**
+ * The Registries screen's model for an API, kept while the app runs (leaving the screen
+ * and coming back keeps the open repository), sharing the Images session's tasks and
+ * problems so that a copy shows on the Tasks screen.
+ */
+const sessions = new WeakMap<StrataApi, RegistriesModel>();
+
+export function registriesSession(api?: StrataApi): RegistriesModel {
+  const images = imagesSession(api);
+  let model = sessions.get(images.api);
+  if (!model) {
+    model = new RegistriesModel(images.api, images.tasks, images.notices);
+    sessions.set(images.api, model);
+  }
+  return model;
+}
