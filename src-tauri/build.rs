@@ -66,7 +66,6 @@ fn main() {
         "add_registry",
         "remove_registry",
         "add_repositories",
-        "forget_repositories",
         "login_registry",
         "logout_registry",
         "list_accounts",

@@ -85,7 +85,6 @@ fn main() {
             commands::registries::add_registry,
             commands::registries::remove_registry,
             commands::registries::add_repositories,
-            commands::registries::forget_repositories,
             commands::registries::login_registry,
             commands::registries::logout_registry,
             commands::registries::list_accounts,

@@ -148,6 +148,12 @@ describe('Containers screen', () => {
         return r.some((x) => x.includes('hello-e2e.txt')) && r.some((x) => /\bbin\b/.test(x)) ? r : null;
       });
       assert.ok(rows.some((x) => x.includes('ls /')), 'the command is echoed');
+      // Drawn as a terminal: xterm's own styles (injected <style> elements, which the CSP
+      // must allow) give the rows its monospace font.
+      const font = await app.execute(
+        `return getComputedStyle(document.querySelector('[data-testid="terminal"] .xterm-rows')).fontFamily`,
+      );
+      assert.match(font, /mono|Menlo|Consolas/i, `the terminal's font is ${font}`);
       await shot(app, 'terminal');
       // A change made in the shell, then leave it.
       await keys(app, '[data-testid="terminal"] .xterm-helper-textarea', `echo from-the-shell > /root/shell.txt; exit${ENTER}`);

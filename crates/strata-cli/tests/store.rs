@@ -242,7 +242,10 @@ fn rmi_frees_a_shared_layer_only_with_the_last_image() {
     // Several: each problem, then how many failed.
     let err = fails(home, &["rmi", "nothing-here", "nor-this"]);
     assert!(err.contains("\"nor-this\""), "{err}");
-    assert!(err.contains("2 of 2 image(s) could not be removed"), "{err}");
+    assert!(
+        err.contains("2 of 2 image(s) could not be removed"),
+        "{err}"
+    );
 }
 
 #[test]

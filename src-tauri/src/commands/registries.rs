@@ -191,20 +191,6 @@ pub async fn add_repositories(
     .await
 }
 
-#[tauri::command]
-pub async fn forget_repositories(
-    registry: String,
-    repositories: Vec<String>,
-) -> Result<RegistryView, Problem> {
-    blocking(move || {
-        let saved = registries_file()?
-            .forget_repositories(&registry, &repositories)
-            .map_err(problem)?;
-        view_of(&saved.endpoint)
-    })
-    .await
-}
-
 // ---- logins --------------------------------------------------------------------------------
 
 /// Checks `username` + `password` against the registry, then keeps the password in the

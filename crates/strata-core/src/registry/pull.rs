@@ -1,8 +1,9 @@
 //! Pull: reference → manifest (an index resolved to one platform) → the blobs the store
 //! lacks, fetched concurrently, each hashed and counted as it streams into a
 //! [`BlobWriter`](crate::store::BlobWriter) and committed only when digest and size match
-//! (the manifest and index blobs stored meanwhile) → the name, written last. A pull that fails or is
-//! cancelled therefore leaves no image, only blobs that a later pull reuses and gc removes.
+//! (the manifest and index blobs stored meanwhile) → the name, written last. A pull that
+//! fails or is cancelled therefore leaves no image, only blobs that a later pull reuses
+//! and gc removes.
 //!
 //! A connection that drops mid-blob is resumed with `Range: bytes=N-` when the server
 //! answers 206; a server that answers 200 instead is read again from the start.

@@ -176,3 +176,31 @@ impl Drop for BlobWriter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use crate::digest::Digest;
+    use crate::store::Store;
+
+    /// A blob several writeback steps long, written in pieces that straddle the steps
+    /// and the write buffer, is stored byte for byte under its digest.
+    #[test]
+    fn a_large_blob_written_in_odd_pieces_is_stored_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let data: Vec<u8> = (0..(3 * super::WRITEBACK_STEP as usize + 12_345))
+            .map(|i| (i * 31 % 251) as u8)
+            .collect();
+        let mut w = store.blob_writer().unwrap();
+        for piece in data.chunks(400_009) {
+            w.write_all(piece).unwrap();
+        }
+        assert!(w.kicked > 0, "no writeback was started for a large blob");
+        let expected = Digest::of(&data);
+        let (digest, size) = w.commit(Some((&expected, data.len() as u64))).unwrap();
+        assert_eq!((digest.clone(), size), (expected, data.len() as u64));
+        assert_eq!(store.read_blob(&digest, size).unwrap(), data);
+    }
+}
