@@ -43,7 +43,7 @@ pub mod remote;
 pub mod script;
 pub mod tags;
 
-pub use access::{connect, registry_options, Access};
+pub use access::{connect, registry_options, transport_options, Access};
 pub use provider::{Preset, Provider};
 pub use registries::{NewRegistry, RegistriesFile, RegistryView, SavedRegistry};
 

@@ -443,7 +443,7 @@ impl Keychain {
 pub async fn login(
     keychain: &Keychain,
     login: &Login,
-    insecure: bool,
+    transport: &crate::registry::RegistryOptions,
 ) -> Result<Account, CredentialsError> {
     login.check()?;
     keychain.ensure_available()?;
@@ -451,7 +451,7 @@ pub async fn login(
         &login.registry,
         &login.username,
         &login.credentials(),
-        insecure,
+        transport,
     )
     .await?;
     keychain.save(login)

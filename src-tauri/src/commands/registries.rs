@@ -208,15 +208,11 @@ pub async fn login_registry(
     let secret = Sensitive::new(password);
     let endpoint = endpoint(&registry);
     let home = home()?;
-    let insecure = {
+    // The saved registry's insecure flag and extra CA, as pulls and pushes will use them.
+    let transport = {
         let (home, endpoint) = (home.clone(), endpoint.clone());
-        blocking(move || {
-            Ok(RegistriesFile::for_home(&home)
-                .and_then(|f| f.by_endpoint(&endpoint))
-                .map_err(problem)?
-                .is_some_and(|s| s.insecure))
-        })
-        .await?
+        blocking(move || catalog::transport_options(&home, &endpoint, false).map_err(problem))
+            .await?
     };
     let keychain = Keychain::open(&home).map_err(problem)?;
     let login = Login {
@@ -229,7 +225,7 @@ pub async fn login_registry(
         kind: SecretKind::Password,
         secret,
     };
-    let account = credentials::login(&keychain, &login, insecure)
+    let account = credentials::login(&keychain, &login, &transport)
         .await
         .map_err(problem)?;
     state.forget(&endpoint);

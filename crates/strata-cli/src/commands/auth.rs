@@ -74,8 +74,12 @@ pub fn login(home: &Home, args: LoginArgs) -> Result<(), Problem> {
         (Some(flag), _) => Some(flag.trim_matches('/').to_string()),
         (None, path) => path,
     };
+    // The saved registry's insecure flag and extra CA: a login reaches the registry the
+    // way later pulls and pushes will.
+    let transport = strata_core::catalog::transport_options(home, &registry, args.insecure)
+        .map_err(|e| e.problem())?;
     if !args.password_stdin {
-        return recheck(&keychain, &registry, args);
+        return recheck(&keychain, &registry, &transport, args);
     }
     let username = args.username.ok_or_else(|| {
         Problem::new("cli.username", "--password-stdin needs the account's name")
@@ -89,8 +93,7 @@ pub fn login(home: &Home, args: LoginArgs) -> Result<(), Problem> {
         kind: SecretKind::Password,
         secret: read_password()?,
     };
-    let account =
-        block_on(credentials::login(&keychain, &login, args.insecure))?.map_err(problem)?;
+    let account = block_on(credentials::login(&keychain, &login, &transport))?.map_err(problem)?;
     if args.json {
         return render::json(&account);
     }
@@ -104,7 +107,12 @@ pub fn login(home: &Home, args: LoginArgs) -> Result<(), Problem> {
 
 /// `strata login REGISTRY [-u USER]` without a password: checks the saved login again,
 /// as `docker login` does with stored credentials.
-fn recheck(keychain: &Keychain, registry: &str, args: LoginArgs) -> Result<(), Problem> {
+fn recheck(
+    keychain: &Keychain,
+    registry: &str,
+    transport: &strata_core::registry::RegistryOptions,
+    args: LoginArgs,
+) -> Result<(), Problem> {
     keychain.ensure_available().map_err(problem)?;
     let mine: Vec<Account> = keychain
         .accounts()
@@ -134,7 +142,7 @@ fn recheck(keychain: &Keychain, registry: &str, args: LoginArgs) -> Result<(), P
         registry,
         &account.username,
         &creds,
-        args.insecure,
+        transport,
     ))?
     .map_err(problem)?;
     let mut account = account.clone();

@@ -45,6 +45,21 @@ pub fn registry_options(
     Ok(options)
 }
 
+/// How to reach `registry` without credentials: the saved registry's insecure flag and
+/// extra CA, plus `insecure` from the command. A login check uses it, so that a registry
+/// behind a private CA can be logged into exactly as it is later pulled from.
+pub fn transport_options(
+    home: &Home,
+    registry: &str,
+    insecure: bool,
+) -> Result<RegistryOptions, CatalogError> {
+    let endpoint = host::normalize_registry(registry);
+    let saved = RegistriesFile::for_home(home)?.by_endpoint(&endpoint)?;
+    let mut options = saved_options(saved.as_ref())?;
+    options.insecure |= insecure;
+    Ok(options)
+}
+
 fn keychain_credentials(
     home: &Home,
     endpoint: &str,

@@ -17,11 +17,13 @@ use crate::registry::{Client, Credentials, RegistryError, RegistryOptions};
 
 /// `Ok` when `registry` accepts `credentials`; [`CredentialsError::Refused`] when it says
 /// 401 (or its token server does); [`CredentialsError::Check`] when it cannot be asked.
+/// `transport` says how to reach the registry (insecure flag, extra CA); its credentials
+/// are ignored.
 pub async fn check(
     registry: &str,
     username: &str,
     credentials: &Credentials,
-    insecure: bool,
+    transport: &RegistryOptions,
 ) -> Result<(), CredentialsError> {
     let refused = || CredentialsError::Refused {
         registry: registry.to_string(),
@@ -36,10 +38,9 @@ pub async fn check(
     };
     let options = RegistryOptions {
         credentials: credentials.clone(),
-        insecure,
         // A login is interactive: fail fast rather than retry for a minute.
         retries: Some(1),
-        ..Default::default()
+        ..transport.clone()
     };
     let client = Client::connect(registry, &options).await.map_err(other)?;
     let mut url = client.base_url().clone();
