@@ -201,7 +201,7 @@ export const en = {
       size: 'Writable layer',
       actions: 'Actions',
     },
-    changes: '{n} changes',
+    changes: 'changes: {n}',
     open: 'Open',
     remove: 'Delete',
     removeConfirm: 'Delete container {name}? Its changes are lost unless you commit them first.',
