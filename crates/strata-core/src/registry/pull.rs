@@ -35,6 +35,12 @@ use crate::store::{Store, StoreError};
 
 /// How many times one blob's download is resumed after a broken connection.
 const MAX_RESUMES: u32 = 8;
+/// Chunks of one blob queued between the download and the thread writing it. Enough for
+/// the download to carry on through a short disk stall (a journal commit of other
+/// programs' writes) instead of waiting on it: hyper hands out at most about 400 KiB a
+/// chunk, so at most some 25 MiB per blob, and only while the disk lags (measured on the
+/// 512 MiB pull benchmark under load: 16 chunks made it about 10% slower).
+const QUEUED_CHUNKS: usize = 64;
 /// Blobs fetched at once when the caller does not say.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
@@ -266,7 +272,7 @@ async fn fetch_blob(
     blob: &Blob,
     tracker: &Tracker<'_>,
 ) -> Result<u64, RegistryError> {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Msg>(16);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Msg>(QUEUED_CHUNKS);
     let writer = {
         let store = store.clone();
         let digest = blob.digest.clone();
