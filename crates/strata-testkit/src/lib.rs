@@ -3,6 +3,7 @@
 //! - [`registry`]: Debian's `docker-registry` (CNCF distribution) on a free loopback port,
 //!   with no auth, htpasswd Basic auth, or Bearer tokens from the [`token`] issuer
 //!   (Docker's token protocol, <https://distribution.github.io/distribution/spec/auth/token/>).
+//!   Over plain HTTP, or over HTTPS with a throw-away CA (`RegistryBuilder::tls`).
 //! - [`user`]: accounts and what each may do, shared by the htpasswd file and the issuer.
 //! - [`proxy`]: a loopback HTTP proxy in front of a registry that cuts connections,
 //!   answers 500/429, delays, throttles, paginates tag lists, and logs every request.
@@ -26,5 +27,6 @@ mod jwt;
 mod process;
 pub mod proxy;
 pub mod registry;
+mod tls;
 pub mod token;
 pub mod user;

@@ -3,8 +3,8 @@
 //! <https://distribution.github.io/distribution/about/configuration/>).
 //!
 //! Each [`Registry`] gets its own temporary directory holding the generated
-//! `config.yml`, the blob storage, the htpasswd file or the token certificate, and the
-//! registry's log. Dropping the handle kills the process by its PID and waits for it.
+//! `config.yml`, the blob storage, the htpasswd file or the token certificate, the TLS
+//! certificates (with [`RegistryBuilder::tls`]), and the registry's log. Dropping the handle kills the process by its PID and waits for it.
 
 use std::fs::{self, File};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -38,6 +38,8 @@ pub enum RegistryError {
     Htpasswd(#[from] bcrypt::BcryptError),
     #[error(transparent)]
     Token(#[from] TokenError),
+    #[error("could not create the registry's TLS certificates: {0}")]
+    Tls(#[from] rcgen::Error),
     #[error("docker-registry did not answer on {addr} ({reason}); its log says:\n{log}")]
     NotReady {
         addr: SocketAddr,
@@ -71,6 +73,7 @@ pub struct RegistryBuilder {
     auth: Auth,
     token_ttl: Duration,
     start_timeout: Duration,
+    tls: bool,
 }
 
 impl RegistryBuilder {
@@ -85,6 +88,14 @@ impl RegistryBuilder {
     /// How long to wait for `/v2/` to answer (default 20 s).
     pub fn start_timeout(mut self, timeout: Duration) -> Self {
         self.start_timeout = timeout;
+        self
+    }
+
+    /// Serves HTTPS with a server certificate for `127.0.0.1` and `localhost`, signed by a
+    /// throw-away CA made for this registry alone ([`Registry::ca_pem`]); [`Registry::url`]
+    /// then starts with `https://`. The token issuer, in token mode, stays on plain HTTP.
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
         self
     }
 
@@ -140,6 +151,22 @@ impl RegistryBuilder {
             }
             None => auth_yaml,
         };
+        let (tls_yaml, ca_pem) = if self.tls {
+            let identity = crate::tls::server_identity()?;
+            let cert = dir.path().join("server.crt");
+            let key = dir.path().join("server.key");
+            fs::write(&cert, &identity.cert_pem)?;
+            fs::write(&key, &identity.key_pem)?;
+            fs::write(dir.path().join("ca.crt"), &identity.ca_pem)?;
+            let yaml = format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                yaml_path(&cert),
+                yaml_path(&key)
+            );
+            (yaml, Some(identity.ca_pem))
+        } else {
+            (String::new(), None)
+        };
 
         // A port taken between our probe and the registry's bind shows up as an early
         // exit with "address already in use"; another free port then does the job.
@@ -148,9 +175,15 @@ impl RegistryBuilder {
             attempt += 1;
             let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
             let config = dir.path().join("config.yml");
-            fs::write(&config, config_yaml(dir.path(), addr, &auth_yaml))?;
+            fs::write(
+                &config,
+                config_yaml(dir.path(), addr, &tls_yaml, &auth_yaml),
+            )?;
             let log_path = dir.path().join("registry.log");
             let mut child = spawn(&config, &log_path, dir.path())?;
+            // The probe speaks plain HTTP in both modes: Go's TLS server answers a
+            // plain request with `400 Bad Request` ("Client sent an HTTP request to an
+            // HTTPS server"), which proves it is up without a TLS client here.
             let ready = poll_until(
                 self.start_timeout,
                 || http_status(addr, "/v2/"),
@@ -166,6 +199,7 @@ impl RegistryBuilder {
                         addr,
                         users,
                         mode,
+                        ca_pem,
                         child,
                         issuer,
                         log_path,
@@ -194,6 +228,7 @@ pub struct Registry {
     /// The accounts (empty without auth).
     pub users: Vec<User>,
     mode: AuthMode,
+    ca_pem: Option<String>,
     child: Child,
     issuer: Option<TokenIssuer>,
     log_path: PathBuf,
@@ -213,12 +248,25 @@ impl Registry {
             auth,
             token_ttl: Duration::from_secs(300),
             start_timeout: Duration::from_secs(20),
+            tls: false,
         }
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` with [`RegistryBuilder::tls`].
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The PEM certificate of the CA that signed the registry's server certificate
+    /// (`None` without [`RegistryBuilder::tls`]). Also saved as `ca.crt` in the registry's
+    /// directory.
+    pub fn ca_pem(&self) -> Option<String> {
+        self.ca_pem.clone()
     }
 
     /// `127.0.0.1:PORT`, the registry part of an image reference.
@@ -320,7 +368,7 @@ fn spawn(config: &Path, log_path: &Path, dir: &Path) -> Result<Child, RegistryEr
 /// The generated configuration. No `cache` section: distribution's in-memory blob
 /// descriptor cache keeps answering for deleted blobs, which would hide delete bugs. No
 /// `debug` section, so no second port to clash with.
-fn config_yaml(dir: &Path, addr: SocketAddr, auth_yaml: &str) -> String {
+fn config_yaml(dir: &Path, addr: SocketAddr, tls_yaml: &str, auth_yaml: &str) -> String {
     let secret = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
     format!(
         "version: 0.1\n\
@@ -328,6 +376,7 @@ fn config_yaml(dir: &Path, addr: SocketAddr, auth_yaml: &str) -> String {
          storage:\n  filesystem:\n    rootdirectory: {storage}\n  delete:\n    enabled: true\n  \
          maintenance:\n    uploadpurging:\n      enabled: false\n\
          http:\n  addr: {addr}\n  secret: {secret}\n\
+         {tls_yaml}\
          {auth_yaml}",
         storage = yaml_path(&dir.join("storage")),
         addr = yaml_str(&addr.to_string()),
@@ -354,4 +403,33 @@ fn yaml_str(s: &str) -> String {
 
 fn yaml_path(p: &Path) -> String {
     yaml_str(&p.to_string_lossy())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_mode_serves_https_with_its_own_ca() {
+        let registry = Registry::builder(Auth::None)
+            .tls()
+            .start()
+            .expect("TLS registry starts");
+        assert_eq!(registry.url(), format!("https://{}", registry.addr));
+        let ca = registry.ca_pem().expect("a CA in TLS mode");
+        assert!(ca.starts_with("-----BEGIN CERTIFICATE-----"), "{ca}");
+        // Plain HTTP to the TLS port is what Go refuses with 400: the port speaks TLS.
+        assert_eq!(http_status(registry.addr, "/v2/"), Some(400));
+        let other = Registry::builder(Auth::None).tls().start().unwrap();
+        assert_ne!(
+            other.ca_pem(),
+            Some(ca),
+            "each registry has a CA of its own"
+        );
+
+        let plain = Registry::start(Auth::None).unwrap();
+        assert_eq!(plain.url(), format!("http://{}", plain.addr));
+        assert_eq!(plain.ca_pem(), None);
+        assert_eq!(http_status(plain.addr, "/v2/"), Some(200));
+    }
 }

@@ -407,6 +407,22 @@ pub fn start_registry(mode: &str) -> Registry {
     Registry::start(auth).unwrap_or_else(|e| panic!("cannot start docker-registry: {e}"))
 }
 
+/// [`start_registry`], serving HTTPS with a certificate signed by a throw-away CA of its
+/// own (`Registry::ca_pem`), which nothing trusts until a test says so.
+pub fn start_tls_registry(mode: &str) -> Registry {
+    let users = vec![User::new(USER, PASSWORD)];
+    let auth = match mode {
+        "none" => Auth::None,
+        "htpasswd" => Auth::Htpasswd { users },
+        "token" => Auth::Token { users },
+        other => panic!("no registry auth mode {other}"),
+    };
+    Registry::builder(auth)
+        .tls()
+        .start()
+        .unwrap_or_else(|e| panic!("cannot start docker-registry over TLS: {e}"))
+}
+
 /// `tests/keychain/with-keychain.sh`: a private D-Bus session with an unlocked
 /// gnome-keyring and a temporary HOME.
 pub fn keychain_runner() -> PathBuf {

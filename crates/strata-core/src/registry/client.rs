@@ -223,6 +223,16 @@ impl Client {
                     reason: format!("the extra CA is not a PEM certificate: {e}"),
                 }
             })?;
+            // A file without any `BEGIN CERTIFICATE` block parses as an empty bundle:
+            // trusting nothing extra would surface later as a puzzling certificate error.
+            if certs.is_empty() {
+                return Err(RegistryError::Settings {
+                    registry: registry.to_string(),
+                    reason: "the extra CA is not a PEM certificate: it holds no \
+                             `-----BEGIN CERTIFICATE-----` block"
+                        .to_string(),
+                });
+            }
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
@@ -781,6 +791,15 @@ async fn ping(
                 return match status {
                     s if s.is_success() => Ok((base, None)),
                     StatusCode::UNAUTHORIZED => Ok((base, challenge)),
+                    // HTTPS failed on the certificate and plain HTTP got Go's "Client sent
+                    // an HTTP request to an HTTPS server": the registry speaks TLS, and
+                    // its certificate is what the user must hear about.
+                    StatusCode::BAD_REQUEST if last_error.as_deref().is_some_and(is_tls_error) => {
+                        Err(RegistryError::Tls {
+                            registry: registry.to_string(),
+                            reason: last_error.unwrap_or_default(),
+                        })
+                    }
                     s => Err(RegistryError::Protocol {
                         registry: registry.to_string(),
                         reason: format!(

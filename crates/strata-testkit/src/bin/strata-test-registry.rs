@@ -4,10 +4,13 @@
 //! removing its storage) when standard input closes or the process is told to stop.
 //!
 //! ```text
-//! strata-test-registry [none|htpasswd|token] [--user NAME:PASSWORD]...
+//! strata-test-registry [none|htpasswd|token] [--user NAME:PASSWORD]... [--tls]
 //! {"url":"http://127.0.0.1:PORT","host":"127.0.0.1:PORT","pid":123,"mode":"htpasswd",
-//!  "users":[{"name":"alice","password":"…"}]}
+//!  "users":[{"name":"alice","password":"…"}],"ca_pem":null}
 //! ```
+//!
+//! With `--tls` the registry serves HTTPS (`"url":"https://…"`) with a certificate signed
+//! by a throw-away CA, whose PEM is `ca_pem`.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let mut mode = "none".to_string();
     let mut users = Vec::new();
+    let mut tls = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -38,10 +42,11 @@ fn run() -> Result<(), String> {
                     .ok_or_else(|| format!("--user {spec}: expected NAME:PASSWORD"))?;
                 users.push(User::new(name, password));
             }
+            "--tls" => tls = true,
             "none" | "htpasswd" | "token" => mode = arg,
             "-h" | "--help" => {
                 println!(
-                    "usage: strata-test-registry [none|htpasswd|token] [--user NAME:PASSWORD]..."
+                    "usage: strata-test-registry [none|htpasswd|token] [--user NAME:PASSWORD]... [--tls]"
                 );
                 return Ok(());
             }
@@ -56,7 +61,11 @@ fn run() -> Result<(), String> {
         "token" => Auth::Token { users },
         _ => Auth::None,
     };
-    let registry = Registry::start(auth).map_err(|e| e.to_string())?;
+    let mut builder = Registry::builder(auth);
+    if tls {
+        builder = builder.tls();
+    }
+    let registry = builder.start().map_err(|e| e.to_string())?;
     let described = serde_json::json!({
         "url": registry.url(),
         "host": registry.host(),
@@ -65,6 +74,7 @@ fn run() -> Result<(), String> {
         "users": registry.users.iter().map(|u| serde_json::json!({
             "name": u.name, "password": u.password,
         })).collect::<Vec<_>>(),
+        "ca_pem": registry.ca_pem(),
     });
     let mut out = std::io::stdout().lock();
     writeln!(out, "{described}").map_err(|e| e.to_string())?;
