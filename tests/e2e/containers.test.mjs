@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { SHOTS, appEnv, scratch, strata, withDriver } from './app.mjs';
+import { count, rootfsImage, textOf, type, waitFor } from './fixtures.mjs';
 
 const BASE = 'docker.io/e2e/busybox:1';
 const COMMITTED = 'docker.io/e2e/busybox:committed';
@@ -38,16 +39,7 @@ function busyboxImage(home, dir) {
   for (const a of applets) {
     if (a && a !== 'busybox') symlinkSync('busybox', join(root, 'bin', a));
   }
-  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-  writeFileSync(join(root, 'etc/group'), 'root:x:0:\n');
-  strata(home, ['import-rootfs', root, '--tag', BASE]);
-}
-
-/** Types into a field (W3C "Element Send Keys"), after clearing it. */
-async function type(app, css, text) {
-  const el = await app.find(css);
-  await app.cmd('POST', `/element/${el.id}/clear`, {});
-  await app.cmd('POST', `/element/${el.id}/value`, { text });
+  rootfsImage(home, root, { 'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n', 'etc/group': 'root:x:0:\n' }, BASE);
 }
 
 /** Sends keys to an element without clearing it (xterm's hidden input). */
@@ -56,20 +48,6 @@ async function keys(app, css, text) {
   await app.cmd('POST', `/element/${el.id}/value`, { text });
 }
 
-async function waitFor(what, check, timeout = 30_000) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    last = await check();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
-
-const count = (app, css) => app.execute(`return document.querySelectorAll(${JSON.stringify(css)}).length`);
-const textOf = (app, css) =>
-  app.execute(`const e = document.querySelector(${JSON.stringify(css)}); return e ? e.textContent : null`);
 /** The terminal's screen, one string per row, as xterm's DOM renderer draws it. */
 const screenRows = (app) =>
   app.execute(`return [...document.querySelectorAll('[data-testid="terminal"] .xterm-rows > div')].map((r) => r.textContent)`);

@@ -13,27 +13,18 @@
 // the drop handler calls for a file dropped on the window.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { SHOTS, appEnv, scratch, withDriver } from './app.mjs';
+import { count, ociArchive, tarOf, textOf, type, waitFor } from './fixtures.mjs';
 
 const REPO = 'e2e/demo';
-
-const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 function write(path, text) {
   mkdirSync(join(path, '..'), { recursive: true });
   writeFileSync(path, text);
-}
-
-/** A tar of `dir`'s entries, owned by root, in a fixed order. */
-function tarOf(dir, names, out) {
-  execFileSync('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=2026-01-01', '-C', dir, '-cf', out, ...names]);
-  return readFileSync(out);
 }
 
 /** Writes a two-layer OCI archive named `docker.io/e2e/demo:1` to `<dir>/demo.tar`. */
@@ -47,16 +38,11 @@ function makeArchive(dir) {
   write(join(top, 'app/config.json'), '{"greeting":"hello from layer 1"}\n');
   const layers = [tarOf(base, ['app', 'etc'], join(dir, 'l0.tar')), tarOf(top, ['app', 'etc'], join(dir, 'l1.tar'))];
 
-  const layout = join(dir, 'layout');
-  const blobs = join(layout, 'blobs/sha256');
-  mkdirSync(blobs, { recursive: true });
-  const put = (bytes) => {
-    const hex = sha256(bytes);
-    writeFileSync(join(blobs, hex), bytes);
-    return { digest: `sha256:${hex}`, size: bytes.length };
-  };
-  const config = Buffer.from(
-    JSON.stringify({
+  return ociArchive(dir, {
+    name: `docker.io/${REPO}:1`,
+    file: 'demo.tar',
+    layers,
+    config: {
       created: '2026-01-02T03:04:05Z',
       architecture: 'amd64',
       os: 'linux',
@@ -66,60 +52,14 @@ function makeArchive(dir) {
         WorkingDir: '/app',
         Labels: { 'org.opencontainers.image.title': 'strata e2e demo' },
       },
-      rootfs: { type: 'layers', diff_ids: layers.map((l) => `sha256:${sha256(l)}`) },
       history: [
         { created: '2026-01-01T00:00:00Z', created_by: 'ADD base.tar /' },
         { created: '2026-01-02T03:04:05Z', created_by: 'RUN rm /etc/motd && write /app/config.json' },
       ],
-    }),
-  );
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put(config) },
-      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...put(l) })),
-    }),
-  );
-  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(
-    join(layout, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...put(manifest),
-          annotations: { 'org.opencontainers.image.ref.name': `docker.io/${REPO}:1` },
-        },
-      ],
-    }),
-  );
-  const archive = join(dir, 'demo.tar');
-  execFileSync('tar', ['--owner=0', '--group=0', '-C', layout, '-cf', archive, 'oci-layout', 'index.json', 'blobs']);
-  return archive;
+    },
+  });
 }
 
-/** Types into a field (W3C "Element Send Keys"), after clearing it. */
-async function type(app, css, text) {
-  const el = await app.find(css);
-  await app.cmd('POST', `/element/${el.id}/clear`, {});
-  await app.cmd('POST', `/element/${el.id}/value`, { text });
-}
-
-async function waitFor(what, check, timeout = 20_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
-
-const count = (app, css) => app.execute(`return document.querySelectorAll(${JSON.stringify(css)}).length`);
-const textOf = (app, css) =>
-  app.execute(`const e = document.querySelector(${JSON.stringify(css)}); return e ? e.textContent : null`);
 /** A screenshot, after a pause: under a loaded Xvfb WebKit may paint a frame behind the DOM. */
 const shot = async (app, name) => {
   await sleep(500);

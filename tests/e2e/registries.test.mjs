@@ -11,34 +11,18 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { SHOTS, appEnv, scratch, startRegistry, strata, withDriver } from './app.mjs';
+import { rootfsImage, textOf, type, waitFor } from './fixtures.mjs';
 
 const USER = 'alice';
 // Distinctive, so that finding it anywhere is a real leak and not a coincidence.
 const PASSWORD = `pw-${process.pid}-Zq7vX3kR`;
 
-async function type(app, css, text) {
-  const el = await app.find(css);
-  await app.cmd('POST', `/element/${el.id}/clear`, {});
-  await app.cmd('POST', `/element/${el.id}/value`, { text });
-}
-
-async function waitFor(what, check, timeout = 30_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
-
 const js = (v) => JSON.stringify(v);
-const textOf = (app, css) => app.execute(`const e = document.querySelector(${js(css)}); return e ? e.textContent : null`);
 const valueOf = (app, css) => app.execute(`const e = document.querySelector(${js(css)}); return e ? e.value : null`);
 const tagsShown = (app) => app.execute(`return [...document.querySelectorAll('[data-testid="tag-row"]')].map((r) => r.dataset.tag)`);
 /** Waits until the element matching `css` contains `text`. */
@@ -93,10 +77,7 @@ describe('Registries screen', () => {
     registry = await startRegistry('htpasswd', [{ name: USER, password: PASSWORD }]);
     const creds = `${USER}:${PASSWORD}`;
     for (const n of [1, 2]) {
-      const root = join(place.dir, `rootfs${n}`);
-      mkdirSync(join(root, 'etc'), { recursive: true });
-      writeFileSync(join(root, 'etc', 'release'), `image ${n}\n`);
-      strata(place.home, ['import-rootfs', root, '--tag', `e2e/app:${n}`]);
+      rootfsImage(place.home, join(place.dir, `rootfs${n}`), { 'etc/release': `image ${n}\n` }, `e2e/app:${n}`);
     }
     for (const [local, remote] of [
       ['e2e/app:1', 'team/app:1.0'],

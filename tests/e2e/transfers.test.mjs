@@ -13,24 +13,17 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { SHOTS, appEnv, scratch, startRegistry, strata, withDriver } from './app.mjs';
+import { count, ociArchive, tarOf, textOf, type, waitFor } from './fixtures.mjs';
 
 const NAME = 'e2e/transfer:1';
 const LAYERS = 3;
 const LAYER_BYTES = 1_500_000;
-
-const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
-
-/** A tar of `dir`'s entries, owned by root, in a fixed order. */
-function tarOf(dir, names, out) {
-  execFileSync('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=2026-01-01', '-C', dir, '-cf', out, ...names]);
-  return readFileSync(out);
-}
 
 /** Writes an OCI archive of a LAYERS-layer image named `docker.io/${NAME}`; returns its path. */
 function makeArchive(dir) {
@@ -41,71 +34,20 @@ function makeArchive(dir) {
     writeFileSync(join(root, 'data', `part${i}.bin`), randomBytes(LAYER_BYTES));
     layers.push(tarOf(root, ['data'], join(dir, `l${i}.tar`)));
   }
-  const layout = join(dir, 'layout');
-  const blobs = join(layout, 'blobs/sha256');
-  mkdirSync(blobs, { recursive: true });
-  const put = (bytes) => {
-    const hex = sha256(bytes);
-    writeFileSync(join(blobs, hex), bytes);
-    return { digest: `sha256:${hex}`, size: bytes.length };
-  };
-  const config = Buffer.from(
-    JSON.stringify({
+  return ociArchive(dir, {
+    name: `docker.io/${NAME}`,
+    file: 'transfer.tar',
+    layers,
+    config: {
       created: '2026-01-02T03:04:05Z',
       architecture: 'amd64',
       os: 'linux',
       config: { Cmd: ['/bin/sh'] },
-      rootfs: { type: 'layers', diff_ids: layers.map((l) => `sha256:${sha256(l)}`) },
       history: layers.map((_, i) => ({ created: '2026-01-01T00:00:00Z', created_by: `ADD part${i}.bin /data/` })),
-    }),
-  );
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put(config) },
-      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...put(l) })),
-    }),
-  );
-  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(
-    join(layout, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...put(manifest),
-          annotations: { 'org.opencontainers.image.ref.name': `docker.io/${NAME}` },
-        },
-      ],
-    }),
-  );
-  const archive = join(dir, 'transfer.tar');
-  execFileSync('tar', ['--owner=0', '--group=0', '-C', layout, '-cf', archive, 'oci-layout', 'index.json', 'blobs']);
-  return archive;
+    },
+  });
 }
 
-/** Types into a field (W3C "Element Send Keys"), after clearing it. */
-async function type(app, css, text) {
-  const el = await app.find(css);
-  await app.cmd('POST', `/element/${el.id}/clear`, {});
-  await app.cmd('POST', `/element/${el.id}/value`, { text });
-}
-
-async function waitFor(what, check, timeout = 30_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
-
-const count = (app, css) => app.execute(`return document.querySelectorAll(${JSON.stringify(css)}).length`);
-const textOf = (app, css) =>
-  app.execute(`const e = document.querySelector(${JSON.stringify(css)}); return e ? e.textContent : null`);
 const attrOf = (app, css, name) =>
   app.execute(`const e = document.querySelector(${JSON.stringify(css)}); return e ? e.getAttribute(${JSON.stringify(name)}) : null`);
 /** `kind:state` of every blob row of the first task matching `task` (the newest). */

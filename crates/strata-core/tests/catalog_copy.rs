@@ -5,37 +5,22 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use oci_spec::image::{Descriptor, MediaType};
 use strata_core::catalog::{remote, CatalogError};
 use strata_core::reference::Reference;
 use strata_core::registry::{self, Client, PushOptions, RegistryOptions};
 use strata_core::store::Store;
 use strata_core::task::{ProgressState, ProgressUpdate};
-use strata_testkit::fixtures::{Image, Layer};
 use strata_testkit::registry::{Auth, Registry};
 use tokio_util::sync::CancellationToken;
+
+mod support;
 
 /// Pushes a three-layer image of random bytes to `registry` as `src/app:1`.
 async fn seed(registry: &Registry) -> Reference {
     let dir = tempfile::tempdir().unwrap();
-    let mut b = Image::builder().label("name", "copy");
-    for (i, size) in [300_000usize, 200_000, 100_000].iter().enumerate() {
-        b = b.layer(Layer::random(&format!("f{i}"), *size, 7 + i as u64).unwrap());
-    }
-    let image = b.build();
+    let image = support::random_image("copy", &[300_000, 200_000, 100_000], 7);
     let store = Store::open(dir.path()).unwrap();
-    for (_, bytes) in image.blobs() {
-        store.put_bytes(bytes).unwrap();
-    }
-    let (digest, size) = store.put_bytes(&image.manifest).unwrap();
-    let desc = Descriptor::new(
-        MediaType::from(image.manifest_media_type),
-        size,
-        oci_spec::image::Digest::from(&digest),
-    );
-    store
-        .set_ref(&Reference::parse("app:1").unwrap(), desc)
-        .unwrap();
+    support::put_image(&store, &image, "app:1");
     let remote = Reference::parse(&format!("{}/src/app:1", registry.host())).unwrap();
     registry::push(
         &store,

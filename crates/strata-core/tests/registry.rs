@@ -5,38 +5,24 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use oci_spec::image::{Descriptor, MediaType};
 use strata_core::reference::Reference;
 use strata_core::registry::{
     self, Client, Credentials, PullOptions, PushOptions, RegistryError, RegistryOptions,
     TransferState, TransferUpdate,
 };
 use strata_core::store::Store;
-use strata_testkit::fixtures::{Image, Layer};
+use strata_testkit::fixtures::Image;
 use strata_testkit::registry::{Auth, Registry};
 use strata_testkit::token::GrantKind;
 use strata_testkit::user::User;
 use tokio_util::sync::CancellationToken;
 
+mod support;
+
 fn seed(home: &Path, layers: &[usize], name: &str) -> (Store, Image) {
-    let mut b = Image::builder().label("name", name);
-    for (i, size) in layers.iter().enumerate() {
-        b = b.layer(Layer::random(&format!("f{i}"), *size, 1000 + i as u64).unwrap());
-    }
-    let image = b.build();
+    let image = support::random_image(name, layers, 1000);
     let store = Store::open(home).unwrap();
-    for (_, bytes) in image.blobs() {
-        store.put_bytes(bytes).unwrap();
-    }
-    let (digest, size) = store.put_bytes(&image.manifest).unwrap();
-    let desc = Descriptor::new(
-        MediaType::from(image.manifest_media_type),
-        size,
-        oci_spec::image::Digest::from(&digest),
-    );
-    store
-        .set_ref(&Reference::parse(name).unwrap(), desc)
-        .unwrap();
+    support::put_image(&store, &image, name);
     (store, image)
 }
 

@@ -9,11 +9,9 @@ mod terminal;
 pub(crate) mod tree;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use serde::Serialize;
 use strata_core::container::{CommitOptions, Container, Containers, CreateOptions};
-use strata_core::home::Home;
 use strata_core::image::change::{apply_change, empty_config};
 use strata_core::image::{self, inspect::InspectOptions};
 use strata_core::problem::{Explain, Problem};
@@ -23,6 +21,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
+use super::support::{blocking, StoreSlot};
 use super::tasks::{TaskInfo, TaskKind, Tasks};
 pub use terminal::TerminalEvent;
 pub use tree::{ContainerListing, DiffRow};
@@ -33,28 +32,21 @@ const MAX_TEXT: u64 = 1 << 20;
 
 /// The store, opened on first use and kept, and the open terminals.
 pub struct ContainersState {
-    store: Mutex<Option<Store>>,
+    store: StoreSlot,
     terminals: terminal::Sessions,
 }
 
 impl ContainersState {
     pub fn new() -> Self {
         Self {
-            store: Mutex::new(None),
+            store: StoreSlot::default(),
             terminals: terminal::Sessions::default(),
         }
     }
 
     /// The store at the app's home, as the Images screen opens it. A failure is not kept.
     fn store(&self) -> Result<Store, Problem> {
-        let mut slot = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(store) = slot.as_ref() {
-            return Ok(store.clone());
-        }
-        let home = Home::resolve(None).map_err(|e| e.problem())?;
-        let store = Store::open(&home.path).map_err(|e| e.problem())?;
-        *slot = Some(store.clone());
-        Ok(store)
+        self.store.get()
     }
 
     fn containers(&self) -> Result<Containers, Problem> {
@@ -70,20 +62,6 @@ impl Default for ContainersState {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Runs filesystem work off the async runtime's threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
-) -> Result<T, Problem> {
-    tauri::async_runtime::spawn_blocking(work)
-        .await
-        .map_err(|e| {
-            Problem::new(
-                "app.internal",
-                format!("the work stopped unexpectedly: {e}"),
-            )
-        })?
 }
 
 // ---- transport types ---------------------------------------------------------------------

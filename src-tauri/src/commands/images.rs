@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use strata_core::home::Home;
 use strata_core::image::{self, inspect::InspectOptions, ExportFormat, ExportOptions};
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::Reference;
@@ -18,20 +17,21 @@ use strata_core::store::{ImageSummary, Store};
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
+use super::support::{blocking, StoreSlot};
 use super::tasks::{TaskInfo, TaskKind, Tasks};
 pub use layers::{FileListing, LayerView};
 
 /// The store, opened on first use (opening creates the layout) and kept; plus the merged
 /// trees the Files tab looked at last.
 pub struct ImagesState {
-    store: Mutex<Option<Store>>,
+    store: StoreSlot,
     trees: layers::TreeCache,
 }
 
 impl ImagesState {
     pub fn new() -> Self {
         Self {
-            store: Mutex::new(None),
+            store: StoreSlot::default(),
             trees: layers::TreeCache::default(),
         }
     }
@@ -39,14 +39,7 @@ impl ImagesState {
     /// The store at the app's home (`$STRATA_HOME`, else the platform data directory, as
     /// `AppState` resolves it). A failure is not kept: the next call tries again.
     fn store(&self) -> Result<Store, Problem> {
-        let mut slot = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(store) = slot.as_ref() {
-            return Ok(store.clone());
-        }
-        let home = Home::resolve(None).map_err(|e| e.problem())?;
-        let store = Store::open(&home.path).map_err(|e| e.problem())?;
-        *slot = Some(store.clone());
-        Ok(store)
+        self.store.get()
     }
 }
 
@@ -54,21 +47,6 @@ impl Default for ImagesState {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Runs store work off the async runtime's threads (DESIGN.md: blocking filesystem work in
-/// `spawn_blocking`).
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
-) -> Result<T, Problem> {
-    tauri::async_runtime::spawn_blocking(work)
-        .await
-        .map_err(|e| {
-            Problem::new(
-                "app.internal",
-                format!("the work stopped unexpectedly: {e}"),
-            )
-        })?
 }
 
 // ---- transport types ---------------------------------------------------------------------

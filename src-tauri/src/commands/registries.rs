@@ -27,12 +27,13 @@ use strata_core::catalog::{
     SavedRegistry,
 };
 use strata_core::credentials::{self, host, Account, Keychain, Login, SecretKind};
-use strata_core::home::Home;
-use strata_core::problem::{Explain, Problem};
+use strata_core::problem::Problem;
 use strata_core::reference::Reference;
 use strata_core::registry::Client;
 use strata_core::secret::Sensitive;
 use tauri::State;
+
+use super::support::{blocking, home, problem};
 
 /// Connections kept between commands.
 #[derive(Default)]
@@ -66,14 +67,6 @@ impl RegistriesState {
     }
 }
 
-fn problem(e: impl Explain) -> Problem {
-    e.problem()
-}
-
-fn home() -> Result<Home, Problem> {
-    Home::resolve(None).map_err(problem)
-}
-
 fn registries_file() -> Result<RegistriesFile, Problem> {
     RegistriesFile::for_home(&home()?).map_err(problem)
 }
@@ -81,20 +74,6 @@ fn registries_file() -> Result<RegistriesFile, Problem> {
 /// `registry` as saved: the endpoint the UI passes, normalised the way accounts key it.
 fn endpoint(registry: &str) -> String {
     host::normalize_registry(registry)
-}
-
-/// Runs file work off the async runtime's threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
-) -> Result<T, Problem> {
-    tauri::async_runtime::spawn_blocking(work)
-        .await
-        .map_err(|e| {
-            Problem::new(
-                "app.internal",
-                format!("the work stopped unexpectedly: {e}"),
-            )
-        })?
 }
 
 // ---- saved registries --------------------------------------------------------------------

@@ -19,9 +19,9 @@ use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::Reference;
 use strata_core::registry::{self, PullOptions, PushOptions, RegistryError, RegistryOptions};
-use strata_core::store::Store;
 use tauri::State;
 
+use super::support::{blocking, home, open_store};
 use super::tasks::{Finished, TaskInfo, TaskKind, Tasks};
 
 /// A saved registry as the Push dialog offers it.
@@ -40,14 +40,6 @@ pub struct PushTarget {
     /// Repositories known on it, full paths (`team/app`), sorted: saved by hand, or the
     /// name of a local image.
     pub repositories: Vec<String>,
-}
-
-fn home() -> Result<Home, Problem> {
-    Home::resolve(None).map_err(|e| e.problem())
-}
-
-fn open_store(home: &Home) -> Result<Store, Problem> {
-    Store::open(&home.path).map_err(|e| e.problem())
 }
 
 /// The saved settings and credentials for `target` (no `--creds` in the app: the keychain).
@@ -165,7 +157,7 @@ fn start_push(tasks: &Tasks, home: Home, local: &str, remote: &str) -> Result<Ta
 /// The saved registries, with what the Push dialog can offer for each; none saved: empty.
 #[tauri::command]
 pub async fn push_targets() -> Result<Vec<PushTarget>, Problem> {
-    tauri::async_runtime::spawn_blocking(|| {
+    blocking(|| {
         let home = home()?;
         let saved = RegistriesFile::for_home(&home)
             .and_then(|f| f.load())
@@ -178,12 +170,6 @@ pub async fn push_targets() -> Result<Vec<PushTarget>, Problem> {
         Ok(targets(&saved, &names))
     })
     .await
-    .map_err(|e| {
-        Problem::new(
-            "app.internal",
-            format!("the work stopped unexpectedly: {e}"),
-        )
-    })?
 }
 
 /// Joins the saved registries with the repositories of local image names on them.

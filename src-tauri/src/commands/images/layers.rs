@@ -13,8 +13,10 @@ use serde::Serialize;
 use strata_core::digest::Digest;
 use strata_core::image::files::{self, FileRow, ImageFiles, ListOptions};
 use strata_core::layer::{ChangeKind, DeletionKind, Kind, MergedTree};
-use strata_core::problem::{Explain, Problem};
+use strata_core::problem::Problem;
 use strata_core::store::Store;
+
+use super::super::support::problem;
 
 /// Changes listed per layer; the counts still cover all of them.
 pub const MAX_CHANGES: usize = 2000;
@@ -154,10 +156,6 @@ impl TreeCache {
             trees.remove(0);
         }
     }
-}
-
-fn problem(e: impl Explain) -> Problem {
-    e.problem()
 }
 
 /// Every layer with its changes against the layers below; the merged tree of the whole

@@ -12,8 +12,8 @@ use strata_core::reference::Reference;
 use strata_core::task::{Progress, ProgressState, ProgressUpdate};
 use tauri::State;
 
+use super::super::support::{home, problem};
 use super::super::tasks::{TaskInfo, TaskKind, Tasks};
-use super::{home, problem};
 
 /// The task's one progress unit: every blob's bytes added up.
 const UNIT: &str = "copy";
