@@ -157,7 +157,7 @@ impl Explain for CatalogError {
             CatalogError::NoTag(_) => "catalog.no_tag",
             CatalogError::SharedDigest { .. } => "catalog.shared_digest",
             CatalogError::DeleteUnsupported { .. } => "catalog.delete_unsupported",
-            // The code every cancelled task shares (the app's Tasks registry knows it).
+            // The code every cancelled task shares.
             CatalogError::Cancelled => "task.cancelled",
         }
     }

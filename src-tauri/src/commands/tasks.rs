@@ -59,47 +59,19 @@ pub enum TaskState {
     Cancelled,
 }
 
-/// What one blob of a pull or push is, so that its row can be labelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum BlobRole {
-    Config,
-    Layer,
-    Manifest,
-}
-
-/// Where one blob of a pull or push stands (`registry::TransferState`, with a TypeScript
-/// shape).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum BlobState {
-    /// Queued behind other blobs.
-    Waiting,
-    /// Already there: in the store (pull) or in the repository (push).
-    Skipped,
-    /// Mounted from another repository of the same registry: no bytes sent.
-    Mounted,
-    Transferring,
-    /// All bytes moved; being checked and made durable.
-    Verifying,
-    Done,
-}
-
 /// One blob of a pull or push: a row with its own progress bar.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct BlobRow {
     /// `sha256:…` (the UI shows the first 12 hex digits).
     pub digest: String,
-    pub kind: BlobRole,
+    pub kind: BlobKind,
     /// Compressed bytes moved so far.
     #[cfg_attr(test, ts(type = "number"))]
     pub done: u64,
     #[cfg_attr(test, ts(type = "number"))]
     pub total: u64,
-    pub state: BlobState,
+    pub state: TransferState,
     /// Over the engine's last report interval; 0 when not transferring.
     #[cfg_attr(test, ts(type = "number"))]
     pub bytes_per_second: u64,
@@ -386,10 +358,10 @@ impl Tasks {
         }
         let row = BlobRow {
             digest: u.id,
-            kind: blob_role(u.kind),
+            kind: u.kind,
             done: u.done,
             total: u.total,
-            state: blob_state(u.state),
+            state: u.state,
             bytes_per_second: u.bytes_per_second,
         };
         let layers = &mut entry.info.layers;
@@ -407,11 +379,11 @@ impl Tasks {
         let (done, total, rate) = layers.iter().fold((0, 0, 0), |(d, t, r), row| {
             // What need not move counts as moved: the bar shows how much is left.
             let moved = match row.state {
-                BlobState::Skipped | BlobState::Mounted | BlobState::Done => row.total,
+                TransferState::Skipped | TransferState::Mounted | TransferState::Done => row.total,
                 _ => row.done.min(row.total),
             };
             let rate = match row.state {
-                BlobState::Transferring => row.bytes_per_second,
+                TransferState::Transferring => row.bytes_per_second,
                 _ => 0,
             };
             (d + moved, t + row.total, r + rate)
@@ -445,12 +417,9 @@ impl Tasks {
                     entry.info.done = total;
                 }
             }
+            // Only `cancel` raises the flag and the token, so whatever the work returned
+            // after it (its module's "cancelled" error) is the cancellation itself.
             Err(_) if cancelled => entry.info.state = TaskState::Cancelled,
-            Err(problem)
-                if problem.code == "task.cancelled" || problem.code == "registry.cancelled" =>
-            {
-                entry.info.state = TaskState::Cancelled
-            }
             Err(problem) => {
                 entry.info.state = TaskState::Failed;
                 entry.info.problem = Some(problem);
@@ -494,25 +463,6 @@ fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
-}
-
-fn blob_role(kind: BlobKind) -> BlobRole {
-    match kind {
-        BlobKind::Config => BlobRole::Config,
-        BlobKind::Layer => BlobRole::Layer,
-        BlobKind::Manifest => BlobRole::Manifest,
-    }
-}
-
-fn blob_state(state: TransferState) -> BlobState {
-    match state {
-        TransferState::Waiting => BlobState::Waiting,
-        TransferState::Skipped => BlobState::Skipped,
-        TransferState::Mounted => BlobState::Mounted,
-        TransferState::Transferring => BlobState::Transferring,
-        TransferState::Verifying => BlobState::Verifying,
-        TransferState::Done => BlobState::Done,
-    }
 }
 
 /// Where a pull or push reports its blobs: into its task's rows.
@@ -800,8 +750,8 @@ mod tests {
         assert_eq!(
             rows,
             [
-                ("sha256:aa", BlobRole::Config, BlobState::Skipped),
-                ("sha256:bb", BlobRole::Layer, BlobState::Done)
+                ("sha256:aa", BlobKind::Config, TransferState::Skipped),
+                ("sha256:bb", BlobKind::Layer, TransferState::Done)
             ]
         );
 

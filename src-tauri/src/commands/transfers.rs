@@ -211,8 +211,9 @@ fn targets(saved: &[catalog::SavedRegistry], local_names: &[String]) -> Vec<Push
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::tasks::{BlobRole, BlobState, TaskState};
+    use crate::commands::tasks::TaskState;
     use strata_core::catalog::NewRegistry;
+    use strata_core::registry::{BlobKind, TransferState};
 
     #[test]
     fn push_targets_offer_saved_and_local_repositories_with_their_namespaces() {
@@ -310,10 +311,13 @@ mod tests {
         let layers: Vec<_> = pushed
             .layers
             .iter()
-            .filter(|b| b.kind == BlobRole::Layer)
+            .filter(|b| b.kind == BlobKind::Layer)
             .map(|b| (b.state, b.done == b.total))
             .collect();
-        assert_eq!(layers, [(BlobState::Done, true), (BlobState::Done, true)]);
+        assert_eq!(
+            layers,
+            [(TransferState::Done, true), (TransferState::Done, true)]
+        );
 
         // A name that is not one, or a local image that is not there: refused at once.
         assert_eq!(
@@ -339,7 +343,7 @@ mod tests {
         wait(&tasks, pull.id, |t| {
             t.layers
                 .iter()
-                .any(|b| b.state == BlobState::Transferring && b.done > 0)
+                .any(|b| b.state == TransferState::Transferring && b.done > 0)
         });
         let asked = std::time::Instant::now();
         tasks.cancel(pull.id).unwrap();

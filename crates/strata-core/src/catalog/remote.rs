@@ -410,9 +410,6 @@ fn location(client: &Client, resp: &reqwest::Response) -> Result<Url, RegistryEr
     client.resolve(loc)
 }
 
-/// Streams one blob from the source to the target: `GET` on one side, `PATCH` chunks of
-/// [`COPY_CHUNK`] and a final `PUT ?digest=` on the other. The digest and size are checked
-/// before the final `PUT`, so a corrupt source never completes an upload.
 /// Why a streamed blob stopped.
 enum Streamed {
     Failed(RegistryError),
@@ -425,6 +422,9 @@ impl From<RegistryError> for Streamed {
     }
 }
 
+/// Streams one blob from the source to the target: `GET` on one side, `PATCH` chunks of
+/// [`COPY_CHUNK`] and a final `PUT ?digest=` on the other. The digest and size are checked
+/// before the final `PUT`, so a corrupt source never completes an upload.
 async fn stream_blob(
     from: &Client,
     src_repo: &str,

@@ -12,8 +12,10 @@ use serde::Serialize;
 
 use crate::task::{ProgressState, ProgressUpdate};
 
-/// Where one blob of a transfer stands.
+/// Where one blob of a transfer stands. (The app's Tasks screen shows it as is: with the
+/// `ts` feature it has a TypeScript shape, named `BlobState` there.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "BlobState"))]
 #[serde(rename_all = "snake_case")]
 pub enum TransferState {
     /// Queued behind other blobs.
@@ -30,8 +32,9 @@ pub enum TransferState {
     Done,
 }
 
-/// What a blob is, so that a UI can label it.
+/// What a blob is, so that a UI can label it (`BlobRole` in the app's TypeScript).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "BlobRole"))]
 #[serde(rename_all = "snake_case")]
 pub enum BlobKind {
     Config,
