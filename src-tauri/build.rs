@@ -64,6 +64,7 @@ fn main() {
         "registry_presets",
         "list_registries",
         "add_registry",
+        "choose_ca_file",
         "remove_registry",
         "add_repositories",
         "login_registry",

@@ -10,6 +10,7 @@ use strata_core::settings::{Language, Settings, SettingsPatch, Theme};
 use ts_rs::{Config, TS};
 
 use crate::commands::containers;
+use crate::commands::host_path;
 use crate::commands::images::{self, layers};
 use crate::commands::registries;
 use crate::commands::tasks;
@@ -59,6 +60,8 @@ fn generate() -> String {
         images::CheckedReference::decl(&cfg),
         images::RemoveResult::decl(&cfg),
         images::PruneResult::decl(&cfg),
+        host_path::HostPath::decl(&cfg),
+        host_path::PickedPath::decl(&cfg),
         images::DropEvent::decl(&cfg),
         tasks::TaskKind::decl(&cfg),
         strata_core::registry::BlobKind::decl(&cfg),

@@ -34,6 +34,7 @@ fn main() {
         .manage(commands::registries::RegistriesState::default())
         .manage(commands::images::ImagesState::new())
         .manage(commands::images::Drops::default())
+        .manage(commands::host_path::HostPaths::default())
         .on_window_event(commands::images::on_window_event)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
@@ -83,6 +84,7 @@ fn main() {
             commands::registries::registry_presets,
             commands::registries::list_registries,
             commands::registries::add_registry,
+            commands::registries::choose_ca_file,
             commands::registries::remove_registry,
             commands::registries::add_repositories,
             commands::registries::login_registry,

@@ -11,7 +11,8 @@
 //
 // Upload: the native file dialog cannot be driven over WebDriver, so the test types the
 // host path into the upload dialog's path field, which the UI offers for that (and for
-// pasting paths); "Browse…" only fills that field.
+// pasting paths); it reaches `upload_files` as a typed path. Files chosen with "Browse…"
+// or dropped on the tab reach it as tokens the shell keeps (src-tauri/src/commands/host_path.rs).
 //
 // Needs root (runc and the overlay mount), runc and busybox-static, as the CLI's container
 // tests do.

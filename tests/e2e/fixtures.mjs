@@ -33,6 +33,22 @@ export async function waitFor(what, check, timeout = 30_000) {
 /** How many elements match `css`. */
 export const count = (app, css) => app.execute(`return document.querySelectorAll(${JSON.stringify(css)}).length`);
 
+/** Calls a Tauri command from inside the webview, as the UI (or a page that took it over)
+    could; resolves to its answer, or its error, as JSON text. */
+export async function invoke(app, command, args = {}) {
+  const js = (v) => JSON.stringify(v);
+  const key = `__h2_${Math.random().toString(36).slice(2)}`;
+  await app.execute(
+    `window[${js(key)}] = undefined;
+     window.__TAURI_INTERNALS__.invoke(${js(command)}, ${js(args)}).then(
+       (v) => (window[${js(key)}] = { ok: JSON.stringify(v) }),
+       (e) => (window[${js(key)}] = { err: JSON.stringify(e) }));
+     return null;`,
+  );
+  const out = await waitFor(`${command} to answer`, () => app.execute(`return window[${js(key)}] ?? null`));
+  return out.ok ?? out.err;
+}
+
 /** The text of the first element matching `css`, or null. */
 export const textOf = (app, css) =>
   app.execute(`const e = document.querySelector(${JSON.stringify(css)}); return e ? e.textContent : null`);

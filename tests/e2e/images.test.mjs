@@ -7,18 +7,21 @@
 // layer deletes a file of the bottom one (a whiteout), built with tar(1) and sha256 in
 // node, so that the Files tab has a whiteout to show.
 //
-// Import: the native file dialog cannot be driven over WebDriver, so the test types the
-// path into the import dialog's path field, which the UI offers for exactly this (the
-// "Browse…" button only fills that field). It ends in the same `import_image` command that
-// the drop handler calls for a file dropped on the window.
+// Import and export: the native file dialogs cannot be driven over WebDriver, so the test
+// types the paths into the dialogs' path fields, which the UI offers for that; they reach
+// `import_image` / `export_image` as typed paths. A file chosen with "Browse…" (or dropped
+// on the window) would reach the same commands as a token the shell keeps
+// (src-tauri/src/commands/host_path.rs); the trust-boundary check below calls the commands
+// from the webview as a page that took it over could, and sees them refuse a made-up token
+// and a bare path string. Exporting to the same file again asks before replacing it.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { SHOTS, appEnv, scratch, withDriver } from './app.mjs';
-import { count, ociArchive, tarOf, textOf, type, waitFor } from './fixtures.mjs';
+import { count, invoke, ociArchive, tarOf, textOf, type, waitFor } from './fixtures.mjs';
 
 const REPO = 'e2e/demo';
 
@@ -148,6 +151,24 @@ async function flow(app, place, locale) {
   assert.ok(existsSync(exported) && statSync(exported).size > 1000, `${exported} was written`);
   await shot(app, `tasks-${locale}`);
 
+  // Export to the same file again: the app asks first, and replaces it only after Replace.
+  await app.click('[data-nav="images"]');
+  writeFileSync(exported, 'an older file');
+  await app.click('[data-testid="image-page"] [data-action="export"]');
+  await type(app, '[data-testid="export-path"]', exported);
+  await app.click('[data-testid="export-submit"]');
+  await waitFor('the question before replacing', async () =>
+    (await textOf(app, '[data-testid="export-exists"]'))?.includes(basename(exported)),
+  );
+  assert.equal(readFileSync(exported, 'utf8'), 'an older file', 'nothing replaced before the answer');
+  await shot(app, `export-exists-${locale}`);
+  await app.click('[data-testid="export-replace"]');
+  await app.click('[data-nav="tasks"]');
+  await waitFor('the second export to finish', async () =>
+    (await count(app, '[data-testid="task"][data-kind="export"][data-state="done"]')) === 2,
+  );
+  assert.ok(statSync(exported).size > 1000, `${exported} was replaced`);
+
   // Tag, from the table.
   await app.click('[data-nav="images"]');
   await app.click('[data-testid="image-back"]').catch(() => {});
@@ -198,6 +219,27 @@ describe('Images screen', () => {
         /nothing-here\.tar/.test((await textOf(app, '[data-testid="import-error"]')) ?? ''),
       );
       await shot(app, 'import-error-en');
+
+      // The trust boundary: host paths from the webview are a token the shell handed out,
+      // or a path typed in a field, never a bare string; a made-up token is refused, and
+      // an export does not replace an existing file without the answer.
+      const secret = join(place.dir, 'not-for-the-webview.txt');
+      writeFileSync(secret, 'x');
+      const refused = async (command, args, code) => {
+        const answer = await invoke(app, command, args);
+        assert.match(answer, code, `${command} ${JSON.stringify(args)}: ${answer}`);
+      };
+      const madeUp = { kind: 'chosen', token: '0123456789abcdef0123456789abcdef' };
+      await refused('import_image', { source: madeUp, tag: null }, /path\.unknown_token/);
+      await refused('import_image', { path: secret, tag: null }, /source/);
+      await refused('import_image', { source: secret, tag: null }, /HostPath|kind|variant/i);
+      await refused('upload_files', { name: 'nothing', sources: [madeUp], dir: '/' }, /path\.unknown_token/);
+      await refused(
+        'export_image',
+        { reference: 'nothing:1', target: { kind: 'typed', path: secret }, format: 'docker-archive', overwrite: false },
+        /image\.would_overwrite/,
+      );
+      assert.equal(readFileSync(secret, 'utf8'), 'x');
     });
   });
 

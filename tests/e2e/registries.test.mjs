@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { SHOTS, appEnv, scratch, startRegistry, strata, withDriver } from './app.mjs';
-import { rootfsImage, textOf, type, waitFor } from './fixtures.mjs';
+import { invoke, rootfsImage, textOf, type, waitFor } from './fixtures.mjs';
 
 const USER = 'alice';
 // Distinctive, so that finding it anywhere is a real leak and not a coincidence.
@@ -32,20 +32,6 @@ const shot = async (app, name) => {
   await sleep(500);
   return app.screenshot(join(SHOTS, `registries-${name}.png`));
 };
-
-/** Calls a Tauri command from inside the webview; resolves to its JSON answer (or error). */
-async function invoke(app, command, args = {}) {
-  const key = `__h2_${Math.random().toString(36).slice(2)}`;
-  await app.execute(
-    `window[${js(key)}] = undefined;
-     window.__TAURI_INTERNALS__.invoke(${js(command)}, ${js(args)}).then(
-       (v) => (window[${js(key)}] = { ok: JSON.stringify(v) }),
-       (e) => (window[${js(key)}] = { err: JSON.stringify(e) }));
-     return null;`,
-  );
-  const out = await waitFor(`${command} to answer`, () => app.execute(`return window[${js(key)}] ?? null`));
-  return out.ok ?? out.err;
-}
 
 /** Every regular file under `dir` (recursively). */
 function filesUnder(dir) {

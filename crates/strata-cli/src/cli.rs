@@ -61,6 +61,14 @@ pub enum Command {
         /// user[:group], by name or number
         #[arg(short, long)]
         user: Option<String>,
+        /// slirp4netns (its own network, user-mode; the host's 127.0.0.1 closed),
+        /// slirp4netns:allow_host_loopback=true (the host's 127.0.0.1 as 10.0.2.2),
+        /// host (the host's network) or none (loopback only)
+        #[arg(long, value_name = "MODE", default_value = "slirp4netns")]
+        network: String,
+        /// seccomp=unconfined turns the default seccomp profile off
+        #[arg(long = "security-opt", value_name = "OPT")]
+        security_opt: Vec<String>,
         /// The command [default: the image's entrypoint and cmd]
         #[arg(last = true)]
         command: Vec<String>,
@@ -300,6 +308,10 @@ pub enum Command {
         /// For a docker archive of a multi-platform image, which platform [default: this machine]
         #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
         platform: Option<String>,
+        /// Replace PATH if it is an existing file (without it, an existing file is refused;
+        /// a folder that holds something is never replaced)
+        #[arg(short, long)]
+        force: bool,
         /// Print the result as JSON (and no progress)
         #[arg(long)]
         json: bool,

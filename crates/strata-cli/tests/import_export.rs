@@ -176,6 +176,35 @@ fn oci_archive_round_trip_and_tag_renames() {
 }
 
 #[test]
+fn an_existing_file_is_replaced_only_with_force() {
+    let (tmp, home) = scratch();
+    let img = fixture();
+    import_image(&home, &tmp.path().join("layout"), &img, FIXTURE);
+    let out = tmp.path().join("out.tar");
+    std::fs::write(&out, b"keep me").unwrap();
+    for format in ["docker", "oci"] {
+        let err = error_line(&home, &["export", FIXTURE, p(&out), "--format", format]);
+        assert!(err.contains("already exists"), "{err}");
+        assert_eq!(std::fs::read(&out).unwrap(), b"keep me", "{format}");
+    }
+    let hint = fails(&home, &["export", FIXTURE, p(&out)]);
+    assert!(hint.contains("--force"), "{hint}");
+
+    ok(&home, &["export", FIXTURE, p(&out), "--force"]);
+    let home2 = tmp.path().join("h2");
+    ok(&home2, &["import", p(&out)]);
+    assert_eq!(inspect(&home2, FIXTURE)["id"], img.config_digest.as_str());
+
+    // A folder in the way is never replaced, --force or not.
+    let folder = tmp.path().join("folder.tar");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("precious"), b"x").unwrap();
+    let err = error_line(&home, &["export", FIXTURE, p(&folder), "--force"]);
+    assert!(err.contains("already exists"), "{err}");
+    assert!(folder.join("precious").exists());
+}
+
+#[test]
 fn multi_platform_index_is_kept_whole_and_platforms_are_selectable() {
     const MULTI: &str = "example.com/multi:1";
     let (tmp, home) = scratch();
@@ -633,6 +662,7 @@ fn a_cancelled_export_leaves_no_file_behind() {
             &image::ExportOptions {
                 format,
                 platform: None,
+                overwrite: false,
             },
             TaskCtx::new(&progress, &cancel),
         )

@@ -528,6 +528,29 @@ fn saved_registries_detect_their_provider_and_fill_in_the_push_script() {
     );
 }
 
+/// Names go into the push script shell-quoted where a shell would read them as more than
+/// one word; names no registry may have are refused.
+#[test]
+fn push_script_quotes_or_refuses_what_a_shell_would_misread() {
+    let home = tempfile::tempdir().unwrap();
+    let args = |user| vec!["push-script", "[::1]:5000/team/app", "--username", user];
+    let text = ok(home.path(), &args("ann smith"));
+    assert!(
+        text.contains("$ docker login --username='ann smith' '[::1]:5000'\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("$ docker pull '[::1]:5000/team/app:'[tag]\n"),
+        "{text}"
+    );
+    let err = fails(home.path(), &args("ann\ntouch pwned"));
+    assert!(err.contains("invalid username"), "{err}");
+    for repo in ["127.0.0.1:5000/team/$(id)", "127.0.0.1:5000/team/a;id"] {
+        let err = fails(home.path(), &["push-script", repo]);
+        assert!(err.contains("invalid reference"), "{repo}: {err}");
+    }
+}
+
 /// `strata login` once, then `pull`, `push`, `tags` and `copy` without `--creds`: the
 /// keychain's secret is used. Needs the keychain runner.
 #[test]

@@ -8,6 +8,9 @@
 //!
 //! `cargo bench -p strata-core --bench transfer` (run from `make bench`).
 
+// Tests and benches make their fixtures with plain paths (clippy.toml is for src/).
+#![allow(clippy::disallowed_methods)]
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -86,7 +86,7 @@ pub enum CatalogError {
     BadEndpoint(String),
     #[error("`{0}` is not a repository name")]
     BadRepository(String),
-    #[error("invalid username `{0}`: it must be non-empty and have no `:`")]
+    #[error("invalid username `{0}`: it must be non-empty, with no `:` and no control characters")]
     BadUsername(String),
     #[error("`{0}` is not a registry provider")]
     UnknownProvider(String),

@@ -29,6 +29,11 @@
 //! | [`files`] | list, read, write, mkdir, rename, delete, chmod, copy in and out |
 //! | [`commit`] | a new image: one new layer on the base's, by digest |
 //! | [`run`] | an OCI runtime bundle, run by `runc` |
+//! | [`network`] | a run's network namespace and slirp4netns |
+//! | [`seccomp`] | the default seccomp profile |
+//!
+//! `layers/` and `containers/` are root's alone (0700): unpacked layers keep the image's
+//! setuid files and device nodes, which no other user of the host may reach.
 //!
 //! [OCI image spec: layer.md]: https://github.com/opencontainers/image-spec/blob/main/layer.md
 
@@ -39,8 +44,10 @@ mod error;
 pub mod files;
 pub mod layers;
 mod mount;
+pub mod network;
 pub mod record;
 pub mod run;
+pub mod seccomp;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -53,8 +60,10 @@ pub use commit::{CommitOptions, Committed};
 pub use diff::{DiffEntry, DiffKind};
 pub use error::ContainerError;
 pub use files::FileEntry;
+pub use network::Network;
 pub use record::{ContainerInfo, Mode};
 pub use run::{find_runtime, PreparedRun, RunOptions};
+pub use seccomp::Seccomp;
 
 use crate::digest::Digest;
 use crate::image::model;
@@ -86,7 +95,12 @@ pub struct Containers {
 }
 
 impl Containers {
+    /// The containers of `store`. Folders of the container machinery made by an older
+    /// version are tightened to 0700 here (best effort: a failure shows when they are used).
     pub fn new(store: &Store) -> Containers {
+        for dir in [CONTAINERS_DIR, layers::LAYERS_DIR] {
+            let _ = tighten(&store.root().join(dir));
+        }
         Containers {
             store: store.clone(),
         }
@@ -142,6 +156,7 @@ impl Containers {
             None => cfg!(target_os = "linux") && layers::is_root(),
         };
 
+        private_dir(&self.dir())?;
         let dir = self.dir().join(&id);
         fs::create_dir_all(&dir).map_err(|e| ContainerError::io("create", &dir, e))?;
         let made = self.populate(&dir, &name, &layers, want_overlay, ctx);
@@ -309,12 +324,42 @@ impl Containers {
     }
 }
 
+/// Makes `dir` (and its parents) if missing, and makes it root's alone (0700): see the
+/// module's notes.
+pub(crate) fn private_dir(dir: &Path) -> Result<(), ContainerError> {
+    use std::os::unix::fs::DirBuilderExt;
+    match fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+    {
+        Ok(()) => {}
+        Err(e) => return Err(ContainerError::io("create", dir, e)),
+    }
+    tighten(dir).map_err(|e| ContainerError::io("set the mode of", dir, e))
+}
+
+/// `chmod go-rwx DIR` when it exists and is not already so.
+fn tighten(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = match fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mode = meta.permissions().mode() & 0o7777;
+    if meta.is_dir() && mode & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(mode & 0o700))?;
+    }
+    Ok(())
+}
+
 /// docker's "init layer", for an overlay container whose image lacks the mount points a
 /// runtime needs (`/proc`, `/sys`, `/dev`): a small lower folder of the container's own
 /// that holds them, so that the runtime never creates them in the writable layer and a
 /// commit never carries them. `None` when the image has them all.
 fn init_layer(dir: &Path, lowers: &[PathBuf]) -> Result<Option<PathBuf>, ContainerError> {
-    let view = diff::LowerView::new(lowers);
+    let view = diff::LowerView::new(lowers)?;
     let missing: Vec<&str> = ["proc", "sys", "dev"]
         .into_iter()
         .filter(|p| view.lookup(Path::new(p)).is_none())
@@ -419,9 +464,15 @@ impl Container {
     }
 
     /// The merged root on the host, mounted first if it is an overlay that is not (after a
-    /// reboot).
+    /// reboot), and made `nosuid,nodev` if it was mounted without (see [`mount`]).
     pub fn root(&self) -> Result<PathBuf, ContainerError> {
         let rootfs = self.dir.join(ROOTFS);
+        if self.info.mode == Mode::Overlay && mount::is_mounted(&rootfs) && layers::is_root() {
+            mount::harden(&rootfs).map_err(|reason| ContainerError::Mount {
+                name: self.info.name.clone(),
+                reason: format!("cannot make it nosuid,nodev: {reason}"),
+            })?;
+        }
         if self.info.mode == Mode::Overlay && !mount::is_mounted(&rootfs) {
             let lowers = self.lowers();
             if let Some(missing) = lowers.iter().find(|l| !l.is_dir()) {
@@ -454,7 +505,7 @@ impl Container {
         match self.info.mode {
             Mode::Overlay => {
                 let lowers = self.lowers();
-                diff::overlay(&self.dir.join(UPPER), &diff::LowerView::new(&lowers))
+                diff::overlay(&self.dir.join(UPPER), &diff::LowerView::new(&lowers)?)
             }
             Mode::Baseline => {
                 let base = baseline::load(&self.dir.join(baseline::BASELINE_FILE))?;
@@ -511,9 +562,17 @@ impl Container {
             return Err(ContainerError::NeedsRoot);
         }
         let root = self.root()?;
-        let spec = run::spec(&root, &self.info.name, &self.image_config()?, opts)?;
+        let image = self.image_config()?;
         let runc_id = format!("strata-{}-{}", self.info.short_id(), &new_id()[..8]);
-        PreparedRun::new(runtime, runc_id, &self.dir, &spec)
+        PreparedRun::new(
+            runtime,
+            runc_id,
+            &self.dir,
+            &root,
+            &self.info.name,
+            &image,
+            opts,
+        )
     }
 
     /// Runs a command with this process's stdio; returns its exit code.
@@ -531,6 +590,11 @@ impl Container {
     /// Streams a file into `out`.
     pub fn read_file(&self, path: &str, out: &mut dyn Write) -> Result<u64, ContainerError> {
         files::read(&self.root()?, path, out)
+    }
+
+    /// A text file for an editor (regular files only, up to [`files::MAX_TEXT`]).
+    pub fn read_text(&self, path: &str) -> Result<files::TextFile, ContainerError> {
+        files::read_text(&self.root()?, path)
     }
 
     /// Creates or replaces a file.

@@ -26,7 +26,7 @@ mod tarout;
 
 pub use change::apply_change;
 pub use error::ImageError;
-pub use export::{export, ExportFormat, ExportOptions, Exported};
+pub use export::{check_destination, export, ExportFormat, ExportOptions, Exported};
 pub use import::{import, ImportOptions, Imported, ImportedImage};
 pub use inspect::{
     history, inspect, HistoryEntry, ImageDetails, InspectOptions, LayerDetails, RunConfig,

@@ -267,6 +267,38 @@ impl<'de> serde::Deserialize<'de> for Reference {
     }
 }
 
+/// Checks one name on its own against the grammar above, for names that did not come as
+/// part of a reference (a registry's catalog, its tag list, a saved endpoint): `part` says
+/// which part of a reference it must be. Names that pass hold no whitespace, quote, `$`,
+/// backtick or `;`.
+pub fn check_part(part: Part, name: &str) -> Result<(), ReferenceError> {
+    let checked = match part {
+        Part::Registry if name.is_empty() => Err("the registry host is empty".to_string()),
+        Part::Registry => check_registry(name),
+        Part::Repository if name.len() > NAME_MAX => Err(format!(
+            "the repository name is longer than {NAME_MAX} characters"
+        )),
+        Part::Repository if name.is_empty() => Err("the repository name is empty".to_string()),
+        Part::Repository => check_path(name),
+        Part::Tag => check_tag(name),
+    };
+    checked.map_err(|reason| ReferenceError {
+        input: name.to_string(),
+        reason,
+    })
+}
+
+/// A part of a reference that [`check_part`] checks alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// `host[:port]`: `ghcr.io`, `127.0.0.1:5000`, `[::1]:5000`.
+    Registry,
+    /// The path inside a registry: `team/app`.
+    Repository,
+    /// `1.0`, `latest`.
+    Tag,
+}
+
 /// Splits `name` into (registry, path) by docker's rule (`splitDockerDomain`).
 fn split_registry(name: &str) -> (Option<&str>, &str) {
     match name.split_once('/') {
@@ -547,5 +579,34 @@ mod tests {
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(json, "\"docker.io/library/alpine:3\"");
         assert_eq!(serde_json::from_str::<Reference>(&json).unwrap(), r);
+    }
+
+    #[test]
+    fn parts_alone_follow_the_grammar() {
+        for (part, name) in [
+            (Part::Registry, "ghcr.io"),
+            (Part::Registry, "127.0.0.1:5000"),
+            (Part::Registry, "[::1]:5000"),
+            (Part::Repository, "team/app"),
+            (Part::Repository, "a__b/c-d.e"),
+            (Part::Tag, "1.0-rc_1"),
+        ] {
+            assert_eq!(check_part(part, name), Ok(()), "{name}");
+        }
+        for (part, name) in [
+            (Part::Registry, ""),
+            (Part::Registry, "evil.io;id"),
+            (Part::Registry, "a b"),
+            (Part::Repository, ""),
+            (Part::Repository, "team/$(id)"),
+            (Part::Repository, "team/`id`"),
+            (Part::Repository, "team/a b"),
+            (Part::Repository, "team/a\nb"),
+            (Part::Tag, "1;id"),
+            (Part::Tag, "-x"),
+        ] {
+            let err = check_part(part, name).unwrap_err();
+            assert_eq!(err.input, name);
+        }
     }
 }

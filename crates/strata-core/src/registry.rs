@@ -7,6 +7,7 @@
 //! | [`client`] | one registry session: scheme, auth header, redirects, retries, manifests, listings |
 //! | [`error`] | [`RegistryError`] and the registry's JSON error body in words |
 //! | [`manifest`] | media types, platform selection from an index |
+//! | [`paging`] | `Link` pagination for listings, bounded: no loops, at most [`paging::MAX_PAGES`] pages |
 //! | [`pull`] / [`push`] | the two transfers |
 //! | [`progress`] | per-blob progress reports, throttled |
 //! | [`sources`] | where blobs were seen, for cross-repository mounts |
@@ -40,6 +41,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod manifest;
+pub mod paging;
 pub mod progress;
 pub mod pull;
 pub mod push;

@@ -7,12 +7,15 @@
 //! "outside" directory rather than at `/etc`: the tests run as root in CI, and a regression
 //! must show up as a failed assertion, not as a clobbered `/etc/passwd`.
 
+// Tests and benches make their fixtures with plain paths (clippy.toml is for src/).
+#![allow(clippy::disallowed_methods)]
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::PathBuf;
 
-use strata_core::layer::{apply, apply_fresh, ApplyOptions, Limits};
+use strata_core::layer::{apply, apply_fresh, ApplyOptions, Limits, Whiteouts};
 
 /// One 512-byte ustar header (plus content, padded) written by hand.
 fn raw_entry(out: &mut Vec<u8>, name: &[u8], kind: u8, link: &[u8], content: &[u8]) {
@@ -54,6 +57,35 @@ fn layer(bad: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
     end(out)
 }
 
+/// What an attack could change about a host file.
+#[derive(Debug, PartialEq, Eq)]
+struct Facts {
+    content: Option<Vec<u8>>,
+    link: Option<PathBuf>,
+    mode: u32,
+    uid: u32,
+    gid: u32,
+    nlink: u64,
+    mtime: (i64, i64),
+}
+
+fn facts(p: &std::path::Path) -> Facts {
+    use std::os::unix::fs::MetadataExt;
+    let m = fs::symlink_metadata(p).unwrap();
+    Facts {
+        content: m.is_file().then(|| fs::read(p).unwrap()),
+        link: m
+            .file_type()
+            .is_symlink()
+            .then(|| fs::read_link(p).unwrap()),
+        mode: m.mode(),
+        uid: m.uid(),
+        gid: m.gid(),
+        nlink: m.nlink(),
+        mtime: (m.mtime(), m.mtime_nsec()),
+    }
+}
+
 struct Sandbox {
     _tmp: tempfile::TempDir,
     base: PathBuf,
@@ -79,15 +111,15 @@ impl Sandbox {
         }
     }
 
-    /// Every path under the sandbox except the target, with file contents.
-    fn outside_snapshot(&self) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    /// Every path under the sandbox except the target: content, mode, owner, links,
+    /// link target and mtime (existence is the key).
+    fn outside_snapshot(&self) -> BTreeMap<PathBuf, Facts> {
         walkdir::WalkDir::new(&self.base)
             .into_iter()
             .filter_entry(|e| e.path() != self.target)
             .map(|e| {
                 let e = e.unwrap();
-                let content = e.file_type().is_file().then(|| fs::read(e.path()).unwrap());
-                (e.path().to_path_buf(), content)
+                (e.path().to_path_buf(), facts(e.path()))
             })
             .collect()
     }
@@ -161,17 +193,18 @@ fn absolute_symlink_then_write_through_it_is_rerooted() {
 }
 
 #[test]
-fn climbing_symlink_then_write_through_it() {
+fn climbing_symlink_then_write_through_it_stays_inside() {
+    // Container semantics: `..` stops at the root, as the kernel does inside the
+    // container, so `evil/x` is the target's own `x`.
     let s = Sandbox::new();
-    let err = s.apply_err(
-        &layer(|o| {
-            raw_entry(o, b"evil", b'2', b"../../..", b"");
-            file(o, "evil/x", "pwned");
-        }),
-        &ApplyOptions::default(),
-    );
-    assert_says(&err, "unsafe layer entry `evil/x`");
-    assert_says(&err, "symlink that climbs out of the target directory");
+    let before = s.outside_snapshot();
+    let blob = layer(|o| {
+        raw_entry(o, b"evil", b'2', b"../../..", b"");
+        file(o, "evil/x", "pwned");
+    });
+    apply(&blob[..], &s.target, &ApplyOptions::default()).unwrap();
+    assert_eq!(s.outside_snapshot(), before);
+    assert_eq!(fs::read_to_string(s.target.join("x")).unwrap(), "pwned");
 }
 
 #[test]
@@ -324,16 +357,19 @@ fn whiteout_of_dotdot() {
 }
 
 #[test]
-fn whiteout_through_a_climbing_symlink() {
+fn whiteout_through_a_climbing_symlink_deletes_nothing_outside() {
     let s = Sandbox::new();
-    let err = s.apply_err(
-        &layer(|o| {
-            raw_entry(o, b"up", b'2', b"../outside", b"");
-            file(o, "up/.wh.sentinel", "");
-        }),
-        &ApplyOptions::default(),
+    let before = s.outside_snapshot();
+    let blob = layer(|o| {
+        raw_entry(o, b"up", b'2', b"../outside", b"");
+        file(o, "up/.wh.sentinel", "");
+    });
+    apply(&blob[..], &s.target, &ApplyOptions::default()).unwrap();
+    assert_eq!(s.outside_snapshot(), before);
+    assert_eq!(
+        fs::read_to_string(s.outside.join("sentinel")).unwrap(),
+        "untouched"
     );
-    assert_says(&err, "symlink that climbs out of the target directory");
 }
 
 #[test]
@@ -349,9 +385,11 @@ fn apply_fresh_leaves_nothing_on_failure() {
     .unwrap_err();
     assert!(err.to_string().contains("climbs out"), "{err}");
     assert!(!fresh.exists(), "no half-applied target");
+    // The parent's mtime moves with the temporary directory made and removed in it.
+    let paths = |m: BTreeMap<PathBuf, Facts>| m.into_keys().collect::<Vec<_>>();
     assert_eq!(
-        s.outside_snapshot(),
-        before,
+        paths(s.outside_snapshot()),
+        paths(before),
         "no temporary directory left behind"
     );
 
@@ -382,5 +420,108 @@ fn devices_only_when_allowed_and_root() {
         assert!(ft.is_char_device());
     } else {
         assert!(result.unwrap_err().to_string().contains("not allowed"));
+    }
+}
+
+/// A directory entry with its own mode and time (as bytes, for hand-built headers).
+fn dir(out: &mut Vec<u8>, name: &str, mode: &[u8; 8], mtime: &[u8; 12]) {
+    let start = out.len();
+    raw_entry(out, name.as_bytes(), b'5', b"", b"");
+    let h = &mut out[start..start + 512];
+    h[100..108].copy_from_slice(mode);
+    h[136..148].copy_from_slice(mtime);
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+}
+
+/// Both ways a layer is applied: into one directory holding the whole stack (baseline
+/// containers, unpacks) and into its own overlay-format folder (the layer cache; overlay
+/// whiteouts need root for their 0/0 device, so that mode only runs as root).
+fn both_paths() -> Vec<ApplyOptions> {
+    let mut out = vec![ApplyOptions::default()];
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        out.push(ApplyOptions {
+            whiteouts: Whiteouts::Overlay,
+            ..ApplyOptions::default()
+        });
+    }
+    out
+}
+
+/// The attack of the deferred chmod: `a/b/` is queued for mode 04777 and an old time,
+/// then a later entry replaces its parent `a` with a symlink to a host folder that also
+/// has a `b`. Applied at the end by path, the chmod would follow the symlink and make
+/// the host's `b` setuid and world-writable.
+#[test]
+fn deferred_dir_mode_and_time_never_follow_a_replaced_parent() {
+    for opts in both_paths() {
+        for link in ["absolute", "relative"] {
+            let s = Sandbox::new();
+            fs::create_dir(s.outside.join("b")).unwrap();
+            let before = s.outside_snapshot();
+            let target: Vec<u8> = match link {
+                "absolute" => s.outside.to_str().unwrap().as_bytes().to_vec(),
+                _ => b"../outside".to_vec(),
+            };
+            let blob = layer(|o| {
+                dir(o, "a/", b"0000755\0", b"00000000001\0");
+                dir(o, "a/b/", b"0004777\0", b"00000000001\0");
+                file(o, "a/b/f", "x");
+                raw_entry(o, b"a", b'2', &target, b"");
+            });
+            apply(&blob[..], &s.target, &opts).unwrap();
+            assert_eq!(
+                s.outside_snapshot(),
+                before,
+                "{link} symlink, {:?}: something changed outside the target",
+                opts.whiteouts
+            );
+            use std::os::unix::fs::PermissionsExt;
+            let b = fs::metadata(s.outside.join("b")).unwrap();
+            assert_eq!(b.permissions().mode() & 0o7777, 0o755, "{link}");
+            assert!(fs::symlink_metadata(s.target.join("a"))
+                .unwrap()
+                .is_symlink());
+        }
+    }
+}
+
+/// A directory replaced by a later entry of the same layer keeps no stale mode: the mode
+/// queued for the first `d/` is not applied to the file (or other directory) now there.
+#[test]
+fn deferred_dir_mode_skips_a_path_replaced_later() {
+    for opts in both_paths() {
+        let s = Sandbox::new();
+        let blob = layer(|o| {
+            dir(o, "d/", b"0000700\0", b"00000000001\0");
+            file(o, "d", "now a file");
+        });
+        apply(&blob[..], &s.target, &opts).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let m = fs::symlink_metadata(s.target.join("d")).unwrap();
+        assert!(m.is_file());
+        assert_eq!(m.permissions().mode() & 0o7777, 0o644);
+    }
+}
+
+/// FIFOs in a layer are created as FIFOs (never opened); devices only when allowed.
+#[test]
+fn fifo_and_device_entries() {
+    use std::os::unix::fs::FileTypeExt;
+    for opts in both_paths() {
+        let s = Sandbox::new();
+        let mut out = Vec::new();
+        raw_entry(&mut out, b"run/pipe", b'6', b"", b"");
+        apply(&end(out)[..], &s.target, &opts).unwrap();
+        let ft = fs::symlink_metadata(s.target.join("run/pipe"))
+            .unwrap()
+            .file_type();
+        assert!(ft.is_fifo());
+
+        let err = s.apply_err(&layer(|o| raw_entry(o, b"dev/sda", b'4', b"", b"")), &opts);
+        assert_says(&err, "layer entry `dev/sda` is a block device");
+        assert!(fs::symlink_metadata(s.target.join("dev/sda")).is_err());
     }
 }

@@ -5,6 +5,9 @@
 //! The OCI layout around the layer is written here by hand (oci-layout, index.json,
 //! manifest, config), so the test depends on nothing but the layer module.
 
+// Tests and benches make their fixtures with plain paths (clippy.toml is for src/).
+#![allow(clippy::disallowed_methods)]
+
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;

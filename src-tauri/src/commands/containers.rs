@@ -8,10 +8,10 @@
 mod terminal;
 pub(crate) mod tree;
 
-use std::path::PathBuf;
-
 use serde::Serialize;
-use strata_core::container::{CommitOptions, Container, Containers, CreateOptions};
+use strata_core::container::{
+    CommitOptions, Container, ContainerError, Containers, CreateOptions, Network,
+};
 use strata_core::image::change::{apply_change, empty_config};
 use strata_core::image::{self, inspect::InspectOptions};
 use strata_core::problem::{Explain, Problem};
@@ -21,14 +21,11 @@ use tauri::ipc::Channel;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
+use super::host_path::{self, HostPath, HostPaths, PickedPath, Purpose};
 use super::support::{blocking, StoreSlot};
 use super::tasks::{TaskInfo, TaskKind, Tasks};
 pub use terminal::TerminalEvent;
 pub use tree::{ContainerListing, DiffRow};
-
-/// Text files the editor opens at most: beyond this, an editor in a web view is the wrong
-/// tool (copy the file out instead).
-const MAX_TEXT: u64 = 1 << 20;
 
 /// The store, opened on first use and kept, and the open terminals.
 pub struct ContainersState {
@@ -257,19 +254,22 @@ pub async fn container_files(
 }
 
 /// Copies host files or folders into the container's folder `dir` (`strata cp`); returns
-/// the container paths created.
+/// the container paths created. `sources` are files chosen in the open dialog or dropped
+/// on the Files tab, or paths typed in the upload dialog ([`host_path::UPLOAD_SOURCE`]);
+/// one that is refused refuses them all, before anything is copied.
 #[tauri::command]
 pub async fn upload_files(
     state: State<'_, ContainersState>,
+    paths: State<'_, HostPaths>,
     name: String,
-    paths: Vec<String>,
+    sources: Vec<HostPath>,
     dir: String,
 ) -> Result<Vec<String>, Problem> {
+    let sources = paths.resolve_all(&sources, &host_path::UPLOAD_SOURCE)?;
     let c = state.get(&name)?;
     blocking(move || {
         let mut out = Vec::new();
-        for p in paths {
-            let src = PathBuf::from(p.trim());
+        for src in sources {
             if !src.exists() {
                 return Err(Problem::new(
                     "container.io",
@@ -284,18 +284,20 @@ pub async fn upload_files(
     .await
 }
 
-/// The native open dialog for files to upload; `None` when cancelled.
+/// The native open dialog for files to upload; `None` when cancelled. The paths stay
+/// here: the UI gets a token for opening each, and its name.
 #[tauri::command]
 pub async fn choose_upload_paths(
     app: tauri::AppHandle,
+    paths: State<'_, HostPaths>,
     title: String,
-) -> Result<Option<Vec<String>>, Problem> {
+) -> Result<Option<Vec<PickedPath>>, Problem> {
     let picked = app.dialog().file().set_title(title).blocking_pick_files();
     Ok(picked.map(|files| {
         files
             .into_iter()
             .filter_map(|p| p.into_path().ok())
-            .map(|p| p.display().to_string())
+            .map(|p| paths.register(p, Purpose::OpenFile))
             .collect()
     }))
 }
@@ -309,35 +311,11 @@ pub async fn read_text_file(
 ) -> Result<TextFile, Problem> {
     let c = state.get(&name)?;
     blocking(move || {
-        let entry = c
-            .list_files(&path)
-            .map_err(|e| e.problem())?
-            .into_iter()
-            .next()
-            .filter(|e| e.kind == "file" && e.path == tree::normalise(&path))
-            .ok_or_else(|| Problem::new("container.not_a_file", format!("{path} is not a file")))?;
-        if entry.size > MAX_TEXT {
-            return Err(Problem::new(
-                "container.too_large",
-                format!("{path} is too large to edit here"),
-            )
-            .with_hint(
-                "files up to 1 MiB open in the editor; copy larger ones out with `strata cp`",
-            ));
-        }
-        let mut bytes = Vec::new();
-        c.read_file(&path, &mut bytes).map_err(|e| e.problem())?;
-        let text = String::from_utf8(bytes)
-            .ok()
-            .filter(|t| !t.contains('\0'))
-            .ok_or_else(|| {
-                Problem::new("container.binary", format!("{path} is not a text file"))
-                    .with_hint("only UTF-8 text files open in the editor")
-            })?;
+        let t = c.read_text(&path).map_err(|e| e.problem())?;
         Ok(TextFile {
-            path: entry.path,
-            text,
-            mode: entry.mode,
+            path: t.path,
+            text: t.text,
+            mode: t.mode,
         })
     })
     .await
@@ -477,18 +455,24 @@ pub fn commit_container(
 }
 
 /// Opens an interactive shell in the container on a pseudo-terminal; its output and its
-/// end arrive on `on_event`. Returns the session's id for input, resize and close.
+/// end arrive on `on_event`. `network` is `strata run --network`'s word (`slirp4netns`,
+/// the default; `host`; `none`). Returns the session's id for input, resize and close.
 #[tauri::command]
 pub async fn open_terminal(
     state: State<'_, ContainersState>,
     name: String,
     cols: u16,
     rows: u16,
+    network: Option<String>,
     on_event: Channel<TerminalEvent>,
 ) -> Result<u32, Problem> {
+    let network: Network = match network.as_deref() {
+        Some(word) => word.parse().map_err(|e: ContainerError| e.problem())?,
+        None => Network::default(),
+    };
     let c = state.get(&name)?;
     let sessions = state.terminals.clone();
-    blocking(move || sessions.open(&c, cols, rows, on_event)).await
+    blocking(move || sessions.open(&c, cols, rows, network, on_event)).await
 }
 
 /// Keys typed in the terminal.

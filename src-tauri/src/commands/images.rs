@@ -3,10 +3,12 @@
 //! remove and prune, and the native file dialogs. Each command is one call into
 //! `strata_core` (`store`, `image`, `layer`) plus the conversion to the transport types
 //! below; the Layers and Files tabs map `strata_core::image::files` in [`layers`].
+//! Host paths (the archive to import, the file to export to, files dropped on the window)
+//! cross IPC as tokens or typed paths, never as bare strings: see [`super::host_path`].
 
 pub(crate) mod layers;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +19,7 @@ use strata_core::store::{ImageSummary, Store};
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
+use super::host_path::{self, HostPath, HostPaths, PickedPath, Purpose};
 use super::support::{blocking, StoreSlot};
 use super::tasks::{TaskInfo, TaskKind, Tasks};
 pub use layers::{FileListing, LayerView};
@@ -433,21 +436,24 @@ pub async fn prune_images(state: State<'_, ImagesState>) -> Result<PruneResult, 
 }
 
 /// Starts importing a `docker save` archive, an OCI archive or an OCI layout directory as
-/// a task. Bad input (no such file, a bad name) fails here, before any task exists.
+/// a task. `source` is a file chosen in the open dialog or dropped on the window, or a
+/// path typed in the dialog ([`host_path::IMPORT_SOURCE`]). Bad input (no such file, a
+/// bad name) fails here, before any task exists.
 #[tauri::command]
 pub fn import_image(
     state: State<'_, ImagesState>,
     tasks: State<'_, Tasks>,
-    path: String,
+    paths: State<'_, HostPaths>,
+    source: HostPath,
     tag: Option<String>,
 ) -> Result<TaskInfo, Problem> {
+    let path = paths.resolve(&source, &host_path::IMPORT_SOURCE)?.path;
     let store = state.store()?;
     let tag = tag
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
         .map(|t| Reference::parse(&t).map_err(|e| e.problem()))
         .transpose()?;
-    let path = PathBuf::from(path.trim());
     let meta = std::fs::metadata(&path).map_err(|e| {
         Problem::new("image.io", format!("cannot open {}: {e}", path.display())).with_hint(
             "check the path; an archive from `docker save` or `skopeo copy` ends in .tar",
@@ -473,31 +479,29 @@ pub fn import_image(
     )
 }
 
-/// Starts exporting an image to an archive as a task. With `overwrite` (the save dialog
-/// already asked), an existing file is replaced once the new one is complete.
+/// Starts exporting an image to an archive as a task. `target` is a file chosen in the
+/// save dialog, or a path typed in the export dialog ([`host_path::EXPORT_TARGET`]).
+///
+/// An existing file is replaced only with the person's answer: `overwrite`, which the UI
+/// sets after it asked, or the save dialog's own "Replace?" for the file it returned
+/// (see [`host_path`]). Otherwise it is refused here with `image.would_overwrite`, before
+/// any task exists (and the engine refuses again, atomically, at its final rename).
 #[tauri::command]
 pub fn export_image(
     state: State<'_, ImagesState>,
     tasks: State<'_, Tasks>,
+    paths: State<'_, HostPaths>,
     reference: String,
-    path: String,
+    target: HostPath,
     format: ArchiveFormat,
     overwrite: bool,
 ) -> Result<TaskInfo, Problem> {
+    let (dest, opts) = export_plan(&paths, &target, format, overwrite)?;
     let store = state.store()?;
-    let dest = PathBuf::from(path.trim());
-    if dest.as_os_str().is_empty() {
-        return Err(Problem::new("image.io", "no file to export to was given")
-            .with_hint("choose where to save the archive"));
-    }
     // The bytes to copy: the layers as stored (the export reads each once).
     let total = image::inspect(&store, &reference, &InspectOptions::default())
         .map_err(|e| e.problem())?
         .size;
-    let format = match format {
-        ArchiveFormat::DockerArchive => ExportFormat::Docker,
-        ArchiveFormat::OciArchive => ExportFormat::Oci,
-    };
     tasks.start(
         TaskKind::Export,
         familiar(&reference),
@@ -505,53 +509,45 @@ pub fn export_image(
         Some(total),
         None,
         move |ctx| {
-            let opts = ExportOptions {
-                format,
-                platform: None,
-            };
-            let replace = overwrite && dest.is_file();
-            let written = if replace { aside(&dest) } else { dest.clone() };
-            let result =
-                image::export(&store, &reference, &written, &opts, ctx).map_err(|e| e.problem());
-            if replace {
-                match &result {
-                    Ok(_) => std::fs::rename(&written, &dest).map_err(|e| {
-                        let _ = std::fs::remove_file(&written);
-                        Problem::new(
-                            "image.io",
-                            format!("cannot replace {}: {e}", dest.display()),
-                        )
-                    })?,
-                    Err(_) => {
-                        let _ = std::fs::remove_file(&written);
-                    }
-                }
-            }
-            result?;
+            image::export(&store, &reference, &dest, &opts, ctx).map_err(|e| e.problem())?;
             Ok(vec![dest.display().to_string()])
         },
     )
 }
 
-/// A file beside `dest` to export into before replacing it.
-fn aside(dest: &Path) -> PathBuf {
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export".into());
-    dest.with_file_name(format!(".{name}.strata-partial"))
+/// Where an export writes and how, if it may: the target resolved for writing, and
+/// replacing an existing file only with `overwrite` or the save dialog's answer.
+fn export_plan(
+    paths: &HostPaths,
+    target: &HostPath,
+    format: ArchiveFormat,
+    overwrite: bool,
+) -> Result<(PathBuf, ExportOptions), Problem> {
+    let target = paths.resolve(target, &host_path::EXPORT_TARGET)?;
+    let opts = ExportOptions {
+        format: match format {
+            ArchiveFormat::DockerArchive => ExportFormat::Docker,
+            ArchiveFormat::OciArchive => ExportFormat::Oci,
+        },
+        platform: None,
+        overwrite: overwrite || target.replace_confirmed,
+    };
+    image::check_destination(&target.path, &opts).map_err(|e| e.problem())?;
+    Ok((target.path, opts))
 }
 
-/// Files dragged over the window (Tauri's drag-drop event gives their paths), forwarded
-/// to the UI, which shows a drop zone and imports what is dropped.
+/// Files dragged over the window, forwarded to the UI, which shows a drop zone and imports
+/// (or, on a container's Files tab, uploads) what is dropped. Tauri's drag-drop event gives
+/// the shell their paths; the UI gets tokens for them and names to show, never the paths
+/// as something it could pass back ([`super::host_path`]).
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DropEvent {
     /// Files are over the window.
-    Enter { paths: Vec<String> },
-    /// They were dropped.
-    Drop { paths: Vec<String> },
+    Enter,
+    /// They were dropped: each is a file or folder to open.
+    Drop { files: Vec<PickedPath> },
     /// They left without a drop.
     Leave,
 }
@@ -569,24 +565,38 @@ impl Drops {
     }
 }
 
-/// Forwards the window's drag-and-drop of files to the UI (registered in `main`).
+/// Forwards the window's drag-and-drop of files to the UI (registered in `main`). This is
+/// Tauri's native event, on the Rust side: the dropped paths come from the window system,
+/// not from the webview, and are registered as tokens for opening here.
 pub fn on_window_event(window: &tauri::Window, event: &tauri::WindowEvent) {
     use tauri::{DragDropEvent, Manager};
     let tauri::WindowEvent::DragDrop(drag) = event else {
         return;
     };
-    let shown = |paths: &[PathBuf]| paths.iter().map(|p| p.display().to_string()).collect();
     let event = match drag {
-        DragDropEvent::Enter { paths, .. } => DropEvent::Enter {
-            paths: shown(paths),
-        },
+        DragDropEvent::Enter { .. } => DropEvent::Enter,
         DragDropEvent::Drop { paths, .. } => DropEvent::Drop {
-            paths: shown(paths),
+            files: dropped(&window.state::<HostPaths>(), paths),
         },
         DragDropEvent::Leave => DropEvent::Leave,
         _ => return,
     };
     window.state::<Drops>().send(event);
+}
+
+/// Tokens for dropped files and folders (a folder is opened as a folder).
+fn dropped(paths: &HostPaths, dropped: &[PathBuf]) -> Vec<PickedPath> {
+    dropped
+        .iter()
+        .map(|p| {
+            let purpose = if p.is_dir() {
+                Purpose::OpenFolder
+            } else {
+                Purpose::OpenFile
+            };
+            paths.register(p.clone(), purpose)
+        })
+        .collect()
 }
 
 /// Subscribes the UI to files dragged onto the window.
@@ -599,13 +609,15 @@ pub fn watch_drops(drops: State<'_, Drops>, on_event: tauri::ipc::Channel<DropEv
         .push(on_event);
 }
 
-/// The native "open" dialog for an archive to import; `None` when cancelled.
+/// The native "open" dialog for an archive to import; `None` when cancelled. The path
+/// stays here: the UI gets a token for opening it and its name.
 #[tauri::command]
 pub async fn choose_import_path(
     app: tauri::AppHandle,
+    paths: State<'_, HostPaths>,
     title: String,
     filter_name: String,
-) -> Result<Option<String>, Problem> {
+) -> Result<Option<PickedPath>, Problem> {
     let picked = app
         .dialog()
         .file()
@@ -614,17 +626,18 @@ pub async fn choose_import_path(
         .blocking_pick_file();
     Ok(picked
         .and_then(|p| p.into_path().ok())
-        .map(|p| p.display().to_string()))
+        .map(|p| paths.register(p, Purpose::OpenFile)))
 }
 
 /// The native "save" dialog for an export; `None` when cancelled. The dialog itself asks
-/// before replacing a file.
+/// before it returns an existing file, and the token remembers that answer.
 #[tauri::command]
 pub async fn choose_export_path(
     app: tauri::AppHandle,
+    paths: State<'_, HostPaths>,
     title: String,
     file_name: String,
-) -> Result<Option<String>, Problem> {
+) -> Result<Option<PickedPath>, Problem> {
     let picked = app
         .dialog()
         .file()
@@ -633,7 +646,7 @@ pub async fn choose_export_path(
         .blocking_save_file();
     Ok(picked
         .and_then(|p| p.into_path().ok())
-        .map(|p| p.display().to_string()))
+        .map(|p| paths.register(p, Purpose::SaveFile)))
 }
 
 #[cfg(test)]
@@ -673,6 +686,76 @@ mod tests {
         assert_eq!(none[0].repository, "<none>");
         assert_eq!(none[0].reference, Digest::of(b"x").to_string());
         assert_eq!(none[0].id.len(), 12);
+    }
+
+    #[test]
+    fn export_replaces_an_existing_file_only_with_the_persons_answer() {
+        let dir = std::env::temp_dir().join(format!("strata-export-plan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let old = dir.join("old.tar");
+        std::fs::write(&old, b"old").unwrap();
+        let paths = HostPaths::default();
+        let plan = |target: &HostPath, overwrite: bool| {
+            export_plan(&paths, target, ArchiveFormat::DockerArchive, overwrite)
+        };
+        let typed = |p: &std::path::Path| HostPath::Typed {
+            path: p.display().to_string(),
+        };
+        let chosen = |p: PickedPath| HostPath::Chosen { token: p.token };
+
+        // Typed: a new file is fine; an existing one needs the UI's explicit answer.
+        let new = plan(&typed(&dir.join("new.tar")), false).unwrap();
+        assert!(!new.1.overwrite);
+        let err = plan(&typed(&old), false).unwrap_err();
+        assert_eq!(err.code, "image.would_overwrite");
+        assert!(plan(&typed(&old), true).unwrap().1.overwrite);
+
+        // The save dialog asked about the file it returned: that answer counts.
+        let saved = paths.register(old.clone(), Purpose::SaveFile);
+        assert!(plan(&chosen(saved), false).unwrap().1.overwrite);
+        // A file that appeared after the dialog was never asked about.
+        let later = dir.join("later.tar");
+        let fresh = paths.register(later.clone(), Purpose::SaveFile);
+        std::fs::write(&later, b"meanwhile").unwrap();
+        let err = plan(&chosen(fresh), false).unwrap_err();
+        assert_eq!(err.code, "image.would_overwrite");
+
+        // A file chosen for opening is never written.
+        let opened = paths.register(old.clone(), Purpose::OpenFile);
+        let err = plan(&chosen(opened), true).unwrap_err();
+        assert_eq!(err.code, "path.wrong_purpose");
+        // A folder in the way is not replaced, whatever the answer.
+        let err = plan(&typed(&dir), true).unwrap_err();
+        assert_eq!(err.code, "image.exists");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn dropped_files_and_folders_become_tokens_for_opening() {
+        let dir = std::env::temp_dir().join(format!("strata-drop-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("app.tar");
+        std::fs::write(&file, b"x").unwrap();
+        let paths = HostPaths::default();
+        let got = dropped(&paths, &[file.clone(), dir.clone()]);
+        assert_eq!(got[0].name, "app.tar");
+        let back = |p: &PickedPath, a| {
+            paths.resolve(
+                &HostPath::Chosen {
+                    token: p.token.clone(),
+                },
+                a,
+            )
+        };
+        assert_eq!(back(&got[0], &host_path::IMPORT_SOURCE).unwrap().path, file);
+        assert_eq!(back(&got[1], &host_path::UPLOAD_SOURCE).unwrap().path, dir);
+        // Dropped to be read, never to be written over.
+        let err = back(&got[0], &host_path::EXPORT_TARGET).unwrap_err();
+        assert_eq!(err.code, "path.wrong_purpose");
+        // The CA field takes a file, not a folder.
+        let err = back(&got[1], &host_path::REGISTRY_CA).unwrap_err();
+        assert_eq!(err.code, "path.wrong_purpose");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

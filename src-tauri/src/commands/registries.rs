@@ -32,7 +32,9 @@ use strata_core::reference::Reference;
 use strata_core::registry::Client;
 use strata_core::secret::Sensitive;
 use tauri::State;
+use tauri_plugin_dialog::DialogExt;
 
+use super::host_path::{self, HostPath, HostPaths, PickedPath, Purpose};
 use super::support::{blocking, home, problem};
 
 /// Connections kept between commands.
@@ -120,13 +122,22 @@ pub struct NewRegistryForm {
     #[cfg_attr(test, ts(type = "string | null"))]
     pub username: Option<String>,
     pub insecure: bool,
-    /// A PEM file with extra CA certificates.
-    #[cfg_attr(test, ts(type = "string | null"))]
-    pub ca_file: Option<String>,
+    /// A PEM file with extra CA certificates: chosen with Browse… or typed in the field
+    /// ([`host_path::REGISTRY_CA`]).
+    #[cfg_attr(test, ts(type = "HostPath | null"))]
+    pub ca_file: Option<HostPath>,
 }
 
 #[tauri::command]
-pub async fn add_registry(form: NewRegistryForm) -> Result<RegistryView, Problem> {
+pub async fn add_registry(
+    paths: State<'_, HostPaths>,
+    form: NewRegistryForm,
+) -> Result<RegistryView, Problem> {
+    let ca_file = form
+        .ca_file
+        .as_ref()
+        .map(|ca| paths.resolve(ca, &host_path::REGISTRY_CA).map(|r| r.path))
+        .transpose()?;
     blocking(move || {
         let blank = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         let saved = registries_file()?
@@ -136,12 +147,32 @@ pub async fn add_registry(form: NewRegistryForm) -> Result<RegistryView, Problem
                 provider: Some(form.provider),
                 username: blank(form.username),
                 insecure: form.insecure,
-                ca_file: blank(form.ca_file).map(Into::into),
+                ca_file,
             })
             .map_err(problem)?;
         view_of(&saved.endpoint)
     })
     .await
+}
+
+/// The native open dialog for the "Add registry" form's extra CA file; `None` when
+/// cancelled. The path stays here: the UI gets a token and the file's name.
+#[tauri::command]
+pub async fn choose_ca_file(
+    app: tauri::AppHandle,
+    paths: State<'_, HostPaths>,
+    title: String,
+    filter_name: String,
+) -> Result<Option<PickedPath>, Problem> {
+    let picked = app
+        .dialog()
+        .file()
+        .set_title(title)
+        .add_filter(filter_name, &["pem", "crt", "cer"])
+        .blocking_pick_file();
+    Ok(picked
+        .and_then(|p| p.into_path().ok())
+        .map(|p| paths.register(p, Purpose::OpenFile)))
 }
 
 /// Forgets a saved registry (its logins stay until logged out).
@@ -385,7 +416,8 @@ pub async fn push_script(
             .as_ref()
             .and_then(|s| s.username.clone())
             .or_else(|| account.map(|a| a.username));
-        Ok(script::push_script(&ScriptRequest {
+        // Names from a registry or the webview: refused unless the grammar allows them.
+        script::try_push_script(&ScriptRequest {
             endpoint,
             provider: saved.map(|s| s.provider),
             repository,
@@ -395,7 +427,8 @@ pub async fn push_script(
                 ScriptTool::Strata => Tool::Strata,
             },
             vpc,
-        }))
+        })
+        .map_err(problem)
     })
     .await
 }

@@ -219,7 +219,23 @@ image_removed: boolean, bytes_freed: number, };
 
 export type PruneResult = { images_removed: number, blobs_removed: number, bytes_freed: number, };
 
-export type DropEvent = { "type": "enter", paths: Array<string>, } | { "type": "drop", paths: Array<string>, } | { "type": "leave" };
+export type HostPath = { "kind": "chosen", token: string, } | { "kind": "typed", path: string, };
+
+export type PickedPath = { 
+/**
+ * Opaque; pass it back as `{ kind: "chosen", token }`.
+ */
+token: string, 
+/**
+ * The file or folder name, for display.
+ */
+name: string, 
+/**
+ * The whole path, for display only: no command takes it back as a path.
+ */
+display: string, };
+
+export type DropEvent = { "type": "enter" } | { "type": "drop", files: Array<PickedPath>, } | { "type": "leave" };
 
 export type TaskKind = "import" | "export" | "pull" | "push" | "copy" | "create" | "commit";
 
@@ -428,9 +444,10 @@ repositories?: Array<string>, };
 
 export type NewRegistryForm = { endpoint: string, name: string | null, provider: Provider, username: string | null, insecure: boolean, 
 /**
- * A PEM file with extra CA certificates.
+ * A PEM file with extra CA certificates: chosen with Browse… or typed in the field
+ * ([`host_path::REGISTRY_CA`]).
  */
-ca_file: string | null, };
+ca_file: HostPath | null, };
 
 export type Source = "catalog" | "manual" | "both";
 

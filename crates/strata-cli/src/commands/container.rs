@@ -4,7 +4,9 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use strata_core::container::{CommitOptions, Containers, CreateOptions, Mode, RunOptions};
+use strata_core::container::{
+    CommitOptions, ContainerError, Containers, CreateOptions, Mode, RunOptions, Seccomp,
+};
 use strata_core::home::Home;
 use strata_core::layer::{Compression, WriteOptions};
 use strata_core::problem::{Explain, Problem};
@@ -62,6 +64,45 @@ pub fn ps(home: &Home, json: bool) -> Result<(), Problem> {
         );
     }
     Ok(())
+}
+
+/// `strata run`'s options; `--network` and `--security-opt` in Podman's and docker's words.
+pub fn run_options(
+    command: Vec<String>,
+    env: Vec<String>,
+    workdir: Option<String>,
+    user: Option<String>,
+    tty: bool,
+    network: &str,
+    security_opt: &[String],
+) -> Result<RunOptions, Problem> {
+    let network = network.parse().map_err(|e: ContainerError| e.problem())?;
+    let mut seccomp = Seccomp::Default;
+    for opt in security_opt {
+        match opt.split_once(['=', ':']) {
+            Some(("seccomp", value)) => {
+                seccomp = value.parse().map_err(|e: ContainerError| e.problem())?
+            }
+            // Always on; accepted for docker's habit.
+            _ if opt == "no-new-privileges" || opt == "no-new-privileges=true" => {}
+            _ => {
+                return Err(Problem::new(
+                    "container.bad_option",
+                    format!("unsupported --security-opt \"{opt}\""),
+                )
+                .with_hint("seccomp=unconfined is the one security option strata run takes"))
+            }
+        }
+    }
+    Ok(RunOptions {
+        command,
+        env,
+        workdir,
+        user,
+        tty,
+        network,
+        seccomp,
+    })
 }
 
 /// Runs the command; the process exits with the command's exit code.

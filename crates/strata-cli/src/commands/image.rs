@@ -295,6 +295,7 @@ pub fn export(
     dest: &Path,
     format: &str,
     platform_arg: Option<&str>,
+    force: bool,
     json: bool,
 ) -> Result<(), Problem> {
     let format: ExportFormat = format
@@ -303,6 +304,7 @@ pub fn export(
     let opts = ExportOptions {
         format,
         platform: platform(platform_arg)?,
+        overwrite: force,
     };
     let store = open_store(home)?;
     let total = image::inspect(&store, name, &InspectOptions::default())

@@ -444,14 +444,15 @@ pub fn push_script(
         .map(str::to_string)
         .or_else(|| saved.as_ref().and_then(|s| s.username.clone()))
         .or_else(|| accounts.map(|a| a.username));
-    let s = script::push_script(&ScriptRequest {
+    let s = script::try_push_script(&ScriptRequest {
         endpoint: r.registry.clone(),
         provider: saved.as_ref().map(|s| s.provider),
         repository: r.repository.clone(),
         username,
         tool: if strata { Tool::Strata } else { Tool::Docker },
         vpc,
-    });
+    })
+    .map_err(problem)?;
     if json {
         return render::json(&s);
     }

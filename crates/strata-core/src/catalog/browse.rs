@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::CatalogError;
 use crate::registry::auth::Scope;
 use crate::registry::client::{next_link, read_capped, Req};
+use crate::registry::paging::Pager;
 use crate::registry::{Client, RegistryError};
 
 /// The namespace of repositories that have no `/`.
@@ -153,10 +154,13 @@ pub async fn repositories(
     })
 }
 
-/// Every repository of the catalog, page by page (`on_page` sees each page as it comes,
-/// for a UI that fills in progressively). Returns the names, the pages read, and whether
-/// the list was cut at [`MAX_REPOSITORIES`]. A registry that refuses the catalog gives
-/// [`CatalogError::NoCatalog`].
+/// Every repository of the catalog, page by page (`on_page` sees each page's new names as
+/// they come, for a UI that fills in progressively). Returns the names, sorted, the pages
+/// read, and whether the list was cut at [`MAX_REPOSITORIES`]. A registry that refuses the
+/// catalog gives [`CatalogError::NoCatalog`]; one whose pages do not end (a `Link` back to a
+/// page already read, a page of nothing new, more than
+/// [`MAX_PAGES`](crate::registry::paging::MAX_PAGES) pages) a [`RegistryError::Protocol`]
+/// that says so.
 pub async fn list_catalog(
     client: &Client,
     page_size: usize,
@@ -176,8 +180,8 @@ pub async fn list_catalog(
     url.set_path("/v2/_catalog");
     url.query_pairs_mut().append_pair("n", &n.to_string());
     let scopes = [Scope::catalog()];
+    let mut pager = Pager::new("the catalog", &url);
     let mut out: Vec<String> = Vec::new();
-    let mut pages = 0usize;
     let mut next = Some(url);
     let no_catalog = |reason: String| CatalogError::NoCatalog {
         registry: client.registry().to_string(),
@@ -221,24 +225,18 @@ pub async fn list_catalog(
             .map_err(|e| client.connect_error(crate::registry::client::describe_reqwest(&e)))?;
         let page: Page = serde_json::from_slice(&body)
             .map_err(|e| client.protocol(format!("the catalog is not valid JSON: {e}")))?;
-        pages += 1;
-        let names = page.repositories.unwrap_or_default();
-        on_page(&names);
-        // A page that adds nothing new ends a Link loop.
         let before = out.len();
-        out.extend(names);
+        next = pager
+            .page(page.repositories.unwrap_or_default(), link, &mut out)
+            .map_err(|reason| client.protocol(reason))?;
+        on_page(&out[before..]);
         if out.len() >= MAX_REPOSITORIES {
             out.truncate(MAX_REPOSITORIES);
-            return Ok((out, pages, true));
+            return Ok((out, pager.pages(), true));
         }
-        if out.len() == before {
-            break;
-        }
-        next = link;
     }
     out.sort();
-    out.dedup();
-    Ok((out, pages, false))
+    Ok((out, pager.pages(), false))
 }
 
 #[cfg(test)]

@@ -204,7 +204,7 @@ impl RegistriesFile {
     pub fn add(&self, new: NewRegistry) -> Result<SavedRegistry, CatalogError> {
         let endpoint = normalize_endpoint(&new.endpoint)?;
         if let Some(user) = &new.username {
-            if user.is_empty() || user.contains(':') {
+            if user.is_empty() || user.contains(':') || user.chars().any(char::is_control) {
                 return Err(CatalogError::BadUsername(user.clone()));
             }
         }

@@ -16,6 +16,7 @@ use crate::digest::Digest;
 use crate::registry::auth::Scope;
 use crate::registry::client::{describe_reqwest, next_link, read_capped, Req};
 use crate::registry::manifest::{self, Kind};
+use crate::registry::paging::Pager;
 use crate::registry::{Client, Platform, RawManifest, RegistryError};
 
 /// Tags asked per page.
@@ -25,8 +26,11 @@ const CONFIG_MAX: usize = 8 * 1024 * 1024;
 /// Manifests of an index fetched at once.
 const PARALLEL: usize = 4;
 
-/// Every tag of `repository`, page by page (`on_page` sees each page as it comes), in
-/// the registry's order (lexical on distribution). `page_size` 0: [`DEFAULT_PAGE`].
+/// Every tag of `repository`, page by page (`on_page` sees each page's new tags as they
+/// come), in the registry's order (lexical on distribution). `page_size` 0:
+/// [`DEFAULT_PAGE`]. A listing that does not end (a `Link` back to a page already read, a
+/// page of nothing new, more than [`MAX_PAGES`](crate::registry::paging::MAX_PAGES)
+/// pages) is a [`RegistryError::Protocol`] that says so.
 pub async fn list(
     client: &Client,
     repository: &str,
@@ -48,6 +52,7 @@ pub async fn list(
     let what = format!("repository {repository}");
     let mut url = client.url(repository, "tags/list");
     url.query_pairs_mut().append_pair("n", &n.to_string());
+    let mut pager = Pager::new(format!("the tag list of {repository}"), &url);
     let mut out: Vec<String> = Vec::new();
     let mut next = Some(url);
     while let Some(url) = next.take() {
@@ -72,15 +77,11 @@ pub async fn list(
                 "the tag list of {repository} is not valid JSON: {e}"
             ))
         })?;
-        let tags = page.tags.unwrap_or_default();
-        on_page(&tags);
         let before = out.len();
-        out.extend(tags);
-        // A page that adds nothing ends a `Link` loop.
-        if out.len() == before {
-            break;
-        }
-        next = link;
+        next = pager
+            .page(page.tags.unwrap_or_default(), link, &mut out)
+            .map_err(|reason| client.protocol(reason))?;
+        on_page(&out[before..]);
     }
     Ok(out)
 }

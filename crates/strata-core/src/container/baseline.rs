@@ -12,15 +12,18 @@
 //! `ino ctime_s ctime_ns btime_s btime_ns kind size mode uid gid mtime path`, the path with every byte
 //! outside printable ASCII (and `\`) written `\xHH`, so any file name round-trips.
 
+// Untrusted trees: every path through crate::fs (see clippy.toml).
+#![warn(clippy::disallowed_methods)]
+
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use super::ContainerError;
+use crate::fs::{walk_tree, Kind, Meta, Root};
 
 /// The file name inside a container's folder.
 pub const BASELINE_FILE: &str = "baseline";
@@ -42,17 +45,17 @@ pub struct Stat {
 }
 
 impl Stat {
-    pub fn of(m: &fs::Metadata) -> Stat {
+    pub fn of(m: &Meta) -> Stat {
         Stat {
-            ino: m.ino(),
-            ctime: (m.ctime(), m.ctime_nsec()),
-            btime: birth(m),
-            kind: kind_letter(&m.file_type()),
-            size: if m.is_file() { m.len() } else { 0 },
-            mode: m.mode() & 0o7777,
-            uid: m.uid(),
-            gid: m.gid(),
-            mtime: m.mtime(),
+            ino: m.ino,
+            ctime: (m.ctime.0, i64::from(m.ctime.1)),
+            btime: (m.btime.0, i64::from(m.btime.1)),
+            kind: m.kind.letter(),
+            size: if m.kind == Kind::File { m.size } else { 0 },
+            mode: m.mode,
+            uid: m.uid,
+            gid: m.gid,
+            mtime: m.mtime,
         }
     }
 
@@ -66,51 +69,22 @@ impl Stat {
     }
 }
 
-fn birth(m: &fs::Metadata) -> (i64, i64) {
-    m.created()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or((0, 0), |d| {
-            (d.as_secs() as i64, i64::from(d.subsec_nanos()))
-        })
-}
-
-/// One letter per file type.
-pub fn kind_letter(ft: &fs::FileType) -> u8 {
-    if ft.is_dir() {
-        b'd'
-    } else if ft.is_symlink() {
-        b'l'
-    } else if ft.is_char_device() {
-        b'c'
-    } else if ft.is_block_device() {
-        b'b'
-    } else if ft.is_fifo() {
-        b'p'
-    } else if ft.is_socket() {
-        b's'
-    } else {
-        b'f'
-    }
-}
-
 /// Every path under the root (relative, not the root itself) and its facts.
 pub type Baseline = BTreeMap<PathBuf, Stat>;
 
-/// Records the tree under `root`.
+/// Records the tree under `root` (walked through handles, see [`crate::fs`]).
 pub fn record(root: &Path) -> Result<Baseline, ContainerError> {
     let mut out = Baseline::new();
-    for item in walkdir::WalkDir::new(root).min_depth(1).follow_links(false) {
-        let item = item.map_err(|e| {
-            let path = e.path().unwrap_or(root).to_path_buf();
-            ContainerError::io("read", &path, e.into())
-        })?;
-        let meta = item
-            .metadata()
-            .map_err(|e| ContainerError::io("read", item.path(), e.into()))?;
-        let rel = item.path().strip_prefix(root).unwrap_or(item.path());
-        out.insert(rel.to_path_buf(), Stat::of(&meta));
-    }
+    let top = Root::open(root).map_err(|e| ContainerError::io("open", root, e))?;
+    walk_tree(
+        &top,
+        Path::new(""),
+        &|rel, e| ContainerError::io("read", &root.join(rel), e),
+        &mut |rel, _, meta| {
+            out.insert(rel.to_path_buf(), Stat::of(meta));
+            Ok(true)
+        },
+    )?;
     Ok(out)
 }
 
@@ -153,6 +127,8 @@ pub fn save(baseline: &Baseline, path: &Path) -> Result<(), ContainerError> {
 }
 
 pub fn load(path: &Path) -> Result<Baseline, ContainerError> {
+    // The container's own record, in the store: not part of any tree.
+    #[allow(clippy::disallowed_methods)]
     let file = fs::File::open(path).map_err(|e| ContainerError::io("open", path, e))?;
     let corrupt = |line: usize, why: &str| ContainerError::Corrupt {
         path: path.to_path_buf(),
@@ -230,6 +206,7 @@ fn unescape(s: &str) -> Option<Vec<u8>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
 

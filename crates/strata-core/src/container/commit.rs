@@ -18,6 +18,9 @@
 //! [OCI image spec: config.md]: https://github.com/opencontainers/image-spec/blob/main/config.md
 //! [manifest.md]: https://github.com/opencontainers/image-spec/blob/main/manifest.md
 
+// Untrusted trees: every path through crate::fs (see clippy.toml).
+#![warn(clippy::disallowed_methods)]
+
 use std::path::Path;
 
 use oci_spec::image::{Config, Descriptor, MediaType};

@@ -19,17 +19,19 @@
 //!
 //! [OCI image spec: layer.md § Changesets]: https://github.com/opencontainers/image-spec/blob/main/layer.md#changesets
 
+// Untrusted trees: every path through crate::fs (see clippy.toml).
+#![warn(clippy::disallowed_methods)]
+
 use std::collections::{BTreeSet, HashSet};
-use std::ffi::OsString;
-use std::fs;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::baseline::{kind_letter, Baseline, Stat};
+use super::baseline::{Baseline, Stat};
 use super::layers::{OPAQUE_XATTR, OVERLAY_XATTR_PREFIX};
 use super::ContainerError;
+use crate::fs::{walk_tree, Follow, Handle, Kind, Meta, Root};
 use crate::layer::LayerChange;
 
 /// Paths a runtime creates as mount points when the image lacks them.
@@ -98,42 +100,45 @@ fn kind_name(letter: u8) -> &'static str {
     }
 }
 
-fn size_of(m: &fs::Metadata) -> u64 {
-    if m.is_file() {
-        m.len()
+fn size_of(m: &Meta) -> u64 {
+    if m.kind == Kind::File {
+        m.size
     } else {
         0
     }
 }
 
-fn walk_err(root: &Path, e: walkdir::Error) -> ContainerError {
-    let path = e.path().unwrap_or(root).to_path_buf();
-    ContainerError::io("read", &path, e.into())
+fn walk_err(root: &Path) -> impl Fn(&Path, io::Error) -> ContainerError + '_ {
+    move |rel, e| ContainerError::io("read", &root.join(rel), e)
 }
 
 /// An empty mount point left by a runtime.
-fn runtime_artifact(rel: &Path, abs: &Path, m: &fs::Metadata) -> bool {
+fn runtime_artifact(rel: &Path, h: &Handle, m: &Meta) -> bool {
     RUNTIME_PATHS.iter().any(|p| rel == Path::new(p))
-        && m.is_dir()
-        && fs::read_dir(abs).is_ok_and(|mut d| d.next().is_none())
+        && m.kind == Kind::Dir
+        && h.read_dir().is_ok_and(|d| d.is_empty())
 }
 
 /// overlayfs's whiteout: a character device 0/0.
-pub(crate) fn is_whiteout(m: &fs::Metadata) -> bool {
-    m.file_type().is_char_device() && m.rdev() == 0
+pub(crate) fn is_whiteout(m: &Meta) -> bool {
+    m.kind == Kind::Char && m.rdev == 0
+}
+
+/// Whether a directory is marked opaque for overlayfs.
+fn is_opaque(h: &Handle) -> bool {
+    h.xattrs()
+        .unwrap_or_default()
+        .iter()
+        .any(|(k, v)| k == OPAQUE_XATTR && v == b"y")
 }
 
 /// The xattrs a layer carries (overlayfs's own left out), sorted.
-fn layer_xattrs(path: &Path) -> Vec<(OsString, Vec<u8>)> {
-    let Ok(names) = xattr::list(path) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(OsString, Vec<u8>)> = names
-        .filter(|n| !n.to_string_lossy().starts_with(OVERLAY_XATTR_PREFIX))
-        .filter_map(|n| {
-            let v = xattr::get(path, &n).ok().flatten()?;
-            Some((n, v))
-        })
+fn layer_xattrs(h: &Handle) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = h
+        .xattrs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(n, _)| !n.starts_with(OVERLAY_XATTR_PREFIX))
         .collect();
     out.sort();
     out
@@ -142,34 +147,44 @@ fn layer_xattrs(path: &Path) -> Vec<(OsString, Vec<u8>)> {
 /// The read-only layers of an overlay container, looked up as overlayfs merges them.
 pub(crate) struct LowerView {
     /// Top first.
-    layers: Vec<PathBuf>,
+    layers: Vec<Root>,
 }
 
 impl LowerView {
     /// `layers` bottom first, as the image lists them.
-    pub fn new(layers: &[PathBuf]) -> LowerView {
-        LowerView {
-            layers: layers.iter().rev().cloned().collect(),
-        }
+    pub fn new(layers: &[PathBuf]) -> Result<LowerView, ContainerError> {
+        let layers = layers
+            .iter()
+            .rev()
+            .map(|p| Root::open(p).map_err(|e| ContainerError::io("open the layer", p, e)))
+            .collect::<Result<_, _>>()?;
+        Ok(LowerView { layers })
     }
 
-    /// The lower file at `rel`, if the merged lower layers have one.
-    pub fn lookup(&self, rel: &Path) -> Option<(PathBuf, fs::Metadata)> {
+    /// The lower object at `rel`, if the merged lower layers have one.
+    pub fn lookup(&self, rel: &Path) -> Option<(Handle, Meta)> {
         let parts: Vec<_> = rel.components().collect();
         for layer in &self.layers {
-            let mut at = layer.clone();
+            let mut at = PathBuf::new();
             let mut hidden = false;
             for (i, part) in parts.iter().enumerate() {
                 at.push(part);
                 let last = i + 1 == parts.len();
-                match fs::symlink_metadata(&at) {
-                    Err(_) => break,
-                    Ok(m) if is_whiteout(&m) => return None,
-                    Ok(m) if last => return Some((at, m)),
+                // Each prefix on its own, not followed: a symlink on the way stops the
+                // lookup below (it is not a directory), as overlayfs stops there too.
+                let Ok(h) = layer.handle(&at, Follow::No) else {
+                    break;
+                };
+                let Ok(m) = h.stat() else {
+                    break;
+                };
+                match m {
+                    m if is_whiteout(&m) => return None,
+                    m if last => return Some((h, m)),
                     // A file on the way hides everything the layers below have under it.
-                    Ok(m) if !m.is_dir() => return None,
-                    Ok(_) => {
-                        if xattr::get(&at, OPAQUE_XATTR).ok().flatten().as_deref() == Some(b"y") {
+                    m if m.kind != Kind::Dir => return None,
+                    _ => {
+                        if is_opaque(&h) {
                             hidden = true;
                         }
                     }
@@ -188,84 +203,74 @@ pub(crate) fn overlay(upper: &Path, lower: &LowerView) -> Result<Changes, Contai
     let mut out = Changes::default();
     // Everything under a new, replaced or opaque directory is simply added.
     let mut fresh: Option<PathBuf> = None;
-    let mut walk = walkdir::WalkDir::new(upper)
-        .min_depth(1)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter();
-    while let Some(item) = walk.next() {
-        let item = item.map_err(|e| walk_err(upper, e))?;
-        let abs = item.path();
-        let rel = abs.strip_prefix(upper).unwrap_or(abs).to_path_buf();
-        let meta = fs::symlink_metadata(abs).map_err(|e| ContainerError::io("read", abs, e))?;
-        let kind = kind_letter(&meta.file_type());
-        if fresh.as_ref().is_some_and(|f| !rel.starts_with(f)) {
-            fresh = None;
-        }
-        if is_whiteout(&meta) {
-            if fresh.is_none() {
-                if let Some((_, gone)) = lower.lookup(&rel) {
-                    out.report(
-                        &rel,
-                        DiffKind::Deleted,
-                        kind_letter(&gone.file_type()),
-                        size_of(&gone),
-                    );
-                    out.layer.push(LayerChange::Whiteout(rel));
-                }
+    let root = Root::open(upper).map_err(|e| ContainerError::io("open", upper, e))?;
+    walk_tree(
+        &root,
+        Path::new(""),
+        &walk_err(upper),
+        &mut |rel, h, meta| {
+            let rel = rel.to_path_buf();
+            let kind = meta.kind.letter();
+            if fresh.as_ref().is_some_and(|f| !rel.starts_with(f)) {
+                fresh = None;
             }
-            continue;
-        }
-        if runtime_artifact(&rel, abs, &meta) {
-            walk.skip_current_dir();
-            continue;
-        }
-        if fresh.is_some() {
-            out.report(&rel, DiffKind::Added, kind, size_of(&meta));
-            out.layer.push(LayerChange::Add(rel));
-            continue;
-        }
-        let below = lower.lookup(&rel);
-        match below {
-            None => {
-                out.report(&rel, DiffKind::Added, kind, size_of(&meta));
-                out.layer.push(LayerChange::Add(rel.clone()));
-                if meta.is_dir() {
+            if is_whiteout(meta) {
+                if fresh.is_none() {
+                    if let Some((_, gone)) = lower.lookup(&rel) {
+                        out.report(&rel, DiffKind::Deleted, gone.kind.letter(), size_of(&gone));
+                        out.layer.push(LayerChange::Whiteout(rel));
+                    }
+                }
+                return Ok(false);
+            }
+            if runtime_artifact(&rel, h, meta) {
+                return Ok(false);
+            }
+            if fresh.is_some() {
+                out.report(&rel, DiffKind::Added, kind, size_of(meta));
+                out.layer.push(LayerChange::Add(rel));
+                return Ok(true);
+            }
+            let is_dir = meta.kind == Kind::Dir;
+            match lower.lookup(&rel) {
+                None => {
+                    out.report(&rel, DiffKind::Added, kind, size_of(meta));
+                    out.layer.push(LayerChange::Add(rel.clone()));
+                    if is_dir {
+                        fresh = Some(rel);
+                    }
+                }
+                Some((_, b)) if is_dir && b.kind != Kind::Dir => {
+                    out.report(&rel, DiffKind::Changed, kind, 0);
+                    out.layer.push(LayerChange::Add(rel.clone()));
                     fresh = Some(rel);
                 }
-            }
-            Some((_, b)) if meta.is_dir() && !b.is_dir() => {
-                out.report(&rel, DiffKind::Changed, kind, 0);
-                out.layer.push(LayerChange::Add(rel.clone()));
-                fresh = Some(rel);
-            }
-            Some(_)
-                if meta.is_dir()
-                    && xattr::get(abs, OPAQUE_XATTR).ok().flatten().as_deref() == Some(b"y") =>
-            {
-                out.report(&rel, DiffKind::Changed, kind, 0);
-                out.layer.push(LayerChange::Opaque(rel.clone()));
-                out.layer.push(LayerChange::Add(rel.clone()));
-                fresh = Some(rel);
-            }
-            Some((lower_abs, b)) if meta.is_dir() => {
-                let differs = meta.mode() != b.mode()
-                    || meta.uid() != b.uid()
-                    || meta.gid() != b.gid()
-                    || meta.mtime() != b.mtime()
-                    || meta.mtime_nsec() != b.mtime_nsec()
-                    || layer_xattrs(abs) != layer_xattrs(&lower_abs);
-                if differs {
+                Some(_) if is_dir && is_opaque(h) => {
                     out.report(&rel, DiffKind::Changed, kind, 0);
+                    out.layer.push(LayerChange::Opaque(rel.clone()));
+                    out.layer.push(LayerChange::Add(rel.clone()));
+                    fresh = Some(rel);
+                }
+                Some((lower_h, b)) if is_dir => {
+                    let differs = meta.mode != b.mode
+                        || meta.uid != b.uid
+                        || meta.gid != b.gid
+                        || meta.mtime != b.mtime
+                        || meta.mtime_nsec != b.mtime_nsec
+                        || layer_xattrs(h) != layer_xattrs(&lower_h);
+                    if differs {
+                        out.report(&rel, DiffKind::Changed, kind, 0);
+                        out.layer.push(LayerChange::Add(rel));
+                    }
+                }
+                Some(_) => {
+                    out.report(&rel, DiffKind::Changed, kind, size_of(meta));
                     out.layer.push(LayerChange::Add(rel));
                 }
             }
-            Some(_) => {
-                out.report(&rel, DiffKind::Changed, kind, size_of(&meta));
-                out.layer.push(LayerChange::Add(rel));
-            }
-        }
-    }
+            Ok(true)
+        },
+    )?;
     out.entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
@@ -278,17 +283,10 @@ pub(crate) fn baseline(root: &Path, base: &Baseline) -> Result<Changes, Containe
     // Directories still there as they were: a deleted path is reported under one of these
     // (or at the root) and nowhere else, so that `rm -r dir` is one line.
     let mut kept_dirs: HashSet<PathBuf> = HashSet::new();
-    let mut walk = walkdir::WalkDir::new(root)
-        .min_depth(1)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter();
-    while let Some(item) = walk.next() {
-        let item = item.map_err(|e| walk_err(root, e))?;
-        let abs = item.path();
-        let rel = abs.strip_prefix(root).unwrap_or(abs).to_path_buf();
-        let meta = fs::symlink_metadata(abs).map_err(|e| ContainerError::io("read", abs, e))?;
-        let now = Stat::of(&meta);
+    let top = Root::open(root).map_err(|e| ContainerError::io("open", root, e))?;
+    walk_tree(&top, Path::new(""), &walk_err(root), &mut |rel, h, meta| {
+        let rel = rel.to_path_buf();
+        let now = Stat::of(meta);
         seen.insert(rel.clone());
         if fresh.as_ref().is_some_and(|f| !rel.starts_with(f)) {
             fresh = None;
@@ -296,13 +294,12 @@ pub(crate) fn baseline(root: &Path, base: &Baseline) -> Result<Changes, Containe
         if fresh.is_some() {
             out.report(&rel, DiffKind::Added, now.kind, now.size);
             out.layer.push(LayerChange::Add(rel));
-            continue;
+            return Ok(true);
         }
         match base.get(&rel) {
             None => {
-                if runtime_artifact(&rel, abs, &meta) {
-                    walk.skip_current_dir();
-                    continue;
+                if runtime_artifact(&rel, h, meta) {
+                    return Ok(false);
                 }
                 out.report(&rel, DiffKind::Added, now.kind, now.size);
                 out.layer.push(LayerChange::Add(rel.clone()));
@@ -333,7 +330,8 @@ pub(crate) fn baseline(root: &Path, base: &Baseline) -> Result<Changes, Containe
                 }
             }
         }
-    }
+        Ok(true)
+    })?;
     let gone: BTreeSet<&PathBuf> = base.keys().filter(|p| !seen.contains(*p)).collect();
     for p in gone {
         let parent = p.parent().unwrap_or(Path::new(""));

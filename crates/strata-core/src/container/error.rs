@@ -39,6 +39,16 @@ pub enum ContainerError {
     /// A path inside the container is not usable (empty, the root itself, …).
     #[error("cannot use the path \"{path}\" in the container: {reason}")]
     BadPath { path: String, reason: String },
+    /// A content operation (read, edit, save) found something else than a regular file:
+    /// a device node, a FIFO, a socket or a folder is never opened.
+    #[error("cannot open \"{path}\" in the container: it is {what}, not a regular file")]
+    NotRegular { path: String, what: &'static str },
+    /// A file too large for the text editor.
+    #[error("\"{path}\" is too large to edit here ({size} bytes, the editor opens up to {limit})")]
+    TooLargeToEdit { path: String, size: u64, limit: u64 },
+    /// A file that is not UTF-8 text (or holds NUL bytes), for the text editor.
+    #[error("\"{path}\" is not a text file")]
+    NotText { path: String },
     /// `STRATA_CONTAINER_MODE` or `--mode` names an unknown mode.
     #[error("unknown container mode \"{0}\"")]
     BadMode(String),
@@ -72,6 +82,17 @@ pub enum ContainerError {
     /// The runtime could not start the command.
     #[error("the runtime could not run the command: {0}")]
     Runtime(String),
+    /// A run option (`--network`, `--security-opt`) that is not understood.
+    #[error("{0}")]
+    BadOption(String),
+    /// User-mode networking needs slirp4netns, which is not installed.
+    #[error(
+        "the container's network needs slirp4netns, which is not installed (looked in $PATH and /usr/bin)"
+    )]
+    NoSlirp4netns,
+    /// The container's network could not be set up.
+    #[error("cannot set up the container's network: {0}")]
+    Network(String),
     /// A `USER` the container's /etc/passwd or /etc/group does not know.
     #[error("unknown user or group \"{0}\" in the container")]
     UnknownUser(String),
@@ -115,6 +136,9 @@ impl Explain for ContainerError {
             ContainerError::NameInUse(_) => "container.name_in_use",
             ContainerError::BadName(_) => "container.bad_name",
             ContainerError::BadPath { .. } => "container.bad_path",
+            ContainerError::NotRegular { .. } => "container.not_regular_file",
+            ContainerError::TooLargeToEdit { .. } => "container.too_large",
+            ContainerError::NotText { .. } => "container.binary",
             ContainerError::BadMode(_) => "container.bad_mode",
             ContainerError::Mount { .. } => "container.mount",
             ContainerError::Corrupt { .. } => "container.corrupt",
@@ -124,6 +148,9 @@ impl Explain for ContainerError {
             ContainerError::Unsupported(_) => "container.unsupported",
             ContainerError::NeedsRoot => "container.needs_root",
             ContainerError::Runtime(_) => "container.runtime",
+            ContainerError::BadOption(_) => "container.bad_option",
+            ContainerError::NoSlirp4netns => "container.no_slirp4netns",
+            ContainerError::Network(_) => "container.network",
             ContainerError::UnknownUser(_) => "container.unknown_user",
             ContainerError::Store(e) => e.code(),
             ContainerError::Image(e) => e.code(),
@@ -135,6 +162,17 @@ impl Explain for ContainerError {
     fn hint(&self) -> Option<String> {
         match self {
             ContainerError::NotFound(_) => Some("`strata ps` lists the containers".into()),
+            ContainerError::TooLargeToEdit { .. } => Some(
+                "files up to 1 MiB open in the editor; copy larger ones out with `strata cp`".into(),
+            ),
+            ContainerError::NotText { .. } => {
+                Some("only UTF-8 text files open in the editor".into())
+            }
+            ContainerError::NotRegular { .. } => Some(
+                "only regular files are read, edited or saved; device nodes, FIFOs and sockets \
+                 are listed but never opened"
+                    .into(),
+            ),
             ContainerError::Ambiguous { .. } => {
                 Some("give more digits of the ID, or the container's name".into())
             }
@@ -171,6 +209,14 @@ impl Explain for ContainerError {
             ContainerError::Runtime(_) => {
                 Some("run as root, or check that cgroups and namespaces are available".into())
             }
+            ContainerError::NoSlirp4netns => Some(
+                "install slirp4netns (Debian/Ubuntu: apt install slirp4netns), or choose another \
+                 network (--network host or none)"
+                    .into(),
+            ),
+            ContainerError::Network(_) => Some(
+                "check that network namespaces are available, or run with --network host".into(),
+            ),
             ContainerError::Store(e) => e.hint(),
             ContainerError::Image(e) => e.hint(),
             ContainerError::Layer(e) => e.hint(),

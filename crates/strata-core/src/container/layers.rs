@@ -98,7 +98,8 @@ pub(crate) fn ensure(
         return Ok(dest);
     }
     let parent = store.root().join(LAYERS_DIR);
-    fs::create_dir_all(&parent).map_err(|e| ContainerError::io("create", &parent, e))?;
+    // Root's alone: unpacked layers keep the image's setuid files and device nodes.
+    super::private_dir(&parent)?;
     let tmp = tempfile::Builder::new()
         .prefix(".unpack-")
         .tempdir_in(&parent)

@@ -4,8 +4,14 @@
 //!
 //! `redirect_dir=off` and `metacopy=off` keep the upper folder a plain tree that a commit
 //! can read: with them on, a renamed directory or a `chmod` would leave only a pointer to
-//! the lower file there. Mounts do not survive a reboot; [`ensure_mounted`] mounts again
-//! when needed ("re-mount lazily").
+//! the lower file there. Mounts do not survive a reboot; [`Container::root`](super::Container::root)
+//! mounts again when needed ("re-mount lazily").
+//!
+//! The mount is `nosuid` and `nodev` ([`FLAGS`]): the host reads and writes the merged tree
+//! (files, diff, commit), and a setuid file or a device node from an image must do nothing
+//! there. The runtime's bind of the root keeps both flags inside the container too, where
+//! runc mounts its own `/dev` and no-new-privileges already makes setuid files inert.
+//! [`harden`] adds them to a mount made before they were used.
 //!
 //! [overlayfs]: https://docs.kernel.org/filesystems/overlayfs.html
 
@@ -17,6 +23,9 @@ use std::path::{Path, PathBuf};
 
 /// The kernel refuses mount options longer than a page.
 const MAX_OPTIONS: usize = 4000;
+
+/// Mount flags of every overlay: setuid bits and device nodes of an image do nothing.
+pub(crate) const FLAGS: libc::c_ulong = libc::MS_NOSUID | libc::MS_NODEV;
 
 /// Whether `dir` is a mount point (its device differs from its parent's).
 pub(crate) fn is_mounted(dir: &Path) -> bool {
@@ -65,8 +74,45 @@ pub(crate) fn mount(
             source.as_ptr(),
             target_c.as_ptr(),
             fstype.as_ptr(),
-            0,
+            FLAGS,
             data.as_ptr().cast(),
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error().to_string());
+    }
+    Ok(())
+}
+
+/// Whether the mount at `target` is `nosuid` and `nodev`.
+pub(crate) fn is_hardened(target: &Path) -> Result<bool, String> {
+    let c = CString::new(target.as_os_str().as_bytes()).map_err(|e| e.to_string())?;
+    // SAFETY: statvfs is plain data; `c` is a valid NUL-terminated path.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; statvfs writes only `st`.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(io::Error::last_os_error().to_string());
+    }
+    let want = libc::ST_NOSUID | libc::ST_NODEV;
+    Ok(st.f_flag & want == want)
+}
+
+/// Adds `nosuid` and `nodev` to the mount at `target` when it lacks them (an overlay
+/// mounted by an older version), keeping it read-write.
+pub(crate) fn harden(target: &Path) -> Result<(), String> {
+    if is_hardened(target)? {
+        return Ok(());
+    }
+    let c = CString::new(target.as_os_str().as_bytes()).map_err(|e| e.to_string())?;
+    // SAFETY: `c` is a valid NUL-terminated path; the other pointers may be null for a
+    // remount of the mount's flags.
+    let rc = unsafe {
+        libc::mount(
+            std::ptr::null(),
+            c.as_ptr(),
+            std::ptr::null(),
+            libc::MS_REMOUNT | libc::MS_BIND | FLAGS,
+            std::ptr::null(),
         )
     };
     if rc != 0 {
@@ -87,8 +133,10 @@ pub(crate) fn unmount(target: &Path) -> Result<(), String> {
 }
 
 /// overlayfs separates options with `,` and layers with `:`; a path holding either (or a
-/// backslash, its escape) cannot be passed.
+/// backslash, its escape) cannot be passed. Made absolute: the kernel would read a relative
+/// one against the mounting process's working folder (a relative `--home`).
 fn option_path(p: &Path) -> Result<String, String> {
+    let p = std::path::absolute(p).map_err(|e| format!("{}: {e}", p.display()))?;
     let s = p
         .to_str()
         .ok_or_else(|| format!("{} is not UTF-8", p.display()))?;

@@ -4,11 +4,21 @@
 //!
 //! The process gets the image's config: env, working directory, user (names resolved in
 //! the container's `/etc/passwd` and `/etc/group`), entrypoint + cmd (or entrypoint + the
-//! command given). The container shares the host's network namespace, so package managers
-//! work as they do on the host (`docker run --network host`), and gets the host's
-//! `/etc/resolv.conf` and `/etc/hosts` where the image has those files. Capabilities are
-//! docker's default set. stdin/stdout/stderr are the caller's (the runtime passes them
-//! through); with `tty` the runtime makes a pseudo-terminal.
+//! command given). stdin/stdout/stderr are the caller's (the runtime passes them through);
+//! with `tty` the runtime makes a pseudo-terminal.
+//!
+//! Confinement is Docker's default or tighter (see DESIGN.md, "The trust boundary"):
+//!
+//! - **network**: a namespace of its own with user-mode networking through slirp4netns, the
+//!   host's loopback closed ([`Network`], in [`network`](super::network)); `host` and `none`
+//!   on request. `/etc/resolv.conf` names slirp4netns's DNS, `/etc/hosts` the container
+//!   (the host's own files with `host`), where the image has those files;
+//! - **seccomp**: [the default profile](super::seccomp) unless [`Seccomp::Unconfined`];
+//! - **no new privileges** (`process.noNewPrivileges`): setuid files and file capabilities
+//!   grant nothing;
+//! - **capabilities**: Docker's default set;
+//! - **masked and read-only paths**: Docker's, so `/proc/kcore`, `/proc/keys`, `/sys/firmware`
+//!   … show nothing and `/proc/sys`, `/proc/sysrq-trigger` … cannot be written.
 //!
 //! [OCI runtime bundle]: https://github.com/opencontainers/runtime-spec/blob/main/bundle.md
 //! [runtime spec]: https://github.com/opencontainers/runtime-spec/blob/main/config.md
@@ -19,11 +29,13 @@ use std::process::Command;
 
 use oci_spec::image::ImageConfiguration;
 use oci_spec::runtime::{
-    Capability, LinuxCapabilitiesBuilder, LinuxNamespaceType, MountBuilder, ProcessBuilder, Root,
-    Spec, UserBuilder,
+    Capability, LinuxCapabilitiesBuilder, LinuxNamespaceBuilder, LinuxNamespaceType, MountBuilder,
+    ProcessBuilder, Root, Spec, UserBuilder,
 };
 
 use super::files;
+use super::network::{self, Attached, Network};
+use super::seccomp::{self, Seccomp};
 use super::ContainerError;
 
 /// Environment variable naming the runtime binary, for tests and unusual installs.
@@ -44,7 +56,39 @@ pub struct RunOptions {
     pub user: Option<String>,
     /// A pseudo-terminal (interactive shells).
     pub tty: bool,
+    /// The network [default: its own namespace, slirp4netns, the host's loopback closed].
+    pub network: Network,
+    /// The seccomp filter [default: the default profile].
+    pub seccomp: Seccomp,
 }
+
+/// Paths the process cannot see (an empty file or folder over them): Docker's list (with
+/// `/proc/interrupts`, which recent Docker masks too: its counters are a side channel). Host
+/// information a container has no use for, and ways to read kernel memory or keys.
+pub const MASKED_PATHS: [&str; 12] = [
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/interrupts",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+];
+
+/// Paths the process can read but not write: Docker's list. Writing there would change
+/// the host's kernel (sysctls, interrupts, the magic SysRq key).
+pub const READONLY_PATHS: [&str; 5] = [
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+];
 
 /// The runtime binary: `$STRATA_RUNC`, else `runc` on `$PATH`, else the usual places.
 pub fn find_runtime() -> Result<PathBuf, ContainerError> {
@@ -80,12 +124,15 @@ pub fn find_runtime() -> Result<PathBuf, ContainerError> {
         .ok_or(ContainerError::NoRuntime)
 }
 
-/// The runtime spec for one run.
+/// The runtime spec for one run. `etc` are files bound over the image's own (destination,
+/// host source), each only where the image has that file. A network namespace of its own
+/// has no path yet: [`PreparedRun::new`] sets it once slirp4netns runs.
 pub(crate) fn spec(
     rootfs: &Path,
     hostname: &str,
     image: &ImageConfiguration,
     opts: &RunOptions,
+    etc: &[(&str, PathBuf)],
 ) -> Result<Spec, ContainerError> {
     let cfg = image.config().clone().unwrap_or_default();
     let mut args: Vec<String> = cfg.entrypoint().clone().unwrap_or_default();
@@ -161,27 +208,30 @@ pub(crate) fn spec(
         .cwd(cwd)
         .user(user)
         .capabilities(capabilities)
-        .no_new_privileges(false)
+        .no_new_privileges(true)
         .build()
         .map_err(spec_err)?;
 
     let mut spec = Spec::default();
     spec.set_process(Some(process));
     let mut root = Root::default();
-    root.set_path(rootfs.to_path_buf());
+    // Absolute: runc reads a relative root against the bundle (a relative --home).
+    let absolute =
+        std::path::absolute(rootfs).map_err(|e| ContainerError::io("find", rootfs, e))?;
+    root.set_path(absolute);
     root.set_readonly(Some(false));
     spec.set_root(Some(root));
     spec.set_hostname(Some(hostname.to_string()));
     let mut mounts = spec.mounts().clone().unwrap_or_default();
-    for file in ["/etc/resolv.conf", "/etc/hosts"] {
-        let inside = files::resolve(rootfs, file, false)?;
-        // Only over a file the image has: creating one would show up in the diff.
-        if inside.is_file() && Path::new(file).is_file() {
+    for (file, source) in etc {
+        // Only over a file the image has (looked up inside the root, as runc will): creating
+        // one would show up in the diff.
+        if files::kind_of(rootfs, file) == Some(crate::fs::Kind::File) && source.is_file() {
             mounts.push(
                 MountBuilder::default()
                     .destination(file)
                     .typ("bind")
-                    .source(file)
+                    .source(source)
                     .options(vec!["rbind".to_string(), "ro".to_string()])
                     .build()
                     .map_err(spec_err)?,
@@ -189,13 +239,68 @@ pub(crate) fn spec(
         }
     }
     spec.set_mounts(Some(mounts));
+    let profile = match opts.seccomp {
+        Seccomp::Default => Some(seccomp::default_profile()?),
+        Seccomp::Unconfined => None,
+    };
     if let Some(linux) = spec.linux_mut() {
-        // The host's network: no network namespace.
         if let Some(ns) = linux.namespaces_mut() {
             ns.retain(|n| n.typ() != LinuxNamespaceType::Network);
+            if opts.network != Network::Host {
+                ns.push(
+                    LinuxNamespaceBuilder::default()
+                        .typ(LinuxNamespaceType::Network)
+                        .build()
+                        .map_err(spec_err)?,
+                );
+            }
         }
+        linux.set_masked_paths(Some(MASKED_PATHS.map(String::from).to_vec()));
+        linux.set_readonly_paths(Some(READONLY_PATHS.map(String::from).to_vec()));
+        linux.set_seccomp(profile);
     }
     Ok(spec)
+}
+
+/// Points the spec's network namespace at `path` (one we made).
+fn join_network(spec: &mut Spec, path: &Path) {
+    if let Some(ns) = spec
+        .linux_mut()
+        .as_mut()
+        .and_then(|l| l.namespaces_mut().as_mut())
+    {
+        for n in ns.iter_mut() {
+            if n.typ() == LinuxNamespaceType::Network {
+                n.set_path(Some(path.to_path_buf()));
+            }
+        }
+    }
+}
+
+/// The files bound over the image's `/etc/resolv.conf` and `/etc/hosts`: the host's with
+/// the host's network; made in `dir` otherwise (slirp4netns's DNS; no name server without
+/// a network, so the image's own resolv.conf stays).
+fn etc_files(
+    network: Network,
+    hostname: &str,
+    dir: &Path,
+) -> Result<Vec<(&'static str, PathBuf)>, ContainerError> {
+    const RESOLV: &str = "/etc/resolv.conf";
+    const HOSTS: &str = "/etc/hosts";
+    if network == Network::Host {
+        return Ok(vec![(RESOLV, RESOLV.into()), (HOSTS, HOSTS.into())]);
+    }
+    let write = |name: &str, text: String| -> Result<PathBuf, ContainerError> {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| ContainerError::io("write", &path, e))?;
+        Ok(path)
+    };
+    let mut out = vec![(HOSTS, write("hosts", network::hosts(network, hostname))?)];
+    if let Network::Slirp4netns { .. } = network {
+        let host = std::fs::read_to_string(RESOLV).unwrap_or_default();
+        out.push((RESOLV, write("resolv.conf", network::resolv_conf(&host))?));
+    }
+    Ok(out)
 }
 
 fn spec_err(e: impl std::fmt::Display) -> ContainerError {
@@ -255,10 +360,12 @@ fn resolve_user(rootfs: &Path, spec: &str) -> Result<(u32, u32), ContainerError>
 
 /// A colon-separated database file of the container, capped (it is the image's content).
 fn read_db(rootfs: &Path, path: &str) -> Vec<Vec<String>> {
-    let Ok(abs) = files::resolve(rootfs, path, true) else {
+    // Read through the rooted filesystem: only a regular file inside the root, opened
+    // without blocking (a FIFO or a device the image put there is never opened).
+    let Ok(root) = files::open_root(rootfs) else {
         return Vec::new();
     };
-    let Ok(f) = std::fs::File::open(abs) else {
+    let Ok(f) = root.open_regular(Path::new(path), crate::fs::Follow::Yes) else {
         return Vec::new();
     };
     let mut text = String::new();
@@ -269,32 +376,49 @@ fn read_db(rootfs: &Path, path: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// A bundle on disk and the runtime command that runs it; the bundle and the runtime's
-/// state are removed on drop.
+/// A bundle on disk, the network the run needs, and the runtime command that runs it; the
+/// runtime's state, slirp4netns and the bundle go on drop.
 #[derive(Debug)]
 pub struct PreparedRun {
     runtime: PathBuf,
     id: String,
+    // Dropped in this order, after `drop` has deleted the container: slirp4netns, then the
+    // bundle (its log and resolv.conf are in it). Held only for its drop.
+    #[allow(dead_code)]
+    network: Attached,
     bundle: tempfile::TempDir,
 }
 
 impl PreparedRun {
+    /// Writes the bundle for running in `rootfs` in a new folder of `parent`, and starts the
+    /// run's network.
     pub(crate) fn new(
         runtime: PathBuf,
         id: String,
         parent: &Path,
-        spec: &Spec,
+        rootfs: &Path,
+        hostname: &str,
+        image: &ImageConfiguration,
+        opts: &RunOptions,
     ) -> Result<PreparedRun, ContainerError> {
         let bundle = tempfile::Builder::new()
             .prefix("bundle-")
             .tempdir_in(parent)
             .map_err(|e| ContainerError::io("create a bundle folder in", parent, e))?;
+        let etc = etc_files(opts.network, hostname, bundle.path())?;
+        // The spec first: a bad command or user fails before anything is started.
+        let mut spec = spec(rootfs, hostname, image, opts, &etc)?;
+        let network = Attached::start(opts.network, bundle.path())?;
+        if let Some(path) = network.namespace_path() {
+            join_network(&mut spec, &path);
+        }
         let config = bundle.path().join("config.json");
-        let bytes = serde_json::to_vec_pretty(spec).map_err(spec_err)?;
+        let bytes = serde_json::to_vec_pretty(&spec).map_err(spec_err)?;
         std::fs::write(&config, bytes).map_err(|e| ContainerError::io("write", &config, e))?;
         Ok(PreparedRun {
             runtime,
             id,
+            network,
             bundle,
         })
     }

@@ -68,9 +68,13 @@ pub enum ImageError {
     /// Nothing names the imported image.
     #[error("{0}")]
     NeedsName(String),
-    /// The export target is in the way.
+    /// The export target is in the way: a folder, or (for `oci-dir`) anything but an
+    /// empty folder. Never replaced.
     #[error("{} already exists", path.display())]
     Exists { path: PathBuf },
+    /// The export target is an existing file, and replacing it was not asked for.
+    #[error("{} already exists; it is replaced only when you say so", path.display())]
+    WouldOverwrite { path: PathBuf },
     /// A `--change` instruction that cannot be applied.
     #[error("cannot apply the change `{change}`: {reason}")]
     BadChange { change: String, reason: String },
@@ -124,6 +128,7 @@ impl Explain for ImageError {
             ImageError::TooLarge { .. } => "image.too_large",
             ImageError::NeedsName(_) => "image.needs_name",
             ImageError::Exists { .. } => "image.exists",
+            ImageError::WouldOverwrite { .. } => "image.would_overwrite",
             ImageError::BadChange { .. } => "image.bad_change",
             ImageError::Cancelled => "task.cancelled",
         }
@@ -150,6 +155,10 @@ impl Explain for ImageError {
             ImageError::Exists { .. } => {
                 Some("choose another path, or remove the old one first".into())
             }
+            ImageError::WouldOverwrite { .. } => Some(
+                "choose another file, or replace it: `strata export --force`, or Replace in the app"
+                    .into(),
+            ),
             _ => None,
         }
     }

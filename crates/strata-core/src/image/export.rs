@@ -4,9 +4,14 @@
 //!
 //! Everything is written aside (a temporary file or folder next to the target) and renamed
 //! into place at the end, so a failed or cancelled export leaves nothing behind and never
-//! half-overwrites an earlier export. Every blob is re-hashed on its way out, and every
-//! docker-archive layer is checked against its diff_id, so a damaged store cannot produce
-//! a damaged archive silently.
+//! half-overwrites an earlier export. An existing file is replaced only when asked
+//! ([`ExportOptions::overwrite`]: `strata export --force`, or the app's Replace answer);
+//! otherwise it is refused up front and again at the final rename (which never replaces),
+//! so a file that appears meanwhile is not lost either. A folder in the way is never
+//! replaced (only an empty one, for `oci-dir`).
+//!
+//! Every blob is re-hashed on its way out, and every docker-archive layer is checked
+//! against its diff_id, so a damaged store cannot produce a damaged archive silently.
 //!
 //! Docker archives hold uncompressed layers (`<diff_id hex>/layer.tar`, as `docker save`
 //! names them); compressed layers are decompressed on the fly into the archive (see
@@ -67,6 +72,10 @@ pub struct ExportOptions {
     pub format: ExportFormat,
     /// For a docker archive of an index: which platform (this machine's by default).
     pub platform: Option<PlatformSpec>,
+    /// Replace an existing file at the destination (the person said so). Without it an
+    /// existing file is refused with [`ImageError::WouldOverwrite`]. Never replaces a
+    /// folder that holds something.
+    pub overwrite: bool,
 }
 
 /// What an export wrote.
@@ -90,6 +99,7 @@ pub fn export(
     opts: &ExportOptions,
     ctx: TaskCtx<'_>,
 ) -> Result<Exported, ImageError> {
+    check_destination(dest, opts)?;
     let found = store.resolve(name_or_id)?;
     // A name goes into the archive only when the user named the image: exporting by ID
     // writes an unnamed image, as `docker save ID` does.
@@ -110,9 +120,15 @@ pub fn export(
             opts,
             ctx,
         ),
-        ExportFormat::Oci => {
-            write_oci_archive(store, &found.descriptor, name.as_ref(), &parent, dest, ctx)
-        }
+        ExportFormat::Oci => write_oci_archive(
+            store,
+            &found.descriptor,
+            name.as_ref(),
+            &parent,
+            dest,
+            opts.overwrite,
+            ctx,
+        ),
         ExportFormat::OciDir => {
             write_oci_dir(store, &found.descriptor, name.as_ref(), &parent, dest, ctx)
         }
@@ -130,6 +146,39 @@ pub fn export(
     })
 }
 
+/// Whether an export may write `dest`: refuses a folder in the way of an archive, an
+/// existing file without [`ExportOptions::overwrite`], and (for `oci-dir`) anything but an
+/// empty folder. [`export`] checks this first; a shell may call it to refuse at once,
+/// before it starts the export as a task.
+pub fn check_destination(dest: &Path, opts: &ExportOptions) -> Result<(), ImageError> {
+    // A symlink counts as what is there: it is not followed, and never replaced silently.
+    let Ok(meta) = std::fs::symlink_metadata(dest) else {
+        return Ok(());
+    };
+    let exists = || ImageError::Exists {
+        path: dest.to_path_buf(),
+    };
+    match opts.format {
+        ExportFormat::OciDir => {
+            // An empty folder (made by a file dialog, say) may be replaced; anything else not.
+            let empty_dir =
+                meta.is_dir() && std::fs::read_dir(dest).is_ok_and(|mut d| d.next().is_none());
+            if empty_dir {
+                Ok(())
+            } else {
+                Err(exists())
+            }
+        }
+        ExportFormat::Docker | ExportFormat::Oci if meta.is_dir() => Err(exists()),
+        ExportFormat::Docker | ExportFormat::Oci if !opts.overwrite => {
+            Err(ImageError::WouldOverwrite {
+                path: dest.to_path_buf(),
+            })
+        }
+        ExportFormat::Docker | ExportFormat::Oci => Ok(()),
+    }
+}
+
 fn temp_file(parent: &Path) -> Result<tempfile::NamedTempFile, ImageError> {
     tempfile::Builder::new()
         .prefix(".strata-export-")
@@ -137,12 +186,25 @@ fn temp_file(parent: &Path) -> Result<tempfile::NamedTempFile, ImageError> {
         .map_err(|e| ImageError::io("create a file in", parent, e))
 }
 
-fn persist(tmp: tempfile::NamedTempFile, dest: &Path) -> Result<(), ImageError> {
+/// Renames the finished archive into place: replacing what is there only with
+/// `overwrite`, else atomically refusing a file that appeared since the export began.
+fn persist(tmp: tempfile::NamedTempFile, dest: &Path, overwrite: bool) -> Result<(), ImageError> {
     // Temporary files are private (0600); an export is an ordinary file.
     readable(tmp.path())?;
-    tmp.persist(dest)
-        .map(|_| ())
-        .map_err(|e| ImageError::io("write", dest, e.error))
+    let kept = if overwrite {
+        tmp.persist(dest)
+    } else {
+        tmp.persist_noclobber(dest)
+    };
+    kept.map(|_| ()).map_err(|e| {
+        if !overwrite && e.error.kind() == io::ErrorKind::AlreadyExists {
+            ImageError::WouldOverwrite {
+                path: dest.to_path_buf(),
+            }
+        } else {
+            ImageError::io("write", dest, e.error)
+        }
+    })
 }
 
 /// Gives a finished export the usual permissions: 0644 for a file, 0755 for a folder
@@ -263,7 +325,7 @@ fn write_docker(
     if ctx.is_cancelled() {
         return Err(ImageError::Cancelled);
     }
-    persist(tmp, dest)?;
+    persist(tmp, dest, opts.overwrite)?;
     Ok((digest_of(&image.manifest_descriptor)?, bytes))
 }
 
@@ -338,6 +400,7 @@ fn write_oci_archive(
     name: Option<&Reference>,
     parent: &Path,
     dest: &Path,
+    overwrite: bool,
     ctx: TaskCtx<'_>,
 ) -> Result<(Digest, u64), ImageError> {
     let blobs = model::closure(store, top)?;
@@ -362,7 +425,7 @@ fn write_oci_archive(
     if ctx.is_cancelled() {
         return Err(ImageError::Cancelled);
     }
-    persist(tmp, dest)?;
+    persist(tmp, dest, overwrite)?;
     Ok((digest_of(top)?, bytes))
 }
 
@@ -374,13 +437,9 @@ fn write_oci_dir(
     dest: &Path,
     ctx: TaskCtx<'_>,
 ) -> Result<(Digest, u64), ImageError> {
-    // An empty folder (made by a file dialog, say) may be replaced; anything else not.
+    // An empty folder (made by a file dialog, say) may be replaced; anything else not
+    // (checked by `check_destination` before this).
     let empty_dir = std::fs::read_dir(dest).is_ok_and(|mut d| d.next().is_none());
-    if dest.exists() && !empty_dir {
-        return Err(ImageError::Exists {
-            path: dest.to_path_buf(),
-        });
-    }
     let blobs = model::closure(store, top)?;
     let tmp = tempfile::Builder::new()
         .prefix(".strata-export-")

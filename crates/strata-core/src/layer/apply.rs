@@ -5,12 +5,11 @@
 //! The rules, for every entry:
 //! - its path is normalised as [`entry`](super::entry) describes: absolute paths are taken
 //!   from the target's root, a `..` that climbs out is refused;
-//! - every parent directory is walked one component at a time with `symlink_metadata`, as
-//!   if the target were `/` (what `filepath-securejoin` does for umoci and runc): a relative
-//!   symlink is followed while it stays inside (`lib -> usr/lib`); an absolute one is
-//!   re-rooted at the target (`var/run -> /run` resolves to `<target>/run`, as it will inside
-//!   the container); a relative one that climbs above the target is refused, since no
-//!   honest image needs it;
+//! - every path is resolved through [`crate::fs::Root`], with container semantics: a
+//!   symlink on the way is followed inside the target (`var/run -> /run` resolves to
+//!   `<target>/run`, as it will inside the container; `..` stops at the target), and
+//!   every operation happens relative to a directory handle, so no path string is
+//!   resolved twice;
 //! - the last component is never followed: whatever is there is removed first and the new
 //!   file is created with `O_EXCL | O_NOFOLLOW`;
 //! - a hard link must point at a path already in the target (earlier in this layer, or below
@@ -18,14 +17,14 @@
 //! - device nodes are refused unless [`ApplyOptions::allow_devices`] is set *and* we run as
 //!   root; fifos are always allowed;
 //! - `.wh.NAME` deletes `NAME`, `.wh..wh..opq` empties its directory of everything this
-//!   layer did not itself create (whiteouts never touch their own layer's files);
-//! - modes and times are set, directories' last so that read-only directories can still be
-//!   filled; owners only as root with [`ApplyOptions::same_owner`]; xattrs best effort, each
-//!   failure reported in [`ApplyStats::warnings`].
-//!
-//! The checks assume nothing else writes to the target while a layer is applied (a fresh or
-//! private directory, as the layer cache and unpacks use), so there is no race between a
-//! check and the write.
+//!   layer did not itself create (whiteouts never touch their own layer's files, known by
+//!   device and inode);
+//! - owners (only as root with [`ApplyOptions::same_owner`]), modes, times and xattrs are
+//!   set through a handle of the object itself (xattrs best effort, each failure reported in
+//!   [`ApplyStats::warnings`]). Directories get their mode and time last, so that read-only
+//!   ones can still be filled: each is found again inside the target at the end and set
+//!   only if it is still the directory this layer made (same device and inode), so a
+//!   directory that a later entry replaced, or whose parent became a symlink, is skipped.
 //!
 //! **What the caller gets on failure.** [`apply`] stops at the first bad entry with an error
 //! naming it; entries before it stay applied (the caller decides whether to discard the
@@ -35,19 +34,21 @@
 //!
 //! [§ Applying changesets]: https://github.com/opencontainers/image-spec/blob/main/layer.md#applying-changesets
 
-use std::collections::{HashSet, VecDeque};
-use std::ffi::{CString, OsString};
+// Untrusted trees: every path through crate::fs (see clippy.toml).
+#![warn(clippy::disallowed_methods)]
+
+use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Component, Path, PathBuf};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::compression::{decompress, Limits};
 use super::entry::{classify, Entry, EntryAction, Kind};
 use super::error::LayerError;
+use crate::fs::{Follow, Handle, Kind as FsKind, Meta, Parent, Root};
 
 /// How to apply a layer.
 #[derive(Debug, Clone, Default)]
@@ -106,7 +107,7 @@ pub fn apply<R: Read>(
     target: &Path,
     opts: &ApplyOptions,
 ) -> Result<ApplyStats, LayerError> {
-    let root = fs::canonicalize(target)
+    let root = Root::open(target)
         .map_err(|e| LayerError::io("open the target directory", target, None, e))?;
     let mut job = Job {
         root,
@@ -140,6 +141,9 @@ pub fn apply<R: Read>(
 /// Applies a layer blob into `target`, which must not exist yet: the work happens in a
 /// temporary sibling directory renamed to `target` only when every entry applied. On error
 /// `target` does not exist.
+// `target` and its temporary sibling are the caller's own folders (the store's), made
+// here; the layer's content goes through `apply`, inside the root.
+#[allow(clippy::disallowed_methods)]
 pub fn apply_fresh<R: Read>(
     blob: R,
     target: &Path,
@@ -170,94 +174,55 @@ pub fn apply_fresh<R: Read>(
 }
 
 struct Job<'o> {
-    root: PathBuf,
+    root: Root,
     opts: &'o ApplyOptions,
     root_user: bool,
-    /// Real paths (relative to the root) this layer created: whiteouts and opaque markers
-    /// leave them alone.
-    created: HashSet<PathBuf>,
+    /// Objects (device, inode) this layer created: whiteouts and opaque markers leave them
+    /// alone.
+    created: HashSet<(u64, u64)>,
     /// Directories whose mode and mtime are set at the end, once they are filled.
-    dirs: Vec<(PathBuf, u32, i64)>,
+    dirs: Vec<DeferredDir>,
     stats: ApplyStats,
 }
 
+/// A directory's mode and time, kept for the end of the layer.
+struct DeferredDir {
+    path: PathBuf,
+    /// The directory made (or kept) for it: set only if the path still names it.
+    object: Meta,
+    mode: u32,
+    mtime: i64,
+}
+
 impl Job<'_> {
-    /// Walks `rel` (a normalised relative path) from the root, following only symlinks that
-    /// stay inside it, and creating missing directories when `create`. Returns the real
-    /// relative path, or `None` when something is missing and `create` is false.
-    fn walk(&mut self, rel: &Path, raw: &str, create: bool) -> Result<Option<PathBuf>, LayerError> {
-        let mut queue: VecDeque<OsString> = rel
-            .components()
-            .filter_map(|c| match c {
-                Component::Normal(n) => Some(n.to_os_string()),
-                _ => None,
-            })
-            .collect();
-        let mut real = PathBuf::new();
-        let mut hops = 0;
-        while let Some(name) = queue.pop_front() {
-            if name == ".." {
-                if !real.pop() {
-                    return Err(LayerError::unsafe_entry(
-                        raw,
-                        "it goes through a symlink that climbs out of the target directory",
-                    ));
-                }
-                continue;
+    /// The host path of `rel`, for messages only.
+    fn shown(&self, rel: &Path) -> PathBuf {
+        self.root.path().join(rel)
+    }
+
+    /// An I/O error about `rel`; a symlink loop on the way is the layer's fault.
+    fn io_err(&self, action: &'static str, rel: &Path, raw: &str, err: io::Error) -> LayerError {
+        match err.raw_os_error() {
+            Some(libc::ELOOP) => LayerError::unsafe_entry(raw, "too many levels of symlinks"),
+            Some(libc::ENOTDIR) => {
+                LayerError::unsafe_entry(raw, "a parent of it is not a directory".to_string())
             }
-            if name == "." {
-                continue;
-            }
-            let next = real.join(&name);
-            let abs = self.root.join(&next);
-            match fs::symlink_metadata(&abs) {
-                Ok(m) if m.is_dir() => real = next,
-                Ok(m) if m.file_type().is_symlink() => {
-                    let link = fs::read_link(&abs)
-                        .map_err(|e| LayerError::io("read the symlink", &abs, Some(raw), e))?;
-                    if link.is_absolute() {
-                        // Inside the container `/` is the target: resolve from there.
-                        real = PathBuf::new();
-                    }
-                    hops += 1;
-                    if hops > 40 {
-                        return Err(LayerError::unsafe_entry(raw, "too many levels of symlinks"));
-                    }
-                    // Only names and `..` go on: a root or prefix component would make
-                    // `Path::join` leave the target.
-                    for part in link.components().rev() {
-                        match part {
-                            Component::Normal(n) => queue.push_front(n.to_os_string()),
-                            Component::ParentDir => queue.push_front(OsString::from("..")),
-                            Component::RootDir | Component::Prefix(_) | Component::CurDir => {}
-                        }
-                    }
-                }
-                Ok(_) => {
-                    return Err(LayerError::unsafe_entry(
-                        raw,
-                        format!("its parent `{}` is not a directory", next.display()),
-                    ))
-                }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    if !create {
-                        return Ok(None);
-                    }
-                    fs::create_dir(&abs)
-                        .map_err(|e| LayerError::io("create the directory", &abs, Some(raw), e))?;
-                    self.created.insert(next.clone());
-                    real = next;
-                }
-                Err(e) => return Err(LayerError::io("look at", &abs, Some(raw), e)),
-            }
+            _ => LayerError::io(action, self.shown(rel), Some(raw), err),
         }
-        Ok(Some(real))
+    }
+
+    /// The parent of `rel`, creating missing directories (recorded as this layer's).
+    fn parent_create(&mut self, rel: &Path, raw: &str) -> Result<Parent, LayerError> {
+        let created = &mut self.created;
+        self.root
+            .parent_create(rel, 0o755, &mut |m| {
+                created.insert((m.dev, m.ino));
+            })
+            .map_err(|e| self.io_err("create the parent directories of", rel, raw, e))
     }
 
     fn put<R: Read>(&mut self, e: Entry, content: &mut R) -> Result<(), LayerError> {
         let raw = e.raw.as_str();
-        let name = e.path.file_name().unwrap_or_default().to_os_string();
-        let parent = e.path.parent().unwrap_or(Path::new(""));
         if matches!(e.kind, Kind::CharDevice | Kind::BlockDevice)
             && !(self.opts.allow_devices && self.root_user)
         {
@@ -270,129 +235,144 @@ impl Job<'_> {
                 },
             });
         }
-        // With `create`, walk makes what is missing, so `None` does not happen.
-        let real_parent = self
-            .walk(parent, raw, true)?
-            .ok_or_else(|| LayerError::unsafe_entry(raw, "its parent directory is missing"))?;
-        let rel = real_parent.join(&name);
-        let dest = self.root.join(&rel);
+        let parent = self.parent_create(&e.path, raw)?;
+        let rel = e.path.as_path();
 
         // Whatever is at the destination goes, except a directory a directory replaces.
-        let existing = fs::symlink_metadata(&dest).ok();
-        match (&existing, e.kind) {
-            (Some(m), Kind::Dir) if m.is_dir() => {}
-            (Some(m), _) if m.is_dir() => fs::remove_dir_all(&dest)
-                .map_err(|err| LayerError::io("replace the directory", &dest, Some(raw), err))?,
-            (Some(_), _) => fs::remove_file(&dest)
-                .map_err(|err| LayerError::io("replace", &dest, Some(raw), err))?,
-            (None, _) => {}
+        let existing = parent
+            .stat()
+            .map_err(|err| self.io_err("look at", rel, raw, err))?;
+        match &existing {
+            Some(m) if m.kind == FsKind::Dir && e.kind == Kind::Dir => {}
+            Some(_) => parent
+                .remove_all()
+                .map_err(|err| self.io_err("replace", rel, raw, err))?,
+            None => {}
         }
 
-        match e.kind {
+        let handle = match e.kind {
             Kind::Dir => {
-                if existing.as_ref().is_none_or(|m| !m.is_dir()) {
-                    fs::create_dir(&dest).map_err(|err| {
-                        LayerError::io("create the directory", &dest, Some(raw), err)
-                    })?;
+                if !existing.as_ref().is_some_and(|m| m.kind == FsKind::Dir) {
+                    parent
+                        .mkdir(0o700)
+                        .map_err(|err| self.io_err("create the directory", rel, raw, err))?;
                 }
                 self.stats.dirs += 1;
-                self.dirs.push((rel.clone(), e.mode, e.mtime));
+                let h = parent
+                    .handle()
+                    .map_err(|err| self.io_err("open", rel, raw, err))?;
+                let object = h
+                    .stat()
+                    .map_err(|err| self.io_err("look at", rel, raw, err))?;
+                self.dirs.push(DeferredDir {
+                    path: rel.to_path_buf(),
+                    object,
+                    mode: e.mode,
+                    mtime: e.mtime,
+                });
+                h
             }
             Kind::File => {
-                let mut file = fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .custom_flags(libc::O_NOFOLLOW)
-                    .open(&dest)
-                    .map_err(|err| LayerError::io("create", &dest, Some(raw), err))?;
+                let mut file = parent
+                    .create_new(0o600)
+                    .map_err(|err| self.io_err("create", rel, raw, err))?;
                 let n = io::copy(content, &mut file).map_err(|err| {
                     if err.get_ref().is_some() || err.kind() == io::ErrorKind::UnexpectedEof {
                         LayerError::from_stream(err, format!("content of `{raw}`"))
                     } else {
-                        LayerError::io("write", &dest, Some(raw), err)
+                        LayerError::io("write", self.shown(rel), Some(raw), err)
                     }
                 })?;
                 self.stats.files += 1;
                 self.stats.bytes += n;
+                // The open file is the handle: metadata lands on what was written.
+                Handle::from(file)
             }
             Kind::Symlink => {
                 let target = e.link_target.as_deref().unwrap_or(Path::new(""));
-                std::os::unix::fs::symlink(target, &dest)
-                    .map_err(|err| LayerError::io("create the symlink", &dest, Some(raw), err))?;
+                parent
+                    .symlink(target)
+                    .map_err(|err| self.io_err("create the symlink", rel, raw, err))?;
                 self.stats.symlinks += 1;
+                parent
+                    .handle()
+                    .map_err(|err| self.io_err("open", rel, raw, err))?
             }
             Kind::Hardlink => {
-                let target = e.link_target.as_deref().unwrap_or(Path::new(""));
-                let missing = || {
-                    LayerError::unsafe_entry(
-                        raw,
-                        format!(
-                            "its hard link target `{}` is not in the layer or below it",
-                            target.display()
-                        ),
-                    )
-                };
-                let t_parent = target.parent().unwrap_or(Path::new(""));
-                let t_name = target.file_name().ok_or_else(missing)?;
-                let real_t = self
-                    .walk(t_parent, raw, false)?
-                    .ok_or_else(missing)?
-                    .join(t_name);
-                let abs_t = self.root.join(&real_t);
-                match fs::symlink_metadata(&abs_t) {
-                    Ok(m) if !m.is_dir() => {}
-                    Ok(_) => {
-                        return Err(LayerError::unsafe_entry(
-                            raw,
-                            "its hard link target is a directory",
-                        ))
-                    }
-                    Err(_) => return Err(missing()),
-                }
-                fs::hard_link(&abs_t, &dest)
-                    .map_err(|err| LayerError::io("create the hard link", &dest, Some(raw), err))?;
-                self.stats.hardlinks += 1;
-                // A hard link shares its target's inode: no metadata of its own to set.
-                self.created.insert(rel);
+                self.hard_link(&e, &parent)?;
                 return Ok(());
             }
             Kind::CharDevice | Kind::BlockDevice | Kind::Fifo => {
                 let (major, minor) = e.device.unwrap_or((0, 0));
-                let fmt = match e.kind {
-                    Kind::CharDevice => libc::S_IFCHR,
-                    Kind::BlockDevice => libc::S_IFBLK,
-                    _ => libc::S_IFIFO,
+                let kind = match e.kind {
+                    Kind::CharDevice => FsKind::Char,
+                    Kind::BlockDevice => FsKind::Block,
+                    _ => FsKind::Fifo,
                 };
-                let c = CString::new(dest.as_os_str().as_bytes())
-                    .map_err(|_| LayerError::unsafe_entry(raw, "its path holds a NUL byte"))?;
-                // SAFETY: `c` is a valid NUL-terminated path; mknod does not keep it.
-                let rc =
-                    unsafe { libc::mknod(c.as_ptr(), fmt | 0o600, libc::makedev(major, minor)) };
-                if rc != 0 {
-                    return Err(LayerError::io(
-                        "create the special file",
-                        &dest,
-                        Some(raw),
-                        io::Error::last_os_error(),
-                    ));
-                }
+                parent
+                    .mknod(kind, 0o600, major, minor)
+                    .map_err(|err| self.io_err("create the special file", rel, raw, err))?;
                 if e.kind == Kind::Fifo {
                     self.stats.fifos += 1;
                 } else {
                     self.stats.devices += 1;
                 }
+                parent
+                    .handle()
+                    .map_err(|err| self.io_err("open", rel, raw, err))?
             }
-        }
-        self.created.insert(rel);
-        self.metadata(&e, &dest)
+        };
+        let object = handle
+            .stat()
+            .map_err(|err| self.io_err("look at", rel, raw, err))?;
+        self.created.insert((object.dev, object.ino));
+        self.metadata(&e, &parent, &handle)
     }
 
-    fn metadata(&mut self, e: &Entry, dest: &Path) -> Result<(), LayerError> {
+    /// A hard link to a path already in the target; never to a directory.
+    fn hard_link(&mut self, e: &Entry, parent: &Parent) -> Result<(), LayerError> {
         let raw = e.raw.as_str();
+        let target = e.link_target.as_deref().unwrap_or(Path::new(""));
+        let missing = || {
+            LayerError::unsafe_entry(
+                raw,
+                format!(
+                    "its hard link target `{}` is not in the layer or below it",
+                    target.display()
+                ),
+            )
+        };
+        let t = self.root.parent(target).map_err(|_| missing())?;
+        match t.stat() {
+            Ok(Some(m)) if m.kind != FsKind::Dir => {}
+            Ok(Some(_)) => {
+                return Err(LayerError::unsafe_entry(
+                    raw,
+                    "its hard link target is a directory",
+                ))
+            }
+            _ => return Err(missing()),
+        }
+        rustix::fs::linkat(
+            t.dir(),
+            t.name(),
+            parent.dir(),
+            parent.name(),
+            rustix::fs::AtFlags::empty(),
+        )
+        .map_err(|err| self.io_err("create the hard link", &e.path, raw, err.into()))?;
+        self.stats.hardlinks += 1;
+        // A hard link shares its target's inode: no metadata of its own to set, and the
+        // inode is not this layer's to protect from whiteouts.
+        Ok(())
+    }
+
+    fn metadata(&mut self, e: &Entry, parent: &Parent, h: &Handle) -> Result<(), LayerError> {
+        let raw = e.raw.as_str();
+        let rel = e.path.as_path();
         if self.opts.same_owner && self.root_user {
-            std::os::unix::fs::lchown(dest, Some(e.uid as u32), Some(e.gid as u32))
-                .map_err(|err| LayerError::io("set the owner of", dest, Some(raw), err))?;
+            h.set_owner(e.uid as u32, e.gid as u32)
+                .map_err(|err| self.io_err("set the owner of", rel, raw, err))?;
         }
         if !self.opts.no_xattrs {
             for (name, value) in &e.xattrs {
@@ -404,7 +384,12 @@ impl Job<'_> {
                     ));
                     continue;
                 }
-                if let Err(err) = xattr::set(dest, name, value) {
+                let set = if e.kind == Kind::Symlink {
+                    parent.set_xattr(name, value)
+                } else {
+                    h.set_xattr(name, value)
+                };
+                if let Err(err) = set {
                     self.stats
                         .warnings
                         .push(format!("xattr {name} on `{raw}` not set: {err}"));
@@ -412,66 +397,60 @@ impl Job<'_> {
             }
         }
         match e.kind {
-            Kind::Symlink => {
-                let t = filetime::FileTime::from_unix_time(e.mtime, 0);
-                filetime::set_symlink_file_times(dest, t, t)
-                    .map_err(|err| LayerError::io("set the time of", dest, Some(raw), err))?;
-            }
+            Kind::Symlink => parent
+                .set_times(e.mtime, 0)
+                .map_err(|err| self.io_err("set the time of", rel, raw, err))?,
             Kind::Dir => {}
             _ => {
                 // After chown, which clears setuid bits.
-                fs::set_permissions(dest, fs::Permissions::from_mode(e.mode))
-                    .map_err(|err| LayerError::io("set the mode of", dest, Some(raw), err))?;
-                let t = filetime::FileTime::from_unix_time(e.mtime, 0);
-                filetime::set_symlink_file_times(dest, t, t)
-                    .map_err(|err| LayerError::io("set the time of", dest, Some(raw), err))?;
+                h.set_mode(e.mode)
+                    .map_err(|err| self.io_err("set the mode of", rel, raw, err))?;
+                h.set_times(e.mtime, 0)
+                    .map_err(|err| self.io_err("set the time of", rel, raw, err))?;
             }
         }
         Ok(())
     }
 
     fn whiteout(&mut self, path: &Path, raw: &str) -> Result<(), LayerError> {
-        let parent = path.parent().unwrap_or(Path::new(""));
-        let Some(name) = path.file_name() else {
-            return Ok(());
-        };
         let overlay = self.opts.whiteouts != Whiteouts::Delete;
-        let Some(real_parent) = self.walk(parent, raw, overlay)? else {
-            return Ok(());
+        let parent = if overlay {
+            self.parent_create(path, raw)?
+        } else {
+            match self.root.parent(path) {
+                Ok(p) => p,
+                // Nothing below to delete.
+                Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(()),
+                Err(e) => return Err(self.io_err("delete", path, raw, e)),
+            }
         };
-        let rel = real_parent.join(name);
-        if self.created.contains(&rel) {
+        let existing = parent
+            .stat()
+            .map_err(|e| self.io_err("look at", path, raw, e))?;
+        if existing
+            .as_ref()
+            .is_some_and(|m| self.created.contains(&(m.dev, m.ino)))
+        {
             return Ok(());
         }
-        self.remove(&rel, raw)?;
+        parent
+            .remove_all()
+            .map_err(|e| self.io_err("delete", path, raw, e))?;
         if overlay {
-            let dest = self.root.join(&rel);
-            let c = CString::new(dest.as_os_str().as_bytes())
-                .map_err(|_| LayerError::unsafe_entry(raw, "its path holds a NUL byte"))?;
-            // SAFETY: `c` is a valid NUL-terminated path; mknod does not keep it.
-            if unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, 0) } != 0 {
-                return Err(LayerError::io(
+            parent.mknod(FsKind::Char, 0, 0, 0).map_err(|e| {
+                LayerError::io(
                     "create the overlay whiteout (a 0/0 device, which needs root)",
-                    &dest,
+                    self.shown(path),
                     Some(raw),
-                    io::Error::last_os_error(),
-                ));
+                    e,
+                )
+            })?;
+            if let Ok(Some(m)) = parent.stat() {
+                self.created.insert((m.dev, m.ino));
             }
-            self.created.insert(rel);
         }
         self.stats.whiteouts += 1;
         Ok(())
-    }
-
-    fn remove(&mut self, rel: &Path, raw: &str) -> Result<(), LayerError> {
-        let abs = self.root.join(rel);
-        match fs::symlink_metadata(&abs) {
-            Ok(m) if m.is_dir() => fs::remove_dir_all(&abs),
-            Ok(_) => fs::remove_file(&abs),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e),
-        }
-        .map_err(|e| LayerError::io("delete", &abs, Some(raw), e))
     }
 
     fn opaque(&mut self, dir: &Path, raw: &str) -> Result<(), LayerError> {
@@ -480,35 +459,62 @@ impl Job<'_> {
             Whiteouts::Overlay => Some("trusted.overlay.opaque"),
             Whiteouts::OverlayUserXattr => Some("user.overlay.opaque"),
         };
-        let Some(real) = self.walk(dir, raw, xattr.is_some())? else {
-            return Ok(());
+        let handle = if xattr.is_some() {
+            let created = &mut self.created;
+            self.root.mkdir_all_reporting(dir, 0o755, &mut |m| {
+                created.insert((m.dev, m.ino));
+            })
+        } else {
+            self.root.handle(dir, Follow::Yes)
+        };
+        let handle = match handle {
+            Ok(h) => h,
+            Err(e) if xattr.is_none() && e.raw_os_error() == Some(libc::ENOENT) => return Ok(()),
+            Err(e) => return Err(self.io_err("open", dir, raw, e)),
         };
         if let Some(name) = xattr {
-            let abs = self.root.join(&real);
-            xattr::set(&abs, name, b"y").map_err(|e| {
-                LayerError::io("mark as an opaque overlay directory", &abs, Some(raw), e)
+            handle.set_xattr(name, b"y").map_err(|e| {
+                LayerError::io(
+                    "mark as an opaque overlay directory",
+                    self.shown(dir),
+                    Some(raw),
+                    e,
+                )
             })?;
         } else {
-            self.clear_lower(&real, raw)?;
+            self.clear_lower(&handle, dir, raw, 0)?;
         }
         self.stats.opaque_dirs += 1;
         Ok(())
     }
 
-    /// Removes everything below `rel` that this layer did not create.
-    fn clear_lower(&mut self, rel: &Path, raw: &str) -> Result<(), LayerError> {
-        let abs = self.root.join(rel);
-        let mut names: Vec<OsString> = fs::read_dir(&abs)
-            .map_err(|e| LayerError::io("list", &abs, Some(raw), e))?
-            .filter_map(|d| d.ok().map(|d| d.file_name()))
-            .collect();
-        names.sort();
-        for name in names {
-            let child = rel.join(&name);
-            if !self.created.contains(&child) {
-                self.remove(&child, raw)?;
-            } else if fs::symlink_metadata(self.root.join(&child)).is_ok_and(|m| m.is_dir()) {
-                self.clear_lower(&child, raw)?;
+    /// Removes everything below the directory `h` that this layer did not create.
+    fn clear_lower(
+        &mut self,
+        h: &Handle,
+        shown: &Path,
+        raw: &str,
+        depth: usize,
+    ) -> Result<(), LayerError> {
+        if depth > 4096 {
+            return Err(LayerError::unsafe_entry(raw, "directories nested too deep"));
+        }
+        let entries = h
+            .read_dir()
+            .map_err(|e| self.io_err("list", shown, raw, e))?;
+        for (name, m) in entries {
+            let child = h
+                .child(&name)
+                .map_err(|e| self.io_err("open", shown, raw, e))?;
+            if !self.created.contains(&(m.dev, m.ino)) {
+                child
+                    .remove_all()
+                    .map_err(|e| self.io_err("delete", &shown.join(&name), raw, e))?;
+            } else if m.kind == FsKind::Dir {
+                let sub = child
+                    .handle()
+                    .map_err(|e| self.io_err("open", &shown.join(&name), raw, e))?;
+                self.clear_lower(&sub, &shown.join(&name), raw, depth + 1)?;
             }
         }
         Ok(())
@@ -517,15 +523,22 @@ impl Job<'_> {
     fn finish_dirs(&mut self) -> Result<(), LayerError> {
         // Deepest first, so setting a parent's time is not undone by its children.
         self.dirs
-            .sort_by_key(|(p, _, _)| std::cmp::Reverse(p.components().count()));
-        for (rel, mode, mtime) in std::mem::take(&mut self.dirs) {
-            let abs = self.root.join(&rel);
-            let shown = rel.display().to_string();
-            fs::set_permissions(&abs, fs::Permissions::from_mode(mode))
-                .map_err(|e| LayerError::io("set the mode of", &abs, Some(&shown), e))?;
-            let t = filetime::FileTime::from_unix_time(mtime, 0);
-            filetime::set_symlink_file_times(&abs, t, t)
-                .map_err(|e| LayerError::io("set the time of", &abs, Some(&shown), e))?;
+            .sort_by_key(|d| std::cmp::Reverse(d.path.components().count()));
+        for d in std::mem::take(&mut self.dirs) {
+            let shown = d.path.display().to_string();
+            // Found again inside the target: a path that a later entry replaced, or that
+            // now goes through a symlink to another directory, is not this directory.
+            let Ok(h) = self.root.handle(&d.path, Follow::No) else {
+                continue;
+            };
+            match h.stat() {
+                Ok(m) if m.kind == FsKind::Dir && m.same_object(&d.object) => {}
+                _ => continue,
+            }
+            h.set_mode(d.mode)
+                .map_err(|e| self.io_err("set the mode of", &d.path, &shown, e))?;
+            h.set_times(d.mtime, 0)
+                .map_err(|e| self.io_err("set the time of", &d.path, &shown, e))?;
         }
         Ok(())
     }
@@ -538,6 +551,7 @@ fn is_overlay_xattr(name: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
     use crate::layer::merged::tests::three_layers;

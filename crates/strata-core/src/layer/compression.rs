@@ -3,9 +3,12 @@
 //! [§ Distributable format]), and a decompressing reader with caps, so that a decompression
 //! bomb is a clear error and not a full disk or an exhausted memory.
 //!
-//! Two caps ([`Limits`]): the total number of uncompressed bytes, and the size of one tar
+//! Three caps ([`Limits`]): the total number of uncompressed bytes, the size of one tar
 //! extension header (GNU long name / long link, PAX records), which the `tar` crate reads into
-//! memory whole before we ever see the entry.
+//! memory whole before we ever see the entry, and the number of entries. The total counts
+//! what a layer *unpacks to*, not only what it streams: the holes of a GNU sparse entry
+//! (which the `tar` crate expands into zeros, so that ~1 KiB of tar could otherwise claim
+//! gigabytes per entry) count as if they were in the stream.
 //!
 //! [OCI image spec: media types]: https://github.com/opencontainers/image-spec/blob/main/media-types.md
 //! [§ Distributable format]: https://github.com/opencontainers/image-spec/blob/main/layer.md#distributable-format
@@ -100,13 +103,19 @@ impl Compression {
 /// Caps on what one layer may make us read. The defaults fit every real image we know of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Total uncompressed bytes of the tar stream (default 64 GiB).
+    /// Total bytes the layer unpacks to (default 64 GiB): its uncompressed tar stream plus
+    /// the holes of its GNU sparse entries, which the `tar` crate fills with zeros.
     pub max_uncompressed: u64,
     /// One tar extension header (GNU long name/link, PAX records, default 1 MiB): these are
     /// held in memory whole.
     pub max_header: u64,
     /// One entry's path or link target, in bytes (default 4096, Linux's `PATH_MAX`).
     pub max_path: usize,
+    /// Entries in one layer (default 1,000,000). Big real layers hold tens of thousands of
+    /// files, the very largest (a full TeX Live) some 200,000; a million is well past any of
+    /// them, yet it bounds what one layer can cost in inodes on apply and in memory for the
+    /// merged tree (one node per path) to a few hundred MB.
+    pub max_entries: u64,
 }
 
 impl Default for Limits {
@@ -115,6 +124,7 @@ impl Default for Limits {
             max_uncompressed: 64 << 30,
             max_header: 1 << 20,
             max_path: 4096,
+            max_entries: 1_000_000,
         }
     }
 }
@@ -122,7 +132,7 @@ impl Default for Limits {
 /// A layer's tar stream: decompressed, counted against [`Limits`], with its extension
 /// headers checked before the `tar` crate buffers them.
 pub struct LayerReader<'a> {
-    inner: HeaderGuard<CapReader<Box<dyn Read + 'a>>>,
+    inner: HeaderGuard<Box<dyn Read + 'a>>,
     compression: Compression,
 }
 
@@ -132,7 +142,7 @@ impl LayerReader<'_> {
         self.compression
     }
 
-    /// Uncompressed bytes read so far.
+    /// Uncompressed bytes read so far (sparse holes not included).
     pub fn uncompressed_len(&self) -> u64 {
         self.inner.inner.count
     }
@@ -175,24 +185,50 @@ pub fn decompress<'a, R: Read + 'a>(
             CapReader {
                 inner: raw,
                 count: 0,
+                holes: 0,
                 limit: limits.max_uncompressed,
             },
-            limits.max_header,
+            limits,
         ),
         compression,
     })
 }
 
-/// Counts bytes and fails once more than `limit` went by.
+/// Counts bytes and fails once more than `limit` went by, sparse holes included.
 struct CapReader<R> {
     inner: R,
+    /// Bytes of the stream.
     count: u64,
+    /// Zeros the `tar` crate adds for sparse entries' holes: they reach the disk on apply
+    /// as surely as the stream's bytes do.
+    holes: u64,
     limit: u64,
+}
+
+impl<R> CapReader<R> {
+    /// Everything the layer unpacks to so far.
+    fn total(&self) -> u64 {
+        self.count.saturating_add(self.holes)
+    }
+
+    /// Counts the holes of a sparse entry whose real (expanded) size is `real`, before the
+    /// `tar` crate expands them.
+    fn charge_holes(&mut self, holes: u64, real: u64) -> io::Result<()> {
+        self.holes = self.holes.saturating_add(holes);
+        if self.total() > self.limit {
+            return Err(LimitHit::Sparse {
+                real,
+                limit: self.limit,
+            }
+            .into_io());
+        }
+        Ok(())
+    }
 }
 
 impl<R: Read> Read for CapReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.count >= self.limit {
+        if self.total() >= self.limit {
             // Only an error if there is more: a stream of exactly `limit` bytes is fine.
             let mut probe = [0u8; 1];
             return match self.inner.read(&mut probe)? {
@@ -200,7 +236,7 @@ impl<R: Read> Read for CapReader<R> {
                 _ => Err(LimitHit::Total { limit: self.limit }.into_io()),
             };
         }
-        let room = usize::try_from(self.limit - self.count).unwrap_or(usize::MAX);
+        let room = usize::try_from(self.limit - self.total()).unwrap_or(usize::MAX);
         let want = buf.len().min(room);
         let n = self.inner.read(&mut buf[..want])?;
         self.count += n as u64;
@@ -208,14 +244,24 @@ impl<R: Read> Read for CapReader<R> {
     }
 }
 
-/// Follows the tar framing (512-byte headers, padded data) just enough to see each header's
-/// type and size before the `tar` crate reads it, and refuses extension headers larger than
-/// the cap: the `tar` crate reads those into memory whole, so a 10 GB "long name" would
-/// otherwise be 10 GB of RAM. When it cannot follow the framing it steps aside, and the `tar`
-/// crate's own parsing (which decides everything else) goes on.
+/// Follows the tar framing (512-byte headers, padded data) just enough to see each header
+/// before the `tar` crate reads it, and enforces the caps the crate cannot:
+/// - extension headers larger than [`Limits::max_header`] are refused: the `tar` crate reads
+///   those into memory whole, so a 10 GB "long name" would otherwise be 10 GB of RAM;
+/// - a GNU sparse entry's holes (its real size less the data it stores) are counted against
+///   [`Limits::max_uncompressed`] before the crate expands them into zeros;
+/// - more than [`Limits::max_entries`] entries are refused.
+///
+/// It parses numbers exactly as the `tar` crate does, so the two never frame a stream
+/// differently. When it cannot follow the framing (a size field neither can read) it steps
+/// aside, and the `tar` crate fails on that same header.
 struct HeaderGuard<R> {
-    inner: R,
-    limit: u64,
+    inner: CapReader<R>,
+    max_header: u64,
+    max_entries: u64,
+    /// Entries seen: every header but the extension headers (GNU long name / long link,
+    /// PAX local records) that the `tar` crate folds into the entry after them.
+    entries: u64,
     state: Guard,
     block: Vec<u8>,
     pax: Vec<u8>,
@@ -231,11 +277,22 @@ enum Guard {
 
 const BLOCK: usize = 512;
 
+/// Where a tar header keeps its size, its type, and (GNU) the sparse "isextended" flag and
+/// real size.
+const SIZE_FIELD: std::ops::Range<usize> = 124..136;
+const TYPE_FLAG: usize = 156;
+const GNU_IS_EXTENDED: usize = 482;
+const GNU_REAL_SIZE: std::ops::Range<usize> = 483..495;
+/// The "isextended" flag of a GNU sparse extension block.
+const GNU_EXT_IS_EXTENDED: usize = 504;
+
 impl<R: Read> HeaderGuard<R> {
-    fn new(inner: R, limit: u64) -> Self {
+    fn new(inner: CapReader<R>, limits: &Limits) -> Self {
         HeaderGuard {
             inner,
-            limit,
+            max_header: limits.max_header,
+            max_entries: limits.max_entries,
+            entries: 0,
             state: Guard::Header,
             block: Vec::with_capacity(BLOCK),
             pax: Vec::new(),
@@ -279,30 +336,31 @@ impl<R: Read> HeaderGuard<R> {
     }
 
     fn next_state(&mut self) -> io::Result<()> {
-        let b = &self.block;
         if let Guard::SparseExt { data } = self.state {
             // Old GNU sparse: extension blocks until one's "isextended" byte is zero.
-            self.state = if b[504] != 0 {
+            self.state = if self.block[GNU_EXT_IS_EXTENDED] != 0 {
                 Guard::SparseExt { data }
             } else {
                 data_state(data, 0)
             };
             return Ok(());
         }
-        if b.iter().all(|&x| x == 0) {
+        if self.block.iter().all(|&x| x == 0) {
             return Ok(());
         }
-        let Some(size) = header_size(&b[124..136]) else {
+        let Some(size) = tar_number(&self.block[SIZE_FIELD]) else {
             self.state = Guard::Off;
             return Ok(());
         };
-        let kind = b[156];
-        let extension = matches!(kind, b'L' | b'K' | b'x' | b'g');
-        if extension {
-            if size > self.limit {
+        let kind = self.block[TYPE_FLAG];
+        if !matches!(kind, b'L' | b'K' | b'x') {
+            self.count_entry()?;
+        }
+        if matches!(kind, b'L' | b'K' | b'x' | b'g') {
+            if size > self.max_header {
                 return Err(LimitHit::Header {
                     size,
-                    limit: self.limit,
+                    limit: self.max_header,
                 }
                 .into_io());
             }
@@ -311,12 +369,36 @@ impl<R: Read> HeaderGuard<R> {
         }
         // A PAX `size` record overrides the header's size field for the next entry.
         let size = self.pax_size.take().unwrap_or(size);
-        self.state = if kind == b'S' && b[482] != 0 {
+        if kind == b'S' {
+            self.charge_sparse(size)?;
+        }
+        self.state = if kind == b'S' && self.block[GNU_IS_EXTENDED] != 0 {
             Guard::SparseExt { data: size }
         } else {
             data_state(size, 0)
         };
         Ok(())
+    }
+
+    fn count_entry(&mut self) -> io::Result<()> {
+        self.entries += 1;
+        if self.entries > self.max_entries {
+            return Err(LimitHit::Entries {
+                limit: self.max_entries,
+            }
+            .into_io());
+        }
+        Ok(())
+    }
+
+    /// A GNU sparse entry stores `data` bytes and unpacks to its real size: the `tar` crate
+    /// fills the difference with zeros, which count as if they were in the stream. (A real
+    /// size the crate cannot read makes it refuse the entry, so there is nothing to count.)
+    fn charge_sparse(&mut self, data: u64) -> io::Result<()> {
+        let Some(real) = tar_number(&self.block[GNU_REAL_SIZE]) else {
+            return Ok(());
+        };
+        self.inner.charge_holes(real.saturating_sub(data), real)
     }
 }
 
@@ -331,28 +413,30 @@ fn data_state(size: u64, pax_left: u64) -> Guard {
     }
 }
 
-/// A tar numeric field: octal text, or GNU base-256 when the high bit is set.
-fn header_size(field: &[u8]) -> Option<u64> {
+/// A 12-byte tar numeric field, read as the `tar` crate reads it: GNU base-256 (its last
+/// eight bytes) when the high bit is set, else octal text up to the first NUL, trimmed.
+/// Any other reading would let a crafted field frame the stream one way for this guard and
+/// another for the crate, and so slip past the caps.
+fn tar_number(field: &[u8]) -> Option<u64> {
     if field[0] & 0x80 != 0 {
-        let mut v: u64 = u64::from(field[0] & 0x7f);
-        for &b in &field[1..] {
-            v = v.checked_mul(256)?.checked_add(u64::from(b))?;
-        }
-        return Some(v);
+        let tail = &field[field.len().saturating_sub(8)..];
+        return Some(tail.iter().fold(0u64, |v, &b| (v << 8) | u64::from(b)));
     }
-    let text = std::str::from_utf8(field).ok()?;
-    let text = text.trim_matches(|c: char| c == '\0' || c == ' ');
-    if text.is_empty() {
-        return Some(0);
-    }
-    u64::from_str_radix(text, 8).ok()
+    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    let text = std::str::from_utf8(&field[..end]).ok()?;
+    u64::from_str_radix(text.trim(), 8).ok()
 }
 
+/// The PAX `size` record, read as the `tar` crate reads it: the first `size` key, and
+/// nothing at all if a malformed record comes before it.
 fn pax_size(records: &[u8]) -> Option<u64> {
-    tar::PaxExtensions::new(records)
-        .filter_map(Result::ok)
-        .find(|e| e.key_bytes() == b"size")
-        .and_then(|e| e.value().ok()?.parse().ok())
+    for record in tar::PaxExtensions::new(records) {
+        let record = record.ok()?;
+        if record.key() == Ok("size") {
+            return record.value().ok()?.parse().ok();
+        }
+    }
+    None
 }
 
 impl<R: Read> Read for HeaderGuard<R> {
@@ -510,12 +594,110 @@ mod tests {
     }
 
     #[test]
-    fn header_size_reads_octal_and_base256() {
-        assert_eq!(header_size(b"00000001750\0"), Some(1000));
+    fn tar_number_reads_fields_as_the_tar_crate_does() {
+        assert_eq!(tar_number(b"00000001750\0"), Some(1000));
         let mut f = [0u8; 12];
         f[0] = 0x80;
         f[11] = 7;
-        assert_eq!(header_size(&f), Some(7));
-        assert_eq!(header_size(b"zz\0\0\0\0\0\0\0\0\0\0"), None);
+        assert_eq!(tar_number(&f), Some(7));
+        assert_eq!(tar_number(b"zz\0\0\0\0\0\0\0\0\0\0"), None);
+        // Text after the first NUL and surrounding whitespace are ignored, as the crate
+        // ignores them; so are the base-256 bytes before the last eight.
+        assert_eq!(tar_number(b" 1750\0\xff\xfe\0\0\0\0"), Some(1000));
+        assert_eq!(tar_number(b"\t1750 \0\0\0\0\0\0"), Some(1000));
+        let mut f = [0xffu8; 12];
+        f[4..].copy_from_slice(&9u64.to_be_bytes());
+        assert_eq!(tar_number(&f), Some(9));
+        for field in [&b" 1750\0\xff\xfe\0\0\0\0"[..], &f] {
+            let mut h = tar::Header::new_old();
+            h.as_old_mut().size.copy_from_slice(field);
+            assert_eq!(h.entry_size().ok(), tar_number(field));
+        }
+    }
+
+    /// A GNU sparse header (type `S`) for `name` whose map holds `chunks` (offset, length)
+    /// and whose real size is `real`; the data (the chunks' bytes) must follow it.
+    fn sparse_header(name: &str, chunks: &[(u64, u64)], real: u64) -> [u8; 512] {
+        let mut h = tar::Header::new_gnu();
+        h.set_path(name).unwrap();
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::GNUSparse);
+        h.set_size(chunks.iter().map(|c| c.1).sum());
+        let gnu = h.as_gnu_mut().unwrap();
+        for (slot, (offset, len)) in gnu.sparse.iter_mut().zip(chunks) {
+            slot.set_offset(*offset);
+            slot.set_length(*len);
+        }
+        gnu.set_real_size(real);
+        h.set_cksum();
+        *h.as_bytes()
+    }
+
+    #[test]
+    fn sparse_holes_count_against_the_total() {
+        // 5 stored bytes claiming 1 TiB: refused as soon as the header is read, before the
+        // `tar` crate would hand out a terabyte of zeros.
+        let mut tar = sparse_header("holes", &[((1 << 40) - 5, 5)], 1 << 40).to_vec();
+        tar.extend_from_slice(&[b'x'; 512]);
+        tar.extend_from_slice(&[0; 1024]);
+        let mut ar = tar::Archive::new(decompress(&tar[..], &Limits::default()).unwrap());
+        let err = match ar.entries().unwrap().next().unwrap() {
+            Ok(_) => panic!("a 1 TiB sparse entry was accepted"),
+            Err(e) => LayerError::from_stream(e, "t"),
+        };
+        assert!(
+            matches!(err, LayerError::SparseTooLarge { real, .. } if real == 1 << 40),
+            "{err}"
+        );
+
+        // An honest sparse file within the limit reads, holes and all.
+        let mut tar = sparse_header("ok", &[(0, 512), (4096, 3)], 4099).to_vec();
+        tar.extend_from_slice(&[b'a'; 512]);
+        tar.extend_from_slice(b"end");
+        tar.resize(2048, 0);
+        let limits = Limits {
+            max_uncompressed: 8192,
+            ..Limits::default()
+        };
+        let mut ar = tar::Archive::new(decompress(&tar[..], &limits).unwrap());
+        let mut e = ar.entries().unwrap().next().unwrap().unwrap();
+        let mut got = Vec::new();
+        e.read_to_end(&mut got).unwrap();
+        assert_eq!(got.len(), 4099);
+        assert_eq!(&got[4096..], b"end");
+        // The same file, over a limit its holes exceed.
+        let limits = Limits {
+            max_uncompressed: 4000,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            entries(&tar, &limits),
+            Err(LayerError::SparseTooLarge { real: 4099, .. })
+        ));
+    }
+
+    #[test]
+    fn entries_over_the_cap_are_refused() {
+        let mut b = tar::Builder::new(Vec::new());
+        for i in 0..4 {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(0);
+            h.set_mode(0o644);
+            // Long names: their extension headers are not entries.
+            b.append_data(&mut h, format!("{i}{}", "n".repeat(200)), io::empty())
+                .unwrap();
+        }
+        let tar = b.into_inner().unwrap();
+        let limits = |max_entries| Limits {
+            max_entries,
+            ..Limits::default()
+        };
+        assert_eq!(entries(&tar, &limits(4)).unwrap().len(), 4);
+        let err = entries(&tar, &limits(3)).unwrap_err();
+        assert!(
+            matches!(err, LayerError::TooManyEntries { limit: 3 }),
+            "{err}"
+        );
+        assert_eq!(Limits::default().max_entries, 1_000_000);
     }
 }

@@ -245,7 +245,16 @@ pub fn classify<R: Read>(
         )),
         _ => None,
     };
+    // For a GNU sparse entry `entry.size()` is its real size, holes included: what reading
+    // it yields. The layer reader already counted its holes against the total; this is the
+    // same cap for one entry, in case that reader could not follow the framing.
     let size = if kind == Kind::File { entry.size() } else { 0 };
+    if flag == T::GNUSparse && size > limits.max_uncompressed {
+        return Err(LayerError::SparseTooLarge {
+            real: size,
+            limit: limits.max_uncompressed,
+        });
+    }
 
     let mut xattrs = Vec::new();
     if let Ok(Some(pax)) = entry.pax_extensions() {

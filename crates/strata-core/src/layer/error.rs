@@ -13,6 +13,13 @@ pub enum LayerError {
     /// The layer inflates to more than [`Limits::max_uncompressed`](super::Limits).
     #[error("the layer is larger than the {limit}-byte limit once decompressed")]
     TooLarge { limit: u64 },
+    /// A GNU sparse entry expands (its holes filled with zeros) to more than what is left of
+    /// [`Limits::max_uncompressed`](super::Limits).
+    #[error("a sparse file in the layer expands to {real} bytes, which takes the layer over the {limit}-byte limit once unpacked")]
+    SparseTooLarge { real: u64, limit: u64 },
+    /// The layer has more entries than [`Limits::max_entries`](super::Limits).
+    #[error("the layer has more than {limit} entries, the limit for one layer")]
+    TooManyEntries { limit: u64 },
     /// A tar extension header (long name, PAX record) is larger than allowed.
     #[error("a tar extension header of {size} bytes exceeds the {limit}-byte limit")]
     HeaderTooLarge { size: u64, limit: u64 },
@@ -59,7 +66,10 @@ pub enum LayerError {
 impl Explain for LayerError {
     fn code(&self) -> &'static str {
         match self {
-            LayerError::TooLarge { .. } | LayerError::HeaderTooLarge { .. } => "layer.too_large",
+            LayerError::TooLarge { .. }
+            | LayerError::SparseTooLarge { .. }
+            | LayerError::TooManyEntries { .. }
+            | LayerError::HeaderTooLarge { .. } => "layer.too_large",
             LayerError::PathTooLong { .. }
             | LayerError::Unsafe { .. }
             | LayerError::DeviceRefused { .. } => "layer.unsafe_entry",
@@ -72,7 +82,10 @@ impl Explain for LayerError {
 
     fn hint(&self) -> Option<String> {
         Some(match self {
-            LayerError::TooLarge { .. } | LayerError::HeaderTooLarge { .. } => {
+            LayerError::TooLarge { .. }
+            | LayerError::SparseTooLarge { .. }
+            | LayerError::TooManyEntries { .. }
+            | LayerError::HeaderTooLarge { .. } => {
                 "the layer may be a decompression bomb; if it is genuinely this large, raise the limit".into()
             }
             LayerError::PathTooLong { .. } | LayerError::Unsafe { .. } => {
@@ -98,6 +111,8 @@ impl Explain for LayerError {
 pub(crate) enum LimitHit {
     Total { limit: u64 },
     Header { size: u64, limit: u64 },
+    Sparse { real: u64, limit: u64 },
+    Entries { limit: u64 },
 }
 
 impl std::fmt::Display for LimitHit {
@@ -107,6 +122,11 @@ impl std::fmt::Display for LimitHit {
             LimitHit::Header { size, limit } => {
                 write!(f, "tar header of {size} bytes over the {limit}-byte limit")
             }
+            LimitHit::Sparse { real, limit } => write!(
+                f,
+                "sparse entry of {real} bytes over the {limit}-byte unpacked size limit"
+            ),
+            LimitHit::Entries { limit } => write!(f, "more than {limit} entries"),
         }
     }
 }
@@ -126,6 +146,8 @@ impl LayerError {
             return match hit {
                 LimitHit::Total { limit } => LayerError::TooLarge { limit },
                 LimitHit::Header { size, limit } => LayerError::HeaderTooLarge { size, limit },
+                LimitHit::Sparse { real, limit } => LayerError::SparseTooLarge { real, limit },
+                LimitHit::Entries { limit } => LayerError::TooManyEntries { limit },
             };
         }
         LayerError::Corrupt {

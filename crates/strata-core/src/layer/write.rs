@@ -9,13 +9,21 @@
 //! once and then as links to the first path, symlinks as links, xattrs as PAX
 //! `SCHILY.xattr.*` records ([§ Whiteouts] for the `.wh.` entries).
 //!
+//! The source tree is read through [`crate::fs::Root`] handles only: a directory is listed
+//! through its own descriptor and each child opened relative to it without following it,
+//! so a folder that a running container swaps for a symlink to a host folder is read as
+//! the symlink it now is, never followed. Contents are read only from regular files, and a
+//! file must still hold the size its header announced: one that shrinks while it is read
+//! fails the write instead of leaving a malformed tar.
+//!
 //! [§ Creating]: https://github.com/opencontainers/image-spec/blob/main/layer.md#creating
 //! [§ Whiteouts]: https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts
 
+// Untrusted trees: every path through crate::fs (see clippy.toml).
+#![warn(clippy::disallowed_methods)]
+
 use std::collections::{BTreeMap, HashMap};
-use std::fs;
-use std::io::{self, Write};
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -24,6 +32,7 @@ use super::compression::Compression;
 use super::entry::{OPAQUE_MARKER, WHITEOUT_PREFIX};
 use super::error::LayerError;
 use crate::digest::{Digest, HashingWriter};
+use crate::fs::{Follow, Handle, Kind, Meta, Root};
 
 /// How to write a layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,19 +99,9 @@ pub fn write_dir<W: Write>(
     sink: W,
     opts: &WriteOptions,
 ) -> Result<(LayerWritten, W), LayerError> {
+    let top = open_root(root)?;
     let mut w = LayerSink::new(sink, opts)?;
-    for item in walkdir::WalkDir::new(root)
-        .min_depth(1)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        let item = item.map_err(|e| {
-            let path = e.path().unwrap_or(root).to_path_buf();
-            LayerError::io("read", path, None, e.into())
-        })?;
-        let rel = item.path().strip_prefix(root).unwrap_or(item.path());
-        w.add(root, rel)?;
-    }
+    w.add_tree(&top, Path::new(""))?;
     w.finish()
 }
 
@@ -116,39 +115,26 @@ pub fn write_entries<W: Write>(
     opts: &WriteOptions,
 ) -> Result<(LayerWritten, W), LayerError> {
     enum Item {
-        Add(PathBuf),
+        Add,
+        AddTree,
         Marker,
     }
+    let top = open_root(root)?;
     let mut items: BTreeMap<PathBuf, Item> = BTreeMap::new();
-    let add = |items: &mut BTreeMap<PathBuf, Item>, rel: &Path| {
+    let add = |items: &mut BTreeMap<PathBuf, Item>, rel: &Path, item: Item| {
         let mut parent = PathBuf::new();
         if let Some(dir) = rel.parent() {
             for part in dir.components() {
                 parent.push(part);
-                items
-                    .entry(parent.clone())
-                    .or_insert_with(|| Item::Add(parent.clone()));
+                items.entry(parent.clone()).or_insert(Item::Add);
             }
         }
-        items.insert(rel.to_path_buf(), Item::Add(rel.to_path_buf()));
+        items.insert(rel.to_path_buf(), item);
     };
     for change in changes {
         match change {
-            LayerChange::Add(p) => add(&mut items, p),
-            LayerChange::AddTree(p) => {
-                add(&mut items, p);
-                let top = root.join(p);
-                if fs::symlink_metadata(&top).is_ok_and(|m| m.is_dir()) {
-                    for item in walkdir::WalkDir::new(&top).min_depth(1).follow_links(false) {
-                        let item = item.map_err(|e| {
-                            let path = e.path().unwrap_or(&top).to_path_buf();
-                            LayerError::io("read", path, None, e.into())
-                        })?;
-                        let rel = item.path().strip_prefix(root).unwrap_or(item.path());
-                        items.insert(rel.to_path_buf(), Item::Add(rel.to_path_buf()));
-                    }
-                }
-            }
+            LayerChange::Add(p) => add(&mut items, p, Item::Add),
+            LayerChange::AddTree(p) => add(&mut items, p, Item::AddTree),
             LayerChange::Whiteout(p) => {
                 let name = p.file_name().unwrap_or_default();
                 let mut marker = std::ffi::OsString::from(WHITEOUT_PREFIX);
@@ -161,10 +147,36 @@ pub fn write_entries<W: Write>(
         }
     }
     let mut w = LayerSink::new(sink, opts)?;
-    for (path, item) in items {
+    let items: Vec<(PathBuf, Item)> = items.into_iter().collect();
+    // A tree's own entries come from its walk, right after it; what the list names below
+    // a tree is written by that walk (or, for markers, just before it), not again.
+    let mut trees: Vec<PathBuf> = Vec::new();
+    for (i, (path, item)) in items.iter().enumerate() {
+        if trees.iter().any(|t| path.starts_with(t) && path != t) {
+            continue;
+        }
         match item {
-            Item::Add(rel) => w.add(root, &rel)?,
-            Item::Marker => w.marker(&path)?,
+            Item::Add | Item::AddTree => {
+                let h = top
+                    .handle(path, Follow::No)
+                    .map_err(|e| LayerError::io("read", root.join(path), None, e))?;
+                let meta = h
+                    .stat()
+                    .map_err(|e| LayerError::io("read", root.join(path), None, e))?;
+                w.add(path, &h, &meta)?;
+                if matches!(item, Item::AddTree) && meta.kind == Kind::Dir {
+                    for (marker, _) in items[i + 1..]
+                        .iter()
+                        .take_while(|(p, _)| p.starts_with(path))
+                        .filter(|(_, it)| matches!(it, Item::Marker))
+                    {
+                        w.marker(marker)?;
+                    }
+                    w.add_children(&h, path)?;
+                    trees.push(path.clone());
+                }
+            }
+            Item::Marker => w.marker(path)?,
         }
     }
     w.finish()
@@ -182,21 +194,41 @@ pub fn write_overlay_upper<W: Write>(
     sink: W,
     opts: &WriteOptions,
 ) -> Result<(LayerWritten, W), LayerError> {
+    let top = open_root(upper)?;
     let mut w = LayerSink::new(sink, opts)?;
     w.overlay = Some(xattr_ns);
-    for item in walkdir::WalkDir::new(upper)
-        .min_depth(1)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        let item = item.map_err(|e| {
-            let path = e.path().unwrap_or(upper).to_path_buf();
-            LayerError::io("read", path, None, e.into())
-        })?;
-        let rel = item.path().strip_prefix(upper).unwrap_or(item.path());
-        w.add(upper, rel)?;
-    }
+    w.add_tree(&top, Path::new(""))?;
     w.finish()
+}
+
+fn open_root(path: &Path) -> Result<Root, LayerError> {
+    Root::open(path).map_err(|e| LayerError::io("open", path, None, e))
+}
+
+/// Reads exactly `len` bytes: a source that ends sooner is an error, not a short entry.
+struct Exact<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Exact<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Ok(0);
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the file shrank while it was read",
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// The compressor between the two hashing writers.
@@ -271,17 +303,17 @@ impl<W: Write> LayerSink<W> {
         })
     }
 
-    fn header(&self, kind: tar::EntryType, meta: Option<&fs::Metadata>) -> tar::Header {
+    fn header(&self, kind: tar::EntryType, meta: Option<&Meta>) -> tar::Header {
         let mut h = tar::Header::new_gnu();
         h.set_entry_type(kind);
         h.set_size(0);
         if let Some(m) = meta {
-            h.set_mode(m.mode() & 0o7777);
-            h.set_uid(u64::from(m.uid()));
-            h.set_gid(u64::from(m.gid()));
+            h.set_mode(m.mode);
+            h.set_uid(u64::from(m.uid));
+            h.set_gid(u64::from(m.gid));
             let mtime = match self.opts.clamp_mtime {
-                Some(max) => m.mtime().min(max),
-                None => m.mtime(),
+                Some(max) => m.mtime.min(max),
+                None => m.mtime,
             };
             h.set_mtime(mtime.max(0) as u64);
         } else {
@@ -291,96 +323,137 @@ impl<W: Write> LayerSink<W> {
         h
     }
 
-    fn add(&mut self, root: &Path, rel: &Path) -> Result<(), LayerError> {
-        let abs = root.join(rel);
-        let shown = rel.display().to_string();
-        let meta = fs::symlink_metadata(&abs)
-            .map_err(|e| LayerError::io("read", &abs, Some(&shown), e))?;
-        let ft = meta.file_type();
-        let write_err = |e: io::Error| LayerError::io("add to the layer", &abs, Some(&shown), e);
+    /// Adds everything below the directory `rel` of `root` (not `rel` itself).
+    fn add_tree(&mut self, root: &Root, rel: &Path) -> Result<(), LayerError> {
+        let h = root
+            .handle(rel, Follow::No)
+            .map_err(|e| LayerError::io("open", root.path().join(rel), None, e))?;
+        self.add_children(&h, rel)
+    }
 
-        if self.overlay.is_some() && ft.is_char_device() && meta.rdev() == 0 {
+    /// Adds the entries of the directory `dir` (at `rel`), depth first in name order,
+    /// each opened through `dir`'s handle without following it.
+    fn add_children(&mut self, dir: &Handle, rel: &Path) -> Result<(), LayerError> {
+        let shown = rel.display().to_string();
+        let entries = dir
+            .read_dir()
+            .map_err(|e| LayerError::io("list", rel, Some(&shown), e))?;
+        for (name, _) in entries {
+            let path = rel.join(&name);
+            let child = dir
+                .child(&name)
+                .and_then(|p| p.handle())
+                .map_err(|e| LayerError::io("open", &path, Some(&shown), e))?;
+            // The metadata of the object opened, not of the name listed a moment before.
+            let meta = child
+                .stat()
+                .map_err(|e| LayerError::io("read", &path, Some(&shown), e))?;
+            self.add(&path, &child, &meta)?;
+            if meta.kind == Kind::Dir {
+                self.add_children(&child, &path)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, rel: &Path, h: &Handle, meta: &Meta) -> Result<(), LayerError> {
+        let shown = rel.display().to_string();
+        let write_err = |e: io::Error| LayerError::io("add to the layer", rel, Some(&shown), e);
+
+        if self.overlay.is_some() && meta.kind == Kind::Char && meta.rdev == 0 {
             let mut marker = std::ffi::OsString::from(WHITEOUT_PREFIX);
             marker.push(rel.file_name().unwrap_or_default());
             return self.marker(&rel.with_file_name(marker));
         }
-        if ft.is_file() && meta.nlink() > 1 {
-            if let Some(first) = self.links.get(&(meta.dev(), meta.ino())).cloned() {
-                let mut h = self.header(tar::EntryType::Link, Some(&meta));
+        if meta.kind == Kind::File && meta.nlink > 1 {
+            if let Some(first) = self.links.get(&(meta.dev, meta.ino)).cloned() {
+                let mut hd = self.header(tar::EntryType::Link, Some(meta));
                 self.tar
-                    .append_link(&mut h, rel, &first)
+                    .append_link(&mut hd, rel, &first)
                     .map_err(write_err)?;
                 return Ok(());
             }
-            self.links
-                .insert((meta.dev(), meta.ino()), rel.to_path_buf());
+            self.links.insert((meta.dev, meta.ino), rel.to_path_buf());
         }
+        let xattrs = if matches!(meta.kind, Kind::File | Kind::Dir) {
+            // A filesystem without xattrs has none to keep.
+            h.xattrs().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         if self.opts.xattrs {
-            self.xattrs(&abs, &shown)?;
+            self.xattrs(&xattrs, rel, &shown)?;
         }
-        if ft.is_dir() {
-            let mut h = self.header(tar::EntryType::Directory, Some(&meta));
-            let mut name = rel.as_os_str().to_os_string();
-            name.push("/");
-            self.tar
-                .append_data(&mut h, Path::new(&name), io::empty())
-                .map_err(write_err)?;
-            if let Some(ns) = self.overlay {
-                let opaque = xattr::get(&abs, format!("{ns}.overlay.opaque"));
-                if matches!(opaque, Ok(Some(v)) if v == b"y") {
-                    self.marker(&rel.join(OPAQUE_MARKER))?;
+        match meta.kind {
+            Kind::Dir => {
+                let mut hd = self.header(tar::EntryType::Directory, Some(meta));
+                let mut name = rel.as_os_str().to_os_string();
+                name.push("/");
+                self.tar
+                    .append_data(&mut hd, Path::new(&name), io::empty())
+                    .map_err(write_err)?;
+                if let Some(ns) = self.overlay {
+                    let key = format!("{ns}.overlay.opaque");
+                    if xattrs.iter().any(|(k, v)| *k == key && v == b"y") {
+                        self.marker(&rel.join(OPAQUE_MARKER))?;
+                    }
                 }
             }
-        } else if ft.is_file() {
-            let mut h = self.header(tar::EntryType::Regular, Some(&meta));
-            h.set_size(meta.len());
-            let file =
-                fs::File::open(&abs).map_err(|e| LayerError::io("open", &abs, Some(&shown), e))?;
-            // A file that changes size while read would corrupt the tar: refuse it.
-            let mut limited = io::Read::take(file, meta.len());
-            self.tar
-                .append_data(&mut h, rel, &mut limited)
-                .map_err(write_err)?;
-        } else if ft.is_symlink() {
-            let target = fs::read_link(&abs)
-                .map_err(|e| LayerError::io("read the symlink", &abs, Some(&shown), e))?;
-            let mut h = self.header(tar::EntryType::Symlink, Some(&meta));
-            self.tar
-                .append_link(&mut h, rel, &target)
-                .map_err(write_err)?;
-        } else if ft.is_char_device() || ft.is_block_device() || ft.is_fifo() {
-            let kind = if ft.is_char_device() {
-                tar::EntryType::Char
-            } else if ft.is_block_device() {
-                tar::EntryType::Block
-            } else {
-                tar::EntryType::Fifo
-            };
-            let mut h = self.header(kind, Some(&meta));
-            if kind != tar::EntryType::Fifo {
-                let dev = meta.rdev();
-                h.set_device_major(libc::major(dev)).map_err(write_err)?;
-                h.set_device_minor(libc::minor(dev)).map_err(write_err)?;
+            Kind::File => {
+                let mut hd = self.header(tar::EntryType::Regular, Some(meta));
+                hd.set_size(meta.size);
+                let file = h
+                    .open_regular(rustix::fs::OFlags::RDONLY)
+                    .map_err(|e| LayerError::io("open", rel, Some(&shown), e))?;
+                // The header already says `size`: a file that shrinks while read fails
+                // here; one that grows gives its first `size` bytes.
+                let mut exact = Exact {
+                    inner: file,
+                    left: meta.size,
+                };
+                self.tar
+                    .append_data(&mut hd, rel, &mut exact)
+                    .map_err(write_err)?;
             }
-            self.tar
-                .append_data(&mut h, rel, io::empty())
-                .map_err(write_err)?;
+            Kind::Symlink => {
+                let target = h
+                    .read_link()
+                    .map_err(|e| LayerError::io("read the symlink", rel, Some(&shown), e))?;
+                let mut hd = self.header(tar::EntryType::Symlink, Some(meta));
+                self.tar
+                    .append_link(&mut hd, rel, &target)
+                    .map_err(write_err)?;
+            }
+            Kind::Char | Kind::Block | Kind::Fifo => {
+                let kind = match meta.kind {
+                    Kind::Char => tar::EntryType::Char,
+                    Kind::Block => tar::EntryType::Block,
+                    _ => tar::EntryType::Fifo,
+                };
+                let mut hd = self.header(kind, Some(meta));
+                if kind != tar::EntryType::Fifo {
+                    let (major, minor) = meta.device_numbers();
+                    hd.set_device_major(major).map_err(write_err)?;
+                    hd.set_device_minor(minor).map_err(write_err)?;
+                }
+                self.tar
+                    .append_data(&mut hd, rel, io::empty())
+                    .map_err(write_err)?;
+            }
+            // Sockets cannot be represented in a tar; like docker and umoci, leave them out.
+            Kind::Socket => {}
         }
-        // Sockets cannot be represented in a tar; like docker and umoci, leave them out.
         Ok(())
     }
 
-    fn xattrs(&mut self, abs: &Path, shown: &str) -> Result<(), LayerError> {
-        let names = match xattr::list(abs) {
-            Ok(n) => n,
-            // A filesystem without xattrs has none to keep.
-            Err(_) => return Ok(()),
-        };
+    fn xattrs(
+        &mut self,
+        xattrs: &[(String, Vec<u8>)],
+        rel: &Path,
+        shown: &str,
+    ) -> Result<(), LayerError> {
         let mut records: Vec<(String, Vec<u8>)> = Vec::new();
-        for name in names {
-            let Some(name) = name.to_str().map(str::to_string) else {
-                continue;
-            };
+        for (name, value) in xattrs {
             // Overlay's own bookkeeping is not part of the change.
             if self
                 .overlay
@@ -388,9 +461,7 @@ impl<W: Write> LayerSink<W> {
             {
                 continue;
             }
-            if let Ok(Some(value)) = xattr::get(abs, &name) {
-                records.push((format!("SCHILY.xattr.{name}"), value));
-            }
+            records.push((format!("SCHILY.xattr.{name}"), value.clone()));
         }
         if records.is_empty() {
             return Ok(());
@@ -398,7 +469,7 @@ impl<W: Write> LayerSink<W> {
         records.sort();
         self.tar
             .append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
-            .map_err(|e| LayerError::io("add xattrs to the layer for", abs, Some(shown), e))
+            .map_err(|e| LayerError::io("add xattrs to the layer for", rel, Some(shown), e))
     }
 
     fn marker(&mut self, path: &Path) -> Result<(), LayerError> {
@@ -430,13 +501,14 @@ impl<W: Write> LayerSink<W> {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
     use crate::layer::apply::{apply, ApplyOptions};
     use crate::layer::compression::{decompress, Limits};
     use crate::layer::merged::MergedTree;
-    use std::io::Read;
-    use std::os::unix::fs::PermissionsExt;
+    use std::fs;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
     pub(crate) fn sample_tree(root: &Path) {
         fs::create_dir_all(root.join("etc")).unwrap();
@@ -590,12 +662,15 @@ mod tests {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod overlay_tests {
     use super::*;
     use crate::layer::apply::{apply, ApplyOptions, Whiteouts};
     use crate::layer::compression::Limits;
     use crate::layer::merged::tests::three_layers;
     use crate::layer::merged::MergedTree;
+    use std::fs;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
     /// Root only (overlay whiteouts are 0/0 devices and `trusted.*` xattrs): a layer applied
     /// in overlay form and written back from that directory merges to the same tree.
@@ -657,9 +732,11 @@ mod overlay_tests {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod xattr_tests {
     use super::*;
     use crate::layer::apply::{apply, ApplyOptions};
+    use std::fs;
 
     #[test]
     fn user_xattrs_survive_write_and_apply() {

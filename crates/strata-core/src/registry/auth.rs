@@ -6,6 +6,12 @@
 //! there are some) or, when an identity token (Docker's `refresh_token`) is known, from
 //! `POST realm` with `grant_type=refresh_token`, so that a password is not sent again.
 //!
+//! The realm is whatever the registry's challenge names, so it is checked before use
+//! (`check_realm`): a registry served over HTTPS may not send us to a plain-HTTP realm
+//! (the token, and any password, would cross the network in clear), and credentials go to a
+//! realm on another host only over HTTPS. Plain HTTP between a registry and a realm that
+//! are both on this machine is fine: nothing crosses a network.
+//!
 //! [distribution token auth]: https://distribution.github.io/distribution/spec/auth/token/
 //! [OCI distribution spec § authentication]: https://github.com/opencontainers/distribution-spec/blob/main/spec.md
 
@@ -213,9 +219,53 @@ const DEFAULT_TOKEN_SECONDS: u64 = 60;
 const EXPIRY_MARGIN: Duration = Duration::from_secs(10);
 const TOKEN_BODY_MAX: usize = 1024 * 1024;
 
+/// Whether the token realm `realm` may be used for a registry reached at `registry` (its
+/// base URL); `sends_secret` when the request carries credentials (a password or a refresh
+/// token). `Err` says why not.
+pub(crate) fn check_realm(
+    registry: &url::Url,
+    realm: &url::Url,
+    sends_secret: bool,
+) -> Result<(), String> {
+    match realm.scheme() {
+        "https" => return Ok(()),
+        "http" => {}
+        other => return Err(format!("its scheme `{other}` is neither https nor http")),
+    }
+    if on_this_machine(registry) && on_this_machine(realm) {
+        return Ok(());
+    }
+    if registry.scheme() == "https" {
+        return Err(
+            "the registry is served over https but the token server over plain http, \
+             where a token (and any password) would cross the network unencrypted"
+                .into(),
+        );
+    }
+    if sends_secret && realm.host_str() != registry.host_str() {
+        return Err(
+            "it is on another host than the registry and over plain http: credentials \
+             go to another host only over https"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+fn on_this_machine(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 /// What a token request sends, and what it returns besides the token.
 pub(crate) struct TokenRequest<'a> {
     pub registry: &'a str,
+    /// How the registry is reached (`https://ghcr.io/`), which decides what realm is safe.
+    pub base: &'a url::Url,
     pub realm: &'a str,
     pub service: Option<&'a str>,
     pub scopes: &'a [Scope],
@@ -235,16 +285,22 @@ pub(crate) async fn fetch_token(
         reason,
     };
     let realm = url::Url::parse(req.realm).map_err(|e| fail(format!("invalid realm: {e}")))?;
+    let refresh = req.refresh.or(match req.credentials {
+        Credentials::IdentityToken { token } => Some(token),
+        _ => None,
+    });
+    let sends_secret = refresh.is_some() || !req.credentials.is_anonymous();
+    check_realm(req.base, &realm, sends_secret).map_err(|reason| RegistryError::UnsafeRealm {
+        registry: req.registry.to_string(),
+        realm: req.realm.to_string(),
+        reason,
+    })?;
     let scope_text = req
         .scopes
         .iter()
         .map(Scope::to_string)
         .collect::<Vec<_>>()
         .join(" ");
-    let refresh = req.refresh.or(match req.credentials {
-        Credentials::IdentityToken { token } => Some(token),
-        _ => None,
-    });
     let builder = match refresh {
         Some(refresh) => {
             let mut form = vec![
@@ -371,5 +427,110 @@ mod tests {
         let b = [Scope::pull("b"), Scope::push("a")];
         assert_eq!(scope_key(&a), scope_key(&b));
         assert_eq!(scope_key(&a), "repository:a:pull,push repository:b:pull");
+    }
+
+    #[test]
+    fn realms_are_checked_against_the_registry() {
+        let url = |s: &str| url::Url::parse(s).unwrap();
+        // (registry, realm, sends credentials, allowed)
+        for (registry, realm, secret, ok) in [
+            // HTTPS realms are always fine, on any host.
+            ("https://ghcr.io/", "https://ghcr.io/token", true, true),
+            (
+                "https://registry-1.docker.io/",
+                "https://auth.docker.io/token",
+                true,
+                true,
+            ),
+            (
+                "http://10.0.0.5:5000/",
+                "https://auth.example.com/token",
+                true,
+                true,
+            ),
+            // An HTTPS registry may not send anyone to plain HTTP.
+            (
+                "https://registry.example.com/",
+                "http://registry.example.com/token",
+                false,
+                false,
+            ),
+            (
+                "https://registry.example.com/",
+                "http://auth.example.com/token",
+                true,
+                false,
+            ),
+            (
+                "https://registry.example.com/",
+                "http://127.0.0.1:8080/token",
+                false,
+                false,
+            ),
+            // A plain-HTTP registry: its own host may be plain HTTP too, with credentials;
+            // another host only without them.
+            (
+                "http://10.0.0.5:5000/",
+                "http://10.0.0.5:5001/token",
+                true,
+                true,
+            ),
+            (
+                "http://10.0.0.5:5000/",
+                "http://10.0.0.6/token",
+                false,
+                true,
+            ),
+            (
+                "http://10.0.0.5:5000/",
+                "http://10.0.0.6/token",
+                true,
+                false,
+            ),
+            (
+                "http://10.0.0.5:5000/",
+                "http://evil.example.com/token",
+                true,
+                false,
+            ),
+            // Registry and realm both on this machine (the tests' token issuer): fine.
+            (
+                "http://127.0.0.1:5000/",
+                "http://127.0.0.1:40000/token",
+                true,
+                true,
+            ),
+            (
+                "https://127.0.0.1:5000/",
+                "http://localhost:40000/token",
+                true,
+                true,
+            ),
+            (
+                "http://[::1]:5000/",
+                "http://127.0.0.1:40000/token",
+                true,
+                true,
+            ),
+            // A loopback registry does not make a remote plain-HTTP realm safe.
+            (
+                "http://127.0.0.1:5000/",
+                "http://evil.example.com/token",
+                true,
+                false,
+            ),
+            // Neither HTTPS nor HTTP.
+            ("https://ghcr.io/", "ftp://ghcr.io/token", false, false),
+        ] {
+            let got = check_realm(&url(registry), &url(realm), secret);
+            assert_eq!(got.is_ok(), ok, "{registry} {realm} {secret}: {got:?}");
+        }
+        let err = check_realm(
+            &url("https://registry.example.com/"),
+            &url("http://registry.example.com/token"),
+            false,
+        )
+        .unwrap_err();
+        assert!(err.contains("over plain http"), "{err}");
     }
 }

@@ -19,6 +19,7 @@ use url::Url;
 
 use super::auth::{self, Challenge, Credentials, Scope, Token};
 use super::error::{parse_error_body, RegistryError, ERROR_BODY_MAX};
+use super::paging::Pager;
 use crate::digest::Digest;
 use crate::secret::Sensitive;
 
@@ -348,6 +349,7 @@ impl Client {
             &self.inner.http,
             auth::TokenRequest {
                 registry: &self.inner.registry,
+                base: &self.inner.base,
                 realm: &realm,
                 service: service.as_deref(),
                 scopes,
@@ -663,7 +665,8 @@ impl Client {
 
     // ---- listings (used by the catalog) --------------------------------------------------
 
-    /// Every tag of a repository, following `Link` pagination.
+    /// Every tag of a repository, following `Link` pagination as far as
+    /// [`paging`](super::paging) allows.
     pub async fn list_tags(&self, repository: &str) -> Result<Vec<String>, RegistryError> {
         #[derive(serde::Deserialize)]
         struct Tags {
@@ -672,17 +675,21 @@ impl Client {
         }
         let scopes = [Scope::pull(repository)];
         let what = format!("repository {repository}");
+        let first = self.url(repository, "tags/list");
+        let mut pager = Pager::new(format!("the tag list of {repository}"), &first);
         let mut out = Vec::new();
-        let mut next = Some(self.url(repository, "tags/list"));
+        let mut next = Some(first);
         while let Some(url) = next.take() {
             let (page, link): (Tags, _) = self.get_json_page(url, &scopes, &what).await?;
-            out.extend(page.tags.unwrap_or_default());
-            next = link;
+            next = pager
+                .page(page.tags.unwrap_or_default(), link, &mut out)
+                .map_err(|reason| self.protocol(reason))?;
         }
         Ok(out)
     }
 
-    /// Every repository of the registry (`/v2/_catalog`), following `Link` pagination.
+    /// Every repository of the registry (`/v2/_catalog`), following `Link` pagination as far
+    /// as [`paging`](super::paging) allows.
     pub async fn list_repositories(&self) -> Result<Vec<String>, RegistryError> {
         #[derive(serde::Deserialize)]
         struct Catalog {
@@ -690,15 +697,17 @@ impl Client {
             repositories: Option<Vec<String>>,
         }
         let scopes = [Scope::catalog()];
-        let mut url = self.inner.base.clone();
-        url.set_path("/v2/_catalog");
+        let mut first = self.inner.base.clone();
+        first.set_path("/v2/_catalog");
+        let mut pager = Pager::new("the catalog", &first);
         let mut out = Vec::new();
-        let mut next = Some(url);
+        let mut next = Some(first);
         while let Some(url) = next.take() {
             let (page, link): (Catalog, _) =
                 self.get_json_page(url, &scopes, "the catalog").await?;
-            out.extend(page.repositories.unwrap_or_default());
-            next = link;
+            next = pager
+                .page(page.repositories.unwrap_or_default(), link, &mut out)
+                .map_err(|reason| self.protocol(reason))?;
         }
         Ok(out)
     }

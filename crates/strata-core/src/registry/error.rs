@@ -140,6 +140,14 @@ pub enum RegistryError {
     /// The registry answered something the protocol does not allow.
     #[error("{registry} sent an invalid response: {reason}")]
     Protocol { registry: String, reason: String },
+    /// A token server Strata will not talk to: a plain-HTTP realm for an HTTPS registry, or
+    /// credentials asked for over plain HTTP on another host.
+    #[error("{registry} names the token server {realm}, which Strata refuses: {reason}")]
+    UnsafeRealm {
+        registry: String,
+        realm: String,
+        reason: String,
+    },
     /// A token server that did not give a token.
     #[error("the token server {realm} of {registry} failed: {reason}")]
     Token {
@@ -191,7 +199,7 @@ impl Explain for RegistryError {
             RegistryError::BadPlatform(_) => "registry.bad_platform",
             RegistryError::Digest { .. } => "registry.digest_mismatch",
             RegistryError::Protocol { .. } => "registry.protocol",
-            RegistryError::Token { .. } => "registry.token",
+            RegistryError::Token { .. } | RegistryError::UnsafeRealm { .. } => "registry.token",
             RegistryError::MissingBlob(_) => "registry.missing_blob",
             RegistryError::Store(e) => e.code(),
             RegistryError::Settings { .. } => "registry.settings",
@@ -254,6 +262,10 @@ impl Explain for RegistryError {
             RegistryError::MissingBlob(_) => "`strata fsck` checks the whole store",
             RegistryError::Store(e) => return e.hint(),
             RegistryError::Token { .. } => "check the registry's address and credentials",
+            RegistryError::UnsafeRealm { .. } => {
+                "the registry's token server must be reached over https (plain http only on \
+                 this machine); ask its operator to fix the registry's auth settings"
+            }
             _ => return None,
         };
         Some(hint.to_string())

@@ -5,7 +5,9 @@
 //! `strata run -t` does from a real terminal: runc makes the container's own pty, copies
 //! between it and ours, and follows our size (SIGWINCH). A reader thread sends what the
 //! shell prints to the UI over a `tauri::ipc::Channel`; keys and resizes come back by
-//! command. When the shell ends, the runtime's bundle is removed and the UI told.
+//! command. When the shell ends, the runtime's bundle is removed (and the network's
+//! slirp4netns stopped) and the UI told. The network is the engine's choice of three: its
+//! own namespace through slirp4netns (the default), the host's, or none.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -14,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use portable_pty::{native_pty_system, ChildKiller, CommandBuilder, MasterPty, PtySize};
 use serde::Serialize;
-use strata_core::container::{files, Container, RunOptions};
+use strata_core::container::{files, Container, Network, RunOptions};
 use strata_core::problem::{Explain, Problem};
 use tauri::ipc::Channel;
 
@@ -66,17 +68,18 @@ impl Sessions {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Starts a shell in `c` on a new pseudo-terminal of `cols` × `rows`.
+    /// Starts a shell in `c` on a new pseudo-terminal of `cols` × `rows`, on `network`
+    /// (the engine's default: its own namespace through slirp4netns).
     pub fn open(
         &self,
         c: &Container,
         cols: u16,
         rows: u16,
+        network: Network,
         events: Channel<TerminalEvent>,
     ) -> Result<u32, Problem> {
         let root = c.root().map_err(|e| e.problem())?;
-        let shell = files::resolve(&root, SHELL, true).map_err(|e| e.problem())?;
-        if !shell.is_file() {
+        if files::kind_of(&root, SHELL) != Some(strata_core::fs::Kind::File) {
             return Err(Problem::new(
                 "container.no_shell",
                 format!("the image has no {SHELL}, so there is no shell to open"),
@@ -86,6 +89,7 @@ impl Sessions {
         let opts = RunOptions {
             command: vec![SHELL.to_string()],
             tty: true,
+            network,
             ..RunOptions::default()
         };
         // No runtime, not Linux, not root: the engine's problem says which, with a hint.

@@ -54,19 +54,58 @@ describe('Files tab', () => {
     await userEvent.click(screen.getByTestId('files-upload'));
     await userEvent.type(screen.getByTestId('upload-paths'), '/home/me/hello.txt');
     await userEvent.click(screen.getByTestId('upload-submit'));
-    expect(api.calls.find((x) => x.method === 'uploadFiles')?.arg).toEqual({ name: 'web', paths: ['/home/me/hello.txt'], dir: '/root' });
+    expect(api.calls.find((x) => x.method === 'uploadFiles')?.arg).toEqual({
+      name: 'web',
+      sources: [{ kind: 'typed', path: '/home/me/hello.txt' }],
+      dir: '/root',
+    });
     expect(await screen.findByTestId('files-status')).toHaveTextContent('Uploaded 1 item(s) to /root.');
     expect(within(entry('/root/hello.txt')).getByTestId('badge')).toHaveTextContent('Added');
+  });
+
+  it('uploads files chosen with Browse… by token, shown by name, beside typed ones', async () => {
+    const { api } = setup();
+    await screen.findAllByTestId('container-file');
+    await userEvent.click(screen.getByTestId('files-upload'));
+    api.pickedPath = '/home/me/picked.txt';
+    await userEvent.click(screen.getByTestId('upload-browse'));
+    const chosen = await screen.findByTestId('upload-chosen');
+    expect(chosen).toHaveTextContent('picked.txt');
+    // The typed field stays empty: a chosen path is never turned into typed text.
+    expect(screen.getByTestId('upload-paths')).toHaveValue('');
+    await userEvent.type(screen.getByTestId('upload-paths'), '/home/me/typed.txt');
+    await userEvent.click(screen.getByTestId('upload-submit'));
+    const arg = api.calls.find((x) => x.method === 'uploadFiles')?.arg as { sources: unknown[] };
+    expect(arg.sources).toEqual([
+      { kind: 'chosen', token: expect.stringMatching(/^token-/) },
+      { kind: 'typed', path: '/home/me/typed.txt' },
+    ]);
+    expect(JSON.stringify(arg)).not.toContain('picked.txt');
+    expect(await screen.findByTestId('files-status')).toHaveTextContent('Uploaded 2 item(s) to /.');
+    expect(within(entry('/picked.txt')).getByTestId('badge')).toHaveTextContent('Added');
+  });
+
+  it('shows the shell refusing a path in the dialog', async () => {
+    const { api } = setup();
+    await screen.findAllByTestId('container-file');
+    await userEvent.click(screen.getByTestId('files-upload'));
+    await userEvent.type(screen.getByTestId('upload-paths'), 'relative.txt');
+    await userEvent.click(screen.getByTestId('upload-submit'));
+    expect(await screen.findByTestId('upload-error')).toHaveTextContent('relative.txt is not a full path');
+    expect(api.calls.filter((x) => x.method === 'uploadFiles')).toHaveLength(1);
   });
 
   it('takes files dropped on the window as an upload, not an image import', async () => {
     const { api, view } = setup();
     await screen.findAllByTestId('container-file');
     expect(dropClaim.active).toBe(true);
-    api.drop({ type: 'enter', paths: ['/tmp/a.txt'] });
+    api.drop({ type: 'enter' });
     expect(await screen.findByTestId('files-drop-zone')).toBeInTheDocument();
-    api.drop({ type: 'drop', paths: ['/tmp/a.txt'] });
+    api.dropFiles(['/tmp/a.txt']);
     expect(await screen.findByTestId('files-status')).toHaveTextContent('Uploaded 1 item(s) to /.');
+    // The drop reached the shell's command as a token, not as a path.
+    const arg = api.calls.find((x) => x.method === 'uploadFiles')?.arg as { sources: { kind: string }[] };
+    expect(arg.sources.map((s) => s.kind)).toEqual(['chosen']);
     expect(screen.queryByTestId('files-drop-zone')).toBeNull();
     view.unmount();
     expect(dropClaim.active).toBe(false);

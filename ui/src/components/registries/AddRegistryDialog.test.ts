@@ -72,4 +72,28 @@ describe('AddRegistryDialog', () => {
     expect(document.body.innerHTML).not.toContain(PASSWORD);
     expect(JSON.stringify(api.calls)).not.toContain(PASSWORD);
   });
+
+  it('takes the extra CA typed, or chosen with Browse… (then only its token goes back)', async () => {
+    const { api } = await setup();
+    await userEvent.type(screen.getByTestId('add-endpoint'), 'harbor.example.com');
+    api.pickedPath = '/etc/ssl/harbor-ca.pem';
+    await userEvent.click(screen.getByTestId('add-ca-browse'));
+    expect(await screen.findByTestId('add-ca-chosen')).toHaveTextContent('harbor-ca.pem');
+    await userEvent.click(screen.getByTestId('add-save-only'));
+    await waitFor(() => expect(screen.queryByTestId('add-registry-dialog')).toBeNull());
+    const form = api.calls.find((c) => c.method === 'addRegistry')?.arg as { ca_file: unknown };
+    expect(form.ca_file).toEqual({ kind: 'chosen', token: expect.stringMatching(/^token-/) });
+    expect(api.reg.list()[0]?.ca_file).toBe('/etc/ssl/harbor-ca.pem');
+
+    // Typed instead: "Type a path instead" forgets the choice.
+    await userEvent.click(screen.getByTestId('add-registry-open'));
+    await userEvent.type(screen.getByTestId('add-endpoint'), 'quay.example.com');
+    await userEvent.click(screen.getByTestId('add-ca-browse'));
+    await userEvent.click(await screen.findByTestId('add-ca-clear'));
+    await userEvent.type(screen.getByTestId('add-ca-path'), '/etc/ssl/quay.pem');
+    await userEvent.click(screen.getByTestId('add-save-only'));
+    await waitFor(() => expect(screen.queryByTestId('add-registry-dialog')).toBeNull());
+    const typed = api.calls.filter((c) => c.method === 'addRegistry')[1]?.arg as { ca_file: unknown };
+    expect(typed.ca_file).toEqual({ kind: 'typed', path: '/etc/ssl/quay.pem' });
+  });
 });

@@ -68,12 +68,16 @@ describe('TaskList', () => {
     await images.tasks.watch();
     await images.watchDrops();
     render(TaskList, { tasks: images.tasks, m: en });
-    api.drop({ type: 'enter', paths: ['/tmp/dropped.tar'] });
+    api.drop({ type: 'enter' });
     expect(images.dragging).toBe(true);
-    api.drop({ type: 'drop', paths: ['/tmp/dropped.tar'] });
+    api.dropFiles(['/tmp/dropped.tar']);
     expect(images.dragging).toBe(false);
     expect(await screen.findByTestId('task')).toHaveTextContent('/tmp/dropped.tar');
-    expect(api.calls.find((c) => c.method === 'importImage')?.arg).toEqual({ path: '/tmp/dropped.tar', tag: null });
+    // The dropped file goes back to the shell as its token, not as a path.
+    expect(api.calls.find((c) => c.method === 'importImage')?.arg).toEqual({
+      source: { kind: 'chosen', token: expect.stringMatching(/^token-/) },
+      tag: null,
+    });
 
     api.images = [fakeRow('dropped:1')];
     api.updateTask(1, { state: 'done' });

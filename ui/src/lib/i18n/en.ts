@@ -18,6 +18,7 @@ export const en = {
     cliHint: 'From the command line',
     dismiss: 'Dismiss',
     loading: 'Loading…',
+    typePath: 'Type a path instead',
   },
   images: {
     title: 'Images',
@@ -87,6 +88,8 @@ export const en = {
       path: 'Save as',
       choose: 'Choose…',
       pickerTitle: 'Export the image',
+      exists: '{path} already exists. Replace it?',
+      replace: 'Replace',
       submit: 'Export',
       started: 'Exporting {name}. Progress is shown below and in Tasks.',
     },
@@ -251,6 +254,8 @@ export const en = {
       browse: 'Browse…',
       submit: 'Upload',
       browseTitle: 'Choose files to upload',
+      chosen: 'Chosen files',
+      remove: 'Remove {name}',
     },
     editor: {
       titleNew: 'New file',
@@ -279,6 +284,19 @@ export const en = {
       exited: 'The shell ended (exit code {code}).',
       restart: 'New shell',
       help: 'An interactive shell (/bin/sh) in the container, run by runc. What you change here shows in Files and Diff.',
+      network: 'Network',
+      networks: {
+        slirp4netns: 'User-mode (default)',
+        host: 'Host network',
+        none: 'No network',
+      },
+      networkHelp: {
+        slirp4netns:
+          'The container has a network of its own (slirp4netns): it reaches the internet, not the services on this computer’s 127.0.0.1.',
+        host: 'The container shares this computer’s network, 127.0.0.1 included. Use it only for images you trust.',
+        none: 'Loopback only: the container reaches nothing outside it.',
+      },
+      networkRestart: 'Changing the network starts a new shell.',
     },
     commit: {
       title: 'Commit {name} as a new image',
@@ -349,6 +367,9 @@ export const en = {
       username: 'Username',
       insecure: 'Allow plain HTTP or an unverified certificate',
       caFile: 'Extra CA certificate (PEM file path, optional)',
+      caBrowse: 'Browse…',
+      caPickerTitle: 'Choose a CA certificate',
+      caFilter: 'PEM certificates',
       next: 'Save and log in',
       saveOnly: 'Save without logging in',
     },

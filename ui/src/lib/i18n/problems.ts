@@ -94,6 +94,53 @@ export const problemTexts = {
     zh: '出错了',
   },
 
+  // Host paths from the webview (src-tauri/src/commands/host_path.rs).
+  'path.unknown_token': {
+    en: 'The app does not know that file choice',
+    zh: '应用不认识这个文件选择',
+    hints: [
+      {
+        en: 'choose the file again with Browse…, or drop it on the window',
+        zh: '请用“浏览…”重新选择该文件，或把它拖到窗口上',
+      },
+    ],
+  },
+  'path.wrong_purpose': {
+    en: 'That file was chosen for something else',
+    zh: '该文件是为其他用途选择的',
+    hints: [{ en: "choose the file again with this dialog's own button", zh: '请用此对话框自己的按钮重新选择该文件' }],
+  },
+  'path.typing_refused': {
+    en: 'A typed path is not accepted here',
+    zh: '此处不接受手动输入的路径',
+    hints: [
+      {
+        en: 'choose the file with Browse…, or drop it on the window',
+        zh: '请用“浏览…”选择该文件，或把它拖到窗口上',
+      },
+    ],
+  },
+  'path.empty': {
+    en: 'No path was given',
+    zh: '未提供路径',
+    hints: [
+      {
+        en: 'type the full path, or choose the file with Browse…',
+        zh: '请输入完整路径，或用“浏览…”选择该文件',
+      },
+    ],
+  },
+  'path.not_absolute': {
+    en: 'That is not a full path',
+    zh: '这不是完整路径',
+    hints: [
+      {
+        en: 'type the full path, from the root of the disk (/home/…)',
+        zh: '请输入从磁盘根目录开始的完整路径（/home/…）',
+      },
+    ],
+  },
+
   // Registries: connection, login and the distribution protocol.
   'registry.connect': {
     en: 'Cannot reach the registry',
@@ -675,6 +722,16 @@ export const problemTexts = {
       },
     ],
   },
+  'image.would_overwrite': {
+    en: 'The file already exists and would be replaced',
+    zh: '文件已存在，将会被替换',
+    hints: [
+      {
+        en: 'choose another file, or replace it: `strata export --force`, or Replace in the app',
+        zh: '请选择其他文件，或确认替换：使用 `strata export --force`，或在应用中点击“替换”',
+      },
+    ],
+  },
   'image.bad_change': {
     en: 'Cannot apply that change to the image config',
     zh: '无法将该变更应用到镜像配置',
@@ -896,6 +953,36 @@ export const problemTexts = {
       },
     ],
   },
+  'container.bad_option': {
+    en: 'That run option is not understood',
+    zh: '无法识别该运行选项',
+    hints: [
+      {
+        en: 'seccomp=unconfined is the one security option strata run takes',
+        zh: 'strata run 只支持 seccomp=unconfined 这一个安全选项',
+      },
+    ],
+  },
+  'container.no_slirp4netns': {
+    en: "The container's network needs slirp4netns, which is not installed",
+    zh: '容器网络需要 slirp4netns，但尚未安装',
+    hints: [
+      {
+        en: 'install slirp4netns (Debian/Ubuntu: apt install slirp4netns), or choose another network (--network host or none)',
+        zh: '请安装 slirp4netns（Debian/Ubuntu：apt install slirp4netns），或选择其他网络（--network host 或 none）',
+      },
+    ],
+  },
+  'container.network': {
+    en: "The container's network could not be set up",
+    zh: '无法设置容器网络',
+    hints: [
+      {
+        en: 'check that network namespaces are available, or run with --network host',
+        zh: '请检查网络命名空间是否可用，或使用 --network host 运行',
+      },
+    ],
+  },
   'container.unknown_user': {
     en: 'Unknown user or group in the container',
     zh: '容器中不存在该用户或用户组',
@@ -910,9 +997,15 @@ export const problemTexts = {
       },
     ],
   },
-  'container.not_a_file': {
-    en: 'That path is not a file',
-    zh: '该路径不是文件',
+  'container.not_regular_file': {
+    en: 'That is not a regular file, so it is not opened',
+    zh: '这不是普通文件，因此不会打开它',
+    hints: [
+      {
+        en: 'only regular files are read, edited or saved; device nodes, FIFOs and sockets are listed but never opened',
+        zh: '只有普通文件可以读取、编辑或保存；设备节点、FIFO（命名管道）和套接字只会列出，绝不会被打开',
+      },
+    ],
   },
   'container.too_large': {
     en: 'The file is too large to edit here',
@@ -1074,6 +1167,7 @@ export type KnownProblemCode = keyof typeof problemTexts;
 export const areaTexts = {
   app: { en: 'Strata hit an error', zh: 'Strata 出错了' },
   ipc: { en: 'The app could not run the command', zh: '应用无法执行该命令' },
+  path: { en: 'A file on this computer could not be used', zh: '无法使用本机上的该文件' },
   ui: { en: 'Strata hit an unexpected error', zh: 'Strata 遇到了意外错误' },
   registry: { en: 'The registry returned an error', zh: '镜像仓库返回了错误' },
   catalog: { en: 'A registry operation failed', zh: '镜像仓库操作失败' },

@@ -8,9 +8,11 @@ import type {
   DropEvent,
   FileListing,
   HistoryRow,
+  HostPath,
   ImageInfo,
   ImagesOverview,
   LayerView,
+  PickedPath,
   PruneResult,
   RemoveResult,
   Settings,
@@ -42,6 +44,16 @@ import type {
 } from '../bindings.gen';
 import type { PushTarget } from '../bindings.gen';
 
+/**
+ * A terminal's network, in `strata run --network`'s words: its own namespace with
+ * user-mode networking through slirp4netns (the default; the host's 127.0.0.1 closed), the
+ * host's network, or loopback only.
+ */
+export type TerminalNetwork = 'slirp4netns' | 'host' | 'none';
+
+// Host paths: a dialog or a drop gives a `PickedPath` (a token and a name to show); a
+// command takes a `HostPath`, the token (`chosen`) or what the person typed (`typed`),
+// built with ./hostPath.ts. Only commands whose screen has a path field take `typed`.
 export interface StrataApi {
   /** `app_info`: version, store folder and how it was chosen. */
   appInfo(): Promise<AppInfo>;
@@ -71,15 +83,20 @@ export interface StrataApi {
   removeImage(reference: string, force: boolean): Promise<RemoveResult>;
   /** `prune_images`: removes unnamed images and unused blobs. */
   pruneImages(): Promise<PruneResult>;
-  /** `import_image`: starts an import task (an archive or OCI layout directory). */
-  importImage(path: string, tag: string | null): Promise<TaskInfo>;
-  /** `export_image`: starts an export task. */
-  exportImage(reference: string, path: string, format: ArchiveFormat, overwrite: boolean): Promise<TaskInfo>;
+  /** `import_image`: starts an import task (an archive or OCI layout directory: chosen, dropped or typed). */
+  importImage(source: HostPath, tag: string | null): Promise<TaskInfo>;
+  /**
+   * `export_image`: starts an export task (to a file chosen in the save dialog, or typed).
+   * An existing file is refused (`image.would_overwrite`) unless `overwrite`, which the UI
+   * sets only after the person said to replace it; the save dialog's own question counts
+   * for the file it returned.
+   */
+  exportImage(reference: string, target: HostPath, format: ArchiveFormat, overwrite: boolean): Promise<TaskInfo>;
   /** `choose_import_path`: the native open dialog; null when cancelled. */
-  chooseImportPath(title: string, filterName: string): Promise<string | null>;
-  /** `choose_export_path`: the native save dialog; null when cancelled. */
-  chooseExportPath(title: string, fileName: string): Promise<string | null>;
-  /** `watch_drops`: files dragged onto the window. */
+  chooseImportPath(title: string, filterName: string): Promise<PickedPath | null>;
+  /** `choose_export_path`: the native save dialog (it asks before replacing); null when cancelled. */
+  chooseExportPath(title: string, fileName: string): Promise<PickedPath | null>;
+  /** `watch_drops`: files dragged onto the window (dropped ones arrive as tokens). */
   watchDrops(onEvent: (event: DropEvent) => void): Promise<void>;
 
   // The Tasks screen (src-tauri/src/commands/tasks.rs).
@@ -105,8 +122,10 @@ export interface StrataApi {
   registryPresets(): Promise<Preset[]>;
   /** `list_registries`: the saved registries with their accounts. */
   listRegistries(): Promise<RegistryView[]>;
-  /** `add_registry`: saves a registry (no login yet). */
+  /** `add_registry`: saves a registry (no login yet); the extra CA file is chosen or typed. */
   addRegistry(form: NewRegistryForm): Promise<RegistryView>;
+  /** `choose_ca_file`: the native open dialog for the extra CA file; null when cancelled. */
+  chooseCaFile(title: string, filterName: string): Promise<PickedPath | null>;
   /** `remove_registry`: forgets a saved registry (its logins stay until logout). */
   removeRegistry(registry: string): Promise<SavedRegistry>;
   /** `add_repositories`: repositories added by hand (for registries without a catalog). */
@@ -145,10 +164,10 @@ export interface StrataApi {
   removeContainer(name: string): Promise<void>;
   /** `container_files`: one folder of the merged tree with A/C/D badges. */
   containerFiles(name: string, dir: string): Promise<ContainerListing>;
-  /** `upload_files`: copies host files into a folder; resolves to the paths created. */
-  uploadFiles(name: string, paths: string[], dir: string): Promise<string[]>;
+  /** `upload_files`: copies host files (chosen, dropped or typed) into a folder; resolves to the paths created. */
+  uploadFiles(name: string, sources: HostPath[], dir: string): Promise<string[]>;
   /** `choose_upload_paths`: the native open dialog (several files); null when cancelled. */
-  chooseUploadPaths(title: string): Promise<string[] | null>;
+  chooseUploadPaths(title: string): Promise<PickedPath[] | null>;
   /** `read_text_file`: a text file for the editor. */
   readTextFile(name: string, path: string): Promise<TextFile>;
   /** `write_text_file`: creates or replaces a text file. */
@@ -167,8 +186,14 @@ export interface StrataApi {
   checkChange(change: string): Promise<void>;
   /** `commit_container`: starts a commit task; its outcome is the new image's name. */
   commitContainer(name: string, request: CommitRequest): Promise<TaskInfo>;
-  /** `open_terminal`: a shell in the container; resolves to the session id. */
-  openTerminal(name: string, cols: number, rows: number, onEvent: (event: TerminalEvent) => void): Promise<number>;
+  /** `open_terminal`: a shell in the container on `network`; resolves to the session id. */
+  openTerminal(
+    name: string,
+    cols: number,
+    rows: number,
+    network: TerminalNetwork,
+    onEvent: (event: TerminalEvent) => void,
+  ): Promise<number>;
   /** `terminal_input`: keys typed. */
   terminalInput(id: number, data: string): Promise<void>;
   /** `terminal_resize`: the terminal's new size. */

@@ -123,7 +123,10 @@ export class FakeContainers {
 
   read(c: FakeContainer, path: string): TextFile {
     const f = c.files.get(normalise(path));
-    if (!f || f.kind !== 'file') throw new ProblemError({ code: 'container.not_a_file', message: `${path} is not a file` });
+    if (!f || f.kind !== 'file') throw new ProblemError({
+        code: 'container.not_regular_file',
+        message: `cannot open "${path}" in the container: it is ${f ? `a ${f.kind}` : 'missing'}, not a regular file`,
+      });
     return { path: normalise(path), text: f.text, mode: f.mode };
   }
 

@@ -101,7 +101,8 @@ export class FakeRegistries {
     return this.saved.map((r) => this.view(r));
   }
 
-  add(form: NewRegistryForm): RegistryView {
+  /** Saves a registry; `caFile` is the CA path the shell resolved from the form's token or typed path. */
+  add(form: NewRegistryForm, caFile: string | null = null): RegistryView {
     const endpoint = form.endpoint.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '').toLowerCase();
     if (!/^[a-z0-9.-]+(:\d+)?$/.test(endpoint)) {
       throw new ProblemError({
@@ -120,7 +121,7 @@ export class FakeRegistries {
       insecure: form.insecure,
       repositories: [],
       ...(form.username ? { username: form.username } : {}),
-      ...(form.ca_file ? { ca_file: form.ca_file } : {}),
+      ...(caFile ? { ca_file: caFile } : {}),
     };
     this.saved.push(saved);
     return this.view(saved);

@@ -10,10 +10,12 @@ import type {
   FileEntry,
   FileListing,
   HistoryRow,
+  HostPath,
   ImageInfo,
   ImageRow,
   ImagesOverview,
   LayerView,
+  PickedPath,
   PruneResult,
   RemoveResult,
   Settings,
@@ -47,10 +49,23 @@ import { FakeContainers } from './fake-containers';
 import { FakeRegistries } from './fake-registries';
 import { fakeInfo, fakeLayers, fakeRow, fakeTask, fakeTree, usageOf } from './fake-images';
 import type { PushTarget } from '../bindings.gen';
-import type { StrataApi } from './api';
+import type { StrataApi, TerminalNetwork } from './api';
 import { ProblemError, type Problem } from './problem';
 
 type Method = keyof StrataApi;
+
+/** What a path was chosen for, as the shell records it (src-tauri/src/commands/host_path.rs). */
+type Purpose = 'open_file' | 'open_folder' | 'save_file';
+/** Which host paths a command takes: what a token must be for, and whether typing is allowed. */
+interface Accepts {
+  purposes: Purpose[];
+  typed: boolean;
+  what: string;
+}
+const IMPORT_SOURCE: Accepts = { purposes: ['open_file', 'open_folder'], typed: true, what: 'the archive to import' };
+const EXPORT_TARGET: Accepts = { purposes: ['save_file'], typed: true, what: 'the file to export to' };
+const UPLOAD_SOURCE: Accepts = { purposes: ['open_file', 'open_folder'], typed: true, what: 'a file to upload' };
+const REGISTRY_CA: Accepts = { purposes: ['open_file'], typed: true, what: 'the CA certificate file' };
 
 export class FakeApi implements StrataApi {
   settings: Settings;
@@ -116,8 +131,13 @@ export class FakeApi implements StrataApi {
   layers: LayerView[] = fakeLayers();
   /** Folders of the merged tree by path ('' = root), whatever the image and layer. */
   tree: Record<string, FileEntry[]> = fakeTree();
-  /** What the native dialogs return next (null: the person cancelled). */
+  /** The path the native dialogs choose next (null: the person cancelled); the UI gets a token for it. */
   pickedPath: string | null = null;
+  /** Host files that exist: an export to one is refused without the person's answer. */
+  existingFiles = new Set<string>();
+  /** The shell's token store: what each token stands for (never shown to the UI). */
+  private hostPaths = new Map<string, { path: string; purpose: Purpose; replaceConfirmed: boolean }>();
+  private nextToken = 1;
   private taskWatchers: ((event: TaskEvent) => void)[] = [];
   private dropWatchers: ((event: DropEvent) => void)[] = [];
   tasks: TaskInfo[] = [];
@@ -227,25 +247,62 @@ export class FakeApi implements StrataApi {
     return { images_removed: gone.length, blobs_removed: gone.length, bytes_freed: gone.reduce((n, r) => n + r.unique, 0) };
   }
 
-  async importImage(path: string, tag: string | null): Promise<TaskInfo> {
-    this.check('importImage', { path, tag });
+  /** A path the person chose (or dropped): the token the shell would hand the UI. */
+  register(path: string, purpose: Purpose): PickedPath {
+    const token = `token-${this.nextToken++}`;
+    const replaceConfirmed = purpose === 'save_file' && this.existingFiles.has(path);
+    this.hostPaths.set(token, { path, purpose, replaceConfirmed });
+    return { token, name: path.slice(path.lastIndexOf('/') + 1) || path, display: path };
+  }
+
+  /** The shell's `HostPaths::resolve`: the path a token or a typed path stands for. */
+  private resolve(given: HostPath, accepts: Accepts): { path: string; replaceConfirmed: boolean } {
+    if (given.kind === 'typed') {
+      if (!accepts.typed) throw new ProblemError({ code: 'path.typing_refused', message: `${accepts.what} cannot be typed here` });
+      const path = given.path.trim();
+      if (!path) throw new ProblemError({ code: 'path.empty', message: `no path was given for ${accepts.what}` });
+      if (!path.startsWith('/')) {
+        throw new ProblemError({ code: 'path.not_absolute', message: `${path} is not a full path (${accepts.what})` });
+      }
+      return { path, replaceConfirmed: false };
+    }
+    const entry = this.hostPaths.get(given.token);
+    if (!entry) throw new ProblemError({ code: 'path.unknown_token', message: `${accepts.what} is not a file this app was given` });
+    if (!accepts.purposes.includes(entry.purpose)) {
+      throw new ProblemError({ code: 'path.wrong_purpose', message: `${entry.path} was not chosen as ${accepts.what}` });
+    }
+    return entry;
+  }
+
+  async importImage(source: HostPath, tag: string | null): Promise<TaskInfo> {
+    this.check('importImage', { source, tag });
+    const { path } = this.resolve(source, IMPORT_SOURCE);
     return this.startTask(fakeTask(0, { kind: 'import', subject: path }));
   }
 
-  async exportImage(reference: string, path: string, format: ArchiveFormat, overwrite: boolean): Promise<TaskInfo> {
-    this.check('exportImage', { reference, path, format, overwrite });
+  async exportImage(reference: string, target: HostPath, format: ArchiveFormat, overwrite: boolean): Promise<TaskInfo> {
+    this.check('exportImage', { reference, target, format, overwrite });
+    const { path, replaceConfirmed } = this.resolve(target, EXPORT_TARGET);
+    if (this.existingFiles.has(path) && !overwrite && !replaceConfirmed) {
+      throw new ProblemError({
+        code: 'image.would_overwrite',
+        message: `${path} already exists; it is replaced only when you say so`,
+        hint: 'choose another file, or replace it: `strata export --force`, or Replace in the app',
+      });
+    }
     const row = this.row(reference);
+    this.existingFiles.add(path);
     return this.startTask(fakeTask(0, { kind: 'export', subject: `${row.repository}:${row.tag}`, target: path }));
   }
 
-  async chooseImportPath(title: string, filterName: string): Promise<string | null> {
+  async chooseImportPath(title: string, filterName: string): Promise<PickedPath | null> {
     this.check('chooseImportPath', { title, filterName });
-    return this.pickedPath;
+    return this.pickedPath === null ? null : this.register(this.pickedPath, 'open_file');
   }
 
-  async chooseExportPath(title: string, fileName: string): Promise<string | null> {
+  async chooseExportPath(title: string, fileName: string): Promise<PickedPath | null> {
     this.check('chooseExportPath', { title, fileName });
-    return this.pickedPath;
+    return this.pickedPath === null ? null : this.register(this.pickedPath, 'save_file');
   }
 
   async watchDrops(onEvent: (event: DropEvent) => void): Promise<void> {
@@ -256,6 +313,12 @@ export class FakeApi implements StrataApi {
   /** What the shell sends when files are dragged onto the window. */
   drop(event: DropEvent): void {
     for (const watcher of this.dropWatchers) watcher(event);
+  }
+
+  /** Files dragged over the window and dropped: the shell turns each into a token. */
+  dropFiles(paths: string[]): void {
+    this.drop({ type: 'enter' });
+    this.drop({ type: 'drop', files: paths.map((p) => this.register(p, p.endsWith('/') ? 'open_folder' : 'open_file')) });
   }
 
   // ---- the Tasks screen ---------------------------------------------------------------
@@ -341,7 +404,13 @@ export class FakeApi implements StrataApi {
 
   async addRegistry(form: NewRegistryForm): Promise<RegistryView> {
     this.check('addRegistry', form);
-    return this.reg.add(form);
+    const ca = form.ca_file ? this.resolve(form.ca_file, REGISTRY_CA).path : null;
+    return this.reg.add(form, ca);
+  }
+
+  async chooseCaFile(title: string, filterName: string): Promise<PickedPath | null> {
+    this.check('chooseCaFile', { title, filterName });
+    return this.pickedPath === null ? null : this.register(this.pickedPath, 'open_file');
   }
 
   async removeRegistry(registry: string): Promise<SavedRegistry> {
@@ -447,8 +516,9 @@ export class FakeApi implements StrataApi {
     return this.ctr.listing(this.ctr.get(name), dir);
   }
 
-  async uploadFiles(name: string, paths: string[], dir: string): Promise<string[]> {
-    this.check('uploadFiles', { name, paths, dir });
+  async uploadFiles(name: string, sources: HostPath[], dir: string): Promise<string[]> {
+    this.check('uploadFiles', { name, sources, dir });
+    const paths = sources.map((s) => this.resolve(s, UPLOAD_SOURCE).path);
     const c = this.ctr.get(name);
     return paths.map((p) => {
       const target = `${dir === '/' ? '' : dir}/${p.slice(p.lastIndexOf('/') + 1)}`;
@@ -457,9 +527,9 @@ export class FakeApi implements StrataApi {
     });
   }
 
-  async chooseUploadPaths(title: string): Promise<string[] | null> {
+  async chooseUploadPaths(title: string): Promise<PickedPath[] | null> {
     this.check('chooseUploadPaths', title);
-    return this.pickedPath === null ? null : [this.pickedPath];
+    return this.pickedPath === null ? null : [this.register(this.pickedPath, 'open_file')];
   }
 
   async readTextFile(name: string, path: string): Promise<TextFile> {
@@ -520,8 +590,14 @@ export class FakeApi implements StrataApi {
     return this.startTask(fakeTask(0, { kind: 'commit', subject: name, target: request.reference, outcome: [full] }));
   }
 
-  async openTerminal(name: string, cols: number, rows: number, onEvent: (event: TerminalEvent) => void): Promise<number> {
-    this.check('openTerminal', { name, cols, rows });
+  async openTerminal(
+    name: string,
+    cols: number,
+    rows: number,
+    network: TerminalNetwork,
+    onEvent: (event: TerminalEvent) => void,
+  ): Promise<number> {
+    this.check('openTerminal', { name, cols, rows, network });
     this.ctr.get(name);
     const id = this.nextTerminal++;
     this.terminals.set(id, onEvent);

@@ -3,8 +3,9 @@ import type { StrataApi } from './api';
 import { FakeApi } from './fake';
 import { insideTauri, tauriApi } from './tauri';
 
-export type { StrataApi } from './api';
+export type { StrataApi, TerminalNetwork } from './api';
 export { ProblemError, isProblem, toProblem, type Problem } from './problem';
+export { chosen, hostPathOf, shownPath, typed } from './hostPath';
 
 export function defaultApi(): StrataApi {
   return insideTauri() ? tauriApi : new FakeApi();

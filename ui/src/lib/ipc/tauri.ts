@@ -8,9 +8,11 @@ import type {
   DropEvent,
   FileListing,
   HistoryRow,
+  HostPath,
   ImageInfo,
   ImagesOverview,
   LayerView,
+  PickedPath,
   PruneResult,
   RemoveResult,
   Settings,
@@ -41,7 +43,7 @@ import type {
   TerminalEvent,
   TextFile,
 } from '../bindings.gen';
-import type { StrataApi } from './api';
+import type { StrataApi, TerminalNetwork } from './api';
 import { ProblemError, toProblem } from './problem';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -76,17 +78,17 @@ export const tagImage = (source: string, target: string): Promise<string> =>
 export const removeImage = (reference: string, force: boolean): Promise<RemoveResult> =>
   call('remove_image', { reference, force });
 export const pruneImages = (): Promise<PruneResult> => call('prune_images');
-export const importImage = (path: string, tag: string | null): Promise<TaskInfo> =>
-  call('import_image', { path, tag });
+export const importImage = (source: HostPath, tag: string | null): Promise<TaskInfo> =>
+  call('import_image', { source, tag });
 export const exportImage = (
   reference: string,
-  path: string,
+  target: HostPath,
   format: ArchiveFormat,
   overwrite: boolean,
-): Promise<TaskInfo> => call('export_image', { reference, path, format, overwrite });
-export const chooseImportPath = (title: string, filterName: string): Promise<string | null> =>
+): Promise<TaskInfo> => call('export_image', { reference, target, format, overwrite });
+export const chooseImportPath = (title: string, filterName: string): Promise<PickedPath | null> =>
   call('choose_import_path', { title, filterName });
-export const chooseExportPath = (title: string, fileName: string): Promise<string | null> =>
+export const chooseExportPath = (title: string, fileName: string): Promise<PickedPath | null> =>
   call('choose_export_path', { title, fileName });
 export const watchDrops = (onEvent: (event: DropEvent) => void): Promise<void> =>
   call('watch_drops', { onEvent: new Channel<DropEvent>(onEvent) });
@@ -107,6 +109,8 @@ export const pushTargets = (): Promise<PushTarget[]> => call('push_targets');
 export const registryPresets = (): Promise<Preset[]> => call('registry_presets');
 export const listRegistries = (): Promise<RegistryView[]> => call('list_registries');
 export const addRegistry = (form: NewRegistryForm): Promise<RegistryView> => call('add_registry', { form });
+export const chooseCaFile = (title: string, filterName: string): Promise<PickedPath | null> =>
+  call('choose_ca_file', { title, filterName });
 export const removeRegistry = (registry: string): Promise<SavedRegistry> => call('remove_registry', { registry });
 export const addRepositories = (registry: string, repositories: string[]): Promise<RegistryView> =>
   call('add_repositories', { registry, repositories });
@@ -143,9 +147,9 @@ export const createContainer = (image: string, name: string | null): Promise<Tas
 export const removeContainer = (name: string): Promise<void> => call('remove_container', { name });
 export const containerFiles = (name: string, dir: string): Promise<ContainerListing> =>
   call('container_files', { name, dir });
-export const uploadFiles = (name: string, paths: string[], dir: string): Promise<string[]> =>
-  call('upload_files', { name, paths, dir });
-export const chooseUploadPaths = (title: string): Promise<string[] | null> => call('choose_upload_paths', { title });
+export const uploadFiles = (name: string, sources: HostPath[], dir: string): Promise<string[]> =>
+  call('upload_files', { name, sources, dir });
+export const chooseUploadPaths = (title: string): Promise<PickedPath[] | null> => call('choose_upload_paths', { title });
 export const readTextFile = (name: string, path: string): Promise<TextFile> => call('read_text_file', { name, path });
 export const writeTextFile = (name: string, path: string, text: string): Promise<void> =>
   call('write_text_file', { name, path, text });
@@ -163,8 +167,10 @@ export const openTerminal = (
   name: string,
   cols: number,
   rows: number,
+  network: TerminalNetwork,
   onEvent: (event: TerminalEvent) => void,
-): Promise<number> => call('open_terminal', { name, cols, rows, onEvent: new Channel<TerminalEvent>(onEvent) });
+): Promise<number> =>
+  call('open_terminal', { name, cols, rows, network, onEvent: new Channel<TerminalEvent>(onEvent) });
 export const terminalInput = (id: number, data: string): Promise<void> => call('terminal_input', { id, data });
 export const terminalResize = (id: number, cols: number, rows: number): Promise<void> =>
   call('terminal_resize', { id, cols, rows });
@@ -218,6 +224,7 @@ export const tauriApi: StrataApi = {
   registryPresets,
   listRegistries,
   addRegistry,
+  chooseCaFile,
   removeRegistry,
   addRepositories,
   loginRegistry,

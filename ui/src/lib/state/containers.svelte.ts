@@ -3,7 +3,7 @@
 // and notices, so a create or a commit shows on the Tasks screen and its failure in the
 // same banner; a finished create opens the new container, a finished commit calls back
 // with the new image's name (the app then opens that image on its Layers tab).
-import type { CommitRequest, ContainerRow, TaskInfo } from '../bindings.gen';
+import type { CommitRequest, ContainerRow, PickedPath, TaskInfo } from '../bindings.gen';
 import { defaultApi, type StrataApi } from '../ipc';
 import { dropClaim } from './drops';
 import { imagesSession } from './images.svelte';
@@ -22,7 +22,7 @@ export class ContainersModel {
   readonly notices: Notices;
   /** Files are dragged over the window while a Files tab takes drops. */
   dragging = $state(false);
-  private dropTarget: ((paths: string[]) => void) | undefined;
+  private dropTarget: ((files: PickedPath[]) => void) | undefined;
   private watchingDrops = false;
   /** Tasks whose end the screen waits for: open the container, or the image. */
   private waiting = new Map<number, (task: TaskInfo) => void>();
@@ -93,7 +93,7 @@ export class ContainersModel {
 
   /** While the returned function is not called, files dropped on the window go to
       `target` (a Files tab's upload) and are not imported as images. */
-  claimDrops(target: (paths: string[]) => void): () => void {
+  claimDrops(target: (files: PickedPath[]) => void): () => void {
     this.dropTarget = target;
     dropClaim.active = true;
     void this.watchDrops();
@@ -115,7 +115,7 @@ export class ContainersModel {
         else if (event.type === 'leave') this.dragging = false;
         else {
           this.dragging = false;
-          target?.(event.paths);
+          target?.(event.files);
         }
       }),
     );

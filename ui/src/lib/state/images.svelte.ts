@@ -1,8 +1,8 @@
 // The Images screen's state: the table (rows, search, sort), the disk usage, the image
 // that is open, and the actions (import and export as tasks, tag, remove, prune). Long
 // work goes through TasksModel; when an import or export finishes the table reloads.
-import type { ArchiveFormat, DiskSummary, ImageRow, RemoveResult, PruneResult, TaskInfo } from '../bindings.gen';
-import { defaultApi, type StrataApi } from '../ipc';
+import type { ArchiveFormat, DiskSummary, HostPath, ImageRow, RemoveResult, PruneResult, TaskInfo } from '../bindings.gen';
+import { chosen, defaultApi, type StrataApi } from '../ipc';
 import { dropClaim } from './drops';
 import { Notices } from './notices.svelte';
 import { TasksModel } from './tasks.svelte';
@@ -136,15 +136,15 @@ export class ImagesModel {
     }
   }
 
-  /** Starts importing an archive; the task shows in Tasks. Undefined when refused. */
-  async startImport(path: string, tag: string | null = null): Promise<TaskInfo | undefined> {
-    const task = await this.notices.guard(() => this.api.importImage(path, tag));
+  /** Starts importing an archive (chosen, dropped or typed); the task shows in Tasks. Undefined when refused. */
+  async startImport(source: HostPath, tag: string | null = null): Promise<TaskInfo | undefined> {
+    const task = await this.notices.guard(() => this.api.importImage(source, tag));
     if (task) this.tasks.put(task);
     return task;
   }
 
-  async startExport(row: ImageRow, path: string, format: ArchiveFormat, overwrite: boolean): Promise<TaskInfo | undefined> {
-    const task = await this.notices.guard(() => this.api.exportImage(row.reference, path, format, overwrite));
+  async startExport(row: ImageRow, target: HostPath, format: ArchiveFormat, overwrite: boolean): Promise<TaskInfo | undefined> {
+    const task = await this.notices.guard(() => this.api.exportImage(row.reference, target, format, overwrite));
     if (task) this.tasks.put(task);
     return task;
   }
@@ -175,7 +175,8 @@ export class ImagesModel {
     return (this.usage?.unused ?? 0) + dangling.reduce((n, r) => n + r.unique, 0);
   }
 
-  /** Imports what is dropped on the window, whatever screen is open. */
+  /** Imports what is dropped on the window, whatever screen is open. The shell sends a
+      token per dropped file (the paths stay on its side). */
   async watchDrops(): Promise<void> {
     if (this.watchingDrops) return;
     this.watchingDrops = true;
@@ -187,7 +188,7 @@ export class ImagesModel {
           this.dragging = false;
           // A container's Files tab takes the drop as an upload (./drops.ts).
           if (dropClaim.active) return;
-          for (const path of event.paths) void this.startImport(path);
+          for (const file of event.files) void this.startImport(chosen(file));
         }
       }),
     );

@@ -1,0 +1,162 @@
+//! What a tree's object is: its kind and the metadata the engine reads (a small copy of
+//! `stat`, so that callers need not know rustix).
+
+// Untrusted trees: every path through handles (see clippy.toml).
+#![warn(clippy::disallowed_methods)]
+
+use std::io;
+use std::os::fd::BorrowedFd;
+
+use rustix::fs::{AtFlags, FileType, Statx, StatxFlags};
+
+/// The kind of a filesystem object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink,
+    Char,
+    Block,
+    Fifo,
+    Socket,
+}
+
+impl Kind {
+    /// Docker's one-word name: `file`, `dir`, `symlink`, `char`, `block`, `fifo`, `socket`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::File => "file",
+            Kind::Dir => "dir",
+            Kind::Symlink => "symlink",
+            Kind::Char => "char",
+            Kind::Block => "block",
+            Kind::Fifo => "fifo",
+            Kind::Socket => "socket",
+        }
+    }
+
+    /// One letter per kind (`f d l c b p s`), as the container baseline stores it.
+    pub fn letter(self) -> u8 {
+        match self {
+            Kind::File => b'f',
+            Kind::Dir => b'd',
+            Kind::Symlink => b'l',
+            Kind::Char => b'c',
+            Kind::Block => b'b',
+            Kind::Fifo => b'p',
+            Kind::Socket => b's',
+        }
+    }
+
+    /// The same kind as the standard library's metadata names it (trusted host files).
+    pub fn of_std(ft: &std::fs::FileType) -> Kind {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_dir() {
+            Kind::Dir
+        } else if ft.is_symlink() {
+            Kind::Symlink
+        } else if ft.is_char_device() {
+            Kind::Char
+        } else if ft.is_block_device() {
+            Kind::Block
+        } else if ft.is_fifo() {
+            Kind::Fifo
+        } else if ft.is_socket() {
+            Kind::Socket
+        } else {
+            Kind::File
+        }
+    }
+}
+
+/// The metadata of one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    pub kind: Kind,
+    /// Permission bits with setuid, setgid and sticky (`0o7777`).
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+    pub mtime: i64,
+    pub mtime_nsec: u32,
+    /// Change time: moved by every write, chmod, chown, link; no call sets it back.
+    pub ctime: (i64, u32),
+    /// Birth time, `(0, 0)` where the filesystem does not keep one.
+    pub btime: (i64, u32),
+    pub dev: u64,
+    pub ino: u64,
+    pub nlink: u64,
+    /// The device number a device node stands for.
+    pub rdev: u64,
+}
+
+impl Meta {
+    fn from_statx(st: &Statx) -> Meta {
+        let kind = match FileType::from_raw_mode(u32::from(st.stx_mode) as _) {
+            FileType::Directory => Kind::Dir,
+            FileType::Symlink => Kind::Symlink,
+            FileType::CharacterDevice => Kind::Char,
+            FileType::BlockDevice => Kind::Block,
+            FileType::Fifo => Kind::Fifo,
+            FileType::Socket => Kind::Socket,
+            _ => Kind::File,
+        };
+        let btime = if st.stx_mask & StatxFlags::BTIME.bits() != 0 {
+            (st.stx_btime.tv_sec, st.stx_btime.tv_nsec)
+        } else {
+            (0, 0)
+        };
+        Meta {
+            kind,
+            mode: u32::from(st.stx_mode) & 0o7777,
+            uid: st.stx_uid,
+            gid: st.stx_gid,
+            size: st.stx_size,
+            mtime: st.stx_mtime.tv_sec,
+            mtime_nsec: st.stx_mtime.tv_nsec,
+            ctime: (st.stx_ctime.tv_sec, st.stx_ctime.tv_nsec),
+            btime,
+            dev: rustix::fs::makedev(st.stx_dev_major, st.stx_dev_minor) as u64,
+            ino: st.stx_ino,
+            nlink: u64::from(st.stx_nlink),
+            rdev: rustix::fs::makedev(st.stx_rdev_major, st.stx_rdev_minor) as u64,
+        }
+    }
+
+    /// The metadata of `name` in the directory `dir`, not followed.
+    pub(crate) fn at(dir: BorrowedFd<'_>, name: impl rustix::path::Arg) -> io::Result<Meta> {
+        let st = rustix::fs::statx(
+            dir,
+            name,
+            AtFlags::SYMLINK_NOFOLLOW,
+            StatxFlags::BASIC_STATS | StatxFlags::BTIME,
+        )?;
+        Ok(Meta::from_statx(&st))
+    }
+
+    /// The metadata of what a descriptor holds (an `O_PATH` one included; a symlink
+    /// handle gives the link's own).
+    pub(crate) fn of_fd(fd: BorrowedFd<'_>) -> io::Result<Meta> {
+        let st = rustix::fs::statx(
+            fd,
+            "",
+            AtFlags::EMPTY_PATH | AtFlags::SYMLINK_NOFOLLOW,
+            StatxFlags::BASIC_STATS | StatxFlags::BTIME,
+        )?;
+        Ok(Meta::from_statx(&st))
+    }
+
+    /// The same object (device and inode) as `other`.
+    pub fn same_object(&self, other: &Meta) -> bool {
+        self.dev == other.dev && self.ino == other.ino
+    }
+
+    /// Major and minor of a device node.
+    pub fn device_numbers(&self) -> (u32, u32) {
+        (
+            rustix::fs::major(self.rdev as _),
+            rustix::fs::minor(self.rdev as _),
+        )
+    }
+}
