@@ -557,6 +557,23 @@ mod tests {
             .collect()
     }
 
+    /// A file that shrinks between the stat its header is written from and the read of
+    /// its content (a running container truncating it) fails the layer: never a tar whose
+    /// header announces more bytes than follow.
+    #[test]
+    fn a_file_that_shrinks_while_read_fails_the_write() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("log"), vec![b'x'; 10_000]).unwrap();
+        let root = Root::open(dir.path()).unwrap();
+        let h = root.handle(Path::new("log"), Follow::No).unwrap();
+        let meta = h.stat().unwrap();
+        // The container truncates it after the stat.
+        fs::write(dir.path().join("log"), b"short").unwrap();
+        let mut w = LayerSink::new(Vec::new(), &WriteOptions::default()).unwrap();
+        let err = w.add(Path::new("log"), &h, &meta).unwrap_err();
+        assert!(err.to_string().contains("shrank"), "{err}");
+    }
+
     #[test]
     fn digests_are_computed_in_the_same_pass_and_verify() {
         let src = tempfile::tempdir().unwrap();

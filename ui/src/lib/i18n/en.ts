@@ -247,6 +247,8 @@ export const en = {
       dropTitle: 'Drop to upload',
       dropBody: 'Files are copied into {dir} of the container',
       open: 'Open {name}',
+      kinds: { char: 'Character device', block: 'Block device', fifo: 'FIFO (named pipe)', socket: 'Socket' },
+      notOpened: 'Listed only: device nodes, FIFOs and sockets are never opened or edited.',
     },
     upload: {
       title: 'Upload to {dir}',

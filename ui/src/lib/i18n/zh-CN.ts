@@ -246,6 +246,8 @@ export const zhCN: Messages = {
       dropTitle: '松开即可上传',
       dropBody: '文件将复制到容器的 {dir}',
       open: '打开 {name}',
+      kinds: { char: '字符设备', block: '块设备', fifo: 'FIFO（命名管道）', socket: '套接字' },
+      notOpened: '仅列出：设备节点、FIFO 和套接字绝不会被打开或编辑。',
     },
     upload: {
       title: '上传到 {dir}',

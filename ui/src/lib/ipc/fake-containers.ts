@@ -3,8 +3,11 @@
 import type { CommitPreview, ContainerListing, ContainerRow, DiffRow, FileRow, TextFile } from '../bindings.gen';
 import { ProblemError } from './problem';
 
+/** What the engine lists but never opens: device nodes, FIFOs, sockets. */
+export type SpecialKind = 'char' | 'block' | 'fifo' | 'socket';
+
 interface FakeFile {
-  kind: 'file' | 'dir';
+  kind: 'file' | 'dir' | SpecialKind;
   text: string;
   mode: number;
 }
@@ -20,6 +23,16 @@ function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i);
 }
+
+/** The engine's words for what a path is instead of a regular file (fs::NotRegular::what). */
+const WHAT: Record<FakeFile['kind'], string> = {
+  file: 'a regular file',
+  dir: 'a folder',
+  char: 'a character device',
+  block: 'a block device',
+  fifo: 'a FIFO (named pipe)',
+  socket: 'a socket',
+};
 
 function normalise(dir: string): string {
   const parts = dir.split('/').filter((p) => p !== '' && p !== '.');
@@ -121,13 +134,37 @@ export class FakeContainers {
     return { dir: at, entries };
   }
 
+  /** Puts a device node, FIFO or socket at `path`, as `mknod` / `mkfifo` in the container would. */
+  special(c: FakeContainer, path: string, kind: SpecialKind): void {
+    c.files.set(normalise(path), { kind, text: '', mode: 0o644 });
+  }
+
+  /** The engine's refusal to open what is not a regular file (container.not_regular_file). */
+  private refuse(path: string, f: FakeFile): ProblemError {
+    return new ProblemError({
+      code: 'container.not_regular_file',
+      message: `cannot open "${normalise(path)}" in the container: it is ${WHAT[f.kind]}, not a regular file`,
+      hint: 'only regular files are read, edited or saved; device nodes, FIFOs and sockets are listed but never opened',
+    });
+  }
+
   read(c: FakeContainer, path: string): TextFile {
     const f = c.files.get(normalise(path));
-    if (!f || f.kind !== 'file') throw new ProblemError({
-        code: 'container.not_regular_file',
-        message: `cannot open "${path}" in the container: it is ${f ? `a ${f.kind}` : 'missing'}, not a regular file`,
+    if (!f) {
+      throw new ProblemError({
+        code: 'container.bad_path',
+        message: `cannot use the path "${normalise(path)}" in the container: no such file or folder`,
       });
+    }
+    if (f.kind !== 'file') throw this.refuse(path, f);
     return { path: normalise(path), text: f.text, mode: f.mode };
+  }
+
+  /** Saves a text file from the editor: refused, as the engine does, on anything but a file. */
+  writeText(c: FakeContainer, path: string, text: string): void {
+    const f = c.files.get(normalise(path));
+    if (f && f.kind !== 'file') throw this.refuse(path, f);
+    this.write(c, path, text);
   }
 
   write(c: FakeContainer, path: string, text: string): void {

@@ -539,7 +539,7 @@ export class FakeApi implements StrataApi {
 
   async writeTextFile(name: string, path: string, text: string): Promise<void> {
     this.check('writeTextFile', { name, path, text });
-    this.ctr.write(this.ctr.get(name), path, text);
+    this.ctr.writeText(this.ctr.get(name), path, text);
   }
 
   async deletePath(name: string, path: string): Promise<void> {
