@@ -571,7 +571,8 @@ mod tests {
         fs::write(dir.path().join("log"), b"short").unwrap();
         let mut w = LayerSink::new(Vec::new(), &WriteOptions::default()).unwrap();
         let err = w.add(Path::new("log"), &h, &meta).unwrap_err();
-        assert!(err.to_string().contains("shrank"), "{err}");
+        let message = crate::problem::Explain::problem(&err).message;
+        assert!(message.contains("the file shrank while it was read"), "{message}");
     }
 
     #[test]
