@@ -1,5 +1,5 @@
-# Engine benchmarks against the real peers, each printing its ratio (issues 3 and 6 §
-# performance). Included by the top-level Makefile, which defines ROOT, CARGO and SUDO.
+# Engine benchmarks against the real peers, each printing its ratio. Included by the
+# top-level Makefile, which defines ROOT, CARGO and SUDO.
 #
 #   STRATA_BENCH_MIB    image / change size in MiB (default 1024)
 #   STRATA_BENCH_RUNS   runs per operation, the best is kept (default 3)

@@ -1,4 +1,4 @@
-//! How the webview draws, chosen before GTK starts (issue 2, "Start-up": idle memory).
+//! How the webview draws, chosen before GTK starts (idle memory).
 //!
 //! WebKitGTK composites pages through OpenGL. With a GPU that is the fast path; without one
 //! (a VM, a remote desktop, Xvfb in CI) Mesa provides GL in software through llvmpipe,

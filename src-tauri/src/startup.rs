@@ -1,4 +1,4 @@
-//! The start-up probe behind `make bench-startup` (issue 2, "Start-up"): with
+//! The start-up probe behind `make bench-startup`: with
 //! `STRATA_STARTUP_PROBE=1`, the first `ui_ready` from the UI prints how long the process
 //! took to get its first screen on, then, after a few idle seconds, the resident memory of
 //! the whole process tree (the app plus WebKit's web and network processes), and exits.

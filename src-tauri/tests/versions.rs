@@ -1,5 +1,5 @@
 //! `tauri build` refuses to bundle when Tauri's Rust crate and its npm packages differ in
-//! major.minor (issue 2, item 1). This test reads what is actually locked on both sides,
+//! major.minor. This test reads what is actually locked on both sides,
 //! Cargo.lock and ui/package-lock.json, and fails with both versions when they drift.
 
 use std::path::Path;

@@ -1,13 +1,13 @@
-// The Containers screen in the real app (issue 6, "GUI tests"): create a container from a
+// The Containers screen in the real app: create a container from a
 // busybox image through the UI, add a file through the Files tab, run `ls /` in the
 // Terminal (a real shell through runc on a pseudo-terminal) and see its output, see the
 // changes in Diff, commit through the dialog with a message and an author, and land on the
 // new image's Layers tab: the base layer shared, one new layer on top. Screenshots of every
 // step land in target/e2e/containers-*.png.
 //
-// The image is built here, before the app starts, from the host's busybox-static (as
-// crates/strata-cli/tests/container_support does): a root filesystem of /bin/busybox, its
-// applets as symlinks and an /etc/passwd, imported with `strata import-rootfs`.
+// The image is built here, before the app starts, from the host's busybox-static
+// (fixtures.mjs busyboxImage): a root filesystem of /bin/busybox, its applets as symlinks
+// and an /etc/passwd, imported with `strata import-rootfs`.
 //
 // Upload: the native file dialog cannot be driven over WebDriver, so the test types the
 // host path into the upload dialog's path field, which the UI offers for that (and for
@@ -18,30 +18,16 @@
 // tests do.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { SHOTS, appEnv, scratch, strata, withDriver } from './app.mjs';
-import { count, rootfsImage, textOf, type, waitFor } from './fixtures.mjs';
+import { busyboxImage, count, screenshot, textOf, type, waitFor } from './fixtures.mjs';
 
 const BASE = 'docker.io/e2e/busybox:1';
 const COMMITTED = 'docker.io/e2e/busybox:committed';
 /** WebDriver's Enter key. */
 const ENTER = '\uE007';
-
-/** A busybox root filesystem in `dir`, imported into `home` as e2e/busybox:1. */
-function busyboxImage(home, dir) {
-  const root = join(dir, 'rootfs');
-  for (const d of ['bin', 'dev', 'etc', 'proc', 'root', 'sys', 'tmp']) mkdirSync(join(root, d), { recursive: true });
-  copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
-  const applets = execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n');
-  for (const a of applets) {
-    if (a && a !== 'busybox') symlinkSync('busybox', join(root, 'bin', a));
-  }
-  rootfsImage(home, root, { 'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n', 'etc/group': 'root:x:0:\n' }, BASE);
-}
 
 /** Sends keys to an element without clearing it (xterm's hidden input). */
 async function keys(app, css, text) {
@@ -52,26 +38,15 @@ async function keys(app, css, text) {
 /** The terminal's screen, one string per row, as xterm's DOM renderer draws it. */
 const screenRows = (app) =>
   app.execute(`return [...document.querySelectorAll('[data-testid="terminal"] .xterm-rows > div')].map((r) => r.textContent)`);
-/**
- * A screenshot, after a pause. A screenshot that does not come within 20 s fails the test
- * with a clear message instead of hanging it (WebKitWebDriver never answers on a static
- * page when WebKit's compositing is off: appEnv keeps it on).
- */
-const shot = async (app, name) => {
-  await sleep(500);
-  const path = join(SHOTS, `containers-${name}.png`);
-  const late = sleep(20_000).then(() => 'late');
-  if ((await Promise.race([app.screenshot(path), late])) === 'late') {
-    assert.fail(`no screenshot ${path}: WebKitWebDriver did not answer within 20 s`);
-  }
-};
+/** A screenshot, target/e2e/containers-NAME.png (fixtures.mjs screenshot). */
+const shot = (app, name) => screenshot(app, `containers-${name}.png`);
 
 describe('Containers screen', () => {
   const place = scratch('containers');
   before(() => {
     mkdirSync(SHOTS, { recursive: true });
     mkdirSync(place.home, { recursive: true });
-    busyboxImage(place.home, place.dir);
+    busyboxImage(place.home, place.dir, BASE);
     place.upload = join(place.dir, 'hello-e2e.txt');
     writeFileSync(place.upload, 'uploaded through the Files tab\n');
   });

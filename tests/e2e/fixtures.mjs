@@ -1,14 +1,15 @@
 // What the GUI specs share besides starting the app (app.mjs): the WebDriver page helpers
-// every spec types, polls and reads with, and the generator of small OCI image archives
-// (tar(1) and sha256 in node, nothing downloaded) and of root filesystems that the specs
-// import into a store with the CLI.
+// every spec types, polls, reads and takes screenshots with, and the generator of small OCI
+// image archives (tar(1) and sha256 in node, nothing downloaded) and of root filesystems
+// (one of them busybox, for containers) that the specs import into a store with the CLI.
 
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { strata } from './app.mjs';
+import { SHOTS, strata } from './app.mjs';
 
 // ---- page helpers ------------------------------------------------------------------------
 
@@ -52,6 +53,21 @@ export async function invoke(app, command, args = {}) {
 /** The text of the first element matching `css`, or null. */
 export const textOf = (app, css) =>
   app.execute(`const e = document.querySelector(${JSON.stringify(css)}); return e ? e.textContent : null`);
+
+/**
+ * A screenshot into target/e2e/`file`, after a pause. A screenshot that does not come within
+ * 20 s fails the test with a clear message instead of hanging it (WebKitWebDriver never
+ * answers on a static page when WebKit's compositing is off: appEnv keeps it on).
+ */
+export async function screenshot(app, file) {
+  await sleep(500);
+  const path = join(SHOTS, file);
+  const late = sleep(20_000).then(() => 'late');
+  if ((await Promise.race([app.screenshot(path), late])) === 'late') {
+    assert.fail(`no screenshot ${path}: WebKitWebDriver did not answer within 20 s`);
+  }
+  return path;
+}
 
 // ---- image archives ----------------------------------------------------------------------
 
@@ -118,4 +134,20 @@ export function rootfsImage(home, root, files, tag) {
     writeFileSync(join(root, path), text);
   }
   strata(home, ['import-rootfs', root, '--tag', tag]);
+}
+
+/**
+ * A busybox root filesystem in `<dir>/rootfs`, from the host's busybox-static (as
+ * crates/strata-cli/tests/container_support does): /bin/busybox, its applets as symlinks and
+ * an /etc/passwd, imported into `home` as `tag` with `strata import-rootfs`.
+ */
+export function busyboxImage(home, dir, tag) {
+  const root = join(dir, 'rootfs');
+  for (const d of ['bin', 'dev', 'etc', 'proc', 'root', 'sys', 'tmp']) mkdirSync(join(root, d), { recursive: true });
+  copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
+  const applets = execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n');
+  for (const a of applets) {
+    if (a && a !== 'busybox') symlinkSync('busybox', join(root, 'bin', a));
+  }
+  rootfsImage(home, root, { 'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n', 'etc/group': 'root:x:0:\n' }, tag);
 }

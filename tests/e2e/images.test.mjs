@@ -1,4 +1,4 @@
-// The Images screen in the real app (issue 3, "GUI tests"): import an archive through the
+// The Images screen in the real app: import an archive through the
 // app, see it in the table, open its Overview, History, Layers and Files tabs, export it
 // (a task on the Tasks screen), tag it, delete it; in English and in 简体中文. Screenshots
 // of every step land in target/e2e/images-*.png.

@@ -1,4 +1,4 @@
-// The Registries screen in the real app (issue 5, "GUI tests"): add a registry through the
+// The Registries screen in the real app: add a registry through the
 // form, log in (the password checked by the registry, then kept in a real gnome-keyring),
 // browse namespace → repository → tags, open the push script and copy it, delete a tag and
 // see it gone (and skopeo agrees), copy a tag to another repository as a task. Then the password must appear nowhere: not in any IPC

@@ -1,4 +1,4 @@
-// The first GUI test (issue 2): open the real app, visit every screen, switch the language
+// The first GUI test: open the real app, visit every screen, switch the language
 // to 简体中文 and back, check that what is on screen changes and is remembered, and keep a
 // screenshot of every screen in both languages under target/e2e/.
 

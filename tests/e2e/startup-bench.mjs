@@ -1,4 +1,4 @@
-// Start-up benchmark (issue 2, item 7), run by `make bench-startup` under Xvfb:
+// Start-up benchmark, run by `make bench-startup` under Xvfb:
 //   node tests/e2e/startup-bench.mjs path/to/strata-app [runs]
 // Launches the app RUNS times with STRATA_STARTUP_PROBE=1 and a private store. The app
 // prints `strata-startup ready_ms=N` when its first screen is mounted and painted, then

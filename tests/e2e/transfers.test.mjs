@@ -1,4 +1,4 @@
-// Pull and push in the real app (issue 4, "GUI tests"): push a local image to a real
+// Pull and push in the real app: push a local image to a real
 // registry through the Push dialog, watch the Tasks screen show the push with a row per
 // layer until it is done, check with skopeo that the registry holds the digest the app
 // shows; then delete the local image, pull it back through the Pull dialog and see it in

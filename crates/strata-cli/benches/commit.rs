@@ -1,4 +1,4 @@
-//! Commit benchmark (issue 6 § performance), in overlay mode, so as root.
+//! Commit benchmark, in overlay mode, so as root.
 //!
 //! 1. **A small change in a large tree**: a root filesystem of 20,000 small files in nested
 //!    folders (`STRATA_BENCH_FILES`), made an image with `strata import-rootfs`; 100 of its

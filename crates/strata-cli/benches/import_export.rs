@@ -1,4 +1,4 @@
-//! Import and export benchmark (issue 3 § performance): an 8-layer image of incompressible
+//! Import and export benchmark: an 8-layer image of incompressible
 //! layers (1 GiB by default; `STRATA_BENCH_MIB` to change) as a docker archive, imported
 //! with `strata import` and exported with `strata export --format docker`, against
 //! `skopeo copy docker-archive:… oci:…` and `skopeo copy oci:… docker-archive:…` on the same

@@ -1,4 +1,4 @@
-//! `strata files` through the binary (issue 3, "Layers made visible"), on a three-layer
+//! `strata files` through the binary, on a three-layer
 //! image generated here and imported from an OCI layout. Layers count from 0:
 //!
 //! - L0 adds `etc/{motd,old,gone}`, `opt/{a,b}`;

@@ -1,4 +1,4 @@
-//! Push and pull benchmark (issue 4 § performance): a 4-layer image (512 MiB by default;
+//! Push and pull benchmark: a 4-layer image (512 MiB by default;
 //! `STRATA_BENCH_MIB` to change) to and from a loopback `docker-registry`, against
 //! `skopeo copy` of the same image in the same run and against the raw limit (the same
 //! blobs sent and fetched with plain HTTP requests, hashed, nothing written). Every run

@@ -1,4 +1,4 @@
-//! What the user manages on registries (issue 5, "Catalog"; DESIGN.md, module `catalog`):
+//! What the user manages on registries (DESIGN.md, module `catalog`):
 //! saved registries with provider presets, the tree registry → namespace → repository,
 //! tags with details on demand, remote operations that never pull (retag, delete a tag,
 //! copy between repositories or registries), and push scripts in the ACR console's shape.

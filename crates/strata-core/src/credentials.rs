@@ -1,5 +1,5 @@
-//! Registry logins, with every secret in the OS keychain (issue 5, "Credentials";
-//! DESIGN.md, module `credentials`): Secret Service on Linux, Keychain on macOS, Credential
+//! Registry logins, with every secret in the OS keychain (DESIGN.md, module
+//! `credentials`): Secret Service on Linux, Keychain on macOS, Credential
 //! Manager on Windows. Never a secret in a file, a log line, an error or `--json` output.
 //!
 //! | file | job |

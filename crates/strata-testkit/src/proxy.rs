@@ -1,7 +1,6 @@
 //! A loopback HTTP/1.1 reverse proxy in front of a [`Registry`], for fault and feature
 //! injection: cut connections mid-blob or mid-upload, made-up 500/429/503 answers, delays,
-//! throttling, and tag-list pagination that distribution 2.8 lacks (issue 4 "Faults",
-//! issue 5 "tag pagination").
+//! throttling, and tag-list pagination that distribution 2.8 lacks.
 //!
 //! Every request is logged ([`Proxy::requests`]), so tests can assert what a client did:
 //! "the re-push sent only HEAD requests", "the second push mounted the blob".

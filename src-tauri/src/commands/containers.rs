@@ -1,4 +1,4 @@
-//! The Containers screen (issue 6, "App: the Containers screen"): the list, create (from
+//! The Containers screen: the list, create (from
 //! the screen or an image's page) and commit as tasks, remove, the Files tab (the merged
 //! tree with added/changed/deleted badges, upload, edit a text file, delete, rename,
 //! chmod), the Diff tab, the commit preview, and an interactive shell in [`terminal`].

@@ -1,4 +1,4 @@
-//! The Images screen (issue 3, "App: the Images screen"): the table with disk usage, an
+//! The Images screen: the table with disk usage, an
 //! image's Overview, History, Layers and Files tabs, import and export as tasks, tag,
 //! remove and prune, and the native file dialogs. Each command is one call into
 //! `strata_core` (`store`, `image`, `layer`) plus the conversion to the transport types

@@ -1,4 +1,4 @@
-//! The Registries screen (issue 5, "App: the Registries screen"): saved registries with
+//! The Registries screen: saved registries with
 //! provider presets, logins kept in the OS keychain, the tree registry → namespace →
 //! repository, a repository's tags with details on demand, and the remote operations that
 //! never pull (retag, delete a tag, copy as a task) plus push scripts. Each command is one

@@ -1,7 +1,6 @@
-//! Long work the UI started (imports, exports, pulls, pushes): DESIGN.md "task", issue 3
-//! "App: the Images screen" (long imports and exports show progress in the Tasks screen and
-//! can be cancelled), issue 4 "App" (pulls and pushes with a progress bar per layer, speed,
-//! skipped and mounted layers, and cancel).
+//! Long work the UI started (imports, exports, pulls, pushes; DESIGN.md "task"): long
+//! imports and exports show progress in the Tasks screen and can be cancelled; pulls and
+//! pushes show a progress bar per layer, speed, skipped and mounted layers, and cancel.
 //!
 //! [`Tasks`] is a registry in managed state: each task has an id, a kind, what it works
 //! on, its byte progress, its state and its cancellation (the flag the store's work polls,

@@ -1,4 +1,4 @@
-//! Pull and push from the app (issue 4, "App": the Pull dialog, the Push dialog, the Tasks
+//! Pull and push from the app (the Pull dialog, the Push dialog, the Tasks
 //! screen's per-layer progress). Each command checks its input, then starts a task in
 //! [`Tasks`] and answers with it at once; the transfer itself is one call into
 //! `strata_core::registry`, run on Tauri's tokio runtime from the task's own thread, with

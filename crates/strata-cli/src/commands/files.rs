@@ -1,5 +1,5 @@
 //! `strata files`: an image's merged tree, one layer's changes, or one file's content
-//! (DESIGN.md § The command line; issue 3, "Layers made visible"). Parse, call
+//! (DESIGN.md § The command line). Parse, call
 //! `strata_core::image::files`, render. Layers count from 0 (the bottom), as the engine,
 //! `inspect --json`'s layer list and the app's Layers tab count them.
 

@@ -134,6 +134,46 @@ pub(crate) fn spec(
     opts: &RunOptions,
     etc: &[(&str, PathBuf)],
 ) -> Result<Spec, ContainerError> {
+    let mut spec = Spec::default();
+    spec.set_process(Some(process(rootfs, hostname, image, opts)?));
+    let mut root = Root::default();
+    // Absolute: runc reads a relative root against the bundle (a relative --home).
+    let absolute =
+        std::path::absolute(rootfs).map_err(|e| ContainerError::io("find", rootfs, e))?;
+    root.set_path(absolute);
+    root.set_readonly(Some(false));
+    spec.set_root(Some(root));
+    spec.set_hostname(Some(hostname.to_string()));
+    let mut mounts = spec.mounts().clone().unwrap_or_default();
+    for (file, source) in etc {
+        // Only over a file the image has (looked up inside the root, as runc will): creating
+        // one would show up in the diff.
+        if files::kind_of(rootfs, file) == Some(crate::fs::Kind::File) && source.is_file() {
+            mounts.push(
+                MountBuilder::default()
+                    .destination(file)
+                    .typ("bind")
+                    .source(source)
+                    .options(vec!["rbind".to_string(), "ro".to_string()])
+                    .build()
+                    .map_err(spec_err)?,
+            );
+        }
+    }
+    spec.set_mounts(Some(mounts));
+    confine(&mut spec, opts)?;
+    Ok(spec)
+}
+
+/// The process: the image's entrypoint + cmd (or the command given), env, working
+/// directory, user (names looked up in the container's own files), Docker's capabilities,
+/// no new privileges.
+fn process(
+    rootfs: &Path,
+    hostname: &str,
+    image: &ImageConfiguration,
+    opts: &RunOptions,
+) -> Result<oci_spec::runtime::Process, ContainerError> {
     let cfg = image.config().clone().unwrap_or_default();
     let mut args: Vec<String> = cfg.entrypoint().clone().unwrap_or_default();
     if opts.command.is_empty() {
@@ -201,7 +241,7 @@ pub(crate) fn spec(
         .gid(gid)
         .build()
         .map_err(spec_err)?;
-    let process = ProcessBuilder::default()
+    ProcessBuilder::default()
         .terminal(opts.tty)
         .args(args)
         .env(env)
@@ -210,35 +250,12 @@ pub(crate) fn spec(
         .capabilities(capabilities)
         .no_new_privileges(true)
         .build()
-        .map_err(spec_err)?;
+        .map_err(spec_err)
+}
 
-    let mut spec = Spec::default();
-    spec.set_process(Some(process));
-    let mut root = Root::default();
-    // Absolute: runc reads a relative root against the bundle (a relative --home).
-    let absolute =
-        std::path::absolute(rootfs).map_err(|e| ContainerError::io("find", rootfs, e))?;
-    root.set_path(absolute);
-    root.set_readonly(Some(false));
-    spec.set_root(Some(root));
-    spec.set_hostname(Some(hostname.to_string()));
-    let mut mounts = spec.mounts().clone().unwrap_or_default();
-    for (file, source) in etc {
-        // Only over a file the image has (looked up inside the root, as runc will): creating
-        // one would show up in the diff.
-        if files::kind_of(rootfs, file) == Some(crate::fs::Kind::File) && source.is_file() {
-            mounts.push(
-                MountBuilder::default()
-                    .destination(file)
-                    .typ("bind")
-                    .source(source)
-                    .options(vec!["rbind".to_string(), "ro".to_string()])
-                    .build()
-                    .map_err(spec_err)?,
-            );
-        }
-    }
-    spec.set_mounts(Some(mounts));
+/// The namespaces (a network one of its own unless `host`), Docker's masked and read-only
+/// paths, and the seccomp profile.
+fn confine(spec: &mut Spec, opts: &RunOptions) -> Result<(), ContainerError> {
     let profile = match opts.seccomp {
         Seccomp::Default => Some(seccomp::default_profile()?),
         Seccomp::Unconfined => None,
@@ -259,7 +276,7 @@ pub(crate) fn spec(
         linux.set_readonly_paths(Some(READONLY_PATHS.map(String::from).to_vec()));
         linux.set_seccomp(profile);
     }
-    Ok(spec)
+    Ok(())
 }
 
 /// Points the spec's network namespace at `path` (one we made).

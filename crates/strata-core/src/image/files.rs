@@ -1,4 +1,4 @@
-//! An image's files, layer by layer (issue 3, "Layers made visible"): the merged tree at
+//! An image's files, layer by layer: the merged tree at
 //! layer N, one layer's changes, and one file's content, for `strata files` and the app's
 //! Layers and Files tabs. It ties the store (which blob is layer N) to
 //! [`layer::merged`](crate::layer::merged) and [`layer::changes`](crate::layer::changes),

@@ -140,104 +140,27 @@ pub fn classify<R: Read>(
         });
     }
     let raw = lossy(&raw_path);
-    let header = entry.header();
-    let flag = header.entry_type();
-    use tar::EntryType as T;
-    let kind = match flag {
-        T::Regular | T::Continuous | T::GNUSparse => {
-            // Pre-POSIX tars marked directories with a trailing slash only.
-            if raw_path.ends_with(b"/") && flag == T::Regular && entry.size() == 0 {
-                Kind::Dir
-            } else {
-                Kind::File
-            }
-        }
-        T::Directory => Kind::Dir,
-        T::Symlink => Kind::Symlink,
-        T::Link => Kind::Hardlink,
-        T::Char => Kind::CharDevice,
-        T::Block => Kind::BlockDevice,
-        T::Fifo => Kind::Fifo,
-        T::XGlobalHeader => return Ok(EntryAction::Skip { raw }),
-        other => {
-            return Err(LayerError::unsafe_entry(
-                raw,
-                format!(
-                    "its tar entry type {:?} is not one a layer may hold",
-                    other.as_byte() as char
-                ),
-            ))
-        }
+    let flag = entry.header().entry_type();
+    let Some(kind) = kind_of(flag, &raw_path, entry.size(), &raw)? else {
+        return Ok(EntryAction::Skip { raw });
     };
     let path = normalize(&raw_path).map_err(|why| LayerError::unsafe_entry(&raw, why))?;
     let Some(name) = path.file_name().map(OsStrExt::as_bytes) else {
         return Ok(EntryAction::Skip { raw });
     };
     let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
-
-    if let Some(hidden) = name.strip_prefix(WHITEOUT_PREFIX.as_bytes()) {
-        if name == OPAQUE_MARKER.as_bytes() {
-            return Ok(EntryAction::Opaque { dir: parent, raw });
-        }
-        if hidden.starts_with(WHITEOUT_PREFIX.as_bytes()) {
-            // `.wh..wh.plnk` and friends: AUFS bookkeeping, meaningless elsewhere.
-            return Ok(EntryAction::Skip { raw });
-        }
-        if hidden.is_empty() || hidden == b"." || hidden == b".." {
-            return Err(LayerError::unsafe_entry(
-                raw,
-                "a whiteout must name a file in its own directory, not `.` or `..`",
-            ));
-        }
-        return Ok(EntryAction::Whiteout {
-            path: parent.join(OsStr::from_bytes(hidden)),
-            raw,
-        });
+    if let Some(action) = whiteout(name, &parent, &raw)? {
+        return Ok(action);
     }
-
-    let link_target = match kind {
-        Kind::Symlink | Kind::Hardlink => {
-            let link = entry.link_name_bytes().map(|l| l.into_owned());
-            let Some(link) = link.filter(|l| !l.is_empty()) else {
-                return Err(LayerError::unsafe_entry(raw, "its link has no target"));
-            };
-            if link.len() > limits.max_path {
-                return Err(LayerError::PathTooLong {
-                    entry: shortened(&raw_path),
-                    len: link.len(),
-                    limit: limits.max_path,
-                });
-            }
-            if kind == Kind::Hardlink {
-                let target = normalize(&link).map_err(|_| {
-                    LayerError::unsafe_entry(
-                        &raw,
-                        format!(
-                            "its hard link target `{}` climbs out of the layer root",
-                            lossy(&link)
-                        ),
-                    )
-                })?;
-                if target.as_os_str().is_empty() {
-                    return Err(LayerError::unsafe_entry(
-                        raw,
-                        "its hard link points at the layer root",
-                    ));
-                }
-                Some(target)
-            } else {
-                Some(PathBuf::from(OsStr::from_bytes(&link)))
-            }
-        }
-        _ => None,
-    };
+    let link_target = link_target(entry, kind, &raw_path, &raw, limits)?;
 
     // An empty or unreadable numeric field is 0, as Go's archive/tar reads it: these values
     // decide nothing about where an entry goes.
+    let header = entry.header();
     let mode = header.mode().unwrap_or(0) & 0o7777;
     let uid = header.uid().unwrap_or(0);
     let gid = header.gid().unwrap_or(0);
-    let mut mtime = header.mtime().unwrap_or(0) as i64;
+    let mtime = header.mtime().unwrap_or(0) as i64;
     let device = match kind {
         Kind::CharDevice | Kind::BlockDevice => Some((
             header.device_major().ok().flatten().unwrap_or(0),
@@ -249,32 +172,13 @@ pub fn classify<R: Read>(
     // it yields. The layer reader already counted its holes against the total; this is the
     // same cap for one entry, in case that reader could not follow the framing.
     let size = if kind == Kind::File { entry.size() } else { 0 };
-    if flag == T::GNUSparse && size > limits.max_uncompressed {
+    if flag == tar::EntryType::GNUSparse && size > limits.max_uncompressed {
         return Err(LayerError::SparseTooLarge {
             real: size,
             limit: limits.max_uncompressed,
         });
     }
-
-    let mut xattrs = Vec::new();
-    if let Ok(Some(pax)) = entry.pax_extensions() {
-        for record in pax.flatten() {
-            let Ok(key) = record.key() else { continue };
-            if let Some(name) = key.strip_prefix("SCHILY.xattr.") {
-                xattrs.push((name.to_string(), record.value_bytes().to_vec()));
-            } else if key == "mtime" {
-                // PAX times may carry a fraction: "1700000000.123456789".
-                if let Some(secs) = record
-                    .value()
-                    .ok()
-                    .and_then(|v| v.split('.').next())
-                    .and_then(|v| v.parse::<i64>().ok())
-                {
-                    mtime = secs;
-                }
-            }
-        }
-    }
+    let (xattrs, pax_mtime) = pax_records(entry);
 
     Ok(EntryAction::Put(Entry {
         path,
@@ -284,11 +188,143 @@ pub fn classify<R: Read>(
         mode,
         uid,
         gid,
-        mtime,
+        mtime: pax_mtime.unwrap_or(mtime),
         link_target,
         device,
         xattrs,
     }))
+}
+
+/// What a tar entry type makes; `None` for one to skip (a global PAX header).
+fn kind_of(
+    flag: tar::EntryType,
+    raw_path: &[u8],
+    size: u64,
+    raw: &str,
+) -> Result<Option<Kind>, LayerError> {
+    use tar::EntryType as T;
+    Ok(Some(match flag {
+        T::Regular | T::Continuous | T::GNUSparse => {
+            // Pre-POSIX tars marked directories with a trailing slash only.
+            if raw_path.ends_with(b"/") && flag == T::Regular && size == 0 {
+                Kind::Dir
+            } else {
+                Kind::File
+            }
+        }
+        T::Directory => Kind::Dir,
+        T::Symlink => Kind::Symlink,
+        T::Link => Kind::Hardlink,
+        T::Char => Kind::CharDevice,
+        T::Block => Kind::BlockDevice,
+        T::Fifo => Kind::Fifo,
+        T::XGlobalHeader => return Ok(None),
+        other => {
+            return Err(LayerError::unsafe_entry(
+                raw,
+                format!(
+                    "its tar entry type {:?} is not one a layer may hold",
+                    other.as_byte() as char
+                ),
+            ))
+        }
+    }))
+}
+
+/// `.wh.NAME` and `.wh..wh..opq` as actions; `None` for an ordinary name.
+fn whiteout(name: &[u8], parent: &Path, raw: &str) -> Result<Option<EntryAction>, LayerError> {
+    let raw = raw.to_string();
+    let Some(hidden) = name.strip_prefix(WHITEOUT_PREFIX.as_bytes()) else {
+        return Ok(None);
+    };
+    if name == OPAQUE_MARKER.as_bytes() {
+        return Ok(Some(EntryAction::Opaque {
+            dir: parent.to_path_buf(),
+            raw,
+        }));
+    }
+    if hidden.starts_with(WHITEOUT_PREFIX.as_bytes()) {
+        // `.wh..wh.plnk` and friends: AUFS bookkeeping, meaningless elsewhere.
+        return Ok(Some(EntryAction::Skip { raw }));
+    }
+    if hidden.is_empty() || hidden == b"." || hidden == b".." {
+        return Err(LayerError::unsafe_entry(
+            raw,
+            "a whiteout must name a file in its own directory, not `.` or `..`",
+        ));
+    }
+    Ok(Some(EntryAction::Whiteout {
+        path: parent.join(OsStr::from_bytes(hidden)),
+        raw,
+    }))
+}
+
+/// A link's target: a symlink's as written, a hard link's normalised inside the layer.
+fn link_target<R: Read>(
+    entry: &tar::Entry<'_, R>,
+    kind: Kind,
+    raw_path: &[u8],
+    raw: &str,
+    limits: &Limits,
+) -> Result<Option<PathBuf>, LayerError> {
+    if !matches!(kind, Kind::Symlink | Kind::Hardlink) {
+        return Ok(None);
+    }
+    let link = entry.link_name_bytes().map(|l| l.into_owned());
+    let Some(link) = link.filter(|l| !l.is_empty()) else {
+        return Err(LayerError::unsafe_entry(raw, "its link has no target"));
+    };
+    if link.len() > limits.max_path {
+        return Err(LayerError::PathTooLong {
+            entry: shortened(raw_path),
+            len: link.len(),
+            limit: limits.max_path,
+        });
+    }
+    if kind == Kind::Symlink {
+        return Ok(Some(PathBuf::from(OsStr::from_bytes(&link))));
+    }
+    let target = normalize(&link).map_err(|_| {
+        LayerError::unsafe_entry(
+            raw,
+            format!(
+                "its hard link target `{}` climbs out of the layer root",
+                lossy(&link)
+            ),
+        )
+    })?;
+    if target.as_os_str().is_empty() {
+        return Err(LayerError::unsafe_entry(
+            raw,
+            "its hard link points at the layer root",
+        ));
+    }
+    Ok(Some(target))
+}
+
+/// The entry's `SCHILY.xattr.*` records, and its PAX `mtime` if it has one (PAX times
+/// may carry a fraction: "1700000000.123456789").
+fn pax_records<R: Read>(entry: &mut tar::Entry<'_, R>) -> (Vec<(String, Vec<u8>)>, Option<i64>) {
+    let mut xattrs = Vec::new();
+    let mut mtime = None;
+    if let Ok(Some(pax)) = entry.pax_extensions() {
+        for record in pax.flatten() {
+            let Ok(key) = record.key() else { continue };
+            if let Some(name) = key.strip_prefix("SCHILY.xattr.") {
+                xattrs.push((name.to_string(), record.value_bytes().to_vec()));
+            } else if key == "mtime" {
+                if let Some(secs) = record
+                    .value()
+                    .ok()
+                    .and_then(|v| v.split('.').next())
+                    .and_then(|v| v.parse::<i64>().ok())
+                {
+                    mtime = Some(secs);
+                }
+            }
+        }
+    }
+    (xattrs, mtime)
 }
 
 #[cfg(test)]
