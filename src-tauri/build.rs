@@ -1,5 +1,7 @@
 //! Generates Tauri's context (config, capabilities, the app's command permissions) and, in
-//! a custom-protocol build, checks that the UI it is about to embed has been built.
+//! a custom-protocol build, checks that the UI it is about to embed has been built. The
+//! command list is read from `generate_handler![…]` in `src/main.rs`, the one place it is
+//! written.
 
 fn main() {
     if std::env::var_os("CARGO_FEATURE_CUSTOM_PROTOCOL").is_some() {
@@ -15,70 +17,40 @@ fn main() {
         }
     }
     // Listing the commands makes each one a permission (`allow-<name>`) that
-    // capabilities/main.json must grant: nothing is callable from the UI by default.
-    let manifest = tauri_build::AppManifest::new().commands(&[
-        "app_info",
-        "get_settings",
-        "set_settings",
-        "ui_ready",
-        "images_overview",
-        "inspect_image",
-        "image_history",
-        "image_layers",
-        "image_files",
-        "check_reference",
-        "tag_image",
-        "remove_image",
-        "prune_images",
-        "import_image",
-        "export_image",
-        "choose_import_path",
-        "choose_export_path",
-        "watch_drops",
-        "list_containers",
-        "get_container",
-        "create_container",
-        "remove_container",
-        "container_files",
-        "upload_files",
-        "choose_upload_paths",
-        "read_text_file",
-        "write_text_file",
-        "delete_path",
-        "rename_path",
-        "chmod_path",
-        "container_diff",
-        "commit_preview",
-        "check_change",
-        "commit_container",
-        "open_terminal",
-        "terminal_input",
-        "terminal_resize",
-        "close_terminal",
-        "watch_tasks",
-        "cancel_task",
-        "clear_finished_tasks",
-        "pull_image",
-        "push_image",
-        "push_targets",
-        "registry_presets",
-        "list_registries",
-        "add_registry",
-        "choose_ca_file",
-        "remove_registry",
-        "add_repositories",
-        "login_registry",
-        "logout_registry",
-        "list_accounts",
-        "browse_registry",
-        "list_tags",
-        "tag_details",
-        "retag_remote",
-        "plan_delete_tag",
-        "delete_tag",
-        "push_script",
-        "copy_image",
-    ]);
+    // capabilities/main.json must grant: nothing is callable from the UI by default. The
+    // list is the one main.rs registers, read from there (tests/commands.rs checks the
+    // grants, the permission files and the UI's wrappers against it).
+    println!("cargo:rerun-if-changed=src/main.rs");
+    // tauri-build keeps the list for the whole build: a build script may leak it.
+    let commands: Vec<&'static str> = registered_commands()
+        .into_iter()
+        .map(|name| &*Box::leak(name.into_boxed_str()))
+        .collect();
+    let manifest = tauri_build::AppManifest::new().commands(Vec::leak(commands));
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");
+}
+
+/// The command names inside `generate_handler![…]` in `src/main.rs`: `commands::app::app_info,`
+/// gives `app_info`.
+fn registered_commands() -> Vec<String> {
+    let main = std::fs::read_to_string("src/main.rs").expect("read src/main.rs");
+    let start = main
+        .find("generate_handler![")
+        .expect("src/main.rs has no generate_handler![…]")
+        + "generate_handler![".len();
+    let len = main[start..]
+        .find(']')
+        .expect("generate_handler![ is not closed in src/main.rs");
+    let names: Vec<String> = main[start..start + len]
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.rsplit("::").next().unwrap_or(s).to_string())
+        .collect();
+    assert!(
+        !names.is_empty(),
+        "no commands found in generate_handler![…] in src/main.rs"
+    );
+    names
 }

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use strata_core::problem::Problem;
+use strata_core::problem::{Hint, Problem};
 use strata_core::settings::{Language, Settings, SettingsPatch, Theme};
 use ts_rs::{Config, TS};
 
@@ -14,40 +14,25 @@ use crate::commands::host_path;
 use crate::commands::images::{self, layers};
 use crate::commands::registries;
 use crate::commands::tasks;
-use crate::commands::transfers;
 use crate::state::AppInfo;
-use strata_core::catalog::{self, browse, remote, script, tags};
+use strata_core::catalog::{self, browse, remote, script, suggest, tags};
 use strata_core::credentials;
-
-/// The TypeScript shape of [`Problem`], which lives in strata-core without a ts-rs derive;
-/// the test below holds the two to the same JSON.
-#[derive(serde::Serialize, serde::Deserialize, TS)]
-#[ts(rename = "Problem")]
-#[allow(dead_code)] // only its TypeScript declaration and its JSON are used
-struct ProblemShape {
-    /// Stable, machine-readable: `settings.invalid`, `store.not_found`, …
-    code: String,
-    /// One sentence a person understands.
-    message: String,
-    /// What the person can do about it, when known.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    #[ts(optional)]
-    hint: Option<String>,
-}
+use strata_core::image::table;
 
 fn generate() -> String {
     let cfg = Config::default();
     let decls = [
-        ProblemShape::decl(&cfg),
+        Problem::decl(&cfg),
+        Hint::decl(&cfg),
         AppInfo::decl(&cfg),
         Language::decl(&cfg),
         Theme::decl(&cfg),
         Settings::decl(&cfg),
         SettingsPatch::decl(&cfg),
         // the Images screen (commands/images.rs) and the Tasks screen (commands/tasks.rs)
-        images::ImageRow::decl(&cfg),
-        images::DiskSummary::decl(&cfg),
-        images::ImagesOverview::decl(&cfg),
+        table::ImageRow::decl(&cfg),
+        table::DiskSummary::decl(&cfg),
+        table::ImagesOverview::decl(&cfg),
         images::ImageInfo::decl(&cfg),
         images::HistoryRow::decl(&cfg),
         layers::EntryKindShape::decl(&cfg),
@@ -64,14 +49,14 @@ fn generate() -> String {
         host_path::PickedPath::decl(&cfg),
         images::DropEvent::decl(&cfg),
         tasks::TaskKind::decl(&cfg),
-        strata_core::registry::BlobKind::decl(&cfg),
-        strata_core::registry::TransferState::decl(&cfg),
-        tasks::BlobRow::decl(&cfg),
-        tasks::TaskState::decl(&cfg),
+        strata_core::task::UnitKind::decl(&cfg),
+        strata_core::task::UnitState::decl(&cfg),
+        strata_core::task::Unit::decl(&cfg),
+        strata_core::task::TaskState::decl(&cfg),
         tasks::TaskInfo::decl(&cfg),
         tasks::TaskEvent::decl(&cfg),
-        // pull and push (commands/transfers.rs)
-        transfers::PushTarget::decl(&cfg),
+        // pull and push (commands/transfers.rs; the Push dialog's targets come from catalog)
+        suggest::PushTarget::decl(&cfg),
         // the Registries screen (commands/registries.rs; the types live in strata-core)
         catalog::Provider::decl(&cfg),
         catalog::Preset::decl(&cfg),
@@ -88,7 +73,7 @@ fn generate() -> String {
         tags::TagDetails::decl(&cfg),
         remote::Retagged::decl(&cfg),
         remote::DeletePlan::decl(&cfg),
-        registries::ScriptTool::decl(&cfg),
+        script::Tool::decl(&cfg),
         script::ScriptStep::decl(&cfg),
         script::PushScript::decl(&cfg),
         // the Containers screen (commands/containers.rs)
@@ -133,16 +118,4 @@ fn bindings_gen_ts_matches_the_rust_types() {
          `UPDATE_BINDINGS=1 cargo test -p strata-app bindings` and commit the result.\n\
          --- expected ---\n{want}"
     );
-}
-
-#[test]
-fn problem_shape_is_the_json_of_a_core_problem() {
-    for problem in [
-        Problem::new("settings.invalid", "the settings file is not valid"),
-        Problem::new("home.unknown", "no home").with_hint("set STRATA_HOME"),
-    ] {
-        let json = serde_json::to_value(&problem).unwrap();
-        let shape: ProblemShape = serde_json::from_value(json.clone()).unwrap();
-        assert_eq!(serde_json::to_value(&shape).unwrap(), json);
-    }
 }

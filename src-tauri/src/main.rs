@@ -2,7 +2,8 @@
 //!
 //! Strata's desktop shell (DESIGN.md, "Layout": `src-tauri/`). It owns the window, the IPC
 //! commands and their permissions; every command is one call into `strata-core`, and every
-//! error crosses IPC as a serialised [`strata_core::problem::Problem`] `{code, message, hint}`.
+//! error crosses IPC as a serialised [`strata_core::problem::Problem`] `{code, message, hint}`,
+//! the hint as a key with arguments that the UI words in the person's language.
 //!
 //! | module | owns |
 //! |---|---|
@@ -10,6 +11,10 @@
 //! | [`commands`] | the `#[tauri::command]`s, one file per area |
 //! | [`startup`] | the start-up probe behind `make bench-startup` |
 //! | [`rendering`] | GPU or CPU compositing, chosen before the webview starts |
+//! | [`vocabulary`] | the app's own problem codes and hints (`app.*`, `path.*`) |
+//!
+//! In tests, `bindings` and `rules` generate what the UI reads from Rust (the IPC types and
+//! the engine's input rules) and fail when the checked-in files drift.
 
 // No console window next to the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -17,9 +22,14 @@
 #[cfg(test)]
 mod bindings;
 mod commands;
+#[cfg(test)]
+mod problem_codes;
 mod rendering;
+#[cfg(test)]
+mod rules;
 mod startup;
 mod state;
+mod vocabulary;
 
 fn main() {
     // First, while the process is single-threaded and before GTK starts.
@@ -80,7 +90,6 @@ fn main() {
             commands::tasks::clear_finished_tasks,
             commands::transfers::pull_image,
             commands::transfers::push_image,
-            commands::transfers::push_targets,
             commands::registries::registry_presets,
             commands::registries::list_registries,
             commands::registries::add_registry,
@@ -97,6 +106,7 @@ fn main() {
             commands::registries::plan_delete_tag,
             commands::registries::delete_tag,
             commands::registries::push_script,
+            commands::registries::push_targets,
             commands::registries::copy::copy_image,
         ])
         .run(tauri::generate_context!());

@@ -48,7 +48,7 @@ describe('App', () => {
     const api = new FakeApi().fail('getSettings', {
       code: 'settings.invalid',
       message: 'the settings file /h/settings.json is not valid',
-      hint: 'fix the file or delete it to start from the defaults: /h/settings.json',
+      hint: { key: 'settings.fix_or_delete', args: { path: '/h/settings.json' } },
     });
     await start(api, ['en']);
     expect(screen.getByRole('alert')).toHaveTextContent('is not valid');

@@ -184,12 +184,8 @@ pub enum Command {
         /// The platform to take from a multi-platform image [default: this machine]
         #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
         platform: Option<String>,
-        /// Credentials for the registry
-        #[arg(long, value_name = "USER:PASS")]
-        creds: Option<String>,
-        /// Allow plain HTTP or an unverified certificate for this registry
-        #[arg(long)]
-        insecure: bool,
+        #[command(flatten)]
+        access: RemoteAccess,
         /// Print the result as JSON (and no progress)
         #[arg(long)]
         json: bool,
@@ -200,12 +196,8 @@ pub enum Command {
         local: String,
         /// The remote name: registry/repository[:tag] [default: LOCAL's name]
         remote: Option<String>,
-        /// Credentials for the registry
-        #[arg(long, value_name = "USER:PASS")]
-        creds: Option<String>,
-        /// Allow plain HTTP or an unverified certificate for this registry
-        #[arg(long)]
-        insecure: bool,
+        #[command(flatten)]
+        access: RemoteAccess,
         /// Print the result as JSON (and no progress)
         #[arg(long)]
         json: bool,

@@ -4,7 +4,11 @@
 
 mod cli;
 mod commands;
+mod hints;
+mod interrupt;
+mod progress;
 mod render;
+mod vocabulary;
 
 use std::process::ExitCode;
 

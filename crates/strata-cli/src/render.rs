@@ -1,19 +1,27 @@
 //! How results and errors look on a terminal.
 
-use strata_core::problem::Problem;
+use strata_core::problem::{Hint, Problem};
+
+use crate::hints;
+use crate::vocabulary::CliCode;
 
 /// Prints a failure as one `error:` line and, when known, one `hint:` line, on stderr.
 pub fn problem(problem: &Problem) {
     eprintln!("error: {}", problem.message);
     if let Some(hint) = &problem.hint {
-        eprintln!("hint: {hint}");
+        self::hint(hint);
     }
+}
+
+/// Prints a `hint:` line on stderr, in the command line's words.
+pub fn hint(hint: &Hint) {
+    eprintln!("hint: {}", hints::text(hint));
 }
 
 /// Prints a value as pretty JSON on stdout.
 pub fn json<T: serde::Serialize>(value: &T) -> Result<(), Problem> {
     let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Problem::new("cli.json", format!("cannot render JSON: {e}")))?;
+        .map_err(|e| Problem::new(CliCode::Json, format!("cannot render JSON: {e}")))?;
     println!("{text}");
     Ok(())
 }

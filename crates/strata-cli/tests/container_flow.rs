@@ -3,7 +3,7 @@
 //! `run` a command that deletes a file and creates another; `diff` shows all three;
 //! `commit -m -a`; the new image keeps every base layer and adds exactly one, whose tar
 //! holds the new files and the `.wh.` entry; `umoci unpack` shows the change; a container
-//! from the new image sees it.
+//! from the new image sees it. A commit with nothing in it is refused.
 
 mod support;
 
@@ -347,4 +347,27 @@ fn baseline_works_without_root() {
     let err = assert_fails(&as_nobody(&["run", "n", "--", "true"]));
     assert!(err.contains("needs root"), "{err}");
     must(&["rm", "n"]);
+}
+
+/// Nothing to commit (no file changed, no `-c`) is refused, as the app refuses it: the new
+/// image would be its base under another name. A config change alone is something.
+#[test]
+fn commit_refuses_a_container_with_nothing_in_it() {
+    let (store, base) = ContainerStore::with_busybox();
+    let home = &store.home;
+    ok(
+        home,
+        &["create", &base, "--name", "same", "--mode", "baseline"],
+    );
+    let err = fails(home, &["commit", "same", "same:2", "-m", "nothing"]);
+    assert!(
+        err.contains("container same has no changes to commit"),
+        "{err}"
+    );
+    assert!(
+        !ok(home, &["images"]).contains("same "),
+        "no image was named"
+    );
+    ok(home, &["commit", "same", "same:2", "-c", "ENV MODE=dev"]);
+    assert!(ok(home, &["images"]).contains("same "));
 }

@@ -7,12 +7,11 @@ mod support;
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 use strata_core::image::{self, ImageError, ImportOptions};
 use strata_core::store::Store;
-use strata_core::task::{ProgressUpdate, TaskCtx};
+use strata_core::task::{CancellationToken, TaskCtx, Unit};
 use strata_testkit::fixtures::{Entry, Image, Layer, OciLayout};
 use support::*;
 
@@ -488,8 +487,8 @@ fn a_cancelled_import_stops_and_names_nothing() {
     std::fs::write(&file, oci_archive(&img, "example.com/big:1", |_| {})).unwrap();
 
     let store = Store::open(&home).unwrap();
-    let cancel = AtomicBool::new(false);
-    let progress = |_: ProgressUpdate| cancel.store(true, Ordering::Relaxed);
+    let cancel = CancellationToken::new();
+    let progress = |_: Unit| cancel.cancel();
     // Cancel on the first report: the flag is raised while the first blob streams.
     let cancel_ref = &cancel;
     let err = image::import(
@@ -505,8 +504,8 @@ fn a_cancelled_import_stops_and_names_nothing() {
 
     // The same import, not cancelled, reports progress up to the whole file.
     let seen = std::sync::Mutex::new(Vec::new());
-    let progress = |u: ProgressUpdate| seen.lock().unwrap().push(u);
-    let never = AtomicBool::new(false);
+    let progress = |u: Unit| seen.lock().unwrap().push(u);
+    let never = CancellationToken::new();
     image::import(
         &store,
         &file,
@@ -652,8 +651,8 @@ fn a_cancelled_export_leaves_no_file_behind() {
         image::ExportFormat::Oci,
         image::ExportFormat::OciDir,
     ] {
-        let cancel = AtomicBool::new(false);
-        let progress = |_: ProgressUpdate| cancel.store(true, Ordering::Relaxed);
+        let cancel = CancellationToken::new();
+        let progress = |_: Unit| cancel.cancel();
         let dest = out_dir.join("export");
         let err = image::export(
             &store,

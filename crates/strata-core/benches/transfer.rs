@@ -19,8 +19,9 @@ use futures::StreamExt;
 use oci_spec::image::{Descriptor, MediaType};
 use sha2::Digest as _;
 use strata_core::reference::Reference;
-use strata_core::registry::{self, NoTransferProgress, PullOptions, PushOptions};
 use strata_core::store::Store;
+use strata_core::task::{NoProgress, TaskCtx};
+use strata_core::transfer::{self, PullOptions, PushOptions};
 use strata_testkit::fixtures::{Image, Layer, OciLayout};
 use strata_testkit::proxy::Proxy;
 use strata_testkit::registry::{Auth, Registry};
@@ -104,13 +105,12 @@ fn main() {
         settle();
         let t = Instant::now();
         let pushed = rt
-            .block_on(registry::push(
+            .block_on(transfer::push(
                 &store,
                 "bench:1",
                 &remote,
                 &push_options,
-                &NoTransferProgress,
-                &cancel,
+                TaskCtx::new(&NoProgress, &cancel),
             ))
             .expect("strata push");
         record("push: strata", t.elapsed());
@@ -142,13 +142,12 @@ fn main() {
         settle();
         let t = Instant::now();
         let again = rt
-            .block_on(registry::push(
+            .block_on(transfer::push(
                 &store,
                 "bench:1",
                 &via_proxy,
                 &push_options,
-                &NoTransferProgress,
-                &cancel,
+                TaskCtx::new(&NoProgress, &cancel),
             ))
             .expect("strata re-push");
         record("re-push unchanged: strata", t.elapsed());
@@ -171,12 +170,11 @@ fn main() {
         let dst = Store::open(&pulled).expect("store");
         settle();
         let t = Instant::now();
-        rt.block_on(registry::pull(
+        rt.block_on(transfer::pull(
             &dst,
             &remote,
             &PullOptions::default(),
-            &NoTransferProgress,
-            &cancel,
+            TaskCtx::new(&NoProgress, &cancel),
         ))
         .expect("strata pull");
         record("pull: strata", t.elapsed());

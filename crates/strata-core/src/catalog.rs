@@ -12,6 +12,7 @@
 //! | [`tags`] | tag lists with pagination; per tag: digest, size, platforms, created |
 //! | [`remote`] | retag, delete a tag, copy an image ([OCI distribution spec]) |
 //! | [`script`] | push scripts for `docker` and `strata` |
+//! | [`suggest`] | what a push is offered: saved registries with known repositories; a push script with the login name |
 //!
 //! ```no_run
 //! # async fn f(home: &strata_core::home::Home) -> Result<(), strata_core::catalog::CatalogError> {
@@ -31,21 +32,23 @@
 use std::path::PathBuf;
 
 use crate::credentials::CredentialsError;
-use crate::problem::Explain;
+use crate::problem::{Code, Explain, Hint, HintKey, HintName as _};
 use crate::reference::ReferenceError;
 use crate::registry::RegistryError;
 
 pub mod access;
+pub mod acs3;
 pub mod browse;
 pub mod provider;
 pub mod registries;
 pub mod remote;
 pub mod script;
+pub mod suggest;
 pub mod tags;
 
 pub use access::{connect, registry_options, transport_options, Access};
 pub use provider::{Preset, Provider};
-pub use registries::{NewRegistry, RegistriesFile, RegistryView, SavedRegistry};
+pub use registries::{view, views, NewRegistry, RegistriesFile, RegistryView, SavedRegistry};
 
 use crate::registry::RegistryOptions;
 
@@ -122,11 +125,8 @@ pub enum CatalogError {
 }
 
 /// What to do when a registry does not list its repositories.
-pub(crate) fn no_catalog_hint(registry: &str) -> String {
-    format!(
-        "this registry does not list its repositories; add them by hand: \
-         `strata repos {registry} --add NAMESPACE/REPOSITORY`"
-    )
+pub(crate) fn no_catalog_hint(registry: &str) -> Hint {
+    HintKey::CatalogAddRepositoriesByHand.with("registry", registry)
 }
 
 fn detail_suffix(detail: &str) -> String {
@@ -138,77 +138,56 @@ fn detail_suffix(detail: &str) -> String {
 }
 
 impl Explain for CatalogError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
             CatalogError::Registry(e) => e.code(),
-            CatalogError::NoCatalog { .. } => "catalog.no_catalog",
+            CatalogError::NoCatalog { .. } => Code::CatalogNoCatalog,
             CatalogError::Credentials(e) => e.code(),
             CatalogError::Reference(e) => e.code(),
-            CatalogError::File { .. } => "catalog.file",
-            CatalogError::CaFile { .. } => "catalog.ca_file",
-            CatalogError::NoConfigDir => "catalog.no_config_dir",
-            CatalogError::BadEndpoint(_) => "catalog.bad_endpoint",
-            CatalogError::BadRepository(_) => "catalog.bad_repository",
-            CatalogError::BadUsername(_) => "catalog.bad_username",
-            CatalogError::UnknownProvider(_) => "catalog.unknown_provider",
-            CatalogError::UnknownRegistry(_) => "catalog.unknown_registry",
-            CatalogError::Duplicate { .. } => "catalog.duplicate",
-            CatalogError::CrossRepository { .. } => "catalog.cross_repository",
-            CatalogError::NoTag(_) => "catalog.no_tag",
-            CatalogError::SharedDigest { .. } => "catalog.shared_digest",
-            CatalogError::DeleteUnsupported { .. } => "catalog.delete_unsupported",
-            // The code every cancelled task shares.
-            CatalogError::Cancelled => "task.cancelled",
+            CatalogError::File { .. } => Code::CatalogFile,
+            CatalogError::CaFile { .. } => Code::CatalogCaFile,
+            CatalogError::NoConfigDir => Code::CatalogNoConfigDir,
+            CatalogError::BadEndpoint(_) => Code::RegistryInvalidName,
+            CatalogError::BadRepository(_) => Code::RegistryInvalidRepository,
+            CatalogError::BadUsername(_) => Code::CredentialsInvalidUsername,
+            CatalogError::UnknownProvider(_) => Code::CatalogUnknownProvider,
+            CatalogError::UnknownRegistry(_) => Code::CatalogUnknownRegistry,
+            CatalogError::Duplicate { .. } => Code::CatalogDuplicate,
+            CatalogError::CrossRepository { .. } => Code::CatalogCrossRepository,
+            CatalogError::NoTag(_) => Code::CatalogNoTag,
+            CatalogError::SharedDigest { .. } => Code::CatalogSharedDigest,
+            CatalogError::DeleteUnsupported { .. } => Code::CatalogDeleteUnsupported,
+            CatalogError::Cancelled => Code::TaskCancelled,
         }
     }
 
-    fn hint(&self) -> Option<String> {
-        Some(match self {
+    fn hint(&self) -> Option<Hint> {
+        let key = match self {
             CatalogError::Registry(e) => return e.hint(),
             CatalogError::Credentials(e) => return e.hint(),
             CatalogError::Reference(e) => return e.hint(),
-            CatalogError::NoCatalog { registry, .. } => no_catalog_hint(registry),
-            CatalogError::File { path, .. } => format!(
-                "check that the folder exists and that you may write to it; a damaged file \
-                 can be deleted (only saved registries are lost): {}",
-                path.display()
-            ),
-            CatalogError::CaFile { .. } => {
-                "fix the path with `strata registries remove` then `add --ca-file`".into()
+            CatalogError::NoCatalog { registry, .. } => return Some(no_catalog_hint(registry)),
+            CatalogError::File { path, .. } => {
+                return Some(HintKey::CatalogFixRegistryList.with("path", path.display()))
             }
-            CatalogError::NoConfigDir => {
-                format!("set {} to a folder Strata may use", crate::home::HOME_ENV)
-            }
-            CatalogError::BadEndpoint(_) => {
-                "for example registry.cn-hangzhou.aliyuncs.com or 127.0.0.1:5000".into()
-            }
-            CatalogError::BadRepository(_) => {
-                "a repository is lowercase path components: team/app".into()
-            }
-            CatalogError::BadUsername(_) => "give the account's name without a password".into(),
             CatalogError::UnknownProvider(_) => {
-                format!("one of: {}", Provider::ALL.map(|p| p.id()).join(", "))
+                let list = Provider::ALL.map(|p| p.id()).join(", ");
+                return Some(HintKey::CatalogProviders.with("list", list));
             }
-            CatalogError::UnknownRegistry(_) => "`strata registries` lists them".into(),
-            CatalogError::Duplicate { .. } => {
-                "remove it first with `strata registries remove NAME`, or use it as it is".into()
-            }
-            CatalogError::CrossRepository { .. } => {
-                "`strata copy SRC DST` copies an image to another repository or registry".into()
-            }
-            CatalogError::NoTag(_) => "add :TAG to the reference".into(),
-            CatalogError::SharedDigest { .. } => {
-                "deleting by digest removes every tag that names it (the registry cannot \
-                 delete one tag alone); pass --yes to delete them all"
-                    .into()
-            }
-            CatalogError::DeleteUnsupported { .. } => {
-                "deleting needs the registry's delete permission (`storage.delete.enabled` on \
-                 registry:2); Docker Hub and GHCR delete only in their web UI"
-                    .into()
-            }
+            CatalogError::CaFile { .. } => HintKey::CatalogFixCaFile,
+            CatalogError::NoConfigDir => HintKey::HomeSetEnv,
+            CatalogError::BadEndpoint(_) => HintKey::RegistryEndpointExample,
+            CatalogError::BadRepository(_) => HintKey::RegistryRepositoryGrammar,
+            CatalogError::BadUsername(_) => HintKey::CredentialsUsernameOnly,
+            CatalogError::UnknownRegistry(_) => HintKey::CatalogListRegistries,
+            CatalogError::Duplicate { .. } => HintKey::CatalogRemoveDuplicate,
+            CatalogError::CrossRepository { .. } => HintKey::CatalogUseCopy,
+            CatalogError::NoTag(_) => HintKey::CatalogAddTag,
+            CatalogError::SharedDigest { .. } => HintKey::CatalogConfirmSharedDelete,
+            CatalogError::DeleteUnsupported { .. } => HintKey::CatalogDeletePermission,
             CatalogError::Cancelled => return None,
-        })
+        };
+        Some(key.into())
     }
 }
 

@@ -66,6 +66,7 @@ pub use run::{find_runtime, PreparedRun, RunOptions};
 pub use seccomp::Seccomp;
 
 use crate::digest::Digest;
+use crate::image::change::{apply_change, empty_config};
 use crate::image::model;
 use crate::store::Store;
 use crate::task::TaskCtx;
@@ -116,8 +117,9 @@ impl Containers {
     }
 
     /// [`create`](Containers::create) as a task: each layer is reported done as it is
-    /// unpacked (by blob digest, its stored size), and a cancel stops between layers,
-    /// leaving no container ([`ContainerError::Cancelled`]).
+    /// unpacked (by blob digest, its stored size), and a cancel stops between layers, or
+    /// after the last one if it comes before the container is recorded, leaving no
+    /// container ([`ContainerError::Cancelled`]).
     pub fn create_with(
         &self,
         image: &str,
@@ -130,20 +132,12 @@ impl Containers {
         let manifest_digest = model::digest_of(&resolved.manifest_descriptor)?;
         let layers = layer_list(&resolved, &manifest_digest)?;
 
-        let existing = self.list()?;
         let id = new_id();
         let name = match &opts.name {
-            Some(n) => {
-                if !record::valid_name(n) {
-                    return Err(ContainerError::BadName(n.clone()));
-                }
-                n.clone()
-            }
+            Some(n) => n.clone(),
             None => default_name(&image_ref.name, &id),
         };
-        if existing.iter().any(|c| c.name == name) {
-            return Err(ContainerError::NameInUse(name));
-        }
+        self.check_new_name(&name)?;
         let forced = match opts.mode {
             Some(m) => Some(m),
             None => match std::env::var(MODE_ENV) {
@@ -175,6 +169,13 @@ impl Containers {
                 reason: "overlay was asked for and could not be set up".into(),
             });
         }
+        if ctx.is_cancelled() {
+            // Cancelled after the last layer: nothing is recorded, nothing is left.
+            let _ = mount::unmount(&dir.join(ROOTFS));
+            layers::make_writable(&dir);
+            let _ = fs::remove_dir_all(&dir);
+            return Err(ContainerError::Cancelled);
+        }
         let info = ContainerInfo {
             id,
             name,
@@ -201,6 +202,20 @@ impl Containers {
             dir,
             info,
         })
+    }
+
+    /// Refuses a name a new container cannot take: one outside the grammar
+    /// ([`ContainerError::BadName`]) or one another container has
+    /// ([`ContainerError::NameInUse`]). [`create_with`](Containers::create_with) checks it
+    /// too; a shell may ask first, to refuse before it starts a task.
+    pub fn check_new_name(&self, name: &str) -> Result<(), ContainerError> {
+        if !record::valid_name(name) {
+            return Err(ContainerError::BadName(name.to_string()));
+        }
+        if self.list()?.iter().any(|c| c.name == name) {
+            return Err(ContainerError::NameInUse(name.to_string()));
+        }
+        Ok(())
     }
 
     /// Sets up the root: overlay when wanted and possible, the baseline copy otherwise.
@@ -519,16 +534,21 @@ impl Container {
         self.commit_with(opts, TaskCtx::none())
     }
 
-    /// [`commit`](Container::commit) as a task: the new layer's compressed bytes are
-    /// reported as the unit `layer`, and a cancel stops the write before anything is named
-    /// ([`ContainerError::Cancelled`]; a cancelled write's error may also come as the
-    /// layer's I/O error, with the flag raised).
+    /// [`commit`](Container::commit) as a task. Nothing to commit (no file changed and no
+    /// config change given) is refused ([`ContainerError::NoChanges`]). The new layer's
+    /// compressed bytes are reported as the unit `layer`, and a cancel stops the write
+    /// before anything is named ([`ContainerError::Cancelled`]; a cancelled write's error
+    /// may also come as the layer's I/O error, with the flag raised).
     pub fn commit_with(
         &self,
         opts: &CommitOptions,
         ctx: TaskCtx<'_>,
     ) -> Result<Committed, ContainerError> {
         let changes = self.changes()?;
+        if changes.entries.is_empty() && opts.changes.is_empty() {
+            // The new image would be its base under another name.
+            return Err(ContainerError::NoChanges(self.info.name.clone()));
+        }
         let (upper, rootfs) = (self.dir.join(UPPER), self.dir.join(ROOTFS));
         let source = match self.info.mode {
             Mode::Overlay => commit::LayerSource::Upper {
@@ -541,6 +561,20 @@ impl Container {
             },
         };
         commit::commit(&self.store, &self.info.manifest_digest, source, opts, ctx)
+    }
+
+    /// Refuses, before any work, what [`commit_with`](Container::commit_with) would
+    /// refuse: a config change that is not one, or nothing to commit (no file changed and
+    /// no config change given). A shell calls it to refuse at once rather than in a task.
+    pub fn check_commit(&self, opts: &CommitOptions) -> Result<(), ContainerError> {
+        let mut config = empty_config();
+        for change in &opts.changes {
+            apply_change(&mut config, change)?;
+        }
+        if opts.changes.is_empty() && self.diff()?.is_empty() {
+            return Err(ContainerError::NoChanges(self.info.name.clone()));
+        }
+        Ok(())
     }
 
     /// The image config the container was created from.

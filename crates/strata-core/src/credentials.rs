@@ -34,7 +34,7 @@
 use std::path::PathBuf;
 
 use crate::home::Home;
-use crate::problem::Explain;
+use crate::problem::{Code, Explain, Hint, HintKey, HintName as _};
 use crate::registry::{Credentials, RegistryError};
 use crate::secret::Sensitive;
 
@@ -123,100 +123,66 @@ fn user_suffix(username: &Option<String>) -> String {
 }
 
 /// What to install or start when no keychain answers, per platform.
-fn no_keychain_hint() -> String {
+fn no_keychain_hint() -> HintKey {
     if cfg!(any(
         target_os = "linux",
         target_os = "freebsd",
         target_os = "openbsd"
     )) {
-        "Strata keeps secrets only in a Secret Service keychain and never in a plain file: \
-         install and start one, e.g. gnome-keyring (Debian: `apt install gnome-keyring`, then \
-         `gnome-keyring-daemon --start --components=secrets`) or KeePassXC with \"Secret \
-         Service integration\" enabled; on a headless machine run Strata inside \
-         `dbus-run-session` with an unlocked gnome-keyring (`echo PASSWORD | \
-         gnome-keyring-daemon --unlock`). Until then, pass --creds USER:PASS per command"
-            .into()
+        HintKey::CredentialsInstallKeychain
     } else {
-        "Strata keeps secrets only in the operating system's keychain; check that it is \
-         available to this user, or pass --creds USER:PASS per command"
-            .into()
+        HintKey::CredentialsKeychainUnavailable
     }
 }
 
 impl Explain for CredentialsError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            CredentialsError::NoKeychain { .. } => "credentials.no_keychain",
-            CredentialsError::Locked { .. } => "credentials.locked",
-            CredentialsError::Keychain { .. } => "credentials.keychain",
-            CredentialsError::Corrupt { .. } => "credentials.corrupt",
-            CredentialsError::Refused { .. } => "credentials.refused",
-            CredentialsError::Check { .. } => "credentials.check",
-            CredentialsError::AccountsFile { .. } => "credentials.accounts_file",
-            CredentialsError::NoConfigDir => "credentials.no_config_dir",
-            CredentialsError::NotLoggedIn { .. } => "credentials.not_logged_in",
-            CredentialsError::Ambiguous { .. } => "credentials.ambiguous",
-            CredentialsError::InvalidRegistry(_) => "credentials.invalid_registry",
-            CredentialsError::InvalidUsername(_) => "credentials.invalid_username",
-            CredentialsError::EmptySecret => "credentials.empty_secret",
-            CredentialsError::ImportFile { .. } => "credentials.import_file",
-            CredentialsError::Helper { .. } => "credentials.helper",
+            CredentialsError::NoKeychain { .. } => Code::CredentialsNoKeychain,
+            CredentialsError::Locked { .. } => Code::CredentialsLocked,
+            CredentialsError::Keychain { .. } => Code::CredentialsKeychain,
+            CredentialsError::Corrupt { .. } => Code::CredentialsCorrupt,
+            CredentialsError::Refused { .. } => Code::CredentialsRefused,
+            CredentialsError::Check { .. } => Code::CredentialsCheck,
+            CredentialsError::AccountsFile { .. } => Code::CredentialsAccountsFile,
+            CredentialsError::NoConfigDir => Code::CredentialsNoConfigDir,
+            CredentialsError::NotLoggedIn { .. } => Code::CredentialsNotLoggedIn,
+            CredentialsError::Ambiguous { .. } => Code::CredentialsAmbiguous,
+            CredentialsError::InvalidRegistry(_) => Code::RegistryInvalidName,
+            CredentialsError::InvalidUsername(_) => Code::CredentialsInvalidUsername,
+            CredentialsError::EmptySecret => Code::CredentialsEmptySecret,
+            CredentialsError::ImportFile { .. } => Code::CredentialsImportFile,
+            CredentialsError::Helper { .. } => Code::CredentialsHelper,
         }
     }
 
-    fn hint(&self) -> Option<String> {
-        Some(match self {
+    fn hint(&self) -> Option<Hint> {
+        let key = match self {
             CredentialsError::NoKeychain { .. } => no_keychain_hint(),
-            CredentialsError::Locked { .. } => {
-                "unlock the keychain (on Linux: the \"login\" collection of your Secret \
-                 Service) and try again"
-                    .into()
-            }
-            CredentialsError::Keychain { .. } => {
-                "check that the keychain works, e.g. with `secret-tool` on Linux".into()
-            }
+            CredentialsError::Locked { .. } => HintKey::CredentialsUnlock,
+            CredentialsError::Keychain { .. } => HintKey::CredentialsCheckKeychain,
             CredentialsError::Corrupt { registry, .. } => {
-                format!("log in again with `strata login {registry}`")
+                return Some(HintKey::CredentialsLogInAgain.with("registry", registry))
             }
-            CredentialsError::Refused { .. } => {
-                "check the username and password (or access token); ACR's username is the \
-                 full account name, and a RAM user may be limited to some namespaces"
-                    .into()
-            }
+            CredentialsError::Refused { .. } => HintKey::CredentialsCheckPassword,
             CredentialsError::Check { source, .. } => return source.hint(),
-            CredentialsError::AccountsFile { path, .. } => format!(
-                "check that you may write to {}; delete the file to start from no accounts \
-                 (the secrets stay in the keychain)",
-                path.display()
-            ),
-            CredentialsError::NoConfigDir => {
-                format!("set {} to a folder Strata may use", crate::home::HOME_ENV)
+            CredentialsError::AccountsFile { path, .. } => {
+                return Some(HintKey::CredentialsFixAccountsFile.with("path", path.display()))
             }
+            CredentialsError::NoConfigDir => HintKey::HomeSetEnv,
             CredentialsError::NotLoggedIn { registry, .. } => {
-                format!("`strata accounts` lists the saved logins; `strata login {registry} -u USER --password-stdin` adds one")
+                return Some(HintKey::CredentialsLogIn.with("registry", registry))
             }
-            CredentialsError::Ambiguous { .. } => {
-                "name the account with -u USER (or use --all to log out of every one)".into()
+            CredentialsError::Ambiguous { .. } => HintKey::CredentialsNameAccount,
+            CredentialsError::InvalidRegistry(_) => HintKey::CredentialsRegistryExample,
+            CredentialsError::InvalidUsername(_) => HintKey::CredentialsGiveUsername,
+            CredentialsError::EmptySecret => HintKey::CredentialsGivePassword,
+            CredentialsError::ImportFile { .. } => HintKey::CredentialsFixImportFile,
+            CredentialsError::Helper { helper, .. } => {
+                return Some(HintKey::CredentialsCheckHelper.with("helper", helper))
             }
-            CredentialsError::InvalidRegistry(_) => {
-                "give a host with an optional port and namespace, e.g. \
-                 registry.cn-hangzhou.aliyuncs.com/my-namespace or 127.0.0.1:5000"
-                    .into()
-            }
-            CredentialsError::InvalidUsername(_) => "pass the account's name with -u USER".into(),
-            CredentialsError::EmptySecret => {
-                "pipe the password or token into --password-stdin, e.g. \
-                 `printf %s \"$TOKEN\" | strata login REGISTRY -u USER --password-stdin`"
-                    .into()
-            }
-            CredentialsError::ImportFile { .. } => {
-                "fix the file, or name another one with --config PATH".into()
-            }
-            CredentialsError::Helper { helper, .. } => format!(
-                "check that docker-credential-{helper} is on PATH and works \
-                 (`docker-credential-{helper} list`)"
-            ),
-        })
+        };
+        Some(key.into())
     }
 }
 
@@ -600,10 +566,12 @@ mod tests {
         assert_eq!(p.code, "credentials.no_keychain");
         let hint = p.hint.unwrap();
         if cfg!(target_os = "linux") {
-            assert!(hint.contains("gnome-keyring"), "{hint}");
-            assert!(hint.contains("KeePassXC"), "{hint}");
-            assert!(hint.contains("dbus-run-session"), "{hint}");
+            assert!(hint.is(&HintKey::CredentialsInstallKeychain), "{hint:?}");
+        } else {
+            assert!(
+                hint.is(&HintKey::CredentialsKeychainUnavailable),
+                "{hint:?}"
+            );
         }
-        assert!(hint.contains("never in a plain file") || hint.contains("only in"));
     }
 }

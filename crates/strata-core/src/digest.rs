@@ -11,6 +11,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
+use crate::problem::{Code, Hint, HintKey};
+
 /// A `sha256:` digest. Other algorithms are refused when parsed: every registry and tool
 /// Strata talks to uses sha256, and accepting an unknown one would mean not verifying it.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -31,16 +33,16 @@ pub enum DigestError {
 }
 
 impl crate::problem::Explain for DigestError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            DigestError::Invalid(_) | DigestError::Algorithm(_) => "digest.invalid",
-            DigestError::Mismatch { .. } | DigestError::Size { .. } => "digest.mismatch",
+            DigestError::Invalid(_) | DigestError::Algorithm(_) => Code::DigestInvalid,
+            DigestError::Mismatch { .. } | DigestError::Size { .. } => Code::DigestMismatch,
         }
     }
-    fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<Hint> {
         match self {
             DigestError::Mismatch { .. } | DigestError::Size { .. } => {
-                Some("the data was corrupted or changed in transit; nothing was stored".into())
+                Some(HintKey::DigestNothingStored.into())
             }
             _ => None,
         }
@@ -87,6 +89,17 @@ impl Digest {
     /// The first 12 hex digits, as `docker images` shows an image ID.
     pub fn short(&self) -> &str {
         &self.hex[..12]
+    }
+
+    /// [`short`](Digest::short) for a text that may be a digest (`sha256:…`): its first
+    /// 12 hex digits; any other text (a file path, a name) as it is.
+    pub fn shorten(text: &str) -> &str {
+        match text.strip_prefix("sha256:") {
+            Some(hex) if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                &hex[..12]
+            }
+            _ => text,
+        }
     }
 }
 
@@ -289,6 +302,9 @@ mod tests {
         assert_eq!(d.to_string(), EMPTY);
         assert_eq!(d, Digest::of(b""));
         assert_eq!(d.short(), "e3b0c44298fc");
+        assert_eq!(Digest::shorten(&d.to_string()), "e3b0c44298fc");
+        assert_eq!(Digest::shorten("layer.tar"), "layer.tar");
+        assert_eq!(Digest::shorten("sha256:abc"), "sha256:abc");
     }
 
     #[test]

@@ -28,8 +28,8 @@ pub struct Home {
 pub struct NoHome;
 
 impl crate::problem::Explain for NoHome {
-    fn code(&self) -> &'static str {
-        "home.unknown"
+    fn code(&self) -> crate::problem::Code {
+        crate::problem::Code::HomeUnknown
     }
 }
 

@@ -11,6 +11,7 @@
 //! | [`rootfs`] | `import-rootfs`: a one-layer image from a directory or a tar |
 //! | [`files`] | the merged tree at layer N, one layer's changes, a file's content (`strata files`) |
 //! | [`change`] | `--change` instructions (`CMD`, `ENV`, …) applied to a config |
+//! | [`table`] | the image table: a row per name, with ID, size and sharing (`strata images`) |
 //!
 //! [OCI image spec]: https://github.com/opencontainers/image-spec/blob/main/spec.md
 
@@ -22,6 +23,7 @@ pub mod import;
 pub mod inspect;
 pub mod model;
 pub mod rootfs;
+pub mod table;
 mod tarout;
 
 pub use change::apply_change;
@@ -31,5 +33,5 @@ pub use import::{import, ImportOptions, Imported, ImportedImage};
 pub use inspect::{
     history, inspect, HistoryEntry, ImageDetails, InspectOptions, LayerDetails, RunConfig,
 };
-pub use model::{PlatformSpec, ResolvedImage};
+pub use model::ResolvedImage;
 pub use rootfs::{import_rootfs, RootfsOptions};

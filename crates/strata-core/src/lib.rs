@@ -11,12 +11,15 @@
 //! | [`digest`] | digests; readers and writers that hash while they stream |
 //! | [`fs`] | the rooted filesystem: every operation on an untrusted tree through handles, inside its root |
 //! | [`reference`] | image references in Docker's grammar |
+//! | [`platform`] | `os/arch[/variant]`: parsing, normalising, matching |
+//! | [`media`] | the OCI and Docker media types of manifests, indexes, configs and layers |
 //! | [`settings`] | non-secret settings (language, theme) in one JSON file, written atomically |
 //! | [`store`] | the local OCI image layout: blobs, index, locks, GC, fsck |
 //! | [`image`] | manifests, configs, history; import and export |
-//! | [`task`] | progress reports and cancellation for long work (import, export, pull, push) |
+//! | [`task`] | long work: one progress report, one cancellation token, the task list |
+//! | [`transfer`] | one pipeline from a source to a sink: pull, push and copy |
 //! | [`layer`] | tar layers: read, write, whiteouts, safe apply, the merged view |
-//! | [`registry`] | the OCI Distribution client: auth, pull, push, mounts, resume, retries |
+//! | [`registry`] | the OCI Distribution client: auth, retries, manifests, listings, one blob's download and upload |
 //! | [`credentials`] | registry logins: secrets in the OS keychain, the account list, import from docker/podman |
 //! | [`catalog`] | saved registries and provider presets, namespaces/repositories/tags, retag/delete/copy without pulling, push scripts |
 //! | [`container`] | containers: cached layers + a writable layer (overlayfs or a copy); files, diff, commit, run through runc |
@@ -34,6 +37,8 @@ pub mod fs;
 pub mod home;
 pub mod image;
 pub mod layer;
+pub mod media;
+pub mod platform;
 pub mod problem;
 pub mod reference;
 pub mod registry;
@@ -41,6 +46,7 @@ pub mod secret;
 pub mod settings;
 pub mod store;
 pub mod task;
+pub mod transfer;
 
 /// The version of the engine, shown by `strata --version` and the app's Settings screen.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -32,8 +32,8 @@ pub struct Platform {
     pub variant: Option<String>,
 }
 
-/// A text that is not `os/arch[/variant]`. Each module turns it into its own error (the
-/// `image` and `registry` modules keep their codes).
+/// A text that is not `os/arch[/variant]`. Each module turns it into its own error, all of
+/// them with the one code `platform.invalid`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{0}` is not a platform: expected OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64")]
 pub struct BadPlatform(pub String);

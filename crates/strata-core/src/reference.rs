@@ -54,15 +54,11 @@ pub struct ReferenceError {
 }
 
 impl crate::problem::Explain for ReferenceError {
-    fn code(&self) -> &'static str {
-        "reference.invalid"
+    fn code(&self) -> crate::problem::Code {
+        crate::problem::Code::ReferenceInvalid
     }
-    fn hint(&self) -> Option<String> {
-        Some(
-            "a reference looks like [registry[:port]/]repository[:tag][@sha256:digest], \
-             e.g. ubuntu:24.04 or ghcr.io/owner/app@sha256:…"
-                .into(),
-        )
+    fn hint(&self) -> Option<crate::problem::Hint> {
+        Some(crate::problem::HintKey::ReferenceGrammar.into())
     }
 }
 
@@ -131,7 +127,7 @@ impl Reference {
         let registry = match registry {
             Some(host) => {
                 check_registry(host).map_err(|r| fail(&r))?;
-                if host == "index.docker.io" {
+                if host == grammar::DOCKER_HUB_ALIAS {
                     DOCKER_HUB.to_string()
                 } else {
                     host.to_string()
@@ -267,6 +263,12 @@ impl<'de> serde::Deserialize<'de> for Reference {
     }
 }
 
+/// How people write a stored name: `docker.io/library/ubuntu:latest` → `ubuntu:latest`,
+/// `ghcr.io/o/app:1` as it is. A name that does not parse is shown as it was given.
+pub fn familiar(name: &str) -> String {
+    Reference::parse(name).map_or_else(|_| name.to_string(), |r| r.familiar())
+}
+
 /// Checks one name on its own against the grammar above, for names that did not come as
 /// part of a reference (a registry's catalog, its tag list, a saved endpoint): `part` says
 /// which part of a reference it must be. Names that pass hold no whitespace, quote, `$`,
@@ -303,7 +305,7 @@ pub enum Part {
 fn split_registry(name: &str) -> (Option<&str>, &str) {
     match name.split_once('/') {
         Some((first, rest))
-            if first.contains(['.', ':'])
+            if first.contains(grammar::REGISTRY_MARKS)
                 || first == "localhost"
                 || first.chars().any(|c| c.is_ascii_uppercase()) =>
         {
@@ -413,11 +415,44 @@ fn component_ok(c: &str) -> bool {
     true
 }
 
+/// The grammar at the top of this file as regular expressions (JavaScript's and Rust's
+/// `regex` syntax alike), for surfaces that check a name as it is typed: the UI's test
+/// double reads them from `ui/src/lib/shared/rules.gen.ts`, whose case table (made by
+/// [`Reference::parse`] itself) proves that the patterns and the parser agree.
+pub mod grammar {
+    /// One path component: `[a-z0-9]+ ( ( "." | "_" | "__" | "-"+ ) [a-z0-9]+ )*`.
+    pub const COMPONENT: &str = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+    /// A tag: up to 128 word characters, dots and dashes, not starting with `.` or `-`.
+    pub const TAG: &str = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
+    /// A digest: sha256 only, 64 lowercase hex digits.
+    pub const DIGEST: &str = "sha256:[a-f0-9]{64}";
+    /// A registry host: DNS labels (letters, digits, inner dashes) or a bracketed IPv6
+    /// address, with an optional port. (The parser also reads the IPv6 address itself.)
+    pub const REGISTRY: &str =
+        "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]+)?";
+    /// The longest repository name, registry included.
+    pub const NAME_MAX: usize = super::NAME_MAX;
+    /// The first part of a name is a registry when it holds one of these, is `localhost`,
+    /// or has an uppercase letter.
+    pub const REGISTRY_MARKS: &[char] = &['.', ':'];
+    /// Docker Hub's official images live under this prefix.
+    pub const OFFICIAL_PREFIX: &str = super::OFFICIAL_PREFIX;
+    /// Docker Hub's other spelling, read as [`DOCKER_HUB`](super::DOCKER_HUB).
+    pub const DOCKER_HUB_ALIAS: &str = "index.docker.io";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const D: &str = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    #[test]
+    fn familiar_names_are_shown_short_and_other_text_as_given() {
+        assert_eq!(familiar("docker.io/library/ubuntu:latest"), "ubuntu:latest");
+        assert_eq!(familiar("ghcr.io/o/app:1"), "ghcr.io/o/app:1");
+        assert_eq!(familiar("not a name"), "not a name");
+    }
 
     #[test]
     fn normalises_like_docker() {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::home::{Home, HomeSource};
-use crate::problem::Explain;
+use crate::problem::{Code, Explain, Hint, HintKey, HintName as _};
 
 /// The file name, in the config directory or the store home.
 pub const FILE_NAME: &str = "settings.json";
@@ -123,28 +123,23 @@ pub enum SettingsError {
 }
 
 impl Explain for SettingsError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            SettingsError::NoConfigDir => "settings.no_config_dir",
-            SettingsError::Read { .. } => "settings.read",
-            SettingsError::Invalid { .. } | SettingsError::TooLarge { .. } => "settings.invalid",
-            SettingsError::Write { .. } => "settings.write",
+            SettingsError::NoConfigDir => Code::SettingsNoConfigDir,
+            SettingsError::Read { .. } => Code::SettingsRead,
+            SettingsError::Invalid { .. } | SettingsError::TooLarge { .. } => Code::SettingsInvalid,
+            SettingsError::Write { .. } => Code::SettingsWrite,
         }
     }
 
-    fn hint(&self) -> Option<String> {
+    fn hint(&self) -> Option<Hint> {
         Some(match self {
-            SettingsError::NoConfigDir => {
-                format!("set {} to a folder Strata may use", crate::home::HOME_ENV)
-            }
+            SettingsError::NoConfigDir => HintKey::HomeSetEnv.into(),
             SettingsError::Read { .. } | SettingsError::Write { .. } => {
-                "check that the folder exists and that you may write to it".into()
+                HintKey::SettingsCheckFolder.into()
             }
             SettingsError::Invalid { path, .. } | SettingsError::TooLarge { path, .. } => {
-                format!(
-                    "fix the file or delete it to start from the defaults: {}",
-                    path.display()
-                )
+                HintKey::SettingsFixOrDelete.with("path", path.display())
             }
         })
     }
@@ -348,7 +343,9 @@ mod tests {
             "{}",
             problem.message
         );
-        assert!(problem.hint.unwrap().contains("delete it"));
+        let hint = problem.hint.unwrap();
+        assert!(hint.is(&HintKey::SettingsFixOrDelete));
+        assert!(hint.get("path").unwrap().ends_with("settings.json"));
         // An unknown language is as invalid as broken JSON: we never guess.
         std::fs::write(file.path(), br#"{"language":"fr"}"#).unwrap();
         assert_eq!(file.load().unwrap_err().problem().code, "settings.invalid");

@@ -24,7 +24,9 @@ mod gc;
 mod index;
 mod lock;
 mod remove;
+mod tag;
 mod usage;
+mod walk;
 
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -34,6 +36,7 @@ use std::sync::{Arc, Mutex};
 use serde::de::DeserializeOwned;
 
 use crate::digest::{Digest, DigestError};
+use crate::problem::{Code, Hint, HintKey};
 use crate::reference::ReferenceError;
 
 pub use blob::BlobWriter;
@@ -112,43 +115,36 @@ pub enum StoreError {
 }
 
 impl crate::problem::Explain for StoreError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            StoreError::Io { .. } => "store.io",
-            StoreError::BlobNotFound(_) => "store.blob_not_found",
-            StoreError::ImageNotFound(_) => "store.not_found",
-            StoreError::Ambiguous { .. } => "store.ambiguous",
-            StoreError::TooLarge { .. } => "store.too_large",
-            StoreError::Digest(_) => "store.digest_mismatch",
-            StoreError::Json { .. } => "store.bad_json",
-            StoreError::Layout { .. } => "store.layout",
-            StoreError::Reference(_) => "reference.invalid",
-            StoreError::PinnedDigest { .. } => "store.pinned_digest",
-            StoreError::UnsupportedDigest(_) => "store.unsupported_digest",
-            StoreError::InUse { .. } => "store.in_use",
-            StoreError::SeveralNames { .. } => "store.several_names",
+            StoreError::Io { .. } => Code::StoreIo,
+            StoreError::BlobNotFound(_) => Code::StoreBlobNotFound,
+            StoreError::ImageNotFound(_) => Code::StoreNotFound,
+            StoreError::Ambiguous { .. } => Code::StoreAmbiguous,
+            StoreError::TooLarge { .. } => Code::StoreTooLarge,
+            StoreError::Digest(e) => crate::problem::Explain::code(e),
+            StoreError::Json { .. } => Code::StoreInvalidJson,
+            StoreError::Layout { .. } => Code::StoreLayout,
+            StoreError::Reference(e) => crate::problem::Explain::code(e),
+            StoreError::PinnedDigest { .. } => Code::StorePinnedDigest,
+            StoreError::UnsupportedDigest(_) => Code::DigestInvalid,
+            StoreError::InUse { .. } => Code::StoreInUse,
+            StoreError::SeveralNames { .. } => Code::StoreSeveralNames,
         }
     }
-    fn hint(&self) -> Option<String> {
-        match self {
-            StoreError::ImageNotFound(_) => {
-                Some("`strata images` lists the images in the store".into())
-            }
-            StoreError::Ambiguous { .. } => {
-                Some("give more digits of the ID, or the image's name".into())
-            }
-            StoreError::BlobNotFound(_) | StoreError::Json { .. } => {
-                Some("`strata fsck` checks the whole store".into())
-            }
-            StoreError::Layout { .. } => {
-                Some("pass --home with an empty folder or an existing Strata store".into())
-            }
-            StoreError::InUse { .. } => Some("remove the containers first, or pass --force".into()),
-            StoreError::SeveralNames { .. } => Some("pass --force to remove every name".into()),
-            StoreError::Reference(e) => crate::problem::Explain::hint(e),
-            StoreError::Digest(e) => crate::problem::Explain::hint(e),
-            _ => None,
-        }
+    fn hint(&self) -> Option<Hint> {
+        let key = match self {
+            StoreError::ImageNotFound(_) => HintKey::StoreListImages,
+            StoreError::Ambiguous { .. } => HintKey::StoreMoreDigits,
+            StoreError::BlobNotFound(_) | StoreError::Json { .. } => HintKey::StoreRepair,
+            StoreError::Layout { .. } => HintKey::StoreChooseHome,
+            StoreError::InUse { .. } => HintKey::StoreRemoveContainersFirst,
+            StoreError::SeveralNames { .. } => HintKey::StoreForceAllNames,
+            StoreError::Reference(e) => return crate::problem::Explain::hint(e),
+            StoreError::Digest(e) => return crate::problem::Explain::hint(e),
+            _ => return None,
+        };
+        Some(key.into())
     }
 }
 

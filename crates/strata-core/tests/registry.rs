@@ -9,11 +9,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use strata_core::reference::Reference;
-use strata_core::registry::{
-    self, Client, Credentials, PullOptions, PushOptions, RegistryError, RegistryOptions,
-    TransferState, TransferUpdate,
-};
+use strata_core::registry::{Client, Credentials, RegistryError, RegistryOptions};
 use strata_core::store::Store;
+use strata_core::task::{NoProgress, TaskCtx, Unit, UnitState};
+use strata_core::transfer::{self, PullOptions, PushOptions};
 use strata_testkit::fixtures::Image;
 use strata_testkit::registry::{Auth, Registry};
 use strata_testkit::token::GrantKind;
@@ -74,7 +73,7 @@ async fn login_gives_an_identity_token_that_pulls_and_pushes_without_the_passwor
     let (store, image) = seed(src.path(), &[10_000, 20_000], "app:1");
     let remote = Reference::parse(&format!("{host}/ns/app:1")).unwrap();
     let cancel = CancellationToken::new();
-    let pushed = registry::push(
+    let pushed = transfer::push(
         &store,
         "app:1",
         &remote,
@@ -82,8 +81,7 @@ async fn login_gives_an_identity_token_that_pulls_and_pushes_without_the_passwor
             registry: id.clone(),
             ..Default::default()
         },
-        &registry::NoTransferProgress,
-        &cancel,
+        TaskCtx::new(&NoProgress, &cancel),
     )
     .await
     .unwrap();
@@ -91,15 +89,14 @@ async fn login_gives_an_identity_token_that_pulls_and_pushes_without_the_passwor
 
     let dst = tempfile::tempdir().unwrap();
     let dst_store = Store::open(dst.path()).unwrap();
-    let pulled = registry::pull(
+    let pulled = transfer::pull(
         &dst_store,
         &remote,
         &PullOptions {
             registry: id,
             ..Default::default()
         },
-        &registry::NoTransferProgress,
-        &cancel,
+        TaskCtx::new(&NoProgress, &cancel),
     )
     .await
     .unwrap();
@@ -130,13 +127,12 @@ async fn tokens_are_cached_per_scope_and_renewed_when_they_expire() {
         registry: creds.clone(),
         ..Default::default()
     };
-    registry::push(
+    transfer::push(
         &store,
         "app:1",
         &remote,
         &push_opts,
-        &registry::NoTransferProgress,
-        &cancel,
+        TaskCtx::new(&NoProgress, &cancel),
     )
     .await
     .unwrap();
@@ -168,7 +164,7 @@ async fn an_account_without_push_is_denied_with_the_scope_named() {
     let src = tempfile::tempdir().unwrap();
     let (store, _) = seed(src.path(), &[1_000], "app:1");
     let remote = Reference::parse(&format!("{}/ns/app:1", registry.host())).unwrap();
-    let err = registry::push(
+    let err = transfer::push(
         &store,
         "app:1",
         &remote,
@@ -176,8 +172,7 @@ async fn an_account_without_push_is_denied_with_the_scope_named() {
             registry: options(Credentials::basic("bob", "pw-bob")),
             ..Default::default()
         },
-        &registry::NoTransferProgress,
-        &CancellationToken::new(),
+        TaskCtx::new(&NoProgress, &CancellationToken::new()),
     )
     .await
     .unwrap_err();
@@ -195,13 +190,12 @@ async fn progress_walks_every_state_and_cancel_leaves_no_image() {
     let (store, image) = seed(src.path(), &[3 << 20, 4 << 20, 5 << 20], "app:1");
     let remote = Reference::parse(&format!("{}/ns/app:1", registry.host())).unwrap();
     let never = CancellationToken::new();
-    registry::push(
+    transfer::push(
         &store,
         "app:1",
         &remote,
         &PushOptions::default(),
-        &registry::NoTransferProgress,
-        &never,
+        TaskCtx::new(&NoProgress, &never),
     )
     .await
     .unwrap();
@@ -211,17 +205,16 @@ async fn progress_walks_every_state_and_cancel_leaves_no_image() {
     let dst_store = Store::open(dst.path()).unwrap();
     let cancel = CancellationToken::new();
     let trigger = cancel.clone();
-    let cancel_on_bytes = move |u: TransferUpdate| {
-        if u.state == TransferState::Transferring {
+    let cancel_on_bytes = move |u: Unit| {
+        if u.state == UnitState::Transferring {
             trigger.cancel();
         }
     };
-    let err = registry::pull(
+    let err = transfer::pull(
         &dst_store,
         &remote,
         &PullOptions::default(),
-        &cancel_on_bytes,
-        &cancel,
+        TaskCtx::new(&cancel_on_bytes, &cancel),
     )
     .await
     .unwrap_err();
@@ -237,20 +230,19 @@ async fn progress_walks_every_state_and_cancel_leaves_no_image() {
 
     // Uncancelled: every layer goes waiting → transferring → verifying → done.
     let seen = Mutex::new(Vec::new());
-    let record = |u: TransferUpdate| seen.lock().unwrap().push(u);
-    let pulled = registry::pull(
+    let record = |u: Unit| seen.lock().unwrap().push(u);
+    let pulled = transfer::pull(
         &dst_store,
         &remote,
         &PullOptions::default(),
-        &record,
-        &never,
+        TaskCtx::new(&record, &never),
     )
     .await
     .unwrap();
     assert_eq!(pulled.digest.to_string(), image.manifest_digest);
     let seen = seen.into_inner().unwrap();
     for layer in &image.layers {
-        let states: Vec<TransferState> = seen
+        let states: Vec<UnitState> = seen
             .iter()
             .filter(|u| u.id == layer.digest)
             .map(|u| u.state)
@@ -261,14 +253,14 @@ async fn progress_walks_every_state_and_cancel_leaves_no_image() {
                 v
             });
         let fresh = [
-            TransferState::Waiting,
-            TransferState::Transferring,
-            TransferState::Verifying,
-            TransferState::Done,
+            UnitState::Waiting,
+            UnitState::Transferring,
+            UnitState::Verifying,
+            UnitState::Done,
         ];
         // A layer committed before the cancel took effect is skipped the second time.
         assert!(
-            states == fresh || states == [TransferState::Skipped],
+            states == fresh || states == [UnitState::Skipped],
             "{}: {states:?}",
             layer.digest
         );

@@ -22,6 +22,7 @@
 //! The keychain runner (`tests/keychain/with-keychain.sh`) lives outside this crate: it is
 //! a shell wrapper around any command.
 
+pub mod acr;
 pub mod fixtures;
 mod jwt;
 mod process;

@@ -15,7 +15,7 @@ use strata_core::container::{
 use strata_core::image::change::{apply_change, empty_config};
 use strata_core::image::{self, inspect::InspectOptions};
 use strata_core::problem::{Explain, Problem};
-use strata_core::reference::Reference;
+use strata_core::reference::{familiar, Reference};
 use strata_core::store::Store;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -24,6 +24,7 @@ use tauri_plugin_dialog::DialogExt;
 use super::host_path::{self, HostPath, HostPaths, PickedPath, Purpose};
 use super::support::{blocking, StoreSlot};
 use super::tasks::{TaskInfo, TaskKind, Tasks};
+use crate::vocabulary::{AppCode, AppHint};
 pub use terminal::TerminalEvent;
 pub use tree::{ContainerListing, DiffRow};
 
@@ -124,10 +125,6 @@ pub struct CommitRequest {
     pub changes: Vec<String>,
 }
 
-fn familiar(name: &str) -> String {
-    Reference::parse(name).map_or_else(|_| name.to_string(), |r| r.familiar())
-}
-
 fn row(c: &Container) -> Result<ContainerRow, Problem> {
     let info = c.info();
     let diff = c.diff().map_err(|e| e.problem())?;
@@ -190,14 +187,7 @@ pub fn create_container(
     let all = Containers::new(&store);
     let name = given(name);
     if let Some(n) = &name {
-        if all
-            .list()
-            .map_err(|e| e.problem())?
-            .iter()
-            .any(|c| &c.name == n)
-        {
-            return Err(strata_core::container::ContainerError::NameInUse(n.clone()).problem());
-        }
+        all.check_new_name(n).map_err(|e| e.problem())?;
     }
     let image = image.trim().to_string();
     // The bytes to unpack: the image's layers as stored (each is reported once done).
@@ -209,18 +199,12 @@ pub fn create_container(
         familiar(&image),
         name.clone(),
         Some(total),
-        None,
         move |ctx| {
             let opts = CreateOptions { name, mode: None };
             let c = all
                 .create_with(&image, &opts, ctx)
                 .map_err(|e| e.problem())?;
-            if ctx.is_cancelled() {
-                // A cancel after the last layer: undo the container it made.
-                let _ = all.remove(&c.info().id);
-                return Err(Problem::new("task.cancelled", "cancelled"));
-            }
-            Ok(vec![c.info().name.clone()])
+            Ok(vec![c.info().name.clone()].into())
         },
     )
 }
@@ -272,10 +256,10 @@ pub async fn upload_files(
         for src in sources {
             if !src.exists() {
                 return Err(Problem::new(
-                    "container.io",
+                    AppCode::PathNotFound,
                     format!("{} does not exist on this computer", src.display()),
                 )
-                .with_hint("check the path, or choose the file with Browse…"));
+                .with_hint(AppHint::PathCheckOrBrowse));
             }
             out.extend(c.copy_in(&src, &dir).map_err(|e| e.problem())?);
         }
@@ -407,8 +391,9 @@ pub fn check_change(change: String) -> Result<(), Problem> {
     apply_change(&mut empty_config(), &change).map_err(|e| e.problem())
 }
 
-/// Starts a commit as a task; its outcome is the new image's full name. A bad name or a
-/// bad change fails here, before any task exists.
+/// Starts a commit as a task; its outcome is the new image's full name. What the commit
+/// would refuse (a bad name, a bad change, a container with no changes) fails here,
+/// before any task exists.
 #[tauri::command]
 pub fn commit_container(
     state: State<'_, ContainersState>,
@@ -424,32 +409,22 @@ pub fn commit_container(
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .collect();
-    for change in &changes {
-        check_change(change.clone())?;
-    }
     let opts = CommitOptions {
         message: given(request.message),
         author: given(request.author),
         changes,
         ..CommitOptions::new(reference.clone())
     };
-    if c.diff().map_err(|e| e.problem())?.is_empty() {
-        return Err(Problem::new(
-            "container.no_changes",
-            format!("container {} has no changes to commit", c.info().name),
-        )
-        .with_hint("change a file first: the new image would be the same as its base"));
-    }
+    c.check_commit(&opts).map_err(|e| e.problem())?;
     tasks.start(
         TaskKind::Commit,
         c.info().name.clone(),
         Some(reference.familiar()),
         None,
-        None,
         move |ctx| {
             // Progress: the new layer's compressed bytes; a cancel names nothing.
             let done = c.commit_with(&opts, ctx).map_err(|e| e.problem())?;
-            Ok(vec![done.name])
+            Ok(vec![done.name].into())
         },
     )
 }

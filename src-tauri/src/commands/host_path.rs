@@ -38,6 +38,7 @@ use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::vocabulary::{AppCode, AppHint};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use strata_core::problem::Problem;
@@ -197,15 +198,15 @@ impl HostPaths {
                 let inner = self.lock();
                 let entry = inner.entries.get(token).ok_or_else(|| {
                     Problem::new(
-                        "path.unknown_token",
+                        AppCode::PathUnknownToken,
                         format!("{} is not a file this app was given", accepts.what),
                     )
-                    .with_hint("choose the file again with Browse…, or drop it on the window")
+                    .with_hint(AppHint::PathChooseAgain)
                 })?;
                 if !accepts.purposes.contains(&entry.purpose) {
                     let wanted: Vec<&str> = accepts.purposes.iter().map(|p| p.words()).collect();
                     return Err(Problem::new(
-                        "path.wrong_purpose",
+                        AppCode::PathWrongPurpose,
                         format!(
                             "{} was chosen as {}, but {} must be {}",
                             entry.path.display(),
@@ -214,7 +215,7 @@ impl HostPaths {
                             wanted.join(" or "),
                         ),
                     )
-                    .with_hint("choose the file again with this dialog's own button"));
+                    .with_hint(AppHint::PathChooseInDialog));
                 }
                 Ok(Resolved {
                     path: entry.path.clone(),
@@ -245,25 +246,25 @@ impl HostPaths {
 fn typed(path: &str, accepts: &Accepts) -> Result<Resolved, Problem> {
     if !accepts.typed {
         return Err(Problem::new(
-            "path.typing_refused",
+            AppCode::PathTypingRefused,
             format!("{} cannot be typed here", accepts.what),
         )
-        .with_hint("choose the file with Browse…, or drop it on the window"));
+        .with_hint(AppHint::PathChooseOrDrop));
     }
     let path = path.trim();
     if path.is_empty() {
         return Err(Problem::new(
-            "path.empty",
+            AppCode::PathEmpty,
             format!("no path was given for {}", accepts.what),
         )
-        .with_hint("type the full path, or choose the file with Browse…"));
+        .with_hint(AppHint::PathTypeOrBrowse));
     }
     if !Path::new(path).is_absolute() {
         return Err(Problem::new(
-            "path.not_absolute",
+            AppCode::PathNotAbsolute,
             format!("{path} is not a full path ({})", accepts.what),
         )
-        .with_hint("type the full path, from the root of the disk (/home/…)"));
+        .with_hint(AppHint::PathTypeFullPath));
     }
     Ok(Resolved {
         path: PathBuf::from(path),

@@ -12,16 +12,18 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+use strata_core::image::table::{self, ImagesOverview};
 use strata_core::image::{self, inspect::InspectOptions, ExportFormat, ExportOptions};
 use strata_core::problem::{Explain, Problem};
-use strata_core::reference::Reference;
-use strata_core::store::{ImageSummary, Store};
+use strata_core::reference::{familiar, Reference};
+use strata_core::store::Store;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
 use super::host_path::{self, HostPath, HostPaths, PickedPath, Purpose};
 use super::support::{blocking, StoreSlot};
 use super::tasks::{TaskInfo, TaskKind, Tasks};
+use crate::vocabulary::AppHint;
 pub use layers::{FileListing, LayerView};
 
 /// The store, opened on first use (opening creates the layout) and kept; plus the merged
@@ -53,68 +55,6 @@ impl Default for ImagesState {
 }
 
 // ---- transport types ---------------------------------------------------------------------
-
-/// One row of the table: one name of one image (an image with two names is two rows, as
-/// in `docker images`; an image without a name is one `<none>` row).
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct ImageRow {
-    /// `nginx`, `ghcr.io/o/app`; `<none>` for an unnamed image.
-    pub repository: String,
-    pub tag: String,
-    /// The full normalised reference; empty for an unnamed image.
-    pub name: String,
-    /// What to pass to the other commands: the name, else the digest.
-    pub reference: String,
-    /// The first 12 hex digits of the digest (the IMAGE ID column).
-    pub id: String,
-    /// The manifest or index digest.
-    pub digest: String,
-    /// RFC 3339.
-    #[cfg_attr(test, ts(type = "string | null"))]
-    pub created: Option<String>,
-    #[cfg_attr(test, ts(type = "number"))]
-    pub size: u64,
-    /// Of `size`, bytes another image uses too.
-    #[cfg_attr(test, ts(type = "number"))]
-    pub shared: u64,
-    /// What removing the image alone frees.
-    #[cfg_attr(test, ts(type = "number"))]
-    pub unique: u64,
-    /// How many names the image has in all.
-    pub names: usize,
-    pub platforms: Vec<String>,
-    pub containers: Vec<String>,
-}
-
-/// The store's disk usage (`strata df`), each blob counted once.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct DiskSummary {
-    pub images: usize,
-    /// Every blob in the store.
-    #[cfg_attr(test, ts(type = "number"))]
-    pub total: u64,
-    /// Bytes that more than one image uses.
-    #[cfg_attr(test, ts(type = "number"))]
-    pub shared: u64,
-    /// Bytes only one image uses.
-    #[cfg_attr(test, ts(type = "number"))]
-    pub unique: u64,
-    /// Bytes no image uses (prune removes them).
-    #[cfg_attr(test, ts(type = "number"))]
-    pub unused: u64,
-    /// What prune and removing every image no container uses would free.
-    #[cfg_attr(test, ts(type = "number"))]
-    pub reclaimable: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct ImagesOverview {
-    pub rows: Vec<ImageRow>,
-    pub usage: DiskSummary,
-}
 
 /// The Overview tab.
 #[derive(Debug, Clone, Serialize)]
@@ -211,74 +151,13 @@ pub struct PruneResult {
     pub bytes_freed: u64,
 }
 
-fn rows(images: &[ImageSummary]) -> Vec<ImageRow> {
-    let mut out = Vec::with_capacity(images.len());
-    for image in images {
-        let names: Vec<Option<&String>> = if image.names.is_empty() {
-            vec![None]
-        } else {
-            image.names.iter().map(Some).collect()
-        };
-        for name in names {
-            let (repository, tag) = match name.map(|n| (n, Reference::parse(n))) {
-                None => ("<none>".to_string(), "<none>".to_string()),
-                Some((_, Ok(r))) => (
-                    r.familiar_name(),
-                    r.tag.clone().unwrap_or_else(|| "<none>".into()),
-                ),
-                Some((n, Err(_))) => (n.clone(), "<none>".into()),
-            };
-            let name = name.cloned().unwrap_or_default();
-            out.push(ImageRow {
-                repository,
-                tag,
-                reference: if name.is_empty() {
-                    image.digest.to_string()
-                } else {
-                    name.clone()
-                },
-                name,
-                id: image.digest.short().to_string(),
-                digest: image.digest.to_string(),
-                created: image.created.clone(),
-                size: image.size,
-                shared: image.shared,
-                unique: image.unique,
-                names: image.names.len(),
-                platforms: image.platforms.clone(),
-                containers: image.containers.clone(),
-            });
-        }
-    }
-    out
-}
-
-fn familiar(name: &str) -> String {
-    Reference::parse(name).map_or_else(|_| name.to_string(), |r| r.familiar())
-}
-
 // ---- commands ----------------------------------------------------------------------------
 
 /// The table and the disk usage summary, from one pass over the store.
 #[tauri::command]
 pub async fn images_overview(state: State<'_, ImagesState>) -> Result<ImagesOverview, Problem> {
     let store = state.store()?;
-    blocking(move || {
-        let usage = store.disk_usage().map_err(|e| e.problem())?;
-        let unique: u64 = usage.images.iter().map(|i| i.unique).sum();
-        Ok(ImagesOverview {
-            rows: rows(&usage.images),
-            usage: DiskSummary {
-                images: usage.images.len(),
-                total: usage.total_bytes,
-                shared: usage.image_bytes.saturating_sub(unique),
-                unique,
-                unused: usage.unreferenced_bytes,
-                reclaimable: usage.reclaimable_bytes,
-            },
-        })
-    })
-    .await
+    blocking(move || table::overview(&store).map_err(|e| e.problem())).await
 }
 
 #[tauri::command]
@@ -387,12 +266,8 @@ pub async fn tag_image(
 ) -> Result<String, Problem> {
     let store = state.store()?;
     blocking(move || {
-        let target = Reference::parse(&target).map_err(|e| e.problem())?;
-        let found = store.resolve(&source).map_err(|e| e.problem())?;
-        store
-            .set_ref(&target, found.descriptor)
-            .map_err(|e| e.problem())?;
-        Ok(target.to_string())
+        let full = store.tag(&source, &target).map_err(|e| e.problem())?;
+        Ok(full.to_string())
     })
     .await
 }
@@ -454,27 +329,27 @@ pub fn import_image(
         .filter(|t| !t.is_empty())
         .map(|t| Reference::parse(&t).map_err(|e| e.problem()))
         .transpose()?;
-    let meta = std::fs::metadata(&path).map_err(|e| {
-        Problem::new("image.io", format!("cannot open {}: {e}", path.display())).with_hint(
-            "check the path; an archive from `docker save` or `skopeo copy` ends in .tar",
-        )
+    // A path that cannot be opened fails here, before any task exists.
+    std::fs::metadata(&path).map_err(|source| {
+        strata_core::image::ImageError::Io {
+            action: "open",
+            path: path.clone(),
+            source,
+        }
+        .problem()
+        .with_hint(AppHint::PathCheckArchive)
     })?;
-    let (total, main) = if meta.is_file() {
-        // The engine reports the archive itself under its path: that measures the job.
-        (Some(meta.len()), Some(path.display().to_string()))
-    } else {
-        (None, None)
-    };
+    // The engine reports the archive itself as the task's unit: that measures the job.
     tasks.start(
         TaskKind::Import,
         path.display().to_string(),
         None,
-        total,
-        main,
+        None,
         move |ctx| {
             let imported = image::import(&store, &path, &image::ImportOptions { tag }, ctx)
                 .map_err(|e| e.problem())?;
-            Ok(imported.images.iter().map(|i| familiar(&i.name)).collect())
+            let names: Vec<String> = imported.images.iter().map(|i| familiar(&i.name)).collect();
+            Ok(names.into())
         },
     )
 }
@@ -507,10 +382,9 @@ pub fn export_image(
         familiar(&reference),
         Some(dest.display().to_string()),
         Some(total),
-        None,
         move |ctx| {
             image::export(&store, &reference, &dest, &opts, ctx).map_err(|e| e.problem())?;
-            Ok(vec![dest.display().to_string()])
+            Ok(vec![dest.display().to_string()].into())
         },
     )
 }
@@ -652,41 +526,6 @@ pub async fn choose_export_path(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use strata_core::digest::Digest;
-
-    fn summary(names: &[&str]) -> ImageSummary {
-        ImageSummary {
-            names: names.iter().map(|n| n.to_string()).collect(),
-            digest: Digest::of(b"x"),
-            media_type: "application/vnd.oci.image.manifest.v1+json".into(),
-            config_digest: None,
-            created: None,
-            platforms: vec![],
-            size: 10,
-            shared: 4,
-            unique: 6,
-            containers: vec![],
-        }
-    }
-
-    #[test]
-    fn an_image_with_two_names_is_two_rows_and_an_unnamed_one_is_none() {
-        let r = rows(&[summary(&[
-            "docker.io/library/busybox:latest",
-            "ghcr.io/o/app:1",
-        ])]);
-        let shown: Vec<_> = r
-            .iter()
-            .map(|r| (r.repository.as_str(), r.tag.as_str(), r.names))
-            .collect();
-        assert_eq!(shown, [("busybox", "latest", 2), ("ghcr.io/o/app", "1", 2)]);
-        assert_eq!(r[0].reference, "docker.io/library/busybox:latest");
-
-        let none = rows(&[summary(&[])]);
-        assert_eq!(none[0].repository, "<none>");
-        assert_eq!(none[0].reference, Digest::of(b"x").to_string());
-        assert_eq!(none[0].id.len(), 12);
-    }
 
     #[test]
     fn export_replaces_an_existing_file_only_with_the_persons_answer() {

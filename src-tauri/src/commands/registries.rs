@@ -20,11 +20,11 @@ use std::sync::Mutex;
 use serde::Deserialize;
 use strata_core::catalog::browse::{self, BrowseOptions, RepositoryTree};
 use strata_core::catalog::remote::{self, DeletePlan, Retagged};
-use strata_core::catalog::script::{self, PushScript, ScriptRequest, Tool};
+use strata_core::catalog::script::{PushScript, Tool};
+use strata_core::catalog::suggest::{self, PushTarget, ScriptFor};
 use strata_core::catalog::tags::{self, TagDetails};
 use strata_core::catalog::{
-    self, Access, CatalogError, NewRegistry, Preset, Provider, RegistriesFile, RegistryView,
-    SavedRegistry,
+    self, Access, NewRegistry, Preset, Provider, RegistriesFile, RegistryView, SavedRegistry,
 };
 use strata_core::credentials::{self, host, Account, Keychain, Login, SecretKind};
 use strata_core::problem::Problem;
@@ -89,26 +89,11 @@ pub fn registry_presets() -> Vec<Preset> {
 /// Every saved registry with its accounts (usernames only).
 #[tauri::command]
 pub async fn list_registries() -> Result<Vec<RegistryView>, Problem> {
-    blocking(views).await
-}
-
-fn views() -> Result<Vec<RegistryView>, Problem> {
-    let saved = registries_file()?.load().map_err(problem)?;
-    // The account list is a plain file: reading it needs no keychain.
-    let accounts = Keychain::open(&home()?)
-        .and_then(|k| k.accounts())
-        .map_err(problem)?;
-    Ok(saved
-        .into_iter()
-        .map(|r| RegistryView::new(r, &accounts))
-        .collect())
+    blocking(|| catalog::views(&home()?).map_err(problem)).await
 }
 
 fn view_of(endpoint: &str) -> Result<RegistryView, Problem> {
-    views()?
-        .into_iter()
-        .find(|v| v.registry.endpoint == endpoint)
-        .ok_or_else(|| problem(CatalogError::UnknownRegistry(endpoint.to_string())))
+    catalog::view(&home()?, endpoint).map_err(problem)
 }
 
 /// The "Add registry" form.
@@ -383,54 +368,32 @@ pub async fn delete_tag(
         .map_err(problem)
 }
 
-/// Which client a push script is for.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum ScriptTool {
-    Docker,
-    Strata,
-}
-
-/// The push script of a repository, in the ACR console's shape, with the saved registry's
-/// username (else the keychain's account for the repository) filled in.
+/// The push script of a repository, in the ACR console's shape, with the login name
+/// filled in as the catalog finds it (the saved registry's, else the keychain's).
 #[tauri::command]
 pub async fn push_script(
     registry: String,
     repository: String,
-    tool: ScriptTool,
+    tool: Tool,
     vpc: bool,
 ) -> Result<PushScript, Problem> {
     blocking(move || {
-        let endpoint = endpoint(&registry);
-        let home = home()?;
-        let saved = RegistriesFile::for_home(&home)
-            .and_then(|f| f.by_endpoint(&endpoint))
-            .map_err(problem)?;
-        // The account list is a plain file; a missing keychain does not matter here.
-        let account = Keychain::open(&home)
-            .and_then(|k| k.account_for(&endpoint, &repository))
-            .ok()
-            .flatten();
-        let username = saved
-            .as_ref()
-            .and_then(|s| s.username.clone())
-            .or_else(|| account.map(|a| a.username));
-        // Names from a registry or the webview: refused unless the grammar allows them.
-        script::try_push_script(&ScriptRequest {
-            endpoint,
-            provider: saved.map(|s| s.provider),
-            repository,
-            username,
-            tool: match tool {
-                ScriptTool::Docker => Tool::Docker,
-                ScriptTool::Strata => Tool::Strata,
-            },
+        let ask = ScriptFor {
+            registry: &registry,
+            repository: &repository,
+            username: None,
+            tool,
             vpc,
-        })
-        .map_err(problem)
+        };
+        suggest::push_script(&home()?, &ask).map_err(problem)
     })
     .await
+}
+
+/// The saved registries, with what the Push dialog can offer for each; none saved: empty.
+#[tauri::command]
+pub async fn push_targets() -> Result<Vec<PushTarget>, Problem> {
+    blocking(|| suggest::push_targets(&home()?).map_err(problem)).await
 }
 
 #[cfg(test)]

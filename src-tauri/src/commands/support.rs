@@ -4,6 +4,7 @@
 
 use std::sync::Mutex;
 
+use crate::vocabulary::AppCode;
 use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
 use strata_core::store::Store;
@@ -50,7 +51,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| {
             Problem::new(
-                "app.internal",
+                AppCode::Internal,
                 format!("the work stopped unexpectedly: {e}"),
             )
         })?

@@ -3,17 +3,27 @@
 
 export type Problem = { 
 /**
- * Stable, machine-readable: `settings.invalid`, `store.not_found`, …
+ * Stable, machine-readable: `store.not_found`, `reference.invalid`, …
  */
 code: string, 
 /**
- * One sentence a person understands.
+ * One sentence, no trailing period needed, never a secret.
  */
 message: string, 
 /**
- * What the person can do about it, when known.
+ * What the person can do about it, when we know.
  */
-hint?: string, };
+hint?: Hint, };
+
+export type Hint = { 
+/**
+ * A hint key: `credentials.log_in`, `path.choose_again`, …
+ */
+key: string, 
+/**
+ * The values the advice names, by the key's parameter names: `{"registry": "r.io"}`.
+ */
+args: { [key in string]: string }, };
 
 export type AppInfo = { version: string, 
 /**
@@ -239,23 +249,32 @@ export type DropEvent = { "type": "enter" } | { "type": "drop", files: Array<Pic
 
 export type TaskKind = "import" | "export" | "pull" | "push" | "copy" | "create" | "commit";
 
-export type BlobRole = "config" | "layer" | "manifest";
+export type UnitKind = "config" | "layer" | "manifest" | "blob" | "archive" | "folder";
 
-export type BlobState = "waiting" | "skipped" | "mounted" | "transferring" | "verifying" | "done";
+export type UnitState = "waiting" | "skipped" | "mounted" | "transferring" | "verifying" | "done";
 
-export type BlobRow = { 
+export type Unit = { 
 /**
- * `sha256:…` (the UI shows the first 12 hex digits).
+ * A blob's digest (`sha256:…`), or the path of an archive or folder.
  */
-digest: string, kind: BlobRole, 
+id: string, kind: UnitKind, 
 /**
- * Compressed bytes moved so far.
+ * Bytes moved so far (compressed bytes for a blob).
  */
-done: number, total: number, state: BlobState, 
+done: number, 
 /**
- * Over the engine's last report interval; 0 when not transferring.
+ * Bytes in all, when known.
  */
-bytes_per_second: number, };
+total: number | null, state: UnitState, 
+/**
+ * Over the last report interval; 0 when not transferring.
+ */
+bytes_per_second: number, 
+/**
+ * The unit this one was read out of (a blob of an imported archive): shown, and not
+ * counted again in the task's total.
+ */
+within: string | null, };
 
 export type TaskState = "running" | "done" | "failed" | "cancelled";
 
@@ -269,11 +288,12 @@ subject: string,
  */
 target: string | null, state: TaskState, 
 /**
- * Bytes done so far.
+ * Bytes done so far: what need not move counts as moved, and a unit read out of
+ * another is not counted again.
  */
 done: number, 
 /**
- * Bytes in all, when known.
+ * Bytes in all, when known: the size the shell declared, else the units' sizes.
  */
 total: number | null, 
 /**
@@ -289,15 +309,15 @@ outcome: Array<string>,
  */
 problem: Problem | null, 
 /**
- * A pull's or push's blobs, in the order they first reported; empty for the others.
+ * Its units (blobs, layers, archives), in the order they first reported.
  */
-layers: Array<BlobRow>, 
+units: Array<Unit>, 
 /**
- * The whole task's speed just now: the sum over its blobs that are moving.
+ * The whole task's speed just now: the sum over its units that are moving.
  */
 bytes_per_second: number, 
 /**
- * The manifest digest a finished pull wrote or a finished push left on the registry.
+ * The manifest digest a finished pull wrote, or a push or copy left on the registry.
  */
 digest: string | null, };
 
@@ -463,7 +483,7 @@ export type Namespace = {
  */
 name: string, repositories: Array<RepositoryEntry>, };
 
-export type CatalogState = { "state": "listed", pages: number, } | { "state": "truncated", pages: number, } | { "state": "unavailable", reason: string, hint: string, } | { "state": "skipped" };
+export type CatalogState = { "state": "listed", pages: number, } | { "state": "truncated", pages: number, } | { "state": "unavailable", reason: string, hint: Hint, } | { "state": "skipped" };
 
 export type RepositoryTree = { registry: string, catalog: CatalogState, namespaces: Array<Namespace>, };
 

@@ -30,13 +30,14 @@ pub struct LoginArgs<'a> {
 }
 
 use super::runtime::block_on;
+use crate::vocabulary::{CliCode, CliHint};
 
 /// `--password-stdin`: everything on stdin, without the newline `echo` adds.
 fn read_password() -> Result<Sensitive<String>, Problem> {
     let mut text = String::new();
     std::io::stdin().read_to_string(&mut text).map_err(|e| {
         Problem::new(
-            "cli.stdin",
+            CliCode::Stdin,
             format!("cannot read the password from stdin: {e}"),
         )
     })?;
@@ -61,15 +62,13 @@ pub fn login(home: &Home, args: LoginArgs) -> Result<(), Problem> {
     let namespace = match (args.namespace, target_ns) {
         (Some(flag), Some(path)) if flag.trim_matches('/') != path => {
             return Err(Problem::new(
-                "cli.namespace",
+                CliCode::Namespace,
                 format!(
                     "--namespace {flag} disagrees with the namespace `{path}` in {}",
                     args.registry
                 ),
             )
-            .with_hint(
-                "give the namespace once, either as REGISTRY/NAMESPACE or with --namespace",
-            ))
+            .with_hint(CliHint::NamespaceOnce))
         }
         (Some(flag), _) => Some(flag.trim_matches('/').to_string()),
         (None, path) => path,
@@ -82,8 +81,11 @@ pub fn login(home: &Home, args: LoginArgs) -> Result<(), Problem> {
         return recheck(&keychain, &registry, &transport, args);
     }
     let username = args.username.ok_or_else(|| {
-        Problem::new("cli.username", "--password-stdin needs the account's name")
-            .with_hint("add -u USER")
+        Problem::new(
+            CliCode::Username,
+            "--password-stdin needs the account's name",
+        )
+        .with_hint(CliHint::AddUser)
     })?;
     let login = Login {
         registry,
@@ -300,10 +302,10 @@ fn join_paths(paths: &[PathBuf]) -> String {
 fn confirm() -> Result<bool, Problem> {
     if !std::io::stdin().is_terminal() {
         return Err(Problem::new(
-            "cli.consent",
+            CliCode::Consent,
             "importing logins needs your consent, and there is no terminal to ask on",
         )
-        .with_hint("run it on a terminal to answer, or pass --yes"));
+        .with_hint(CliHint::AnswerOrYes));
     }
     // On stderr, so that `--json` output stays clean.
     eprint!("Import them? [y/N] ");
@@ -312,7 +314,7 @@ fn confirm() -> Result<bool, Problem> {
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
-        .map_err(|e| Problem::new("cli.stdin", format!("cannot read the answer: {e}")))?;
+        .map_err(|e| Problem::new(CliCode::Stdin, format!("cannot read the answer: {e}")))?;
     Ok(matches!(
         answer.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"

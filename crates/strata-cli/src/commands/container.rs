@@ -12,8 +12,10 @@ use strata_core::layer::{Compression, WriteOptions};
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::Reference;
 use strata_core::store::Store;
+use strata_core::task::{NoProgress, TaskCtx};
 
 use crate::render;
+use crate::vocabulary::{CliCode, CliHint};
 
 fn containers(home: &Home) -> Result<Containers, Problem> {
     let store = Store::open(&home.path).map_err(|e| e.problem())?;
@@ -34,8 +36,10 @@ pub fn create(
         name: name.map(str::to_string),
         mode,
     };
+    // Ctrl-C while the layers unpack leaves no container.
+    let cancel = crate::interrupt::token();
     let c = containers(home)?
-        .create(image, &opts)
+        .create_with(image, &opts, TaskCtx::new(&NoProgress, &cancel))
         .map_err(|e| e.problem())?;
     if json {
         return render::json(c.info());
@@ -86,11 +90,11 @@ pub fn run_options(
             // Always on; accepted for docker's habit.
             _ if opt == "no-new-privileges" || opt == "no-new-privileges=true" => {}
             _ => {
-                return Err(Problem::new(
-                    "container.bad_option",
-                    format!("unsupported --security-opt \"{opt}\""),
-                )
-                .with_hint("seccomp=unconfined is the one security option strata run takes"))
+                return Err(ContainerError::BadOption(format!(
+                    "unsupported --security-opt \"{opt}\""
+                ))
+                .problem()
+                .with_hint(CliHint::SecurityOpt))
             }
         }
     }
@@ -109,10 +113,10 @@ pub fn run_options(
 pub fn run(home: &Home, name: &str, opts: RunOptions) -> Result<(), Problem> {
     if opts.tty && !std::io::stdin().is_terminal() {
         return Err(Problem::new(
-            "cli.no_terminal",
+            CliCode::NoTerminal,
             "-t needs a terminal, and stdin is not one",
         )
-        .with_hint("leave out -t when piping into `strata run`"));
+        .with_hint(CliHint::NoTty));
     }
     let c = containers(home)?.get(name).map_err(|e| e.problem())?;
     let code = c.run(&opts).map_err(|e| e.problem())?;
@@ -146,10 +150,10 @@ pub fn cp(home: &Home, src: &str, dest: &str) -> Result<(), Problem> {
             c.copy_out(&path, Path::new(dest)).map_err(|e| e.problem())
         }
         _ => Err(Problem::new(
-            "cli.cp",
+            CliCode::Cp,
             "one side of `strata cp` must be NAME:PATH (a container) and the other a host path",
         )
-        .with_hint("strata cp ./file.txt web:/tmp/   or   strata cp web:/etc/hosts ./hosts")),
+        .with_hint(CliHint::CpExample)),
     }
 }
 
@@ -189,10 +193,10 @@ pub fn commit(home: &Home, args: CommitArgs<'_>) -> Result<(), Problem> {
         "zstd" => Compression::Zstd,
         other => {
             return Err(Problem::new(
-                "cli.compression",
+                CliCode::Compression,
                 format!("unknown compression \"{other}\""),
             )
-            .with_hint("use gzip or zstd"))
+            .with_hint(CliHint::CompressionNames))
         }
     };
     let reproducible = if args.reproducible {

@@ -10,12 +10,12 @@ use serde::Serialize;
 use strata_core::digest::Digest;
 use strata_core::home::Home;
 use strata_core::image::files::{FileRow, ImageFiles, ListOptions};
-use strata_core::image::PlatformSpec;
 use strata_core::layer::{Change, ChangeKind, Kind};
 use strata_core::problem::{Explain, Problem};
 use strata_core::store::Store;
 
 use crate::render;
+use crate::vocabulary::CliCode;
 
 /// The arguments of `strata files`.
 pub struct FilesArgs<'a> {
@@ -51,10 +51,7 @@ struct Changes<'a> {
 }
 
 pub fn files(home: &Home, args: FilesArgs<'_>) -> Result<(), Problem> {
-    let platform = args
-        .platform
-        .map(|p| p.parse::<PlatformSpec>().map_err(|e| e.problem()))
-        .transpose()?;
+    let platform = super::image::platform(args.platform)?;
     let store = Store::open(&home.path).map_err(|e| e.problem())?;
     let image = ImageFiles::open(&store, args.image, platform.as_ref()).map_err(|e| e.problem())?;
     let top = image.layer_index(args.layer).map_err(|e| e.problem())?;
@@ -70,7 +67,7 @@ pub fn files(home: &Home, args: FilesArgs<'_>) -> Result<(), Problem> {
             .map_err(|e| e.problem())?;
         return out
             .flush()
-            .map_err(|e| Problem::new("cli.io", format!("cannot write to stdout: {e}")));
+            .map_err(|e| Problem::new(CliCode::Io, format!("cannot write to stdout: {e}")));
     }
     let opts = ListOptions {
         recursive: args.recursive,

@@ -1,116 +1,36 @@
 //! `strata inspect`, `history`, `import`, `import-rootfs`, `export`: parse, one engine
-//! call, render. Long commands show one progress bar on a terminal (nothing with `--json`
-//! or when stderr is not a terminal) and stop cleanly on Ctrl-C: no image, no file left.
+//! call, render. Long commands show their progress through [`Bars`] and stop cleanly on
+//! Ctrl-C ([`crate::interrupt`]): no image, no file left.
 
 use crate::render::size as human;
-use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
-use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use strata_core::home::Home;
 use strata_core::image::{
-    self, inspect::InspectOptions, ExportFormat, ExportOptions, ImportOptions, PlatformSpec,
+    self, inspect::InspectOptions, ExportFormat, ExportOptions, ImageError, ImportOptions,
     RootfsOptions,
 };
+use strata_core::platform::Platform;
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::Reference;
 use strata_core::store::Store;
-use strata_core::task::{Progress, ProgressUpdate, TaskCtx};
+use strata_core::task::TaskCtx;
 
+use crate::progress::Bars;
 use crate::render;
+use crate::vocabulary::CliCode;
 
 fn open_store(home: &Home) -> Result<Store, Problem> {
     Store::open(&home.path).map_err(|e| e.problem())
 }
 
-fn platform(p: Option<&str>) -> Result<Option<PlatformSpec>, Problem> {
-    p.map(|p| p.parse::<PlatformSpec>().map_err(|e| e.problem()))
-        .transpose()
-}
-
-/// Raised by Ctrl-C; the engine checks it between chunks.
-static CANCEL: AtomicBool = AtomicBool::new(false);
-
-/// Routes Ctrl-C to [`CANCEL`] instead of killing the process, so that temporary files
-/// are removed on the way out.
-fn cancel_on_ctrl_c() {
-    std::thread::spawn(|| {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                CANCEL.store(true, Ordering::Relaxed);
-            }
-        });
-    });
-}
-
-/// One bar for the whole file on a terminal; silent otherwise.
-struct Bar {
-    /// The update id that measures the whole job (the input file for imports).
-    main: String,
-    bar: Option<ProgressBar>,
-    done_blobs: Mutex<u64>,
-}
-
-impl Bar {
-    fn new(json: bool, main: String, total: Option<u64>) -> Bar {
-        let bar = (!json && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::new(total.unwrap_or(0));
-            bar.set_style(
-                ProgressStyle::with_template("{msg} {wide_bar} {bytes}/{total_bytes} {eta}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            bar.enable_steady_tick(Duration::from_millis(200));
-            bar
-        });
-        Bar {
-            main,
-            bar,
-            done_blobs: Mutex::new(0),
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-impl Progress for Bar {
-    fn update(&self, p: ProgressUpdate) {
-        let Some(bar) = &self.bar else { return };
-        if p.id == self.main {
-            bar.set_position(p.done);
-        } else if let Ok(mut n) = self.done_blobs.lock() {
-            // Blob by blob (exports): advance by each finished blob.
-            if p.done == p.total.unwrap_or(0) {
-                *n += p.done;
-                bar.set_position(*n);
-            }
-            bar.set_message(short(&p.id).to_string());
-        }
-    }
-}
-
-fn short(id: &str) -> &str {
-    id.strip_prefix("sha256:")
-        .map_or(id, |h| h.get(..12).unwrap_or(h))
-}
-
-fn file_size(path: &Path) -> Option<u64> {
-    std::fs::metadata(path)
-        .ok()
-        .filter(|m| m.is_file())
-        .map(|m| m.len())
+/// `--platform`, read by the engine's one grammar.
+pub(crate) fn platform(p: Option<&str>) -> Result<Option<Platform>, Problem> {
+    p.map(|p| {
+        p.parse::<Platform>()
+            .map_err(|e| ImageError::from(e).problem())
+    })
+    .transpose()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -232,13 +152,13 @@ pub fn import(home: &Home, path: &Path, tag: Option<&str>, json: bool) -> Result
         .map(|t| Reference::parse(t).map_err(|e| e.problem()))
         .transpose()?;
     let store = open_store(home)?;
-    cancel_on_ctrl_c();
-    let bar = Bar::new(json, path.display().to_string(), file_size(path));
+    let cancel = crate::interrupt::token();
+    let bar = Bars::on_terminal(json);
     let result = image::import(
         &store,
         path,
         &ImportOptions { tag },
-        TaskCtx::new(&bar, &CANCEL),
+        TaskCtx::new(&bar, &cancel),
     );
     bar.finish();
     let imported = result.map_err(|e| e.problem())?;
@@ -273,13 +193,9 @@ pub fn import_rootfs(home: &Home, args: RootfsArgs) -> Result<(), Problem> {
         platform: platform(args.platform)?,
     };
     let store = open_store(home)?;
-    cancel_on_ctrl_c();
-    let bar = Bar::new(
-        args.json,
-        args.path.display().to_string(),
-        file_size(args.path),
-    );
-    let result = image::import_rootfs(&store, args.path, &opts, TaskCtx::new(&bar, &CANCEL));
+    let cancel = crate::interrupt::token();
+    let bar = Bars::on_terminal(args.json);
+    let result = image::import_rootfs(&store, args.path, &opts, TaskCtx::new(&bar, &cancel));
     bar.finish();
     let imported = result.map_err(|e| e.problem())?;
     if args.json {
@@ -300,19 +216,16 @@ pub fn export(
 ) -> Result<(), Problem> {
     let format: ExportFormat = format
         .parse()
-        .map_err(|e: String| Problem::new("cli.format", e))?;
+        .map_err(|e: String| Problem::new(CliCode::Format, e))?;
     let opts = ExportOptions {
         format,
         platform: platform(platform_arg)?,
         overwrite: force,
     };
     let store = open_store(home)?;
-    let total = image::inspect(&store, name, &InspectOptions::default())
-        .ok()
-        .map(|d| d.size);
-    cancel_on_ctrl_c();
-    let bar = Bar::new(json, String::new(), total);
-    let result = image::export(&store, name, dest, &opts, TaskCtx::new(&bar, &CANCEL));
+    let cancel = crate::interrupt::token();
+    let bar = Bars::on_terminal(json);
+    let result = image::export(&store, name, dest, &opts, TaskCtx::new(&bar, &cancel));
     bar.finish();
     let exported = result.map_err(|e| e.problem())?;
     if json {

@@ -1,4 +1,5 @@
 //! One function per command; each resolves its inputs, calls the engine once and renders.
+//! [`run`] sends each command to its group's dispatcher.
 
 use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
@@ -6,6 +7,7 @@ use strata_core::problem::{Explain, Problem};
 use crate::cli::{Cli, Command, RegistriesAction};
 use crate::render;
 
+mod access;
 mod auth;
 mod container;
 mod files;
@@ -27,102 +29,65 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
                 Ok(())
             }
         }
-        Command::Images { json } => store::images(&home()?, json),
-        Command::Create {
-            image,
-            name,
-            mode,
-            json,
-        } => container::create(&home()?, &image, name.as_deref(), mode.as_deref(), json),
-        Command::Ps { json } => container::ps(&home()?, json),
-        Command::Run {
-            name,
-            tty,
-            interactive: _,
-            env,
-            workdir,
-            user,
-            network,
-            security_opt,
-            command,
-        } => container::run(
-            &home()?,
-            &name,
-            container::run_options(command, env, workdir, user, tty, &network, &security_opt)?,
-        ),
-        Command::Cp { src, dest } => container::cp(&home()?, &src, &dest),
-        Command::Diff { name, json } => container::diff(&home()?, &name, json),
-        Command::Commit {
-            name,
-            reference,
-            message,
-            author,
-            changes,
-            compression,
-            level,
-            reproducible,
-            json,
-        } => container::commit(
-            &home()?,
-            container::CommitArgs {
-                name: &name,
-                reference: &reference,
-                message,
-                author,
-                changes,
-                compression: &compression,
-                level,
-                reproducible,
-                json,
-            },
-        ),
-        Command::Rm { names, json } => container::rm(&home()?, &names, json),
-        Command::Tag { source, target } => store::tag(&home()?, &source, &target),
+        command @ (Command::Images { .. }
+        | Command::Tag { .. }
+        | Command::Rmi { .. }
+        | Command::Prune { .. }
+        | Command::Df { .. }
+        | Command::Fsck { .. }
+        | Command::Inspect { .. }
+        | Command::History { .. }
+        | Command::Files { .. }
+        | Command::Import { .. }
+        | Command::ImportRootfs { .. }
+        | Command::Export { .. }) => images(command, &home()?),
+        command @ (Command::Create { .. }
+        | Command::Ps { .. }
+        | Command::Run { .. }
+        | Command::Cp { .. }
+        | Command::Diff { .. }
+        | Command::Commit { .. }
+        | Command::Rm { .. }) => containers(command, &home()?),
+        command @ (Command::Pull { .. }
+        | Command::Push { .. }
+        | Command::Login { .. }
+        | Command::Logout { .. }
+        | Command::Accounts { .. }
+        | Command::Registries { .. }) => logins(command, &home()?),
+        command @ (Command::Repos { .. }
+        | Command::Tags { .. }
+        | Command::Rtag { .. }
+        | Command::Rdelete { .. }
+        | Command::Copy { .. }
+        | Command::PushScript { .. }) => catalog(command, &home()?),
+    }
+}
+
+/// The local store and its images: `images`, `tag`, `rmi`, `prune`, `df`, `fsck`, `inspect`,
+/// `history`, `files`, `import`, `import-rootfs`, `export`.
+fn images(command: Command, home: &Home) -> Result<(), Problem> {
+    match command {
+        Command::Images { json } => store::images(home, json),
+        Command::Tag { source, target } => store::tag(home, &source, &target),
         Command::Rmi {
             images,
             force,
             json,
-        } => store::rmi(&home()?, &images, force, json),
-        Command::Prune { json } => store::prune(&home()?, json),
-        Command::Df { verbose, json } => store::df(&home()?, verbose, json),
-        Command::Fsck { json } => store::fsck(&home()?, json),
-        Command::Pull {
-            reference,
-            platform,
-            creds,
-            insecure,
-            json,
-        } => {
-            let args = transfer::RegistryArgs {
-                creds: creds.as_deref(),
-                insecure,
-            };
-            transfer::pull(&home()?, &reference, platform.as_deref(), args, json)
-        }
-        Command::Push {
-            local,
-            remote,
-            creds,
-            insecure,
-            json,
-        } => {
-            let args = transfer::RegistryArgs {
-                creds: creds.as_deref(),
-                insecure,
-            };
-            transfer::push(&home()?, &local, remote.as_deref(), args, json)
-        }
+        } => store::rmi(home, &images, force, json),
+        Command::Prune { json } => store::prune(home, json),
+        Command::Df { verbose, json } => store::df(home, verbose, json),
+        Command::Fsck { json } => store::fsck(home, json),
         Command::Inspect {
             image,
             platform,
             json,
-        } => image::inspect(&home()?, &image, platform.as_deref(), json),
+        } => image::inspect(home, &image, platform.as_deref(), json),
         Command::History {
             image,
             platform,
             no_trunc,
             json,
-        } => image::history(&home()?, &image, platform.as_deref(), no_trunc, json),
+        } => image::history(home, &image, platform.as_deref(), no_trunc, json),
         Command::Files {
             image,
             path,
@@ -134,7 +99,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             platform,
             json,
         } => files::files(
-            &home()?,
+            home,
             files::FilesArgs {
                 image: &image,
                 path: &path,
@@ -147,7 +112,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
                 json,
             },
         ),
-        Command::Import { path, tag, json } => image::import(&home()?, &path, tag.as_deref(), json),
+        Command::Import { path, tag, json } => image::import(home, &path, tag.as_deref(), json),
         Command::ImportRootfs {
             path,
             tag,
@@ -156,7 +121,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             platform,
             json,
         } => image::import_rootfs(
-            &home()?,
+            home,
             image::RootfsArgs {
                 path: &path,
                 tag: &tag,
@@ -174,7 +139,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             force,
             json,
         } => image::export(
-            &home()?,
+            home,
             &image,
             &path,
             &format,
@@ -182,6 +147,88 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             force,
             json,
         ),
+        other => unreachable!("run() sends images commands only, not {other:?}"),
+    }
+}
+
+/// Containers: `create`, `ps`, `run`, `cp`, `diff`, `commit`, `rm`.
+fn containers(command: Command, home: &Home) -> Result<(), Problem> {
+    match command {
+        Command::Create {
+            image,
+            name,
+            mode,
+            json,
+        } => container::create(home, &image, name.as_deref(), mode.as_deref(), json),
+        Command::Ps { json } => container::ps(home, json),
+        Command::Run {
+            name,
+            tty,
+            interactive: _,
+            env,
+            workdir,
+            user,
+            network,
+            security_opt,
+            command,
+        } => container::run(
+            home,
+            &name,
+            container::run_options(command, env, workdir, user, tty, &network, &security_opt)?,
+        ),
+        Command::Cp { src, dest } => container::cp(home, &src, &dest),
+        Command::Diff { name, json } => container::diff(home, &name, json),
+        Command::Commit {
+            name,
+            reference,
+            message,
+            author,
+            changes,
+            compression,
+            level,
+            reproducible,
+            json,
+        } => container::commit(
+            home,
+            container::CommitArgs {
+                name: &name,
+                reference: &reference,
+                message,
+                author,
+                changes,
+                compression: &compression,
+                level,
+                reproducible,
+                json,
+            },
+        ),
+        Command::Rm { names, json } => container::rm(home, &names, json),
+        other => unreachable!("run() sends containers commands only, not {other:?}"),
+    }
+}
+
+/// Moving images and the logins they use: `pull`, `push`, `login`, `logout`, `accounts`,
+/// `registries`.
+fn logins(command: Command, home: &Home) -> Result<(), Problem> {
+    match command {
+        Command::Pull {
+            reference,
+            platform,
+            access,
+            json,
+        } => transfer::pull(
+            home,
+            &reference,
+            platform.as_deref(),
+            (&access).into(),
+            json,
+        ),
+        Command::Push {
+            local,
+            remote,
+            access,
+            json,
+        } => transfer::push(home, &local, remote.as_deref(), (&access).into(), json),
         Command::Login {
             registry,
             username,
@@ -195,7 +242,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             json,
         } => match registry {
             Some(registry) if !import_docker => auth::login(
-                &home()?,
+                home,
                 auth::LoginArgs {
                     registry: &registry,
                     username: username.as_deref(),
@@ -206,16 +253,16 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
                     json,
                 },
             ),
-            _ => auth::import(&home()?, config, yes, json),
+            _ => auth::import(home, config, yes, json),
         },
         Command::Logout {
             registry,
             username,
             all,
-        } => auth::logout(&home()?, &registry, username.as_deref(), all),
-        Command::Accounts { json } => auth::accounts(&home()?, json),
+        } => auth::logout(home, &registry, username.as_deref(), all),
+        Command::Accounts { json } => auth::accounts(home, json),
         Command::Registries { action, json } => match action {
-            None | Some(RegistriesAction::List) => remote::registries_list(&home()?, json),
+            None | Some(RegistriesAction::List) => remote::registries_list(home, json),
             Some(RegistriesAction::Add {
                 endpoint,
                 provider,
@@ -224,7 +271,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
                 insecure,
                 ca_file,
             }) => remote::registries_add(
-                &home()?,
+                home,
                 remote::AddArgs {
                     endpoint,
                     provider,
@@ -235,10 +282,15 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
                 },
                 json,
             ),
-            Some(RegistriesAction::Remove { name }) => {
-                remote::registries_remove(&home()?, &name, json)
-            }
+            Some(RegistriesAction::Remove { name }) => remote::registries_remove(home, &name, json),
         },
+        other => unreachable!("run() sends logins commands only, not {other:?}"),
+    }
+}
+
+/// The catalog on registries: `repos`, `tags`, `rtag`, `rdelete`, `copy`, `push-script`.
+fn catalog(command: Command, home: &Home) -> Result<(), Problem> {
+    match command {
         Command::Repos {
             registry,
             add,
@@ -248,17 +300,14 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             access,
             json,
         } => remote::repos(
-            &home()?,
+            home,
             remote::ReposArgs {
                 target: &registry,
                 add,
                 forget,
                 no_catalog,
                 page_size,
-                access: remote::AccessArgs {
-                    creds: access.creds.as_deref(),
-                    insecure: access.insecure,
-                },
+                access: (&access).into(),
                 json,
             },
         ),
@@ -269,14 +318,11 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             access,
             json,
         } => remote::tags(
-            &home()?,
+            home,
             &repository,
             details,
             page_size,
-            remote::AccessArgs {
-                creds: access.creds.as_deref(),
-                insecure: access.insecure,
-            },
+            (&access).into(),
             json,
         ),
         Command::Rtag {
@@ -284,31 +330,13 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             target,
             access,
             json,
-        } => remote::rtag(
-            &home()?,
-            &source,
-            &target,
-            remote::AccessArgs {
-                creds: access.creds.as_deref(),
-                insecure: access.insecure,
-            },
-            json,
-        ),
+        } => remote::rtag(home, &source, &target, (&access).into(), json),
         Command::Rdelete {
             reference,
             yes,
             access,
             json,
-        } => remote::rdelete(
-            &home()?,
-            &reference,
-            yes,
-            remote::AccessArgs {
-                creds: access.creds.as_deref(),
-                insecure: access.insecure,
-            },
-            json,
-        ),
+        } => remote::rdelete(home, &reference, yes, (&access).into(), json),
         Command::Copy {
             source,
             target,
@@ -318,7 +346,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             insecure,
             json,
         } => remote::copy(
-            &home()?,
+            home,
             remote::CopyArgs {
                 source: &source,
                 target: &target,
@@ -336,13 +364,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             vpc,
             username,
             json,
-        } => remote::push_script(
-            &home()?,
-            &repository,
-            strata,
-            vpc,
-            username.as_deref(),
-            json,
-        ),
+        } => remote::push_script(home, &repository, strata, vpc, username.as_deref(), json),
+        other => unreachable!("run() sends catalog commands only, not {other:?}"),
     }
 }

@@ -1,6 +1,7 @@
 //! `strata registries`, `repos`, `tags`, `rtag`, `rdelete`, `copy` and `push-script`:
 //! the catalog (`strata_core::catalog`) on the command line. Credentials come from
-//! `--creds USER:PASS` or, without it, the keychain (after `strata login`).
+//! `--creds USER:PASS` or, without it, the keychain (after `strata login`); see
+//! [`super::access`].
 
 use crate::render::size as human;
 use std::future::Future;
@@ -8,45 +9,24 @@ use std::path::PathBuf;
 
 use strata_core::catalog::browse::{self, BrowseOptions, CatalogState};
 use strata_core::catalog::registries::normalize_endpoint;
-use strata_core::catalog::script::{self, ScriptRequest, Tool};
+use strata_core::catalog::script::Tool;
+use strata_core::catalog::suggest::{self, ScriptFor};
 use strata_core::catalog::{
-    self, remote, tags, Access, CatalogError, NewRegistry, Provider, RegistriesFile, RegistryView,
+    self, remote, tags, Access, CatalogError, NewRegistry, Provider, RegistriesFile,
 };
-use strata_core::credentials::{host, Keychain};
+use strata_core::credentials::host;
 use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::Reference;
-use strata_core::registry::Credentials;
+use strata_core::task::TaskCtx;
 
+use super::access::{creds, AccessArgs};
+use crate::progress::Bars;
 use crate::render;
+use crate::vocabulary::CliCode;
 
 fn problem(e: CatalogError) -> Problem {
     e.problem()
-}
-
-/// `--creds` and `--insecure`, as every remote command takes them.
-pub struct AccessArgs<'a> {
-    pub creds: Option<&'a str>,
-    pub insecure: bool,
-}
-
-fn parse_creds(text: Option<&str>, flag: &str) -> Result<Option<Credentials>, Problem> {
-    text.map(|t| {
-        Credentials::from_user_pass(t).ok_or_else(|| {
-            Problem::new("cli.creds", format!("{flag} must be USER:PASSWORD"))
-                .with_hint("for example --creds ann:s3cret; the password may contain `:`")
-        })
-    })
-    .transpose()
-}
-
-impl AccessArgs<'_> {
-    fn access(&self) -> Result<Access, Problem> {
-        Ok(Access {
-            credentials: parse_creds(self.creds, "--creds")?,
-            insecure: self.insecure,
-        })
-    }
 }
 
 /// Runs one async catalog call (see [`super::runtime::block_on`]).
@@ -82,20 +62,8 @@ pub struct AddArgs {
     pub ca_file: Option<PathBuf>,
 }
 
-fn views(home: &Home) -> Result<Vec<RegistryView>, Problem> {
-    let saved = registries_file(home)?.load().map_err(problem)?;
-    // The account list is a plain file: reading it needs no keychain.
-    let accounts = Keychain::open(home)
-        .and_then(|k| k.accounts())
-        .map_err(|e| e.problem())?;
-    Ok(saved
-        .into_iter()
-        .map(|r| RegistryView::new(r, &accounts))
-        .collect())
-}
-
 pub fn registries_list(home: &Home, json: bool) -> Result<(), Problem> {
-    let list = views(home)?;
+    let list = catalog::views(home).map_err(problem)?;
     if json {
         return render::json(&list);
     }
@@ -246,7 +214,7 @@ pub fn repos(home: &Home, args: ReposArgs) -> Result<(), Problem> {
             "note: {} does not list its repositories ({reason})",
             tree.registry
         );
-        eprintln!("hint: {hint}");
+        render::hint(hint);
     }
     if let CatalogState::Truncated { .. } = &tree.catalog {
         eprintln!(
@@ -381,20 +349,25 @@ pub struct CopyArgs<'a> {
 pub fn copy(home: &Home, args: CopyArgs) -> Result<(), Problem> {
     let src = reference(args.source)?;
     let dst = reference(args.target)?;
-    let shared = parse_creds(args.creds, "--creds")?;
+    let shared = creds(args.creds, "--creds")?;
     let src_access = Access {
-        credentials: parse_creds(args.src_creds, "--src-creds")?.or_else(|| shared.clone()),
+        credentials: creds(args.src_creds, "--src-creds")?.or_else(|| shared.clone()),
         insecure: args.insecure,
     };
     let dst_access = Access {
-        credentials: parse_creds(args.dest_creds, "--dest-creds")?.or(shared),
+        credentials: creds(args.dest_creds, "--dest-creds")?.or(shared),
         insecure: args.insecure,
     };
+    // Per-blob progress as a push shows it; Ctrl-C stops before any manifest is written.
+    let view = Bars::new(args.json);
+    let cancel = crate::interrupt::token();
     let done = block_on(async {
         let from = catalog::connect(home, &src.registry, &src.repository, &src_access).await?;
         let to = catalog::connect(home, &dst.registry, &dst.repository, &dst_access).await?;
-        remote::copy(&from, &src, &to, &dst).await
-    })?;
+        remote::copy_with(&from, &src, &to, &dst, TaskCtx::new(&view, &cancel)).await
+    });
+    view.finish();
+    let done = done?;
     if args.json {
         return render::json(&done);
     }
@@ -424,35 +397,20 @@ pub fn push_script(
     json: bool,
 ) -> Result<(), Problem> {
     // `REGISTRY/REPO` where REGISTRY may be a saved registry's name.
-    let (first, rest) = repo.split_once('/').ok_or_else(|| {
+    let (registry, repository) = repo.split_once('/').ok_or_else(|| {
         Problem::new(
-            "cli.repository",
+            CliCode::Repository,
             format!("`{repo}` names no registry: expected REGISTRY/NAMESPACE/REPOSITORY"),
         )
     })?;
-    let saved = registries_file(home)?.find(first).map_err(problem)?;
-    let r = Reference::parse_name(&match &saved {
-        Some(s) => format!("{}/{rest}", s.endpoint),
-        None => repo.to_string(),
-    })
-    .map_err(|e| e.problem())?;
-    let accounts = Keychain::open(home)
-        .and_then(|k| k.account_for(&r.registry, &r.repository))
-        .ok()
-        .flatten();
-    let username = username
-        .map(str::to_string)
-        .or_else(|| saved.as_ref().and_then(|s| s.username.clone()))
-        .or_else(|| accounts.map(|a| a.username));
-    let s = script::try_push_script(&ScriptRequest {
-        endpoint: r.registry.clone(),
-        provider: saved.as_ref().map(|s| s.provider),
-        repository: r.repository.clone(),
+    let ask = ScriptFor {
+        registry,
+        repository,
         username,
         tool: if strata { Tool::Strata } else { Tool::Docker },
         vpc,
-    })
-    .map_err(problem)?;
+    };
+    let s = suggest::push_script(home, &ask).map_err(problem)?;
     if json {
         return render::json(&s);
     }

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 
+use crate::vocabulary::CliCode;
 use strata_core::problem::Problem;
 
 /// Runs one async engine call on a fresh runtime.
@@ -23,7 +24,7 @@ pub fn block_on<F: Future>(work: F) -> Result<F::Output, Problem> {
         .build()
         .map_err(|e| {
             Problem::new(
-                "cli.runtime",
+                CliCode::Runtime,
                 format!("cannot start the async runtime: {e}"),
             )
         })?;

@@ -7,75 +7,21 @@ use std::path::Path;
 use serde::Serialize;
 use strata_core::digest::Digest;
 use strata_core::home::Home;
+use strata_core::image::table;
 use strata_core::problem::{Explain, Problem};
-use strata_core::reference::Reference;
-use strata_core::store::{GcReport, ImageSummary, Store};
+use strata_core::reference::familiar;
+use strata_core::store::{GcReport, Store};
 
 use crate::render;
+use crate::vocabulary::{CliCode, CliHint};
 
 fn open(home: &Home) -> Result<Store, Problem> {
     Store::open(&home.path).map_err(|e| e.problem())
 }
 
-/// One row of `strata images`: one name of one image (an image with two names is two rows,
-/// as in docker; a dangling image is one `<none>` row).
-#[derive(Debug, Serialize)]
-struct Row {
-    repository: String,
-    tag: String,
-    /// The full normalised reference; empty for a dangling image.
-    name: String,
-    /// The first 12 hex digits of `digest`.
-    id: String,
-    /// The manifest or index digest.
-    digest: Digest,
-    created: Option<String>,
-    size: u64,
-    shared_size: u64,
-    unique_size: u64,
-    platforms: Vec<String>,
-    containers: Vec<String>,
-}
-
-fn rows(images: &[ImageSummary]) -> Vec<Row> {
-    let mut out = Vec::new();
-    for image in images {
-        let names: Vec<Option<&String>> = if image.names.is_empty() {
-            vec![None]
-        } else {
-            image.names.iter().map(Some).collect()
-        };
-        for name in names {
-            let (repository, tag) = match name.map(|n| (n, Reference::parse(n))) {
-                None => ("<none>".to_string(), "<none>".to_string()),
-                Some((_, Ok(r))) => (
-                    r.familiar_name(),
-                    r.tag.clone().unwrap_or_else(|| "<none>".into()),
-                ),
-                Some((n, Err(_))) => (n.clone(), "<none>".into()),
-            };
-            out.push(Row {
-                repository,
-                tag,
-                name: name.cloned().unwrap_or_default(),
-                id: image.digest.short().to_string(),
-                digest: image.digest.clone(),
-                created: image.created.clone(),
-                size: image.size,
-                shared_size: image.shared,
-                unique_size: image.unique,
-                platforms: image.platforms.clone(),
-                containers: image.containers.clone(),
-            });
-        }
-    }
-    out
-}
-
 pub fn images(home: &Home, json: bool) -> Result<(), Problem> {
     let store = open(home)?;
-    let images = store.images().map_err(|e| e.problem())?;
-    let rows = rows(&images);
+    let rows = table::rows(&store).map_err(|e| e.problem())?;
     if json {
         return render::json(&rows);
     }
@@ -99,7 +45,7 @@ pub fn images(home: &Home, json: bool) -> Result<(), Problem> {
             r.id.clone(),
             ago(r.created.as_deref(), now),
             human(r.size),
-            human(r.shared_size),
+            human(r.shared),
         ];
         if with_platforms {
             line.push(r.platforms.join(","));
@@ -111,11 +57,9 @@ pub fn images(home: &Home, json: bool) -> Result<(), Problem> {
 }
 
 pub fn tag(home: &Home, source: &str, target: &str) -> Result<(), Problem> {
-    let store = open(home)?;
-    let target = Reference::parse(target).map_err(|e| e.problem())?;
-    let found = store.resolve(source).map_err(|e| e.problem())?;
-    store
-        .set_ref(&target, found.descriptor)
+    open(home)?
+        .tag(source, target)
+        .map(|_| ())
         .map_err(|e| e.problem())
 }
 
@@ -169,7 +113,7 @@ pub fn rmi(home: &Home, images: &[String], force: bool, json: bool) -> Result<()
         0 => Ok(()),
         1 if images.len() == 1 => Err(report.errors.remove(0)),
         n => Err(Problem::new(
-            "store.rmi",
+            CliCode::Rmi,
             format!("{n} of {} image(s) could not be removed", images.len()),
         )),
     }
@@ -254,15 +198,15 @@ pub fn df(home: &Home, verbose: bool, json: bool) -> Result<(), Problem> {
             "CONTAINERS".into(),
         ]];
         let now = chrono::Utc::now();
-        for r in rows(&usage.images) {
+        for r in table::rows_of(&usage.images) {
             table.push(vec![
                 r.repository,
                 r.tag,
                 r.id,
                 ago(r.created.as_deref(), now),
                 human(r.size),
-                human(r.shared_size),
-                human(r.unique_size),
+                human(r.shared),
+                human(r.unique),
                 r.containers.len().to_string(),
             ]);
         }
@@ -294,19 +238,15 @@ pub fn fsck(home: &Home, json: bool) -> Result<(), Problem> {
     match report.problems.len() {
         0 => Ok(()),
         n => Err(Problem::new(
-            "store.fsck",
+            CliCode::Fsck,
             format!("fsck found {n} problem(s) in the store"),
         )
-        .with_hint("`strata rmi` the broken images and pull or import them again")),
+        .with_hint(CliHint::FsckRepair)),
     }
 }
 
 fn display(p: &Path) -> String {
     p.display().to_string()
-}
-
-fn familiar(name: &str) -> String {
-    Reference::parse(name).map_or_else(|_| name.to_string(), |r| r.familiar())
 }
 
 /// Left-aligned columns separated by three spaces, as docker prints them.

@@ -16,7 +16,8 @@ use serde::Serialize;
 
 use super::CatalogError;
 use crate::registry::auth::Scope;
-use crate::registry::client::{next_link, read_capped, Req};
+use crate::registry::client::{next_link, Req};
+use crate::registry::http::read_capped;
 use crate::registry::paging::Pager;
 use crate::registry::{Client, RegistryError};
 
@@ -75,7 +76,10 @@ pub enum CatalogState {
     /// Listed, but cut at [`MAX_REPOSITORIES`].
     Truncated { pages: usize },
     /// The registry does not list its repositories for this account.
-    Unavailable { reason: String, hint: String },
+    Unavailable {
+        reason: String,
+        hint: crate::problem::Hint,
+    },
     /// Not asked ([`BrowseOptions::skip_catalog`]).
     Skipped,
 }
@@ -222,7 +226,7 @@ pub async fn list_catalog(
             .transpose()?;
         let body = read_capped(resp, 16 * 1024 * 1024)
             .await
-            .map_err(|e| client.connect_error(crate::registry::client::describe_reqwest(&e)))?;
+            .map_err(|e| client.connect_error(crate::registry::http::describe_reqwest(&e)))?;
         let page: Page = serde_json::from_slice(&body)
             .map_err(|e| client.protocol(format!("the catalog is not valid JSON: {e}")))?;
         let before = out.len();

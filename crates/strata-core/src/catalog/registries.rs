@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use super::provider::Provider;
 use super::CatalogError;
-use crate::credentials::{host, Account};
+use crate::credentials::{host, Account, Keychain};
 use crate::home::Home;
 use crate::settings::SettingsFile;
 
@@ -108,6 +108,28 @@ impl RegistryView {
             lists_repositories,
         }
     }
+}
+
+/// Every saved registry with its accounts, sorted by name: what `strata registries` lists
+/// and the app's Registries screen shows. The account list is a plain file: reading it
+/// needs no keychain.
+pub fn views(home: &Home) -> Result<Vec<RegistryView>, CatalogError> {
+    let saved = RegistriesFile::for_home(home)?.load()?;
+    let accounts = Keychain::open(home)?.accounts()?;
+    Ok(saved
+        .into_iter()
+        .map(|r| RegistryView::new(r, &accounts))
+        .collect())
+}
+
+/// The view of the saved registry named `key` (its name or its endpoint).
+pub fn view(home: &Home, key: &str) -> Result<RegistryView, CatalogError> {
+    let list = views(home)?;
+    let saved: Vec<SavedRegistry> = list.iter().map(|v| v.registry.clone()).collect();
+    let found = find_in(&saved, key).map(|s| s.endpoint.clone());
+    list.into_iter()
+        .find(|v| Some(&v.registry.endpoint) == found.as_ref())
+        .ok_or_else(|| CatalogError::UnknownRegistry(key.to_string()))
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

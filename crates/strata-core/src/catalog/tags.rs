@@ -13,11 +13,13 @@ use serde::Serialize;
 
 use super::CatalogError;
 use crate::digest::Digest;
+use crate::platform::Platform;
 use crate::registry::auth::Scope;
-use crate::registry::client::{describe_reqwest, next_link, read_capped, Req};
+use crate::registry::client::{next_link, Req};
+use crate::registry::http::{describe_reqwest, read_capped};
 use crate::registry::manifest::{self, Kind};
 use crate::registry::paging::Pager;
-use crate::registry::{Client, Platform, RawManifest, RegistryError};
+use crate::registry::{Client, RawManifest, RegistryError};
 
 /// Tags asked per page.
 pub const DEFAULT_PAGE: usize = 1000;
@@ -171,11 +173,7 @@ async fn read_config(
     let Ok(config) = ImageConfiguration::from_reader(&bytes[..]) else {
         return Ok((None, None));
     };
-    let platform = Platform {
-        os: config.os().to_string(),
-        architecture: config.architecture().to_string(),
-        variant: config.variant().clone(),
-    };
+    let platform = Platform::of_config(&config);
     Ok((config.created().clone(), Some(platform.to_string())))
 }
 
@@ -209,14 +207,10 @@ pub async fn details(
                 .iter()
                 .filter(|d| manifest::kind_of(d.media_type().as_ref()) == Kind::Manifest)
                 .map(|d| {
-                    let p = d.platform().as_ref().map(|p| {
-                        Platform {
-                            os: p.os().to_string(),
-                            architecture: p.architecture().to_string(),
-                            variant: p.variant().clone(),
-                        }
-                        .to_string()
-                    });
+                    let p = d
+                        .platform()
+                        .as_ref()
+                        .map(|p| Platform::from_oci(p).to_string());
                     Ok((manifest::digest_of(d, &registry)?, p))
                 })
                 .collect::<Result<_, RegistryError>>()?;
@@ -245,10 +239,14 @@ pub async fn details(
                 }
                 facts.push((f, real));
             }
-            let host = Platform::host().to_string();
+            let here = Platform::current();
             let pick = facts
                 .iter()
-                .find(|(_, p)| p.as_deref() == Some(host.as_str()))
+                .find(|(_, p)| {
+                    p.as_deref()
+                        .and_then(|p| p.parse::<Platform>().ok())
+                        .is_some_and(|p| here.matches(&p))
+                })
                 .or_else(|| facts.iter().find(|(_, p)| p.is_some()));
             let created = match pick {
                 Some((f, _)) => read_config(client, repository, f).await?.0,

@@ -9,8 +9,10 @@
 //! uncompressed digest (diff_id) and the compressed digest come out of that one pass. The
 //! base image's config gets the diff_id appended to `rootfs.diff_ids`, a history entry
 //! (`-m` as comment, `-a` as author, the time), the `-c` changes; its manifest gets the new
-//! layer appended. Base layers are referenced by their digests, never copied. The name is
-//! set last, so a failed commit leaves at most unnamed blobs for gc.
+//! layer appended; both are read through the image model and written back as the base's
+//! own JSON, so that every field the base has is kept. Base layers are referenced by their
+//! digests, never copied. The name is set last, so a failed commit leaves at most unnamed
+//! blobs for gc.
 //!
 //! With `reproducible`, every time in the layer and the config is clamped to
 //! `SOURCE_DATE_EPOCH`, so the same change gives the same digests.
@@ -23,7 +25,7 @@
 
 use std::path::Path;
 
-use oci_spec::image::{Config, Descriptor, MediaType};
+use oci_spec::image::{Config, Descriptor, ImageConfiguration, ImageManifest, MediaType};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -31,12 +33,13 @@ use super::ContainerError;
 use crate::digest::Digest;
 use crate::image::change::{apply_change, empty_config};
 use crate::image::inspect::remember_uncompressed_size;
-use crate::image::model::{media, MAX_DOCUMENT};
+use crate::image::model;
 use crate::image::ImageError;
 use crate::layer::{self, Compression, LayerChange, LayerWritten, WriteOptions};
+use crate::media;
 use crate::reference::Reference;
 use crate::store::Store;
-use crate::task::{TaskCtx, Watch};
+use crate::task::{TaskCtx, UnitKind, UnitState, Watch};
 
 /// What to commit.
 #[derive(Debug, Clone)]
@@ -99,6 +102,47 @@ pub(crate) enum LayerSource<'a> {
     },
 }
 
+/// The base image as commit reads it: its manifest and config through the image model
+/// (what to read), and as JSON (what to write back, every field kept).
+struct Base {
+    manifest: ImageManifest,
+    manifest_json: Value,
+    manifest_digest: Digest,
+    config: ImageConfiguration,
+    config_json: Value,
+    config_digest: Digest,
+}
+
+impl Base {
+    fn read(store: &Store, manifest_digest: &Digest) -> Result<Base, ContainerError> {
+        let what = format!("manifest {manifest_digest}");
+        let bytes = model::read_document(store, manifest_digest, &what)?;
+        let manifest = model::parse_manifest(&bytes, &what)?;
+        let manifest_json = json_of(&bytes, "manifest")?;
+        let config_digest = model::digest_of(manifest.config())?;
+        let what = format!("config {config_digest}");
+        let bytes = model::read_document(store, &config_digest, &what)?;
+        let config = model::parse_config(&bytes, &what)?;
+        let config_json = json_of(&bytes, "config")?;
+        Ok(Base {
+            manifest,
+            manifest_json,
+            manifest_digest: manifest_digest.clone(),
+            config,
+            config_json,
+            config_digest,
+        })
+    }
+
+    /// Whether the base is a Docker schema 2 image (else OCI).
+    fn is_docker(&self) -> bool {
+        self.manifest
+            .media_type()
+            .as_ref()
+            .is_some_and(|m| m.to_string() == media::DOCKER_MANIFEST)
+    }
+}
+
 /// Writes the layer, config and manifest, then names the image.
 pub(crate) fn commit(
     store: &Store,
@@ -107,33 +151,71 @@ pub(crate) fn commit(
     opts: &CommitOptions,
     ctx: TaskCtx<'_>,
 ) -> Result<Committed, ContainerError> {
-    let manifest = read_value(store, manifest_digest, "manifest")?;
-    let config_digest: Digest = manifest
-        .pointer("/config/digest")
-        .and_then(Value::as_str)
-        .and_then(|d| d.parse().ok())
-        .ok_or_else(|| corrupt(manifest_digest, "its manifest has no config digest"))?;
-    let mut config = read_value(store, &config_digest, "config")?;
-
+    let base = Base::read(store, manifest_digest)?;
+    let base_layers = base.config.rootfs().diff_ids().len();
+    if base.manifest.layers().len() != base_layers {
+        return Err(ContainerError::LayerCount(manifest_digest.to_string()));
+    }
     // The cheap checks come before the long part.
-    let mut run: Config = match config.get("config") {
-        Some(v) if !v.is_null() => serde_json::from_value(v.clone())
-            .map_err(|e| ImageError::json("the image config", "config", e))?,
-        _ => empty_config(),
-    };
+    let mut run = base.config.config().clone().unwrap_or_else(empty_config);
     for change in &opts.changes {
         apply_change(&mut run, change)?;
     }
+    let (written, changes) = write_layer(store, source, opts, ctx)?;
+    remember_uncompressed_size(store, &written.digest, written.uncompressed_size);
 
+    let created = match opts.reproducible {
+        Some(t) => chrono::DateTime::from_timestamp(t, 0).unwrap_or_default(),
+        None => chrono::Utc::now(),
+    }
+    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let keep_docker = base.is_docker() && opts.compression.docker_media_type().is_some();
+    let config = new_config(&base, &run, &written, opts, &created)?;
+    let config_bytes =
+        serde_json::to_vec(&config).map_err(|e| ImageError::json("the config", "config", e))?;
+    let (new_config, config_size) = store.put_bytes(&config_bytes)?;
+    let manifest = new_manifest(
+        &base,
+        &written,
+        opts,
+        keep_docker,
+        (&new_config, config_size),
+    )?;
+    let manifest_bytes = serde_json::to_vec(&manifest)
+        .map_err(|e| ImageError::json("the manifest", "manifest", e))?;
+    let (digest, size) = store.put_bytes(&manifest_bytes)?;
+    let media_type = if keep_docker {
+        MediaType::Other(media::DOCKER_MANIFEST.into())
+    } else {
+        MediaType::ImageManifest
+    };
+    store.set_ref(&opts.reference, Descriptor::new(media_type, size, &digest))?;
+    Ok(Committed {
+        name: opts.reference.to_string(),
+        digest,
+        config_digest: new_config,
+        layer: written,
+        base_layers,
+        changes,
+    })
+}
+
+/// Writes the one new layer into a store blob; returns it and how many paths it changes.
+/// Its compressed bytes as they reach the store are the task's progress, and where a
+/// cancel stops the write (the unfinished blob is dropped, nothing is named).
+fn write_layer(
+    store: &Store,
+    source: LayerSource<'_>,
+    opts: &CommitOptions,
+    ctx: TaskCtx<'_>,
+) -> Result<(LayerWritten, usize), ContainerError> {
     let write_opts = WriteOptions {
         compression: opts.compression,
         level: opts.level,
         clamp_mtime: opts.reproducible,
         xattrs: true,
     };
-    // The compressed bytes as they reach the store: the task's progress, and where a
-    // cancel stops the write (the unfinished blob is dropped, nothing is named).
-    let sink = Watch::new(store.blob_writer()?, ctx, "layer", None);
+    let sink = Watch::new(store.blob_writer()?, ctx, "layer", UnitKind::Layer, None);
     let stopped = |e: layer::LayerError| {
         if ctx.is_cancelled() {
             ContainerError::Cancelled
@@ -156,21 +238,26 @@ pub(crate) fn commit(
         return Err(ContainerError::Cancelled);
     }
     sink.into_inner().commit(None)?;
-    remember_uncompressed_size(store, &written.digest, written.uncompressed_size);
+    ctx.done("layer", UnitKind::Layer, written.size, UnitState::Done);
+    Ok((written, count))
+}
 
-    let created = match opts.reproducible {
-        Some(t) => chrono::DateTime::from_timestamp(t, 0).unwrap_or_default(),
-        None => chrono::Utc::now(),
-    }
-    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-
-    // Config: appended diff_id and history entry; everything else kept as it was.
+/// The base's config with the new diff_id and history entry, the run config after the
+/// `-c` changes, the time and the author; every other field kept as it was.
+fn new_config(
+    base: &Base,
+    run: &Config,
+    written: &LayerWritten,
+    opts: &CommitOptions,
+    created: &str,
+) -> Result<Value, ContainerError> {
+    let mut config = base.config_json.clone();
     let obj = config
         .as_object_mut()
-        .ok_or_else(|| corrupt(&config_digest, "the config is not a JSON object"))?;
+        .ok_or_else(|| corrupt(&base.config_digest, "the config is not a JSON object"))?;
     obj.insert(
         "config".into(),
-        serde_json::to_value(&run).map_err(|e| ImageError::json("the config", "config", e))?,
+        serde_json::to_value(run).map_err(|e| ImageError::json("the config", "config", e))?,
     );
     obj.insert("created".into(), json!(created));
     match &opts.author {
@@ -187,9 +274,8 @@ pub(crate) fn commit(
                 .or_insert_with(|| json!([]))
                 .as_array_mut()
         })
-        .ok_or_else(|| corrupt(&config_digest, "rootfs.diff_ids is not a list"))?;
+        .ok_or_else(|| corrupt(&base.config_digest, "rootfs.diff_ids is not a list"))?;
     diff_ids.push(json!(written.diff_id.to_string()));
-    let base_layers = diff_ids.len() - 1;
     let mut entry = serde_json::Map::new();
     entry.insert("created".into(), json!(created));
     entry.insert("created_by".into(), json!("strata commit"));
@@ -204,30 +290,32 @@ pub(crate) fn commit(
         Some(h) => h.push(Value::Object(entry)),
         None => *history = json!([Value::Object(entry)]),
     }
+    Ok(config)
+}
 
-    // Manifest: the base's layers as they are (by digest), ours on top.
-    let docker = manifest.get("mediaType").and_then(Value::as_str) == Some(media::DOCKER_MANIFEST);
-    let keep_docker = docker && opts.compression.docker_media_type().is_some();
-    let mut manifest = manifest;
+/// The base's manifest with its layers as they are (by digest), ours on top, and the new
+/// config; every other field kept, except the base's annotations (they describe the base).
+fn new_manifest(
+    base: &Base,
+    written: &LayerWritten,
+    opts: &CommitOptions,
+    keep_docker: bool,
+    (config_digest, config_size): (&Digest, u64),
+) -> Result<Value, ContainerError> {
+    let mut manifest = base.manifest_json.clone();
     let m = manifest
         .as_object_mut()
-        .ok_or_else(|| corrupt(manifest_digest, "the manifest is not a JSON object"))?;
+        .ok_or_else(|| corrupt(&base.manifest_digest, "the manifest is not a JSON object"))?;
     let layers = m
         .get_mut("layers")
         .and_then(Value::as_array_mut)
-        .ok_or_else(|| corrupt(manifest_digest, "the manifest has no layer list"))?;
-    if layers.len() != base_layers {
-        return Err(ContainerError::LayerCount(manifest_digest.to_string()));
-    }
-    if docker && !keep_docker {
+        .ok_or_else(|| corrupt(&base.manifest_digest, "the manifest has no layer list"))?;
+    if base.is_docker() && !keep_docker {
         // zstd has no Docker media type: the image becomes an OCI one, same blobs.
-        for l in layers.iter_mut() {
-            let oci = l
-                .get("mediaType")
-                .and_then(Value::as_str)
-                .and_then(Compression::from_media_type)
+        for (json, layer) in layers.iter_mut().zip(base.manifest.layers()) {
+            let oci = Compression::from_media_type(layer.media_type().as_ref())
                 .map(Compression::oci_media_type);
-            if let (Some(oci), Some(o)) = (oci, l.as_object_mut()) {
+            if let (Some(oci), Some(o)) = (oci, json.as_object_mut()) {
                 o.insert("mediaType".into(), json!(oci));
             }
         }
@@ -246,38 +334,17 @@ pub(crate) fn commit(
     } else {
         (media::OCI_MANIFEST, media::OCI_CONFIG)
     };
-    let config_bytes =
-        serde_json::to_vec(&config).map_err(|e| ImageError::json("the config", "config", e))?;
-    let (new_config, config_size) = store.put_bytes(&config_bytes)?;
     m.insert("mediaType".into(), json!(manifest_type));
     m.insert(
         "config".into(),
-        json!({"mediaType": config_type, "digest": new_config.to_string(), "size": config_size}),
+        json!({"mediaType": config_type, "digest": config_digest.to_string(), "size": config_size}),
     );
-    // The base's annotations describe the base, not this image.
     m.remove("annotations");
-    let manifest_bytes = serde_json::to_vec(&manifest)
-        .map_err(|e| ImageError::json("the manifest", "manifest", e))?;
-    let (digest, size) = store.put_bytes(&manifest_bytes)?;
-    let media_type = if keep_docker {
-        MediaType::Other(media::DOCKER_MANIFEST.into())
-    } else {
-        MediaType::ImageManifest
-    };
-    store.set_ref(&opts.reference, Descriptor::new(media_type, size, &digest))?;
-    Ok(Committed {
-        name: opts.reference.to_string(),
-        digest,
-        config_digest: new_config,
-        layer: written,
-        base_layers,
-        changes: count,
-    })
+    Ok(manifest)
 }
 
-fn read_value(store: &Store, d: &Digest, what: &'static str) -> Result<Value, ContainerError> {
-    let bytes = store.read_blob(d, MAX_DOCUMENT)?;
-    serde_json::from_slice(&bytes)
+fn json_of(bytes: &[u8], what: &'static str) -> Result<Value, ContainerError> {
+    serde_json::from_slice(bytes)
         .map_err(|e| ImageError::json(format!("the {what}"), what, e).into())
 }
 

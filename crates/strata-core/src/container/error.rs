@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::image::ImageError;
 use crate::layer::LayerError;
-use crate::problem::Explain;
+use crate::problem::{Code, Explain, Hint, HintKey};
 use crate::reference::ReferenceError;
 use crate::store::StoreError;
 
@@ -98,6 +98,9 @@ pub enum ContainerError {
     UnknownUser(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A commit with nothing in it: no file changed and no config change given.
+    #[error("container {0} has no changes to commit")]
+    NoChanges(String),
     /// The task was cancelled (a commit or a create from the app); nothing was named.
     #[error("cancelled")]
     Cancelled,
@@ -127,31 +130,32 @@ impl ContainerError {
 }
 
 impl Explain for ContainerError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            ContainerError::Io { .. } => "container.io",
-            ContainerError::Cancelled => "task.cancelled",
-            ContainerError::NotFound(_) => "container.not_found",
-            ContainerError::Ambiguous { .. } => "container.ambiguous",
-            ContainerError::NameInUse(_) => "container.name_in_use",
-            ContainerError::BadName(_) => "container.bad_name",
-            ContainerError::BadPath { .. } => "container.bad_path",
-            ContainerError::NotRegular { .. } => "container.not_regular_file",
-            ContainerError::TooLargeToEdit { .. } => "container.too_large",
-            ContainerError::NotText { .. } => "container.binary",
-            ContainerError::BadMode(_) => "container.bad_mode",
-            ContainerError::Mount { .. } => "container.mount",
-            ContainerError::Corrupt { .. } => "container.corrupt",
-            ContainerError::DiffIdMismatch { .. } => "container.diff_id_mismatch",
-            ContainerError::LayerCount(_) => "container.layer_count",
-            ContainerError::NoRuntime => "container.no_runtime",
-            ContainerError::Unsupported(_) => "container.unsupported",
-            ContainerError::NeedsRoot => "container.needs_root",
-            ContainerError::Runtime(_) => "container.runtime",
-            ContainerError::BadOption(_) => "container.bad_option",
-            ContainerError::NoSlirp4netns => "container.no_slirp4netns",
-            ContainerError::Network(_) => "container.network",
-            ContainerError::UnknownUser(_) => "container.unknown_user",
+            ContainerError::Io { .. } => Code::ContainerIo,
+            ContainerError::Cancelled => Code::TaskCancelled,
+            ContainerError::NotFound(_) => Code::ContainerNotFound,
+            ContainerError::Ambiguous { .. } => Code::ContainerAmbiguous,
+            ContainerError::NameInUse(_) => Code::ContainerNameInUse,
+            ContainerError::BadName(_) => Code::ContainerInvalidName,
+            ContainerError::BadPath { .. } => Code::ContainerInvalidPath,
+            ContainerError::NotRegular { .. } => Code::ContainerNotRegularFile,
+            ContainerError::TooLargeToEdit { .. } => Code::ContainerTooLarge,
+            ContainerError::NotText { .. } => Code::ContainerBinary,
+            ContainerError::BadMode(_) => Code::ContainerInvalidMode,
+            ContainerError::Mount { .. } => Code::ContainerMount,
+            ContainerError::Corrupt { .. } => Code::ContainerCorrupt,
+            ContainerError::DiffIdMismatch { .. } => Code::DigestMismatch,
+            ContainerError::LayerCount(_) => Code::ContainerLayerCount,
+            ContainerError::NoRuntime => Code::ContainerNoRuntime,
+            ContainerError::Unsupported(_) => Code::ContainerUnsupported,
+            ContainerError::NeedsRoot => Code::ContainerNeedsRoot,
+            ContainerError::Runtime(_) => Code::ContainerRuntime,
+            ContainerError::BadOption(_) => Code::ContainerInvalidOption,
+            ContainerError::NoSlirp4netns => Code::ContainerNoSlirp4netns,
+            ContainerError::Network(_) => Code::ContainerNetwork,
+            ContainerError::UnknownUser(_) => Code::ContainerUnknownUser,
+            ContainerError::NoChanges(_) => Code::ContainerNoChanges,
             ContainerError::Store(e) => e.code(),
             ContainerError::Image(e) => e.code(),
             ContainerError::Layer(e) => e.code(),
@@ -159,69 +163,32 @@ impl Explain for ContainerError {
         }
     }
 
-    fn hint(&self) -> Option<String> {
-        match self {
-            ContainerError::NotFound(_) => Some("`strata ps` lists the containers".into()),
-            ContainerError::TooLargeToEdit { .. } => Some(
-                "files up to 1 MiB open in the editor; copy larger ones out with `strata cp`".into(),
-            ),
-            ContainerError::NotText { .. } => {
-                Some("only UTF-8 text files open in the editor".into())
-            }
-            ContainerError::NotRegular { .. } => Some(
-                "only regular files are read, edited or saved; device nodes, FIFOs and sockets \
-                 are listed but never opened"
-                    .into(),
-            ),
-            ContainerError::Ambiguous { .. } => {
-                Some("give more digits of the ID, or the container's name".into())
-            }
-            ContainerError::NameInUse(_) => {
-                Some("choose another --name, or remove the other container with `strata rm`".into())
-            }
-            ContainerError::BadName(_) => Some(
-                "a name starts with a letter or digit, then letters, digits, '_', '.' or '-'"
-                    .into(),
-            ),
-            ContainerError::BadMode(_) => Some("use overlay or baseline".into()),
-            ContainerError::Mount { .. } => Some(
-                "overlayfs needs root (or a user namespace) on Linux; create the container with \
-                 STRATA_CONTAINER_MODE=baseline to use a copy instead"
-                    .into(),
-            ),
-            ContainerError::Corrupt { .. } => {
-                Some("remove the container with `strata rm -f` and create it again".into())
-            }
-            ContainerError::DiffIdMismatch { .. } => {
-                Some("`strata fsck` checks the store; pull the image again".into())
-            }
-            ContainerError::NoRuntime => {
-                Some("install runc (Debian/Ubuntu: apt install runc), or put it on $PATH".into())
-            }
-            ContainerError::Unsupported(_) => Some(
-                "files, diff and commit work everywhere; running commands needs a Linux host"
-                    .into(),
-            ),
-            ContainerError::NeedsRoot => Some(
-                "run strata as root (sudo) to run commands; files, diff and commit work without root"
-                    .into(),
-            ),
-            ContainerError::Runtime(_) => {
-                Some("run as root, or check that cgroups and namespaces are available".into())
-            }
-            ContainerError::NoSlirp4netns => Some(
-                "install slirp4netns (Debian/Ubuntu: apt install slirp4netns), or choose another \
-                 network (--network host or none)"
-                    .into(),
-            ),
-            ContainerError::Network(_) => Some(
-                "check that network namespaces are available, or run with --network host".into(),
-            ),
-            ContainerError::Store(e) => e.hint(),
-            ContainerError::Image(e) => e.hint(),
-            ContainerError::Layer(e) => e.hint(),
-            ContainerError::Reference(e) => e.hint(),
-            _ => None,
-        }
+    fn hint(&self) -> Option<Hint> {
+        let key = match self {
+            ContainerError::NotFound(_) => HintKey::ContainerList,
+            ContainerError::TooLargeToEdit { .. } => HintKey::ContainerTooLargeToEdit,
+            ContainerError::NotText { .. } => HintKey::ContainerTextOnly,
+            ContainerError::NotRegular { .. } => HintKey::ContainerRegularFilesOnly,
+            ContainerError::Ambiguous { .. } => HintKey::ContainerMoreDigits,
+            ContainerError::NameInUse(_) => HintKey::ContainerChooseOtherName,
+            ContainerError::BadName(_) => HintKey::ContainerNameGrammar,
+            ContainerError::BadMode(_) => HintKey::ContainerModes,
+            ContainerError::Mount { .. } => HintKey::ContainerUseBaseline,
+            ContainerError::Corrupt { .. } => HintKey::ContainerRecreate,
+            ContainerError::DiffIdMismatch { .. } => HintKey::ContainerPullAgain,
+            ContainerError::NoRuntime => HintKey::ContainerInstallRunc,
+            ContainerError::Unsupported(_) => HintKey::ContainerNeedsLinux,
+            ContainerError::NeedsRoot => HintKey::ContainerRunAsRoot,
+            ContainerError::Runtime(_) => HintKey::ContainerCheckRuntime,
+            ContainerError::NoSlirp4netns => HintKey::ContainerInstallSlirp4netns,
+            ContainerError::Network(_) => HintKey::ContainerCheckNetwork,
+            ContainerError::NoChanges(_) => HintKey::ContainerChangeFirst,
+            ContainerError::Store(e) => return e.hint(),
+            ContainerError::Image(e) => return e.hint(),
+            ContainerError::Layer(e) => return e.hint(),
+            ContainerError::Reference(e) => return e.hint(),
+            _ => return None,
+        };
+        Some(key.into())
     }
 }

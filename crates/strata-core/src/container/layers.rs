@@ -27,7 +27,7 @@ use super::ContainerError;
 use crate::digest::{Digest, HashingReader};
 use crate::layer::{self, ApplyOptions, Limits, Whiteouts};
 use crate::store::Store;
-use crate::task::{ProgressState, TaskCtx};
+use crate::task::{TaskCtx, UnitKind, UnitState};
 
 /// Folder of the layer cache inside the store's root.
 pub const LAYERS_DIR: &str = "layers";
@@ -84,7 +84,12 @@ fn stop_if_cancelled(ctx: TaskCtx<'_>) -> Result<(), ContainerError> {
 }
 
 fn report(ctx: TaskCtx<'_>, desc: &Descriptor) {
-    ctx.done(desc.digest().as_ref(), desc.size(), ProgressState::Done);
+    ctx.done(
+        desc.digest().as_ref(),
+        UnitKind::Layer,
+        desc.size(),
+        UnitState::Done,
+    );
 }
 
 /// Makes sure one layer is in the cache.

@@ -12,6 +12,19 @@ use oci_spec::image::Config;
 
 use super::ImageError;
 
+/// The instructions a change may start with (in any case), each followed by its value.
+pub const INSTRUCTIONS: &[&str] = &[
+    "CMD",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "LABEL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
+];
+
 /// Applies one instruction to a config.
 pub fn apply_change(config: &mut Config, change: &str) -> Result<(), ImageError> {
     let bad = |why: &str| ImageError::BadChange {
@@ -149,6 +162,21 @@ pub fn empty_config() -> Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_listed_instruction_is_taken_and_no_other() {
+        let value = |word: &str| match word {
+            "EXPOSE" => "8080/tcp",
+            "ENV" | "LABEL" => "K=v",
+            _ => "x",
+        };
+        for word in INSTRUCTIONS {
+            let mut c = empty_config();
+            apply_change(&mut c, &format!("{} {}", word.to_lowercase(), value(word)))
+                .unwrap_or_else(|e| panic!("{word}: {e}"));
+        }
+        assert!(apply_change(&mut empty_config(), "RUN x").is_err());
+    }
 
     #[test]
     fn applies_dockerfile_style_changes() {

@@ -3,7 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::problem::Explain;
+use crate::problem::{Code, Explain, Hint, HintKey};
 
 /// Why reading, importing or exporting an image failed. Import errors always mean that
 /// no name was added or changed in the store.
@@ -111,55 +111,45 @@ impl ImageError {
 }
 
 impl Explain for ImageError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
             ImageError::Store(e) => e.code(),
             ImageError::Reference(e) => e.code(),
             ImageError::Layer(e) => e.code(),
-            ImageError::Schema1 { .. } => "image.schema1",
-            ImageError::MediaType { .. } => "image.media_type",
-            ImageError::Json { .. } => "image.invalid",
-            ImageError::BadPlatform(_) => "image.platform_invalid",
-            ImageError::NoPlatform { .. } => "image.platform_missing",
-            ImageError::Io { .. } => "image.io",
-            ImageError::NotAnArchive { .. } => "image.not_an_archive",
-            ImageError::Corrupt(_) => "image.corrupt",
-            ImageError::Missing { .. } => "image.missing",
-            ImageError::TooLarge { .. } => "image.too_large",
-            ImageError::NeedsName(_) => "image.needs_name",
-            ImageError::Exists { .. } => "image.exists",
-            ImageError::WouldOverwrite { .. } => "image.would_overwrite",
-            ImageError::BadChange { .. } => "image.bad_change",
-            ImageError::Cancelled => "task.cancelled",
+            ImageError::Schema1 { .. } => Code::ImageSchema1,
+            ImageError::MediaType { .. } => Code::ImageMediaType,
+            ImageError::Json { .. } => Code::ImageInvalid,
+            ImageError::BadPlatform(_) => Code::PlatformInvalid,
+            ImageError::NoPlatform { .. } => Code::PlatformNotFound,
+            ImageError::Io { .. } => Code::ImageIo,
+            ImageError::NotAnArchive { .. } => Code::ImageNotAnArchive,
+            ImageError::Corrupt(_) => Code::ImageCorrupt,
+            ImageError::Missing { .. } => Code::ImageMissing,
+            ImageError::TooLarge { .. } => Code::ImageTooLarge,
+            ImageError::NeedsName(_) => Code::ImageNeedsName,
+            ImageError::Exists { .. } => Code::ImageExists,
+            ImageError::WouldOverwrite { .. } => Code::ImageWouldOverwrite,
+            ImageError::BadChange { .. } => Code::ImageInvalidChange,
+            ImageError::Cancelled => Code::TaskCancelled,
         }
     }
 
-    fn hint(&self) -> Option<String> {
-        match self {
-            ImageError::Store(e) => e.hint(),
-            ImageError::Reference(e) => e.hint(),
-            ImageError::Layer(e) => e.hint(),
-            ImageError::Schema1 { .. } => Some(
-                "copy it once with `skopeo copy`, which converts schema 1 to a current format"
-                    .into(),
-            ),
-            ImageError::BadChange { .. } => Some(
-                "a change is a Dockerfile instruction such as CMD [\"/app\"] or ENV KEY=VALUE"
-                    .into(),
-            ),
-            ImageError::NoPlatform { .. } => Some("choose one of those with --platform".into()),
+    fn hint(&self) -> Option<Hint> {
+        let key = match self {
+            ImageError::Store(e) => return e.hint(),
+            ImageError::Reference(e) => return e.hint(),
+            ImageError::Layer(e) => return e.hint(),
+            ImageError::Schema1 { .. } => HintKey::ImageConvertSchema1,
+            ImageError::BadChange { .. } => HintKey::ImageChangeSyntax,
+            ImageError::NoPlatform { .. } => HintKey::PlatformChoose,
             ImageError::Corrupt(_) | ImageError::Missing { .. } | ImageError::TooLarge { .. } => {
-                Some("nothing was imported; write the archive again from its source".into())
+                HintKey::ImageWriteArchiveAgain
             }
-            ImageError::NeedsName(_) => Some("name the image with --tag REF".into()),
-            ImageError::Exists { .. } => {
-                Some("choose another path, or remove the old one first".into())
-            }
-            ImageError::WouldOverwrite { .. } => Some(
-                "choose another file, or replace it: `strata export --force`, or Replace in the app"
-                    .into(),
-            ),
-            _ => None,
-        }
+            ImageError::NeedsName(_) => HintKey::ImageGiveName,
+            ImageError::Exists { .. } => HintKey::ImageChooseOtherPath,
+            ImageError::WouldOverwrite { .. } => HintKey::ImageReplaceOrRename,
+            _ => return None,
+        };
+        Some(key.into())
     }
 }

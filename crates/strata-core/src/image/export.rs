@@ -29,15 +29,14 @@ use oci_spec::image::Descriptor;
 use serde::Serialize;
 
 use super::inspect::decompressor;
-use super::model::{
-    self, digest_of, PlatformSpec, ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME,
-};
+use super::model::{self, digest_of, ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME};
 use super::tarout::TarOut;
 use super::ImageError;
 use crate::digest::{Digest, HashingReader};
+use crate::platform::Platform;
 use crate::reference::Reference;
 use crate::store::Store;
-use crate::task::{ProgressState, TaskCtx, Watch};
+use crate::task::{TaskCtx, UnitKind, UnitState, Watch};
 
 /// What to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -71,7 +70,7 @@ impl FromStr for ExportFormat {
 pub struct ExportOptions {
     pub format: ExportFormat,
     /// For a docker archive of an index: which platform (this machine's by default).
-    pub platform: Option<PlatformSpec>,
+    pub platform: Option<Platform>,
     /// Replace an existing file at the destination (the person said so). Without it an
     /// existing file is refused with [`ImageError::WouldOverwrite`]. Never replaces a
     /// folder that holds something.
@@ -232,7 +231,8 @@ fn copy_blob(
     let digest = digest_of(desc)?;
     let path = store.blob_path(&digest);
     let file = store.open_blob(&digest)?;
-    let watched = Watch::new(file, ctx, digest.to_string(), Some(desc.size()));
+    let kind = UnitKind::of_media_type(desc.media_type().as_ref());
+    let watched = Watch::new(file, ctx, digest.to_string(), kind, Some(desc.size()));
     let mut hashing = HashingReader::new(BufReader::with_capacity(1 << 20, watched));
     let n = write(&mut hashing, desc.size()).map_err(|e| ImageError::io("copy", &path, e))?;
     hashing.verify(&digest, Some(desc.size())).map_err(|e| {
@@ -240,7 +240,7 @@ fn copy_blob(
             "the store's blob {digest} is damaged ({e}); run `strata fsck`"
         ))
     })?;
-    ctx.done(&digest.to_string(), n, ProgressState::Done);
+    ctx.done(&digest.to_string(), kind, n, UnitState::Done);
     Ok(n)
 }
 
@@ -349,7 +349,13 @@ fn write_layer_tar(
     let blob_path = store.blob_path(&digest);
     let file = store.open_blob(&digest)?;
     // Progress counts the stored (compressed) bytes: their total is known up front.
-    let watched = Watch::new(file, ctx, digest.to_string(), Some(layer.size()));
+    let watched = Watch::new(
+        file,
+        ctx,
+        digest.to_string(),
+        UnitKind::Layer,
+        Some(layer.size()),
+    );
     let plain = decompressor(BufReader::with_capacity(1 << 20, watched))
         .map_err(|e| ImageError::io("read", &blob_path, e))?;
     let mut hashing = HashingReader::new(plain);
@@ -363,7 +369,12 @@ fn write_layer_tar(
             "the store's layer {digest} does not unpack to its diff_id {diff_id}; run `strata fsck`"
         )));
     }
-    ctx.done(&digest.to_string(), layer.size(), ProgressState::Done);
+    ctx.done(
+        &digest.to_string(),
+        UnitKind::Layer,
+        layer.size(),
+        UnitState::Done,
+    );
     Ok(n)
 }
 

@@ -18,11 +18,12 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::inspect::{history_of, layer_details, LayerDetails};
-use super::model::{self, digest_of, PlatformSpec};
+use super::model::{self, digest_of};
 use super::ImageError;
 use crate::digest::Digest;
 use crate::layer::{self, Change, Deletion, DeletionKind, Kind, LayerError, Limits, MergedTree};
-use crate::problem::Explain;
+use crate::platform::Platform;
+use crate::problem::{Code, Explain, Hint, HintKey};
 use crate::store::{Store, StoreError};
 
 /// Why browsing an image's files failed.
@@ -51,33 +52,35 @@ pub enum FilesError {
     /// A directory (or another non-file) where content was asked for.
     #[error("`{path}` is a {kind}, not a regular file")]
     NotAFile { path: String, kind: &'static str },
+    /// Something other than a folder where a folder's listing was asked for.
+    #[error("{path} is not a folder in this image{}", layer.map(|l| format!(" at layer {l}")).unwrap_or_default())]
+    NotAFolder { path: String, layer: Option<usize> },
 }
 
 impl Explain for FilesError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
             FilesError::Image(e) => e.code(),
             FilesError::Store(e) => e.code(),
             FilesError::Layer(e) => e.code(),
-            FilesError::LayerOutOfRange { .. } | FilesError::NoLayers => "image.layer_out_of_range",
-            FilesError::NotFound { .. } => "layer.not_found",
-            FilesError::NotAFile { .. } => "layer.not_a_file",
+            FilesError::LayerOutOfRange { .. } | FilesError::NoLayers => Code::ImageLayerOutOfRange,
+            FilesError::NotFound { .. } => Code::LayerNotFound,
+            FilesError::NotAFile { .. } => Code::LayerNotAFile,
+            FilesError::NotAFolder { .. } => Code::LayerNotAFolder,
         }
     }
 
-    fn hint(&self) -> Option<String> {
-        match self {
-            FilesError::Image(e) => e.hint(),
-            FilesError::Store(e) => e.hint(),
-            FilesError::Layer(e) => e.hint(),
-            FilesError::LayerOutOfRange { .. } | FilesError::NoLayers => {
-                Some("`strata inspect` lists the layers, bottom (0) first".into())
-            }
-            FilesError::NotFound { .. } => {
-                Some("list the folder above it to see what is there".into())
-            }
-            FilesError::NotAFile { .. } => Some("list it instead of reading it".into()),
-        }
+    fn hint(&self) -> Option<Hint> {
+        let key = match self {
+            FilesError::Image(e) => return e.hint(),
+            FilesError::Store(e) => return e.hint(),
+            FilesError::Layer(e) => return e.hint(),
+            FilesError::LayerOutOfRange { .. } | FilesError::NoLayers => HintKey::ImageListLayers,
+            FilesError::NotFound { .. } => HintKey::LayerListParent,
+            FilesError::NotAFile { .. } => HintKey::LayerListInstead,
+            FilesError::NotAFolder { .. } => return None,
+        };
+        Some(key.into())
     }
 }
 
@@ -142,7 +145,7 @@ impl ImageFiles {
     pub fn open(
         store: &Store,
         name_or_id: &str,
-        platform: Option<&PlatformSpec>,
+        platform: Option<&Platform>,
     ) -> Result<ImageFiles, FilesError> {
         let found = store.resolve(name_or_id)?;
         let image = model::resolve(store, &found.descriptor, platform)?;

@@ -37,14 +37,15 @@ use serde::{Deserialize, Serialize};
 
 use super::inspect::{decompressor, remember_uncompressed_size};
 use super::model::{
-    self, digest_of, media, Kind, ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME, MAX_DOCUMENT,
+    self, digest_of, Kind, ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME, MAX_DOCUMENT,
 };
 use super::ImageError;
 use crate::digest::{Digest, HashingReader};
 use crate::layer::Compression;
+use crate::media;
 use crate::reference::Reference;
 use crate::store::Store;
-use crate::task::{ProgressState, TaskCtx, Watch};
+use crate::task::{TaskCtx, UnitKind, UnitState, Watch};
 
 /// How to import.
 #[derive(Debug, Clone, Default)]
@@ -83,7 +84,11 @@ pub fn import(
     let result = import_source(store, path, opts, ctx);
     if result.is_ok() {
         if let Ok(meta) = std::fs::metadata(path) {
-            ctx.done(&path.display().to_string(), meta.len(), ProgressState::Done);
+            // The archive read whole; a layout folder's blobs reported themselves.
+            if meta.is_file() {
+                let archive = path.display().to_string();
+                ctx.done(&archive, UnitKind::Archive, meta.len(), UnitState::Done);
+            }
         }
     }
     // However an I/O error surfaced (through the store, the tar reader…), a raised flag
@@ -374,7 +379,8 @@ fn read_tar_into(
     c: &mut Collected,
 ) -> Result<(), ImageError> {
     let file = File::open(path).map_err(|e| ImageError::io("open", path, e))?;
-    let watched = Watch::new(file, ctx, path.display().to_string(), Some(size));
+    let unit = path.display().to_string();
+    let watched = Watch::new(file, ctx, unit.clone(), UnitKind::Archive, Some(size));
     let plain = decompressor(BufReader::with_capacity(1 << 20, watched))
         .map_err(|e| ImageError::io("read", path, e))?;
     let mut archive = tar::Archive::new(Tail::new(plain));
@@ -428,7 +434,7 @@ fn read_tar_into(
         if base == "VERSION" || base == "json" {
             continue;
         }
-        let found = spool_entry(store, &name, &mut entry, declared, ctx)?;
+        let found = spool_entry(store, &name, &mut entry, declared, (ctx, &unit))?;
         c.files.insert(name, found);
     }
     c.truncated = !archive.into_inner().ended_with_zero_block();
@@ -473,12 +479,13 @@ impl<R: Read> Read for Tail<R> {
 }
 
 /// Streams one tar entry into the store. A `blobs/sha256/<hex>` entry must match its name.
+/// Reported as a unit `within` the archive: its bytes are the archive's.
 fn spool_entry(
     store: &Store,
     name: &str,
     entry: &mut impl Read,
     declared: u64,
-    ctx: TaskCtx<'_>,
+    (ctx, within): (TaskCtx<'_>, &str),
 ) -> Result<(Digest, u64), ImageError> {
     let named = name
         .strip_prefix("blobs/sha256/")
@@ -493,7 +500,13 @@ fn spool_entry(
     if let Some(d) = &named {
         if store.blob_size(d).ok() == Some(declared) {
             // Already stored (and verified when it was): let the tar reader skip it.
-            ctx.done(&d.to_string(), declared, ProgressState::Skipped);
+            ctx.done_within(
+                within,
+                &d.to_string(),
+                UnitKind::Blob,
+                declared,
+                UnitState::Skipped,
+            );
             return Ok((d.clone(), declared));
         }
     }
@@ -515,7 +528,13 @@ fn spool_entry(
         )),
         None => ImageError::Store(e),
     })?;
-    ctx.done(&digest.to_string(), size, ProgressState::Done);
+    ctx.done_within(
+        within,
+        &digest.to_string(),
+        UnitKind::Blob,
+        size,
+        UnitState::Done,
+    );
     Ok((digest, size))
 }
 
@@ -539,7 +558,7 @@ fn spool_file(
     }
     if let Some((d, n)) = expected {
         if store.blob_size(d).ok() == Some(n) {
-            ctx.done(&d.to_string(), n, ProgressState::Skipped);
+            ctx.done(&d.to_string(), UnitKind::Blob, n, UnitState::Skipped);
             return Ok(Some((d.clone(), n)));
         }
     }
@@ -554,7 +573,7 @@ fn spool_file(
         .map_err(|e| ImageError::io("read", &full, e))?
         .len();
     let id = expected.map_or_else(|| path.to_string(), |(d, _)| d.to_string());
-    let watched = Watch::new(file, ctx, id.clone(), Some(len));
+    let watched = Watch::new(file, ctx, id.clone(), UnitKind::Blob, Some(len));
     let (digest, size) = store.put_blob(watched, expected).map_err(|e| {
         if ctx.is_cancelled() {
             ImageError::Cancelled
@@ -567,7 +586,7 @@ fn spool_file(
             ImageError::Store(e)
         }
     })?;
-    ctx.done(&id, size, ProgressState::Done);
+    ctx.done(&id, UnitKind::Blob, size, UnitState::Done);
     Ok(Some((digest, size)))
 }
 

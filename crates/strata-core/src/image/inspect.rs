@@ -17,17 +17,18 @@ use std::path::PathBuf;
 use oci_spec::image::Descriptor;
 use serde::Serialize;
 
-use super::model::{self, digest_of, PlatformSpec, ResolvedImage};
+use super::model::{self, digest_of, ResolvedImage};
 use super::ImageError;
 use crate::digest::Digest;
 use crate::layer::Compression;
+use crate::platform::Platform;
 use crate::store::Store;
 
 /// How much work an inspection may do.
 #[derive(Debug, Clone, Default)]
 pub struct InspectOptions {
     /// The platform to show when the name points at an index; this machine's by default.
-    pub platform: Option<PlatformSpec>,
+    pub platform: Option<Platform>,
     /// Decompress compressed layers whose uncompressed size is not known yet.
     pub compute_sizes: bool,
 }
@@ -52,7 +53,7 @@ pub struct ImageDetails {
     pub platforms: Vec<String>,
     pub created: Option<String>,
     pub author: Option<String>,
-    pub platform: PlatformSpec,
+    pub platform: Platform,
     pub config: RunConfig,
     pub layers: Vec<LayerDetails>,
     /// The layers' bytes as stored (compressed where they are).
@@ -171,7 +172,7 @@ pub fn details(
             .unwrap_or_default(),
         created: c.created().clone(),
         author: c.author().clone(),
-        platform: PlatformSpec::of_config(c),
+        platform: Platform::of_config(c),
         config: run,
         layers,
         size,

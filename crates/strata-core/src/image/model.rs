@@ -14,29 +14,16 @@
 //! [§ config]: https://github.com/opencontainers/image-spec/blob/main/config.md
 
 use std::collections::HashSet;
-use std::fmt;
 use std::io::Read;
-use std::str::FromStr;
 
-use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest, Platform};
-use serde::{Deserialize, Serialize};
+use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest};
+use serde::Deserialize;
 
 use super::ImageError;
 use crate::digest::Digest;
+use crate::media;
+use crate::platform::Platform;
 use crate::store::Store;
-
-/// Media types Strata reads and writes.
-pub mod media {
-    pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-    pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-    pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-    pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
-    pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
-    pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
-    pub const DOCKER_SCHEMA1: &str = "application/vnd.docker.distribution.manifest.v1+json";
-    pub const DOCKER_SCHEMA1_SIGNED: &str =
-        "application/vnd.docker.distribution.manifest.v1+prettyjws";
-}
 
 /// The largest manifest, index or config we read (registries cap manifests at 4 MiB;
 /// configs with long histories stay far below this).
@@ -199,130 +186,11 @@ pub fn digest_of(desc: &Descriptor) -> Result<Digest, ImageError> {
     Digest::try_from(desc.digest()).map_err(|e| ImageError::Corrupt(e.to_string()))
 }
 
-/// `os/arch[/variant]`, as `--platform` takes it and as indexes describe their manifests.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct PlatformSpec {
-    pub os: String,
-    pub architecture: String,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub variant: Option<String>,
-}
-
-impl PlatformSpec {
-    /// The platform whose images this machine runs: Linux (container images are Linux
-    /// images, also on macOS and Windows hosts) on this CPU.
-    pub fn current() -> PlatformSpec {
-        let arch = match std::env::consts::ARCH {
-            "x86_64" => "amd64",
-            "aarch64" => "arm64",
-            "x86" => "386",
-            "powerpc64" => "ppc64le",
-            other => other,
-        };
-        PlatformSpec {
-            os: "linux".into(),
-            architecture: arch.into(),
-            variant: None,
-        }
-        .normalized()
-    }
-
-    /// Canonical spellings (`aarch64` → `arm64`, `x86_64` → `amd64`) and the variants
-    /// that are implied when absent (`arm64` is `v8`; `arm` without variant means v7, as
-    /// containerd assumes).
-    pub fn normalized(mut self) -> PlatformSpec {
-        self.os = self.os.to_ascii_lowercase();
-        self.architecture = match self.architecture.to_ascii_lowercase().as_str() {
-            "x86_64" | "x86-64" => "amd64".into(),
-            "aarch64" => "arm64".into(),
-            "i386" | "i686" => "386".into(),
-            "armhf" => {
-                self.variant.get_or_insert_with(|| "v7".into());
-                "arm".into()
-            }
-            "armel" => {
-                self.variant.get_or_insert_with(|| "v6".into());
-                "arm".into()
-            }
-            other => other.into(),
-        };
-        match self.architecture.as_str() {
-            "arm64" if self.variant.is_none() => self.variant = Some("v8".into()),
-            "arm" if self.variant.is_none() => self.variant = Some("v7".into()),
-            _ => {}
-        }
-        self
-    }
-
-    /// The platform an index descriptor or a config states.
-    pub fn from_oci(p: &Platform) -> PlatformSpec {
-        PlatformSpec {
-            os: p.os().to_string(),
-            architecture: p.architecture().to_string(),
-            variant: p.variant().clone(),
-        }
-    }
-
-    /// The platform a config states.
-    pub fn of_config(c: &ImageConfiguration) -> PlatformSpec {
-        PlatformSpec {
-            os: c.os().to_string(),
-            architecture: c.architecture().to_string(),
-            variant: c.variant().clone(),
-        }
-    }
-
-    /// Whether an image for `other` runs here when `self` is wanted. Variants are
-    /// compared only where they matter (arm, arm64); `amd64` v2/v3 all run on an amd64.
-    pub fn matches(&self, other: &PlatformSpec) -> bool {
-        let a = self.clone().normalized();
-        let b = other.clone().normalized();
-        if a.os != b.os || a.architecture != b.architecture {
-            return false;
-        }
-        match a.architecture.as_str() {
-            "arm" | "arm64" => a.variant == b.variant,
-            _ => true,
-        }
-    }
-}
-
-impl FromStr for PlatformSpec {
-    type Err = ImageError;
-    fn from_str(s: &str) -> Result<PlatformSpec, ImageError> {
-        let parts: Vec<&str> = s.split('/').collect();
-        let valid = |p: &&str| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
-        };
-        if !(2..=3).contains(&parts.len()) || !parts.iter().all(valid) {
-            return Err(ImageError::BadPlatform(s.to_string()));
-        }
-        Ok(PlatformSpec {
-            os: parts[0].to_string(),
-            architecture: parts[1].to_string(),
-            variant: parts.get(2).map(|v| v.to_string()),
-        }
-        .normalized())
-    }
-}
-
-impl fmt::Display for PlatformSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.os, self.architecture)?;
-        if let Some(v) = &self.variant {
-            write!(f, "/{v}")?;
-        }
-        Ok(())
-    }
-}
-
 /// Picks the manifest for `wanted` from an index. Entries without a platform count only
 /// when they are the index's sole entry (a one-image OCI layout).
 pub fn select_platform<'a>(
     index: &'a ImageIndex,
-    wanted: &PlatformSpec,
+    wanted: &Platform,
     what: &str,
 ) -> Result<&'a Descriptor, ImageError> {
     let entries = index.manifests();
@@ -334,7 +202,7 @@ pub fn select_platform<'a>(
     let found = entries.iter().find(|d| {
         d.platform()
             .as_ref()
-            .is_some_and(|p| wanted.matches(&PlatformSpec::from_oci(p)))
+            .is_some_and(|p| wanted.matches(&Platform::from_oci(p)))
     });
     found.ok_or_else(|| ImageError::NoPlatform {
         what: what.to_string(),
@@ -350,7 +218,7 @@ pub fn platforms_of(index: &ImageIndex) -> Vec<String> {
         .manifests()
         .iter()
         .filter_map(|d| d.platform().as_ref())
-        .map(|p| PlatformSpec::from_oci(p).to_string())
+        .map(|p| Platform::from_oci(p).to_string())
         .filter(|p| p != "unknown/unknown")
         .collect()
 }
@@ -378,9 +246,9 @@ impl ResolvedImage {
 pub fn resolve(
     store: &Store,
     top: &Descriptor,
-    platform: Option<&PlatformSpec>,
+    platform: Option<&Platform>,
 ) -> Result<ResolvedImage, ImageError> {
-    let wanted = platform.cloned().unwrap_or_else(PlatformSpec::current);
+    let wanted = platform.cloned().unwrap_or_else(Platform::current);
     let mut desc = top.clone();
     let mut index = None;
     // Indexes may nest (an index of indexes); a few levels is every real case.
@@ -489,48 +357,12 @@ fn check_blob(store: &Store, desc: &Descriptor, what: &str) -> Result<(), ImageE
 mod tests {
     use super::*;
 
-    #[test]
-    fn parses_platform_strings() {
-        for (input, want) in [
-            ("linux/amd64", "linux/amd64"),
-            ("linux/arm64", "linux/arm64/v8"),
-            ("linux/arm64/v8", "linux/arm64/v8"),
-            ("linux/aarch64", "linux/arm64/v8"),
-            ("linux/arm", "linux/arm/v7"),
-            ("linux/arm/v6", "linux/arm/v6"),
-            ("windows/amd64", "windows/amd64"),
-        ] {
-            let p: PlatformSpec = input.parse().unwrap();
-            assert_eq!(p.to_string(), want, "{input}");
-        }
-        for bad in [
-            "linux",
-            "linux/",
-            "/amd64",
-            "linux/amd64/v1/x",
-            "linux/am d64",
-        ] {
-            let err = bad.parse::<PlatformSpec>().unwrap_err().to_string();
-            assert!(err.contains("is not a platform"), "{bad}: {err}");
-        }
-    }
-
-    #[test]
-    fn arm_variants_matter_and_amd64_levels_do_not() {
-        let p = |s: &str| s.parse::<PlatformSpec>().unwrap();
-        assert!(p("linux/arm64").matches(&p("linux/arm64/v8")));
-        assert!(!p("linux/arm/v7").matches(&p("linux/arm/v6")));
-        assert!(p("linux/amd64").matches(&p("linux/amd64/v3")));
-        assert!(!p("linux/amd64").matches(&p("linux/arm64")));
-        assert!(!p("linux/amd64").matches(&p("windows/amd64")));
-    }
-
     fn index_of(platforms: &[&str]) -> ImageIndex {
         let manifests: Vec<serde_json::Value> = platforms
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let s: PlatformSpec = p.parse().unwrap();
+                let s: Platform = p.parse().unwrap();
                 serde_json::json!({
                     "mediaType": media::OCI_MANIFEST,
                     "digest": format!("sha256:{:064x}", i + 1),

@@ -17,13 +17,14 @@ use oci_spec::image::{Descriptor, MediaType};
 use super::change::{apply_change, empty_config};
 use super::import::ImportedImage;
 use super::inspect::{decompressor, remember_uncompressed_size};
-use super::model::{media, PlatformSpec};
 use super::ImageError;
 use crate::digest::{Digest, HashingWriter};
 use crate::layer::Compression;
+use crate::media;
+use crate::platform::Platform;
 use crate::reference::Reference;
 use crate::store::{BlobWriter, Store};
-use crate::task::{ProgressState, TaskCtx, Watch};
+use crate::task::{TaskCtx, UnitKind, UnitState, Watch};
 
 /// How to build the image.
 #[derive(Debug, Clone)]
@@ -34,7 +35,7 @@ pub struct RootfsOptions {
     /// Dockerfile-style config changes (`--change 'CMD ["/app"]'`).
     pub changes: Vec<String>,
     /// The platform to record; this machine's by default.
-    pub platform: Option<PlatformSpec>,
+    pub platform: Option<Platform>,
 }
 
 /// Builds and names the image; the name appears only once every blob is stored.
@@ -70,7 +71,13 @@ fn build(
         layer_from_tar(store, path, meta.len(), ctx)?
     };
     remember_uncompressed_size(store, &layer.digest, layer.uncompressed_size);
-    let result = name_image(store, path, meta.len(), opts, run, &layer, ctx);
+    // The unit's size: the tar read, or the layer written from the folder.
+    let unit = if meta.is_dir() {
+        (UnitKind::Folder, layer.size)
+    } else {
+        (UnitKind::Archive, meta.len())
+    };
+    let result = name_image(store, path, unit, opts, run, &layer, ctx);
     if result.is_err() {
         // The layer will not be named: let the next gc take it (best effort).
         let _ = store.release_blobs(std::slice::from_ref(&layer.digest));
@@ -82,13 +89,13 @@ fn build(
 fn name_image(
     store: &Store,
     path: &Path,
-    len: u64,
+    (kind, len): (UnitKind, u64),
     opts: &RootfsOptions,
     run: oci_spec::image::Config,
     layer: &Layer,
     ctx: TaskCtx<'_>,
 ) -> Result<ImportedImage, ImageError> {
-    let platform = opts.platform.clone().unwrap_or_else(PlatformSpec::current);
+    let platform = opts.platform.clone().unwrap_or_else(Platform::current);
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let source = path
         .file_name()
@@ -130,7 +137,7 @@ fn name_image(
         return Err(ImageError::Cancelled);
     }
     store.set_ref(&opts.tag, descriptor)?;
-    ctx.done(&path.display().to_string(), len, ProgressState::Done);
+    ctx.done(&path.display().to_string(), kind, len, UnitState::Done);
     Ok(ImportedImage {
         name: opts.tag.to_string(),
         digest,
@@ -178,7 +185,13 @@ fn layer_from_tar(
     ctx: TaskCtx<'_>,
 ) -> Result<Layer, ImageError> {
     let file = File::open(path).map_err(|e| ImageError::io("open", path, e))?;
-    let watched = Watch::new(file, ctx, path.display().to_string(), Some(len));
+    let watched = Watch::new(
+        file,
+        ctx,
+        path.display().to_string(),
+        UnitKind::Archive,
+        Some(len),
+    );
     let plain = decompressor(BufReader::with_capacity(1 << 20, watched))
         .map_err(|e| ImageError::io("read", path, e))?;
     let mut tee = Tee {
@@ -208,7 +221,13 @@ fn layer_from_tar(
 /// A directory becomes a deterministic layer through the layer module's writer (sorted
 /// entries, numeric owners, hard links and xattrs kept).
 fn layer_from_dir(store: &Store, dir: &Path, ctx: TaskCtx<'_>) -> Result<Layer, ImageError> {
-    let out = Watch::new(store.blob_writer()?, ctx, dir.display().to_string(), None);
+    let out = Watch::new(
+        store.blob_writer()?,
+        ctx,
+        dir.display().to_string(),
+        UnitKind::Folder,
+        None,
+    );
     let opts = crate::layer::write::WriteOptions {
         clamp_mtime: crate::layer::write::WriteOptions::source_date_epoch(),
         ..Default::default()

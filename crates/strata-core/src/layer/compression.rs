@@ -18,6 +18,7 @@ use std::io::{self, Read};
 use serde::{Deserialize, Serialize};
 
 use super::error::{LayerError, LimitHit};
+use crate::media;
 
 /// How a layer blob is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -35,18 +36,6 @@ pub enum Compression {
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
-/// OCI media type of an uncompressed layer.
-pub const MEDIA_TYPE_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
-/// OCI media type of a gzip layer.
-pub const MEDIA_TYPE_TAR_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
-/// OCI media type of a zstd layer.
-pub const MEDIA_TYPE_TAR_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
-/// Docker (schema 2) media type of a gzip layer.
-pub const DOCKER_MEDIA_TYPE_TAR_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
-/// Docker media type of a layer that must not be pushed to other registries.
-pub const DOCKER_MEDIA_TYPE_FOREIGN: &str =
-    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
-
 impl Compression {
     /// What the first bytes of a blob say it is. Anything that is neither gzip nor zstd is
     /// taken as a plain tar; the tar reader refuses it if it is not one.
@@ -63,9 +52,9 @@ impl Compression {
     /// The OCI media type for a layer compressed this way.
     pub fn oci_media_type(self) -> &'static str {
         match self {
-            Compression::None => MEDIA_TYPE_TAR,
-            Compression::Gzip => MEDIA_TYPE_TAR_GZIP,
-            Compression::Zstd => MEDIA_TYPE_TAR_ZSTD,
+            Compression::None => media::OCI_LAYER,
+            Compression::Gzip => media::OCI_LAYER_GZIP,
+            Compression::Zstd => media::OCI_LAYER_ZSTD,
         }
     }
 
@@ -74,8 +63,8 @@ impl Compression {
     /// accepts as `application/vnd.docker.image.rootfs.diff.tar`).
     pub fn docker_media_type(self) -> Option<&'static str> {
         match self {
-            Compression::Gzip => Some(DOCKER_MEDIA_TYPE_TAR_GZIP),
-            Compression::None => Some("application/vnd.docker.image.rootfs.diff.tar"),
+            Compression::Gzip => Some(media::DOCKER_LAYER_GZIP),
+            Compression::None => Some(media::DOCKER_LAYER),
             Compression::Zstd => None,
         }
     }
@@ -84,15 +73,14 @@ impl Compression {
     /// variants); `None` for a media type that is not a layer.
     pub fn from_media_type(media_type: &str) -> Option<Compression> {
         match media_type {
-            MEDIA_TYPE_TAR
-            | "application/vnd.oci.image.layer.nondistributable.v1.tar"
-            | "application/vnd.docker.image.rootfs.diff.tar" => Some(Compression::None),
-            MEDIA_TYPE_TAR_GZIP
-            | "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
-            | DOCKER_MEDIA_TYPE_TAR_GZIP
-            | DOCKER_MEDIA_TYPE_FOREIGN => Some(Compression::Gzip),
-            MEDIA_TYPE_TAR_ZSTD
-            | "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd" => {
+            media::OCI_LAYER | media::OCI_LAYER_NONDISTRIBUTABLE | media::DOCKER_LAYER => {
+                Some(Compression::None)
+            }
+            media::OCI_LAYER_GZIP
+            | media::OCI_LAYER_NONDISTRIBUTABLE_GZIP
+            | media::DOCKER_LAYER_GZIP
+            | media::DOCKER_LAYER_FOREIGN => Some(Compression::Gzip),
+            media::OCI_LAYER_ZSTD | media::OCI_LAYER_NONDISTRIBUTABLE_ZSTD => {
                 Some(Compression::Zstd)
             }
             _ => None,

@@ -3,7 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::problem::Explain;
+use crate::problem::{Code, Explain, Hint, HintKey};
 
 /// Why reading, applying or writing a layer failed. Every message names the entry (the path
 /// as the tar wrote it) when one is involved.
@@ -64,43 +64,37 @@ pub enum LayerError {
 }
 
 impl Explain for LayerError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
             LayerError::TooLarge { .. }
             | LayerError::SparseTooLarge { .. }
             | LayerError::TooManyEntries { .. }
-            | LayerError::HeaderTooLarge { .. } => "layer.too_large",
+            | LayerError::HeaderTooLarge { .. } => Code::LayerTooLarge,
             LayerError::PathTooLong { .. }
             | LayerError::Unsafe { .. }
-            | LayerError::DeviceRefused { .. } => "layer.unsafe_entry",
-            LayerError::Corrupt { .. } => "layer.corrupt",
-            LayerError::Io { .. } => "layer.io",
-            LayerError::NotFound { .. } | LayerError::NotAFile { .. } => "layer.not_found",
-            LayerError::TargetExists { .. } => "layer.exists",
+            | LayerError::DeviceRefused { .. } => Code::LayerUnsafeEntry,
+            LayerError::Corrupt { .. } => Code::LayerCorrupt,
+            LayerError::Io { .. } => Code::LayerIo,
+            LayerError::NotFound { .. } => Code::LayerNotFound,
+            LayerError::NotAFile { .. } => Code::LayerNotAFile,
+            LayerError::TargetExists { .. } => Code::LayerExists,
         }
     }
 
-    fn hint(&self) -> Option<String> {
-        Some(match self {
+    fn hint(&self) -> Option<Hint> {
+        let key = match self {
             LayerError::TooLarge { .. }
             | LayerError::SparseTooLarge { .. }
             | LayerError::TooManyEntries { .. }
-            | LayerError::HeaderTooLarge { .. } => {
-                "the layer may be a decompression bomb; if it is genuinely this large, raise the limit".into()
-            }
-            LayerError::PathTooLong { .. } | LayerError::Unsafe { .. } => {
-                "the layer was refused and nothing outside the target was touched; it may be malicious or made by a broken tool".into()
-            }
-            LayerError::DeviceRefused { .. } => {
-                "device nodes are only created when allowed and running as root".into()
-            }
-            LayerError::Corrupt { .. } => {
-                "the blob may be truncated or not a layer at all; fetch or import it again".into()
-            }
-            LayerError::Io { .. } => "check free space and the folder's permissions".into(),
-            LayerError::TargetExists { .. } => "remove it first or choose another folder".into(),
+            | LayerError::HeaderTooLarge { .. } => HintKey::LayerMaybeBomb,
+            LayerError::PathTooLong { .. } | LayerError::Unsafe { .. } => HintKey::LayerRefused,
+            LayerError::DeviceRefused { .. } => HintKey::LayerDevicesNeedRoot,
+            LayerError::Corrupt { .. } => HintKey::LayerFetchAgain,
+            LayerError::Io { .. } => HintKey::LayerCheckSpace,
+            LayerError::TargetExists { .. } => HintKey::LayerChooseOtherFolder,
             LayerError::NotFound { .. } | LayerError::NotAFile { .. } => return None,
-        })
+        };
+        Some(key.into())
     }
 }
 

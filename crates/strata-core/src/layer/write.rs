@@ -572,7 +572,10 @@ mod tests {
         let mut w = LayerSink::new(Vec::new(), &WriteOptions::default()).unwrap();
         let err = w.add(Path::new("log"), &h, &meta).unwrap_err();
         let message = crate::problem::Explain::problem(&err).message;
-        assert!(message.contains("the file shrank while it was read"), "{message}");
+        assert!(
+            message.contains("the file shrank while it was read"),
+            "{message}"
+        );
     }
 
     #[test]

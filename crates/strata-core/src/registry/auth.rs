@@ -345,7 +345,7 @@ pub(crate) async fn fetch_token(
     let resp = builder
         .send()
         .await
-        .map_err(|e| fail(super::client::describe_reqwest(&e)))?;
+        .map_err(|e| fail(super::http::describe_reqwest(&e)))?;
     let status = resp.status();
     if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
         return Err(RegistryError::Unauthorized {
@@ -353,9 +353,9 @@ pub(crate) async fn fetch_token(
             with_credentials: !req.credentials.is_anonymous(),
         });
     }
-    let body = super::client::read_capped(resp, TOKEN_BODY_MAX)
+    let body = super::http::read_capped(resp, TOKEN_BODY_MAX)
         .await
-        .map_err(|e| fail(super::client::describe_reqwest(&e)))?;
+        .map_err(|e| fail(super::http::describe_reqwest(&e)))?;
     if !status.is_success() {
         return Err(fail(format!("it answered {status}")));
     }

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use crate::digest::{Digest, DigestError};
-use crate::problem::Explain;
+use crate::problem::{Code, Explain, Hint, HintKey};
 use crate::store::StoreError;
 
 /// At most this much of an error body is read: a registry (or a proxy in front of one)
@@ -185,90 +185,59 @@ impl RegistryError {
 }
 
 impl Explain for RegistryError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            RegistryError::Connect { .. } => "registry.connect",
-            RegistryError::Tls { .. } => "registry.tls",
-            RegistryError::Unauthorized { .. } => "registry.unauthorized",
-            RegistryError::Denied { .. } => "registry.denied",
-            RegistryError::NotFound { .. } => "registry.not_found",
-            RegistryError::Status { .. } => "registry.status",
-            RegistryError::Schema1 { .. } => "registry.schema1",
-            RegistryError::MediaType { .. } => "registry.media_type",
-            RegistryError::NoPlatform { .. } => "registry.no_platform",
-            RegistryError::BadPlatform(_) => "registry.bad_platform",
-            RegistryError::Digest { .. } => "registry.digest_mismatch",
-            RegistryError::Protocol { .. } => "registry.protocol",
-            RegistryError::Token { .. } | RegistryError::UnsafeRealm { .. } => "registry.token",
-            RegistryError::MissingBlob(_) => "registry.missing_blob",
+            RegistryError::Connect { .. } => Code::RegistryConnect,
+            RegistryError::Tls { .. } => Code::RegistryTls,
+            RegistryError::Unauthorized { .. } => Code::RegistryUnauthorized,
+            RegistryError::Denied { .. } => Code::RegistryDenied,
+            RegistryError::NotFound { .. } => Code::RegistryNotFound,
+            RegistryError::Status { .. } => Code::RegistryStatus,
+            RegistryError::Schema1 { .. } => Code::RegistrySchema1,
+            RegistryError::MediaType { .. } => Code::RegistryMediaType,
+            RegistryError::NoPlatform { .. } => Code::PlatformNotFound,
+            RegistryError::BadPlatform(_) => Code::PlatformInvalid,
+            RegistryError::Digest { source, .. } => source.code(),
+            RegistryError::Protocol { .. } => Code::RegistryProtocol,
+            RegistryError::Token { .. } | RegistryError::UnsafeRealm { .. } => Code::RegistryToken,
+            RegistryError::MissingBlob(_) => Code::RegistryMissingBlob,
             RegistryError::Store(e) => e.code(),
-            RegistryError::Settings { .. } => "registry.settings",
-            RegistryError::Cancelled => "registry.cancelled",
+            RegistryError::Settings { .. } => Code::RegistrySettings,
+            RegistryError::Cancelled => Code::TaskCancelled,
         }
     }
 
-    fn hint(&self) -> Option<String> {
-        let hint = match self {
-            RegistryError::Connect { .. } => {
-                "check the registry's address and your network; a registry on plain HTTP \
-                 outside this machine needs --insecure"
-            }
-            RegistryError::Tls { .. } => {
-                "add the registry's CA certificate to its settings, or use --insecure for a \
-                 registry you trust"
-            }
+    fn hint(&self) -> Option<Hint> {
+        let key = match self {
+            RegistryError::Connect { .. } => HintKey::RegistryCheckAddress,
+            RegistryError::Tls { .. } => HintKey::RegistryTrustCertificate,
             RegistryError::Unauthorized {
                 with_credentials: true,
                 ..
-            } => {
-                "check the username and password (--creds USER:PASS or `strata login`); \
-                 ACR's username is the full account name"
-            }
-            RegistryError::Unauthorized { .. } => {
-                "log in first with `strata login REGISTRY`, or pass --creds USER:PASS"
-            }
-            RegistryError::Denied { .. } => {
-                "the account lacks this permission: check that the repository exists (some \
-                 registries do not create it on push) and that the account may write to the \
-                 namespace"
-            }
-            RegistryError::NotFound { .. } => {
-                "check the repository name and the tag; `strata tags REPO` lists the tags"
-            }
+            } => HintKey::RegistryCheckCredentials,
+            RegistryError::Unauthorized { .. } => HintKey::RegistryLogIn,
+            RegistryError::Denied { .. } => HintKey::RegistryCheckPermission,
+            RegistryError::NotFound { .. } => HintKey::RegistryCheckName,
             RegistryError::Status { .. } if self.has_code("MANIFEST_INVALID") => {
-                "the registry refused the manifest: check that it accepts this media type \
-                 (some registries refuse OCI or Docker formats) and that every layer was pushed"
+                HintKey::RegistryManifestRefused
             }
             RegistryError::Status { .. }
                 if self.has_code("BLOB_UNKNOWN") || self.has_code("MANIFEST_BLOB_UNKNOWN") =>
             {
-                "a layer or config the manifest lists is missing in the repository: push the \
-                 image again; for a pull, the image on the registry is incomplete"
+                HintKey::RegistryBlobMissing
             }
-            RegistryError::Status { status: 429, .. } => {
-                "the registry is rate limiting; wait a while, or log in for a higher limit"
-            }
-            RegistryError::Status { status, .. } if *status >= 500 => {
-                "the registry failed on its side; try again later"
-            }
-            RegistryError::Schema1 { .. } => {
-                "push the image again with a current docker or skopeo, which converts it"
-            }
-            RegistryError::NoPlatform { .. } => "choose one of them with --platform",
-            RegistryError::Digest { .. } => {
-                "the data was corrupted in transit or the registry is inconsistent; nothing \
-                 was stored. Try again"
-            }
-            RegistryError::MissingBlob(_) => "`strata fsck` checks the whole store",
+            RegistryError::Status { status: 429, .. } => HintKey::RegistryRateLimited,
+            RegistryError::Status { status, .. } if *status >= 500 => HintKey::RegistryServerFailed,
+            RegistryError::Schema1 { .. } => HintKey::RegistryConvertSchema1,
+            RegistryError::NoPlatform { .. } => HintKey::PlatformChoose,
+            RegistryError::Digest { .. } => HintKey::RegistryCorruptInTransit,
+            RegistryError::MissingBlob(_) => HintKey::StoreRepair,
             RegistryError::Store(e) => return e.hint(),
-            RegistryError::Token { .. } => "check the registry's address and credentials",
-            RegistryError::UnsafeRealm { .. } => {
-                "the registry's token server must be reached over https (plain http only on \
-                 this machine); ask its operator to fix the registry's auth settings"
-            }
+            RegistryError::Token { .. } => HintKey::RegistryCheckTokenServer,
+            RegistryError::UnsafeRealm { .. } => HintKey::RegistryUnsafeRealm,
             _ => return None,
         };
-        Some(hint.to_string())
+        Some(key.into())
     }
 }
 
@@ -308,11 +277,11 @@ mod tests {
         assert!(err("MANIFEST_INVALID")
             .hint()
             .unwrap()
-            .contains("media type"));
+            .is(&HintKey::RegistryManifestRefused));
         assert!(err("BLOB_UNKNOWN")
             .hint()
             .unwrap()
-            .contains("push the image again"));
+            .is(&HintKey::RegistryBlobMissing));
         let p = err("MANIFEST_INVALID").problem();
         assert_eq!(
             p.message,

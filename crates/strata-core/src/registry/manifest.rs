@@ -14,12 +14,9 @@ use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
 use super::error::RegistryError;
 use crate::digest::Digest;
 
-pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
-pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
-const DOCKER_SCHEMA1: &str = "application/vnd.docker.distribution.manifest.v1+json";
-const DOCKER_SCHEMA1_SIGNED: &str = "application/vnd.docker.distribution.manifest.v1+prettyjws";
+pub use crate::media::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
+use crate::media::{DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED};
+pub use crate::platform::Platform;
 
 /// What a manifest document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,83 +98,9 @@ pub(crate) fn digest_of(d: &Descriptor, registry: &str) -> Result<Digest, Regist
     })
 }
 
-/// A platform: `linux/arm64/v8`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Platform {
-    pub os: String,
-    pub architecture: String,
-    pub variant: Option<String>,
-}
-
-impl Platform {
-    /// The machine Strata runs on, as images name it. The OS is always `linux`: that is
-    /// what container images are built for, on a Mac or Windows desktop too.
-    pub fn host() -> Platform {
-        let (architecture, variant) = match std::env::consts::ARCH {
-            "x86_64" => ("amd64", None),
-            "aarch64" => ("arm64", None),
-            "arm" => ("arm", Some("v7")),
-            "x86" => ("386", None),
-            "powerpc64" => ("ppc64le", None),
-            "s390x" => ("s390x", None),
-            "riscv64" => ("riscv64", None),
-            other => (other, None),
-        };
-        Platform {
-            os: "linux".into(),
-            architecture: architecture.into(),
-            variant: variant.map(str::to_string),
-        }
-    }
-
-    /// Parses `os/arch[/variant]`.
-    pub fn parse(text: &str) -> Result<Platform, RegistryError> {
-        let parts: Vec<&str> = text.split('/').collect();
-        let ok = |s: &&str| {
-            !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
-        };
-        match parts.as_slice() {
-            [os, arch] if ok(os) && ok(arch) => Ok(Platform {
-                os: os.to_string(),
-                architecture: arch.to_string(),
-                variant: None,
-            }),
-            [os, arch, variant] if ok(os) && ok(arch) && ok(variant) => Ok(Platform {
-                os: os.to_string(),
-                architecture: arch.to_string(),
-                variant: Some(variant.to_string()),
-            }),
-            _ => Err(RegistryError::BadPlatform(text.to_string())),
-        }
-    }
-
-    /// The `image` module's spelling of the same platform, whose matching rules
-    /// (`aarch64` is `arm64`, `arm64` means `v8`, …) a pull shares with an import.
-    fn spec(&self) -> crate::image::model::PlatformSpec {
-        crate::image::model::PlatformSpec {
-            os: self.os.clone(),
-            architecture: self.architecture.clone(),
-            variant: self.variant.clone(),
-        }
-        .normalized()
-    }
-}
-
-impl std::fmt::Display for Platform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.os, self.architecture)?;
-        if let Some(v) = &self.variant {
-            write!(f, "/{v}")?;
-        }
-        Ok(())
-    }
-}
-
 /// Parses `--platform`: `os/arch[/variant]`.
 pub fn parse_platform(text: &str) -> Result<Platform, RegistryError> {
-    Platform::parse(text)
+    Ok(text.parse::<Platform>()?)
 }
 
 /// The index entry for `wanted`, by the `image` module's rule, as a registry error.
@@ -186,7 +109,7 @@ pub(crate) fn select<'a>(
     wanted: &Platform,
     reference: &str,
 ) -> Result<&'a Descriptor, RegistryError> {
-    crate::image::model::select_platform(index, &wanted.spec(), reference).map_err(|_| {
+    crate::image::model::select_platform(index, wanted, reference).map_err(|_| {
         let available = crate::image::model::platforms_of(index);
         RegistryError::NoPlatform {
             reference: reference.to_string(),

@@ -1,224 +1,27 @@
-//! What `index.json` reaches, garbage collection of the rest, and `fsck`.
+//! Garbage collection of what `index.json` does not reach, and `fsck`.
 //!
-//! Reachability follows the [OCI image spec]: an index reaches its manifests, a manifest
-//! its config and layers (Docker's schema 2 manifest and manifest list use the same field
-//! names and are walked alike). gc removes every blob under `blobs/sha256/` that no
-//! `index.json` entry reaches, except blobs a live process has written and not yet named
+//! Reachability is the store's one manifest walk ([`walk`](super::walk)). gc removes every
+//! blob under `blobs/sha256/` that no `index.json` entry reaches, except blobs a live process has written and not yet named
 //! (see `lock.rs`), and removes temporary files whose writer is gone. It holds the store
-//! lock throughout, so no name can be added to a blob it is deleting.
-//!
-//! [OCI image spec]: https://github.com/opencontainers/image-spec/blob/main/manifest.md
+//! lock throughout, so no name can be added to a blob it is deleting. fsck reports what the
+//! walk found wrong, and re-hashes every blob.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io;
 use std::time::{Duration, SystemTime};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::blob::{NEW_PREFIX, TEMP_PREFIX};
 use super::index::{descriptor_digest, ImageRef};
+use super::walk::{self, Finding, Walk, Wrong};
 use super::{Store, StoreError, INDEX_FILE, LAYOUT_FILE};
 use crate::digest::{Digest, Hasher};
 
 /// A temporary file whose lock cannot be tested (a filesystem without `flock`) is
 /// considered abandoned when it has not changed for this long.
 const TEMP_GRACE: Duration = Duration::from_secs(30 * 60);
-/// Indexes inside indexes deeper than this are not followed (a hostile cycle).
-const MAX_DEPTH: usize = 8;
-
-/// The parts of a manifest or index that reference other blobs.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct Doc {
-    #[serde(rename = "mediaType", default)]
-    pub media_type: Option<String>,
-    #[serde(default)]
-    pub config: Option<Desc>,
-    #[serde(default)]
-    pub layers: Vec<Desc>,
-    #[serde(default)]
-    pub manifests: Vec<Desc>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct Desc {
-    pub digest: String,
-    #[serde(default)]
-    pub size: u64,
-    #[serde(default)]
-    pub platform: Option<Platform>,
-    #[serde(default)]
-    pub urls: Option<Vec<String>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct Platform {
-    #[serde(default)]
-    pub os: String,
-    #[serde(default)]
-    pub architecture: String,
-    #[serde(default)]
-    pub variant: Option<String>,
-}
-
-impl Platform {
-    pub fn label(&self) -> String {
-        match &self.variant {
-            Some(v) if !v.is_empty() => format!("{}/{}/{v}", self.os, self.architecture),
-            _ => format!("{}/{}", self.os, self.architecture),
-        }
-    }
-}
-
-impl Doc {
-    pub fn is_index(&self) -> bool {
-        self.config.is_none()
-            && (!self.manifests.is_empty() || self.media_type.as_deref().is_some_and(is_index_type))
-    }
-}
-
-pub(crate) fn is_index_type(media_type: &str) -> bool {
-    media_type.ends_with("image.index.v1+json") || media_type.ends_with("manifest.list.v2+json")
-}
-
-/// The image config's digest, for a manifest (not an index).
-pub(crate) fn config_of(store: &Store, manifest: &Digest) -> Option<Digest> {
-    let doc: Doc = store.read_json(manifest).ok()?;
-    doc.config.and_then(|c| c.digest.parse().ok())
-}
-
-/// The `created` time of the image's config; for an index, of its first manifest present.
-pub(crate) fn created_of(store: &Store, target: &Digest) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Config {
-        created: Option<String>,
-    }
-    let doc: Doc = store.read_json(target).ok()?;
-    if doc.is_index() {
-        return doc
-            .manifests
-            .iter()
-            .filter_map(|m| m.digest.parse::<Digest>().ok())
-            .filter(|d| store.has_blob(d))
-            .find_map(|d| created_of(store, &d));
-    }
-    let config: Digest = doc.config?.digest.parse().ok()?;
-    store.read_json::<Config>(&config).ok()?.created
-}
-
-/// Every blob reachable from `target` that is present, with its size. Missing or
-/// unreadable children are skipped (fsck reports them).
-pub(crate) fn reachable_from(store: &Store, target: &Digest) -> BTreeMap<Digest, u64> {
-    let mut out = BTreeMap::new();
-    let mut walk = Walk::default();
-    walk.visit(store, target, 0, &mut out);
-    out
-}
-
-#[derive(Default)]
-struct Walk {
-    problems: Vec<FsckProblem>,
-    notes: Vec<String>,
-}
-
-impl Walk {
-    fn visit(&mut self, store: &Store, d: &Digest, depth: usize, out: &mut BTreeMap<Digest, u64>) {
-        if out.contains_key(d) {
-            return;
-        }
-        let Ok(size) = store.blob_size(d) else { return };
-        out.insert(d.clone(), size);
-        if depth > MAX_DEPTH {
-            self.problems.push(FsckProblem::new(
-                FsckKind::BadManifest,
-                d.to_string(),
-                "indexes nest too deeply",
-            ));
-            return;
-        }
-        let doc: Doc = match store.read_json(d) {
-            Ok(doc) => doc,
-            Err(e) => {
-                self.problems.push(FsckProblem::new(
-                    FsckKind::BadManifest,
-                    d.to_string(),
-                    e.to_string(),
-                ));
-                return;
-            }
-        };
-        let index = doc.is_index();
-        let children = doc.config.iter().chain(&doc.layers).chain(&doc.manifests);
-        for child in children {
-            let Ok(cd) = child.digest.parse::<Digest>() else {
-                self.problems.push(FsckProblem::new(
-                    FsckKind::BadManifest,
-                    d.to_string(),
-                    format!("references `{}`, not a sha256 digest", child.digest),
-                ));
-                continue;
-            };
-            let is_manifest = doc.manifests.iter().any(|m| m.digest == child.digest);
-            let actual = match store.blob_size(&cd) {
-                Ok(actual) => {
-                    if child.size != actual {
-                        self.problems.push(FsckProblem::new(
-                            FsckKind::SizeMismatch,
-                            cd.to_string(),
-                            format!("{d} says {} bytes, the blob has {actual}", child.size),
-                        ));
-                    }
-                    actual
-                }
-                Err(_) if index && is_manifest => {
-                    // A multi-platform image pulled for one platform keeps the index and
-                    // only the manifests it needs, as containerd does.
-                    let platform = child
-                        .platform
-                        .as_ref()
-                        .map_or("unknown".into(), Platform::label);
-                    self.notes.push(format!(
-                        "index {d}: manifest {cd} ({platform}) is not in the store"
-                    ));
-                    continue;
-                }
-                Err(_) if child.urls.as_ref().is_some_and(|u| !u.is_empty()) => {
-                    self.notes.push(format!(
-                        "manifest {d}: foreign layer {cd} is not in the store"
-                    ));
-                    continue;
-                }
-                Err(_) => {
-                    self.problems.push(FsckProblem::new(
-                        FsckKind::MissingBlob,
-                        cd.to_string(),
-                        format!("{} referenced by {d} is missing", kind_of(child, &doc)),
-                    ));
-                    continue;
-                }
-            };
-            if is_manifest {
-                self.visit(store, &cd, depth + 1, out);
-            } else {
-                out.insert(cd, actual);
-            }
-        }
-    }
-}
-
-fn kind_of(child: &Desc, doc: &Doc) -> &'static str {
-    if doc
-        .config
-        .as_ref()
-        .is_some_and(|c| c.digest == child.digest)
-    {
-        "config"
-    } else if doc.manifests.iter().any(|m| m.digest == child.digest) {
-        "manifest"
-    } else {
-        "layer"
-    }
-}
 
 /// One blob removed by gc.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -336,7 +139,7 @@ impl Store {
         let mut out = BTreeMap::new();
         for entry in self.entries()? {
             if let Ok(d) = entry.digest() {
-                out.extend(reachable_from(self, &d));
+                out.extend(walk::reachable_from(self, &d));
             }
         }
         Ok(out)
@@ -451,8 +254,24 @@ impl Store {
                 report.refs_checked += 1;
                 self.check_entry(entry, &mut walk, &mut reachable, &mut report);
             }
-            report.problems.append(&mut walk.problems);
-            report.notes.append(&mut walk.notes);
+            for finding in walk.findings {
+                match finding {
+                    Finding::Wrong {
+                        kind,
+                        subject,
+                        message,
+                    } => report.problems.push(FsckProblem::new(
+                        match kind {
+                            Wrong::BadManifest => FsckKind::BadManifest,
+                            Wrong::SizeMismatch => FsckKind::SizeMismatch,
+                            Wrong::MissingBlob => FsckKind::MissingBlob,
+                        },
+                        subject,
+                        message,
+                    )),
+                    Finding::Note(note) => report.notes.push(note),
+                }
+            }
             reachable
         };
 

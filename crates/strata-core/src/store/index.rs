@@ -24,7 +24,7 @@ use std::collections::{BTreeSet, HashMap};
 use oci_spec::image::{Descriptor, ANNOTATION_CREATED, ANNOTATION_REF_NAME};
 use serde::{Deserialize, Serialize};
 
-use super::{gc, read_capped, Store, StoreError, INDEX_FILE};
+use super::{read_capped, walk, Store, StoreError, INDEX_FILE};
 use crate::digest::Digest;
 use crate::reference::Reference;
 
@@ -89,7 +89,7 @@ impl Default for IndexFile {
     fn default() -> Self {
         IndexFile {
             schema_version: 2,
-            media_type: Some("application/vnd.oci.image.index.v1+json".into()),
+            media_type: Some(crate::media::OCI_INDEX.into()),
             manifests: Vec::new(),
             other: serde_json::Map::new(),
         }
@@ -226,7 +226,7 @@ impl Store {
             // Docker's classic image ID is the config digest.
             for e in entries {
                 let Ok(d) = e.digest() else { continue };
-                if let Some(config) = gc::config_of(self, &d) {
+                if let Some(config) = walk::config_of(self, &d) {
                     if config.hex().starts_with(hex) {
                         by_target.push(e);
                     }
@@ -279,7 +279,7 @@ impl Store {
             annotations.insert(ANNOTATION_REF_NAME.to_string(), full.clone());
             annotations.insert(ANNOTATION_CONTAINERD_NAME.to_string(), full.clone());
             if !annotations.contains_key(ANNOTATION_CREATED) {
-                if let Some(created) = gc::created_of(self, &digest) {
+                if let Some(created) = walk::created_of(self, &digest) {
                     annotations.insert(ANNOTATION_CREATED.to_string(), created);
                 }
             }
@@ -306,7 +306,7 @@ impl Store {
         // Their blobs are reachable now; gc no longer needs this process's word for them.
         let mut named = Vec::new();
         for d in &targets {
-            named.extend(gc::reachable_from(self, d).into_keys());
+            named.extend(walk::reachable_from(self, d).into_keys());
         }
         self.release_pending(&named)
     }

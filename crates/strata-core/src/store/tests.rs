@@ -199,7 +199,7 @@ fn names_resolve_like_docker() {
         assert_eq!(found.digest().unwrap(), d1);
     }
     // The config digest (docker's classic image ID) finds the image too.
-    let config = gc::config_of(&store, &d1).unwrap();
+    let config = walk::config_of(&store, &d1).unwrap();
     assert_eq!(
         store
             .resolve(&config.hex()[..10])

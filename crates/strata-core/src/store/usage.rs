@@ -11,7 +11,7 @@ use std::fs;
 use oci_spec::image::ANNOTATION_CREATED;
 use serde::{Deserialize, Serialize};
 
-use super::gc::{self, Doc};
+use super::walk::{self, Doc};
 use super::{read_capped, Store, StoreError};
 use crate::digest::Digest;
 
@@ -94,7 +94,7 @@ impl Store {
         }
         let reach: BTreeMap<&Digest, BTreeMap<Digest, u64>> = by_target
             .keys()
-            .map(|d| (d, gc::reachable_from(self, d)))
+            .map(|d| (d, walk::reachable_from(self, d)))
             .collect();
         let mut users: BTreeMap<&Digest, usize> = BTreeMap::new();
         for blobs in reach.values() {
@@ -122,7 +122,7 @@ impl Store {
                     .manifests
                     .iter()
                     .filter_map(|m| m.platform.as_ref())
-                    .map(gc::Platform::label)
+                    .map(crate::platform::Platform::to_string)
                     .filter(|p| p != "unknown/unknown")
                     .collect(),
                 _ => Vec::new(),
@@ -136,7 +136,7 @@ impl Store {
                 digest: digest.clone(),
                 media_type,
                 config_digest,
-                created: created.or_else(|| gc::created_of(self, digest)),
+                created: created.or_else(|| walk::created_of(self, digest)),
                 platforms,
                 size,
                 shared,
@@ -173,7 +173,7 @@ impl Store {
         // Blobs reached only by images no container uses can all go.
         let mut in_use = BTreeSet::new();
         for image in images.iter().filter(|i| !i.containers.is_empty()) {
-            in_use.extend(gc::reachable_from(self, &image.digest).into_keys());
+            in_use.extend(walk::reachable_from(self, &image.digest).into_keys());
         }
         usage.reclaimable_bytes = blobs
             .iter()

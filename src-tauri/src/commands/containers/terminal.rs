@@ -14,6 +14,7 @@ use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::vocabulary::{AppCode, AppHint};
 use portable_pty::{native_pty_system, ChildKiller, CommandBuilder, MasterPty, PtySize};
 use serde::Serialize;
 use strata_core::container::{files, Container, Network, RunOptions};
@@ -50,17 +51,14 @@ pub struct Sessions {
 
 fn pty_problem(what: &str, e: impl std::fmt::Display) -> Problem {
     Problem::new(
-        "container.terminal",
+        AppCode::Terminal,
         format!("cannot {what} the terminal: {e}"),
     )
 }
 
 fn gone(id: u32) -> Problem {
-    Problem::new(
-        "container.terminal_closed",
-        format!("terminal {id} is closed"),
-    )
-    .with_hint("open the Terminal tab again for a new shell")
+    Problem::new(AppCode::TerminalClosed, format!("terminal {id} is closed"))
+        .with_hint(AppHint::OpenTerminalAgain)
 }
 
 impl Sessions {
@@ -81,10 +79,10 @@ impl Sessions {
         let root = c.root().map_err(|e| e.problem())?;
         if files::kind_of(&root, SHELL) != Some(strata_core::fs::Kind::File) {
             return Err(Problem::new(
-                "container.no_shell",
+                AppCode::NoShell,
                 format!("the image has no {SHELL}, so there is no shell to open"),
             )
-            .with_hint("run a command with `strata run NAME -- CMD` instead"));
+            .with_hint(AppHint::UseImageWithShell));
         }
         let opts = RunOptions {
             command: vec![SHELL.to_string()],

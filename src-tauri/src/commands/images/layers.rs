@@ -233,10 +233,10 @@ pub fn list_dir(
                 entries: Vec::new(),
             });
         }
-        return Err(Problem::new(
-            "layer.not_found",
-            format!("/{dir} is not a folder in this image"),
-        ));
+        return Err(problem(files::FilesError::NotAFolder {
+            path: format!("/{dir}"),
+            layer: None,
+        }));
     }
     let top = image.layer_index(layer).map_err(problem)?;
     let tree = match trees.get(&image.manifest, top + 1) {
@@ -248,10 +248,10 @@ pub fn list_dir(
         }
     };
     if !dir.is_empty() && tree.get(&dir).is_none_or(|n| n.kind != Kind::Dir) {
-        return Err(Problem::new(
-            "layer.not_found",
-            format!("/{dir} is not a folder in this image at layer {top}"),
-        ));
+        return Err(problem(files::FilesError::NotAFolder {
+            path: format!("/{dir}"),
+            layer: Some(top),
+        }));
     }
     let opts = ListOptions {
         recursive: false,

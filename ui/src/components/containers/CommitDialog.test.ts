@@ -4,7 +4,6 @@ import { describe, expect, it, vi } from 'vitest';
 import { en } from '../../lib/i18n/en';
 import { FakeApi } from '../../lib/ipc/fake';
 import { ContainersModel } from '../../lib/state/containers.svelte';
-import { TasksModel } from '../../lib/state/tasks.svelte';
 import CommitDialog from './CommitDialog.svelte';
 
 /** A container that added /root/notes.txt (12 bytes), changed /etc/motd and deleted /etc/passwd. */
@@ -16,8 +15,8 @@ async function setup(change = true) {
     api.ctr.write(c, '/etc/motd', 'changed\n');
     api.ctr.remove(c, '/etc/passwd');
   }
-  const tasks = new TasksModel(api);
-  const model = new ContainersModel(api, tasks, tasks.notices);
+  const model = new ContainersModel(api);
+  const tasks = model.tasks;
   await tasks.watch();
   const ondone = vi.fn();
   const onstarted = vi.fn();
@@ -45,6 +44,17 @@ describe('CommitDialog', () => {
     await userEvent.type(screen.getByTestId('commit-reference'), 'me/web:v2');
     await screen.findByTestId('commit-reference-full');
     expect(screen.getByTestId('commit-submit')).toBeDisabled();
+  });
+
+  it('commits a config change alone, as the engine allows', async () => {
+    const { api } = await setup(false);
+    await screen.findByTestId('commit-preview-empty');
+    await userEvent.type(screen.getByTestId('commit-reference'), 'me/web:v2');
+    await screen.findByTestId('commit-reference-full');
+    await userEvent.type(screen.getByTestId('commit-changes'), 'ENV MODE=dev');
+    expect(screen.getByTestId('commit-preview-empty')).toHaveTextContent('only by the config changes');
+    await userEvent.click(screen.getByTestId('commit-submit'));
+    await vi.waitFor(() => expect(api.calls.some((c) => c.method === 'commitContainer')).toBe(true));
   });
 
   it('needs a valid name, and says why one is not', async () => {

@@ -5,14 +5,13 @@ import { en } from '../../lib/i18n/en';
 import { FakeApi } from '../../lib/ipc/fake';
 import { fakeRow } from '../../lib/ipc/fake-images';
 import { ContainersModel } from '../../lib/state/containers.svelte';
-import { TasksModel } from '../../lib/state/tasks.svelte';
 import ContainersScreen from './ContainersScreen.svelte';
 
 async function setup() {
   const api = new FakeApi();
   api.images = [fakeRow('nginx:1.25'), fakeRow('busybox:1.36')];
-  const tasks = new TasksModel(api);
-  const model = new ContainersModel(api, tasks, tasks.notices);
+  const model = new ContainersModel(api);
+  const tasks = model.tasks;
   await tasks.watch();
   return { api, model };
 }
@@ -22,7 +21,7 @@ describe('Containers screen', () => {
     const { api, model } = await setup();
     const c = api.ctr.add('web');
     api.ctr.write(c, '/root/a.txt', '12345');
-    render(ContainersScreen, { model, m: en });
+    render(ContainersScreen, { model, m: en, locale: 'en' });
     const row = await screen.findByTestId('container-row');
     expect(row).toHaveAttribute('data-name', 'web');
     expect(screen.getByTestId('container-size')).toHaveTextContent('5 B · changes: 1');
@@ -32,7 +31,7 @@ describe('Containers screen', () => {
     const { api, model } = await setup();
     // What "Create container" on busybox's page does.
     model.createFor = 'docker.io/library/busybox:1.36';
-    render(ContainersScreen, { model, m: en });
+    render(ContainersScreen, { model, m: en, locale: 'en' });
     const select = (await screen.findByTestId('create-image')) as HTMLSelectElement;
     await screen.findByRole('option', { name: 'busybox:1.36' });
     expect(select.value).toBe('docker.io/library/busybox:1.36');

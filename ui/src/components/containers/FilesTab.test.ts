@@ -7,15 +7,13 @@ import { FakeApi } from '../../lib/ipc/fake';
 import type { FakeContainer } from '../../lib/ipc/fake-containers';
 import { ContainersModel } from '../../lib/state/containers.svelte';
 import { dropClaim } from '../../lib/state/drops';
-import { TasksModel } from '../../lib/state/tasks.svelte';
 import FilesTab from './FilesTab.svelte';
 
 function setup(prepare: (api: FakeApi, c: FakeContainer) => void = () => {}, m: Messages = en) {
   const api = new FakeApi();
   const c = api.ctr.add('web');
   prepare(api, c);
-  const tasks = new TasksModel(api);
-  const model = new ContainersModel(api, tasks, tasks.notices);
+  const model = new ContainersModel(api);
   const view = render(FilesTab, { model, name: 'web', m, onchanged: () => {} });
   return { api, c, view };
 }
@@ -224,7 +222,7 @@ describe('Files tab', () => {
     const { api } = setup(() => {}, zhCN);
     await screen.findAllByTestId('container-file');
     api.fail('deletePath', {
-      code: 'container.bad_path',
+      code: 'container.invalid_path',
       message: 'cannot use the path "/tmp" in the container: the folder is not empty',
     });
     const confirm = window.confirm;
@@ -235,7 +233,8 @@ describe('Files tab', () => {
       window.confirm = confirm;
     }
     const note = await screen.findByTestId('files-error');
-    expect(note).toHaveAttribute('data-code', 'container.bad_path');
+    expect(note).toHaveAttribute('data-code', 'container.invalid_path');
+    expect(within(note).getByTestId('problem-summary')).toHaveTextContent('该路径不能在容器中使用');
     expect(within(note).getByTestId('problem-detail')).toHaveTextContent('the folder is not empty');
   });
 });

@@ -10,7 +10,7 @@ import ImagesScreen from './ImagesScreen.svelte';
 async function openDelete(rows: ReturnType<typeof fakeRow>[], index = 0) {
   const api = new FakeApi();
   api.images = rows;
-  render(ImagesScreen, { model: new ImagesModel(api), m: en });
+  render(ImagesScreen, { model: new ImagesModel(api), m: en, locale: 'en' });
   const row = (await screen.findAllByTestId('image-row'))[index]!;
   await userEvent.click(row.querySelector('[data-action="delete"]')!);
   return { api, dialog: screen.getByRole('dialog') };
@@ -59,14 +59,16 @@ describe('DeleteDialog', () => {
     const api = new FakeApi().fail('removeImage', {
       code: 'store.io',
       message: 'cannot write /store/index.json',
-      hint: 'check the disk',
+      hint: { key: 'layer.check_space', args: {} },
     });
     api.images = [fakeRow('nginx:1')];
-    render(ImagesScreen, { model: new ImagesModel(api), m: en });
+    render(ImagesScreen, { model: new ImagesModel(api), m: en, locale: 'en' });
     const row = (await screen.findAllByTestId('image-row'))[0]!;
     await userEvent.click(row.querySelector('[data-action="delete"]')!);
     await userEvent.click(screen.getByTestId('delete-submit'));
-    expect(await screen.findByRole('alert')).toHaveTextContent('cannot write /store/index.json — check the disk');
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('cannot write /store/index.json');
+    expect(alert).toHaveTextContent("What to do: check free space and the folder's permissions");
     expect(screen.getByRole('dialog')).toBeInTheDocument();
   });
 });

@@ -6,6 +6,7 @@ import { zhCN } from '../../lib/i18n/zh-CN';
 import { FakeApi } from '../../lib/ipc/fake';
 import { fakeRow } from '../../lib/ipc/fake-images';
 import { filterSort, ImagesModel } from '../../lib/state/images.svelte';
+import { Session } from '../../lib/state/session.svelte';
 import ImagesScreen from './ImagesScreen.svelte';
 
 function images() {
@@ -20,7 +21,7 @@ async function setup(rows = images(), m = en) {
   const api = new FakeApi();
   api.images = rows;
   const model = new ImagesModel(api);
-  render(ImagesScreen, { model, m });
+  render(ImagesScreen, { model, m, locale: m === zhCN ? 'zh-CN' : 'en' });
   await screen.findAllByTestId('image-row');
   return { api, model };
 }
@@ -81,7 +82,7 @@ describe('ImagesTable', () => {
 
   it('shows the empty state when the store has no image', async () => {
     const api = new FakeApi();
-    render(ImagesScreen, { model: new ImagesModel(api), m: zhCN });
+    render(ImagesScreen, { model: new ImagesModel(api), m: zhCN, locale: 'zh-CN' });
     expect(await screen.findByTestId('empty-title')).toHaveTextContent('还没有镜像');
     expect(screen.queryByTestId('images-table')).toBeNull();
   });
@@ -111,11 +112,12 @@ describe('ImagesView', () => {
     const { default: ImagesView } = await import('../views/ImagesView.svelte');
     const api = new FakeApi();
     api.images = [fakeRow('first:1')];
-    const one = render(ImagesView, { m: en, api });
+    const session = new Session(api);
+    const one = render(ImagesView, { m: en, locale: 'en', session });
     await screen.findAllByTestId('image-row');
     one.unmount();
     api.images = [fakeRow('first:1'), fakeRow('second:1')];
-    render(ImagesView, { m: en, api });
+    render(ImagesView, { m: en, locale: 'en', session });
     await new Promise((r) => setTimeout(r, 0));
     expect(shownNames().sort()).toEqual(['first:1', 'second:1']);
     expect(screen.getByTestId('images-count')).toHaveTextContent('2 of 2');

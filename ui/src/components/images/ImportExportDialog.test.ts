@@ -15,7 +15,7 @@ const TOKEN = { kind: 'chosen', token: expect.stringMatching(/^token-/) };
 function setup() {
   const api = new FakeApi();
   api.images = [fakeRow('nginx:1.25')];
-  render(ImagesScreen, { model: new ImagesModel(api), m: en });
+  render(ImagesScreen, { model: new ImagesModel(api), m: en, locale: 'en' });
   return api;
 }
 

@@ -10,7 +10,7 @@ import ImagesScreen from './ImagesScreen.svelte';
 async function openTag() {
   const api = new FakeApi();
   api.images = [fakeRow('nginx:1.25')];
-  render(ImagesScreen, { model: new ImagesModel(api), m: en });
+  render(ImagesScreen, { model: new ImagesModel(api), m: en, locale: 'en' });
   const row = (await screen.findAllByTestId('image-row'))[0]!;
   await userEvent.click(row.querySelector('[data-action="tag"]')!);
   return api;

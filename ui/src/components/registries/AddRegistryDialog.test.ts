@@ -11,7 +11,7 @@ const PASSWORD = 'pa55-w0rd-never-shown';
 async function setup() {
   const api = new FakeApi();
   const model = new RegistriesModel(api);
-  render(RegistriesScreen, { model, m: en });
+  render(RegistriesScreen, { model, m: en, locale: 'en' });
   await screen.findByTestId('empty-title');
   await userEvent.click(screen.getByTestId('add-registry-open'));
   await screen.findByTestId('add-registry-dialog');

@@ -25,7 +25,7 @@ function api() {
 
 async function setup(a = api(), m = en) {
   const model = new RegistriesModel(a);
-  render(RegistriesScreen, { model, m });
+  render(RegistriesScreen, { model, m, locale: m === zhCN ? 'zh-CN' : 'en' });
   await screen.findAllByTestId('tree-registry');
   return { api: a, model };
 }
@@ -35,7 +35,7 @@ const registryNode = (endpoint: string) =>
 
 describe('RegistryTree', () => {
   it('shows the empty state when no registry is saved', async () => {
-    render(RegistriesScreen, { model: new RegistriesModel(new FakeApi()), m: zhCN });
+    render(RegistriesScreen, { model: new RegistriesModel(new FakeApi()), m: zhCN, locale: 'zh-CN' });
     expect(await screen.findByTestId('empty-title')).toHaveTextContent('还没有镜像仓库');
     expect(screen.queryByTestId('registry-tree')).toBeNull();
   });

@@ -18,7 +18,7 @@ describe('TagsTable', () => {
     api.reg.add({ endpoint: HOST, name: null, provider: 'generic', username: null, insecure: true, ca_file: null });
     api.reg.repos[HOST] = { 'big/repo': new Map(Array.from({ length: 10_000 }, (_, i) => [`v${i}`, fakeDetails(`v${i}`)])) };
     const model = new RegistriesModel(api);
-    render(RegistriesScreen, { model, m: en });
+    render(RegistriesScreen, { model, m: en, locale: 'en' });
     await model.refresh();
     await model.openRepository(HOST, 'big/repo');
     const rows = await screen.findAllByTestId('tag-row');
@@ -80,7 +80,7 @@ describe('TagsTable', () => {
       ]),
     };
     const model = new RegistriesModel(api);
-    render(RegistriesScreen, { model, m: en });
+    render(RegistriesScreen, { model, m: en, locale: 'en' });
     await model.refresh();
     await model.openRepository(HOST, 'team/app');
     const row = (await screen.findAllByTestId('tag-row')).find((r) => r.dataset.tag === '1.0')!;

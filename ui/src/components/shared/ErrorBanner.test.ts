@@ -10,7 +10,7 @@ const invalid = {
   problem: {
     code: 'settings.invalid',
     message: 'the settings file /x/settings.json is not valid',
-    hint: 'fix the file or delete it to start from the defaults: /x/settings.json',
+    hint: { key: 'settings.fix_or_delete', args: { path: '/x/settings.json' } },
   },
 };
 
@@ -35,7 +35,7 @@ describe('ErrorBanner', () => {
     expect(alert).toHaveAttribute('data-code', 'settings.invalid');
     expect(alert.querySelector('.message')).toHaveTextContent('设置文件无效');
     expect(alert.querySelector('.detail')).toHaveTextContent('the settings file /x/settings.json is not valid');
-    // The fixed hint is translated; its path is kept.
+    // The hint is said in Chinese from its key, its path filled in.
     expect(alert).toHaveTextContent('建议: 请修正该文件，或删除它以恢复默认设置：/x/settings.json');
   });
 
@@ -44,20 +44,34 @@ describe('ErrorBanner', () => {
     expect(screen.getByRole('alert').querySelector('.message')).toHaveTextContent('设置文件无效');
   });
 
-  it('in Chinese, an unknown code falls back to its area and an unknown hint stays as written', () => {
+  it('in Chinese, an unknown code falls back to its area and an unknown hint is left out', () => {
     const fresh = {
       id: 3,
       problem: {
         code: 'registry.brand_new',
         message: 'registry.example answered 418 to GET /v2/',
-        hint: 'ask the registry why',
+        hint: { key: 'registry.ask_why', args: {} },
       },
     };
     render(ErrorBanner, { notices: [fresh], m: zhCN, locale: 'zh-CN', ondismiss: () => {} });
     const alert = screen.getByRole('alert');
     expect(alert.querySelector('.message')).toHaveTextContent('镜像仓库返回了错误');
     expect(alert.querySelector('.detail')).toHaveTextContent('registry.example answered 418 to GET /v2/');
-    expect(alert).toHaveTextContent('ask the registry why');
+    expect(alert.querySelector('.hint')).toBeNull();
+  });
+
+  it('says a login hint as the app’s own button and screen, never as a command', () => {
+    const login = {
+      id: 4,
+      problem: {
+        code: 'credentials.not_logged_in',
+        message: 'not logged in to ghcr.io',
+        hint: { key: 'credentials.log_in', args: { registry: 'ghcr.io' } },
+      },
+    };
+    render(ErrorBanner, { notices: [login], m: en, ondismiss: () => {} });
+    expect(screen.getByRole('alert')).toHaveTextContent('What to do: log in to ghcr.io with Log in… on the Registries screen');
+    expect(screen.getByRole('alert')).not.toHaveTextContent('strata login');
   });
 
   it('in English, keeps the engine message as the main line and no second line', () => {

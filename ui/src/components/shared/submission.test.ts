@@ -5,9 +5,9 @@ describe('Submission', () => {
   it('keeps a failure as a Problem and clears it on the next run', async () => {
     const form = new Submission();
     await form.run(async () => {
-      throw { code: 'registry.denied', message: 'Denied.', hint: 'Log in.' };
+      throw { code: 'registry.denied', message: 'Denied.', hint: { key: 'registry.log_in', args: {} } };
     });
-    expect(form.problem).toEqual({ code: 'registry.denied', message: 'Denied.', hint: 'Log in.' });
+    expect(form.problem).toEqual({ code: 'registry.denied', message: 'Denied.', hint: { key: 'registry.log_in', args: {} } });
     expect(form.busy).toBe(false);
     await form.run(async () => {});
     expect(form.problem).toBeUndefined();

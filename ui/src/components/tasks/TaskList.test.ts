@@ -50,13 +50,20 @@ describe('TaskList', () => {
     api.tasks = [
       fakeTask(1, {
         state: 'failed',
-        problem: { code: 'image.not_an_archive', message: '/tmp/x is not an image archive', hint: 'use docker save' },
+        problem: {
+          code: 'image.corrupt',
+          message: 'the archive is corrupt: /tmp/x',
+          hint: { key: 'image.write_archive_again', args: {} },
+        },
       }),
       fakeTask(2, { subject: '/tmp/b.tar' }),
     ];
     await setup(api, zhCN);
     expect(screen.getAllByTestId('task').map((t) => t.dataset.taskId)).toEqual(['2', '1']);
-    expect(screen.getByTestId('task-problem')).toHaveTextContent('/tmp/x is not an image archive — use docker save');
+    // In Chinese the failure leads with the code's summary and says the hint in Chinese.
+    expect(screen.getByTestId('task-problem')).toHaveTextContent(
+      '镜像归档文件已损坏：the archive is corrupt: /tmp/x — 未导入任何内容；请从来源重新生成该归档文件',
+    );
     expect(screen.getAllByTestId('task-state').map((s) => s.textContent)).toEqual(['进行中', '失败']);
     await userEvent.click(screen.getByRole('button', { name: '清除已结束的任务' }));
     expect(screen.getAllByTestId('task').map((t) => t.dataset.taskId)).toEqual(['2']);

@@ -1,19 +1,20 @@
 import { render, screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { BlobRow } from '../../lib/bindings.gen';
+import type { Unit } from '../../lib/bindings.gen';
 import { en } from '../../lib/i18n/en';
 import { zhCN } from '../../lib/i18n/zh-CN';
 import { fakeTask } from '../../lib/ipc/fake-images';
 import TaskRow from './TaskRow.svelte';
 
-const blob = (hex: string, over: Partial<BlobRow>): BlobRow => ({
-  digest: `sha256:${hex.repeat(64 / hex.length)}`,
+const blob = (hex: string, over: Partial<Unit>): Unit => ({
+  id: `sha256:${hex.repeat(64 / hex.length)}`,
   kind: 'layer',
   done: 0,
   total: 1_000_000,
   state: 'waiting',
   bytes_per_second: 0,
+  within: null,
   ...over,
 });
 
@@ -33,7 +34,7 @@ describe('TaskRow with layers', () => {
       target: '127.0.0.1:5000/e2e/demo:1',
       done: 3_502_000,
       total: 5_002_000,
-      layers,
+      units: layers,
       bytes_per_second: 2_500_000,
     });
     render(TaskRow, { task, m: en, oncancel });
@@ -62,7 +63,7 @@ describe('TaskRow with layers', () => {
       state: 'done',
       subject: 'e2e/demo:1',
       target: '127.0.0.1:5000/e2e/demo:1',
-      layers: layers.map((l) => ({ ...l, state: l.state === 'waiting' || l.state === 'transferring' ? 'done' : l.state, bytes_per_second: 0 })),
+      units: layers.map((l) => ({ ...l, state: l.state === 'waiting' || l.state === 'transferring' ? 'done' : l.state, bytes_per_second: 0 })),
       outcome: ['127.0.0.1:5000/e2e/demo:1'],
       digest,
     });
@@ -81,18 +82,49 @@ describe('TaskRow with layers', () => {
       kind: 'pull',
       state: 'failed',
       subject: '127.0.0.1:5000/private/app:1',
-      layers: [blob('c', { state: 'transferring', done: 10 })],
+      units: [blob('c', { state: 'transferring', done: 10 })],
       problem: {
         code: 'registry.unauthorized',
         message: 'the credentials were refused by 127.0.0.1:5000',
-        hint: 'log in under Registries',
+        hint: { key: 'registry.log_in', args: {} },
       },
     });
     const { unmount } = render(TaskRow, { task: failed, m: en, oncancel: () => {} });
-    expect(screen.getByTestId('task-problem')).toHaveTextContent('the credentials were refused by 127.0.0.1:5000 — log in under Registries');
+    expect(screen.getByTestId('task-problem')).toHaveTextContent(
+      'the credentials were refused by 127.0.0.1:5000 — log in first with Log in… on the Registries screen',
+    );
     unmount();
+    // In Chinese, the same row leads with the code's summary and says the hint in Chinese.
+    const zh = render(TaskRow, { task: failed, m: zhCN, oncancel: () => {} });
+    expect(screen.getByTestId('task-problem')).toHaveTextContent(
+      '镜像仓库拒绝了凭据，或需要先登录（401 未授权）：the credentials were refused by 127.0.0.1:5000 — 请先在“镜像仓库”页面用“登录…”登录',
+    );
+    zh.unmount();
     render(TaskRow, { task: fakeTask(10, { kind: 'pull', state: 'done', subject: 'busybox:latest', outcome: ['busybox:latest'] }), m: en, oncancel: () => {} });
     expect(screen.getByTestId('task-outcome')).toHaveTextContent('Pulled as busybox:latest');
     expect(screen.queryByTestId('task-layers')).toBeNull();
+  });
+
+  it('a copy shows the same rows as a push; an import shows its archive and the blobs read out of it', () => {
+    const copy = fakeTask(11, {
+      kind: 'copy',
+      subject: '127.0.0.1:5000/src/app:1',
+      target: '127.0.0.1:5001/dst/app:1',
+      units: [blob('a', { kind: 'config', total: 2_000, done: 2_000, state: 'done' }), blob('c', { state: 'transferring', done: 250_000, bytes_per_second: 1_000_000 })],
+      bytes_per_second: 1_000_000,
+    });
+    const { unmount } = render(TaskRow, { task: copy, m: en, oncancel: () => {} });
+    expect(screen.getAllByTestId('task-layer').map((r) => `${r.dataset.kind}:${r.dataset.state}`)).toEqual(['config:done', 'layer:transferring']);
+    expect(screen.getByTestId('task-speed')).toHaveTextContent('1 MB/s');
+    unmount();
+    const archive: Unit = { id: '/tmp/app.tar', kind: 'archive', done: 600, total: 1_000, state: 'transferring', bytes_per_second: 0, within: null };
+    const inside = blob('b', { kind: 'blob', total: 500, done: 500, state: 'done', within: '/tmp/app.tar' });
+    render(TaskRow, { task: fakeTask(12, { units: [archive, inside] }), m: zhCN, oncancel: () => {} });
+    const rows = screen.getAllByTestId('task-layer');
+    expect(rows[0]).toHaveTextContent('归档');
+    expect(rows[0]).toHaveTextContent('app.tar');
+    expect(rows[0]).toHaveTextContent('600 B / 1 kB');
+    expect(rows[1]).toHaveClass('within');
+    expect(rows[1]).toHaveTextContent('数据块');
   });
 });

@@ -13,7 +13,7 @@ async function openPull(m = en) {
   const model = new ImagesModel(api);
   await model.tasks.watch();
   const onopentasks = vi.fn();
-  render(ImagesScreen, { model, m, onopentasks });
+  render(ImagesScreen, { model, m, locale: m === en ? 'en' : 'zh-CN', onopentasks });
   await userEvent.click(await screen.findByTestId('pull-open'));
   return { api, model, onopentasks };
 }
@@ -60,11 +60,38 @@ describe('PullDialog', () => {
 
   it('shows why the shell refused to start the pull, and stays open', async () => {
     const { api } = await openPull();
-    api.fail('pullImage', { code: 'store.io', message: 'cannot open the store', hint: 'check STRATA_HOME' });
+    api.fail('pullImage', { code: 'store.layout', message: 'cannot open the store', hint: { key: 'store.choose_home', args: {} } });
     await userEvent.type(screen.getByTestId('pull-reference'), 'nginx:1.25');
     await screen.findByTestId('pull-full');
     await userEvent.click(screen.getByTestId('pull-submit'));
-    expect(await screen.findByTestId('pull-refused')).toHaveTextContent('cannot open the store — check STRATA_HOME');
+    const refused = await screen.findByTestId('pull-refused');
+    expect(refused).toHaveTextContent('The folder is not a usable image store');
+    expect(refused).toHaveTextContent('cannot open the store');
+    expect(refused).toHaveTextContent('What to do: set STRATA_HOME to an empty folder or an existing Strata store');
     expect(screen.getByTestId('pull-dialog')).toBeInTheDocument();
+  });
+
+  it('in Chinese, says why the shell refused and what to do in Chinese, the engine sentence kept', async () => {
+    const { api } = await openPull(zhCN);
+    api.fail('pullImage', {
+      code: 'credentials.not_logged_in',
+      message: 'not logged in to ghcr.io',
+      hint: { key: 'credentials.log_in', args: { registry: 'ghcr.io' } },
+    });
+    await userEvent.type(screen.getByTestId('pull-reference'), 'ghcr.io/o/app:1');
+    await screen.findByTestId('pull-full');
+    await userEvent.click(screen.getByTestId('pull-submit'));
+    const refused = await screen.findByTestId('pull-refused');
+    expect(within(refused).getByTestId('problem-summary')).toHaveTextContent('尚未登录该镜像仓库');
+    expect(within(refused).getByTestId('problem-detail')).toHaveTextContent('not logged in to ghcr.io');
+    expect(within(refused).getByTestId('problem-hint')).toHaveTextContent('建议: 请在“镜像仓库”页面用“登录…”登录 ghcr.io');
+  });
+
+  it('in Chinese, a name that is not one is refused in Chinese under the field', async () => {
+    await openPull(zhCN);
+    await userEvent.type(screen.getByTestId('pull-reference'), 'Bad Name');
+    const line = await screen.findByTestId('pull-error');
+    expect(line).toHaveTextContent('镜像引用格式无效：');
+    expect(line).toHaveTextContent('镜像名称的格式为');
   });
 });

@@ -24,7 +24,7 @@ async function openPush(targets: PushTarget[] = []) {
   const model = new ImagesModel(api);
   await model.tasks.watch();
   const onopentasks = vi.fn();
-  render(ImagesScreen, { model, m: en, onopentasks });
+  render(ImagesScreen, { model, m: en, locale: 'en', onopentasks });
   await screen.findAllByTestId('image-row');
   model.open = model.rows[0];
   await userEvent.click(await screen.findByTestId('push-open'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRemote, partsOf, platformOk } from './names';
+import { buildRemote, partsOf } from './names';
 
 describe('buildRemote', () => {
   it.each([
@@ -24,18 +24,5 @@ describe('partsOf', () => {
     ['', { namespace: '', repository: '', tag: 'latest' }],
   ])('%s', (name, want) => {
     expect(partsOf(name)).toEqual(want);
-  });
-});
-
-describe('platformOk', () => {
-  it.each([
-    ['linux/arm64', true],
-    ['linux/arm/v7', true],
-    [' linux/amd64 ', true],
-    ['linux', false],
-    ['Linux/ARM64', false],
-    ['linux/arm64/v8/x', false],
-  ])('%s → %s', (text, want) => {
-    expect(platformOk(text)).toBe(want);
   });
 });

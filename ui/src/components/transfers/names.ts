@@ -1,7 +1,6 @@
-// What the Pull and Push dialogs compute as the person types: the remote name built from
-// its parts, the parts a local image's name suggests, and whether a platform is written
-// as the engine reads it. The shell checks the result again (check_reference, and the
-// pull and push commands themselves); these only shape the text.
+// What the Push dialog computes as the person types: the remote name built from its parts,
+// and the parts a local image's name suggests. The shell checks the result again
+// (check_reference, and the push command itself); these only shape the text.
 
 /** The parts of a remote name the Push dialog asks for. */
 export interface RemoteParts {
@@ -50,9 +49,4 @@ export function partsOf(name: string): Omit<RemoteParts, 'host'> {
   if (segments.length > 1 && isHost(segments[0]!)) segments.shift();
   const repository = segments.pop() ?? '';
   return { namespace: segments.join('/'), repository, tag: tag || 'latest' };
-}
-
-/** `linux/arm64`, `linux/arm/v7`: what `--platform` takes. */
-export function platformOk(text: string): boolean {
-  return /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(text.trim());
 }

@@ -40,7 +40,7 @@ describe('SettingsView language switch', () => {
     const api = new FakeApi().fail('setSettings', {
       code: 'settings.write',
       message: 'cannot save the settings file /ro/settings.json',
-      hint: 'check that the folder exists and that you may write to it',
+      hint: { key: 'settings.check_folder', args: {} },
     });
     const { model } = await setup(api);
     await userEvent.click(screen.getByRole('radio', { name: '简体中文' }));

@@ -1,7 +1,10 @@
 // English: the reference catalogue. Every other language must have exactly these keys
 // (the `Messages` type below makes a missing or extra key a type error).
+import type { Locale } from './index.svelte';
 
 export const en = {
+  /** The catalogue's own language: components read it here, never guess it. */
+  locale: 'en' as Locale,
   app: {
     name: 'Strata',
     tagline: 'Images without a daemon',
@@ -315,6 +318,7 @@ export const en = {
       preview: 'The new layer',
       previewSummary: '{n} changes, {bytes} of files, on top of {base} shared layers of {image}',
       previewEmpty: 'Nothing to commit: the container has no changes.',
+      previewConfigOnly: 'No file changed: the new image differs from its base only by the config changes above.',
       more: '… and {n} more',
       submit: 'Commit',
       started: 'Committing {name} as {image}…',
@@ -462,6 +466,9 @@ export const en = {
       config: 'Config',
       layer: 'Layer',
       manifest: 'Manifest',
+      blob: 'Blob',
+      archive: 'Archive',
+      folder: 'Folder',
     },
     blobState: {
       waiting: 'Waiting',
@@ -555,4 +562,4 @@ export const en = {
 
 /** The shape of a catalogue: same keys as English, any wording. */
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };
-export type Messages = Widen<typeof en>;
+export type Messages = Widen<Omit<typeof en, 'locale'>> & { locale: Locale };

@@ -9,13 +9,6 @@ export type Locale = 'en' | 'zh-CN';
 
 export const catalogues: Record<Locale, Messages> = { en, 'zh-CN': zhCN };
 
-/**
- * The language whose catalogue `m` is. Screens pass components only `m`; the catalogues are
- * single objects, so `m` tells the language (English for anything else).
- */
-export function localeOf(m: Messages): Locale {
-  return (Object.keys(catalogues) as Locale[]).find((l) => catalogues[l] === m) ?? 'en';
-}
 
 /** The names of the languages, each written in itself (the switch shows all of them). */
 export const localeNames: Record<Locale, string> = { en: 'English', 'zh-CN': '简体中文' };

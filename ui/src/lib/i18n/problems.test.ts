@@ -1,105 +1,44 @@
-/// <reference types="node" />
-// The table of problem texts against the engine: every code the Rust sources can report
-// must have a record here, so a new engine error cannot reach a Chinese user in English.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+// The problem and hint texts against the lists generated from Rust: the types make a missing
+// entry a build error; these tests hold the entries to what the types cannot see (both
+// languages real, the Chinese one Chinese, placeholders that are the key's arguments, app
+// hints that name the app's controls rather than `strata` commands).
 import { describe, expect, it } from 'vitest';
-import { areaTexts, localizeHint, problemSummary, problemText, problemTexts } from './problems';
+import { hintParams, problemCodes, type HintKey } from '../problemCodes.gen';
+import { hintTexts } from './hints';
+import { areaTexts, hintText, problemLine, problemSummary, problemTexts, showProblem, type Bilingual } from './problems';
 
-const repo = resolve(__dirname, '../../../..');
+const placeholders = (s: string) => [...s.matchAll(/\{([a-z0-9_]+)\}/g)].map((m) => m[1]).sort();
+const hintKeys = Object.keys(hintParams) as HintKey[];
 
-function rustFiles(dir: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return rustFiles(path);
-    return name.endsWith('.rs') ? [path] : [];
-  });
-}
-
-/** crates/*\/src/**\/*.rs and src-tauri/src/**\/*.rs */
-function engineSources(): string[] {
-  const crates = readdirSync(join(repo, 'crates')).map((c) => join(repo, 'crates', c, 'src'));
-  return [...crates, join(repo, 'src-tauri', 'src')].flatMap(rustFiles);
-}
-
-const CODE = String.raw`"([a-z][a-z0-9_]*\.[a-z0-9_]+)"`;
-// Where a code is written: an `Explain::code()` arm, `Problem::new(code, …)`, a one-code
-// `fn code()`, or a comparison with a problem's code.
-const PLACES = [
-  String.raw`Problem::new\(\s*`,
-  String.raw`=>\s*`,
-  String.raw`fn code\([^)]*\)\s*->\s*&'static str\s*\{\s*`,
-  String.raw`code\s*==\s*`,
-].map((prefix) => new RegExp(prefix + CODE, 'g'));
-// Anywhere else, a literal in a known area is taken as a code too (a helper such as
-// `fail("container.x", …)` or a `const`), so a code is not missed for how it is written.
-const ANY_LITERAL = new RegExp(CODE, 'g');
-// A `=> "x.y"` arm can also map to a file or host name; those are not codes.
-const NOT_A_CODE = /\.(json|lock|log|ya?ml|toml|conf|txt|tar|gz|html|com|example)$/;
-
-/** Every problem code in the engine's sources, with the files that write it. */
-function engineCodes(): Map<string, Set<string>> {
-  const codes = new Map<string, Set<string>>();
-  for (const file of engineSources()) {
-    const text = readFileSync(file, 'utf8');
-    const add = (code: string | undefined) => {
-      if (code === undefined || NOT_A_CODE.test(code)) return;
-      const files = codes.get(code) ?? new Set<string>();
-      files.add(relative(repo, file));
-      codes.set(code, files);
-    };
-    for (const place of PLACES) {
-      for (const match of text.matchAll(place)) {
-        add(match[1]);
-      }
-    }
-    for (const match of text.matchAll(ANY_LITERAL)) {
-      const area = match[1]?.split('.')[0] ?? '';
-      if (Object.hasOwn(areaTexts, area)) add(match[1]);
-    }
-  }
-  return codes;
-}
-
-function leaves(): string[] {
-  return Object.values(problemTexts).flatMap((t) => [
-    t.en,
-    t.zh,
-    ...('hints' in t ? t.hints.flatMap((h) => [h.en, h.zh]) : []),
-  ]);
+function real(text: Bilingual, what: string) {
+  expect(text.en.trim(), what).not.toBe('');
+  expect(text.zh, what).toMatch(/[\u4e00-\u9fff]/);
+  expect(text.zh, what).not.toBe(text.en);
 }
 
 describe('problem texts', () => {
-  it('has a record for every code the engine can report', () => {
-    const codes = engineCodes();
-    // The scan itself works: it finds the codes we know are there.
-    expect(codes.size).toBeGreaterThan(100);
-    expect(codes.has('store.not_found')).toBe(true);
-    expect(codes.has('container.no_runtime')).toBe(true);
-    const missing = [...codes]
-      .filter(([code]) => problemText(code) === undefined)
-      .map(([code, files]) => `${code} (${[...files].join(', ')})`);
-    expect(missing, `problem codes with no entry in ui/src/lib/i18n/problems.ts`).toEqual([]);
+  it('every code the engine or the app can report has an English and a Chinese summary', () => {
+    expect(problemCodes.length).toBeGreaterThan(100);
+    for (const code of problemCodes) real(problemTexts[code], code);
+    for (const [area, text] of Object.entries(areaTexts)) real(text, area);
   });
 
-  it('every record has both languages, and the Chinese one is Chinese', () => {
-    for (const text of leaves()) expect(text.trim()).not.toBe('');
-    for (const [code, text] of Object.entries(problemTexts)) {
-      expect(text.zh, code).toMatch(/[\u4e00-\u9fff]/);
-      expect(text.zh, code).not.toBe(text.en);
+  it('every hint key has an English and a Chinese text using exactly its own arguments', () => {
+    expect(hintKeys.length).toBeGreaterThan(50);
+    for (const key of hintKeys) {
+      const text: Bilingual = hintTexts[key];
+      real(text, key);
+      const params: readonly string[] = hintParams[key];
+      expect(placeholders(text.zh), key).toEqual(placeholders(text.en));
+      for (const name of placeholders(text.en)) expect(params, `${key}: {${name}}`).toContain(name);
     }
   });
 
-  it('a hint keeps the same placeholders in both languages', () => {
-    const names = (s: string) => [...s.matchAll(/\{([a-z0-9_]+)\}/g)].map((m) => m[1]).sort();
-    for (const text of Object.values(problemTexts)) {
-      for (const hint of 'hints' in text ? text.hints : []) expect(names(hint.zh), hint.en).toEqual(names(hint.en));
+  it('the app words hints as its own buttons and screens, never as strata commands or flags', () => {
+    const cli = /`?strata [a-z]|--(insecure|platform|creds|force|yes|home|tag|password-stdin|network|config|all|name)\b|-u USER/;
+    for (const key of hintKeys) {
+      expect(hintTexts[key].en, key).not.toMatch(cli);
+      expect(hintTexts[key].zh, key).not.toMatch(cli);
     }
   });
 
@@ -107,6 +46,7 @@ describe('problem texts', () => {
     expect(problemSummary('registry.unauthorized', 'zh-CN')).toContain('镜像仓库');
     expect(problemSummary('container.no_runtime', 'zh-CN')).toContain('runc');
     expect(problemSummary('store.not_found', 'en')).toBe('No such image in the local store');
+    expect(problemSummary('platform.invalid', 'zh-CN')).toContain('平台');
   });
 
   it('falls back to the area, then to a generic sentence', () => {
@@ -116,27 +56,49 @@ describe('problem texts', () => {
     expect(problemSummary('nowhere.at_all', 'zh-CN')).toBe('出错了');
     expect(problemSummary('toString', 'zh-CN')).toBe('出错了');
   });
+});
 
-  it('translates a known hint, filling in its variable part', () => {
-    expect(
-      localizeHint('settings.invalid', 'fix the file or delete it to start from the defaults: /x/settings.json', 'zh-CN'),
-    ).toBe('请修正该文件，或删除它以恢复默认设置：/x/settings.json');
-    expect(
-      localizeHint('credentials.not_logged_in', '`strata accounts` lists the saved logins; `strata login r.io -u USER --password-stdin` adds one', 'zh-CN'),
-    ).toContain('`strata login r.io -u USER --password-stdin`');
+describe('hint texts', () => {
+  it('fills in the hint’s arguments in either language', () => {
+    const hint = { key: 'credentials.log_in', args: { registry: 'registry.cn-hangzhou.aliyuncs.com' } };
+    expect(hintText(hint, 'en')).toBe('log in to registry.cn-hangzhou.aliyuncs.com with Log in… on the Registries screen');
+    expect(hintText(hint, 'zh-CN')).toBe('请在“镜像仓库”页面用“登录…”登录 registry.cn-hangzhou.aliyuncs.com');
+    const path = { key: 'settings.fix_or_delete', args: { path: '/x/settings.json' } };
+    expect(hintText(path, 'zh-CN')).toBe('请修正该文件，或删除它以恢复默认设置：/x/settings.json');
   });
 
-  it('translates a hint that came with a wrapping error’s code', () => {
-    // A registry error wrapping a store error keeps the store's hint.
-    expect(localizeHint('registry.status', '`strata fsck` checks the whole store', 'zh-CN')).toBe(
-      '`strata fsck` 可检查整个本地存储',
+  it('leaves an argument the hint lacks as its name, and gives nothing for a key it does not know', () => {
+    expect(hintText({ key: 'credentials.log_in_again', args: {} }, 'en')).toContain('{registry}');
+    expect(hintText({ key: 'registry.brand_new', args: {} }, 'en')).toBeUndefined();
+    expect(hintText({ key: 'toString', args: {} }, 'zh-CN')).toBeUndefined();
+  });
+});
+
+describe('showing a problem', () => {
+  const refused = {
+    code: 'store.in_use',
+    message: 'image app:1 is used by container(s) web',
+    hint: { key: 'store.remove_containers_first', args: {} },
+  };
+
+  it('gives the summary, the engine’s sentence and the hint, in the UI language', () => {
+    expect(showProblem(refused, 'zh-CN')).toEqual({
+      summary: '该镜像正被容器使用',
+      detail: 'image app:1 is used by container(s) web',
+      hint: '请先在“容器”页面删除这些容器，或选择“仍然删除”',
+    });
+    expect(showProblem({ code: 'ipc.failed', message: 'not allowed' }, 'en')).toEqual({
+      summary: 'The app could not run the command',
+      detail: 'not allowed',
+    });
+  });
+
+  it('on one line: the engine’s sentence and the hint in English, led by the summary in Chinese', () => {
+    expect(problemLine(refused, 'en')).toBe(
+      'image app:1 is used by container(s) web — delete those containers on the Containers screen first, or choose Delete anyway',
     );
-  });
-
-  it('leaves an unknown hint, and every English hint, as the engine wrote it', () => {
-    expect(localizeHint('store.io', 'something new', 'zh-CN')).toBe('something new');
-    expect(localizeHint('store.not_found', '`strata images` lists the images in the store', 'en')).toBe(
-      '`strata images` lists the images in the store',
+    expect(problemLine(refused, 'zh-CN')).toBe(
+      '该镜像正被容器使用：image app:1 is used by container(s) web — 请先在“容器”页面删除这些容器，或选择“仍然删除”',
     );
   });
 });

@@ -3,6 +3,7 @@
 import type { Messages } from './en';
 
 export const zhCN: Messages = {
+  locale: 'zh-CN',
   app: {
     name: 'Strata',
     tagline: '无需守护进程的镜像工具',
@@ -313,6 +314,7 @@ export const zhCN: Messages = {
       preview: '新的镜像层',
       previewSummary: '{n} 处改动，文件共 {bytes}，位于 {image} 的 {base} 个共享层之上',
       previewEmpty: '没有可提交的内容：容器没有改动。',
+      previewConfigOnly: '没有文件改动：新镜像与基础镜像只差上方的配置变更。',
       more: '… 另有 {n} 项',
       submit: '提交',
       started: '正在将 {name} 提交为 {image}…',
@@ -459,6 +461,9 @@ export const zhCN: Messages = {
       config: '配置',
       layer: '层',
       manifest: '清单',
+      blob: '数据块',
+      archive: '归档',
+      folder: '文件夹',
     },
     blobState: {
       waiting: '等待中',

@@ -83,7 +83,7 @@ export class FakeContainers {
       throw new ProblemError({
         code: 'container.not_found',
         message: `no container "${name}"`,
-        hint: '`strata ps` lists the containers',
+        hint: { key: 'container.list', args: {} },
       });
     }
     return c;
@@ -144,7 +144,7 @@ export class FakeContainers {
     return new ProblemError({
       code: 'container.not_regular_file',
       message: `cannot open "${normalise(path)}" in the container: it is ${WHAT[f.kind]}, not a regular file`,
-      hint: 'only regular files are read, edited or saved; device nodes, FIFOs and sockets are listed but never opened',
+      hint: { key: 'container.regular_files_only', args: {} },
     });
   }
 
@@ -152,7 +152,7 @@ export class FakeContainers {
     const f = c.files.get(normalise(path));
     if (!f) {
       throw new ProblemError({
-        code: 'container.bad_path',
+        code: 'container.invalid_path',
         message: `cannot use the path "${normalise(path)}" in the container: no such file or folder`,
       });
     }

@@ -163,7 +163,7 @@ export function fakeTask(id: number, over: Partial<TaskInfo> = {}): TaskInfo {
     started_ms: Date.now(),
     outcome: [],
     problem: null,
-    layers: [],
+    units: [],
     bytes_per_second: 0,
     digest: null,
     ...over,

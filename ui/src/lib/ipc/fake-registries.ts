@@ -16,6 +16,7 @@ import type {
   TagDetails,
 } from '../bindings.gen';
 import { ProblemError } from './problem';
+import { registryOk } from '../shared/rules';
 
 const ACR_REGIONS = ['cn-hangzhou', 'cn-shanghai', 'cn-beijing', 'cn-shenzhen', 'cn-hongkong', 'ap-southeast-1'];
 
@@ -104,11 +105,11 @@ export class FakeRegistries {
   /** Saves a registry; `caFile` is the CA path the shell resolved from the form's token or typed path. */
   add(form: NewRegistryForm, caFile: string | null = null): RegistryView {
     const endpoint = form.endpoint.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '').toLowerCase();
-    if (!/^[a-z0-9.-]+(:\d+)?$/.test(endpoint)) {
+    if (!registryOk(endpoint)) {
       throw new ProblemError({
-        code: 'catalog.bad_endpoint',
+        code: 'registry.invalid_name',
         message: `\`${form.endpoint}\` is not a registry endpoint: expected a host name with an optional port`,
-        hint: 'for example registry.cn-hangzhou.aliyuncs.com or 127.0.0.1:5000',
+        hint: { key: 'registry.endpoint_example', args: {} },
       });
     }
     if (this.saved.some((s) => s.endpoint === endpoint)) {
@@ -145,7 +146,7 @@ export class FakeRegistries {
       throw new ProblemError({
         code: 'credentials.refused',
         message: `${endpoint} refused the login of ${username} (401 Unauthorized); nothing was saved`,
-        hint: 'check the username and password (or access token)',
+        hint: { key: 'credentials.check_password', args: {} },
       });
     }
     const first = !this.accounts.some((a) => a.registry === endpoint);
@@ -174,7 +175,11 @@ export class FakeRegistries {
     return {
       registry: endpoint,
       catalog: this.noCatalog.has(endpoint)
-        ? { state: 'unavailable', reason: 'it answered 404 to /v2/_catalog', hint: 'add repositories by hand' }
+        ? {
+            state: 'unavailable',
+            reason: 'it answered 404 to /v2/_catalog',
+            hint: { key: 'catalog.add_repositories_by_hand', args: { registry: endpoint } },
+          }
         : { state: 'listed', pages: 1 },
       // Sorted by namespace, as the engine's BTreeMap gives them.
       namespaces: [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, repos]) => ({

@@ -49,23 +49,19 @@ import { FakeContainers } from './fake-containers';
 import { FakeRegistries } from './fake-registries';
 import { fakeInfo, fakeLayers, fakeRow, fakeTask, fakeTree, usageOf } from './fake-images';
 import type { PushTarget } from '../bindings.gen';
+import { HOST_PATHS } from '../shared/rules.gen';
+import { changeLooksRight, parseReference, platformOk } from '../shared/rules';
 import type { StrataApi, TerminalNetwork } from './api';
 import { ProblemError, type Problem } from './problem';
 
 type Method = keyof StrataApi;
 
-/** What a path was chosen for, as the shell records it (src-tauri/src/commands/host_path.rs). */
-type Purpose = 'open_file' | 'open_folder' | 'save_file';
-/** Which host paths a command takes: what a token must be for, and whether typing is allowed. */
-interface Accepts {
-  purposes: Purpose[];
-  typed: boolean;
-  what: string;
-}
-const IMPORT_SOURCE: Accepts = { purposes: ['open_file', 'open_folder'], typed: true, what: 'the archive to import' };
-const EXPORT_TARGET: Accepts = { purposes: ['save_file'], typed: true, what: 'the file to export to' };
-const UPLOAD_SOURCE: Accepts = { purposes: ['open_file', 'open_folder'], typed: true, what: 'a file to upload' };
-const REGISTRY_CA: Accepts = { purposes: ['open_file'], typed: true, what: 'the CA certificate file' };
+/** Which host paths a command takes, as the shell says (generated from host_path.rs). */
+type Accepts = (typeof HOST_PATHS)[keyof typeof HOST_PATHS];
+/** What a path was chosen for, as the shell records it. */
+type Purpose = Accepts['purposes'][number];
+const { import_source: IMPORT_SOURCE, export_target: EXPORT_TARGET, upload_source: UPLOAD_SOURCE, registry_ca: REGISTRY_CA } =
+  HOST_PATHS;
 
 export class FakeApi implements StrataApi {
   settings: Settings;
@@ -149,7 +145,7 @@ export class FakeApi implements StrataApi {
       throw new ProblemError({
         code: 'store.not_found',
         message: `no image "${reference}" in the store`,
-        hint: '`strata images` lists the images in the store',
+        hint: { key: 'store.list_images', args: {} },
       });
     }
     return row;
@@ -193,19 +189,16 @@ export class FakeApi implements StrataApi {
 
   async checkReference(reference: string): Promise<CheckedReference> {
     this.check('checkReference', reference);
-    const text = reference.trim();
-    // An optional registry host with a port (`127.0.0.1:5000/`), then the path and tag.
-    if (!/^([a-z0-9]+([.-][a-z0-9]+)*:\d+\/)?[a-z0-9]+([._/-][a-z0-9]+)*(:[\w][\w.-]{0,127})?$/.test(text)) {
+    // The engine's grammar and normalisation (../shared/rules), as `check_reference` answers.
+    const answer = parseReference(reference);
+    if (!answer.ok) {
       throw new ProblemError({
         code: 'reference.invalid',
-        message: `"${reference}" is not a valid image reference`,
-        hint: 'names are lowercase, like nginx:1.25 or ghcr.io/owner/app:v1',
+        message: `"${reference}" is not a valid image reference: ${answer.reason}`,
+        hint: { key: 'reference.grammar', args: {} },
       });
     }
-    const familiar = text.slice(text.lastIndexOf('/') + 1).includes(':') ? text : `${text}:latest`;
-    const host = familiar.split('/')[0]!;
-    const full = familiar.includes('/') && (host.includes('.') || host.includes(':')) ? familiar : `docker.io/${familiar.includes('/') ? '' : 'library/'}${familiar}`;
-    return { full, familiar };
+    return { full: answer.full, familiar: answer.familiar };
   }
 
   async tagImage(source: string, target: string): Promise<string> {
@@ -228,7 +221,7 @@ export class FakeApi implements StrataApi {
       throw new ProblemError({
         code: 'store.in_use',
         message: `image ${row.repository}:${row.tag} is used by container(s) ${row.containers.join(', ')}`,
-        hint: 'remove the containers first, or pass --force',
+        hint: { key: 'store.remove_containers_first', args: {} },
       });
     }
     this.images = this.images.filter((r) => r !== row);
@@ -287,7 +280,7 @@ export class FakeApi implements StrataApi {
       throw new ProblemError({
         code: 'image.would_overwrite',
         message: `${path} already exists; it is replaced only when you say so`,
-        hint: 'choose another file, or replace it: `strata export --force`, or Replace in the app',
+        hint: { key: 'image.replace_or_rename', args: {} },
       });
     }
     const row = this.row(reference);
@@ -365,11 +358,10 @@ export class FakeApi implements StrataApi {
   async pullImage(reference: string, platform: string | null): Promise<TaskInfo> {
     this.check('pullImage', { reference, platform });
     const { familiar } = await this.checkReference(reference);
-    if (platform !== null && !/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform)) {
+    if (platform !== null && !platformOk(platform)) {
       throw new ProblemError({
-        code: 'registry.bad_platform',
+        code: 'platform.invalid',
         message: `"${platform}" is not a platform`,
-        hint: 'write os/arch[/variant], e.g. linux/arm64',
       });
     }
     return this.startTask(fakeTask(0, { kind: 'pull', subject: familiar, total: null }));
@@ -573,20 +565,27 @@ export class FakeApi implements StrataApi {
 
   async checkChange(change: string): Promise<void> {
     this.check('checkChange', change);
-    const word = change.trim().split(/\s+/)[0]?.toUpperCase() ?? '';
-    if (!['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'USER', 'WORKDIR', 'VOLUME'].includes(word)) {
+    if (!changeLooksRight(change)) {
       throw new ProblemError({
-        code: 'image.bad_change',
+        code: 'image.invalid_change',
         message: `"${change}" is not a change commit can apply`,
-        hint: 'use CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR or VOLUME',
+        hint: { key: 'image.change_syntax', args: {} },
       });
     }
   }
 
   async commitContainer(name: string, request: CommitRequest): Promise<TaskInfo> {
     this.check('commitContainer', { name, request });
-    this.ctr.get(name);
+    const c = this.ctr.get(name);
     const { full } = await this.checkReference(request.reference);
+    // The engine's rule: no file changed and no config change given is nothing to commit.
+    if (request.changes.every((ch) => ch.trim() === '') && this.ctr.diff(c).length === 0) {
+      throw new ProblemError({
+        code: 'container.no_changes',
+        message: `container ${name} has no changes to commit`,
+        hint: { key: 'container.change_first', args: {} },
+      });
+    }
     return this.startTask(fakeTask(0, { kind: 'commit', subject: name, target: request.reference, outcome: [full] }));
   }
 

@@ -4,7 +4,7 @@ import { FakeApi } from './fake';
 import { insideTauri, tauriApi } from './tauri';
 
 export type { StrataApi, TerminalNetwork } from './api';
-export { ProblemError, isProblem, toProblem, type Problem } from './problem';
+export { ProblemError, isProblem, toProblem, type Hint, type Problem } from './problem';
 export { chosen, hostPathOf, shownPath, typed } from './hostPath';
 
 export function defaultApi(): StrataApi {

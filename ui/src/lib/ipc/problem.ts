@@ -1,8 +1,15 @@
-// Errors from the shell arrive as a serialised `Problem` {code, message, hint}. Everything
-// the UI catches is turned into one, so that the error banner has a single shape to show.
-import type { Problem } from '../bindings.gen';
+// Errors from the shell arrive as a serialised `Problem` {code, message, hint}, the hint as
+// {key, args}. Everything the UI catches is turned into one, so that every place that shows
+// an error has a single shape to render (lib/i18n/problems.ts).
+import type { Hint, Problem } from '../bindings.gen';
 
-export type { Problem };
+export type { Hint, Problem };
+
+function isHint(value: unknown): value is Hint {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.key === 'string' && typeof v.args === 'object' && v.args !== null;
+}
 
 export function isProblem(value: unknown): value is Problem {
   if (typeof value !== 'object' || value === null) return false;
@@ -10,7 +17,7 @@ export function isProblem(value: unknown): value is Problem {
   return (
     typeof v.code === 'string' &&
     typeof v.message === 'string' &&
-    (v.hint === undefined || v.hint === null || typeof v.hint === 'string')
+    (v.hint === undefined || v.hint === null || isHint(v.hint))
   );
 }
 

@@ -1,10 +1,11 @@
-// The app's own state: which screen is open, the settings, and what the shell told us
-// about itself. Screens read it; changes go through its methods so that the shell and the
-// screen never disagree.
+// The app's own state: which screen is open, the settings, what the shell told us about
+// itself, and the session every screen shares (tasks and problems). Screens read it;
+// changes go through its methods so that the shell and the screen never disagree.
 import type { AppInfo, Language, Settings, Theme } from '../bindings.gen';
 import { I18n, systemLanguages } from '../i18n/index.svelte';
 import type { StrataApi } from '../ipc';
-import { Notices } from './notices.svelte';
+import type { Notices } from './notices.svelte';
+import { appSession, type Session } from './session.svelte';
 
 export const screens = ['images', 'containers', 'registries', 'tasks', 'settings'] as const;
 export type Screen = (typeof screens)[number];
@@ -14,16 +15,23 @@ export class AppModel {
   settings: Settings = $state({ language: 'system', theme: 'system' });
   info: AppInfo | undefined = $state();
   readonly i18n: I18n;
-  readonly notices = new Notices();
+  /** The task list and the problems every screen shares. */
+  readonly session: Session;
   readonly api: StrataApi;
   private readonly system: () => readonly string[];
 
   /** `system` gives the system's preferred languages (a parameter so tests can vary it). */
   constructor(api: StrataApi, system: () => readonly string[] = systemLanguages) {
     this.api = api;
+    this.session = appSession(api);
     this.system = system;
     this.i18n = new I18n();
     this.i18n.apply('system', this.system());
+  }
+
+  /** The problems the window's banner shows, from every screen. */
+  get notices(): Notices {
+    return this.session.notices;
   }
 
   /** Loads settings and app info. A failure is shown, and the defaults stay in force. */

@@ -1,13 +1,13 @@
 // The Containers screen's state: the list, the container whose page is open, and the
-// long work (create, commit) started as tasks. It shares the Images screen's TasksModel
-// and notices, so a create or a commit shows on the Tasks screen and its failure in the
-// same banner; a finished create opens the new container, a finished commit calls back
-// with the new image's name (the app then opens that image on its Layers tab).
+// long work (create, commit) started as tasks. It uses the app session's task list and
+// problems, so a create or a commit shows on the Tasks screen and its failure in the
+// window's banner; a finished create opens the new container, a finished commit calls
+// back with the new image's name (the app then opens that image on its Layers tab).
 import type { CommitRequest, ContainerRow, PickedPath, TaskInfo } from '../bindings.gen';
-import { defaultApi, type StrataApi } from '../ipc';
+import type { StrataApi } from '../ipc';
 import { dropClaim } from './drops';
-import { imagesSession } from './images.svelte';
 import type { Notices } from './notices.svelte';
+import { appSession, Session } from './session.svelte';
 import type { TasksModel } from './tasks.svelte';
 
 export class ContainersModel {
@@ -27,7 +27,9 @@ export class ContainersModel {
   /** Tasks whose end the screen waits for: open the container, or the image. */
   private waiting = new Map<number, (task: TaskInfo) => void>();
 
-  constructor(api: StrataApi, tasks: TasksModel, notices: Notices) {
+  /** Takes the app's session, or an API (tests) for a session of its own. */
+  constructor(session: Session | StrataApi) {
+    const { api, tasks, notices } = Session.of(session);
     this.api = api;
     this.tasks = tasks;
     this.notices = notices;
@@ -123,17 +125,15 @@ export class ContainersModel {
   }
 }
 
-const sessions = new WeakMap<StrataApi, ContainersModel>();
-let fallback: StrataApi | undefined;
+const sessions = new WeakMap<Session, ContainersModel>();
 
-/** One model per API, sharing the Images screen's tasks and notices. */
+/** The Containers screen's model for the app session of `api`, kept while the app runs. */
 export function containersSession(api?: StrataApi): ContainersModel {
-  const key = api ?? (fallback ??= defaultApi());
-  let model = sessions.get(key);
+  const session = appSession(api);
+  let model = sessions.get(session);
   if (!model) {
-    const images = imagesSession(key);
-    model = new ContainersModel(key, images.tasks, images.notices);
-    sessions.set(key, model);
+    model = new ContainersModel(session);
+    sessions.set(session, model);
   }
   return model;
 }

@@ -1,11 +1,13 @@
 // The Images screen's state: the table (rows, search, sort), the disk usage, the image
 // that is open, and the actions (import and export as tasks, tag, remove, prune). Long
-// work goes through TasksModel; when an import or export finishes the table reloads.
+// work goes through the app session's task list; when an import or a pull finishes the
+// table reloads.
 import type { ArchiveFormat, DiskSummary, HostPath, ImageRow, RemoveResult, PruneResult, TaskInfo } from '../bindings.gen';
-import { chosen, defaultApi, type StrataApi } from '../ipc';
+import { chosen, type StrataApi } from '../ipc';
 import { dropClaim } from './drops';
-import { Notices } from './notices.svelte';
-import { TasksModel } from './tasks.svelte';
+import type { Notices } from './notices.svelte';
+import { appSession, Session } from './session.svelte';
+import type { TasksModel } from './tasks.svelte';
 
 export const sortKeys = ['repository', 'tag', 'id', 'created', 'size', 'shared'] as const;
 export type SortKey = (typeof sortKeys)[number];
@@ -75,14 +77,15 @@ export class ImagesModel {
   readonly notices: Notices;
   private watchingDrops = false;
 
-  constructor(api: StrataApi, tasks = new TasksModel(api), notices = tasks.notices) {
+  /** Takes the app's session, or an API (tests) for a session of its own. */
+  constructor(session: Session | StrataApi) {
+    const { api, tasks, notices } = Session.of(session);
     this.api = api;
     this.tasks = tasks;
     this.notices = notices;
     tasks.onFinished((task) => {
       // A pull adds an image as an import does.
       if (task.state === 'done' && (task.kind === 'import' || task.kind === 'pull')) void this.refresh();
-      if (task.state === 'failed' && task.problem) this.notices.report(task.problem);
     });
   }
 
@@ -196,20 +199,16 @@ export class ImagesModel {
   }
 }
 
-/**
- * The models behind the Images and Tasks screens, one pair per API: both screens and the
- * drop handler share them, so a task started on one shows on the other.
- */
-const sessions = new WeakMap<StrataApi, ImagesModel>();
-let fallback: StrataApi | undefined;
+/** The Images screen's model for the app session of `api`, kept while the app runs; it
+    imports what is dropped on the window, whatever screen is open. */
+const sessions = new WeakMap<Session, ImagesModel>();
 
 export function imagesSession(api?: StrataApi): ImagesModel {
-  const key = api ?? (fallback ??= defaultApi());
-  let model = sessions.get(key);
+  const session = appSession(api);
+  let model = sessions.get(session);
   if (!model) {
-    model = new ImagesModel(key);
-    sessions.set(key, model);
-    void model.tasks.watch();
+    model = new ImagesModel(session);
+    sessions.set(session, model);
     void model.watchDrops();
   }
   return model;

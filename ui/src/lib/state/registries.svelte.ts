@@ -10,9 +10,9 @@ import type {
   TaskInfo,
 } from '../bindings.gen';
 import { toProblem, type Problem, type StrataApi } from '../ipc';
-import { Notices } from './notices.svelte';
-import { imagesSession } from './images.svelte';
-import { TasksModel } from './tasks.svelte';
+import type { Notices } from './notices.svelte';
+import { appSession, Session } from './session.svelte';
+import type { TasksModel } from './tasks.svelte';
 
 export type TagSortKey = 'tag' | 'created';
 export interface TagSort {
@@ -93,7 +93,9 @@ export class RegistriesModel {
   /** Bumped whenever the open repository changes: late answers for another one are dropped. */
   private generation = 0;
 
-  constructor(api: StrataApi, tasks = new TasksModel(api), notices = tasks.notices) {
+  /** Takes the app's session, or an API (tests) for a session of its own. */
+  constructor(session: Session | StrataApi) {
+    const { api, tasks, notices } = Session.of(session);
     this.api = api;
     this.tasks = tasks;
     this.notices = notices;
@@ -302,18 +304,18 @@ export function tagRef(open: OpenRepository, tag: string): string {
 }
 
 /**
- * The Registries screen's model for an API, kept while the app runs (leaving the screen
- * and coming back keeps the open repository), sharing the Images session's tasks and
- * problems so that a copy shows on the Tasks screen.
+ * The Registries screen's model for the app session of `api`, kept while the app runs
+ * (leaving the screen and coming back keeps the open repository); a copy it starts shows
+ * on the Tasks screen.
  */
-const sessions = new WeakMap<StrataApi, RegistriesModel>();
+const sessions = new WeakMap<Session, RegistriesModel>();
 
 export function registriesSession(api?: StrataApi): RegistriesModel {
-  const images = imagesSession(api);
-  let model = sessions.get(images.api);
+  const session = appSession(api);
+  let model = sessions.get(session);
   if (!model) {
-    model = new RegistriesModel(images.api, images.tasks, images.notices);
-    sessions.set(images.api, model);
+    model = new RegistriesModel(session);
+    sessions.set(session, model);
   }
   return model;
 }

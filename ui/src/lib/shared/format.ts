@@ -1,7 +1,8 @@
-// How the Images and Tasks screens write sizes, times and digests: sizes in decimal units
-// as `docker images` prints them, times relative ("3 days ago") in the UI's language.
-import type { Messages } from '../../lib/i18n/en';
-import { catalogues, type Locale } from '../../lib/i18n/index.svelte';
+// How every screen writes sizes, times and digests: sizes in decimal units as `docker
+// images` prints them, times relative ("3 days ago") in the UI's language (the locale is
+// passed in: the app knows it, nothing guesses it), and catalogue strings with their
+// `{name}` placeholders filled.
+import type { Locale } from '../i18n/index.svelte';
 
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
 
@@ -70,9 +71,4 @@ export function exportFileName(reference: string): string {
   const familiar = reference.replace(/^docker\.io\/(library\/)?/, '');
   const base = familiar.replace(/@sha256:.*/, '').replace(/[/:@]+/g, '-') || 'image';
   return `${base}.tar`;
-}
-
-/** The locale a catalogue is for (views get the catalogue, not the locale). */
-export function localeOf(m: Messages): Locale {
-  return m === catalogues['zh-CN'] ? 'zh-CN' : 'en';
 }

@@ -1,8 +1,8 @@
 // Checks a reference as it is typed, with the engine's own grammar (`check_reference`):
 // after a short pause, only the latest answer counts, the same text is never asked twice
 // in a row. The Pull and Push dialogs (and anything else that takes a name) share it.
-import type { CheckedReference } from '../../lib/bindings.gen';
-import { toProblem, type Problem, type StrataApi } from '../../lib/ipc';
+import type { CheckedReference } from '../bindings.gen';
+import { toProblem, type Problem, type StrataApi } from '../ipc';
 
 export class ReferenceCheck {
   checked: CheckedReference | undefined = $state();
