@@ -31,7 +31,7 @@ const ONLY_ON_HOST: &str = "only-on-the-host";
 
 /// Operations per kind: enough to land on every phase of the swap loop many times.
 const ROUNDS: usize = 300;
-const COMMITS: usize = 150;
+const COMMITS: usize = 200;
 const CHEAP: usize = 20;
 
 #[derive(Debug, PartialEq, Eq)]
