@@ -6,20 +6,15 @@
 import type { CommitRequest, ContainerRow, PickedPath, TaskInfo } from '../bindings.gen';
 import type { StrataApi } from '../ipc';
 import { dropClaim } from './drops';
-import type { Notices } from './notices.svelte';
-import { appSession, Session } from './session.svelte';
-import type { TasksModel } from './tasks.svelte';
+import { perSession, ScreenModel, Session } from './session.svelte';
 
-export class ContainersModel {
+export class ContainersModel extends ScreenModel {
   rows: ContainerRow[] = $state([]);
   loaded = $state(false);
   /** The container whose page is open. */
   open: ContainerRow | undefined = $state();
   /** The create dialog is open, with this image chosen ('' for none). */
   createFor: string | undefined = $state();
-  readonly api: StrataApi;
-  readonly tasks: TasksModel;
-  readonly notices: Notices;
   /** Files are dragged over the window while a Files tab takes drops. */
   dragging = $state(false);
   private dropTarget: ((files: PickedPath[]) => void) | undefined;
@@ -27,13 +22,9 @@ export class ContainersModel {
   /** Tasks whose end the screen waits for: open the container, or the image. */
   private waiting = new Map<number, (task: TaskInfo) => void>();
 
-  /** Takes the app's session, or an API (tests) for a session of its own. */
   constructor(session: Session | StrataApi) {
-    const { api, tasks, notices } = Session.of(session);
-    this.api = api;
-    this.tasks = tasks;
-    this.notices = notices;
-    tasks.onFinished((task) => this.finished(task));
+    super(session);
+    this.tasks.onFinished((task) => this.finished(task));
   }
 
   private finished(task: TaskInfo): void {
@@ -125,15 +116,5 @@ export class ContainersModel {
   }
 }
 
-const sessions = new WeakMap<Session, ContainersModel>();
-
 /** The Containers screen's model for the app session of `api`, kept while the app runs. */
-export function containersSession(api?: StrataApi): ContainersModel {
-  const session = appSession(api);
-  let model = sessions.get(session);
-  if (!model) {
-    model = new ContainersModel(session);
-    sessions.set(session, model);
-  }
-  return model;
-}
+export const containersSession = perSession((session) => new ContainersModel(session));

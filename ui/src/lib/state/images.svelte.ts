@@ -5,9 +5,8 @@
 import type { ArchiveFormat, DiskSummary, HostPath, ImageRow, RemoveResult, PruneResult, TaskInfo } from '../bindings.gen';
 import { chosen, type StrataApi } from '../ipc';
 import { dropClaim } from './drops';
-import type { Notices } from './notices.svelte';
-import { appSession, Session } from './session.svelte';
-import type { TasksModel } from './tasks.svelte';
+import type { Messages } from '../i18n/en';
+import { perSession, ScreenModel, Session } from './session.svelte';
 
 export const sortKeys = ['repository', 'tag', 'id', 'created', 'size', 'shared'] as const;
 export type SortKey = (typeof sortKeys)[number];
@@ -54,12 +53,27 @@ export function filterSort(rows: readonly ImageRow[], query: string, sort: Sort)
   });
 }
 
+/** What every dialog about one image row is given; each adds its own `ondone` or `onstarted`. */
+export interface RowDialogProps {
+  model: ImagesModel;
+  row: ImageRow;
+  m: Messages;
+  onclose: () => void;
+}
+
+/** What every tab of an image's page is given; each adds what it needs of its own. */
+export interface ImageTabProps {
+  api: StrataApi;
+  reference: string;
+  m: Messages;
+}
+
 /** What a row is called on screen: `nginx:latest`, or the short ID of an unnamed image. */
 export function rowLabel(row: ImageRow): string {
   return row.name ? `${row.repository}:${row.tag}` : row.id;
 }
 
-export class ImagesModel {
+export class ImagesModel extends ScreenModel {
   rows: ImageRow[] = $state([]);
   usage: DiskSummary | undefined = $state();
   loaded = $state(false);
@@ -72,18 +86,11 @@ export class ImagesModel {
   dragging = $state(false);
   /** The tab the open image's page starts on, when another screen asked for one. */
   openTab: 'overview' | 'history' | 'layers' | 'files' | undefined = $state();
-  readonly api: StrataApi;
-  readonly tasks: TasksModel;
-  readonly notices: Notices;
   private watchingDrops = false;
 
-  /** Takes the app's session, or an API (tests) for a session of its own. */
   constructor(session: Session | StrataApi) {
-    const { api, tasks, notices } = Session.of(session);
-    this.api = api;
-    this.tasks = tasks;
-    this.notices = notices;
-    tasks.onFinished((task) => {
+    super(session);
+    this.tasks.onFinished((task) => {
       // A pull adds an image as an import does.
       if (task.state === 'done' && (task.kind === 'import' || task.kind === 'pull')) void this.refresh();
     });
@@ -201,15 +208,8 @@ export class ImagesModel {
 
 /** The Images screen's model for the app session of `api`, kept while the app runs; it
     imports what is dropped on the window, whatever screen is open. */
-const sessions = new WeakMap<Session, ImagesModel>();
-
-export function imagesSession(api?: StrataApi): ImagesModel {
-  const session = appSession(api);
-  let model = sessions.get(session);
-  if (!model) {
-    model = new ImagesModel(session);
-    sessions.set(session, model);
-    void model.watchDrops();
-  }
+export const imagesSession = perSession((session) => {
+  const model = new ImagesModel(session);
+  void model.watchDrops();
   return model;
-}
+});

@@ -10,9 +10,7 @@ import type {
   TaskInfo,
 } from '../bindings.gen';
 import { toProblem, type Problem, type StrataApi } from '../ipc';
-import type { Notices } from './notices.svelte';
-import { appSession, Session } from './session.svelte';
-import type { TasksModel } from './tasks.svelte';
+import { perSession, ScreenModel, Session } from './session.svelte';
 
 export type TagSortKey = 'tag' | 'created';
 export interface TagSort {
@@ -70,7 +68,7 @@ export function fillTemplate(template: string, region: string): string {
   return template.replace('{region}', region);
 }
 
-export class RegistriesModel {
+export class RegistriesModel extends ScreenModel {
   registries: RegistryView[] = $state([]);
   presets: Preset[] = $state([]);
   loaded = $state(false);
@@ -85,22 +83,15 @@ export class RegistriesModel {
   sort: TagSort = $state({ key: 'tag', dir: 'asc' });
   /** Tag → details. Replaced (not mutated) so that readers re-render. */
   details: Map<string, Detail> = $state(new Map());
-  readonly api: StrataApi;
-  readonly tasks: TasksModel;
-  readonly notices: Notices;
   private queue: string[] = [];
   private inFlight = 0;
   /** Bumped whenever the open repository changes: late answers for another one are dropped. */
   private generation = 0;
 
-  /** Takes the app's session, or an API (tests) for a session of its own. */
   constructor(session: Session | StrataApi) {
-    const { api, tasks, notices } = Session.of(session);
-    this.api = api;
-    this.tasks = tasks;
-    this.notices = notices;
+    super(session);
     // A finished copy may have made a repository: list its registry again if it is shown.
-    tasks.onFinished((task) => {
+    this.tasks.onFinished((task) => {
       if (task.kind !== 'copy' || task.state !== 'done' || !task.target) return;
       const endpoint = Object.keys(this.branches).find((e) => task.target!.startsWith(`${e}/`));
       if (endpoint) void this.browse(endpoint);
@@ -308,14 +299,4 @@ export function tagRef(open: OpenRepository, tag: string): string {
  * (leaving the screen and coming back keeps the open repository); a copy it starts shows
  * on the Tasks screen.
  */
-const sessions = new WeakMap<Session, RegistriesModel>();
-
-export function registriesSession(api?: StrataApi): RegistriesModel {
-  const session = appSession(api);
-  let model = sessions.get(session);
-  if (!model) {
-    model = new RegistriesModel(session);
-    sessions.set(session, model);
-  }
-  return model;
-}
+export const registriesSession = perSession((session) => new RegistriesModel(session));

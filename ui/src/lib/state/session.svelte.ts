@@ -28,6 +28,21 @@ export class Session {
   }
 }
 
+/** What every screen's model holds of its session: the API, the task list and the problems. */
+export class ScreenModel {
+  readonly api: StrataApi;
+  readonly tasks: TasksModel;
+  readonly notices: Notices;
+
+  /** Takes the app's session, or an API (tests) for a session of its own. */
+  constructor(session: Session | StrataApi) {
+    const { api, tasks, notices } = Session.of(session);
+    this.api = api;
+    this.tasks = tasks;
+    this.notices = notices;
+  }
+}
+
 const sessions = new WeakMap<StrataApi, Session>();
 let fallback: StrataApi | undefined;
 
@@ -41,4 +56,22 @@ export function appSession(api?: StrataApi): Session {
     void session.tasks.watch();
   }
   return session;
+}
+
+/**
+ * A screen's model kept while the app runs, one per app session: the function returned
+ * gives the model of `api`'s session (the default API's when none is given), made with
+ * `make` the first time it is asked for.
+ */
+export function perSession<M>(make: (session: Session) => M): (api?: StrataApi) => M {
+  const models = new WeakMap<Session, M>();
+  return (api) => {
+    const session = appSession(api);
+    let model = models.get(session);
+    if (!model) {
+      model = make(session);
+      models.set(session, model);
+    }
+    return model;
+  };
 }
