@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use code::Code;
 pub use hint::{Hint, HintKey, HintName};
+pub use vocabulary::engine_codes_named_in;
 
 /// A problem code of any surface (the engine's [`Code`], a shell's own): its spelling.
 /// Implemented by [`vocabulary!`](crate::vocabulary) enums, so that no code is written as a
