@@ -50,7 +50,22 @@ pub enum Backend {
     Native,
     /// A map in memory, for this module's unit tests only.
     #[cfg(test)]
-    Memory(std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<(String, String), String>>>),
+    Memory(std::sync::Arc<std::sync::Mutex<MemoryMap>>),
+}
+
+/// The unit tests' keychain: (service, user) → secret.
+#[cfg(test)]
+type MemoryMap = std::collections::BTreeMap<(String, String), String>;
+
+/// The unit tests' keychain, locked, and the key of (service, user) in it.
+#[cfg(test)]
+fn memory<'a>(
+    m: &'a std::sync::Mutex<MemoryMap>,
+    service: &str,
+    user: &str,
+) -> Result<(std::sync::MutexGuard<'a, MemoryMap>, (String, String)), Fault> {
+    let map = m.lock().map_err(|_| Fault::Other("poisoned".into()))?;
+    Ok((map, (service.to_string(), user.to_string())))
 }
 
 impl fmt::Debug for Backend {
@@ -199,11 +214,10 @@ impl Backend {
         match self {
             Backend::Native => native::get(service, user),
             #[cfg(test)]
-            Backend::Memory(m) => Ok(m
-                .lock()
-                .map_err(|_| Fault::Other("poisoned".into()))?
-                .get(&(service.to_string(), user.to_string()))
-                .cloned()),
+            Backend::Memory(m) => {
+                let (map, key) = memory(m, service, user)?;
+                Ok(map.get(&key).cloned())
+            }
         }
     }
 
@@ -216,9 +230,8 @@ impl Backend {
                 if value.encode_utf16().count() * 2 > 2560 {
                     return Err(Fault::Other("entry too long for Windows".into()));
                 }
-                m.lock()
-                    .map_err(|_| Fault::Other("poisoned".into()))?
-                    .insert((service.to_string(), user.to_string()), value.to_string());
+                let (mut map, key) = memory(m, service, user)?;
+                map.insert(key, value.to_string());
                 Ok(())
             }
         }
@@ -228,11 +241,10 @@ impl Backend {
         match self {
             Backend::Native => native::delete(service, user),
             #[cfg(test)]
-            Backend::Memory(m) => Ok(m
-                .lock()
-                .map_err(|_| Fault::Other("poisoned".into()))?
-                .remove(&(service.to_string(), user.to_string()))
-                .is_some()),
+            Backend::Memory(m) => {
+                let (mut map, key) = memory(m, service, user)?;
+                Ok(map.remove(&key).is_some())
+            }
         }
     }
 }
@@ -269,7 +281,7 @@ mod native {
     #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
     fn entry(service: &str, user: &str) -> Result<keyring::Entry, Fault> {
         let mut cred = keyring::secret_service::SsCredential::new_with_target(None, service, user)
-            .map_err(fault)?;
+            .map_err(ops::fault)?;
         // What a person sees in Seahorse or KeePassXC.
         cred.label = format!(
             "Strata: {user} on {}",
@@ -280,15 +292,15 @@ mod native {
 
     #[cfg(target_os = "macos")]
     fn entry(service: &str, user: &str) -> Result<keyring::Entry, Fault> {
-        let cred =
-            keyring::macos::MacCredential::new_with_target(None, service, user).map_err(fault)?;
+        let cred = keyring::macos::MacCredential::new_with_target(None, service, user)
+            .map_err(ops::fault)?;
         Ok(keyring::Entry::new_with_credential(Box::new(cred)))
     }
 
     #[cfg(target_os = "windows")]
     fn entry(service: &str, user: &str) -> Result<keyring::Entry, Fault> {
-        let cred =
-            keyring::windows::WinCredential::new_with_target(None, service, user).map_err(fault)?;
+        let cred = keyring::windows::WinCredential::new_with_target(None, service, user)
+            .map_err(ops::fault)?;
         Ok(keyring::Entry::new_with_credential(Box::new(cred)))
     }
 
@@ -300,7 +312,7 @@ mod native {
         target_os = "windows"
     ))]
     mod ops {
-        use super::{entry, fault, Fault};
+        use super::{entry, is_unreachable, Fault};
 
         pub fn get(service: &str, user: &str) -> Result<Option<String>, Fault> {
             match entry(service, user)?.get_password() {
@@ -321,38 +333,22 @@ mod native {
                 Err(e) => Err(fault(e)),
             }
         }
-    }
 
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "macos",
-        target_os = "windows"
-    ))]
-    pub use ops::{delete, get, set};
-
-    /// Sorts `keyring`'s errors into "no keychain", "locked" and the rest. On Linux a
-    /// missing Secret Service (or session bus) is a `PlatformFailure` from D-Bus.
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "macos",
-        target_os = "windows"
-    ))]
-    fn fault(e: keyring::Error) -> Fault {
-        match e {
-            keyring::Error::NoStorageAccess(inner) => Fault::Locked(inner.to_string()),
-            keyring::Error::PlatformFailure(inner) => {
-                let text = inner.to_string();
-                if is_unreachable(&text) {
-                    Fault::Unavailable(text)
-                } else {
-                    Fault::Other(text)
+        /// Sorts `keyring`'s errors into "no keychain", "locked" and the rest. On Linux a
+        /// missing Secret Service (or session bus) is a `PlatformFailure` from D-Bus.
+        pub(super) fn fault(e: keyring::Error) -> Fault {
+            match e {
+                keyring::Error::NoStorageAccess(inner) => Fault::Locked(inner.to_string()),
+                keyring::Error::PlatformFailure(inner) => {
+                    let text = inner.to_string();
+                    if is_unreachable(&text) {
+                        Fault::Unavailable(text)
+                    } else {
+                        Fault::Other(text)
+                    }
                 }
+                other => Fault::Other(other.to_string()),
             }
-            other => Fault::Other(other.to_string()),
         }
     }
 
@@ -401,13 +397,6 @@ mod native {
         }
     }
 
-    #[cfg(not(any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "macos",
-        target_os = "windows"
-    )))]
     pub use ops::{delete, get, set};
 }
 
