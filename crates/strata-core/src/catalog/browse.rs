@@ -16,8 +16,7 @@ use serde::Serialize;
 
 use super::CatalogError;
 use crate::registry::auth::Scope;
-use crate::registry::client::{next_link, Req};
-use crate::registry::http::read_capped;
+use crate::registry::client::Req;
 use crate::registry::paging::Pager;
 use crate::registry::{Client, RegistryError};
 
@@ -217,18 +216,7 @@ pub async fn list_catalog(
                 return Err(no_catalog("unexpected answer".into()));
             }
         }
-        let link = resp
-            .headers()
-            .get(reqwest::header::LINK)
-            .and_then(|v| v.to_str().ok())
-            .and_then(next_link)
-            .map(|l| client.resolve(&l))
-            .transpose()?;
-        let body = read_capped(resp, 16 * 1024 * 1024)
-            .await
-            .map_err(|e| client.connect_error(crate::registry::http::describe_reqwest(&e)))?;
-        let page: Page = serde_json::from_slice(&body)
-            .map_err(|e| client.protocol(format!("the catalog is not valid JSON: {e}")))?;
+        let (page, link): (Page, _) = client.json_page(resp, "the catalog").await?;
         let before = out.len();
         next = pager
             .page(page.repositories.unwrap_or_default(), link, &mut out)

@@ -15,7 +15,7 @@ use super::CatalogError;
 use crate::digest::Digest;
 use crate::platform::Platform;
 use crate::registry::auth::Scope;
-use crate::registry::client::{next_link, Req};
+use crate::registry::client::Req;
 use crate::registry::http::{describe_reqwest, read_capped};
 use crate::registry::manifest::{self, Kind};
 use crate::registry::paging::Pager;
@@ -58,27 +58,10 @@ pub async fn list(
     let mut out: Vec<String> = Vec::new();
     let mut next = Some(url);
     while let Some(url) = next.take() {
-        let resp = client
-            .send(Req::new(Method::GET, url, &scopes, &action))
+        let resp = client.get_ok(url, &scopes, &action, &what).await?;
+        let (page, link): (Page, _) = client
+            .json_page(resp, &format!("the tag list of {repository}"))
             .await?;
-        let resp = client
-            .expect(resp, &[StatusCode::OK], &action, Some(&what))
-            .await?;
-        let link = resp
-            .headers()
-            .get(reqwest::header::LINK)
-            .and_then(|v| v.to_str().ok())
-            .and_then(next_link)
-            .map(|l| client.resolve(&l))
-            .transpose()?;
-        let body = read_capped(resp, 16 * 1024 * 1024)
-            .await
-            .map_err(|e| client.connect_error(describe_reqwest(&e)))?;
-        let page: Page = serde_json::from_slice(&body).map_err(|e| {
-            client.protocol(format!(
-                "the tag list of {repository} is not valid JSON: {e}"
-            ))
-        })?;
         let before = out.len();
         next = pager
             .page(page.tags.unwrap_or_default(), link, &mut out)
@@ -120,12 +103,7 @@ pub(crate) async fn fetch_small_blob(
     let action = format!("fetch blob {} of {repository}", digest.short());
     let what = format!("blob {digest} of {repository}");
     let url = client.url(repository, &format!("blobs/{digest}"));
-    let resp = client
-        .send(Req::new(Method::GET, url, &scopes, &action))
-        .await?;
-    let resp = client
-        .expect(resp, &[StatusCode::OK], &action, Some(&what))
-        .await?;
+    let resp = client.get_ok(url, &scopes, &action, &what).await?;
     let bytes = read_capped(resp, max)
         .await
         .map_err(|e| client.connect_error(describe_reqwest(&e)))?;

@@ -658,12 +658,34 @@ impl Client {
         what: &str,
     ) -> Result<(T, Option<Url>), RegistryError> {
         let action = format!("list {what}");
+        let resp = self.get_ok(url, scopes, &action, what).await?;
+        self.json_page(resp, &format!("the listing of {what}"))
+            .await
+    }
+
+    /// GET `url`, expecting 200 (a 404 is [`RegistryError::NotFound`] of `what`).
+    pub(crate) async fn get_ok(
+        &self,
+        url: Url,
+        scopes: &[Scope],
+        action: &str,
+        what: &str,
+    ) -> Result<Response, RegistryError> {
         let resp = self
-            .send(Req::new(Method::GET, url, scopes, &action))
+            .send(Req::new(Method::GET, url, scopes, action))
             .await?;
-        let resp = self
-            .expect(resp, &[StatusCode::OK], &action, Some(what))
-            .await?;
+        self.expect(resp, &[StatusCode::OK], action, Some(what))
+            .await
+    }
+
+    /// One page of a listing, from an answer already accepted: its JSON body (at most
+    /// 16 MiB) and the `rel="next"` target of its `Link` header. `listing` names it in the
+    /// error for a body that is not JSON.
+    pub(crate) async fn json_page<T: serde::de::DeserializeOwned>(
+        &self,
+        resp: Response,
+        listing: &str,
+    ) -> Result<(T, Option<Url>), RegistryError> {
         let link = resp
             .headers()
             .get(reqwest::header::LINK)
@@ -675,7 +697,7 @@ impl Client {
             .await
             .map_err(|e| self.connect_error(describe_reqwest(&e)))?;
         let page = serde_json::from_slice(&body)
-            .map_err(|e| self.protocol(format!("the listing of {what} is not valid JSON: {e}")))?;
+            .map_err(|e| self.protocol(format!("{listing} is not valid JSON: {e}")))?;
         Ok((page, link))
     }
 }
