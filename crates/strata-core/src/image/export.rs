@@ -178,11 +178,17 @@ pub fn check_destination(dest: &Path, opts: &ExportOptions) -> Result<(), ImageE
     }
 }
 
-fn temp_file(parent: &Path) -> Result<tempfile::NamedTempFile, ImageError> {
-    tempfile::Builder::new()
+/// A temporary file in `parent` for the archive, and the tar writer onto it.
+fn temp_archive(parent: &Path) -> Result<(tempfile::NamedTempFile, TarOut), ImageError> {
+    let tmp = tempfile::Builder::new()
         .prefix(".strata-export-")
         .tempfile_in(parent)
-        .map_err(|e| ImageError::io("create a file in", parent, e))
+        .map_err(|e| ImageError::io("create a file in", parent, e))?;
+    let file = tmp
+        .as_file()
+        .try_clone()
+        .map_err(|e| ImageError::io("write", tmp.path(), e))?;
+    Ok((tmp, TarOut::new(file)))
 }
 
 /// Renames the finished archive into place: replacing what is there only with
@@ -257,12 +263,7 @@ fn write_docker(
     ctx: TaskCtx<'_>,
 ) -> Result<(Digest, u64), ImageError> {
     let image = model::resolve(store, top, opts.platform.as_ref())?;
-    let tmp = temp_file(parent)?;
-    let file = tmp
-        .as_file()
-        .try_clone()
-        .map_err(|e| ImageError::io("write", tmp.path(), e))?;
-    let mut out = TarOut::new(file);
+    let (tmp, mut out) = temp_archive(parent)?;
     let io_err = |e| ImageError::io("write", dest, e);
     let mut bytes = 0;
 
@@ -415,12 +416,7 @@ fn write_oci_archive(
     ctx: TaskCtx<'_>,
 ) -> Result<(Digest, u64), ImageError> {
     let blobs = model::closure(store, top)?;
-    let tmp = temp_file(parent)?;
-    let file = tmp
-        .as_file()
-        .try_clone()
-        .map_err(|e| ImageError::io("write", tmp.path(), e))?;
-    let mut out = TarOut::new(file);
+    let (tmp, mut out) = temp_archive(parent)?;
     let io_err = |e| ImageError::io("write", dest, e);
     out.bytes("oci-layout", OCI_LAYOUT).map_err(io_err)?;
     out.dir("blobs/").map_err(io_err)?;
