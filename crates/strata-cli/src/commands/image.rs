@@ -33,6 +33,14 @@ pub(crate) fn platform(p: Option<&str>) -> Result<Option<Platform>, Problem> {
     .transpose()
 }
 
+/// What `inspect` and `history` ask of the engine: sizes computed, for the platform given.
+fn inspect_options(platform_arg: Option<&str>) -> Result<InspectOptions, Problem> {
+    Ok(InspectOptions {
+        platform: platform(platform_arg)?,
+        compute_sizes: true,
+    })
+}
+
 // ---------------------------------------------------------------------------------------
 
 pub fn inspect(
@@ -42,10 +50,7 @@ pub fn inspect(
     json: bool,
 ) -> Result<(), Problem> {
     let store = open_store(home)?;
-    let opts = InspectOptions {
-        platform: platform(platform_arg)?,
-        compute_sizes: true,
-    };
+    let opts = inspect_options(platform_arg)?;
     let d = image::inspect(&store, name, &opts).map_err(|e| e.problem())?;
     if json {
         return render::json(&d);
@@ -111,10 +116,7 @@ pub fn history(
     json: bool,
 ) -> Result<(), Problem> {
     let store = open_store(home)?;
-    let opts = InspectOptions {
-        platform: platform(platform_arg)?,
-        compute_sizes: true,
-    };
+    let opts = inspect_options(platform_arg)?;
     let entries = image::history(&store, name, &opts).map_err(|e| e.problem())?;
     if json {
         return render::json(&entries);

@@ -26,14 +26,7 @@ pub fn images(home: &Home, json: bool) -> Result<(), Problem> {
         return render::json(&rows);
     }
     let with_platforms = rows.iter().any(|r| !r.platforms.is_empty());
-    let mut table = vec![vec![
-        "REPOSITORY".to_string(),
-        "TAG".into(),
-        "IMAGE ID".into(),
-        "CREATED".into(),
-        "SIZE".into(),
-        "SHARED".into(),
-    ]];
+    let mut table = vec![image_header(&["SHARED"])];
     if with_platforms {
         table[0].push("PLATFORMS".into());
     }
@@ -187,16 +180,7 @@ pub fn df(home: &Home, verbose: bool, json: bool) -> Result<(), Problem> {
         println!();
         println!("Images space usage:");
         println!();
-        let mut table = vec![vec![
-            "REPOSITORY".to_string(),
-            "TAG".into(),
-            "IMAGE ID".into(),
-            "CREATED".into(),
-            "SIZE".into(),
-            "SHARED SIZE".into(),
-            "UNIQUE SIZE".into(),
-            "CONTAINERS".into(),
-        ]];
+        let mut table = vec![image_header(&["SHARED SIZE", "UNIQUE SIZE", "CONTAINERS"])];
         let now = chrono::Utc::now();
         for r in table::rows_of(&usage.images) {
             table.push(vec![
@@ -250,6 +234,16 @@ fn display(p: &Path) -> String {
 }
 
 /// Left-aligned columns separated by three spaces, as docker prints them.
+/// The header of a table of images (`images`, `df -v`): the columns every such table
+/// starts with, then `more`.
+fn image_header(more: &[&str]) -> Vec<String> {
+    ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]
+        .iter()
+        .chain(more)
+        .map(|c| c.to_string())
+        .collect()
+}
+
 fn print_table(rows: &[Vec<String>]) {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
