@@ -110,22 +110,23 @@ macro_rules! vocabulary {
 /// only from its own codes: an engine code comes with the engine's error (`e.problem()`),
 /// never from the shell naming one. The CLI's and the app's tests call this on their own
 /// sources and expect nothing back.
-pub fn engine_codes_named_in(src: &std::path::Path) -> Vec<String> {
-    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
+pub fn engine_codes_named_in(src: &std::path::Path) -> std::io::Result<Vec<String>> {
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
             if path.is_dir() {
-                sources(&path, out);
+                sources(&path, out)?;
             } else if path.extension().is_some_and(|e| e == "rs") {
                 out.push(path);
             }
         }
+        Ok(())
     }
     let mut files = Vec::new();
-    sources(src, &mut files);
+    sources(src, &mut files)?;
     let mut named = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let text = std::fs::read_to_string(&file)?;
         for (n, line) in text.lines().enumerate() {
             let bare = line.match_indices("Code::").any(|(i, _)| {
                 !line[..i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '"')
@@ -136,5 +137,5 @@ pub fn engine_codes_named_in(src: &std::path::Path) -> Vec<String> {
             }
         }
     }
-    named
+    Ok(named)
 }
