@@ -367,6 +367,35 @@ pub enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+    /// Save a cloud AccessKey for a registry with a management API (ACR), in the system
+    /// keychain, after one signed call proved it; `strata login REGISTRY` then needs no password
+    CloudLogin {
+        /// The saved registry (name or endpoint)
+        registry: String,
+        /// The AccessKey ID
+        #[arg(long, value_name = "ID")]
+        access_key_id: String,
+        /// Read the AccessKey secret from standard input (with --sts-token: the secret on
+        /// the first line, the STS token on the second)
+        #[arg(long, required = true)]
+        access_key_secret_stdin: bool,
+        /// The pair is temporary (STS): a security token follows the secret on stdin
+        #[arg(long)]
+        sts_token: bool,
+        /// Print the saved registry as JSON (never a secret)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Namespaces of a registry with a management API: ls, create, rm
+    Ns {
+        #[command(subcommand)]
+        action: NsAction,
+    },
+    /// Repositories of a namespace, through the registry's management API: ls, create, rm
+    Repo {
+        #[command(subcommand)]
+        action: RepoAction,
+    },
     /// List a registry's repositories, grouped by namespace (REGISTRY may be a saved name)
     Repos {
         /// REGISTRY or REGISTRY/NAMESPACE
@@ -509,10 +538,98 @@ pub enum RegistriesAction {
         /// A PEM file of extra CA certificates to trust for this registry
         #[arg(long, value_name = "PEM")]
         ca_file: Option<PathBuf>,
+        /// ACR: the region of the management API (cn-hangzhou) [default: from the endpoint]
+        #[arg(long)]
+        region: Option<String>,
+        /// ACR Enterprise: the instance ID (cri-…)
+        #[arg(long, value_name = "ID")]
+        instance: Option<String>,
+        /// The management API's URL instead of the provider's (a VPC endpoint, a proxy, a
+        /// server on this machine, where plain http is allowed)
+        #[arg(long, value_name = "URL")]
+        api_endpoint: Option<String>,
     },
     /// Forget a saved registry (its logins stay; `strata logout` removes them)
     Remove {
         /// The name or endpoint
         name: String,
+    },
+}
+
+/// `strata ns …`
+#[derive(Debug, Subcommand)]
+pub enum NsAction {
+    /// List the namespaces
+    Ls {
+        /// The registry (saved name or endpoint)
+        registry: String,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a namespace
+    Create {
+        /// REGISTRY/NAMESPACE
+        target: String,
+        /// New repositories in it are public (Harbor: the project is public)
+        #[arg(long)]
+        public: bool,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a namespace and every repository in it
+    Rm {
+        /// REGISTRY/NAMESPACE
+        target: String,
+        /// Delete without asking
+        #[arg(short, long)]
+        yes: bool,
+    },
+}
+
+/// `strata repo …`
+#[derive(Debug, Subcommand)]
+pub enum RepoAction {
+    /// List the repositories of a namespace
+    Ls {
+        /// REGISTRY/NAMESPACE
+        target: String,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one repository with its detail and tags
+    Show {
+        /// REGISTRY/NAMESPACE/REPOSITORY
+        target: String,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a repository
+    Create {
+        /// REGISTRY/NAMESPACE/REPOSITORY
+        target: String,
+        /// One line about it
+        #[arg(long, default_value = "")]
+        summary: String,
+        /// The long description
+        #[arg(long, default_value = "")]
+        detail: String,
+        /// Anyone may pull it (default: private)
+        #[arg(long)]
+        public: bool,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a repository and its tags
+    Rm {
+        /// REGISTRY/NAMESPACE/REPOSITORY
+        target: String,
+        /// Delete without asking
+        #[arg(short, long)]
+        yes: bool,
     },
 }

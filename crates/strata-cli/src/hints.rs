@@ -209,6 +209,70 @@ fn engine(key: HintKey, arg: &dyn Fn(&str) -> String) -> String {
              limit"
         }
 
+        K::ManageAddSetting => {
+            return format!(
+                "save it with the registry: `strata registries remove {0}` then `strata \
+                 registries add {0} --provider … --{1} …`",
+                arg("registry"),
+                arg("setting")
+            )
+        }
+        K::ManageCheckAccessKey => {
+            return format!(
+                "the AccessKey ID is unknown, disabled or expired; create one in the RAM \
+                 console and save it with `strata cloud-login {} --access-key-id ID \
+                 --access-key-secret-stdin`",
+                arg("registry")
+            )
+        }
+        K::ManageCheckClock => {
+            "the request's time was refused: set this machine's clock (NTP) and try again"
+        }
+        K::ManageCheckEndpoint => {
+            "check the network and the API endpoint (`--api-endpoint` of `strata registries add`)"
+        }
+        K::ManageCheckRegion => {
+            return format!(
+                "the API's region is not the registry's: add {} again with the region in \
+                 its endpoint (`--region`)",
+                arg("registry")
+            )
+        }
+        K::ManageCheckSecret => {
+            return format!(
+                "the signature did not match: the AccessKey secret is wrong; save the right \
+                 one with `strata cloud-login {} --access-key-id ID --access-key-secret-stdin`",
+                arg("registry")
+            )
+        }
+        K::ManageChooseOtherName => "that name is taken: choose another one",
+        K::ManageCloudLogin => {
+            return format!(
+                "save an AccessKey first: `strata cloud-login {} --access-key-id ID \
+                 --access-key-secret-stdin`",
+                arg("registry")
+            )
+        }
+        K::ManageGrantPolicy => {
+            "the RAM user may not do this: grant it a policy for Container Registry (e.g. \
+             AliyunContainerRegistryFullAccess) or ask the account owner"
+        }
+        K::ManageListFirst => {
+            return format!(
+                "`strata ns ls {0}` and `strata repo ls {0}/NAMESPACE` list what exists",
+                arg("registry")
+            )
+        }
+        K::ManageNameGrammar => {
+            "names are 2 to 64 of lowercase letters, digits, `-`, `_` or `.`, starting with a \
+             letter or a digit"
+        }
+        K::ManagePushCreates => "this provider creates repositories on the first push: push to it",
+        K::ManageRetryLater => "the API is throttling requests: wait a moment and try again",
+        K::ManageUseHttps => {
+            "use an https:// API endpoint; plain http is allowed only on this machine"
+        }
+
         K::PlatformChoose => "choose one of them with --platform",
 
         K::ReferenceGrammar => {

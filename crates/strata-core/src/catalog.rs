@@ -12,6 +12,7 @@
 //! | [`tags`] | tag lists with pagination; per tag: digest, size, platforms, created |
 //! | [`remote`] | retag, delete a tag, copy an image ([OCI distribution spec]) |
 //! | [`script`] | push scripts for `docker` and `strata` |
+//! | [`manage`] | registries with a management API (ACR Personal/Enterprise, Harbor, Docker Hub): namespaces, repositories, tags, temporary logins |
 //! | [`suggest`] | what a push is offered: saved registries with known repositories; a push script with the login name |
 //!
 //! ```no_run
@@ -39,6 +40,7 @@ use crate::registry::RegistryError;
 pub mod access;
 pub mod acs3;
 pub mod browse;
+pub mod manage;
 pub mod provider;
 pub mod registries;
 pub mod remote;

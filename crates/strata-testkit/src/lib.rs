@@ -7,6 +7,8 @@
 //! - [`user`]: accounts and what each may do, shared by the htpasswd file and the issuer.
 //! - [`proxy`]: a loopback HTTP proxy in front of a registry that cuts connections,
 //!   answers 500/429, delays, throttles, paginates tag lists, and logs every request.
+//! - [`acr`], [`harbor`], [`dockerhub`]: management APIs that keep state (ACR verifies
+//!   every request's ACS3 signature), for the registries' namespace and repository calls.
 //! - [`fixtures`]: tar layers, image configs, manifests, indexes and OCI layout
 //!   directories built in memory, so that no test downloads an image.
 //!
@@ -23,7 +25,10 @@
 //! a shell wrapper around any command.
 
 pub mod acr;
+pub mod dockerhub;
 pub mod fixtures;
+pub mod harbor;
+mod http_fake;
 mod jwt;
 mod process;
 pub mod proxy;

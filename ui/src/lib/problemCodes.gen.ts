@@ -78,6 +78,24 @@ export type ProblemCode =
   | 'layer.not_found'
   | 'layer.too_large'
   | 'layer.unsafe_entry'
+  | 'manage.bad_answer'
+  | 'manage.clock'
+  | 'manage.forbidden'
+  | 'manage.insecure_api'
+  | 'manage.invalid_name'
+  | 'manage.name_taken'
+  | 'manage.needs_setting'
+  | 'manage.no_access_key'
+  | 'manage.no_api'
+  | 'manage.not_found'
+  | 'manage.refused'
+  | 'manage.region_mismatch'
+  | 'manage.signature_mismatch'
+  | 'manage.throttled'
+  | 'manage.unauthorized'
+  | 'manage.unreachable'
+  | 'manage.unsupported'
+  | 'manage.wrong_key'
   | 'path.empty'
   | 'path.not_absolute'
   | 'path.not_found'
@@ -129,6 +147,7 @@ export type ProblemArea =
   | 'home'
   | 'image'
   | 'layer'
+  | 'manage'
   | 'path'
   | 'platform'
   | 'reference'
@@ -201,6 +220,20 @@ export type HintKey =
   | 'layer.list_parent'
   | 'layer.maybe_bomb'
   | 'layer.refused'
+  | 'manage.add_setting'
+  | 'manage.check_access_key'
+  | 'manage.check_clock'
+  | 'manage.check_endpoint'
+  | 'manage.check_region'
+  | 'manage.check_secret'
+  | 'manage.choose_other_name'
+  | 'manage.cloud_login'
+  | 'manage.grant_policy'
+  | 'manage.list_first'
+  | 'manage.name_grammar'
+  | 'manage.push_creates'
+  | 'manage.retry_later'
+  | 'manage.use_https'
   | 'path.check_archive'
   | 'path.check_or_browse'
   | 'path.choose_again'
@@ -312,6 +345,24 @@ export const problemCodes: readonly ProblemCode[] = [
   'layer.not_found',
   'layer.too_large',
   'layer.unsafe_entry',
+  'manage.bad_answer',
+  'manage.clock',
+  'manage.forbidden',
+  'manage.insecure_api',
+  'manage.invalid_name',
+  'manage.name_taken',
+  'manage.needs_setting',
+  'manage.no_access_key',
+  'manage.no_api',
+  'manage.not_found',
+  'manage.refused',
+  'manage.region_mismatch',
+  'manage.signature_mismatch',
+  'manage.throttled',
+  'manage.unauthorized',
+  'manage.unreachable',
+  'manage.unsupported',
+  'manage.wrong_key',
   'path.empty',
   'path.not_absolute',
   'path.not_found',
@@ -418,6 +469,20 @@ export const hintParams = {
   'layer.list_parent': [],
   'layer.maybe_bomb': [],
   'layer.refused': [],
+  'manage.add_setting': ['registry', 'setting'],
+  'manage.check_access_key': ['registry'],
+  'manage.check_clock': [],
+  'manage.check_endpoint': [],
+  'manage.check_region': ['registry'],
+  'manage.check_secret': ['registry'],
+  'manage.choose_other_name': [],
+  'manage.cloud_login': ['registry'],
+  'manage.grant_policy': [],
+  'manage.list_first': ['registry'],
+  'manage.name_grammar': [],
+  'manage.push_creates': [],
+  'manage.retry_later': [],
+  'manage.use_https': [],
   'path.check_archive': [],
   'path.check_or_browse': [],
   'path.choose_again': [],

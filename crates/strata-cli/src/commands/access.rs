@@ -32,6 +32,11 @@ impl AccessArgs<'_> {
     /// for it, else anonymous; plus the saved registry's settings (`strata registries add
     /// --insecure --ca-file`).
     pub fn options(&self, home: &Home, target: &Reference) -> Result<RegistryOptions, Problem> {
+        if self.creds.is_none() {
+            // A temporary login from a cloud API (ACR) is replaced before it expires.
+            let refresh = catalog::manage::refresh_login(home, &target.registry);
+            super::runtime::block_on(refresh)?.map_err(|e| e.problem())?;
+        }
         catalog::registry_options(home, &target.registry, &target.repository, &self.access()?)
             .map_err(|e| e.problem())
     }

@@ -5,6 +5,7 @@
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
+use strata_core::catalog::manage;
 use strata_core::credentials::{
     self, host, Account, CredentialsError, Keychain, Login, SecretKind,
 };
@@ -78,6 +79,14 @@ pub fn login(home: &Home, args: LoginArgs) -> Result<(), Problem> {
     let transport = strata_core::catalog::transport_options(home, &registry, args.insecure)
         .map_err(|e| e.problem())?;
     if !args.password_stdin {
+        if args.username.is_none() {
+            if let Some(saved) = manage::saved_registry(home, args.registry)
+                .map_err(|e| e.problem())?
+                .filter(manage::has_cloud_login)
+            {
+                return cloud_login(home, &keychain, &saved, namespace, &transport, args.json);
+            }
+        }
         return recheck(&keychain, &registry, &transport, args);
     }
     let username = args.username.ok_or_else(|| {
@@ -103,6 +112,45 @@ pub fn login(home: &Home, args: LoginArgs) -> Result<(), Problem> {
     println!(
         "The secret is in the system keychain; `strata logout {}` removes it.",
         account.registry
+    );
+    Ok(())
+}
+
+/// `strata login REGISTRY` for a registry with a saved AccessKey: a temporary password
+/// from the management API, checked with the registry and kept like any login.
+fn cloud_login(
+    home: &Home,
+    keychain: &Keychain,
+    saved: &strata_core::catalog::SavedRegistry,
+    namespace: Option<String>,
+    transport: &strata_core::registry::RegistryOptions,
+    json: bool,
+) -> Result<(), Problem> {
+    let account = block_on(async {
+        let temporary = manage::temporary_login(home, &saved.endpoint).await?;
+        let Some(temporary) = temporary else {
+            return Err(manage::ManageError::Unsupported {
+                provider: saved.provider.preset().label.to_string(),
+                operation: "hand out a temporary login",
+            });
+        };
+        let login = Login {
+            registry: saved.endpoint.clone(),
+            username: temporary.username,
+            namespace,
+            make_default: true,
+            kind: SecretKind::Password,
+            secret: temporary.password,
+        };
+        Ok(credentials::login(keychain, &login, transport).await?)
+    })?
+    .map_err(|e| e.problem())?;
+    if json {
+        return render::json(&account);
+    }
+    println!(
+        "Login succeeded with a temporary password from the API: {}",
+        describe(&account)
     );
     Ok(())
 }

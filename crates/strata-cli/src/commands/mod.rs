@@ -12,6 +12,7 @@ mod auth;
 mod container;
 mod files;
 mod image;
+mod manage;
 mod remote;
 mod runtime;
 mod store;
@@ -60,6 +61,15 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
         | Command::Rdelete { .. }
         | Command::Copy { .. }
         | Command::PushScript { .. }) => catalog(command, &home()?),
+        Command::CloudLogin {
+            registry,
+            access_key_id,
+            access_key_secret_stdin: _,
+            sts_token,
+            json,
+        } => manage::cloud_login(&home()?, &registry, &access_key_id, sts_token, json),
+        Command::Ns { action } => manage::ns(&home()?, action),
+        Command::Repo { action } => manage::repo(&home()?, action),
     }
 }
 
@@ -270,6 +280,9 @@ fn logins(command: Command, home: &Home) -> Result<(), Problem> {
                 username,
                 insecure,
                 ca_file,
+                region,
+                instance,
+                api_endpoint,
             }) => remote::registries_add(
                 home,
                 remote::AddArgs {
@@ -279,6 +292,12 @@ fn logins(command: Command, home: &Home) -> Result<(), Problem> {
                     username,
                     insecure,
                     ca_file,
+                    api: strata_core::catalog::manage::ApiSettings {
+                        region,
+                        instance,
+                        endpoint: api_endpoint,
+                        ..Default::default()
+                    },
                 },
                 json,
             ),

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::path::PathBuf;
 
 use strata_core::catalog::browse::{self, BrowseOptions, CatalogState};
+use strata_core::catalog::manage::{self, ApiSettings};
 use strata_core::catalog::registries::normalize_endpoint;
 use strata_core::catalog::script::Tool;
 use strata_core::catalog::suggest::{self, ScriptFor};
@@ -60,6 +61,8 @@ pub struct AddArgs {
     pub username: Option<String>,
     pub insecure: bool,
     pub ca_file: Option<PathBuf>,
+    /// The management API's settings (`--region`, `--instance`, `--api-endpoint`).
+    pub api: ApiSettings,
 }
 
 pub fn registries_list(home: &Home, json: bool) -> Result<(), Problem> {
@@ -114,16 +117,15 @@ pub fn registries_add(home: &Home, args: AddArgs, json: bool) -> Result<(), Prob
         .map(|p| Provider::parse(p).ok_or_else(|| problem(CatalogError::UnknownProvider(p.into()))))
         .transpose()?;
     let ca_file = args.ca_file.map(|p| std::path::absolute(&p).unwrap_or(p));
-    let saved = registries_file(home)?
-        .add(NewRegistry {
-            endpoint: args.endpoint,
-            name: args.name,
-            provider,
-            username: args.username,
-            insecure: args.insecure,
-            ca_file,
-        })
-        .map_err(problem)?;
+    let new = NewRegistry {
+        endpoint: args.endpoint,
+        name: args.name,
+        provider,
+        username: args.username,
+        insecure: args.insecure,
+        ca_file,
+    };
+    let saved = manage::add_registry(home, new, Some(args.api)).map_err(|e| e.problem())?;
     if json {
         return render::json(&saved);
     }
@@ -133,7 +135,21 @@ pub fn registries_add(home: &Home, args: AddArgs, json: bool) -> Result<(), Prob
         saved.endpoint,
         saved.provider.preset().label
     );
-    if !saved.provider.preset().lists_repositories {
+    if saved
+        .api
+        .as_ref()
+        .is_some_and(|a| a.access_key_id.is_none())
+        && matches!(
+            saved.provider,
+            Provider::AcrPersonal | Provider::AcrEnterprise
+        )
+    {
+        println!(
+            "Save an AccessKey to manage it: `strata cloud-login {} --access-key-id ID \
+             --access-key-secret-stdin`",
+            saved.name
+        );
+    } else if !saved.provider.preset().lists_repositories {
         println!(
             "This registry does not list its repositories: add them with \
              `strata repos {} --add NAMESPACE/REPOSITORY`",

@@ -54,6 +54,11 @@ pub struct SavedRegistry {
     /// Repositories added by hand (full paths: `team/app`), shown beside the catalog's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repositories: Vec<String>,
+    /// How to reach the provider's management API (ACR region, instance, AccessKey ID),
+    /// when the registry has one and it was set up (`catalog::manage`). Never a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub api: Option<super::manage::ApiSettings>,
     /// Fields another version wrote.
     #[serde(flatten)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -243,6 +248,7 @@ impl RegistriesFile {
             insecure: new.insecure,
             ca_file: new.ca_file,
             repositories: Vec::new(),
+            api: None,
             other: Map::new(),
         };
         self.modify(|list| {
@@ -307,6 +313,7 @@ impl RegistriesFile {
                         insecure: false,
                         ca_file: None,
                         repositories: Vec::new(),
+                        api: None,
                         other: Map::new(),
                     });
                     list.len() - 1
@@ -430,6 +437,7 @@ mod tests {
             insecure: false,
             ca_file: None,
             repositories: vec![],
+            api: None,
             other: Map::new(),
         };
         let accounts = vec![Account {

@@ -100,6 +100,27 @@ crate::vocabulary! {
         LayerTooLarge = "layer.too_large",
         LayerUnsafeEntry = "layer.unsafe_entry",
 
+        // Registries' management APIs (ACR, Harbor, Docker Hub): the API's refusals by kind,
+        // then Strata's own.
+        ManageBadAnswer = "manage.bad_answer",
+        ManageClock = "manage.clock",
+        ManageForbidden = "manage.forbidden",
+        ManageInsecureApi = "manage.insecure_api",
+        ManageInvalidName = "manage.invalid_name",
+        ManageNameTaken = "manage.name_taken",
+        ManageNeedsSetting = "manage.needs_setting",
+        ManageNoAccessKey = "manage.no_access_key",
+        ManageNoApi = "manage.no_api",
+        ManageNotFound = "manage.not_found",
+        ManageRefused = "manage.refused",
+        ManageRegionMismatch = "manage.region_mismatch",
+        ManageSignatureMismatch = "manage.signature_mismatch",
+        ManageThrottled = "manage.throttled",
+        ManageUnauthorized = "manage.unauthorized",
+        ManageUnreachable = "manage.unreachable",
+        ManageUnsupported = "manage.unsupported",
+        ManageWrongKey = "manage.wrong_key",
+
         // Platforms (`os/arch[/variant]`).
         PlatformInvalid = "platform.invalid",
         PlatformNotFound = "platform.not_found",

@@ -150,6 +150,21 @@ crate::vocabulary! {
         LayerMaybeBomb = "layer.maybe_bomb",
         LayerRefused = "layer.refused",
 
+        ManageAddSetting = "manage.add_setting" ["registry", "setting"],
+        ManageCheckAccessKey = "manage.check_access_key" ["registry"],
+        ManageCheckClock = "manage.check_clock",
+        ManageCheckEndpoint = "manage.check_endpoint",
+        ManageCheckRegion = "manage.check_region" ["registry"],
+        ManageCheckSecret = "manage.check_secret" ["registry"],
+        ManageChooseOtherName = "manage.choose_other_name",
+        ManageCloudLogin = "manage.cloud_login" ["registry"],
+        ManageGrantPolicy = "manage.grant_policy",
+        ManageListFirst = "manage.list_first" ["registry"],
+        ManageNameGrammar = "manage.name_grammar",
+        ManagePushCreates = "manage.push_creates",
+        ManageRetryLater = "manage.retry_later",
+        ManageUseHttps = "manage.use_https",
+
         PlatformChoose = "platform.choose",
 
         ReferenceGrammar = "reference.grammar",

@@ -194,6 +194,45 @@ export const hintTexts = {
     en: 'the layer was refused and nothing outside the target was touched; it may be malicious or made by a broken tool',
     zh: '该镜像层已被拒绝，目标以外的内容均未改动；它可能是恶意的，或由有缺陷的工具生成',
   },
+
+  'manage.add_setting': {
+    en: 'edit {registry} on the Registries screen and fill in its {setting}',
+    zh: '请在“镜像仓库”页面编辑 {registry}，填写其 {setting}',
+  },
+  'manage.check_access_key': {
+    en: 'the AccessKey ID of {registry} is unknown, disabled or expired: create one in the RAM console and enter it again',
+    zh: '{registry} 的 AccessKey ID 不存在、已禁用或已过期：请在 RAM 控制台创建后重新填写',
+  },
+  'manage.check_clock': { en: "set this computer's clock (automatic time) and try again", zh: '请校准本机时间（开启自动对时）后重试' },
+  'manage.check_endpoint': { en: 'check the network and the API address of the registry', zh: '请检查网络和镜像仓库的 API 地址' },
+  'manage.check_region': {
+    en: 'choose the region of {registry} when you add it again',
+    zh: '重新添加 {registry} 时请选择正确的地域',
+  },
+  'manage.check_secret': {
+    en: 'the AccessKey secret of {registry} is wrong: enter it again',
+    zh: '{registry} 的 AccessKey Secret 不正确：请重新填写',
+  },
+  'manage.choose_other_name': { en: 'that name is taken: choose another one', zh: '该名称已被占用：请换一个名称' },
+  'manage.cloud_login': {
+    en: 'enter an AccessKey for {registry} on the Registries screen',
+    zh: '请在“镜像仓库”页面为 {registry} 填写 AccessKey',
+  },
+  'manage.grant_policy': {
+    en: 'grant the RAM user a Container Registry policy (e.g. AliyunContainerRegistryFullAccess), or ask the account owner',
+    zh: '请为该 RAM 用户授予容器镜像服务的权限策略（如 AliyunContainerRegistryFullAccess），或联系主账号',
+  },
+  'manage.list_first': {
+    en: 'refresh {registry} on the Registries screen to see what exists',
+    zh: '请在“镜像仓库”页面刷新 {registry}，查看现有内容',
+  },
+  'manage.name_grammar': {
+    en: 'names are 2 to 64 lowercase letters, digits, -, _ or ., starting with a letter or a digit',
+    zh: '名称为 2 到 64 个小写字母、数字、-、_ 或 .，以字母或数字开头',
+  },
+  'manage.push_creates': { en: 'this registry creates a repository on its first push: push to it', zh: '该镜像仓库会在首次推送时自动创建仓库：直接推送即可' },
+  'manage.retry_later': { en: 'wait a moment and try again', zh: '请稍候再试' },
+  'manage.use_https': { en: 'use an https:// API address; plain http is allowed only on this computer', zh: '请使用 https:// 的 API 地址；明文 http 仅允许用于本机' },
   'path.check_archive': {
     en: 'check the path; an archive from docker save or skopeo copy ends in .tar',
     zh: '请检查路径；docker save 或 skopeo copy 生成的归档文件以 .tar 结尾',

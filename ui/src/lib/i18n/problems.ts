@@ -140,6 +140,26 @@ export const problemTexts = {
   'layer.too_large': { en: 'The layer is larger than allowed', zh: '镜像层超出了允许的大小' },
   'layer.unsafe_entry': { en: 'The layer contains an unsafe entry and was refused', zh: '镜像层包含不安全的条目，已被拒绝' },
 
+  // Registries' management APIs (ACR, Harbor, Docker Hub).
+  'manage.bad_answer': { en: "The registry's API gave an answer Strata cannot read", zh: '镜像仓库 API 返回了无法解析的应答' },
+  'manage.clock': { en: "The API refused the request's time", zh: 'API 拒绝了请求中的时间' },
+  'manage.forbidden': { en: 'The account may not do this (RAM policy)', zh: '该账号无权执行此操作（RAM 权限策略）' },
+  'manage.insecure_api': { en: 'The API address is plain HTTP and not on this computer', zh: 'API 地址使用明文 HTTP 且不在本机' },
+  'manage.invalid_name': { en: 'That is not a valid namespace or repository name', zh: '命名空间或仓库名称无效' },
+  'manage.name_taken': { en: 'That name is already taken', zh: '该名称已被占用' },
+  'manage.needs_setting': { en: 'The registry lacks a setting its API needs', zh: '镜像仓库缺少 API 所需的设置' },
+  'manage.no_access_key': { en: 'No AccessKey is saved for this registry', zh: '该镜像仓库尚未保存 AccessKey' },
+  'manage.no_api': { en: 'This registry has no management API Strata speaks', zh: '该镜像仓库没有 Strata 支持的管理 API' },
+  'manage.not_found': { en: 'The namespace or repository does not exist', zh: '命名空间或仓库不存在' },
+  'manage.refused': { en: "The registry's API refused the request", zh: '镜像仓库 API 拒绝了该请求' },
+  'manage.region_mismatch': { en: "The API's region is not the registry's", zh: 'API 的地域与镜像仓库的地域不一致' },
+  'manage.signature_mismatch': { en: 'The AccessKey secret is wrong (signature mismatch)', zh: 'AccessKey Secret 不正确（签名不匹配）' },
+  'manage.throttled': { en: 'The API is receiving too many requests', zh: 'API 请求过于频繁' },
+  'manage.unauthorized': { en: 'The registry refused the saved login', zh: '镜像仓库拒绝了已保存的登录信息' },
+  'manage.unreachable': { en: "The registry's API cannot be reached", zh: '无法连接镜像仓库的 API' },
+  'manage.unsupported': { en: "The registry's API cannot do this", zh: '镜像仓库的 API 不支持此操作' },
+  'manage.wrong_key': { en: 'The AccessKey ID is unknown, disabled or expired', zh: 'AccessKey ID 不存在、已禁用或已过期' },
+
   // Platforms (os/arch[/variant]).
   'platform.invalid': {
     en: 'That is not a platform (expected OS/ARCH, e.g. linux/amd64)',
@@ -211,6 +231,7 @@ export const areaTexts = {
   home: { en: 'The data folder is not usable', zh: '数据文件夹不可用' },
   image: { en: 'An image operation failed', zh: '镜像操作失败' },
   layer: { en: 'An image layer operation failed', zh: '镜像层操作失败' },
+  manage: { en: "The registry's management API failed", zh: '镜像仓库管理 API 出错' },
   platform: { en: 'The platform is not usable', zh: '平台无效或不可用' },
   container: { en: 'A container operation failed', zh: '容器操作失败' },
   settings: { en: 'The settings could not be used', zh: '设置出错' },

@@ -1,0 +1,502 @@
+//! `strata registries add --provider …`, `cloud-login`, `ns` and `repo` against local
+//! management APIs: the testkit's ACR server (Personal and Enterprise, every request's
+//! ACS3 signature verified), and its fake Harbor and Docker Hub; then "log in with
+//! AccessKeys, and push" to a real `docker-registry` that accepts the ACR server's
+//! temporary login.
+//!
+//! Run inside the keychain runner (the AccessKey secret goes to the real Secret Service):
+//! `tests/keychain/with-keychain.sh cargo test -p strata-cli --test cloud`.
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::Value;
+use strata_testkit::acr::{AcrConfig, AcrServer, Scope};
+use strata_testkit::dockerhub::HubServer;
+use strata_testkit::harbor::HarborServer;
+use strata_testkit::registry::{Auth, Registry};
+use support::*;
+
+const KEY_ID: &str = "LTAI5tCliTestKeyId";
+const SECRET: &str = "cli-test-secret-7b1f0c9e";
+const INSTANCE: &str = "cri-testkit000001";
+
+/// Everything strata printed, to search for the secret at the end.
+#[derive(Default)]
+struct Transcript(String);
+
+impl Transcript {
+    fn run(&mut self, home: &Path, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+        let out = output_with_stdin(&mut strata_cmd(home, args), stdin);
+        self.0.push_str(&stdout(&out));
+        self.0.push_str(&stderr(&out));
+        out
+    }
+
+    fn ok(&mut self, home: &Path, args: &[&str]) -> String {
+        let out = self.run(home, args, None);
+        assert_ok(&out)
+    }
+
+    fn json(&mut self, home: &Path, args: &[&str]) -> Value {
+        parse_json(&self.ok(home, args))
+    }
+}
+
+/// Adds `endpoint` with `provider` and its API at `api`, then saves the AccessKey.
+fn add_acr(t: &mut Transcript, home: &Path, endpoint: &str, extra: &[&str], api: &str) {
+    let args = [
+        &["registries", "add", endpoint, "--api-endpoint", api][..],
+        extra,
+    ]
+    .concat();
+    t.ok(home, &args);
+    let login = t.run(
+        home,
+        &[
+            "cloud-login",
+            endpoint,
+            "--access-key-id",
+            KEY_ID,
+            "--access-key-secret-stdin",
+            "--json",
+        ],
+        Some(SECRET),
+    );
+    let saved = parse_json(&assert_ok(&login));
+    assert_eq!(saved["api"]["access_key_id"], KEY_ID, "{saved}");
+}
+
+fn names(list: &Value, key: &str) -> Vec<String> {
+    let mut v = pluck(list, key);
+    v.sort();
+    v
+}
+
+/// No file under the store home holds the secret.
+fn assert_no_file_holds(home: &Path, secret: &str) {
+    for (path, bytes) in files_under(home) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(secret),
+            "{} holds the secret",
+            path.display()
+        );
+    }
+}
+
+/// Namespaces and repositories through `strata ns` and `strata repo` on one registry.
+fn namespace_and_repository_round_trip(t: &mut Transcript, home: &Path, endpoint: &str) {
+    t.ok(home, &["ns", "create", &format!("{endpoint}/team")]);
+    assert_eq!(
+        names(&t.json(home, &["ns", "ls", endpoint, "--json"]), "name"),
+        ["team"]
+    );
+    let created = t.json(
+        home,
+        &[
+            "repo",
+            "create",
+            &format!("{endpoint}/team/app"),
+            "--summary",
+            "the web app",
+            "--public",
+            "--json",
+        ],
+    );
+    assert_eq!(created["summary"], "the web app", "{created}");
+    assert_eq!(created["public"], true, "{created}");
+    t.ok(
+        home,
+        &[
+            "repo",
+            "create",
+            &format!("{endpoint}/team/worker"),
+            "--summary",
+            "jobs",
+        ],
+    );
+    let listed = t.json(home, &["repo", "ls", &format!("{endpoint}/team"), "--json"]);
+    assert_eq!(names(&listed, "name"), ["app", "worker"]);
+    let worker = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "worker")
+        .unwrap();
+    assert_eq!(worker["public"], false, "{worker}");
+
+    // Taken names are refused with our code's words.
+    let again = t.run(
+        home,
+        &[
+            "repo",
+            "create",
+            &format!("{endpoint}/team/app"),
+            "--summary",
+            "x",
+        ],
+        None,
+    );
+    let err = assert_fails(&again);
+    assert!(err.contains("hint: that name is taken"), "{err}");
+
+    // Deleting asks for --yes when there is no terminal.
+    let unconfirmed = t.run(home, &["repo", "rm", &format!("{endpoint}/team/app")], None);
+    assert_fails(&unconfirmed);
+    t.ok(
+        home,
+        &["repo", "rm", &format!("{endpoint}/team/app"), "--yes"],
+    );
+    t.ok(
+        home,
+        &["repo", "rm", &format!("{endpoint}/team/worker"), "--yes"],
+    );
+    assert_eq!(
+        names(
+            &t.json(home, &["repo", "ls", &format!("{endpoint}/team"), "--json"]),
+            "name"
+        ),
+        Vec::<String>::new()
+    );
+    t.ok(home, &["ns", "rm", &format!("{endpoint}/team"), "--yes"]);
+    assert!(t
+        .json(home, &["ns", "ls", endpoint, "--json"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn acr_personal_namespaces_and_repositories_with_an_access_key() {
+    let _keychain = require_keychain("cloud");
+    let acr = AcrServer::start(AcrConfig::new(KEY_ID, SECRET)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Transcript::default();
+    let endpoint = "registry.cn-hangzhou.aliyuncs.com";
+    add_acr(
+        &mut t,
+        home.path(),
+        endpoint,
+        &["--provider", "acr-personal", "--region", "cn-hangzhou"],
+        &acr.url(),
+    );
+    namespace_and_repository_round_trip(&mut t, home.path(), endpoint);
+    assert!(acr
+        .calls()
+        .iter()
+        .all(|c| c.code.as_deref() != Some("SignatureDoesNotMatch")));
+    assert_no_file_holds(home.path(), SECRET);
+    assert!(!t.0.contains(SECRET), "the secret was printed:\n{}", t.0);
+}
+
+#[test]
+fn acr_enterprise_namespaces_and_repositories_on_an_instance() {
+    let _keychain = require_keychain("cloud");
+    let acr = AcrServer::start(AcrConfig::new(KEY_ID, SECRET)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Transcript::default();
+    let endpoint = "testkit-registry.cn-hangzhou.cr.aliyuncs.com";
+    add_acr(
+        &mut t,
+        home.path(),
+        endpoint,
+        &["--provider", "acr-enterprise", "--instance", INSTANCE],
+        &acr.url(),
+    );
+    namespace_and_repository_round_trip(&mut t, home.path(), endpoint);
+    assert!(acr
+        .calls()
+        .iter()
+        .any(|c| c.action.as_deref() == Some("DeleteRepository") && c.status == 200));
+    assert_no_file_holds(home.path(), SECRET);
+    assert!(!t.0.contains(SECRET));
+}
+
+#[test]
+fn lists_follow_the_pages_past_250_repositories() {
+    let _keychain = require_keychain("cloud");
+    let acr = AcrServer::start(AcrConfig::new(KEY_ID, SECRET)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Transcript::default();
+    let endpoint = "registry.cn-shanghai.aliyuncs.com";
+    add_acr(
+        &mut t,
+        home.path(),
+        endpoint,
+        &["--provider", "acr-personal", "--region", "cn-shanghai"],
+        &acr.url(),
+    );
+    t.ok(home.path(), &["ns", "create", &format!("{endpoint}/many")]);
+    for i in 0..260 {
+        let target = format!("{endpoint}/many/repo-{i:03}");
+        t.ok(home.path(), &["repo", "create", &target, "--summary", "s"]);
+    }
+    let listed = t.json(
+        home.path(),
+        &["repo", "ls", &format!("{endpoint}/many"), "--json"],
+    );
+    let got = names(&listed, "name");
+    assert_eq!(got.len(), 260);
+    assert_eq!(got[259], "repo-259");
+    let pages = acr
+        .calls()
+        .iter()
+        .filter(|c| c.action.as_deref() == Some("GetRepoListByNamespace"))
+        .count();
+    assert_eq!(pages, 3, "100 per page");
+    assert_eq!(acr.repositories(&Scope::Personal).len(), 260);
+}
+
+#[test]
+fn a_wrong_secret_is_refused_with_our_code_and_hint_and_not_saved() {
+    let _keychain = require_keychain("cloud");
+    let acr = AcrServer::start(AcrConfig::new(KEY_ID, SECRET)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let endpoint = "registry.cn-beijing.aliyuncs.com";
+    ok(
+        home.path(),
+        &[
+            "registries",
+            "add",
+            endpoint,
+            "--provider",
+            "acr-personal",
+            "--api-endpoint",
+            &acr.url(),
+        ],
+    );
+    let wrong = "not-the-secret-3f9a";
+    let out = output_with_stdin(
+        &mut strata_cmd(
+            home.path(),
+            &[
+                "cloud-login",
+                endpoint,
+                "--access-key-id",
+                KEY_ID,
+                "--access-key-secret-stdin",
+            ],
+        ),
+        Some(wrong),
+    );
+    let err = assert_fails(&out);
+    assert!(err.contains("SignatureDoesNotMatch"), "{err}");
+    assert!(err.contains("hint: the signature did not match"), "{err}");
+    assert!(!err.contains(wrong));
+    // Nothing saved: the next call says to save an AccessKey first.
+    let err = fails(home.path(), &["ns", "ls", endpoint]);
+    assert!(err.contains("no AccessKey is saved"), "{err}");
+    assert!(err.contains("hint: save an AccessKey first"), "{err}");
+}
+
+#[test]
+fn log_in_with_access_keys_then_push() {
+    let _keychain = require_keychain("cloud");
+    // Logins said to last 5 minutes: within the 10-minute margin, so each push refreshes.
+    let mut config = AcrConfig::new(KEY_ID, SECRET);
+    config.token_ttl = std::time::Duration::from_secs(300);
+    let acr = AcrServer::start(config).unwrap();
+    let registry = Registry::start(Auth::Htpasswd {
+        users: vec![acr.temporary_login()],
+    })
+    .unwrap();
+    let host = registry.host();
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Transcript::default();
+    add_acr(
+        &mut t,
+        home.path(),
+        &host,
+        &["--provider", "acr-personal", "--region", "cn-hangzhou"],
+        &acr.url(),
+    );
+    t.ok(home.path(), &["ns", "create", &format!("{host}/team")]);
+    t.ok(
+        home.path(),
+        &[
+            "repo",
+            "create",
+            &format!("{host}/team/app"),
+            "--summary",
+            "app",
+        ],
+    );
+    // No password: the API hands out a temporary one, which the real registry accepts.
+    let login = t.json(home.path(), &["login", &host, "--json"]);
+    assert_eq!(login["username"], "cr_temp_user", "{login}");
+    assert_eq!(acr.tokens_issued(), 1);
+
+    let img = random_image(12, &[20_000]);
+    put_image(home.path(), &img, "app:1");
+    let remote = format!("{host}/team/app:1");
+    t.ok(home.path(), &["push", "app:1", &remote, "--json"]);
+    assert_eq!(
+        acr.tokens_issued(),
+        2,
+        "the push replaced the expiring login first"
+    );
+    let tags = t.json(
+        home.path(),
+        &["tags", &format!("{host}/team/app"), "--json"],
+    );
+    assert!(tags.to_string().contains("\"1\""), "{tags}");
+    assert_no_file_holds(home.path(), SECRET);
+    assert_no_file_holds(home.path(), &acr.temporary_login().password);
+    assert!(!t.0.contains(SECRET));
+}
+
+#[test]
+fn harbor_projects_as_namespaces_through_the_cli() {
+    let _keychain = require_keychain("cloud");
+    let harbor = HarborServer::start("admin", "Harbor12345").unwrap();
+    // The registry's login is checked against /v2/ of a real registry with that account.
+    let registry = Registry::start(Auth::Htpasswd {
+        users: vec![strata_testkit::user::User::new("admin", "Harbor12345")],
+    })
+    .unwrap();
+    let host = registry.host();
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Transcript::default();
+    t.ok(
+        home.path(),
+        &[
+            "registries",
+            "add",
+            &host,
+            "--provider",
+            "harbor",
+            "--api-endpoint",
+            &harbor.url(),
+        ],
+    );
+    let out = t.run(
+        home.path(),
+        &["login", &host, "-u", "admin", "--password-stdin"],
+        Some("Harbor12345"),
+    );
+    assert_ok(&out);
+    t.ok(
+        home.path(),
+        &["ns", "create", &format!("{host}/library"), "--public"],
+    );
+    t.ok(home.path(), &["ns", "create", &format!("{host}/private")]);
+    let listed = t.json(home.path(), &["ns", "ls", &host, "--json"]);
+    assert_eq!(names(&listed, "name"), ["library", "private"]);
+    assert!(listed.to_string().contains("\"public\":true"), "{listed}");
+    assert!(harbor.push("library", "web", "1.0", 1234));
+    let repos = t.json(
+        home.path(),
+        &["repo", "ls", &format!("{host}/library"), "--json"],
+    );
+    assert_eq!(names(&repos, "name"), ["web"]);
+    assert_eq!(repos[0]["public"], true);
+    let shown = t.json(
+        home.path(),
+        &["repo", "show", &format!("{host}/library/web"), "--json"],
+    );
+    assert_eq!(shown["tags"][0]["tag"], "1.0", "{shown}");
+    assert_eq!(shown["tags"][0]["size"], 1234);
+    // Harbor creates repositories on push: creating one is refused with advice.
+    let err = fails(
+        home.path(),
+        &[
+            "repo",
+            "create",
+            &format!("{host}/library/api"),
+            "--summary",
+            "x",
+        ],
+    );
+    assert!(
+        err.contains("hint: this provider creates repositories on the first push"),
+        "{err}"
+    );
+    // A project with repositories cannot go; empty it first.
+    let err = fails(
+        home.path(),
+        &["ns", "rm", &format!("{host}/library"), "--yes"],
+    );
+    assert!(err.contains("PRECONDITION"), "{err}");
+    t.ok(
+        home.path(),
+        &["repo", "rm", &format!("{host}/library/web"), "--yes"],
+    );
+    t.ok(
+        home.path(),
+        &["ns", "rm", &format!("{host}/library"), "--yes"],
+    );
+    assert_eq!(harbor.projects(), ["private"]);
+}
+
+#[test]
+fn docker_hub_repositories_with_a_personal_access_token() {
+    let _keychain = require_keychain("cloud");
+    let token = "dckr_pat_cli-test-0b5e";
+    let hub = HubServer::start("ann", token, &["acme"]).unwrap();
+    let registry = Registry::start(Auth::Htpasswd {
+        users: vec![strata_testkit::user::User::new("ann", token)],
+    })
+    .unwrap();
+    let host = registry.host();
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Transcript::default();
+    t.ok(
+        home.path(),
+        &[
+            "registries",
+            "add",
+            &host,
+            "--provider",
+            "dockerhub",
+            "--api-endpoint",
+            &hub.url(),
+        ],
+    );
+    let out = t.run(
+        home.path(),
+        &["login", &host, "-u", "ann", "--password-stdin"],
+        Some(token),
+    );
+    assert_ok(&out);
+    assert_eq!(
+        names(&t.json(home.path(), &["ns", "ls", &host, "--json"]), "name"),
+        ["acme", "ann"]
+    );
+    t.ok(
+        home.path(),
+        &[
+            "repo",
+            "create",
+            &format!("{host}/ann/tool"),
+            "--summary",
+            "a tool",
+            "--public",
+        ],
+    );
+    t.ok(
+        home.path(),
+        &["repo", "create", &format!("{host}/acme/secret-app")],
+    );
+    let mine = t.json(
+        home.path(),
+        &["repo", "ls", &format!("{host}/ann"), "--json"],
+    );
+    assert_eq!(names(&mine, "name"), ["tool"]);
+    assert_eq!(mine[0]["public"], true);
+    assert_eq!(mine[0]["summary"], "a tool");
+    let org = t.json(
+        home.path(),
+        &["repo", "ls", &format!("{host}/acme"), "--json"],
+    );
+    assert_eq!(org[0]["public"], false, "{org}");
+    t.ok(
+        home.path(),
+        &["repo", "rm", &format!("{host}/ann/tool"), "--yes"],
+    );
+    assert_eq!(hub.repositories(), ["acme/secret-app"]);
+    // A namespace that is not the account's is refused by the API.
+    let err = fails(home.path(), &["repo", "ls", &format!("{host}/other")]);
+    assert!(err.contains("hint:"), "{err}");
+    assert!(!t.0.contains(token));
+}

@@ -1,0 +1,594 @@
+//! Registries with a management API: namespaces and repositories listed, created and
+//! deleted through the provider's own API rather than its web console, tags with sizes
+//! and times, and temporary registry logins where the provider hands them out.
+//!
+//! One trait, [`Manage`], with one implementation per API; callers (the CLI, the app's
+//! commands) never know which one answers:
+//!
+//! | file | provider | API |
+//! |---|---|---|
+//! | `acr_personal.rs` | ACR Personal Edition | 2016-06-07, path style on `cr.<region>.aliyuncs.com`, ACS3-signed ([`acs3`](super::acs3)) |
+//! | `acr_enterprise.rs` | ACR Enterprise Edition | 2018-12-01, RPC style, ACS3-signed, one instance |
+//! | `harbor.rs` | Harbor v2 | `/api/v2.0`: projects as namespaces, Basic auth with the registry login |
+//! | `dockerhub.rs` | Docker Hub | `hub.docker.com/v2`: a namespace's repositories, with a personal access token |
+//! | `api.rs` | all | the HTTP client, the API's refusals as [`ManageError`], paging bounds |
+//! | `keys.rs` | ACR | AccessKey pairs in the OS keychain |
+//!
+//! A registry without such an API (a generic `registry:2`, GHCR, Quay) keeps the
+//! catalog's behaviour (`/v2/_catalog` plus hand-added repositories): [`open`] refuses it
+//! with [`ManageError::NoApi`].
+//!
+//! Each function below is one call for a shell: `manage::repositories(&home, "hz", "team")`.
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use super::registries::{find_in, NewRegistry, RegistriesFile, SavedRegistry};
+use super::{CatalogError, Provider};
+use crate::credentials::{CredentialsError, Keychain};
+use crate::home::Home;
+use crate::problem::{Code, Explain, Hint, HintKey, HintName as _};
+use crate::secret::Sensitive;
+
+mod acr_enterprise;
+mod acr_personal;
+mod api;
+mod dockerhub;
+mod harbor;
+pub mod keys;
+
+pub use api::{ApiKind, MAX_PAGES, PAGE_SIZE};
+
+/// How a saved registry's management API is reached. Kept in `registries.json`: no secret.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiSettings {
+    /// ACR: the region, `cn-hangzhou`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// ACR Enterprise: the instance ID, `cri-…`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// The API's base URL when not the provider's default (a VPC endpoint, a proxy, a
+    /// server on loopback): `https://cr-vpc.cn-hangzhou.aliyuncs.com`, `http://127.0.0.1:8080`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// ACR: the AccessKey ID saved by `cloud-login` (its secret is in the keychain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    /// The temporary registry login's expiry (Unix ms), when one was fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_expires_ms: Option<i64>,
+}
+
+/// A namespace (ACR namespace, Harbor project, Docker Hub account or organisation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Namespace {
+    pub name: String,
+    /// Whether new repositories (Harbor: the project) are public; `None` when not told.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public: Option<bool>,
+    /// ACR: a push to an unknown repository creates it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_create: Option<bool>,
+}
+
+/// A repository as the provider describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repository {
+    pub namespace: String,
+    /// Without the namespace: `app`.
+    pub name: String,
+    pub summary: String,
+    pub public: bool,
+    /// The long description, when the provider gave it (ACR's `detail`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The provider's ID (ACR Enterprise `crr-…`), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modified: Option<DateTime<Utc>>,
+}
+
+/// What `repo create` takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewRepository {
+    pub namespace: String,
+    pub name: String,
+    pub summary: String,
+    pub detail: String,
+    pub public: bool,
+}
+
+/// One tag with what the provider says about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TagInfo {
+    pub tag: String,
+    /// `sha256:…`, when told.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// Bytes, when told.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated: Option<DateTime<Utc>>,
+}
+
+/// A registry login handed out by the API. Not serialisable: the password is a secret.
+#[derive(Debug, Clone)]
+pub struct TemporaryLogin {
+    pub username: String,
+    pub password: Sensitive<String>,
+    pub expires: Option<DateTime<Utc>>,
+}
+
+/// An ACR Enterprise instance and its registry domains.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstanceInfo {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    /// Registry domains of the internet endpoint.
+    pub internet: Vec<String>,
+    /// Registry domains of the VPC endpoint.
+    pub vpc: Vec<String>,
+}
+
+/// What a provider's API offers, so a UI can hide what cannot be done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    pub create_namespace: bool,
+    pub delete_namespace: bool,
+    pub create_repository: bool,
+    pub delete_repository: bool,
+    pub temporary_login: bool,
+}
+
+/// What every [`Manage`] method returns: a boxed future, so the trait can be a `dyn`.
+pub type Fut<'a, T> = BoxFuture<'a, Result<T, ManageError>>;
+
+/// A registry's management API. Every list follows the API's paging to the end, at most
+/// [`MAX_PAGES`] pages.
+pub trait Manage: Send + Sync {
+    fn capabilities(&self) -> Capabilities;
+    fn namespaces(&self) -> Fut<'_, Vec<Namespace>>;
+    fn create_namespace<'a>(&'a self, name: &'a str, public: bool) -> Fut<'a, Namespace>;
+    fn delete_namespace<'a>(&'a self, name: &'a str) -> Fut<'a, ()>;
+    fn repositories<'a>(&'a self, namespace: &'a str) -> Fut<'a, Vec<Repository>>;
+    /// One repository with its detail.
+    fn repository<'a>(&'a self, namespace: &'a str, name: &'a str) -> Fut<'a, Repository>;
+    fn create_repository<'a>(&'a self, new: &'a NewRepository) -> Fut<'a, Repository>;
+    fn delete_repository<'a>(&'a self, namespace: &'a str, name: &'a str) -> Fut<'a, ()>;
+    fn tags<'a>(&'a self, namespace: &'a str, name: &'a str) -> Fut<'a, Vec<TagInfo>>;
+    /// A registry login from the API; `None` when the provider has none.
+    fn temporary_login(&self) -> Fut<'_, Option<TemporaryLogin>>;
+    /// One cheap call that proves the credentials (the first page of namespaces).
+    fn check(&self) -> Fut<'_, ()> {
+        Box::pin(async move { self.namespaces().await.map(|_| ()) })
+    }
+}
+
+/// Why a management call failed. Never carries a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManageError {
+    /// The API answered with a refusal: its code and message, classified.
+    #[error("{api} refused {operation}: {code}: {message}")]
+    Api {
+        api: String,
+        operation: String,
+        status: u16,
+        code: String,
+        message: String,
+        kind: ApiKind,
+        /// The saved registry, for the hint.
+        registry: String,
+    },
+    #[error("cannot reach {url}: {detail}")]
+    Unreachable { url: String, detail: String },
+    #[error("{url} answered something that is not the API's shape: {detail}")]
+    BadAnswer { url: String, detail: String },
+    #[error("{registry} ({provider}) has no management API that Strata speaks")]
+    NoApi { registry: String, provider: String },
+    #[error("{provider} cannot {operation} through its API")]
+    Unsupported {
+        provider: String,
+        operation: &'static str,
+    },
+    #[error("no AccessKey is saved for {registry}")]
+    NoAccessKey { registry: String },
+    #[error("{registry} needs its {setting} for the management API")]
+    NeedsSetting {
+        registry: String,
+        setting: &'static str,
+    },
+    #[error("{url} is plain HTTP and not on this machine")]
+    InsecureApi { url: String },
+    #[error("`{0}` is not a valid namespace or repository name")]
+    InvalidName(String),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+}
+
+impl Explain for ManageError {
+    fn code(&self) -> Code {
+        match self {
+            ManageError::Api { kind, .. } => kind.code(),
+            ManageError::Unreachable { .. } => Code::ManageUnreachable,
+            ManageError::BadAnswer { .. } => Code::ManageBadAnswer,
+            ManageError::NoApi { .. } => Code::ManageNoApi,
+            ManageError::Unsupported { .. } => Code::ManageUnsupported,
+            ManageError::NoAccessKey { .. } => Code::ManageNoAccessKey,
+            ManageError::NeedsSetting { .. } => Code::ManageNeedsSetting,
+            ManageError::InsecureApi { .. } => Code::ManageInsecureApi,
+            ManageError::InvalidName(_) => Code::ManageInvalidName,
+            ManageError::Catalog(e) => e.code(),
+            ManageError::Credentials(e) => e.code(),
+        }
+    }
+
+    fn hint(&self) -> Option<Hint> {
+        match self {
+            ManageError::Api { kind, registry, .. } => kind.hint(registry),
+            ManageError::NoApi { registry, .. } => Some(super::no_catalog_hint(registry)),
+            ManageError::NoAccessKey { registry } => {
+                Some(HintKey::ManageCloudLogin.with("registry", registry))
+            }
+            ManageError::NeedsSetting { registry, setting } => Some(
+                HintKey::ManageAddSetting
+                    .with("registry", registry)
+                    .arg("setting", *setting),
+            ),
+            ManageError::InsecureApi { .. } => Some(HintKey::ManageUseHttps.into()),
+            ManageError::InvalidName(_) => Some(HintKey::ManageNameGrammar.into()),
+            ManageError::Unsupported { .. } => Some(HintKey::ManagePushCreates.into()),
+            ManageError::Unreachable { .. } => Some(HintKey::ManageCheckEndpoint.into()),
+            ManageError::Catalog(e) => e.hint(),
+            ManageError::Credentials(e) => e.hint(),
+            ManageError::BadAnswer { .. } => None,
+        }
+    }
+}
+
+/// A name the APIs accept for a namespace or a repository: 2 to 64 of `a-z 0-9 - _ .`,
+/// starting with a letter or digit (ACR allows 2–30 for namespaces; its API says so).
+pub fn check_name(name: &str) -> Result<(), ManageError> {
+    let ok = (2..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
+        && name.as_bytes()[0].is_ascii_alphanumeric();
+    if ok {
+        Ok(())
+    } else {
+        Err(ManageError::InvalidName(name.to_string()))
+    }
+}
+
+fn saved(home: &Home, registry: &str) -> Result<SavedRegistry, ManageError> {
+    let list = RegistriesFile::for_home(home)?.load()?;
+    find_in(&list, registry)
+        .cloned()
+        .ok_or_else(|| CatalogError::UnknownRegistry(registry.to_string()).into())
+}
+
+/// Saves a registry together with its API settings (`registries add --provider acr-…`).
+pub fn add_registry(
+    home: &Home,
+    new: NewRegistry,
+    api: Option<ApiSettings>,
+) -> Result<SavedRegistry, ManageError> {
+    let file = RegistriesFile::for_home(home)?;
+    let saved = file.add(new)?;
+    match api {
+        Some(api) if api != ApiSettings::default() => {
+            Ok(file.update(&saved.endpoint, |r| r.api = Some(api))?)
+        }
+        _ => Ok(saved),
+    }
+}
+
+/// The management API of a saved registry (by name or endpoint), with its credentials.
+pub fn open(home: &Home, registry: &str) -> Result<Box<dyn Manage>, ManageError> {
+    let saved = saved(home, registry)?;
+    let api = saved.api.clone().unwrap_or_default();
+    match saved.provider {
+        Provider::AcrPersonal => {
+            let key = keys::load(home, &saved)?;
+            Ok(Box::new(acr_personal::AcrPersonal::new(&saved, &api, key)?))
+        }
+        Provider::AcrEnterprise => {
+            let key = keys::load(home, &saved)?;
+            Ok(Box::new(acr_enterprise::AcrEnterprise::new(
+                &saved, &api, key,
+            )?))
+        }
+        Provider::Harbor => {
+            let login = registry_login(home, &saved)?;
+            Ok(Box::new(harbor::Harbor::new(&saved, &api, login)?))
+        }
+        Provider::DockerHub => {
+            let login = registry_login(home, &saved)?;
+            Ok(Box::new(dockerhub::DockerHub::new(&saved, &api, login)?))
+        }
+        other => Err(ManageError::NoApi {
+            registry: saved.endpoint,
+            provider: other.preset().label.to_string(),
+        }),
+    }
+}
+
+/// The saved registry login (username and password or token) Harbor and Docker Hub's APIs
+/// take.
+fn registry_login(
+    home: &Home,
+    saved: &SavedRegistry,
+) -> Result<(String, Sensitive<String>), ManageError> {
+    let keychain = Keychain::open(home)?;
+    let not_logged_in = || CredentialsError::NotLoggedIn {
+        registry: saved.endpoint.clone(),
+        username: saved.username.clone(),
+    };
+    let account = keychain
+        .account_for(&saved.endpoint, "")?
+        .ok_or_else(not_logged_in)?;
+    match keychain.credentials(&account)? {
+        Some(crate::registry::Credentials::Basic { username, password }) => {
+            Ok((username, password))
+        }
+        _ => Err(not_logged_in().into()),
+    }
+}
+
+/// The namespaces of a saved registry.
+pub async fn namespaces(home: &Home, registry: &str) -> Result<Vec<Namespace>, ManageError> {
+    open(home, registry)?.namespaces().await
+}
+
+/// Creates a namespace.
+pub async fn create_namespace(
+    home: &Home,
+    registry: &str,
+    name: &str,
+    public: bool,
+) -> Result<Namespace, ManageError> {
+    check_name(name)?;
+    open(home, registry)?.create_namespace(name, public).await
+}
+
+/// Deletes a namespace (and, on most providers, every repository in it).
+pub async fn delete_namespace(home: &Home, registry: &str, name: &str) -> Result<(), ManageError> {
+    open(home, registry)?.delete_namespace(name).await
+}
+
+/// The repositories of a namespace.
+pub async fn repositories(
+    home: &Home,
+    registry: &str,
+    namespace: &str,
+) -> Result<Vec<Repository>, ManageError> {
+    open(home, registry)?.repositories(namespace).await
+}
+
+/// One repository with its detail.
+pub async fn repository(
+    home: &Home,
+    registry: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<Repository, ManageError> {
+    open(home, registry)?.repository(namespace, name).await
+}
+
+/// Creates a repository.
+pub async fn create_repository(
+    home: &Home,
+    registry: &str,
+    new: &NewRepository,
+) -> Result<Repository, ManageError> {
+    check_name(&new.namespace)?;
+    check_name(&new.name)?;
+    open(home, registry)?.create_repository(new).await
+}
+
+/// Deletes a repository and its tags.
+pub async fn delete_repository(
+    home: &Home,
+    registry: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<(), ManageError> {
+    open(home, registry)?
+        .delete_repository(namespace, name)
+        .await
+}
+
+/// The tags of a repository, with sizes and times.
+pub async fn tags(
+    home: &Home,
+    registry: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<Vec<TagInfo>, ManageError> {
+    open(home, registry)?.tags(namespace, name).await
+}
+
+/// Saves an AccessKey pair for an ACR registry after one cheap signed call (the first
+/// page of namespaces) proved it: the secret goes to the keychain, the ID to the
+/// registry's settings. A refused key is not saved.
+pub async fn cloud_login(
+    home: &Home,
+    registry: &str,
+    key: crate::catalog::acs3::AccessKey,
+) -> Result<SavedRegistry, ManageError> {
+    let saved = saved(home, registry)?;
+    let api = saved.api.clone().unwrap_or_default();
+    if key.id.is_empty() || key.id.chars().any(|c| c.is_control() || c == ':') {
+        return Err(CredentialsError::InvalidUsername(key.id.clone()).into());
+    }
+    if key.secret.expose().is_empty() {
+        return Err(CredentialsError::EmptySecret.into());
+    }
+    let probe: Box<dyn Manage> = match saved.provider {
+        Provider::AcrPersonal => {
+            Box::new(acr_personal::AcrPersonal::new(&saved, &api, key.clone())?)
+        }
+        Provider::AcrEnterprise => Box::new(acr_enterprise::AcrEnterprise::new(
+            &saved,
+            &api,
+            key.clone(),
+        )?),
+        other => {
+            return Err(ManageError::NoApi {
+                registry: saved.endpoint,
+                provider: other.preset().label.to_string(),
+            })
+        }
+    };
+    probe.check().await?;
+    Keychain::open(home)?.ensure_available()?;
+    keys::save(&saved.endpoint, &key)?;
+    if let Some(old) = api.access_key_id.as_deref().filter(|old| *old != key.id) {
+        keys::delete(&saved.endpoint, old)?;
+    }
+    let file = RegistriesFile::for_home(home)?;
+    Ok(file.update(&saved.endpoint, |r| {
+        let api = r.api.get_or_insert_with(Default::default);
+        api.access_key_id = Some(key.id.clone());
+        api.login_expires_ms = None;
+    })?)
+}
+
+/// ACR Enterprise: the account's instances and their registry domains, with the
+/// registry's AccessKey.
+pub async fn instances(home: &Home, registry: &str) -> Result<Vec<InstanceInfo>, ManageError> {
+    let saved = saved(home, registry)?;
+    let api = saved.api.clone().unwrap_or_default();
+    let key = keys::load(home, &saved)?;
+    acr_enterprise::instances(&saved, &api, &key).await
+}
+
+/// Asks the API for a temporary registry login; `None` when the provider has none.
+/// Its expiry is noted in the registry's settings so that [`login_is_fresh`] can tell
+/// when to ask again.
+pub async fn temporary_login(
+    home: &Home,
+    registry: &str,
+) -> Result<Option<TemporaryLogin>, ManageError> {
+    let login = open(home, registry)?.temporary_login().await?;
+    if let Some(expires) = login.as_ref().and_then(|l| l.expires) {
+        let file = RegistriesFile::for_home(home)?;
+        file.update(registry, |r| {
+            r.api.get_or_insert_with(Default::default).login_expires_ms =
+                Some(expires.timestamp_millis())
+        })?;
+    }
+    Ok(login)
+}
+
+/// How long before its expiry a temporary login is replaced.
+pub const REFRESH_MARGIN: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Whether the temporary login last fetched for `saved` is good for at least
+/// [`REFRESH_MARGIN`] more (false when none was fetched).
+pub fn login_is_fresh(saved: &SavedRegistry, now: DateTime<Utc>) -> bool {
+    saved
+        .api
+        .as_ref()
+        .and_then(|a| a.login_expires_ms)
+        .and_then(DateTime::from_timestamp_millis)
+        .is_some_and(|expires| expires - REFRESH_MARGIN > now)
+}
+
+/// Before a pull or a push: when `registry` has a saved AccessKey, a temporary login was
+/// fetched before and it expires within [`REFRESH_MARGIN`], fetches a new one and keeps
+/// it as the registry's default login. Returns whether it did; does nothing for any other
+/// registry (and never before a first `strata login`).
+pub async fn refresh_login(home: &Home, registry: &str) -> Result<bool, ManageError> {
+    let Some(saved) = saved_registry(home, registry)? else {
+        return Ok(false);
+    };
+    let fetched_before = saved
+        .api
+        .as_ref()
+        .is_some_and(|a| a.login_expires_ms.is_some());
+    if !has_cloud_login(&saved) || !fetched_before || login_is_fresh(&saved, Utc::now()) {
+        return Ok(false);
+    }
+    let Some(login) = temporary_login(home, &saved.endpoint).await? else {
+        return Ok(false);
+    };
+    Keychain::open(home)?.save(&crate::credentials::Login {
+        registry: saved.endpoint.clone(),
+        username: login.username,
+        namespace: None,
+        make_default: true,
+        kind: crate::credentials::SecretKind::Password,
+        secret: login.password,
+    })?;
+    Ok(true)
+}
+
+/// Whether the saved registry gets its registry login from its API (an AccessKey saved).
+pub fn has_cloud_login(saved: &SavedRegistry) -> bool {
+    matches!(
+        saved.provider,
+        Provider::AcrPersonal | Provider::AcrEnterprise
+    ) && saved
+        .api
+        .as_ref()
+        .is_some_and(|a| a.access_key_id.is_some())
+}
+
+/// The saved registry named `registry`, for shells that branch on [`has_cloud_login`].
+pub fn saved_registry(home: &Home, registry: &str) -> Result<Option<SavedRegistry>, ManageError> {
+    let list = RegistriesFile::for_home(home)?.load()?;
+    Ok(find_in(&list, registry).cloned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_apis_grammar() {
+        for good in ["team", "my-app", "a1", "web_2.0"] {
+            assert!(check_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", "a", "Team", "-x", "a/b", "has space", &"x".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_login_is_fresh_until_ten_minutes_before_it_expires() {
+        let now = Utc::now();
+        let mut saved = SavedRegistry {
+            endpoint: "r".into(),
+            name: "r".into(),
+            provider: Provider::AcrPersonal,
+            username: None,
+            insecure: false,
+            ca_file: None,
+            repositories: vec![],
+            api: None,
+            other: Default::default(),
+        };
+        assert!(!login_is_fresh(&saved, now));
+        let at = |d: chrono::Duration| ApiSettings {
+            login_expires_ms: Some((now + d).timestamp_millis()),
+            ..Default::default()
+        };
+        saved.api = Some(at(chrono::Duration::minutes(30)));
+        assert!(login_is_fresh(&saved, now));
+        saved.api = Some(at(chrono::Duration::minutes(5)));
+        assert!(!login_is_fresh(&saved, now));
+    }
+}
