@@ -549,6 +549,12 @@ pub enum RegistriesAction {
         #[arg(long, value_name = "URL")]
         api_endpoint: Option<String>,
     },
+    /// ACR Enterprise: the account's instances and their internet and VPC registry
+    /// domains, asked with the registry's saved AccessKey
+    Instances {
+        /// The saved registry (name or endpoint)
+        name: String,
+    },
     /// Forget a saved registry (its logins stay; `strata logout` removes them)
     Remove {
         /// The name or endpoint

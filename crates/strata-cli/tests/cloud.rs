@@ -12,7 +12,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
-use strata_testkit::acr::{AcrConfig, AcrServer, Scope};
+use strata_testkit::acr::{AcrConfig, AcrServer, Instance, Scope, Tag};
 use strata_testkit::dockerhub::HubServer;
 use strata_testkit::harbor::HarborServer;
 use strata_testkit::registry::{Auth, Registry};
@@ -85,8 +85,36 @@ fn assert_no_file_holds(home: &Path, secret: &str) {
     }
 }
 
+/// A tag as a push leaves it in the ACR server.
+fn tag(name: &str, size: u64) -> Tag {
+    Tag {
+        tag: name.into(),
+        digest: format!("{size:064x}"),
+        image_id: format!("{:064x}", size + 1),
+        size,
+        created_ms: 1_760_000_000_000,
+        updated_ms: 1_760_000_100_000,
+    }
+}
+
+/// `strata repo show` lists the tags the server holds, with size, digest and times.
+fn assert_shows_tag(t: &mut Transcript, home: &Path, target: &str) {
+    let shown = t.json(home, &["repo", "show", target, "--json"]);
+    let first = &shown["tags"][0];
+    assert_eq!(first["tag"], "v1", "{shown}");
+    assert_eq!(first["size"], 4096, "{shown}");
+    assert_eq!(first["digest"], format!("sha256:{:064x}", 4096), "{shown}");
+    assert_eq!(first["updated"], "2025-10-09T08:55:00Z", "{shown}");
+    assert_eq!(shown["repository"]["summary"], "the web app", "{shown}");
+}
+
 /// Namespaces and repositories through `strata ns` and `strata repo` on one registry.
-fn namespace_and_repository_round_trip(t: &mut Transcript, home: &Path, endpoint: &str) {
+fn namespace_and_repository_round_trip(
+    t: &mut Transcript,
+    home: &Path,
+    endpoint: &str,
+    server: Option<(&AcrServer, &Scope)>,
+) {
     t.ok(home, &["ns", "create", &format!("{endpoint}/team")]);
     assert_eq!(
         names(&t.json(home, &["ns", "ls", endpoint, "--json"]), "name"),
@@ -125,6 +153,10 @@ fn namespace_and_repository_round_trip(t: &mut Transcript, home: &Path, endpoint
         .find(|r| r["name"] == "worker")
         .unwrap();
     assert_eq!(worker["public"], false, "{worker}");
+    if let Some((acr, scope)) = server {
+        assert!(acr.put_tag(scope, "team", "app", tag("v1", 4096)));
+        assert_shows_tag(t, home, &format!("{endpoint}/team/app"));
+    }
 
     // Taken names are refused with our code's words.
     let again = t.run(
@@ -181,7 +213,8 @@ fn acr_personal_namespaces_and_repositories_with_an_access_key() {
         &["--provider", "acr-personal", "--region", "cn-hangzhou"],
         &acr.url(),
     );
-    namespace_and_repository_round_trip(&mut t, home.path(), endpoint);
+    let scope = Scope::Personal;
+    namespace_and_repository_round_trip(&mut t, home.path(), endpoint, Some((&acr, &scope)));
     assert!(acr
         .calls()
         .iter()
@@ -193,7 +226,9 @@ fn acr_personal_namespaces_and_repositories_with_an_access_key() {
 #[test]
 fn acr_enterprise_namespaces_and_repositories_on_an_instance() {
     let _keychain = require_keychain("cloud");
-    let acr = AcrServer::start(AcrConfig::new(KEY_ID, SECRET)).unwrap();
+    let instance = Instance::new(INSTANCE, "testkit").internet_domain("127.0.0.1:5999");
+    let config = AcrConfig::new(KEY_ID, SECRET).instances(vec![instance]);
+    let acr = AcrServer::start(config).unwrap();
     let home = tempfile::tempdir().unwrap();
     let mut t = Transcript::default();
     let endpoint = "testkit-registry.cn-hangzhou.cr.aliyuncs.com";
@@ -204,7 +239,18 @@ fn acr_enterprise_namespaces_and_repositories_on_an_instance() {
         &["--provider", "acr-enterprise", "--instance", INSTANCE],
         &acr.url(),
     );
-    namespace_and_repository_round_trip(&mut t, home.path(), endpoint);
+    let scope = Scope::Instance(INSTANCE.into());
+    namespace_and_repository_round_trip(&mut t, home.path(), endpoint, Some((&acr, &scope)));
+    let instances = t.json(
+        home.path(),
+        &["registries", "instances", endpoint, "--json"],
+    );
+    assert_eq!(instances[0]["id"], INSTANCE, "{instances}");
+    assert_eq!(instances[0]["internet"][0], "127.0.0.1:5999", "{instances}");
+    assert_eq!(
+        instances[0]["vpc"][0], "testkit-registry-vpc.cn-hangzhou.cr.aliyuncs.com",
+        "{instances}"
+    );
     assert!(acr
         .calls()
         .iter()

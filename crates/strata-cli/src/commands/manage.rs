@@ -1,4 +1,5 @@
-//! `strata cloud-login`, `strata ns ls|create|rm` and `strata repo ls|show|create|rm`:
+//! `strata cloud-login`, `strata ns ls|create|rm`, `strata repo ls|show|create|rm` and
+//! `strata registries instances`:
 //! namespaces and repositories through a registry's management API
 //! (`strata_core::catalog::manage`). The AccessKey secret comes in on stdin and goes
 //! straight to the engine; nothing here prints a secret.
@@ -103,6 +104,25 @@ pub fn cloud_login(
         "`strata login {}` now gets a temporary registry password from the API.",
         saved.name
     );
+    Ok(())
+}
+
+/// `strata registries instances`: ACR Enterprise instances with their registry domains.
+pub fn instances(home: &Home, registry: &str, json: bool) -> Result<(), Problem> {
+    let list = run(manage::instances(home, registry))?;
+    if json {
+        return render::json(&list);
+    }
+    for i in &list {
+        println!(
+            "{:<24} {:<16} {:<10} internet: {}  vpc: {}",
+            i.id,
+            i.name,
+            i.status,
+            i.internet.join(", "),
+            i.vpc.join(", ")
+        );
+    }
     Ok(())
 }
 

@@ -302,6 +302,7 @@ fn logins(command: Command, home: &Home) -> Result<(), Problem> {
                 json,
             ),
             Some(RegistriesAction::Remove { name }) => remote::registries_remove(home, &name, json),
+            Some(RegistriesAction::Instances { name }) => manage::instances(home, &name, json),
         },
         other => unreachable!("run() sends logins commands only, not {other:?}"),
     }
