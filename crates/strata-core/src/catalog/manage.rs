@@ -301,11 +301,11 @@ pub fn open(home: &Home, registry: &str) -> Result<Box<dyn Manage>, ManageError>
     let api = saved.api.clone().unwrap_or_default();
     match saved.provider {
         Provider::AcrPersonal => {
-            let key = keys::load(home, &saved)?;
+            let key = keys::load(&saved)?;
             Ok(Box::new(acr_personal::AcrPersonal::new(&saved, &api, key)?))
         }
         Provider::AcrEnterprise => {
-            let key = keys::load(home, &saved)?;
+            let key = keys::load(&saved)?;
             Ok(Box::new(acr_enterprise::AcrEnterprise::new(
                 &saved, &api, key,
             )?))
@@ -471,7 +471,7 @@ pub async fn cloud_login(
 pub async fn instances(home: &Home, registry: &str) -> Result<Vec<InstanceInfo>, ManageError> {
     let saved = saved(home, registry)?;
     let api = saved.api.clone().unwrap_or_default();
-    let key = keys::load(home, &saved)?;
+    let key = keys::load(&saved)?;
     acr_enterprise::instances(&saved, &api, &key).await
 }
 

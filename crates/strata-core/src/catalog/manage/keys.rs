@@ -10,7 +10,6 @@ use super::ManageError;
 use crate::catalog::acs3::AccessKey;
 use crate::catalog::registries::SavedRegistry;
 use crate::credentials::Backend;
-use crate::home::Home;
 use crate::secret::Sensitive;
 
 /// The keychain "registry" under which a registry's AccessKey is kept.
@@ -43,7 +42,7 @@ pub fn delete(endpoint: &str, id: &str) -> Result<bool, ManageError> {
 }
 
 /// The pair saved for a registry.
-pub fn load(_home: &Home, saved: &SavedRegistry) -> Result<AccessKey, ManageError> {
+pub fn load(saved: &SavedRegistry) -> Result<AccessKey, ManageError> {
     let missing = || ManageError::NoAccessKey {
         registry: saved.endpoint.clone(),
     };
