@@ -24,7 +24,7 @@ pub mod inspect;
 pub mod model;
 pub mod rootfs;
 pub mod table;
-pub(crate) mod tarout;
+mod tarout;
 
 pub use change::apply_change;
 pub use error::ImageError;

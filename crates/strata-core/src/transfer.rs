@@ -1,8 +1,7 @@
 //! One way to move an image: read it from a [`Source`], write it to a [`Sink`]. Pull
-//! (registry → store), push (store → registry), copy (registry → registry) and export
-//! (store → docker archive, OCI archive or OCI layout folder) are its cases; the manifest
-//! walk, the skip of what the sink has, mounts, verification, retries, progress and
-//! cancellation are all here, once.
+//! (registry → store), push (store → registry) and copy (registry → registry) are its cases;
+//! the manifest walk, the skip of what the sink has, mounts, verification, retries,
+//! progress and cancellation are all here, once.
 //!
 //! The order of work, for every pair of ends:
 //!
@@ -24,16 +23,10 @@
 //! | [`blob`] | one blob: mount, move, count, retry |
 //! | [`store`] | the local store as a source and a sink |
 //! | [`registry`] | a registry repository as a source and a sink |
-//! | [`layout`] | an OCI layout, a folder or a tar, as a sink |
-//! | [`docker`] | a `docker save` archive as a sink |
-//! | [`files`] | what those two write into, and the bridge to blocking writes |
 //! | [`pull`](mod@pull) / [`push`](mod@push) | the store's two cases, with their options and results |
 
 pub mod blob;
-pub mod docker;
 pub mod endpoint;
-pub(crate) mod files;
-pub mod layout;
 pub mod plan;
 pub mod pull;
 pub mod push;
@@ -43,9 +36,7 @@ pub mod store;
 use futures::{StreamExt, TryStreamExt};
 
 pub use blob::How;
-pub use docker::DockerArchiveSink;
 pub use endpoint::{Blob, Chunks, Manifest, Mount, Origin, Role, Sink, Source};
-pub use layout::LayoutSink;
 pub use plan::Selection;
 pub use pull::{pull, PullOptions, PullResult};
 pub use push::{push, PushOptions, PushResult};
@@ -119,34 +110,6 @@ pub async fn copy(
     }
 }
 
-/// [`copy`] for a caller without an async runtime (import and export are blocking calls):
-/// runs it on a runtime of its own, on a thread of its own, and returns once every
-/// thread the transfer started has ended, so that nothing writes into a sink's files
-/// after this returns (a cancelled export removes them).
-pub fn copy_blocking(
-    source: &impl Source,
-    sink: &impl Sink,
-    what: &str,
-    options: &Options,
-    ctx: TaskCtx<'_>,
-) -> Result<Outcome, RegistryError> {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| RegistryError::Protocol {
-                        registry: source.describe().to_string(),
-                        reason: format!("cannot start the transfer: {e}"),
-                    })?;
-                runtime.block_on(copy(source, sink, what, options, ctx))
-            })
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
-}
-
 async fn run(
     source: &impl Source,
     sink: &impl Sink,
@@ -156,7 +119,6 @@ async fn run(
 ) -> Result<Outcome, RegistryError> {
     let plan = plan::walk(source, &options.selection, what).await?;
     source.check(&plan.blobs).await?;
-    sink.expect(&plan.manifests)?;
     let concurrency = match options.concurrency {
         0 => DEFAULT_CONCURRENCY,
         n => n,

@@ -1,7 +1,6 @@
 //! What a transfer reads from and writes to. A [`Source`] serves manifests and blob bytes;
 //! a [`Sink`] says which blobs it has, takes the others (mounted where it can), and takes the
 //! manifests last, the top one named. The local store and a registry repository are both;
-//! an OCI layout (a folder or an archive) and a docker archive are sinks;
 //! [`copy`](super::copy) moves an image between any two.
 
 use std::future::Future;
@@ -89,13 +88,6 @@ pub trait Source: Send + Sync {
 pub trait Sink: Send + Sync {
     /// An upload the sink started while trying to mount, to write into.
     type Upload: Send;
-
-    /// Learns the manifests before any blob moves, for a sink that places blobs by what a
-    /// manifest says of them (a docker archive names each layer by its diff_id); most
-    /// need not.
-    fn expect(&self, _manifests: &[Manifest]) -> Result<(), RegistryError> {
-        Ok(())
-    }
 
     /// Whether the sink has the blob already.
     fn present(&self, blob: &Blob) -> impl Future<Output = Result<bool, RegistryError>> + Send;

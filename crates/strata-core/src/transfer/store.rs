@@ -50,8 +50,6 @@ pub struct StoreSource {
     store: Store,
     /// A name or ID, as [`Store::resolve`] takes it.
     local: String,
-    /// Pieces read ahead of the sink, per blob.
-    read_ahead: usize,
 }
 
 impl StoreSource {
@@ -59,15 +57,7 @@ impl StoreSource {
         StoreSource {
             store: store.clone(),
             local: local.to_string(),
-            read_ahead: READ_AHEAD,
         }
-    }
-
-    /// Reads only `pieces` (of 1 MiB) ahead of the sink: for a sink on the same disk (an
-    /// export), where more would only hold memory.
-    pub fn read_ahead(mut self, pieces: usize) -> StoreSource {
-        self.read_ahead = pieces.max(1);
-        self
     }
 
     async fn read(&self, digest: Digest, media_type: String) -> Result<RawManifest, RegistryError> {
@@ -116,7 +106,7 @@ impl Source for StoreSource {
     async fn blob<'a>(&'a self, blob: &'a Blob) -> Result<Chunks<'a>, RegistryError> {
         let file = self.store.open_blob(&blob.digest)?;
         let path = self.store.blob_path(&blob.digest);
-        let (tx, rx) = tokio::sync::mpsc::channel(self.read_ahead);
+        let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
         tokio::task::spawn_blocking(move || {
             let mut file = file;
             loop {
