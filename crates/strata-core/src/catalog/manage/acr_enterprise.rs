@@ -60,20 +60,14 @@ impl Rpc {
         if reply.ok() && value["IsSuccess"] != Value::Bool(false) {
             return Ok(value);
         }
-        let code = api::text(&value, "Code");
-        Err(ManageError::Api {
-            api: "ACR Enterprise".into(),
-            operation: action.to_string(),
-            status: reply.status,
-            kind: ApiKind::classify(reply.status, &code),
-            code: if code.is_empty() {
-                format!("HTTP {}", reply.status)
-            } else {
-                code
-            },
-            message: api::text(&value, "Message"),
-            registry: self.registry.clone(),
-        })
+        Err(api::refused(
+            "ACR Enterprise",
+            action.to_string(),
+            reply.status,
+            api::text(&value, "Code"),
+            api::text(&value, "Message"),
+            &self.registry,
+        ))
     }
 
     /// One page of a list: the items under `field` and `TotalCount`.

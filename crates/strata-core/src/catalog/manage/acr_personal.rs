@@ -12,7 +12,7 @@
 
 use serde_json::{json, Value};
 
-use super::api::{self, all_pages, ApiKind, Http, PAGE_SIZE};
+use super::api::{self, all_pages, Http, PAGE_SIZE};
 use super::{
     ApiSettings, Capabilities, Fut, Manage, ManageError, Namespace, NewRepository, Repository,
     TagInfo, TemporaryLogin,
@@ -103,20 +103,14 @@ impl AcrPersonal {
             return Ok(reply.json()?.get("data").cloned().unwrap_or(Value::Null));
         }
         let value = reply.json().unwrap_or(Value::Null);
-        let code = api::text(&value, "code");
-        Err(ManageError::Api {
-            api: "ACR".into(),
-            operation: action.to_string(),
-            status: reply.status,
-            kind: ApiKind::classify(reply.status, &code),
-            code: if code.is_empty() {
-                format!("HTTP {}", reply.status)
-            } else {
-                code
-            },
-            message: api::text(&value, "message"),
-            registry: self.registry.clone(),
-        })
+        Err(api::refused(
+            "ACR",
+            action.to_string(),
+            reply.status,
+            api::text(&value, "code"),
+            api::text(&value, "message"),
+            &self.registry,
+        ))
     }
 
     async fn repos_page(

@@ -286,6 +286,31 @@ pub(super) fn count(value: &Value) -> Option<usize> {
 }
 
 /// A JSON string field, or empty.
+/// The API's refusal as our error: its own code (else the HTTP status) and message, sorted
+/// into a kind that picks the hint.
+pub(super) fn refused(
+    api: &str,
+    operation: String,
+    status: u16,
+    code: String,
+    message: String,
+    registry: &str,
+) -> ManageError {
+    ManageError::Api {
+        api: api.into(),
+        operation,
+        status,
+        kind: ApiKind::classify(status, &code),
+        code: if code.is_empty() {
+            format!("HTTP {status}")
+        } else {
+            code
+        },
+        message,
+        registry: registry.to_string(),
+    }
+}
+
 pub(super) fn text(value: &Value, key: &str) -> String {
     match &value[key] {
         Value::String(s) => s.clone(),

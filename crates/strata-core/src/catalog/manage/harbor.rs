@@ -9,7 +9,7 @@
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::api::{self, all_pages, ApiKind, Http, Reply, PAGE_SIZE};
+use super::api::{self, all_pages, Http, Reply, PAGE_SIZE};
 use super::{
     ApiSettings, Capabilities, Fut, Manage, ManageError, Namespace, NewRepository, Repository,
     TagInfo, TemporaryLogin,
@@ -80,20 +80,14 @@ impl Harbor {
         }
         let value = reply.json().unwrap_or(Value::Null);
         let first = &value["errors"][0];
-        let code = api::text(first, "code");
-        Err(ManageError::Api {
-            api: "Harbor".into(),
-            operation: format!("{method} {path}"),
-            status: reply.status,
-            kind: ApiKind::classify(reply.status, &code),
-            code: if code.is_empty() {
-                format!("HTTP {}", reply.status)
-            } else {
-                code
-            },
-            message: api::text(first, "message"),
-            registry: self.registry.clone(),
-        })
+        Err(api::refused(
+            "Harbor",
+            format!("{method} {path}"),
+            reply.status,
+            api::text(first, "code"),
+            api::text(first, "message"),
+            &self.registry,
+        ))
     }
 
     /// One page of a list at `path` (which has no query yet).
