@@ -156,6 +156,25 @@ struct Inner {
 #[derive(Default)]
 pub struct HostPaths(Mutex<Inner>);
 
+/// The native open dialog for one file with `extensions`; the chosen path stays here and
+/// the UI gets a token for opening it and its name. `None` when cancelled.
+pub fn pick_file_to_open(
+    app: &tauri::AppHandle,
+    paths: &HostPaths,
+    title: String,
+    filter_name: String,
+    extensions: &[&str],
+) -> Option<PickedPath> {
+    use tauri_plugin_dialog::DialogExt;
+    app.dialog()
+        .file()
+        .set_title(title)
+        .add_filter(filter_name, extensions)
+        .blocking_pick_file()
+        .and_then(|p| p.into_path().ok())
+        .map(|p| paths.register(p, Purpose::OpenFile))
+}
+
 impl HostPaths {
     /// Remembers a path the person chose (or dropped) for `purpose`; returns what the UI
     /// may see of it.

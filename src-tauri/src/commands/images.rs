@@ -492,15 +492,13 @@ pub async fn choose_import_path(
     title: String,
     filter_name: String,
 ) -> Result<Option<PickedPath>, Problem> {
-    let picked = app
-        .dialog()
-        .file()
-        .set_title(title)
-        .add_filter(filter_name, &["tar", "gz", "tgz", "zst"])
-        .blocking_pick_file();
-    Ok(picked
-        .and_then(|p| p.into_path().ok())
-        .map(|p| paths.register(p, Purpose::OpenFile)))
+    Ok(host_path::pick_file_to_open(
+        &app,
+        &paths,
+        title,
+        filter_name,
+        &["tar", "gz", "tgz", "zst"],
+    ))
 }
 
 /// The native "save" dialog for an export; `None` when cancelled. The dialog itself asks

@@ -32,9 +32,8 @@ use strata_core::reference::Reference;
 use strata_core::registry::Client;
 use strata_core::secret::Sensitive;
 use tauri::State;
-use tauri_plugin_dialog::DialogExt;
 
-use super::host_path::{self, HostPath, HostPaths, PickedPath, Purpose};
+use super::host_path::{self, HostPath, HostPaths, PickedPath};
 use super::support::{blocking, home, problem};
 
 /// Connections kept between commands.
@@ -149,15 +148,13 @@ pub async fn choose_ca_file(
     title: String,
     filter_name: String,
 ) -> Result<Option<PickedPath>, Problem> {
-    let picked = app
-        .dialog()
-        .file()
-        .set_title(title)
-        .add_filter(filter_name, &["pem", "crt", "cer"])
-        .blocking_pick_file();
-    Ok(picked
-        .and_then(|p| p.into_path().ok())
-        .map(|p| paths.register(p, Purpose::OpenFile)))
+    Ok(host_path::pick_file_to_open(
+        &app,
+        &paths,
+        title,
+        filter_name,
+        &["pem", "crt", "cer"],
+    ))
 }
 
 /// Forgets a saved registry (its logins stay until logged out).
