@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use strata_core::problem::{Hint, Problem};
-use strata_core::settings::{Language, Settings, SettingsPatch, Theme};
+use strata_core::settings::{Language, PushCompression, Settings, SettingsPatch, Theme};
 use ts_rs::{Config, TS};
 
 use crate::commands::containers;
@@ -27,6 +27,7 @@ fn generate() -> String {
         AppInfo::decl(&cfg),
         Language::decl(&cfg),
         Theme::decl(&cfg),
+        PushCompression::decl(&cfg),
         Settings::decl(&cfg),
         SettingsPatch::decl(&cfg),
         // the Images screen (commands/images.rs) and the Tasks screen (commands/tasks.rs)

@@ -196,6 +196,14 @@ pub enum Command {
         local: String,
         /// The remote name: registry/repository[:tag] [default: LOCAL's name]
         remote: Option<String>,
+        /// How layers are sent: auto gzips what is stored uncompressed and sends compressed
+        /// layers as they are; gzip or zstd converts every layer; none sends them as stored
+        /// [default: the app's setting, else auto]
+        #[arg(long, value_enum)]
+        compression: Option<CompressionArg>,
+        /// Compression level: gzip 1-9 (default 6), zstd 1-22 (default 3)
+        #[arg(long, value_name = "LEVEL", value_parser = clap::value_parser!(i32).range(1..=22))]
+        compression_level: Option<i32>,
         #[command(flatten)]
         access: RemoteAccess,
         /// Print the result as JSON (and no progress)
@@ -501,6 +509,27 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `strata push --compression`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CompressionArg {
+    Auto,
+    Gzip,
+    Zstd,
+    None,
+}
+
+impl From<CompressionArg> for strata_core::settings::PushCompression {
+    fn from(c: CompressionArg) -> Self {
+        use strata_core::settings::PushCompression as P;
+        match c {
+            CompressionArg::Auto => P::Auto,
+            CompressionArg::Gzip => P::Gzip,
+            CompressionArg::Zstd => P::Zstd,
+            CompressionArg::None => P::None,
+        }
+    }
 }
 
 /// `--creds` and `--insecure` for remote commands.

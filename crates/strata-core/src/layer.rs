@@ -8,6 +8,7 @@
 //! | submodule | job | spec |
 //! |---|---|---|
 //! | [`compression`] | detect and undo gzip / zstd, with caps on what a layer may inflate to | [§ Distributable format] |
+//! | [`encode`] | compress on every core: gzip in independent blocks, zstd with workers | [§ Distributable format] |
 //! | [`entry`] | one tar entry classified: kind, normalised path, whiteout, opaque dir, xattrs | [§ Change types], [§ Whiteouts] |
 //! | [`changes`] | one layer's changes (added, changed, whited out, opaque) against the layers below | [§ Changesets] |
 //! | [`merged`] | the merged tree at layer N, built by streaming each tar once; read a file from it | [§ Applying changesets] |
@@ -27,6 +28,7 @@
 pub mod apply;
 pub mod changes;
 pub mod compression;
+pub mod encode;
 pub mod entry;
 mod error;
 pub mod merged;

@@ -1,4 +1,4 @@
-//! Non-secret settings the person chooses in the app (language, theme), kept as one small
+//! Non-secret settings the person chooses in the app (language, theme, push compression), kept as one small
 //! JSON file (DESIGN.md, "catalog": non-secret settings only; secrets live in the keychain).
 //!
 //! Where: `<home>/settings.json` when the store was named explicitly (`--home` or
@@ -16,12 +16,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::home::{Home, HomeSource};
+use crate::layer::Compression;
 use crate::problem::{Code, Explain, Hint, HintKey, HintName as _};
+use crate::transfer::LayerCompression;
 
 /// The file name, in the config directory or the store home.
 pub const FILE_NAME: &str = "settings.json";
 
-/// A settings file larger than this is not ours (it holds two short strings).
+/// A settings file larger than this is not ours (it holds a few short values).
 const MAX_BYTES: u64 = 1024 * 1024;
 
 /// Held beside the file during [`SettingsFile::update`]: the app and the CLI (or two app
@@ -52,6 +54,36 @@ pub enum Theme {
     Dark,
 }
 
+/// How a push compresses layers (`strata push --compression`); see
+/// [`transfer::compress`](crate::transfer::compress).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum PushCompression {
+    /// gzip what is stored uncompressed, send the rest as it is (docker, skopeo).
+    #[default]
+    Auto,
+    Gzip,
+    Zstd,
+    /// Every layer as it is stored.
+    None,
+}
+
+impl PushCompression {
+    /// What the transfer does, at `level` (0: the compressor's default).
+    pub fn layers(self, level: i32) -> LayerCompression {
+        LayerCompression {
+            to: match self {
+                PushCompression::Auto => None,
+                PushCompression::Gzip => Some(Compression::Gzip),
+                PushCompression::Zstd => Some(Compression::Zstd),
+                PushCompression::None => Some(Compression::None),
+            },
+            level: (level != 0).then_some(level),
+        }
+    }
+}
+
 /// The settings as the app sees them. Missing fields take their defaults.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -60,6 +92,11 @@ pub struct Settings {
     pub language: Language,
     #[serde(default)]
     pub theme: Theme,
+    #[serde(default)]
+    pub push_compression: PushCompression,
+    /// The push compression level; 0: the compressor's default (gzip 6, zstd 3).
+    #[serde(default)]
+    pub push_compression_level: i32,
     /// Fields written by another version of Strata: kept, never shown.
     #[serde(flatten)]
     #[cfg_attr(feature = "ts", ts(skip))]
@@ -76,6 +113,12 @@ pub struct SettingsPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub theme: Option<Theme>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub push_compression: Option<PushCompression>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub push_compression_level: Option<i32>,
 }
 
 impl Settings {
@@ -86,6 +129,12 @@ impl Settings {
         }
         if let Some(theme) = patch.theme {
             self.theme = theme;
+        }
+        if let Some(c) = patch.push_compression {
+            self.push_compression = c;
+        }
+        if let Some(level) = patch.push_compression_level {
+            self.push_compression_level = level.clamp(0, 22);
         }
     }
 }
@@ -173,6 +222,15 @@ impl SettingsFile {
         &self.path
     }
 
+    /// The settings that belong with `home`, for work that follows a setting (a push's
+    /// compression): a missing or unreadable file means the defaults, since the app reports
+    /// a bad file where it is edited and a push should not fail over a language field.
+    pub fn current(home: &Home) -> Settings {
+        Self::for_home(home)
+            .and_then(|f| f.load())
+            .unwrap_or_default()
+    }
+
     /// Reads the settings; a file that does not exist yet means the defaults.
     pub fn load(&self) -> Result<Settings, SettingsError> {
         let read_err = |source| SettingsError::Read {
@@ -248,12 +306,14 @@ mod tests {
                     file.update(SettingsPatch {
                         language: Some(language),
                         theme: None,
+                        ..Default::default()
                     })
                     .unwrap();
                 }
                 file.update(SettingsPatch {
                     language: Some(Language::ZhCn),
                     theme: None,
+                    ..Default::default()
                 })
                 .unwrap();
             })
@@ -264,12 +324,14 @@ mod tests {
             file.update(SettingsPatch {
                 language: None,
                 theme: Some(theme),
+                ..Default::default()
             })
             .unwrap();
         }
         file.update(SettingsPatch {
             language: None,
             theme: Some(Theme::Dark),
+            ..Default::default()
         })
         .unwrap();
         language.join().unwrap();
@@ -298,6 +360,7 @@ mod tests {
             .update(SettingsPatch {
                 language: Some(Language::ZhCn),
                 theme: None,
+                ..Default::default()
             })
             .unwrap();
         assert_eq!(saved.language, Language::ZhCn);
@@ -321,6 +384,7 @@ mod tests {
         file.update(SettingsPatch {
             language: None,
             theme: Some(Theme::Dark),
+            ..Default::default()
         })
         .unwrap();
         let json: Value = serde_json::from_slice(&std::fs::read(file.path()).unwrap()).unwrap();
@@ -359,6 +423,7 @@ mod tests {
             file.update(SettingsPatch {
                 language: Some(language),
                 theme: None,
+                ..Default::default()
             })
             .unwrap();
         }
@@ -396,11 +461,14 @@ mod tests {
         let s = Settings {
             language: Language::ZhCn,
             theme: Theme::Light,
+            push_compression: PushCompression::Zstd,
+            push_compression_level: 9,
             other: Map::new(),
         };
         assert_eq!(
             serde_json::to_value(&s).unwrap(),
-            serde_json::json!({"language": "zh-CN", "theme": "light"})
+            serde_json::json!({"language": "zh-CN", "theme": "light",
+                "push_compression": "zstd", "push_compression_level": 9})
         );
         let patch: SettingsPatch = serde_json::from_str(r#"{"language":"system"}"#).unwrap();
         assert_eq!(patch.language, Some(Language::System));

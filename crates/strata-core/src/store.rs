@@ -26,6 +26,7 @@ mod lock;
 mod remove;
 mod tag;
 mod usage;
+pub mod variants;
 mod walk;
 
 use std::fs::{self, File};

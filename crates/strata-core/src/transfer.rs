@@ -21,11 +21,13 @@
 //! | [`endpoint`] | the [`Source`] and [`Sink`] traits, [`Blob`], [`Manifest`] |
 //! | [`plan`] | the manifest walk |
 //! | [`blob`] | one blob: mount, move, count, retry |
+//! | [`compress`] | what a push sends of each layer: compressed on every core, reused from the store's variants |
 //! | [`store`] | the local store as a source and a sink |
 //! | [`registry`] | a registry repository as a source and a sink |
 //! | [`pull`](mod@pull) / [`push`](mod@push) | the store's two cases, with their options and results |
 
 pub mod blob;
+pub mod compress;
 pub mod endpoint;
 pub mod plan;
 pub mod pull;
@@ -36,6 +38,7 @@ pub mod store;
 use futures::{StreamExt, TryStreamExt};
 
 pub use blob::How;
+pub use compress::LayerCompression;
 pub use endpoint::{Blob, Chunks, Manifest, Mount, Origin, Role, Sink, Source};
 pub use plan::Selection;
 pub use pull::{pull, PullOptions, PullResult};

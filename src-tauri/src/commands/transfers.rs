@@ -12,6 +12,7 @@ use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::{familiar, Reference};
 use strata_core::registry::{self, RegistryError, RegistryOptions};
+use strata_core::settings::SettingsFile;
 use strata_core::transfer::{self, PullOptions, PushOptions};
 use tauri::State;
 
@@ -113,8 +114,10 @@ fn start_push(tasks: &Tasks, home: Home, local: &str, remote: &str) -> Result<Ta
         Some(target.to_string()),
         None,
         move |ctx| {
+            let saved = SettingsFile::current(&home);
             let options = PushOptions {
                 registry: options_for(&home, &target)?,
+                compression: saved.push_compression.layers(saved.push_compression_level),
                 ..Default::default()
             };
             let pushed = run(transfer::push(&store, &local, &target, &options, ctx))?;

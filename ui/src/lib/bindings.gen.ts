@@ -43,9 +43,15 @@ export type Language = "system" | "en" | "zh-CN";
 
 export type Theme = "system" | "light" | "dark";
 
-export type Settings = { language: Language, theme: Theme, };
+export type PushCompression = "auto" | "gzip" | "zstd" | "none";
 
-export type SettingsPatch = { language?: Language, theme?: Theme, };
+export type Settings = { language: Language, theme: Theme, push_compression: PushCompression, 
+/**
+ * The push compression level; 0: the compressor's default (gzip 6, zstd 3).
+ */
+push_compression_level: number, };
+
+export type SettingsPatch = { language?: Language, theme?: Theme, push_compression?: PushCompression, push_compression_level?: number, };
 
 export type ImageRow = { 
 /**

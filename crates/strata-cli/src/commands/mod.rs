@@ -236,9 +236,24 @@ fn logins(command: Command, home: &Home) -> Result<(), Problem> {
         Command::Push {
             local,
             remote,
+            compression,
+            compression_level,
             access,
             json,
-        } => transfer::push(home, &local, remote.as_deref(), (&access).into(), json),
+        } => {
+            let compression = transfer::Compress {
+                how: compression.map(Into::into),
+                level: compression_level,
+            };
+            transfer::push(
+                home,
+                &local,
+                remote.as_deref(),
+                compression,
+                (&access).into(),
+                json,
+            )
+        }
         Command::Login {
             registry,
             username,

@@ -8,9 +8,10 @@ use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::Reference;
 use strata_core::registry::{self, RegistryError};
+use strata_core::settings::{PushCompression, SettingsFile};
 use strata_core::store::Store;
 use strata_core::task::{CancellationToken, TaskCtx};
-use strata_core::transfer::{self, PullOptions, PushOptions};
+use strata_core::transfer::{self, LayerCompression, PullOptions, PushOptions};
 
 use crate::progress::Bars;
 
@@ -71,10 +72,25 @@ pub fn pull(
     Ok(())
 }
 
+/// `--compression` and `--compression-level`, each defaulting to the app's setting.
+pub struct Compress {
+    pub how: Option<PushCompression>,
+    pub level: Option<i32>,
+}
+
+impl Compress {
+    fn layers(&self, home: &Home) -> LayerCompression {
+        let saved = SettingsFile::current(home);
+        let how = self.how.unwrap_or(saved.push_compression);
+        how.layers(self.level.unwrap_or(saved.push_compression_level))
+    }
+}
+
 pub fn push(
     home: &Home,
     local: &str,
     remote: Option<&str>,
+    compress: Compress,
     args: AccessArgs,
     json: bool,
 ) -> Result<(), Problem> {
@@ -88,6 +104,7 @@ pub fn push(
     })?;
     let options = PushOptions {
         registry: args.options(home, &target)?,
+        compression: compress.layers(home),
         ..Default::default()
     };
     let store = open_store(home)?;

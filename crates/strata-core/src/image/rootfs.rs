@@ -19,6 +19,7 @@ use super::import::ImportedImage;
 use super::inspect::{decompressor, remember_uncompressed_size};
 use super::ImageError;
 use crate::digest::{Digest, HashingWriter};
+use crate::layer::encode::Encoder;
 use crate::layer::Compression;
 use crate::media;
 use crate::platform::Platform;
@@ -154,14 +155,14 @@ struct Layer {
     uncompressed_size: u64,
 }
 
-/// The uncompressed tar is hashed (diff_id) and gzip-compressed into a store blob.
-type Sink = HashingWriter<flate2::write::GzEncoder<BlobWriter>>;
+/// The uncompressed tar is hashed (diff_id) and gzip-compressed (fast, on every core) into
+/// a store blob.
+type Sink = HashingWriter<Encoder<BlobWriter>>;
 
 fn sink(store: &Store) -> Result<Sink, ImageError> {
-    Ok(HashingWriter::new(flate2::write::GzEncoder::new(
-        store.blob_writer()?,
-        flate2::Compression::fast(),
-    )))
+    let encoder = Encoder::new(store.blob_writer()?, Compression::Gzip, Some(1))
+        .map_err(|e| ImageError::io("compress", "a new layer", e))?;
+    Ok(HashingWriter::new(encoder))
 }
 
 fn commit(sink: Sink, what: &Path) -> Result<Layer, ImageError> {

@@ -21,7 +21,9 @@ use super::error::{LayerError, LimitHit};
 use crate::media;
 
 /// How a layer blob is compressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     /// A plain tar.

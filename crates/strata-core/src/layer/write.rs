@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::compression::Compression;
+use super::encode::Encoder;
 use super::entry::{OPAQUE_MARKER, WHITEOUT_PREFIX};
 use super::error::LayerError;
 use crate::digest::{Digest, HashingWriter};
@@ -231,40 +232,6 @@ impl<R: Read> Read for Exact<R> {
     }
 }
 
-/// The compressor between the two hashing writers.
-enum Encoder<W: Write> {
-    None(W),
-    Gzip(flate2::write::GzEncoder<W>),
-    Zstd(zstd::stream::write::Encoder<'static, W>),
-}
-
-impl<W: Write> Write for Encoder<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Encoder::None(w) => w.write(buf),
-            Encoder::Gzip(w) => w.write(buf),
-            Encoder::Zstd(w) => w.write(buf),
-        }
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Encoder::None(w) => w.flush(),
-            Encoder::Gzip(w) => w.flush(),
-            Encoder::Zstd(w) => w.flush(),
-        }
-    }
-}
-
-impl<W: Write> Encoder<W> {
-    fn finish(self) -> io::Result<W> {
-        match self {
-            Encoder::None(w) => Ok(w),
-            Encoder::Gzip(w) => w.finish(),
-            Encoder::Zstd(w) => w.finish(),
-        }
-    }
-}
-
 type Pipeline<W> = tar::Builder<HashingWriter<Encoder<HashingWriter<W>>>>;
 
 struct LayerSink<W: Write> {
@@ -282,17 +249,7 @@ fn sink_err(e: io::Error) -> LayerError {
 impl<W: Write> LayerSink<W> {
     fn new(sink: W, opts: &WriteOptions) -> Result<Self, LayerError> {
         let compressed = HashingWriter::new(sink);
-        let encoder = match opts.compression {
-            Compression::None => Encoder::None(compressed),
-            Compression::Gzip => Encoder::Gzip(flate2::write::GzEncoder::new(
-                compressed,
-                flate2::Compression::new(opts.level.unwrap_or(6).clamp(0, 9) as u32),
-            )),
-            Compression::Zstd => Encoder::Zstd(
-                zstd::stream::write::Encoder::new(compressed, opts.level.unwrap_or(3))
-                    .map_err(sink_err)?,
-            ),
-        };
+        let encoder = Encoder::new(compressed, opts.compression, opts.level).map_err(sink_err)?;
         let mut tar = tar::Builder::new(HashingWriter::new(encoder));
         tar.mode(tar::HeaderMode::Complete);
         Ok(LayerSink {

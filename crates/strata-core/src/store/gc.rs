@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::blob::{NEW_PREFIX, TEMP_PREFIX};
 use super::index::{descriptor_digest, ImageRef};
+use super::variants::Variants;
 use super::walk::{self, Finding, Walk, Wrong};
 use super::{Store, StoreError, INDEX_FILE, LAYOUT_FILE};
 use crate::digest::{Digest, Hasher};
@@ -128,18 +129,27 @@ impl Store {
         if !report.removed.is_empty() {
             super::sync_dir(&self.blobs_dir())?;
         }
+        let live = |d: &Digest| reachable.contains_key(d);
+        Variants::retain(self.root(), &live, &|d| self.has_blob(d));
         let (files, bytes) = self.remove_dead_temps()?;
         report.temp_files_removed = files;
         report.bytes_freed += bytes;
         Ok(report)
     }
 
-    /// Everything reachable from `index.json`, with sizes.
+    /// Everything reachable from `index.json`, with sizes, and the compressed variants of
+    /// reachable layers ([`Variants`]), which a push made and a later push reuses.
     pub(crate) fn reachable(&self) -> Result<BTreeMap<Digest, u64>, StoreError> {
         let mut out = BTreeMap::new();
         for entry in self.entries()? {
             if let Ok(d) = entry.digest() {
                 out.extend(walk::reachable_from(self, &d));
+            }
+        }
+        let variants = Variants::load(self.root()).of(&|d| out.contains_key(d));
+        for v in variants {
+            if let Ok(size) = self.blob_size(&v) {
+                out.insert(v, size);
             }
         }
         Ok(out)

@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use super::pull::record;
-use super::{copy, How, Options, RegistrySink, Selection, StoreSource};
+use super::{compress, copy, How, LayerCompression, Options, RegistrySink, Selection, StoreSource};
 use crate::digest::Digest;
 use crate::reference::Reference;
 use crate::registry::sources::BlobSources;
@@ -28,6 +28,8 @@ pub struct PushOptions {
     pub chunk_size: u64,
     /// Whether to skip cross-repository mounts (default: mount; off only for benchmarks).
     pub no_mount: bool,
+    /// How layers are compressed on the way (default: gzip what is stored uncompressed).
+    pub compression: LayerCompression,
 }
 
 /// How one blob got to the registry.
@@ -85,7 +87,8 @@ pub async fn push(
             .await
             .unwrap_or_default()
     };
-    let source = StoreSource::new(store, local);
+    let stored = StoreSource::new(store, local);
+    let source = compress::compressed(store, &stored, options.compression, ctx).await?;
     let sink = RegistrySink::new(&client, remote, options.chunk_size, seen);
     let opts = Options {
         selection: Selection::All,

@@ -55,3 +55,25 @@ describe('SettingsView language switch', () => {
     expect(screen.getByText('the default for this system')).toBeInTheDocument();
   });
 });
+
+describe('SettingsView push compression', () => {
+  it('saves the choice and the level, and offers each compressor its own levels', async () => {
+    const { api } = await setup();
+    const group = screen.getByRole('radiogroup', { name: 'Push compression' });
+    expect(within(group).getByRole('radio', { name: 'Automatic' })).toHaveAttribute('aria-checked', 'true');
+    await userEvent.click(within(group).getByRole('radio', { name: 'zstd' }));
+    expect(api.settings.push_compression).toBe('zstd');
+    const level = screen.getByLabelText('Compression level');
+    // zstd goes to 22, gzip stops at 9.
+    expect(within(level).getByRole('option', { name: '19' })).toBeInTheDocument();
+    await userEvent.selectOptions(level, '19');
+    expect(api.settings.push_compression_level).toBe(19);
+    await userEvent.click(within(group).getByRole('radio', { name: 'gzip' }));
+    expect(api.settings).toMatchObject({ push_compression: 'gzip', push_compression_level: 0 });
+    expect(within(screen.getByLabelText('Compression level')).queryByRole('option', { name: '19' })).toBeNull();
+    // Sending layers as stored has no level to choose.
+    await userEvent.click(within(group).getByRole('radio', { name: 'None' }));
+    expect(api.settings.push_compression).toBe('none');
+    expect(screen.queryByLabelText('Compression level')).toBeNull();
+  });
+});

@@ -534,7 +534,7 @@ export const en = {
   },
   settings: {
     title: 'Settings',
-    subtitle: 'Language, appearance and where Strata keeps its files',
+    subtitle: 'Language, appearance, pushes and where Strata keeps its files',
     language: 'Language',
     languageHelp: 'Applies at once and is remembered.',
     languageSystem: 'Follow system',
@@ -543,6 +543,14 @@ export const en = {
     themeSystem: 'Follow system',
     themeLight: 'Light',
     themeDark: 'Dark',
+    compression: 'Push compression',
+    compressionHelp:
+      'Automatic gzips layers stored uncompressed (as docker push does) and sends compressed ones as they are; gzip or zstd converts every layer; None sends layers as stored.',
+    compressionAuto: 'Automatic',
+    compressionNone: 'None',
+    compressionLevel: 'Compression level',
+    compressionLevelHelp: 'Higher is smaller and slower. Compression uses every core.',
+    compressionLevelDefault: 'Default',
     about: 'About',
     version: 'Version',
     store: 'Image store',

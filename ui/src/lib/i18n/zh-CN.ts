@@ -528,7 +528,7 @@ export const zhCN: Messages = {
   },
   settings: {
     title: '设置',
-    subtitle: '语言、外观，以及 Strata 存放文件的位置',
+    subtitle: '语言、外观、推送，以及 Strata 存放文件的位置',
     language: '语言',
     languageHelp: '立即生效，并会被记住。',
     languageSystem: '跟随系统',
@@ -537,6 +537,14 @@ export const zhCN: Messages = {
     themeSystem: '跟随系统',
     themeLight: '浅色',
     themeDark: '深色',
+    compression: '推送压缩',
+    compressionHelp:
+      '自动：未压缩存储的层以 gzip 压缩后推送（与 docker push 相同），已压缩的层原样推送；gzip 或 zstd：所有层都转换为该格式；不压缩：按存储的原样推送。',
+    compressionAuto: '自动',
+    compressionNone: '不压缩',
+    compressionLevel: '压缩级别',
+    compressionLevelHelp: '级别越高，体积越小、速度越慢。压缩会使用所有 CPU 核心。',
+    compressionLevelDefault: '默认',
     about: '关于',
     version: '版本',
     store: '镜像存储',

@@ -77,7 +77,13 @@ export class FakeApi implements StrataApi {
   private failures = new Map<Method, Problem>();
 
   constructor(settings: Partial<Settings> = {}) {
-    this.settings = { language: 'system', theme: 'system', ...settings };
+    this.settings = {
+      language: 'system',
+      theme: 'system',
+      push_compression: 'auto',
+      push_compression_level: 0,
+      ...settings,
+    };
   }
 
   /** Makes the next calls of `method` reject with `problem` until `succeed` is called. */

@@ -1,7 +1,7 @@
 // The app's own state: which screen is open, the settings, what the shell told us about
 // itself, and the session every screen shares (tasks and problems). Screens read it;
 // changes go through its methods so that the shell and the screen never disagree.
-import type { AppInfo, Language, Settings, Theme } from '../bindings.gen';
+import type { AppInfo, Language, PushCompression, Settings, Theme } from '../bindings.gen';
 import { I18n, systemLanguages } from '../i18n/index.svelte';
 import type { StrataApi } from '../ipc';
 import type { Notices } from './notices.svelte';
@@ -12,7 +12,12 @@ export type Screen = (typeof screens)[number];
 
 export class AppModel {
   screen: Screen = $state('images');
-  settings: Settings = $state({ language: 'system', theme: 'system' });
+  settings: Settings = $state({
+    language: 'system',
+    theme: 'system',
+    push_compression: 'auto',
+    push_compression_level: 0,
+  });
   info: AppInfo | undefined = $state();
   readonly i18n: I18n;
   /** The task list and the problems every screen shares. */
@@ -63,8 +68,23 @@ export class AppModel {
     if (saved) this.adopt(saved);
   }
 
+  /** How pushes compress layers, and at which level (0: the compressor's default). */
+  async setPushCompression(push_compression: PushCompression, push_compression_level: number): Promise<void> {
+    this.settings.push_compression = push_compression;
+    this.settings.push_compression_level = push_compression_level;
+    const saved = await this.notices.guard(() =>
+      this.api.setSettings({ push_compression, push_compression_level }),
+    );
+    if (saved) this.adopt(saved);
+  }
+
   private adopt(settings: Settings): void {
-    this.settings = { language: settings.language, theme: settings.theme };
+    this.settings = {
+      language: settings.language,
+      theme: settings.theme,
+      push_compression: settings.push_compression,
+      push_compression_level: settings.push_compression_level,
+    };
     this.i18n.apply(settings.language, this.system());
     applyTheme(settings.theme);
   }

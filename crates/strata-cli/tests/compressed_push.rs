@@ -1,0 +1,253 @@
+//! What a push sends of each layer, as a new user sees it: `docker save` (here skopeo's
+//! `docker-archive:`, the same format) → `strata import` keeps the layers as plain tars →
+//! `strata push` sends them gzipped, as docker and skopeo do, and skopeo and umoci read the
+//! pushed image back with the right files. A second push of the same layers compresses
+//! nothing again (the store keeps the compressed variant) and mounts them; `--compression
+//! zstd` and `none` send what they say; gc keeps a variant as long as its layer.
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::Value;
+use strata_testkit::fixtures::{Entry, Image, Layer};
+use support::*;
+
+fn fixture() -> Image {
+    Image::builder()
+        .layer(
+            Layer::build(&[
+                Entry::dir("etc"),
+                Entry::file("etc/motd", "hello from the base layer\n"),
+                // Compressible, so that gzip visibly shrinks it.
+                Entry::file("etc/words", "strata layers ".repeat(50_000)),
+            ])
+            .unwrap(),
+        )
+        .layer(
+            Layer::build(&[
+                Entry::dir("etc"),
+                Entry::file("etc/motd", "the top layer wins\n"),
+            ])
+            .unwrap(),
+        )
+        .cmd(&["/bin/sh"])
+        .build()
+}
+
+/// Imports the fixture the way a user brings a `docker save` archive in.
+fn import_docker_archive(home: &Path, scratch: &Path) -> Value {
+    let layout = write_layout(&scratch.join("src"), &fixture(), "v1");
+    let archive = scratch.join("saved.tar");
+    skopeo(&[
+        "copy",
+        &format!("oci:{}:v1", p(&layout)),
+        &format!("docker-archive:{}:example.com/app:1", p(&archive)),
+    ]);
+    ok(home, &["import", p(&archive)]);
+    let d = inspect(home, "example.com/app:1");
+    for layer in d["layers"].as_array().unwrap() {
+        assert!(
+            layer["media_type"].as_str().unwrap().ends_with(".tar"),
+            "the imported layers are plain tars: {layer}"
+        );
+    }
+    d
+}
+
+/// The manifest the registry serves for `remote`, as skopeo reads it.
+fn remote_manifest(remote: &str) -> Value {
+    skopeo_json(&[
+        "inspect",
+        "--tls-verify=false",
+        "--raw",
+        &format!("docker://{remote}"),
+    ])
+}
+
+fn layer_types(manifest: &Value) -> Vec<String> {
+    pluck(&manifest["layers"], "mediaType")
+}
+
+fn variants(home: &Path) -> Value {
+    let text = std::fs::read_to_string(home.join("compressed-variants.json")).unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+#[test]
+fn a_docker_archive_is_pushed_gzipped_and_skopeo_and_umoci_read_it_back() {
+    let registry = start_registry("none");
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let local = import_docker_archive(&home, tmp.path());
+    let plain_sizes: u64 = local["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["size"].as_u64().unwrap())
+        .sum();
+
+    let remote = format!("{}/team/app:1", registry.host());
+    let pushed = json(&home, &["push", "example.com/app:1", &remote, "--json"]);
+    let manifest = remote_manifest(&remote);
+    assert_eq!(
+        layer_types(&manifest),
+        vec!["application/vnd.oci.image.layer.v1.tar+gzip"; 2],
+        "{manifest}"
+    );
+    let sent: u64 = manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["size"].as_u64().unwrap())
+        .sum();
+    assert!(
+        sent * 10 < plain_sizes,
+        "gzip sent {sent} bytes of {plain_sizes}"
+    );
+    // The registry names what was pushed; the local image is unchanged (still plain tars).
+    assert_eq!(pushed["digest"], manifest_digest_of(&remote));
+    assert_eq!(
+        inspect(&home, "example.com/app:1")["layers"],
+        local["layers"]
+    );
+    // The diff_ids in the config are those of the uncompressed layers, as before.
+    let config = skopeo_json(&[
+        "inspect",
+        "--tls-verify=false",
+        "--config",
+        &format!("docker://{remote}"),
+    ]);
+    assert_eq!(
+        diff_ids_of(&fixture()),
+        strings(&config["rootfs"]["diff_ids"])
+    );
+
+    // skopeo copies it (decompressing and checking every layer against its diff_id) and
+    // umoci unpacks the copy with the files of the top layer.
+    let copied = tmp.path().join("copied");
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        &format!("docker://{remote}"),
+        &format!("oci:{}:x", p(&copied)),
+    ]);
+    let bundle = tmp.path().join("bundle");
+    peer(
+        "umoci",
+        &[
+            "unpack",
+            "--rootless",
+            "--image",
+            &format!("{}:x", p(&copied)),
+            p(&bundle),
+        ],
+    );
+    let motd = std::fs::read_to_string(bundle.join("rootfs/etc/motd")).unwrap();
+    assert_eq!(motd, "the top layer wins\n");
+    let words = std::fs::read_to_string(bundle.join("rootfs/etc/words")).unwrap();
+    assert_eq!(words.len(), "strata layers ".len() * 50_000);
+
+    // The same layers to another repository: nothing compressed again (no new variant),
+    // the blobs mounted from the first repository, the same manifest.
+    let before = variants(&home);
+    assert_eq!(before["variants"].as_object().map(|m| m.len()), Some(2));
+    let other = format!("{}/other/app:1", registry.host());
+    let again = json(&home, &["push", "example.com/app:1", &other, "--json"]);
+    assert_eq!(variants(&home), before);
+    assert_eq!(again["digest"], pushed["digest"]);
+    assert_eq!(again["uploaded"], 0, "{again}");
+    assert_eq!(
+        again["mounted"], 3,
+        "config and both layers mounted: {again}"
+    );
+}
+
+#[test]
+fn zstd_and_none_send_what_they_say_and_gc_keeps_variants_only_while_their_layer_lives() {
+    let registry = start_registry("none");
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    import_docker_archive(&home, tmp.path());
+
+    let zstd = format!("{}/team/zstd:1", registry.host());
+    ok(
+        &home,
+        &["push", "example.com/app:1", &zstd, "--compression", "zstd"],
+    );
+    let manifest = remote_manifest(&zstd);
+    assert_eq!(
+        layer_types(&manifest),
+        vec!["application/vnd.oci.image.layer.v1.tar+zstd"; 2]
+    );
+    // And skopeo reads it back, checking every layer against the config's diff_ids.
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        &format!("docker://{zstd}"),
+        &format!("oci:{}:z", p(&tmp.path().join("z"))),
+    ]);
+
+    let plain = format!("{}/team/plain:1", registry.host());
+    ok(
+        &home,
+        &["push", "example.com/app:1", &plain, "--compression", "none"],
+    );
+    assert_eq!(
+        layer_types(&remote_manifest(&plain)),
+        vec!["application/vnd.oci.image.layer.v1.tar"; 2],
+        "none sends the layers as the import stored them"
+    );
+
+    // Pull the zstd image into a second store and push it with --compression gzip: every
+    // zstd layer is converted.
+    let home2 = tmp.path().join("home2");
+    ok(&home2, &["pull", &zstd]);
+    let gz = format!("{}/team/gz:1", registry.host());
+    ok(&home2, &["push", &zstd, &gz, "--compression", "gzip"]);
+    assert_eq!(
+        layer_types(&remote_manifest(&gz)),
+        vec!["application/vnd.oci.image.layer.v1.tar+gzip"; 2]
+    );
+
+    // gc keeps the variants while the image is there ...
+    let auto = format!("{}/team/auto:1", registry.host());
+    ok(&home, &["push", "example.com/app:1", &auto]);
+    let kept = variants(&home);
+    let made: Vec<String> = kept["variants"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|v| v.as_object().unwrap().values())
+        .map(|d| d.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(made.len(), 4, "gzip and zstd of two layers: {kept}");
+    ok(&home, &["prune"]);
+    for d in &made {
+        assert!(blob_exists(&home, d), "gc removed the variant {d}");
+    }
+    // ... and removes them with it.
+    ok(&home, &["rmi", "example.com/app:1"]);
+    ok(&home, &["prune"]);
+    for d in &made {
+        assert!(
+            !blob_exists(&home, d),
+            "gc kept the variant {d} of a removed image"
+        );
+    }
+    assert_eq!(variants(&home)["variants"], serde_json::json!({}));
+}
+
+fn blob_exists(home: &Path, digest: &str) -> bool {
+    let hex = digest.trim_start_matches("sha256:");
+    home.join("blobs/sha256").join(hex).exists()
+}
+
+fn manifest_digest_of(remote: &str) -> String {
+    let info = skopeo_json(&[
+        "inspect",
+        "--tls-verify=false",
+        &format!("docker://{remote}"),
+    ]);
+    info["Digest"].as_str().unwrap().to_string()
+}
