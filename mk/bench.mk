@@ -10,12 +10,18 @@ CARGO ?= cargo
 # Debian packages these targets need (the lead's `deps` target installs them).
 BENCH_DEBIAN_PACKAGES := skopeo umoci
 
-.PHONY: bench-import-export bench-commit
+.PHONY: bench-import-export bench-commit bench-archive-push
 
 ## bench-import-export: strata import/export of a 1 GiB, 8-layer archive vs skopeo copy
 bench-import-export:
 	@command -v skopeo >/dev/null || { echo "error: skopeo is not installed: run make deps"; exit 1; }
 	$(CARGO) bench -p strata-cli --bench import_export
+
+## bench-archive-push: a 512 MiB, 4-layer docker archive to a registry: strata import + push
+## (gzip on every core) vs skopeo copy docker-archive: docker://
+bench-archive-push:
+	@command -v skopeo >/dev/null || { echo "error: skopeo is not installed: run make deps"; exit 1; }
+	STRATA_BENCH_MIB=$${STRATA_BENCH_MIB:-512} $(CARGO) bench -p strata-cli --bench archive_push
 
 ## bench-commit: strata commit vs umoci repack (100 files in 20,000), 1 GiB commit vs gzip.
 ## Overlay containers need root: the benchmark is built as you and only its binary runs as
