@@ -23,6 +23,7 @@
 //! | [`credentials`] | registry logins: secrets in the OS keychain, the account list, import from docker/podman |
 //! | [`catalog`] | saved registries and provider presets, namespaces/repositories/tags, retag/delete/copy without pulling, push scripts |
 //! | [`container`] | containers: cached layers + a writable layer (overlayfs or a copy); files, diff, commit, run through runc |
+//! | [`insight`] | what an image wastes: dive's efficiency and wasted bytes, hidden bytes per layer and path |
 //! | [`secret`] | `Sensitive<T>`: secrets that never print or serialise |
 
 // The trust-boundary modules turn this on for themselves (clippy.toml says which calls).
@@ -36,6 +37,7 @@ pub mod digest;
 pub mod fs;
 pub mod home;
 pub mod image;
+pub mod insight;
 pub mod layer;
 pub mod media;
 pub mod platform;

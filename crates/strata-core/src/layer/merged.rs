@@ -91,6 +91,18 @@ impl MergedTree {
     /// Applies the next layer blob on top; it gets index [`layer_count`](Self::layer_count).
     /// On error the tree holds part of the layer: build it again rather than use it.
     pub fn push_layer<R: Read>(&mut self, blob: R, limits: &Limits) -> Result<(), LayerError> {
+        self.push_layer_with(blob, limits, |_, _, _| {})
+    }
+
+    /// [`push_layer`](Self::push_layer), calling `each(tree, number, action)` with every
+    /// entry just before it is applied: `tree` holds the layers below and this layer's
+    /// earlier entries. For a reader that needs what an entry replaces or deletes.
+    pub fn push_layer_with<R: Read>(
+        &mut self,
+        blob: R,
+        limits: &Limits,
+        mut each: impl FnMut(&MergedTree, u64, &EntryAction),
+    ) -> Result<(), LayerError> {
         let index = self.layers;
         let mut archive = tar::Archive::new(decompress(blob, limits)?);
         let entries = archive
@@ -105,6 +117,7 @@ impl MergedTree {
             io::copy(&mut entry, &mut io::sink()).map_err(|e| {
                 LayerError::from_stream(e, format!("layer {index}, entry {number}"))
             })?;
+            each(self, number as u64, &action);
             self.take(index, number as u64, action);
         }
         self.layers += 1;
@@ -256,6 +269,15 @@ impl MergedTree {
 
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
+    }
+
+    /// The node at `path` (when there is one) and every node below it, in order.
+    pub fn below(&self, path: impl AsRef<Path>) -> impl Iterator<Item = (&Path, &Node)> {
+        let path = clean(path.as_ref());
+        self.nodes
+            .range(path.clone()..)
+            .take_while(move |(p, _)| p.starts_with(&path))
+            .map(|(p, n)| (p.as_path(), n))
     }
 
     /// The children of a directory (`""` or `"/"` for the root), by name.
