@@ -251,6 +251,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Wasted space in an image: dive's efficiency score and wasted bytes, and per layer the
+    /// bytes the final image shows (visible) or cannot see (hidden: overwritten or deleted later)
+    Analyze {
+        /// The image: a name or an ID
+        image: String,
+        /// Exit 1 when dive's efficiency score is below this (0 to 1), like `dive --ci`
+        #[arg(long, value_name = "SCORE", value_parser = score)]
+        fail_below: Option<f64>,
+        /// Rows in each list (wasted, hidden, deleted, largest)
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        top: usize,
+        /// For a multi-platform image, which platform [default: this machine]
+        #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+        platform: Option<String>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Show how an image was built, newest step first
     History {
         /// The image: a name or an ID
@@ -667,4 +685,14 @@ pub enum RepoAction {
         #[arg(short, long)]
         yes: bool,
     },
+}
+
+/// A score between 0 and 1, for `--fail-below`.
+fn score(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "`{text}` is not a score between 0 and 1 (0.9 is 90 %)"
+        )),
+    }
 }

@@ -11,6 +11,8 @@ strata_core::vocabulary! {
         Compression = "cli.compression",
         Consent = "cli.consent",
         Creds = "cli.creds",
+        /// `strata analyze --fail-below` found the image less efficient than asked.
+        Efficiency = "cli.efficiency",
         Format = "cli.format",
         /// `strata fsck` found problems.
         Fsck = "cli.fsck",

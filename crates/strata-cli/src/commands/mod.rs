@@ -12,6 +12,7 @@ mod auth;
 mod container;
 mod files;
 mod image;
+mod insight;
 mod manage;
 mod remote;
 mod runtime;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
         | Command::Inspect { .. }
         | Command::History { .. }
         | Command::Files { .. }
+        | Command::Analyze { .. }
         | Command::Import { .. }
         | Command::ImportRootfs { .. }
         | Command::Export { .. }) => images(command, &home()?),
@@ -74,7 +76,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
 }
 
 /// The local store and its images: `images`, `tag`, `rmi`, `prune`, `df`, `fsck`, `inspect`,
-/// `history`, `files`, `import`, `import-rootfs`, `export`.
+/// `history`, `files`, `analyze`, `import`, `import-rootfs`, `export`.
 fn images(command: Command, home: &Home) -> Result<(), Problem> {
     match command {
         Command::Images { json } => store::images(home, json),
@@ -118,6 +120,22 @@ fn images(command: Command, home: &Home) -> Result<(), Problem> {
                 deleted,
                 changes,
                 cat: cat.as_deref(),
+                platform: platform.as_deref(),
+                json,
+            },
+        ),
+        Command::Analyze {
+            image,
+            fail_below,
+            top,
+            platform,
+            json,
+        } => insight::analyze(
+            home,
+            insight::AnalyzeArgs {
+                image: &image,
+                fail_below,
+                top,
                 platform: platform.as_deref(),
                 json,
             },
