@@ -18,6 +18,7 @@ use crate::state::AppInfo;
 use strata_core::catalog::{self, browse, remote, script, suggest, tags};
 use strata_core::credentials;
 use strata_core::image::table;
+use strata_core::insight;
 
 fn generate() -> String {
     let cfg = Config::default();
@@ -42,6 +43,14 @@ fn generate() -> String {
         layers::Removal::decl(&cfg),
         layers::FileEntry::decl(&cfg),
         layers::FileListing::decl(&cfg),
+        insight::DiveScore::decl(&cfg),
+        insight::LayerUse::decl(&cfg),
+        insight::WastedPath::decl(&cfg),
+        insight::HiddenPath::decl(&cfg),
+        insight::Why::decl(&cfg),
+        insight::HiddenVersion::decl(&cfg),
+        insight::LargeFile::decl(&cfg),
+        insight::Analysis::decl(&cfg),
         images::ArchiveFormat::decl(&cfg),
         images::CheckedReference::decl(&cfg),
         images::RemoveResult::decl(&cfg),

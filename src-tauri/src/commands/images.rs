@@ -1,5 +1,5 @@
 //! The Images screen: the table with disk usage, an
-//! image's Overview, History, Layers and Files tabs, import and export as tasks, tag,
+//! image's Overview, History, Layers, Files and Analysis tabs, import and export as tasks, tag,
 //! remove and prune, and the native file dialogs. Each command is one call into
 //! `strata_core` (`store`, `image`, `layer`) plus the conversion to the transport types
 //! below; the Layers and Files tabs map `strata_core::image::files` in [`layers`].
@@ -14,6 +14,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use strata_core::image::table::{self, ImagesOverview};
 use strata_core::image::{self, inspect::InspectOptions, ExportFormat, ExportOptions};
+use strata_core::insight::{self, Analysis, AnalyzeOptions};
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::{familiar, Reference};
 use strata_core::store::Store;
@@ -245,6 +246,21 @@ pub async fn image_files(
     let store = state.store()?;
     let trees = state.trees.clone();
     blocking(move || layers::list_dir(&store, &trees, &reference, layer, &dir)).await
+}
+
+/// The Analysis tab: dive's efficiency and wasted bytes, and each layer's visible and
+/// hidden bytes, as `strata analyze` computes them.
+#[tauri::command]
+pub async fn analyze_image(
+    state: State<'_, ImagesState>,
+    reference: String,
+) -> Result<Analysis, Problem> {
+    let store = state.store()?;
+    blocking(move || {
+        insight::analyze(&store, &reference, None, &AnalyzeOptions::default())
+            .map_err(|e| e.problem())
+    })
+    .await
 }
 
 /// Checks a name the way `strata tag` will read it.

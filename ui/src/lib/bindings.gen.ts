@@ -211,6 +211,114 @@ layer: number, dir: string,
  */
 entries: Array<FileEntry>, };
 
+export type DiveScore = { 
+/**
+ * 0..=1; dive's `--ci` fails below `lowestEfficiency` (0.9 by default).
+ */
+efficiency: number, wasted_bytes: number, 
+/**
+ * Wasted bytes ÷ the bytes of every layer above the first (0 when there are none).
+ */
+user_wasted_percent: number, 
+/**
+ * Σ of every version of every path: the score's denominator.
+ */
+version_bytes: number, 
+/**
+ * Σ of each path's smallest version: the score's numerator.
+ */
+minimum_bytes: number, };
+
+export type LayerUse = { index: number, digest: string, created_by: string | null, 
+/**
+ * File content bytes in the layer's tar (dive's layer size).
+ */
+bytes: number, visible_bytes: number, hidden_bytes: number, 
+/**
+ * Hidden because a later entry replaced them.
+ */
+overwritten_bytes: number, 
+/**
+ * Hidden because a later layer deleted them.
+ */
+deleted_bytes: number, 
+/**
+ * Regular files in the layer.
+ */
+files: number, };
+
+export type WastedPath = { 
+/**
+ * From the root, with a leading `/`.
+ */
+path: string, 
+/**
+ * All its versions together (dive's cumulative size).
+ */
+bytes: number, 
+/**
+ * The layers holding a version, bottom first (a whiteout is a version).
+ */
+layers: Array<number>, };
+
+export type HiddenPath = { path: string, bytes: number, 
+/**
+ * The layers storing the hidden versions, bottom first.
+ */
+layers: Array<number>, 
+/**
+ * Still in the final image (overwritten), or gone (deleted).
+ */
+visible: boolean, };
+
+export type Why = "overwritten" | "deleted";
+
+export type HiddenVersion = { path: string, size: number, 
+/**
+ * The layer that stores it.
+ */
+layer: number, 
+/**
+ * The layer that hid it.
+ */
+hidden_by: number, why: Why, };
+
+export type LargeFile = { path: string, size: number, layer: number, };
+
+export type Analysis = { manifest: string, dive: DiveScore, 
+/**
+ * File content bytes stored in all layers.
+ */
+stored_bytes: number, 
+/**
+ * Of those, what the final image shows.
+ */
+visible_bytes: number, 
+/**
+ * Of those, what no one can see: overwritten or deleted by a later layer.
+ */
+hidden_bytes: number, 
+/**
+ * Bottom first.
+ */
+layers: Array<LayerUse>, 
+/**
+ * dive's inefficient paths (two versions or more), most bytes first.
+ */
+wasted: Array<WastedPath>, wasted_count: number, 
+/**
+ * Paths with hidden bytes, most first.
+ */
+hidden: Array<HiddenPath>, hidden_count: number, 
+/**
+ * Files a layer added and a later layer deleted, largest first.
+ */
+deleted: Array<HiddenVersion>, deleted_count: number, 
+/**
+ * The largest files of the final image.
+ */
+largest: Array<LargeFile>, };
+
 export type ArchiveFormat = "docker-archive" | "oci-archive";
 
 export type CheckedReference = { 

@@ -2,6 +2,7 @@
 // `tauriApi` (one wrapper per Tauri command, ./tauri.ts); tests and a plain browser talk to
 // `FakeApi` (./fake.ts). Every method rejects with a `ProblemError`.
 import type {
+  Analysis,
   AppInfo,
   ArchiveFormat,
   CheckedReference,
@@ -75,6 +76,8 @@ export interface StrataApi {
   imageLayers(reference: string): Promise<LayerView[]>;
   /** `image_files`: one folder of the merged tree after `layer` (null: the top layer). */
   imageFiles(reference: string, layer: number | null, dir: string): Promise<FileListing>;
+  /** `analyze_image`: the Analysis tab: dive's efficiency and wasted bytes, hidden bytes per layer. */
+  analyzeImage(reference: string): Promise<Analysis>;
   /** `check_reference`: normalises a name, or rejects with why it is not one. */
   checkReference(reference: string): Promise<CheckedReference>;
   /** `tag_image`: gives `source`'s image the name `target`; resolves to the full name. */

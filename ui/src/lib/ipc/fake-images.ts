@@ -1,6 +1,7 @@
 // Fixtures for the Images and Tasks screens' test double (FakeApi): rows, details, layers
 // and folders that look like what the shell returns, built from a name and a few numbers.
 import type {
+  Analysis,
   DiskSummary,
   FileEntry,
   ImageInfo,
@@ -122,6 +123,60 @@ export function fakeLayers(): LayerView[] {
       more: 0,
     },
   ];
+}
+
+/** The Analysis tab of fakeLayers(): layer 1 overwrites etc/hosts and deletes etc/motd. */
+export function fakeAnalysis(): Analysis {
+  return {
+    manifest: 'sha256:' + 'e'.repeat(64),
+    dive: {
+      efficiency: 0.75,
+      wasted_bytes: 300_000,
+      user_wasted_percent: 1.5,
+      version_bytes: 1_200_000,
+      minimum_bytes: 900_000,
+    },
+    stored_bytes: 1_100_000,
+    visible_bytes: 800_000,
+    hidden_bytes: 300_000,
+    layers: [
+      {
+        index: 0,
+        digest: 'sha256:' + 'a'.repeat(64),
+        created_by: 'ADD rootfs.tar /',
+        bytes: 900_000,
+        visible_bytes: 600_000,
+        hidden_bytes: 300_000,
+        overwritten_bytes: 100_000,
+        deleted_bytes: 200_000,
+        files: 3,
+      },
+      {
+        index: 1,
+        digest: 'sha256:' + 'c'.repeat(64),
+        created_by: 'RUN rm /etc/motd',
+        bytes: 200_000,
+        visible_bytes: 200_000,
+        hidden_bytes: 0,
+        overwritten_bytes: 0,
+        deleted_bytes: 0,
+        files: 2,
+      },
+    ],
+    wasted: [
+      { path: '/etc/motd', bytes: 200_000, layers: [0, 1] },
+      { path: '/etc/hosts', bytes: 100_000, layers: [0, 1] },
+    ],
+    wasted_count: 2,
+    hidden: [
+      { path: '/etc/motd', bytes: 200_000, layers: [0], visible: false },
+      { path: '/etc/hosts', bytes: 100_000, layers: [0], visible: true },
+    ],
+    hidden_count: 2,
+    deleted: [{ path: '/etc/motd', size: 200_000, layer: 0, hidden_by: 1, why: 'deleted' }],
+    deleted_count: 1,
+    largest: [{ path: '/etc/app.conf', size: 150_000, layer: 1 }],
+  };
 }
 
 function entry(path: string, over: Partial<FileEntry>): FileEntry {

@@ -2,6 +2,7 @@
 // dev` without the shell). It keeps settings in memory and can be told to fail, so that
 // tests can show how the UI handles a Problem.
 import type {
+  Analysis,
   AppInfo,
   ArchiveFormat,
   CheckedReference,
@@ -47,7 +48,7 @@ import type {
 } from '../bindings.gen';
 import { FakeContainers } from './fake-containers';
 import { FakeRegistries } from './fake-registries';
-import { fakeInfo, fakeLayers, fakeRow, fakeTask, fakeTree, usageOf } from './fake-images';
+import { fakeAnalysis, fakeInfo, fakeLayers, fakeRow, fakeTask, fakeTree, usageOf } from './fake-images';
 import type { PushTarget } from '../bindings.gen';
 import { HOST_PATHS } from '../shared/rules.gen';
 import { changeLooksRight, parseReference, platformOk } from '../shared/rules';
@@ -131,6 +132,8 @@ export class FakeApi implements StrataApi {
   /** The disk usage; computed from `images` when unset. */
   usage: DiskSummary | undefined;
   layers: LayerView[] = fakeLayers();
+  /** What the Analysis tab shows, whatever the image. */
+  analysis: Analysis = fakeAnalysis();
   /** Folders of the merged tree by path ('' = root), whatever the image and layer. */
   tree: Record<string, FileEntry[]> = fakeTree();
   /** The path the native dialogs choose next (null: the person cancelled); the UI gets a token for it. */
@@ -191,6 +194,12 @@ export class FakeApi implements StrataApi {
     this.row(reference);
     const top = this.layers.length - 1;
     return { layer_count: this.layers.length, layer: layer ?? top, dir, entries: this.tree[dir] ?? [] };
+  }
+
+  async analyzeImage(reference: string): Promise<Analysis> {
+    this.check('analyzeImage', reference);
+    this.row(reference);
+    return structuredClone(this.analysis);
   }
 
   async checkReference(reference: string): Promise<CheckedReference> {

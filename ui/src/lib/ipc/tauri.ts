@@ -25,6 +25,7 @@ export const tauriApi: StrataApi = {
   imageHistory: (reference) => call('image_history', { reference }),
   imageLayers: (reference) => call('image_layers', { reference }),
   imageFiles: (reference, layer, dir) => call('image_files', { reference, layer, dir }),
+  analyzeImage: (reference) => call('analyze_image', { reference }),
   checkReference: (reference) => call('check_reference', { reference }),
   tagImage: (source, target) => call('tag_image', { source, target }),
   removeImage: (reference, force) => call('remove_image', { reference, force }),
