@@ -1,0 +1,110 @@
+// The image page's Analysis tab in the real app, in English and in 简体中文: an image made
+// as the article makes one (import-rootfs, a container, files rewritten and deleted, commit,
+// all through the `strata` CLI before the app starts), its dive score, wasted bytes and
+// per-layer visible/hidden bar, and a hidden path that opens the Files tab at its layer.
+// Screenshots: target/e2e/insight-analysis.png, insight-files.png, insight-analysis-zh-CN.png.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { SHOTS, appEnv, scratch, strata, withDriver } from './app.mjs';
+import { screenshot, textOf, waitFor } from './fixtures.mjs';
+
+const NAME = 'docker.io/e2e/wasteful:2';
+
+/** wasteful:1 from a rootfs; a baseline container rewrites two files, deletes the rest; commit. */
+function makeImage(place) {
+  const root = join(place.dir, 'rootfs');
+  const put = (base, path, n) => {
+    mkdirSync(join(base, path, '..'), { recursive: true });
+    writeFileSync(join(base, path), Buffer.alloc(n, 120));
+  };
+  put(root, 'etc/app.conf', 100_000);
+  put(root, 'var/cache/apt/archives.bin', 3_000_000);
+  put(root, 'var/cache/apt/lists.bin', 1_200_000);
+  put(root, 'tmp/build.log', 50_000);
+  put(root, 'usr/bin/tool', 800_000);
+  strata(place.home, ['import-rootfs', root, '--tag', 'e2e/wasteful:1']);
+  const created = JSON.parse(
+    strata(place.home, ['create', 'e2e/wasteful:1', '--name', 'work', '--mode', 'baseline', '--json']),
+  );
+  const rootfs = join(place.home, 'containers', created.id, 'rootfs');
+  put(rootfs, 'etc/app.conf', 150_000);
+  put(rootfs, 'usr/bin/tool', 900_000);
+  rmSync(join(rootfs, 'var/cache/apt'), { recursive: true });
+  rmSync(join(rootfs, 'tmp/build.log'));
+  strata(place.home, ['commit', 'work', 'e2e/wasteful:2', '-m', 'configure, clean the apt cache']);
+  strata(place.home, ['rm', 'work']);
+  return JSON.parse(strata(place.home, ['analyze', 'e2e/wasteful:2', '--json']));
+}
+
+/**
+ * A screenshot into target/e2e/insight-`name`.png. The first one a session takes may show a
+ * frame from before the last clicks (seen under load): a second one, a moment later,
+ * replaces it.
+ */
+const shot = async (app, name) => {
+  await screenshot(app, `insight-${name}.png`);
+  await sleep(1000);
+  return screenshot(app, `insight-${name}.png`);
+};
+
+async function openAnalysis(app) {
+  await app.click('[data-nav="images"]');
+  const row = `[data-testid="image-row"][data-reference="${NAME}"]`;
+  await app.find(row, { timeout: 30_000 });
+  await app.click(`${row} button.open`);
+  await app.click('[data-tab="analysis"]');
+  await app.find('[data-testid="analysis-efficiency"]', { timeout: 30_000 });
+}
+
+describe('Analysis tab', () => {
+  const place = scratch('insight');
+  let cli;
+  before(() => {
+    mkdirSync(SHOTS, { recursive: true });
+    cli = makeImage(place);
+  });
+  after(() => place.remove());
+
+  it("shows dive's score, the hidden bytes per layer, and opens a path in Files", async () => {
+    await withDriver(appEnv(place), async (open) => {
+      const app = await open();
+      await openAnalysis(app);
+      // The app shows what `strata analyze` computes.
+      const score = `${(cli.dive.efficiency * 100).toFixed(1)} %`;
+      assert.match(await textOf(app, '[data-testid="analysis-efficiency"]'), new RegExp(score));
+      assert.ok(cli.dive.efficiency < 0.9, `a wasteful image: ${cli.dive.efficiency}`);
+      // The base layer is all hidden (5.15 MB); dive's score misses the 4.2 MB cache (a
+      // deleted folder counts once more as a version of itself) but not the rewritten tool.
+      assert.match(await textOf(app, '[data-testid="analysis-layer"][data-index="0"]'), /5\.15 MB hidden/);
+      assert.match(await textOf(app, '[data-testid="analysis-layer"][data-index="1"]'), /0 B hidden/);
+      assert.match(await textOf(app, '[data-testid="analysis-hidden-paths"]'), /\/var\/cache\/apt\/archives\.bin/);
+      assert.match(await textOf(app, '[data-testid="analysis-wasted-paths"]'), /\/etc\/app\.conf/);
+      await shot(app, 'analysis');
+
+      // The largest hidden file opens the Files tab at the layer that stores it.
+      await app.click('[data-testid="hidden-path"]');
+      await app.find('[data-testid="files-tree"]');
+      await waitFor('the Files tab at layer 0', async () =>
+        (await app.execute(`return document.querySelector('[data-testid="files-layer"]')?.value`)) === '0',
+      );
+      await app.click('[data-testid="file-entry"][data-path="var"] button');
+      await app.find('[data-testid="file-entry"][data-path="var/cache"]');
+      await shot(app, 'files');
+    });
+  });
+
+  it('speaks 简体中文', async () => {
+    writeFileSync(join(place.home, 'settings.json'), JSON.stringify({ language: 'zh-CN', theme: 'system' }));
+    await withDriver(appEnv(place), async (open) => {
+      const app = await open();
+      await openAnalysis(app);
+      assert.match(await textOf(app, '[data-testid="analysis-efficiency"]'), /效率/);
+      assert.match(await textOf(app, '[data-testid="analysis-layer"][data-index="0"]'), /被隐藏 5\.15 MB/);
+      await shot(app, 'analysis-zh-CN');
+    });
+  });
+});
