@@ -269,6 +269,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compare two local images: shared layers, files added, removed or changed in the
+    /// merged trees, and config differences
+    Compare {
+        /// The first image (A): a name or an ID
+        a: String,
+        /// The second image (B): a name or an ID
+        b: String,
+        /// For multi-platform images, which platform [default: this machine]
+        #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+        platform: Option<String>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Show how an image was built, newest step first
     History {
         /// The image: a name or an ID

@@ -1,8 +1,11 @@
-//! `strata analyze` through the binary, on an image made the way the article makes one:
-//! `import-rootfs` of a folder, a container on it, files changed and deleted, `commit`.
+//! `strata analyze` and `strata compare` through the binary, on an image made the way the
+//! article makes one: `import-rootfs` of a folder, a container on it, files changed and
+//! deleted, `commit`.
 //!
-//! - layer 0: `etc/app.conf` (100 bytes), `var/cache/{a,b}` (300 + 200), `tmp/junk` (50);
-//! - layer 1 (the commit): a new `etc/app.conf` (150), `var/cache` and `tmp/junk` deleted.
+//! - layer 0 (`app:1`): `etc/app.conf` (100 bytes), `var/cache/{a,b}` (300 + 200),
+//!   `tmp/junk` (50);
+//! - layer 1 (the commit, `app:2`): a new `etc/app.conf` (150), `var/cache` and `tmp/junk`
+//!   deleted, and `ENV MODE=dev`.
 
 mod support;
 
@@ -40,7 +43,15 @@ fn committed() -> (ContainerStore, &'static str) {
     std::fs::remove_file(root.join("tmp/junk")).unwrap();
     ok(
         home,
-        &["commit", "work", "app:2", "-m", "reconfigure, clean up"],
+        &[
+            "commit",
+            "work",
+            "app:2",
+            "-m",
+            "reconfigure, clean up",
+            "-c",
+            "ENV MODE=dev",
+        ],
     );
     (store, "app:2")
 }
@@ -152,4 +163,95 @@ fn an_unknown_image_is_a_clear_error() {
     let (_tmp, home) = scratch();
     let err = error_line(&home, &["analyze", "nothing:here"]);
     assert!(err.contains("nothing:here"), "{err}");
+}
+
+/// (change, path, what) of a `compare --json`.
+fn file_diffs(c: &Value) -> Vec<(String, String, Vec<String>)> {
+    c["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| {
+            let what = f["what"]
+                .as_array()
+                .map(|w| w.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+                .unwrap_or_default();
+            (
+                f["change"].as_str().unwrap().into(),
+                f["path"].as_str().unwrap().into(),
+                what,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn compare_an_image_with_its_commit() {
+    let (store, image) = committed();
+    let home = &store.home;
+    let c = json(home, &["compare", "app:1", image, "--json"]);
+    assert_eq!(c["identical"], false);
+    let layers = &c["layers"];
+    assert_eq!(layers["shared"].as_array().unwrap().len(), 1, "{c:#}");
+    assert_eq!(layers["common_base"], 1);
+    assert_eq!(layers["only_a"].as_array().unwrap().len(), 0);
+    assert_eq!(layers["only_b"].as_array().unwrap().len(), 1);
+    let s = |x: &str| x.to_string();
+    // Folders whose contents changed are not listed: only mode and owner count for them.
+    let files = file_diffs(&c);
+    assert_eq!(
+        files,
+        vec![
+            (s("changed"), s("/etc/app.conf"), vec![s("size")]),
+            (s("removed"), s("/tmp/junk"), vec![]),
+            (s("removed"), s("/var/cache"), vec![]),
+            (s("removed"), s("/var/cache/a"), vec![]),
+            (s("removed"), s("/var/cache/b"), vec![]),
+        ],
+        "{c:#}"
+    );
+    assert_eq!(c["config"][0]["field"], "env", "{c:#}");
+    assert_eq!(c["config"][0]["key"], "MODE");
+    assert_eq!(c["config"][0]["b"], "dev");
+
+    let text = ok(home, &["compare", "app:1", image]);
+    assert!(
+        text.contains("C /etc/app.conf  size 100B -> 150B"),
+        "{text}"
+    );
+    assert!(text.contains("D /var/cache/a (300B)"), "{text}");
+    assert!(text.contains("1 shared"), "{text}");
+}
+
+#[test]
+fn compare_two_unrelated_images_and_one_with_itself() {
+    let (tmp, home) = scratch();
+    for (name, text) in [("one", "first"), ("two", "second!")] {
+        let root = tmp.path().join(name);
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::write(root.join("etc/release"), text).unwrap();
+        std::fs::write(root.join(format!("{name}.txt")), "x").unwrap();
+        ok(
+            &home,
+            &["import-rootfs", p(&root), "--tag", &format!("{name}:1")],
+        );
+    }
+    let c = json(&home, &["compare", "one:1", "two:1", "--json"]);
+    assert_eq!(c["layers"]["shared"].as_array().unwrap().len(), 0);
+    assert_eq!(c["layers"]["common_base"], 0);
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        file_diffs(&c),
+        vec![
+            (s("changed"), s("/etc/release"), vec![s("size")]),
+            (s("removed"), s("/one.txt"), vec![]),
+            (s("added"), s("/two.txt"), vec![]),
+        ]
+    );
+
+    let same = json(&home, &["compare", "one:1", "one:1", "--json"]);
+    assert_eq!(same["identical"], true);
+    assert_eq!(same["files"].as_array().unwrap().len(), 0);
+    assert_eq!(same["config"].as_array().unwrap().len(), 0);
+    assert!(ok(&home, &["compare", "one:1", "one:1"]).contains("identical"));
 }

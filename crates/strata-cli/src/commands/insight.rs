@@ -1,9 +1,12 @@
-//! `strata analyze`: an image's wasted space (DESIGN.md § The command line). Parse, call
-//! `strata_core::insight::analyze`, render; `--fail-below` turns dive's efficiency score
-//! into an exit code, as `dive --ci` does.
+//! `strata analyze` (an image's wasted space) and `strata compare` (two images side by
+//! side) (DESIGN.md § The command line). Parse, call `strata_core::insight`, render;
+//! `--fail-below` turns dive's efficiency score into an exit code, as `dive --ci` does.
 
 use strata_core::home::Home;
-use strata_core::insight::{self, Analysis, AnalyzeOptions};
+use strata_core::insight::compare::Side;
+use strata_core::insight::{
+    self, Analysis, AnalyzeOptions, Comparison, FileChange, FileDiff, FileSide,
+};
 use strata_core::problem::{Explain, Problem};
 use strata_core::store::Store;
 
@@ -175,4 +178,109 @@ fn layers(list: &[usize]) -> String {
         .map(usize::to_string)
         .collect::<Vec<_>>()
         .join(",")
+}
+
+pub fn compare(
+    home: &Home,
+    a: &str,
+    b: &str,
+    platform: Option<&str>,
+    json: bool,
+) -> Result<(), Problem> {
+    let platform = super::image::platform(platform)?;
+    let store = Store::open(&home.path).map_err(|e| e.problem())?;
+    let c = insight::compare(&store, a, b, platform.as_ref()).map_err(|e| e.problem())?;
+    if json {
+        return render::json(&c);
+    }
+    print_comparison(&c);
+    Ok(())
+}
+
+fn print_comparison(c: &Comparison) {
+    let side = |s: &Side| {
+        let id = s.id.strip_prefix("sha256:").unwrap_or(&s.id);
+        format!(
+            "{}  {}  {} layer(s)",
+            s.reference,
+            &id[..id.len().min(12)],
+            s.layers
+        )
+    };
+    println!("A         {}", side(&c.a));
+    println!("B         {}", side(&c.b));
+    if c.identical {
+        println!("identical: the same manifest");
+        return;
+    }
+    let l = &c.layers;
+    println!(
+        "layers    {} shared ({}, the bottom {} in common), {} only in A, {} only in B",
+        l.shared.len(),
+        size(l.shared_bytes),
+        l.common_base,
+        l.only_a.len(),
+        l.only_b.len()
+    );
+    println!(
+        "files     {} added, {} removed, {} changed",
+        c.added, c.removed, c.changed
+    );
+    println!("config    {} difference(s)", c.config.len());
+    if !c.config.is_empty() {
+        println!();
+        let mut rows = vec![cells(&["CONFIG", "KEY", "A", "B"])];
+        let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        rows.extend(c.config.iter().map(|d| {
+            vec![
+                d.field.to_string(),
+                d.key.clone().unwrap_or_default(),
+                or_dash(&d.a),
+                or_dash(&d.b),
+            ]
+        }));
+        print_table(&rows);
+    }
+    if !c.files.is_empty() {
+        println!();
+        for f in &c.files {
+            println!("{}", file_line(f));
+        }
+    }
+}
+
+/// `C /etc/app.conf  size 100B -> 150B, mode 644 -> 600`, `A /new (3B)`, `D /old`.
+fn file_line(f: &FileDiff) -> String {
+    let sized = |s: &Option<FileSide>| match s {
+        Some(s) if s.kind == strata_core::layer::Kind::File => format!(" ({})", size(s.size)),
+        Some(s) => match &s.target {
+            Some(t) => format!(" -> {t}"),
+            None => format!(" ({})", s.kind.name()),
+        },
+        None => String::new(),
+    };
+    match (f.change, &f.a, &f.b) {
+        (FileChange::Added, _, b) => format!("A {}{}", f.path, sized(b)),
+        (FileChange::Removed, a, _) => format!("D {}{}", f.path, sized(a)),
+        (FileChange::Changed, Some(a), Some(b)) => {
+            let parts: Vec<String> = f
+                .what
+                .iter()
+                .map(|w| match *w {
+                    "kind" => format!("{} -> {}", a.kind.name(), b.kind.name()),
+                    "size" => format!("size {} -> {}", size(a.size), size(b.size)),
+                    "mode" => format!("mode {:o} -> {:o}", a.mode, b.mode),
+                    "owner" => format!("owner {}:{} -> {}:{}", a.uid, a.gid, b.uid, b.gid),
+                    "target" => format!(
+                        "target {} -> {}",
+                        a.target.as_deref().unwrap_or("-"),
+                        b.target.as_deref().unwrap_or("-")
+                    ),
+                    other => other.to_string(),
+                })
+                .collect();
+            format!("C {}  {}", f.path, parts.join(", "))
+        }
+        (FileChange::Changed, _, _) => format!("C {}", f.path),
+    }
 }

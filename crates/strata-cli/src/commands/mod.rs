@@ -41,6 +41,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
         | Command::History { .. }
         | Command::Files { .. }
         | Command::Analyze { .. }
+        | Command::Compare { .. }
         | Command::Import { .. }
         | Command::ImportRootfs { .. }
         | Command::Export { .. }) => images(command, &home()?),
@@ -76,7 +77,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
 }
 
 /// The local store and its images: `images`, `tag`, `rmi`, `prune`, `df`, `fsck`, `inspect`,
-/// `history`, `files`, `analyze`, `import`, `import-rootfs`, `export`.
+/// `history`, `files`, `analyze`, `compare`, `import`, `import-rootfs`, `export`.
 fn images(command: Command, home: &Home) -> Result<(), Problem> {
     match command {
         Command::Images { json } => store::images(home, json),
@@ -140,6 +141,12 @@ fn images(command: Command, home: &Home) -> Result<(), Problem> {
                 json,
             },
         ),
+        Command::Compare {
+            a,
+            b,
+            platform,
+            json,
+        } => insight::compare(home, &a, &b, platform.as_deref(), json),
         Command::Import { path, tag, json } => image::import(home, &path, tag.as_deref(), json),
         Command::ImportRootfs {
             path,
