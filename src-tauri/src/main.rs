@@ -57,6 +57,7 @@ fn main() {
             commands::images::image_layers,
             commands::images::image_files,
             commands::images::analyze_image,
+            commands::images::compare_images,
             commands::images::check_reference,
             commands::images::tag_image,
             commands::images::remove_image,

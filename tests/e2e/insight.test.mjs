@@ -1,8 +1,9 @@
 // The image page's Analysis tab in the real app, in English and in 简体中文: an image made
 // as the article makes one (import-rootfs, a container, files rewritten and deleted, commit,
 // all through the `strata` CLI before the app starts), its dive score, wasted bytes and
-// per-layer visible/hidden bar, and a hidden path that opens the Files tab at its layer.
-// Screenshots: target/e2e/insight-analysis.png, insight-files.png, insight-analysis-zh-CN.png.
+// per-layer visible/hidden bar, a hidden path that opens the Files tab at its layer, and
+// the Compare tab against the image it was committed from.
+// Screenshots: target/e2e/insight-{analysis,files,compare,analysis-zh-CN}.png.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -94,6 +95,19 @@ describe('Analysis tab', () => {
       await app.click('[data-testid="file-entry"][data-path="var"] button');
       await app.find('[data-testid="file-entry"][data-path="var/cache"]');
       await shot(app, 'files');
+
+      // Compare with the image it was committed from: one layer shared, what the commit did.
+      await app.click('[data-tab="compare"]');
+      await app.execute(
+        `const s = document.querySelector('[data-testid="compare-with"]'); s.value = 'docker.io/e2e/wasteful:1'; s.dispatchEvent(new Event('change', { bubbles: true }));`,
+      );
+      await app.find('[data-testid="compare-files"]', { timeout: 30_000 });
+      assert.match(await textOf(app, '[data-testid="compare-layers"]'), /^\s*1 layers shared/);
+      const files = await textOf(app, '[data-testid="compare-files"]');
+      for (const path of ['/etc/app.conf', '/usr/bin/tool', '/var/cache/apt', '/tmp/build.log']) {
+        assert.ok(files.includes(path), `${path} in ${files}`);
+      }
+      await shot(app, 'compare');
     });
   });
 

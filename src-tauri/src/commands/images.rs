@@ -1,5 +1,5 @@
 //! The Images screen: the table with disk usage, an
-//! image's Overview, History, Layers, Files and Analysis tabs, import and export as tasks, tag,
+//! image's Overview, History, Layers, Files, Analysis and Compare tabs, import and export as tasks, tag,
 //! remove and prune, and the native file dialogs. Each command is one call into
 //! `strata_core` (`store`, `image`, `layer`) plus the conversion to the transport types
 //! below; the Layers and Files tabs map `strata_core::image::files` in [`layers`].
@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use strata_core::image::table::{self, ImagesOverview};
 use strata_core::image::{self, inspect::InspectOptions, ExportFormat, ExportOptions};
-use strata_core::insight::{self, Analysis, AnalyzeOptions};
+use strata_core::insight::{self, Analysis, AnalyzeOptions, Comparison};
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::{familiar, Reference};
 use strata_core::store::Store;
@@ -261,6 +261,18 @@ pub async fn analyze_image(
             .map_err(|e| e.problem())
     })
     .await
+}
+
+/// The Compare tab: the layers two images share, the files and config values that differ,
+/// as `strata compare` computes them.
+#[tauri::command]
+pub async fn compare_images(
+    state: State<'_, ImagesState>,
+    a: String,
+    b: String,
+) -> Result<Comparison, Problem> {
+    let store = state.store()?;
+    blocking(move || insight::compare(&store, &a, &b, None).map_err(|e| e.problem())).await
 }
 
 /// Checks a name the way `strata tag` will read it.

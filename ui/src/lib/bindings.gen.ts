@@ -319,6 +319,65 @@ deleted: Array<HiddenVersion>, deleted_count: number,
  */
 largest: Array<LargeFile>, };
 
+export type Side = { reference: string, id: string, manifest: string, layers: number, };
+
+export type SharedLayer = { digest: string, a: number, b: number, size: number, };
+
+export type LayerRef = { index: number, digest: string, size: number, };
+
+export type LayerComparison = { 
+/**
+ * Layers both hold, with their index in each.
+ */
+shared: Array<SharedLayer>, 
+/**
+ * Stored bytes of the shared layers: kept once in the store.
+ */
+shared_bytes: number, 
+/**
+ * How many bottom layers the two have in common, in the same order (a common base).
+ */
+common_base: number, only_a: Array<LayerRef>, only_b: Array<LayerRef>, };
+
+export type FileChange = "added" | "removed" | "changed";
+
+export type FileSide = { kind: EntryKind, size: number, mode: number, uid: number, gid: number, target?: string, 
+/**
+ * The layer it comes from.
+ */
+layer: number, };
+
+export type FileDiff = { 
+/**
+ * From the root, with a leading `/`.
+ */
+path: string, change: FileChange, 
+/**
+ * For a changed path, what differs: `kind`, `size`, `content`, `mode`, `owner`, `target`.
+ */
+what: string[], a: FileSide | null, b: FileSide | null, };
+
+export type ConfigDiff = { 
+/**
+ * `env`, `entrypoint`, `cmd`, `working_dir`, `user`, `labels`, `exposed_ports`,
+ * `volumes`, `stop_signal`.
+ */
+field: string, 
+/**
+ * The variable, label, port or volume, for the fields that are lists or maps.
+ */
+key?: string, a: string | null, b: string | null, };
+
+export type Comparison = { a: Side, b: Side, 
+/**
+ * The same manifest: nothing differs.
+ */
+identical: boolean, layers: LayerComparison, 
+/**
+ * Paths that differ, in path order.
+ */
+files: Array<FileDiff>, added: number, removed: number, changed: number, config: Array<ConfigDiff>, };
+
 export type ArchiveFormat = "docker-archive" | "oci-archive";
 
 export type CheckedReference = { 

@@ -23,6 +23,7 @@ use crate::store::Store;
 
 /// Two images side by side.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Comparison {
     pub a: Side,
     pub b: Side,
@@ -39,6 +40,7 @@ pub struct Comparison {
 
 /// One of the two images.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Side {
     pub reference: String,
     pub id: String,
@@ -48,10 +50,12 @@ pub struct Side {
 
 /// Which layers the two images share.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LayerComparison {
     /// Layers both hold, with their index in each.
     pub shared: Vec<SharedLayer>,
     /// Stored bytes of the shared layers: kept once in the store.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub shared_bytes: u64,
     /// How many bottom layers the two have in common, in the same order (a common base).
     pub common_base: usize,
@@ -60,22 +64,27 @@ pub struct LayerComparison {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SharedLayer {
     pub digest: String,
     pub a: usize,
     pub b: usize,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LayerRef {
     pub index: usize,
     pub digest: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
 }
 
 /// How a path differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum FileChange {
     /// Only in B.
@@ -87,12 +96,14 @@ pub enum FileChange {
 
 /// One path that differs. The `_a` fields are A's entry, the `_b` fields B's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileDiff {
     /// From the root, with a leading `/`.
     pub path: String,
     pub change: FileChange,
     /// For a changed path, what differs: `kind`, `size`, `content`, `mode`, `owner`, `target`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(type = "string[]"))]
     pub what: Vec<&'static str>,
     pub a: Option<FileSide>,
     pub b: Option<FileSide>,
@@ -100,13 +111,19 @@ pub struct FileDiff {
 
 /// A path's entry in one image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileSide {
+    #[cfg_attr(feature = "ts", ts(type = "EntryKind"))]
     pub kind: Kind,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
     pub mode: u32,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub uid: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub gid: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub target: Option<String>,
     /// The layer it comes from.
     pub layer: usize,
@@ -114,12 +131,15 @@ pub struct FileSide {
 
 /// One config value that differs (`a`: A's value, `b`: B's; `None` where unset).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConfigDiff {
     /// `env`, `entrypoint`, `cmd`, `working_dir`, `user`, `labels`, `exposed_ports`,
     /// `volumes`, `stop_signal`.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub field: &'static str,
     /// The variable, label, port or volume, for the fields that are lists or maps.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub key: Option<String>,
     pub a: Option<String>,
     pub b: Option<String>,

@@ -6,6 +6,7 @@ import type {
   AppInfo,
   ArchiveFormat,
   CheckedReference,
+  Comparison,
   DropEvent,
   FileListing,
   HistoryRow,
@@ -78,6 +79,8 @@ export interface StrataApi {
   imageFiles(reference: string, layer: number | null, dir: string): Promise<FileListing>;
   /** `analyze_image`: the Analysis tab: dive's efficiency and wasted bytes, hidden bytes per layer. */
   analyzeImage(reference: string): Promise<Analysis>;
+  /** `compare_images`: the Compare tab: shared layers, files and config values that differ. */
+  compareImages(a: string, b: string): Promise<Comparison>;
   /** `check_reference`: normalises a name, or rejects with why it is not one. */
   checkReference(reference: string): Promise<CheckedReference>;
   /** `tag_image`: gives `source`'s image the name `target`; resolves to the full name. */

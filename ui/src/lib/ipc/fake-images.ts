@@ -2,6 +2,7 @@
 // and folders that look like what the shell returns, built from a name and a few numbers.
 import type {
   Analysis,
+  Comparison,
   DiskSummary,
   FileEntry,
   ImageInfo,
@@ -176,6 +177,35 @@ export function fakeAnalysis(): Analysis {
     deleted: [{ path: '/etc/motd', size: 200_000, layer: 0, hidden_by: 1, why: 'deleted' }],
     deleted_count: 1,
     largest: [{ path: '/etc/app.conf', size: 150_000, layer: 1 }],
+  };
+}
+
+/** `b` is `a` plus one committed layer: app.conf rewritten, motd deleted, MODE set. */
+export function fakeComparison(a: string, b: string): Comparison {
+  const file = (size: number, layer: number) => ({ kind: 'file' as const, size, mode: 0o644, uid: 0, gid: 0, layer });
+  return {
+    a: { reference: a, id: 'sha256:' + '1'.repeat(64), manifest: 'sha256:' + '3'.repeat(64), layers: 1 },
+    b: { reference: b, id: 'sha256:' + '2'.repeat(64), manifest: 'sha256:' + '4'.repeat(64), layers: 2 },
+    identical: a === b,
+    layers: {
+      shared: [{ digest: 'sha256:' + 'a'.repeat(64), a: 0, b: 0, size: 900_000 }],
+      shared_bytes: 900_000,
+      common_base: 1,
+      only_a: [],
+      only_b: [{ index: 1, digest: 'sha256:' + 'c'.repeat(64), size: 100_000 }],
+    },
+    files:
+      a === b
+        ? []
+        : [
+            { path: '/etc/app.conf', change: 'changed', what: ['size'], a: file(100, 0), b: file(150, 1) },
+            { path: '/etc/motd', change: 'removed', what: [], a: file(2, 0), b: null },
+            { path: '/root/new', change: 'added', what: [], a: null, b: file(3, 1) },
+          ],
+    added: a === b ? 0 : 1,
+    removed: a === b ? 0 : 1,
+    changed: a === b ? 0 : 1,
+    config: a === b ? [] : [{ field: 'env', key: 'MODE', a: null, b: 'dev' }],
   };
 }
 

@@ -6,6 +6,7 @@ import type {
   AppInfo,
   ArchiveFormat,
   CheckedReference,
+  Comparison,
   DiskSummary,
   DropEvent,
   FileEntry,
@@ -48,7 +49,7 @@ import type {
 } from '../bindings.gen';
 import { FakeContainers } from './fake-containers';
 import { FakeRegistries } from './fake-registries';
-import { fakeAnalysis, fakeInfo, fakeLayers, fakeRow, fakeTask, fakeTree, usageOf } from './fake-images';
+import { fakeAnalysis, fakeComparison, fakeInfo, fakeLayers, fakeRow, fakeTask, fakeTree, usageOf } from './fake-images';
 import type { PushTarget } from '../bindings.gen';
 import { HOST_PATHS } from '../shared/rules.gen';
 import { changeLooksRight, parseReference, platformOk } from '../shared/rules';
@@ -200,6 +201,13 @@ export class FakeApi implements StrataApi {
     this.check('analyzeImage', reference);
     this.row(reference);
     return structuredClone(this.analysis);
+  }
+
+  async compareImages(a: string, b: string): Promise<Comparison> {
+    this.check('compareImages', { a, b });
+    this.row(a);
+    this.row(b);
+    return fakeComparison(a, b);
   }
 
   async checkReference(reference: string): Promise<CheckedReference> {

@@ -26,6 +26,7 @@ export const tauriApi: StrataApi = {
   imageLayers: (reference) => call('image_layers', { reference }),
   imageFiles: (reference, layer, dir) => call('image_files', { reference, layer, dir }),
   analyzeImage: (reference) => call('analyze_image', { reference }),
+  compareImages: (a, b) => call('compare_images', { a, b }),
   checkReference: (reference) => call('check_reference', { reference }),
   tagImage: (source, target) => call('tag_image', { source, target }),
   removeImage: (reference, force) => call('remove_image', { reference, force }),

@@ -85,7 +85,7 @@ export class ImagesModel extends ScreenModel {
   /** Files are being dragged over the window. */
   dragging = $state(false);
   /** The tab the open image's page starts on, when another screen asked for one. */
-  openTab: 'overview' | 'history' | 'layers' | 'files' | 'analysis' | undefined = $state();
+  openTab: 'overview' | 'history' | 'layers' | 'files' | 'analysis' | 'compare' | undefined = $state();
   private watchingDrops = false;
 
   constructor(session: Session | StrataApi) {
