@@ -10,7 +10,8 @@
 //! 2. **A large change**: 1 GiB of incompressible files (`STRATA_BENCH_MIB`) written into a
 //!    container, committed with gzip at the engine's default level, against the compressor
 //!    alone on the same bytes (flate2, the engine's backend, in this process, writing
-//!    nowhere). Target: within 1.2× of it.
+//!    nowhere, on one core). Target: ≤ 0.6× of it on 2 cores, since commit gzips in parallel
+//!    blocks (`strata_core::layer::encode`).
 //!
 //! Each timed operation is a fresh child process, best of `STRATA_BENCH_RUNS` (3); its peak
 //! memory is the child's `ru_maxrss` (wait4). Files stay in the page cache.
@@ -313,7 +314,7 @@ fn large_change(containers: &mut Containers, mib: usize, runs: usize) {
         "-"
     );
     println!(
-        "strata commit / gzip alone: {:.2}× (target ≤ 1.2×)",
+        "strata commit / gzip alone on one core: {:.2}× (target ≤ 0.6× on 2 cores)",
         strata.secs() / gzip.secs()
     );
 }
