@@ -49,7 +49,7 @@ pub mod suggest;
 pub mod tags;
 
 pub use access::{connect, registry_options, transport_options, Access};
-pub use provider::{Preset, Provider};
+pub use provider::{ApiField, Preset, Provider};
 pub use registries::{view, views, NewRegistry, RegistriesFile, RegistryView, SavedRegistry};
 
 use crate::registry::RegistryOptions;

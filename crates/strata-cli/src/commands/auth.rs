@@ -84,7 +84,7 @@ pub fn login(home: &Home, args: LoginArgs) -> Result<(), Problem> {
                 .map_err(|e| e.problem())?
                 .filter(manage::has_cloud_login)
             {
-                return cloud_login(home, &keychain, &saved, namespace, &transport, args.json);
+                return cloud_login(home, &saved, namespace, &transport, args.json);
             }
         }
         return recheck(&keychain, &registry, &transport, args);
@@ -120,31 +120,13 @@ pub fn login(home: &Home, args: LoginArgs) -> Result<(), Problem> {
 /// from the management API, checked with the registry and kept like any login.
 fn cloud_login(
     home: &Home,
-    keychain: &Keychain,
     saved: &strata_core::catalog::SavedRegistry,
     namespace: Option<String>,
     transport: &strata_core::registry::RegistryOptions,
     json: bool,
 ) -> Result<(), Problem> {
-    let account = block_on(async {
-        let temporary = manage::temporary_login(home, &saved.endpoint).await?;
-        let Some(temporary) = temporary else {
-            return Err(manage::ManageError::Unsupported {
-                provider: saved.provider.preset().label.to_string(),
-                operation: "hand out a temporary login",
-            });
-        };
-        let login = Login {
-            registry: saved.endpoint.clone(),
-            username: temporary.username,
-            namespace,
-            make_default: true,
-            kind: SecretKind::Password,
-            secret: temporary.password,
-        };
-        Ok(credentials::login(keychain, &login, transport).await?)
-    })?
-    .map_err(|e| e.problem())?;
+    let login = manage::log_in_with_api(home, &saved.endpoint, namespace, transport);
+    let account = block_on(login)?.map_err(|e| e.problem())?;
     if json {
         return render::json(&account);
     }

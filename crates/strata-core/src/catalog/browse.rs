@@ -47,6 +47,8 @@ pub enum Source {
     Manual,
     /// Listed by the registry and added by hand.
     Both,
+    /// Listed by the provider's management API ([`super::manage`]).
+    Api,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,6 +57,14 @@ pub struct RepositoryEntry {
     /// The full path: `team/app`.
     pub name: String,
     pub source: Source,
+    /// The provider's one-line description (management API only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub summary: Option<String>,
+    /// Whether anyone may pull it (management API only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub public: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,6 +73,10 @@ pub struct Namespace {
     /// `team`, or [`ROOT_NAMESPACE`].
     pub name: String,
     pub repositories: Vec<RepositoryEntry>,
+    /// Whether its new repositories are public (management API only, when told).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub public: Option<bool>,
 }
 
 /// What the registry said about its catalog.
@@ -81,6 +95,8 @@ pub enum CatalogState {
     },
     /// Not asked ([`BrowseOptions::skip_catalog`]).
     Skipped,
+    /// Not asked: the provider's management API listed the tree instead.
+    Api,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -89,6 +105,11 @@ pub struct RepositoryTree {
     pub registry: String,
     pub catalog: CatalogState,
     pub namespaces: Vec<Namespace>,
+    /// What the management API can do, when the tree came from one: the UI offers New
+    /// namespace…, New repository… and Delete accordingly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub api: Option<super::manage::Capabilities>,
 }
 
 /// The namespace of a repository path.
@@ -116,12 +137,19 @@ pub fn group(listed: &[String], manual: &[String], namespace: Option<&str>) -> V
         if namespace.is_some_and(|want| want.trim_matches('/') != ns) {
             continue;
         }
-        tree.entry(ns)
-            .or_default()
-            .push(RepositoryEntry { name, source });
+        tree.entry(ns).or_default().push(RepositoryEntry {
+            name,
+            source,
+            summary: None,
+            public: None,
+        });
     }
     tree.into_iter()
-        .map(|(name, repositories)| Namespace { name, repositories })
+        .map(|(name, repositories)| Namespace {
+            name,
+            repositories,
+            public: None,
+        })
         .collect()
 }
 
@@ -154,6 +182,7 @@ pub async fn repositories(
         registry: client.registry().to_string(),
         catalog,
         namespaces: group(&listed, manual, options.namespace.as_deref()),
+        api: None,
     })
 }
 
@@ -253,11 +282,15 @@ mod tests {
             vec![
                 RepositoryEntry {
                     name: "team/app".into(),
-                    source: Source::Both
+                    source: Source::Both,
+                    summary: None,
+                    public: None,
                 },
                 RepositoryEntry {
                     name: "team/sub/tool".into(),
-                    source: Source::Catalog
+                    source: Source::Catalog,
+                    summary: None,
+                    public: None,
                 },
             ]
         );

@@ -42,39 +42,49 @@ pub use api::{ApiKind, MAX_PAGES, PAGE_SIZE};
 
 /// How a saved registry's management API is reached. Kept in `registries.json`: no secret.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ApiSettings {
     /// ACR: the region, `cn-hangzhou`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub region: Option<String>,
     /// ACR Enterprise: the instance ID, `cri-…`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub instance: Option<String>,
     /// The API's base URL when not the provider's default (a VPC endpoint, a proxy, a
     /// server on loopback): `https://cr-vpc.cn-hangzhou.aliyuncs.com`, `http://127.0.0.1:8080`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub endpoint: Option<String>,
     /// ACR: the AccessKey ID saved by `cloud-login` (its secret is in the keychain).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub access_key_id: Option<String>,
     /// The temporary registry login's expiry (Unix ms), when one was fetched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
     pub login_expires_ms: Option<i64>,
 }
 
 /// A namespace (ACR namespace, Harbor project, Docker Hub account or organisation).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ManagedNamespace"))]
 pub struct Namespace {
     pub name: String,
     /// Whether new repositories (Harbor: the project) are public; `None` when not told.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub public: Option<bool>,
     /// ACR: a push to an unknown repository creates it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub auto_create: Option<bool>,
 }
 
 /// A repository as the provider describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ManagedRepository"))]
 pub struct Repository {
     pub namespace: String,
     /// Without the namespace: `app`.
@@ -83,13 +93,17 @@ pub struct Repository {
     pub public: bool,
     /// The long description, when the provider gave it (ACR's `detail`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub detail: Option<String>,
     /// The provider's ID (ACR Enterprise `crr-…`), when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, type = "string"))]
     pub created: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, type = "string"))]
     pub modified: Option<DateTime<Utc>>,
 }
 
@@ -141,6 +155,7 @@ pub struct InstanceInfo {
 
 /// What a provider's API offers, so a UI can hide what cannot be done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Capabilities {
     pub create_namespace: bool,
     pub delete_namespace: bool,
@@ -257,6 +272,10 @@ impl Explain for ManageError {
     }
 }
 
+/// [`check_name`]'s rule as a regular expression (for a UI that checks as a person types;
+/// the engine checks again).
+pub const NAME_PATTERN: &str = "[a-z0-9][a-z0-9._-]{1,63}";
+
 /// A name the APIs accept for a namespace or a repository: 2 to 64 of `a-z 0-9 - _ .`,
 /// starting with a letter or digit (ACR allows 2–30 for namespaces; its API says so).
 pub fn check_name(name: &str) -> Result<(), ManageError> {
@@ -365,6 +384,7 @@ pub async fn create_namespace(
 
 /// Deletes a namespace (and, on most providers, every repository in it).
 pub async fn delete_namespace(home: &Home, registry: &str, name: &str) -> Result<(), ManageError> {
+    check_name(name)?;
     open(home, registry)?.delete_namespace(name).await
 }
 
@@ -384,6 +404,8 @@ pub async fn repository(
     namespace: &str,
     name: &str,
 ) -> Result<Repository, ManageError> {
+    check_name(namespace)?;
+    check_name(name)?;
     open(home, registry)?.repository(namespace, name).await
 }
 
@@ -405,6 +427,8 @@ pub async fn delete_repository(
     namespace: &str,
     name: &str,
 ) -> Result<(), ManageError> {
+    check_name(namespace)?;
+    check_name(name)?;
     open(home, registry)?
         .delete_repository(namespace, name)
         .await
@@ -464,6 +488,134 @@ pub async fn cloud_login(
         api.access_key_id = Some(key.id.clone());
         api.login_expires_ms = None;
     })?)
+}
+
+/// Saves a registry with its API settings and its AccessKey, which one signed call checks
+/// first ([`cloud_login`]): a refused key leaves nothing saved (the app's "Add registry"
+/// with a cloud provider).
+pub async fn add_with_key(
+    home: &Home,
+    new: NewRegistry,
+    api: ApiSettings,
+    key: crate::catalog::acs3::AccessKey,
+) -> Result<SavedRegistry, ManageError> {
+    let saved = add_registry(home, new, Some(api))?;
+    match cloud_login(home, &saved.endpoint, key).await {
+        Ok(saved) => Ok(saved),
+        Err(e) => {
+            RegistriesFile::for_home(home)?.remove(&saved.endpoint)?;
+            Err(e)
+        }
+    }
+}
+
+/// Logs in to a registry whose login comes from its API ([`has_cloud_login`]): a
+/// temporary password from the API, checked with the registry and kept in the keychain as
+/// the registry's default login, like any other. No password is asked.
+pub async fn log_in_with_api(
+    home: &Home,
+    registry: &str,
+    namespace: Option<String>,
+    transport: &crate::registry::RegistryOptions,
+) -> Result<crate::credentials::Account, ManageError> {
+    let saved = saved(home, registry)?;
+    let Some(temporary) = temporary_login(home, &saved.endpoint).await? else {
+        return Err(ManageError::Unsupported {
+            provider: saved.provider.preset().label.to_string(),
+            operation: "hand out a temporary login",
+        });
+    };
+    let keychain = Keychain::open(home)?;
+    let login = crate::credentials::Login {
+        registry: saved.endpoint.clone(),
+        username: temporary.username,
+        namespace,
+        make_default: true,
+        kind: crate::credentials::SecretKind::Password,
+        secret: temporary.password,
+    };
+    Ok(crate::credentials::login(&keychain, &login, transport).await?)
+}
+
+/// The tree registry → namespace → repository as the management API lists it (every
+/// namespace, each with its repositories, summaries and visibility); `None` when the
+/// registry has no API that is set up (no API, no AccessKey saved, not logged in), where
+/// the catalog and hand-added repositories answer instead ([`super::browse`]).
+pub async fn tree(
+    home: &Home,
+    registry: &str,
+) -> Result<Option<super::browse::RepositoryTree>, ManageError> {
+    use super::browse::{CatalogState, Namespace as Branch, RepositoryEntry, Source};
+    let api = match open(home, registry) {
+        Ok(api) => api,
+        Err(ManageError::NoApi { .. } | ManageError::NoAccessKey { .. })
+        | Err(ManageError::Credentials(CredentialsError::NotLoggedIn { .. })) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut namespaces = api.namespaces().await?;
+    namespaces.sort_by(|a, b| a.name.cmp(&b.name));
+    let lists = namespaces.iter().map(|ns| api.repositories(&ns.name));
+    let repositories = futures::future::try_join_all(lists).await?;
+    let namespaces = namespaces
+        .into_iter()
+        .zip(repositories)
+        .map(|(ns, mut repos)| {
+            repos.sort_by(|a, b| a.name.cmp(&b.name));
+            Branch {
+                repositories: repos
+                    .into_iter()
+                    .map(|r| RepositoryEntry {
+                        name: format!("{}/{}", ns.name, r.name),
+                        source: Source::Api,
+                        summary: Some(r.summary).filter(|s| !s.is_empty()),
+                        public: Some(r.public),
+                    })
+                    .collect(),
+                name: ns.name,
+                public: ns.public,
+            }
+        })
+        .collect();
+    Ok(Some(super::browse::RepositoryTree {
+        registry: saved(home, registry)?.endpoint,
+        catalog: CatalogState::Api,
+        namespaces,
+        api: Some(api.capabilities()),
+    }))
+}
+
+/// A repository that a push to `target` needs created first: `Some((namespace, name))`
+/// when the registry's management API can create repositories and says this one does not
+/// exist (ACR Personal refuses pushes to unknown repositories); `None` when it exists, or
+/// when the registry has no such API set up (the push goes ahead as it is).
+pub async fn missing_repository(
+    home: &Home,
+    target: &crate::reference::Reference,
+) -> Result<Option<(String, String)>, ManageError> {
+    let Some((namespace, name)) = target.repository.split_once('/') else {
+        return Ok(None);
+    };
+    if check_name(namespace).is_err() || check_name(name).is_err() {
+        return Ok(None);
+    }
+    let api = match open(home, &target.registry) {
+        Ok(api) => api,
+        Err(ManageError::NoApi { .. } | ManageError::NoAccessKey { .. })
+        | Err(ManageError::Credentials(CredentialsError::NotLoggedIn { .. }))
+        | Err(ManageError::Catalog(CatalogError::UnknownRegistry(_))) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if !api.capabilities().create_repository {
+        return Ok(None);
+    }
+    match api.repository(namespace, name).await {
+        Ok(_) => Ok(None),
+        Err(ManageError::Api {
+            kind: ApiKind::NotFound,
+            ..
+        }) => Ok(Some((namespace.to_string(), name.to_string()))),
+        Err(e) => Err(e),
+    }
 }
 
 /// ACR Enterprise: the account's instances and their registry domains, with the

@@ -66,6 +66,22 @@ pub const ACR_REGIONS: &[&str] = &[
     "me-central-1",
 ];
 
+/// A setting of a provider's management API that the "add a registry" form asks for
+/// ([`super::manage::ApiSettings`], plus the AccessKey that goes to the keychain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum ApiField {
+    /// The region (`cn-hangzhou`), chosen from [`Preset::regions`].
+    Region,
+    /// The ACR Enterprise instance ID (`cri-…`), required.
+    Instance,
+    /// The API's base URL when not the provider's default; optional.
+    Endpoint,
+    /// An AccessKey ID and secret, checked with one signed call when saved.
+    AccessKey,
+}
+
 /// One provider's fixed facts, for the "add a registry" form.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -83,6 +99,9 @@ pub struct Preset {
     pub has_vpc_endpoint: bool,
     /// What to type as the username.
     pub username_hint: &'static str,
+    /// The management API's settings the form asks for; empty when Strata speaks no
+    /// management API of this provider (then the catalog and hand-added repositories).
+    pub api_fields: &'static [ApiField],
 }
 
 impl Provider {
@@ -190,6 +209,19 @@ impl Provider {
             lists_repositories: lists,
             has_vpc_endpoint: vpc,
             username_hint,
+            api_fields: match self {
+                Provider::AcrPersonal => {
+                    &[ApiField::Region, ApiField::Endpoint, ApiField::AccessKey]
+                }
+                Provider::AcrEnterprise => &[
+                    ApiField::Region,
+                    ApiField::Instance,
+                    ApiField::Endpoint,
+                    ApiField::AccessKey,
+                ],
+                Provider::Harbor | Provider::DockerHub => &[ApiField::Endpoint],
+                _ => &[],
+            },
         }
     }
 

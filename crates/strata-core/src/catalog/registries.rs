@@ -57,7 +57,7 @@ pub struct SavedRegistry {
     /// How to reach the provider's management API (ACR region, instance, AccessKey ID),
     /// when the registry has one and it was set up (`catalog::manage`). Never a secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ts", ts(skip))]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub api: Option<super::manage::ApiSettings>,
     /// Fields another version wrote.
     #[serde(flatten)]
@@ -90,6 +90,9 @@ pub struct RegistryView {
     pub effective_username: Option<String>,
     /// Whether the registry is expected to list its repositories.
     pub lists_repositories: bool,
+    /// Whether its registry login comes from its management API (an AccessKey is saved):
+    /// logging in needs no password.
+    pub api_login: bool,
 }
 
 impl RegistryView {
@@ -106,11 +109,13 @@ impl RegistryView {
                 .map(|a| a.username.clone())
         });
         let lists_repositories = registry.provider.preset().lists_repositories;
+        let api_login = super::manage::has_cloud_login(&registry);
         RegistryView {
             registry,
             accounts,
             effective_username,
             lists_repositories,
+            api_login,
         }
     }
 }
