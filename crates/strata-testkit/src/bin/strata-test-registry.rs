@@ -11,10 +11,17 @@
 //!
 //! With `--tls` the registry serves HTTPS (`"url":"https://…"`) with a certificate signed
 //! by a throw-away CA, whose PEM is `ca_pem`.
+//!
+//! With `--acr-personal KEY_ID:SECRET` it also starts the testkit's ACR Personal Edition
+//! API server (every request's ACS3 signature checked against that AccessKey) and the
+//! registry accepts the server's temporary login (`cr_temp_user`) as its only user:
+//! `"acr":{"url":"http://127.0.0.1:PORT","region":"cn-hangzhou"}`, what the app's
+//! "Add registry" form takes as the API endpoint.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
+use strata_testkit::acr::{AcrConfig, AcrServer};
 use strata_testkit::registry::{Auth, Registry};
 use strata_testkit::user::User;
 
@@ -32,6 +39,7 @@ fn run() -> Result<(), String> {
     let mut mode = "none".to_string();
     let mut users = Vec::new();
     let mut tls = false;
+    let mut acr_key: Option<(String, String)> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -43,15 +51,33 @@ fn run() -> Result<(), String> {
                 users.push(User::new(name, password));
             }
             "--tls" => tls = true,
+            "--acr-personal" => {
+                let spec = args.next().ok_or("--acr-personal needs KEY_ID:SECRET")?;
+                let (id, secret) = spec
+                    .split_once(':')
+                    .ok_or_else(|| format!("--acr-personal {spec}: expected KEY_ID:SECRET"))?;
+                acr_key = Some((id.to_string(), secret.to_string()));
+            }
             "none" | "htpasswd" | "token" => mode = arg,
             "-h" | "--help" => {
                 println!(
-                    "usage: strata-test-registry [none|htpasswd|token] [--user NAME:PASSWORD]... [--tls]"
+                    "usage: strata-test-registry [none|htpasswd|token] [--user NAME:PASSWORD]... [--tls] \
+                     [--acr-personal KEY_ID:SECRET]"
                 );
                 return Ok(());
             }
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
+    }
+    let acr = acr_key
+        .map(|(id, secret)| AcrServer::start(AcrConfig::new(&id, &secret)))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    if let Some(acr) = &acr {
+        if mode == "none" {
+            return Err("--acr-personal needs htpasswd or token mode".into());
+        }
+        users = vec![acr.temporary_login()];
     }
     if mode != "none" && users.is_empty() {
         users.push(User::new("tester", "correct horse battery staple"));
@@ -75,6 +101,7 @@ fn run() -> Result<(), String> {
             "name": u.name, "password": u.password,
         })).collect::<Vec<_>>(),
         "ca_pem": registry.ca_pem(),
+        "acr": acr.as_ref().map(|a| serde_json::json!({"url": a.url(), "region": "cn-hangzhou"})),
     });
     let mut out = std::io::stdout().lock();
     writeln!(out, "{described}").map_err(|e| e.to_string())?;
@@ -85,5 +112,6 @@ fn run() -> Result<(), String> {
     let mut sink = Vec::new();
     let _ = std::io::stdin().lock().read_to_end(&mut sink);
     registry.stop();
+    drop(acr);
     Ok(())
 }
