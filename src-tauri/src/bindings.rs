@@ -15,7 +15,7 @@ use crate::commands::images::{self, layers};
 use crate::commands::registries;
 use crate::commands::tasks;
 use crate::state::AppInfo;
-use strata_core::catalog::{self, browse, remote, script, suggest, tags};
+use strata_core::catalog::{self, browse, manage, remote, script, suggest, tags};
 use strata_core::credentials;
 use strata_core::image::table;
 use strata_core::insight;
@@ -78,12 +78,20 @@ fn generate() -> String {
         suggest::PushTarget::decl(&cfg),
         // the Registries screen (commands/registries.rs; the types live in strata-core)
         catalog::Provider::decl(&cfg),
+        catalog::ApiField::decl(&cfg),
         catalog::Preset::decl(&cfg),
+        manage::ApiSettings::decl(&cfg),
         catalog::SavedRegistry::decl(&cfg),
         credentials::SecretKind::decl(&cfg),
         credentials::Account::decl(&cfg),
         catalog::RegistryView::decl(&cfg),
+        registries::ApiForm::decl(&cfg),
         registries::NewRegistryForm::decl(&cfg),
+        manage::Capabilities::decl(&cfg),
+        manage::Namespace::decl(&cfg),
+        manage::Repository::decl(&cfg),
+        registries::NewRepositoryForm::decl(&cfg),
+        registries::MissingRepository::decl(&cfg),
         browse::Source::decl(&cfg),
         browse::RepositoryEntry::decl(&cfg),
         browse::Namespace::decl(&cfg),

@@ -11,6 +11,7 @@
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
+use strata_core::catalog::manage;
 use strata_core::image::change::INSTRUCTIONS;
 use strata_core::platform::{self, Platform};
 use strata_core::reference::{self, grammar, Reference};
@@ -71,6 +72,36 @@ const PLATFORM_INPUTS: &[&str] = &[
     "linux/amd64/v1/x",
     "linux/am d64",
 ];
+
+/// Names the managed-name case table asks `manage::check_name` about.
+const MANAGED_NAME_INPUTS: &[&str] = &[
+    "team",
+    "my-app",
+    "a1",
+    "web_2.0",
+    "0team",
+    "",
+    "a",
+    "Team",
+    "-x",
+    "_x",
+    ".x",
+    "a/b",
+    "has space",
+    "app:1",
+    "名字",
+];
+
+fn managed_name_cases() -> Value {
+    let long = "x".repeat(65);
+    let max = "x".repeat(64);
+    MANAGED_NAME_INPUTS
+        .iter()
+        .copied()
+        .chain([long.as_str(), max.as_str()])
+        .map(|input| json!([input, manage::check_name(input).is_ok()]))
+        .collect()
+}
 
 fn reference_cases() -> Value {
     REFERENCE_INPUTS
@@ -190,6 +221,20 @@ fn generate() -> String {
         "PLATFORM_PART",
         json!(platform::PART),
         s,
+    );
+    constant(
+        c,
+        "A namespace or repository name the management APIs take (a regular expression).",
+        "MANAGED_NAME",
+        json!(manage::NAME_PATTERN),
+        s,
+    );
+    constant(
+        c,
+        "What the engine's check of namespace and repository names answers: [input, accepted].",
+        "MANAGED_NAME_CASES",
+        managed_name_cases(),
+        "[string, boolean][]",
     );
     constant(
         c,

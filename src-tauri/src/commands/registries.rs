@@ -4,9 +4,15 @@
 //! never pull (retag, delete a tag, copy as a task) plus push scripts. Each command is one
 //! call into `strata_core::catalog` or `strata_core::credentials`.
 //!
-//! Secrets: a password comes in once, through [`login_registry`], is wrapped in
-//! [`Sensitive`] at once, checked against the registry and handed to the keychain. No
-//! command returns one: accounts are usernames only ([`Account`] has no secret field).
+//! Registries with a management API (ACR Personal and Enterprise, Harbor, Docker Hub) show
+//! the API's namespaces and repositories instead of the catalog, and can create and delete
+//! them ([`manage`]); which provider answers is the engine's business, not the UI's.
+//!
+//! Secrets: a password comes in once, through [`login_registry`], and an AccessKey secret
+//! once, through [`add_registry`]; each is wrapped in [`Sensitive`] at once, checked
+//! against the registry (or its API) and handed to the keychain. No command returns one:
+//! accounts are usernames only ([`Account`] has no secret field), API settings hold the
+//! AccessKey ID only.
 //!
 //! Connections are kept per (registry, repository) in [`RegistriesState`], so that the
 //! tags table asking for the details of fifty visible rows does not sign in fifty times;
@@ -18,7 +24,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde::Deserialize;
+use strata_core::catalog::acs3::AccessKey;
 use strata_core::catalog::browse::{self, BrowseOptions, RepositoryTree};
+use strata_core::catalog::manage::{self, ApiSettings, NewRepository, Repository};
 use strata_core::catalog::remote::{self, DeletePlan, Retagged};
 use strata_core::catalog::script::{PushScript, Tool};
 use strata_core::catalog::suggest::{self, PushTarget, ScriptFor};
@@ -110,6 +118,36 @@ pub struct NewRegistryForm {
     /// ([`host_path::REGISTRY_CA`]).
     #[cfg_attr(test, ts(type = "HostPath | null"))]
     pub ca_file: Option<HostPath>,
+    /// The management API's settings the provider's preset asks for (`api_fields`).
+    #[cfg_attr(test, ts(type = "ApiForm | null"))]
+    pub api: Option<ApiForm>,
+}
+
+/// The "Add registry" form's management API fields; blank ones are left out.
+#[derive(Clone, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ApiForm {
+    pub region: String,
+    pub instance: String,
+    pub endpoint: String,
+    pub access_key_id: String,
+    /// Wrapped in [`Sensitive`] as soon as it is read; goes to the keychain only.
+    pub access_key_secret: String,
+}
+
+impl std::fmt::Debug for ApiForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiForm")
+            .field("region", &self.region)
+            .field("instance", &self.instance)
+            .field("endpoint", &self.endpoint)
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn blank(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 #[tauri::command]
@@ -122,21 +160,31 @@ pub async fn add_registry(
         .as_ref()
         .map(|ca| paths.resolve(ca, &host_path::REGISTRY_CA).map(|r| r.path))
         .transpose()?;
-    blocking(move || {
-        let blank = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        let saved = registries_file()?
-            .add(NewRegistry {
-                endpoint: form.endpoint.trim().to_string(),
-                name: blank(form.name),
-                provider: Some(form.provider),
-                username: blank(form.username),
-                insecure: form.insecure,
-                ca_file,
-            })
-            .map_err(problem)?;
-        view_of(&saved.endpoint)
-    })
-    .await
+    let new = NewRegistry {
+        endpoint: form.endpoint.trim().to_string(),
+        name: blank(form.name),
+        provider: Some(form.provider),
+        username: blank(form.username),
+        insecure: form.insecure,
+        ca_file,
+    };
+    let home = home()?;
+    let key = form.api.as_ref().and_then(|a| {
+        let id = a.access_key_id.trim();
+        (!id.is_empty()).then(|| AccessKey::new(id, a.access_key_secret.clone()))
+    });
+    let api = form.api.map(|a| ApiSettings {
+        region: blank(Some(a.region)),
+        instance: blank(Some(a.instance)),
+        endpoint: blank(Some(a.endpoint)),
+        ..Default::default()
+    });
+    let saved = match key {
+        Some(key) => manage::add_with_key(&home, new, api.unwrap_or_default(), key).await,
+        None => manage::add_registry(&home, new, api),
+    }
+    .map_err(problem)?;
+    blocking(move || view_of(&saved.endpoint)).await
 }
 
 /// The native open dialog for the "Add registry" form's extra CA file; `None` when
@@ -258,16 +306,42 @@ pub async fn list_accounts() -> Result<Vec<Account>, Problem> {
     .await
 }
 
+/// Logs in to a registry whose login comes from its management API (an AccessKey is
+/// saved): a temporary password from the API, checked with the registry and kept in the
+/// keychain. No password is asked or returned.
+#[tauri::command]
+pub async fn login_with_api(
+    state: State<'_, RegistriesState>,
+    registry: String,
+) -> Result<Account, Problem> {
+    let endpoint = endpoint(&registry);
+    let home = home()?;
+    let transport = {
+        let (home, endpoint) = (home.clone(), endpoint.clone());
+        blocking(move || catalog::transport_options(&home, &endpoint, false).map_err(problem))
+            .await?
+    };
+    let account = manage::log_in_with_api(&home, &endpoint, None, &transport)
+        .await
+        .map_err(problem)?;
+    state.forget(&endpoint);
+    Ok(account)
+}
+
 // ---- browsing ------------------------------------------------------------------------------
 
-/// The tree registry → namespace → repository: the catalog where the registry lists it,
-/// plus the repositories added by hand.
+/// The tree registry → namespace → repository: the management API's where the registry
+/// has one set up, else the catalog where the registry lists it, plus the repositories
+/// added by hand.
 #[tauri::command]
 pub async fn browse_registry(
     state: State<'_, RegistriesState>,
     registry: String,
 ) -> Result<RepositoryTree, Problem> {
     let endpoint = endpoint(&registry);
+    if let Some(tree) = manage::tree(&home()?, &endpoint).await.map_err(problem)? {
+        return Ok(tree);
+    }
     let manual = {
         let endpoint = endpoint.clone();
         blocking(move || {
@@ -311,6 +385,116 @@ pub async fn tag_details(
     tags::details(&client, &repository, &tag)
         .await
         .map_err(problem)
+}
+
+// ---- namespaces and repositories through the management API ------------------------------
+
+/// A name checked by the engine's rule for namespaces and repositories; `None` when it is
+/// one (the dialogs ask as the person types; creating checks again).
+#[tauri::command]
+pub fn check_managed_name(name: String) -> Option<Problem> {
+    manage::check_name(&name).err().map(problem)
+}
+
+/// Creates a namespace.
+#[tauri::command]
+pub async fn create_namespace(
+    registry: String,
+    name: String,
+    public: bool,
+) -> Result<manage::Namespace, Problem> {
+    manage::create_namespace(&home()?, &endpoint(&registry), name.trim(), public)
+        .await
+        .map_err(problem)
+}
+
+/// Deletes a namespace (and, on most providers, every repository in it).
+#[tauri::command]
+pub async fn delete_namespace(registry: String, name: String) -> Result<(), Problem> {
+    manage::delete_namespace(&home()?, &endpoint(&registry), &name)
+        .await
+        .map_err(problem)
+}
+
+/// The "New repository" form.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct NewRepositoryForm {
+    pub namespace: String,
+    pub name: String,
+    pub summary: String,
+    pub detail: String,
+    pub public: bool,
+}
+
+/// Creates a repository.
+#[tauri::command]
+pub async fn create_repository(
+    registry: String,
+    form: NewRepositoryForm,
+) -> Result<Repository, Problem> {
+    let new = NewRepository {
+        namespace: form.namespace.trim().to_string(),
+        name: form.name.trim().to_string(),
+        summary: form.summary.trim().to_string(),
+        detail: form.detail.trim().to_string(),
+        public: form.public,
+    };
+    manage::create_repository(&home()?, &endpoint(&registry), &new)
+        .await
+        .map_err(problem)
+}
+
+/// One repository as the API describes it: summary, detail, visibility.
+#[tauri::command]
+pub async fn repository_info(
+    registry: String,
+    namespace: String,
+    name: String,
+) -> Result<Repository, Problem> {
+    manage::repository(&home()?, &endpoint(&registry), &namespace, &name)
+        .await
+        .map_err(problem)
+}
+
+/// Deletes a repository and its tags.
+#[tauri::command]
+pub async fn delete_repository(
+    state: State<'_, RegistriesState>,
+    registry: String,
+    namespace: String,
+    name: String,
+) -> Result<(), Problem> {
+    let endpoint = endpoint(&registry);
+    manage::delete_repository(&home()?, &endpoint, &namespace, &name)
+        .await
+        .map_err(problem)?;
+    state.forget(&endpoint);
+    Ok(())
+}
+
+/// The repository a push to `remote` needs created first (the registry's API can create
+/// it and says it does not exist); `None` when the push can go ahead.
+#[tauri::command]
+pub async fn missing_repository(remote: String) -> Result<Option<MissingRepository>, Problem> {
+    let target = Reference::parse(remote.trim()).map_err(problem)?;
+    let missing = manage::missing_repository(&home()?, &target)
+        .await
+        .map_err(problem)?;
+    Ok(missing.map(|(namespace, name)| MissingRepository {
+        registry: target.registry.clone(),
+        namespace,
+        name,
+    }))
+}
+
+/// A repository to create before a push.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct MissingRepository {
+    pub registry: String,
+    pub namespace: String,
+    pub name: String,
 }
 
 fn reference(registry: &str, repository: &str, tag: &str) -> Result<Reference, Problem> {

@@ -20,7 +20,11 @@ use super::support::{home, open_store};
 use super::tasks::{Finished, TaskInfo, TaskKind, Tasks};
 
 /// The saved settings and credentials for `target` (no `--creds` in the app: the keychain).
+/// A temporary login from a cloud API (ACR) is replaced first when it is about to expire.
+/// Called on a task's own thread.
 fn options_for(home: &Home, target: &Reference) -> Result<RegistryOptions, Problem> {
+    tauri::async_runtime::block_on(catalog::manage::refresh_login(home, &target.registry))
+        .map_err(|e| e.problem())?;
     catalog::registry_options(
         home,
         &target.registry,

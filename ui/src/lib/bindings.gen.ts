@@ -522,6 +522,8 @@ repositories: Array<string>, };
 
 export type Provider = "acr_personal" | "acr_enterprise" | "docker_hub" | "ghcr" | "harbor" | "quay" | "generic";
 
+export type ApiField = "region" | "instance" | "endpoint" | "access_key";
+
 export type Preset = { provider: Provider, 
 /**
  * `Alibaba Cloud ACR (Personal)`.
@@ -546,7 +548,35 @@ has_vpc_endpoint: boolean,
 /**
  * What to type as the username.
  */
-username_hint: string, };
+username_hint: string, 
+/**
+ * The management API's settings the form asks for; empty when Strata speaks no
+ * management API of this provider (then the catalog and hand-added repositories).
+ */
+api_fields: Array<ApiField>, };
+
+export type ApiSettings = { 
+/**
+ * ACR: the region, `cn-hangzhou`.
+ */
+region?: string, 
+/**
+ * ACR Enterprise: the instance ID, `cri-…`.
+ */
+instance?: string, 
+/**
+ * The API's base URL when not the provider's default (a VPC endpoint, a proxy, a
+ * server on loopback): `https://cr-vpc.cn-hangzhou.aliyuncs.com`, `http://127.0.0.1:8080`.
+ */
+endpoint?: string, 
+/**
+ * ACR: the AccessKey ID saved by `cloud-login` (its secret is in the keychain).
+ */
+access_key_id?: string, 
+/**
+ * The temporary registry login's expiry (Unix ms), when one was fetched.
+ */
+login_expires_ms?: number, };
 
 export type SavedRegistry = { 
 /**
@@ -575,7 +605,12 @@ ca_file?: string,
 /**
  * Repositories added by hand (full paths: `team/app`), shown beside the catalog's.
  */
-repositories?: Array<string>, };
+repositories?: Array<string>, 
+/**
+ * How to reach the provider's management API (ACR region, instance, AccessKey ID),
+ * when the registry has one and it was set up (`catalog::manage`). Never a secret.
+ */
+api?: ApiSettings, };
 
 export type SecretKind = "password" | "identity_token";
 
@@ -608,6 +643,11 @@ effective_username?: string,
  */
 lists_repositories: boolean, 
 /**
+ * Whether its registry login comes from its management API (an AccessKey is saved):
+ * logging in needs no password.
+ */
+api_login: boolean, 
+/**
  * The registry as references name it: `registry.cn-hangzhou.aliyuncs.com`,
  * `docker.io`, `127.0.0.1:5000`. The key that `accounts.json` uses too.
  */
@@ -633,32 +673,94 @@ ca_file?: string,
 /**
  * Repositories added by hand (full paths: `team/app`), shown beside the catalog's.
  */
-repositories?: Array<string>, };
+repositories?: Array<string>, 
+/**
+ * How to reach the provider's management API (ACR region, instance, AccessKey ID),
+ * when the registry has one and it was set up (`catalog::manage`). Never a secret.
+ */
+api?: ApiSettings, };
+
+export type ApiForm = { region: string, instance: string, endpoint: string, access_key_id: string, 
+/**
+ * Wrapped in [`Sensitive`] as soon as it is read; goes to the keychain only.
+ */
+access_key_secret: string, };
 
 export type NewRegistryForm = { endpoint: string, name: string | null, provider: Provider, username: string | null, insecure: boolean, 
 /**
  * A PEM file with extra CA certificates: chosen with Browse… or typed in the field
  * ([`host_path::REGISTRY_CA`]).
  */
-ca_file: HostPath | null, };
+ca_file: HostPath | null, 
+/**
+ * The management API's settings the provider's preset asks for (`api_fields`).
+ */
+api: ApiForm | null, };
 
-export type Source = "catalog" | "manual" | "both";
+export type Capabilities = { create_namespace: boolean, delete_namespace: boolean, create_repository: boolean, delete_repository: boolean, temporary_login: boolean, };
+
+export type ManagedNamespace = { name: string, 
+/**
+ * Whether new repositories (Harbor: the project) are public; `None` when not told.
+ */
+public?: boolean, 
+/**
+ * ACR: a push to an unknown repository creates it.
+ */
+auto_create?: boolean, };
+
+export type ManagedRepository = { namespace: string, 
+/**
+ * Without the namespace: `app`.
+ */
+name: string, summary: string, public: boolean, 
+/**
+ * The long description, when the provider gave it (ACR's `detail`).
+ */
+detail?: string, 
+/**
+ * The provider's ID (ACR Enterprise `crr-…`), when it has one.
+ */
+id?: string, created?: string, modified?: string, };
+
+export type NewRepositoryForm = { namespace: string, name: string, summary: string, detail: string, public: boolean, };
+
+export type MissingRepository = { registry: string, namespace: string, name: string, };
+
+export type Source = "catalog" | "manual" | "both" | "api";
 
 export type RepositoryEntry = { 
 /**
  * The full path: `team/app`.
  */
-name: string, source: Source, };
+name: string, source: Source, 
+/**
+ * The provider's one-line description (management API only).
+ */
+summary?: string, 
+/**
+ * Whether anyone may pull it (management API only).
+ */
+public?: boolean, };
 
 export type Namespace = { 
 /**
  * `team`, or [`ROOT_NAMESPACE`].
  */
-name: string, repositories: Array<RepositoryEntry>, };
+name: string, repositories: Array<RepositoryEntry>, 
+/**
+ * Whether its new repositories are public (management API only, when told).
+ */
+public?: boolean, };
 
-export type CatalogState = { "state": "listed", pages: number, } | { "state": "truncated", pages: number, } | { "state": "unavailable", reason: string, hint: Hint, } | { "state": "skipped" };
+export type CatalogState = { "state": "listed", pages: number, } | { "state": "truncated", pages: number, } | { "state": "unavailable", reason: string, hint: Hint, } | { "state": "skipped" } | { "state": "api" };
 
-export type RepositoryTree = { registry: string, catalog: CatalogState, namespaces: Array<Namespace>, };
+export type RepositoryTree = { registry: string, catalog: CatalogState, namespaces: Array<Namespace>, 
+/**
+ * What the management API can do, when the tree came from one: the UI offers New
+ * namespace…, New repository… and Delete accordingly.
+ */
+api?: Capabilities, };
 
 export type TagDetails = { tag: string, digest: string, media_type: string, 
 /**

@@ -34,7 +34,12 @@ import type {
 import type {
   Account,
   DeletePlan,
+  ManagedNamespace,
+  ManagedRepository,
+  MissingRepository,
   NewRegistryForm,
+  NewRepositoryForm,
+  Problem,
   Preset,
   PushScript,
   RegistryView,
@@ -142,7 +147,23 @@ export interface StrataApi {
   logoutRegistry(registry: string, username: string | null): Promise<Account[]>;
   /** `list_accounts`: every saved login, without secrets. */
   listAccounts(): Promise<Account[]>;
-  /** `browse_registry`: namespaces and repositories (catalog + hand-added). */
+  /** `login_with_api`: logs in with a temporary password from the registry's API (no password asked). */
+  loginWithApi(registry: string): Promise<Account>;
+  /** `check_managed_name`: why a namespace or repository name is refused, or null. */
+  checkManagedName(name: string): Promise<Problem | null>;
+  /** `create_namespace`: creates a namespace through the registry's management API. */
+  createNamespace(registry: string, name: string, isPublic: boolean): Promise<ManagedNamespace>;
+  /** `delete_namespace`: deletes a namespace (and its repositories). */
+  deleteNamespace(registry: string, name: string): Promise<void>;
+  /** `create_repository`: creates a repository through the registry's management API. */
+  createRepository(registry: string, form: NewRepositoryForm): Promise<ManagedRepository>;
+  /** `repository_info`: a repository's summary, detail and visibility from the API. */
+  repositoryInfo(registry: string, namespace: string, name: string): Promise<ManagedRepository>;
+  /** `delete_repository`: deletes a repository and its tags. */
+  deleteRepository(registry: string, namespace: string, name: string): Promise<void>;
+  /** `missing_repository`: the repository a push to `remote` needs created first, or null. */
+  missingRepository(remote: string): Promise<MissingRepository | null>;
+  /** `browse_registry`: namespaces and repositories (management API, else catalog + hand-added). */
   browseRegistry(registry: string): Promise<RepositoryTree>;
   /** `list_tags`: every tag of a repository, all pages. */
   listTags(registry: string, repository: string): Promise<string[]>;

@@ -4,8 +4,13 @@
 // it returns, as the shell keeps it in the keychain.
 import type {
   Account,
+  ApiField,
   DeletePlan,
+  ManagedNamespace,
+  ManagedRepository,
+  MissingRepository,
   NewRegistryForm,
+  NewRepositoryForm,
   Preset,
   PushScript,
   RegistryView,
@@ -16,12 +21,18 @@ import type {
   TagDetails,
 } from '../bindings.gen';
 import { ProblemError } from './problem';
-import { registryOk } from '../shared/rules';
+import { managedNameOk, registryOk } from '../shared/rules';
 
 const ACR_REGIONS = ['cn-hangzhou', 'cn-shanghai', 'cn-beijing', 'cn-shenzhen', 'cn-hongkong', 'ap-southeast-1'];
 
 /** The providers as the shell describes them (a subset of ACR's regions). */
 export function fakePresets(): Preset[] {
+  const fields: Partial<Record<Preset['provider'], ApiField[]>> = {
+    acr_personal: ['region', 'endpoint', 'access_key'],
+    acr_enterprise: ['region', 'instance', 'endpoint', 'access_key'],
+    harbor: ['endpoint'],
+    docker_hub: ['endpoint'],
+  };
   const p = (provider: Preset['provider'], label: string, endpoint_template: string, lists: boolean, vpc: boolean): Preset => ({
     provider,
     label,
@@ -30,6 +41,7 @@ export function fakePresets(): Preset[] {
     lists_repositories: lists,
     has_vpc_endpoint: vpc,
     username_hint: 'the registry username',
+    api_fields: fields[provider] ?? [],
   });
   return [
     p('acr_personal', 'Alibaba Cloud ACR (Personal Edition)', 'registry.{region}.aliyuncs.com', false, true),
@@ -61,6 +73,24 @@ function hex(text: string): string {
   return h.toString(16).padStart(8, '0').repeat(8);
 }
 
+function invalidName(name: string): ProblemError {
+  return new ProblemError({
+    code: 'manage.invalid_name',
+    message: `\`${name}\` is not a valid namespace or repository name`,
+    hint: { key: 'manage.name_grammar', args: {} },
+  });
+}
+
+function apiNotFound(what: string): ProblemError {
+  return new ProblemError({ code: 'manage.not_found', message: `the API refused: ${what} does not exist` });
+}
+
+/** A namespace of a registry with a management API, as the fake keeps it. */
+interface FakeNamespace {
+  public: boolean;
+  repos: Map<string, ManagedRepository>;
+}
+
 function notFound(what: string): ProblemError {
   return new ProblemError({ code: 'registry.not_found', message: `${what} not found` });
 }
@@ -75,6 +105,10 @@ export class FakeRegistries {
   repos: Record<string, Record<string, Map<string, TagDetails>>> = {};
   /** Endpoints whose catalog is refused (as ACR Personal and Docker Hub do). */
   noCatalog = new Set<string>();
+  /** AccessKeys the fake management API accepts: ID → secret. Never returned. */
+  accessKeys = new Map<string, string>();
+  /** Endpoint → namespaces, for registries whose management API is set up. */
+  managed: Record<string, Map<string, FakeNamespace>> = {};
 
   private view(r: SavedRegistry): RegistryView {
     const accounts = this.accounts.filter((a) => a.registry === r.endpoint);
@@ -83,6 +117,7 @@ export class FakeRegistries {
       accounts,
       effective_username: r.username ?? accounts.find((a) => a.default)?.username,
       lists_repositories: this.presets.find((p) => p.provider === r.provider)?.lists_repositories ?? true,
+      api_login: r.provider.startsWith('acr') && !!r.api?.access_key_id,
     };
   }
 
@@ -103,7 +138,7 @@ export class FakeRegistries {
   }
 
   /** Saves a registry; `caFile` is the CA path the shell resolved from the form's token or typed path. */
-  add(form: NewRegistryForm, caFile: string | null = null): RegistryView {
+  add(form: Omit<NewRegistryForm, 'api'> & { api?: NewRegistryForm['api'] }, caFile: string | null = null): RegistryView {
     const endpoint = form.endpoint.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '').toLowerCase();
     if (!registryOk(endpoint)) {
       throw new ProblemError({
@@ -115,6 +150,23 @@ export class FakeRegistries {
     if (this.saved.some((s) => s.endpoint === endpoint)) {
       throw new ProblemError({ code: 'catalog.duplicate', message: `the registry ${endpoint} is already saved` });
     }
+    const api = form.api;
+    const keyId = api?.access_key_id.trim();
+    if (keyId && this.accessKeys.get(keyId) !== api?.access_key_secret) {
+      throw new ProblemError({
+        code: this.accessKeys.has(keyId) ? 'manage.signature_mismatch' : 'manage.wrong_key',
+        message: `the API refused listing namespaces: the AccessKey ${keyId} was refused; nothing was saved`,
+        hint: { key: 'manage.check_secret', args: {} },
+      });
+    }
+    const blank = (t: string | undefined) => (t?.trim() ? t.trim() : undefined);
+    const settings = api
+      ? Object.fromEntries(
+          Object.entries({ region: blank(api.region), instance: blank(api.instance), endpoint: blank(api.endpoint), access_key_id: keyId || undefined }).filter(
+            ([, v]) => v !== undefined,
+          ),
+        )
+      : undefined;
     const saved: SavedRegistry = {
       endpoint,
       name: form.name?.trim() || endpoint,
@@ -123,8 +175,10 @@ export class FakeRegistries {
       repositories: [],
       ...(form.username ? { username: form.username } : {}),
       ...(caFile ? { ca_file: caFile } : {}),
+      ...(settings && Object.keys(settings).length > 0 ? { api: settings } : {}),
     };
     this.saved.push(saved);
+    if (keyId) this.managed[endpoint] ??= new Map();
     return this.view(saved);
   }
 
@@ -163,8 +217,97 @@ export class FakeRegistries {
     return gone;
   }
 
+  /** The namespaces of a registry whose API is set up. */
+  private api(endpoint: string): Map<string, FakeNamespace> {
+    const api = this.managed[this.find(endpoint).endpoint];
+    if (!api) throw new ProblemError({ code: 'manage.no_access_key', message: `no AccessKey is saved for ${endpoint}` });
+    return api;
+  }
+
+  private namespace(endpoint: string, name: string): FakeNamespace {
+    const ns = this.api(endpoint).get(name);
+    if (!ns) throw apiNotFound(`the namespace ${name}`);
+    return ns;
+  }
+
+  loginWithApi(endpoint: string): Account {
+    this.api(endpoint);
+    this.accounts = this.accounts.filter((a) => a.registry !== endpoint);
+    const account: Account = { registry: endpoint, username: 'cr_temp_user', default: true, kind: 'password' };
+    this.accounts.push(account);
+    return { ...account };
+  }
+
+  createNamespace(endpoint: string, name: string, isPublic: boolean): ManagedNamespace {
+    if (!managedNameOk(name)) throw invalidName(name);
+    const api = this.api(endpoint);
+    if (api.has(name)) throw new ProblemError({ code: 'manage.name_taken', message: `the namespace ${name} exists`, hint: { key: 'manage.choose_other_name', args: {} } });
+    api.set(name, { public: isPublic, repos: new Map() });
+    return { name, public: isPublic };
+  }
+
+  deleteNamespace(endpoint: string, name: string): void {
+    const ns = this.namespace(endpoint, name);
+    for (const repo of ns.repos.keys()) delete this.repos[endpoint]?.[`${name}/${repo}`];
+    this.api(endpoint).delete(name);
+  }
+
+  createRepository(endpoint: string, form: NewRepositoryForm): ManagedRepository {
+    for (const n of [form.namespace, form.name]) if (!managedNameOk(n)) throw invalidName(n);
+    const ns = this.namespace(endpoint, form.namespace);
+    if (ns.repos.has(form.name)) throw new ProblemError({ code: 'manage.name_taken', message: `the repository ${form.name} exists`, hint: { key: 'manage.choose_other_name', args: {} } });
+    const repo: ManagedRepository = {
+      namespace: form.namespace,
+      name: form.name,
+      summary: form.summary,
+      public: form.public,
+      ...(form.detail ? { detail: form.detail } : {}),
+    };
+    ns.repos.set(form.name, repo);
+    (this.repos[endpoint] ??= {})[`${form.namespace}/${form.name}`] = new Map();
+    return { ...repo };
+  }
+
+  repository(endpoint: string, namespace: string, name: string): ManagedRepository {
+    const repo = this.namespace(endpoint, namespace).repos.get(name);
+    if (!repo) throw apiNotFound(`the repository ${namespace}/${name}`);
+    return { ...repo };
+  }
+
+  deleteRepository(endpoint: string, namespace: string, name: string): void {
+    this.repository(endpoint, namespace, name);
+    this.namespace(endpoint, namespace).repos.delete(name);
+    delete this.repos[endpoint]?.[`${namespace}/${name}`];
+  }
+
+  missing(remote: string): MissingRepository | null {
+    const slash = remote.indexOf('/');
+    const registry = remote.slice(0, slash);
+    const path = remote.slice(slash + 1).replace(/[:@].*$/, '');
+    const [namespace, name, ...rest] = path.split('/');
+    if (!this.managed[registry] || rest.length > 0 || !namespace || !name) return null;
+    return this.managed[registry].get(namespace)?.repos.has(name) ? null : { registry, namespace, name };
+  }
+
   browse(endpoint: string): RepositoryTree {
     const r = this.find(endpoint);
+    const api = this.managed[r.endpoint];
+    if (api) {
+      return {
+        registry: r.endpoint,
+        catalog: { state: 'api' },
+        api: { create_namespace: true, delete_namespace: true, create_repository: true, delete_repository: true, temporary_login: true },
+        namespaces: [...api]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([name, ns]) => ({
+            name,
+            public: ns.public,
+            repositories: [...ns.repos.values()]
+              .sort((a, b) => (a.name < b.name ? -1 : 1))
+              .map((repo) => ({ name: `${name}/${repo.name}`, source: 'api', public: repo.public, ...(repo.summary ? { summary: repo.summary } : {}) })),
+          })),
+      };
+    }
     const listed = this.noCatalog.has(endpoint) ? [] : Object.keys(this.repos[endpoint] ?? {});
     const all = [...new Set([...listed, ...(r.repositories ?? [])])].sort();
     const groups = new Map<string, string[]>();

@@ -28,7 +28,11 @@ import type {
 import type {
   Account,
   DeletePlan,
+  ManagedNamespace,
+  ManagedRepository,
+  MissingRepository,
   NewRegistryForm,
+  NewRepositoryForm,
   Preset,
   PushScript,
   RegistryView,
@@ -52,7 +56,7 @@ import { FakeRegistries } from './fake-registries';
 import { fakeAnalysis, fakeComparison, fakeInfo, fakeLayers, fakeRow, fakeTask, fakeTree, usageOf } from './fake-images';
 import type { PushTarget } from '../bindings.gen';
 import { HOST_PATHS } from '../shared/rules.gen';
-import { changeLooksRight, parseReference, platformOk } from '../shared/rules';
+import { changeLooksRight, managedNameOk, parseReference, platformOk } from '../shared/rules';
 import type { StrataApi, TerminalNetwork } from './api';
 import { ProblemError, type Problem } from './problem';
 
@@ -418,7 +422,8 @@ export class FakeApi implements StrataApi {
   }
 
   async addRegistry(form: NewRegistryForm): Promise<RegistryView> {
-    this.check('addRegistry', form);
+    // The AccessKey secret is not recorded in `calls`: tests assert it never comes back.
+    this.check('addRegistry', form.api ? { ...form, api: { ...form.api, access_key_secret: '<redacted>' } } : form);
     const ca = form.ca_file ? this.resolve(form.ca_file, REGISTRY_CA).path : null;
     return this.reg.add(form, ca);
   }
@@ -452,6 +457,46 @@ export class FakeApi implements StrataApi {
   async listAccounts(): Promise<Account[]> {
     this.check('listAccounts');
     return this.reg.accounts.map((a) => ({ ...a }));
+  }
+
+  async loginWithApi(registry: string): Promise<Account> {
+    this.check('loginWithApi', registry);
+    return this.reg.loginWithApi(registry);
+  }
+
+  async checkManagedName(name: string): Promise<Problem | null> {
+    this.check('checkManagedName', name);
+    return managedNameOk(name) ? null : { code: 'manage.invalid_name', message: `\`${name}\` is not a valid namespace or repository name`, hint: { key: 'manage.name_grammar', args: {} } };
+  }
+
+  async createNamespace(registry: string, name: string, isPublic: boolean): Promise<ManagedNamespace> {
+    this.check('createNamespace', { registry, name, isPublic });
+    return this.reg.createNamespace(registry, name, isPublic);
+  }
+
+  async deleteNamespace(registry: string, name: string): Promise<void> {
+    this.check('deleteNamespace', { registry, name });
+    this.reg.deleteNamespace(registry, name);
+  }
+
+  async createRepository(registry: string, form: NewRepositoryForm): Promise<ManagedRepository> {
+    this.check('createRepository', { registry, form });
+    return this.reg.createRepository(registry, form);
+  }
+
+  async repositoryInfo(registry: string, namespace: string, name: string): Promise<ManagedRepository> {
+    this.check('repositoryInfo', { registry, namespace, name });
+    return this.reg.repository(registry, namespace, name);
+  }
+
+  async deleteRepository(registry: string, namespace: string, name: string): Promise<void> {
+    this.check('deleteRepository', { registry, namespace, name });
+    this.reg.deleteRepository(registry, namespace, name);
+  }
+
+  async missingRepository(remote: string): Promise<MissingRepository | null> {
+    this.check('missingRepository', remote);
+    return this.reg.missing(remote);
   }
 
   async browseRegistry(registry: string): Promise<RepositoryTree> {

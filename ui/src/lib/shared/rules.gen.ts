@@ -37,6 +37,81 @@ export const REGISTRY: string = "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\
 /** One part of `os/arch[/variant]` (a regular expression). */
 export const PLATFORM_PART: string = "[A-Za-z0-9_.-]+";
 
+/** A namespace or repository name the management APIs take (a regular expression). */
+export const MANAGED_NAME: string = "[a-z0-9][a-z0-9._-]{1,63}";
+
+/** What the engine's check of namespace and repository names answers: [input, accepted]. */
+export const MANAGED_NAME_CASES: [string, boolean][] = [
+  [
+    "team",
+    true
+  ],
+  [
+    "my-app",
+    true
+  ],
+  [
+    "a1",
+    true
+  ],
+  [
+    "web_2.0",
+    true
+  ],
+  [
+    "0team",
+    true
+  ],
+  [
+    "",
+    false
+  ],
+  [
+    "a",
+    false
+  ],
+  [
+    "Team",
+    false
+  ],
+  [
+    "-x",
+    false
+  ],
+  [
+    "_x",
+    false
+  ],
+  [
+    ".x",
+    false
+  ],
+  [
+    "a/b",
+    false
+  ],
+  [
+    "has space",
+    false
+  ],
+  [
+    "app:1",
+    false
+  ],
+  [
+    "名字",
+    false
+  ],
+  [
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    false
+  ],
+  [
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    true
+  ]
+];
+
 /** The instructions a config change may start with. */
 export const CHANGE_INSTRUCTIONS: string[] = [
   "CMD",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CHANGE_INSTRUCTIONS, PLATFORM_CASES, REFERENCE_CASES } from './rules.gen';
-import { changeLooksRight, parseReference, platformOk, registryOk } from './rules';
+import { CHANGE_INSTRUCTIONS, MANAGED_NAME_CASES, PLATFORM_CASES, REFERENCE_CASES } from './rules.gen';
+import { changeLooksRight, managedNameOk, parseReference, platformOk, registryOk } from './rules';
 
 // The case tables were answered by the engine's own parsers (src-tauri/src/rules.rs): the
 // UI's reading of the generated patterns must give the same answers.
@@ -18,6 +18,12 @@ describe('parseReference answers as the engine does', () => {
 describe('platformOk answers as the engine does', () => {
   it.each(PLATFORM_CASES)('%j', (input, normalised) => {
     expect(platformOk(input)).toBe(normalised !== null);
+  });
+});
+
+describe('managedNameOk answers as the engine does', () => {
+  it.each(MANAGED_NAME_CASES)('%j', (input, accepted) => {
+    expect(managedNameOk(input)).toBe(accepted);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   DIGEST,
   DOCKER_HUB,
   DOCKER_HUB_ALIAS,
+  MANAGED_NAME,
   NAME_MAX,
   OFFICIAL_PREFIX,
   PLATFORM_PART,
@@ -93,4 +94,11 @@ export function platformOk(text: string): boolean {
 export function changeLooksRight(change: string): boolean {
   const [word, ...rest] = change.trim().split(/\s+/);
   return CHANGE_INSTRUCTIONS.includes((word ?? '').toUpperCase()) && rest.join(' ') !== '';
+}
+
+const managedNameRe = whole(MANAGED_NAME);
+
+/** A namespace or repository name the management APIs take (`manage::check_name`). */
+export function managedNameOk(name: string): boolean {
+  return managedNameRe.test(name);
 }
