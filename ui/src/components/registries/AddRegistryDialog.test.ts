@@ -96,4 +96,39 @@ describe('AddRegistryDialog', () => {
     const typed = api.calls.filter((c) => c.method === 'addRegistry')[1]?.arg as { ca_file: unknown };
     expect(typed.ca_file).toEqual({ kind: 'typed', path: '/etc/ssl/quay.pem' });
   });
+
+  it('checks an AccessKey before saving, keeps its secret out of every answer, and logs in without a password', async () => {
+    const { api } = await setup();
+    const KEY = 'LTAI5tDialogTest';
+    const SECRET = 'dialog-secret-4a7e-never-shown';
+    api.reg.accessKeys.set(KEY, SECRET);
+    await userEvent.selectOptions(screen.getByTestId('add-provider'), 'acr_personal');
+    await userEvent.clear(screen.getByTestId('add-endpoint'));
+    await userEvent.type(screen.getByTestId('add-endpoint'), '127.0.0.1:5000');
+    await userEvent.type(screen.getByTestId('add-api-endpoint'), 'http://127.0.0.1:8080');
+    await userEvent.type(screen.getByTestId('add-access-key-id'), KEY);
+    expect(screen.queryByTestId('add-username')).toBeNull();
+    expect(screen.getByTestId('add-submit')).toBeDisabled(); // an ID without its secret
+    const secret = screen.getByTestId('add-access-key-secret');
+    expect(secret).toHaveAttribute('type', 'password');
+    await userEvent.type(secret, 'wrong');
+    await userEvent.click(screen.getByTestId('add-submit'));
+    const error = await screen.findByTestId('add-error');
+    expect(error.dataset.code).toBe('manage.signature_mismatch');
+    expect(api.reg.list()).toEqual([]);
+    await userEvent.clear(secret);
+    await userEvent.type(secret, SECRET);
+    await userEvent.click(screen.getByTestId('add-submit'));
+    await waitFor(() => expect(screen.queryByTestId('add-registry-dialog')).toBeNull());
+    expect(screen.queryByTestId('login-dialog')).toBeNull();
+    expect(await screen.findByTestId('registries-status')).toHaveTextContent('Logged in to 127.0.0.1:5000 as cr_temp_user');
+    expect(api.calls.filter((c) => c.method === 'addRegistry').at(-1)?.arg).toMatchObject({
+      provider: 'acr_personal',
+      api: { region: 'cn-hangzhou', endpoint: 'http://127.0.0.1:8080', access_key_id: KEY },
+    });
+    expect(api.reg.list()[0]?.api).toEqual({ region: 'cn-hangzhou', endpoint: 'http://127.0.0.1:8080', access_key_id: KEY });
+    expect(await screen.findByTestId('tree-new-namespace')).toBeInTheDocument();
+    expect(document.body.innerHTML).not.toContain(SECRET);
+    expect(JSON.stringify(api.calls)).not.toContain(SECRET);
+  });
 });

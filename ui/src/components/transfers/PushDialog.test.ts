@@ -107,4 +107,33 @@ describe('PushDialog', () => {
     await userEvent.click(screen.getByTestId('push-submit'));
     expect(api.calls.find((c) => c.method === 'pushImage')?.arg).toEqual({ local: 'docker.io/e2e/demo:1', remote: 'ghcr.io/owner/demo:2' });
   });
+
+  it('offers to create a repository the registry’s API says is missing, then pushes', async () => {
+    const { api } = await openPush();
+    api.reg.accessKeys.set('LTAI5tPush', 'push-secret');
+    api.reg.add({
+      endpoint: '127.0.0.1:5000',
+      name: null,
+      provider: 'acr_personal',
+      username: null,
+      insecure: false,
+      ca_file: null,
+      api: { region: 'cn-hangzhou', instance: '', endpoint: '', access_key_id: 'LTAI5tPush', access_key_secret: 'push-secret' },
+    });
+    api.reg.createNamespace('127.0.0.1:5000', 'e2e', false);
+    await userEvent.type(screen.getByTestId('push-host'), '127.0.0.1:5000');
+    expect(await preview()).toHaveTextContent('Pushes to 127.0.0.1:5000/e2e/demo:1');
+    await userEvent.click(screen.getByTestId('push-submit'));
+    const offer = await screen.findByTestId('push-create-repository');
+    expect(offer).toHaveTextContent('e2e/demo does not exist on 127.0.0.1:5000');
+    expect(screen.getByTestId('push-create-summary')).toHaveValue('demo');
+    expect(screen.getByTestId('push-submit')).toHaveTextContent('Create repository and push');
+    expect(api.calls.some((c) => c.method === 'pushImage')).toBe(false);
+    await userEvent.click(screen.getByTestId('push-submit'));
+    await vi.waitFor(() => expect(api.calls.some((c) => c.method === 'pushImage')).toBe(true));
+    expect(api.calls.find((c) => c.method === 'createRepository')?.arg).toEqual({
+      registry: '127.0.0.1:5000',
+      form: { namespace: 'e2e', name: 'demo', summary: 'demo', detail: '', public: false },
+    });
+  });
 });

@@ -2,7 +2,10 @@
 // the tree registry → namespace → repository, the open repository's tags, and each tag's
 // details, fetched only for the rows the table shows (a few at a time, each once).
 import type {
+  Capabilities,
   DeletePlan,
+  ManagedRepository,
+  NewRepositoryForm,
   Preset,
   RegistryView,
   RepositoryTree,
@@ -83,6 +86,8 @@ export class RegistriesModel extends ScreenModel {
   sort: TagSort = $state({ key: 'tag', dir: 'asc' });
   /** Tag → details. Replaced (not mutated) so that readers re-render. */
   details: Map<string, Detail> = $state(new Map());
+  /** The open repository as the management API describes it (summary, detail, visibility). */
+  info: ManagedRepository | undefined = $state();
   private queue: string[] = [];
   private inFlight = 0;
   /** Bumped whenever the open repository changes: late answers for another one are dropped. */
@@ -131,6 +136,46 @@ export class RegistriesModel extends ScreenModel {
     } catch (e) {
       this.branches[endpoint] = { loading: false, problem: toProblem(e) };
     }
+  }
+
+  /** What the registry's management API can do; `undefined` when its tree came from the catalog. */
+  capabilities(endpoint: string): Capabilities | undefined {
+    return this.branches[endpoint]?.tree?.api ?? undefined;
+  }
+
+  /** Logs in with a temporary password from the registry's API (no password asked), then re-lists. */
+  async loginWithApi(endpoint: string): Promise<string> {
+    const account = await this.api.loginWithApi(endpoint);
+    await this.refresh();
+    if (this.expanded[endpoint] || this.branches[endpoint]) await this.browse(endpoint);
+    return account.username;
+  }
+
+  async createNamespace(endpoint: string, name: string, isPublic: boolean): Promise<void> {
+    await this.api.createNamespace(endpoint, name.trim(), isPublic);
+    this.expanded[endpoint] = true;
+    this.expanded[`${endpoint}/${name.trim()}`] = true;
+    await this.browse(endpoint);
+  }
+
+  async deleteNamespace(endpoint: string, name: string): Promise<void> {
+    await this.api.deleteNamespace(endpoint, name);
+    if (this.open?.registry === endpoint && this.open.repository.startsWith(`${name}/`)) this.close();
+    await this.browse(endpoint);
+  }
+
+  async createRepository(endpoint: string, form: NewRepositoryForm): Promise<void> {
+    await this.api.createRepository(endpoint, form);
+    this.expanded[endpoint] = true;
+    this.expanded[`${endpoint}/${form.namespace}`] = true;
+    await this.browse(endpoint);
+  }
+
+  async deleteRepository(endpoint: string, repository: string): Promise<void> {
+    const [namespace, name] = splitRepository(repository);
+    await this.api.deleteRepository(endpoint, namespace, name);
+    if (this.open?.registry === endpoint && this.open.repository === repository) this.close();
+    await this.browse(endpoint);
   }
 
   /** Opens or closes a tree node; opening a registry the first time lists it. */
@@ -182,6 +227,14 @@ export class RegistriesModel extends ScreenModel {
     this.queue = [];
     this.tagsProblem = undefined;
     this.tagsLoading = true;
+    this.info = undefined;
+    if (this.capabilities(registry)) {
+      const [namespace, name] = splitRepository(repository);
+      void this.api.repositoryInfo(registry, namespace, name).then(
+        (info) => generation === this.generation && (this.info = info),
+        () => undefined,
+      );
+    }
     try {
       const tags = await this.api.listTags(registry, repository);
       if (generation === this.generation) this.tags = tags;
@@ -195,6 +248,7 @@ export class RegistriesModel extends ScreenModel {
   close(): void {
     this.generation += 1;
     this.open = undefined;
+    this.info = undefined;
     this.tags = [];
     this.details = new Map();
     this.queue = [];
@@ -287,6 +341,12 @@ export class RegistriesModel extends ScreenModel {
     if (!this.open) throw new Error('no repository is open');
     return this.open;
   }
+}
+
+/** `team/app` → [`team`, `app`]: a managed repository's namespace and name. */
+export function splitRepository(repository: string): [string, string] {
+  const slash = repository.indexOf('/');
+  return slash < 0 ? ['', repository] : [repository.slice(0, slash), repository.slice(slash + 1)];
 }
 
 /** The full reference of a tag: `host/repo:tag`. */
