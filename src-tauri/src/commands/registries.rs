@@ -359,17 +359,18 @@ pub async fn browse_registry(
         .map_err(problem)
 }
 
-/// Every tag of a repository (all pages), in the registry's order.
+/// Every tag of a repository (all pages), in the registry's order; none for a repository
+/// its management API created that nothing was pushed to yet.
 #[tauri::command]
 pub async fn list_tags(
     state: State<'_, RegistriesState>,
     registry: String,
     repository: String,
 ) -> Result<Vec<String>, Problem> {
-    let client = state.client(&endpoint(&registry), &repository).await?;
-    tags::list(&client, &repository, 0, |_| {})
-        .await
-        .map_err(problem)
+    let endpoint = endpoint(&registry);
+    let client = state.client(&endpoint, &repository).await?;
+    let listed = tags::list(&client, &repository, 0, |_| {}).await;
+    listed.or_else(|e| manage::no_tags_yet(&home()?, &endpoint, e).map_err(problem))
 }
 
 /// One tag's digest, compressed size, platforms and created time (the table asks for the

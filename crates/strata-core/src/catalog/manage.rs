@@ -618,6 +618,32 @@ pub async fn missing_repository(
     }
 }
 
+/// What a failed tag listing of `repository` means on `registry`: on a registry with a
+/// management API, a repository created through the API that nothing was pushed to yet is
+/// unknown to the registry itself ("not found"), which is a repository without tags, not
+/// an error. Any other failure, or any other registry, stays the error it was.
+pub fn no_tags_yet(
+    home: &Home,
+    registry: &str,
+    failure: CatalogError,
+) -> Result<Vec<String>, CatalogError> {
+    let not_found = matches!(
+        failure,
+        CatalogError::Registry(crate::registry::RegistryError::NotFound { .. })
+    );
+    let managed = || {
+        saved_registry(home, registry)
+            .ok()
+            .flatten()
+            .is_some_and(|s| !s.provider.preset().api_fields.is_empty())
+    };
+    if not_found && managed() {
+        Ok(Vec::new())
+    } else {
+        Err(failure)
+    }
+}
+
 /// ACR Enterprise: the account's instances and their registry domains, with the
 /// registry's AccessKey.
 pub async fn instances(home: &Home, registry: &str) -> Result<Vec<InstanceInfo>, ManageError> {
