@@ -95,9 +95,10 @@ export class RegistriesModel extends ScreenModel {
 
   constructor(session: Session | StrataApi) {
     super(session);
-    // A finished copy may have made a repository: list its registry again if it is shown.
+    // A finished copy or push may have made a repository (a push dialog may have created
+    // one through the registry's API first): list its registry again if it is shown.
     this.tasks.onFinished((task) => {
-      if (task.kind !== 'copy' || task.state !== 'done' || !task.target) return;
+      if ((task.kind !== 'copy' && task.kind !== 'push') || task.state !== 'done' || !task.target) return;
       const endpoint = Object.keys(this.branches).find((e) => task.target!.startsWith(`${e}/`));
       if (endpoint) void this.browse(endpoint);
     });
