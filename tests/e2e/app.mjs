@@ -20,11 +20,13 @@ export const TEST_REGISTRY =
 /**
  * Starts a real registry (Debian's docker-registry on 127.0.0.1, through the testkit's
  * `strata-test-registry`) in `mode` ('none' | 'htpasswd' | 'token'). Resolves to
- * `{url, host, users: [{name, password}], stop()}`; `stop()` closes the helper's stdin,
- * which stops the registry by its own PID and removes its storage.
+ * `{url, host, users: [{name, password}], acr, stop()}`; `stop()` closes the helper's stdin,
+ * which stops the registry by its own PID and removes its storage. `extra` are more of the
+ * helper's arguments: `['--acr-personal', 'KEY_ID:SECRET']` also starts the testkit's ACR
+ * Personal API server (`acr: {url, region}`), whose temporary login the registry accepts.
  */
-export function startRegistry(mode = 'none', users = []) {
-  const args = [mode, ...users.flatMap((u) => ['--user', `${u.name}:${u.password}`])];
+export function startRegistry(mode = 'none', users = [], extra = []) {
+  const args = [mode, ...users.flatMap((u) => ['--user', `${u.name}:${u.password}`]), ...extra];
   const child = spawn(TEST_REGISTRY, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolvePromise, reject) => {
     let out = '';
