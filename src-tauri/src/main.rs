@@ -102,7 +102,6 @@ fn main() {
             commands::registries::logout_registry,
             commands::registries::list_accounts,
             commands::registries::login_with_api,
-            commands::registries::check_managed_name,
             commands::registries::create_namespace,
             commands::registries::delete_namespace,
             commands::registries::create_repository,

@@ -240,7 +240,6 @@ describe('Registries with a management API (ACR Personal)', () => {
         await invoke(app, 'missing_repository', { remote: `${host}/team/app:1` }),
         await invoke(app, 'create_namespace', { registry: host, name: 'again', public: false }),
         await invoke(app, 'repository_info', { registry: host, namespace: 'again', name: 'none' }),
-        await invoke(app, 'check_managed_name', { name: 'Bad Name' }),
         await invoke(app, 'login_with_api', { registry: host }),
       ];
       assert.ok(answers[0].includes(`"access_key_id":"${KEY_ID}"`), answers[0]);

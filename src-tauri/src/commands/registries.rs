@@ -390,13 +390,6 @@ pub async fn tag_details(
 
 // ---- namespaces and repositories through the management API ------------------------------
 
-/// A name checked by the engine's rule for namespaces and repositories; `None` when it is
-/// one (the dialogs ask as the person types; creating checks again).
-#[tauri::command]
-pub fn check_managed_name(name: String) -> Option<Problem> {
-    manage::check_name(&name).err().map(problem)
-}
-
 /// Creates a namespace.
 #[tauri::command]
 pub async fn create_namespace(

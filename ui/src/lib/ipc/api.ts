@@ -39,7 +39,6 @@ import type {
   MissingRepository,
   NewRegistryForm,
   NewRepositoryForm,
-  Problem,
   Preset,
   PushScript,
   RegistryView,
@@ -149,8 +148,6 @@ export interface StrataApi {
   listAccounts(): Promise<Account[]>;
   /** `login_with_api`: logs in with a temporary password from the registry's API (no password asked). */
   loginWithApi(registry: string): Promise<Account>;
-  /** `check_managed_name`: why a namespace or repository name is refused, or null. */
-  checkManagedName(name: string): Promise<Problem | null>;
   /** `create_namespace`: creates a namespace through the registry's management API. */
   createNamespace(registry: string, name: string, isPublic: boolean): Promise<ManagedNamespace>;
   /** `delete_namespace`: deletes a namespace (and its repositories). */

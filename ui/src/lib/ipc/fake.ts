@@ -56,7 +56,7 @@ import { FakeRegistries } from './fake-registries';
 import { fakeAnalysis, fakeComparison, fakeInfo, fakeLayers, fakeRow, fakeTask, fakeTree, usageOf } from './fake-images';
 import type { PushTarget } from '../bindings.gen';
 import { HOST_PATHS } from '../shared/rules.gen';
-import { changeLooksRight, managedNameOk, parseReference, platformOk } from '../shared/rules';
+import { changeLooksRight, parseReference, platformOk } from '../shared/rules';
 import type { StrataApi, TerminalNetwork } from './api';
 import { ProblemError, type Problem } from './problem';
 
@@ -462,11 +462,6 @@ export class FakeApi implements StrataApi {
   async loginWithApi(registry: string): Promise<Account> {
     this.check('loginWithApi', registry);
     return this.reg.loginWithApi(registry);
-  }
-
-  async checkManagedName(name: string): Promise<Problem | null> {
-    this.check('checkManagedName', name);
-    return managedNameOk(name) ? null : { code: 'manage.invalid_name', message: `\`${name}\` is not a valid namespace or repository name`, hint: { key: 'manage.name_grammar', args: {} } };
   }
 
   async createNamespace(registry: string, name: string, isPublic: boolean): Promise<ManagedNamespace> {

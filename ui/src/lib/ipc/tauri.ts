@@ -59,7 +59,6 @@ export const tauriApi: StrataApi = {
     call('login_registry', { registry, username, password, namespace, makeDefault }),
   logoutRegistry: (registry, username) => call('logout_registry', { registry, username }),
   loginWithApi: (registry) => call('login_with_api', { registry }),
-  checkManagedName: (name) => call('check_managed_name', { name }),
   createNamespace: (registry, name, isPublic) => call('create_namespace', { registry, name, public: isPublic }),
   deleteNamespace: (registry, name) => call('delete_namespace', { registry, name }),
   createRepository: (registry, form) => call('create_repository', { registry, form }),
