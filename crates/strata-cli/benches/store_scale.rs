@@ -75,7 +75,9 @@ fn measure(home: &Path, n: usize, runs: usize) -> Vec<(String, Best)> {
         out[0].1.add(time(&mut strata(&["images", "--json"]), home));
         out[1].1.add(time(&mut strata(&["df", "--json"]), home));
         let name = format!("scale/app{run}:1");
-        out[2].1.add(time(&mut strata(&["rmi", &name, "--json"]), home));
+        out[2]
+            .1
+            .add(time(&mut strata(&["rmi", &name, "--json"]), home));
         out[3].1.add(time(&mut strata(&["prune", "--json"]), home));
         out[4].1.add(time(&mut strata(&["fsck", "--json"]), home));
     }
@@ -101,7 +103,9 @@ fn fill(home: &Path, n: usize) -> usize {
     for i in 0..n {
         let mut layers = bases[i % BASES].clone();
         for l in SHARED..LAYERS {
-            layers.push(layer_desc(put(format!("image {i} layer {l}").repeat(64).as_bytes())));
+            layers.push(layer_desc(put(format!("image {i} layer {l}")
+                .repeat(64)
+                .as_bytes())));
         }
         let diff_ids: Vec<String> = layers
             .iter()
