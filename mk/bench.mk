@@ -10,7 +10,7 @@ CARGO ?= cargo
 # Debian packages these targets need (the lead's `deps` target installs them).
 BENCH_DEBIAN_PACKAGES := skopeo umoci
 
-.PHONY: bench-import-export bench-commit bench-archive-push
+.PHONY: bench-import-export bench-commit bench-archive-push bench-store-scale bench-tags-scale
 
 ## bench-import-export: strata import/export of a 1 GiB, 8-layer archive vs skopeo copy
 bench-import-export:
@@ -22,6 +22,15 @@ bench-import-export:
 bench-archive-push:
 	@command -v skopeo >/dev/null || { echo "error: skopeo is not installed: run make deps"; exit 1; }
 	STRATA_BENCH_MIB=$${STRATA_BENCH_MIB:-512} $(CARGO) bench -p strata-cli --bench archive_push
+
+## bench-store-scale: images, df, rmi, prune, fsck at 200 and 2,000 images (STRATA_BENCH_IMAGES)
+bench-store-scale:
+	$(CARGO) bench -p strata-cli --bench store_scale
+
+## bench-tags-scale: 50,000 tags in pages (STRATA_BENCH_TAGS): strata tags vs skopeo list-tags vs curl
+bench-tags-scale:
+	@command -v skopeo >/dev/null || { echo "error: skopeo is not installed: run make deps"; exit 1; }
+	$(CARGO) bench -p strata-cli --bench tags_scale
 
 ## bench-commit: strata commit vs umoci repack (100 files in 20,000), 1 GiB commit vs gzip.
 ## Overlay containers need root: the benchmark is built as you and only its binary runs as

@@ -98,6 +98,7 @@ fn generate() -> String {
         browse::CatalogState::decl(&cfg),
         browse::RepositoryTree::decl(&cfg),
         tags::TagDetails::decl(&cfg),
+        tags::TagPage::decl(&cfg),
         remote::Retagged::decl(&cfg),
         remote::DeletePlan::decl(&cfg),
         script::Tool::decl(&cfg),

@@ -110,6 +110,7 @@ fn main() {
             commands::registries::missing_repository,
             commands::registries::browse_registry,
             commands::registries::list_tags,
+            commands::registries::list_tags_page,
             commands::registries::tag_details,
             commands::registries::retag_remote,
             commands::registries::plan_delete_tag,

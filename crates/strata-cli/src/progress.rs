@@ -81,6 +81,7 @@ fn kind_word(k: UnitKind) -> &'static str {
         UnitKind::Blob => "blob",
         UnitKind::Archive => "archive",
         UnitKind::Folder => "folder",
+        UnitKind::Compress => "compress",
     }
 }
 

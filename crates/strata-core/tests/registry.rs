@@ -268,3 +268,60 @@ async fn progress_walks_every_state_and_cancel_leaves_no_image() {
         assert_eq!(last.done, layer.size());
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tag_pages_follow_the_registry_and_a_cursor_can_only_move_within_the_listing() {
+    use strata_core::catalog::{remote, tags};
+    use strata_testkit::proxy::{Proxy, Rule};
+    let registry = Registry::start(Auth::None).unwrap();
+    let host = registry.host();
+    let src = tempfile::tempdir().unwrap();
+    let (store, _) = seed(src.path(), &[3_000], "app:1");
+    let first = Reference::parse(&format!("{host}/ns/app:t00")).unwrap();
+    let push_opts = PushOptions::default();
+    transfer::push(&store, "app:1", &first, &push_opts, TaskCtx::none())
+        .await
+        .unwrap();
+    let direct = Client::connect(&host, &RegistryOptions::default())
+        .await
+        .unwrap();
+    for i in 1..25 {
+        let target = Reference::parse(&format!("{host}/ns/app:t{i:02}")).unwrap();
+        remote::retag(&direct, &first, &target).await.unwrap();
+    }
+    // distribution 2.8 lists every tag at once: the proxy pages them as the spec says.
+    let proxy = Proxy::start(&registry, vec![Rule::paginate_tags(10)]).unwrap();
+    let client = Client::connect(&proxy.host(), &RegistryOptions::default())
+        .await
+        .unwrap();
+
+    // Pages of ten: 10, 10, 5, each cursor naming the next page, the last none.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = tags::page(&client, "ns/app", 10, cursor.as_deref())
+            .await
+            .unwrap();
+        pages += 1;
+        seen.extend(page.tags);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let all: Vec<String> = (0..25).map(|i| format!("t{i:02}")).collect();
+    assert_eq!(seen, all);
+    assert_eq!(pages, 3);
+
+    // A cursor from the webview sets the query of this listing and nothing else: one that
+    // looks like a path or another host still lists this repository's tags.
+    let odd = tags::page(&client, "ns/app", 10, Some("n=5&last=t19/../../other#x"))
+        .await
+        .unwrap();
+    assert!(odd.tags.iter().all(|t| all.contains(t)), "{:?}", odd.tags);
+    let elsewhere = tags::page(&client, "ns/app", 10, Some("http://evil.example/v2/"))
+        .await
+        .unwrap();
+    assert!(elsewhere.tags.iter().all(|t| all.contains(t)));
+}

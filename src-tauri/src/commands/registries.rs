@@ -30,7 +30,7 @@ use strata_core::catalog::manage::{self, ApiSettings, NewRepository, Repository}
 use strata_core::catalog::remote::{self, DeletePlan, Retagged};
 use strata_core::catalog::script::{PushScript, Tool};
 use strata_core::catalog::suggest::{self, PushTarget, ScriptFor};
-use strata_core::catalog::tags::{self, TagDetails};
+use strata_core::catalog::tags::{self, TagDetails, TagPage};
 use strata_core::catalog::{
     self, Access, NewRegistry, Preset, Provider, RegistriesFile, RegistryView, SavedRegistry,
 };
@@ -371,6 +371,26 @@ pub async fn list_tags(
     let client = state.client(&endpoint, &repository).await?;
     let listed = tags::list(&client, &repository, 0, |_| {}).await;
     listed.or_else(|e| manage::no_tags_yet(&home()?, &endpoint, e).map_err(problem))
+}
+
+/// One page of a repository's tags (the first when `cursor` is `None`), so that the table
+/// shows the first page at once and asks for the rest in the background; none for a
+/// repository its management API created that nothing was pushed to yet.
+#[tauri::command]
+pub async fn list_tags_page(
+    state: State<'_, RegistriesState>,
+    registry: String,
+    repository: String,
+    cursor: Option<String>,
+) -> Result<TagPage, Problem> {
+    let endpoint = endpoint(&registry);
+    let client = state.client(&endpoint, &repository).await?;
+    let listed = tags::page(&client, &repository, 0, cursor.as_deref()).await;
+    listed.or_else(|e| {
+        manage::no_tags_yet(&home()?, &endpoint, e)
+            .map(|tags| TagPage { tags, next: None })
+            .map_err(problem)
+    })
 }
 
 /// One tag's digest, compressed size, platforms and created time (the table asks for the

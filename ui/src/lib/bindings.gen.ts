@@ -422,7 +422,7 @@ export type DropEvent = { "type": "enter" } | { "type": "drop", files: Array<Pic
 
 export type TaskKind = "import" | "export" | "pull" | "push" | "copy" | "create" | "commit";
 
-export type UnitKind = "config" | "layer" | "manifest" | "blob" | "archive" | "folder";
+export type UnitKind = "config" | "layer" | "manifest" | "blob" | "archive" | "folder" | "compress";
 
 export type UnitState = "waiting" | "skipped" | "mounted" | "transferring" | "verifying" | "done";
 
@@ -780,6 +780,13 @@ platforms: Array<string>,
  * for this machine's platform, else the first.
  */
 created?: string, };
+
+export type TagPage = { tags: Array<string>, 
+/**
+ * The query of the next page (`n=1000&last=v9`), as the registry's `Link` header
+ * gives it; `None` at the end. Handed back to [`page`] as it is.
+ */
+next: string | null, };
 
 export type Retagged = { source: string, target: string, digest: string, media_type: string, };
 

@@ -39,6 +39,7 @@ impl Best {
         self.secs.unwrap_or(f64::NAN)
     }
 
+    #[allow(dead_code)] // each bench is its own crate; store_scale reports times only
     pub fn peak_mib(&self) -> f64 {
         self.peak_kib as f64 / 1024.0
     }

@@ -10,6 +10,7 @@ use futures::{StreamExt, TryStreamExt};
 use oci_spec::image::ImageConfiguration;
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
+use url::Url;
 
 use super::CatalogError;
 use crate::digest::Digest;
@@ -39,36 +40,105 @@ pub async fn list(
     page_size: usize,
     mut on_page: impl FnMut(&[String]),
 ) -> Result<Vec<String>, CatalogError> {
-    #[derive(serde::Deserialize)]
-    struct Page {
-        #[serde(default)]
-        tags: Option<Vec<String>>,
+    let url = first_page(client, repository, page_size);
+    let mut pager = Pager::new(format!("the tag list of {repository}"), &url);
+    let mut out: Vec<String> = Vec::new();
+    let mut next = Some(url);
+    while let Some(url) = next.take() {
+        let (tags, link) = fetch(client, repository, url).await?;
+        let before = out.len();
+        next = pager
+            .page(tags, link, &mut out)
+            .map_err(|reason| client.protocol(reason))?;
+        on_page(&out[before..]);
     }
+    Ok(out)
+}
+
+/// One page of a tag list, and where the next one starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TagPage {
+    pub tags: Vec<String>,
+    /// The query of the next page (`n=1000&last=v9`), as the registry's `Link` header
+    /// gives it; `None` at the end. Handed back to [`page`] as it is.
+    pub next: Option<String>,
+}
+
+/// One page of `repository`'s tags: the first (`cursor` `None`) or the one `cursor` names,
+/// so that a table can show the first page at once and ask for the rest while it is shown.
+/// The cursor only ever sets the query of this repository's `tags/list` URL, so a cursor
+/// from elsewhere (the webview) can ask for nothing else; a `Link` to another path or
+/// host is refused. Ending the walk (a page of nothing new, a page limit) is the caller's
+/// part, as [`list`] does it.
+pub async fn page(
+    client: &Client,
+    repository: &str,
+    page_size: usize,
+    cursor: Option<&str>,
+) -> Result<TagPage, CatalogError> {
+    let mut url = first_page(client, repository, page_size);
+    if let Some(cursor) = cursor {
+        url.set_query(Some(cursor));
+    }
+    let (tags, link) = fetch(client, repository, url.clone()).await?;
+    let next = match link {
+        None => None,
+        Some(_) if tags.is_empty() => None,
+        Some(link) => {
+            if link.origin() != url.origin() || link.path() != url.path() {
+                return Err(client
+                    .protocol(format!(
+                        "the tag list of {repository} links to {link}, outside the listing"
+                    ))
+                    .into());
+            }
+            match link.query() {
+                Some(q) if !q.is_empty() && Some(q) != url.query() => Some(q.to_string()),
+                _ => {
+                    return Err(client
+                        .protocol(format!(
+                            "the tag list of {repository} links back to the page just read"
+                        ))
+                        .into())
+                }
+            }
+        }
+    };
+    Ok(TagPage { tags, next })
+}
+
+/// The URL of the first page of `repository`'s tags.
+fn first_page(client: &Client, repository: &str, page_size: usize) -> Url {
     let n = if page_size == 0 {
         DEFAULT_PAGE
     } else {
         page_size
     };
+    let mut url = client.url(repository, "tags/list");
+    url.query_pairs_mut().append_pair("n", &n.to_string());
+    url
+}
+
+/// One page's tags and its `Link` to the next.
+async fn fetch(
+    client: &Client,
+    repository: &str,
+    url: Url,
+) -> Result<(Vec<String>, Option<Url>), CatalogError> {
+    #[derive(serde::Deserialize)]
+    struct Page {
+        #[serde(default)]
+        tags: Option<Vec<String>>,
+    }
     let scopes = [Scope::pull(repository)];
     let action = format!("list the tags of {repository}");
     let what = format!("repository {repository}");
-    let mut url = client.url(repository, "tags/list");
-    url.query_pairs_mut().append_pair("n", &n.to_string());
-    let mut pager = Pager::new(format!("the tag list of {repository}"), &url);
-    let mut out: Vec<String> = Vec::new();
-    let mut next = Some(url);
-    while let Some(url) = next.take() {
-        let resp = client.get_ok(url, &scopes, &action, &what).await?;
-        let (page, link): (Page, _) = client
-            .json_page(resp, &format!("the tag list of {repository}"))
-            .await?;
-        let before = out.len();
-        next = pager
-            .page(page.tags.unwrap_or_default(), link, &mut out)
-            .map_err(|reason| client.protocol(reason))?;
-        on_page(&out[before..]);
-    }
-    Ok(out)
+    let resp = client.get_ok(url, &scopes, &action, &what).await?;
+    let (page, link): (Page, _) = client
+        .json_page(resp, &format!("the tag list of {repository}"))
+        .await?;
+    Ok((page.tags.unwrap_or_default(), link))
 }
 
 /// What the tags table shows for one tag.

@@ -23,6 +23,9 @@ pub enum UnitKind {
     Archive,
     /// A folder read whole: a root filesystem folder.
     Folder,
+    /// A layer compressed for a push (its id is the layer as stored); the compressed blob
+    /// is then its own `Layer` unit.
+    Compress,
 }
 
 /// Where a unit stands.

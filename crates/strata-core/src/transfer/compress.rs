@@ -329,7 +329,7 @@ impl Rewriter<'_, '_> {
         };
         let file = self.store.open_blob(layer)?;
         let id = layer.to_string();
-        let watched = Watch::new(file, self.ctx, id.clone(), UnitKind::Layer, size);
+        let watched = Watch::new(file, self.ctx, id.clone(), UnitKind::Compress, size);
         let mut plain =
             decompress(watched, &Limits::default()).map_err(|e| fail(io::Error::other(e)))?;
         let mut out = Encoder::new(self.store.blob_writer()?, to, self.how.level).map_err(fail)?;
@@ -348,7 +348,8 @@ impl Rewriter<'_, '_> {
         let blob = out.finish().map_err(fail)?;
         let (variant, variant_size) = blob.commit(None)?;
         let read = size.unwrap_or(total);
-        self.ctx.done(&id, UnitKind::Layer, read, UnitState::Done);
+        self.ctx
+            .done(&id, UnitKind::Compress, read, UnitState::Done);
         Variants::record(self.store.root(), layer, to, &variant);
         self.variants = Variants::load(self.store.root());
         Ok((variant, variant_size))

@@ -456,6 +456,7 @@ export const en = {
     pickRepository: 'Choose a repository on the left to see its tags.',
     tagCount: '{n} tags',
     tagCountOne: '1 tag',
+    tagsLoadingMore: 'loading more…',
     noTags: 'This repository has no tags.',
     loadingTags: 'Listing tags…',
     columns: {
@@ -586,6 +587,7 @@ export const en = {
       blob: 'Blob',
       archive: 'Archive',
       folder: 'Folder',
+      compress: 'Compressing layer',
     },
     blobState: {
       waiting: 'Waiting',

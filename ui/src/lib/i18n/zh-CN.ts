@@ -452,6 +452,7 @@ export const zhCN: Messages = {
     pickRepository: '在左侧选择一个仓库，查看其标签。',
     tagCount: '{n} 个标签',
     tagCountOne: '1 个标签',
+    tagsLoadingMore: '正在加载更多…',
     noTags: '该仓库没有标签。',
     loadingTags: '正在获取标签…',
     columns: {
@@ -581,6 +582,7 @@ export const zhCN: Messages = {
       blob: '数据块',
       archive: '归档',
       folder: '文件夹',
+      compress: '压缩层',
     },
     blobState: {
       waiting: '等待中',

@@ -47,6 +47,7 @@ import type {
   SavedRegistry,
   ScriptTool,
   TagDetails,
+  TagPage,
 } from '../bindings.gen';
 import type { PushTarget } from '../bindings.gen';
 
@@ -164,6 +165,8 @@ export interface StrataApi {
   browseRegistry(registry: string): Promise<RepositoryTree>;
   /** `list_tags`: every tag of a repository, all pages. */
   listTags(registry: string, repository: string): Promise<string[]>;
+  /** `list_tags_page`: one page of tags (the first without `cursor`) and the next cursor. */
+  listTagsPage(registry: string, repository: string, cursor: string | null): Promise<TagPage>;
   /** `tag_details`: digest, size, platforms and created time of one tag. */
   tagDetails(registry: string, repository: string, tag: string): Promise<TagDetails>;
   /** `retag_remote`: puts `source`'s manifest under the tag `target`, without pulling. */

@@ -41,6 +41,7 @@ import type {
   SavedRegistry,
   ScriptTool,
   TagDetails,
+  TagPage,
 } from '../bindings.gen';
 import type {
   CommitPreview,
@@ -497,6 +498,17 @@ export class FakeApi implements StrataApi {
   async browseRegistry(registry: string): Promise<RepositoryTree> {
     this.check('browseRegistry', registry);
     return this.reg.browse(registry);
+  }
+
+  /** Pages of `tagPageSize` tags, the cursor being the index of the next page's first. */
+  tagPageSize = 1000;
+
+  async listTagsPage(registry: string, repository: string, cursor: string | null): Promise<TagPage> {
+    this.check('listTagsPage', { registry, repository, cursor });
+    const all = this.reg.listTags(registry, repository);
+    const from = cursor === null ? 0 : Number(cursor);
+    const to = from + this.tagPageSize;
+    return { tags: all.slice(from, to), next: to < all.length ? String(to) : null };
   }
 
   async listTags(registry: string, repository: string): Promise<string[]> {

@@ -68,6 +68,7 @@ export const tauriApi: StrataApi = {
   listAccounts: () => call('list_accounts'),
   browseRegistry: (registry) => call('browse_registry', { registry }),
   listTags: (registry, repository) => call('list_tags', { registry, repository }),
+  listTagsPage: (registry, repository, cursor) => call('list_tags_page', { registry, repository, cursor }),
   tagDetails: (registry, repository, tag) => call('tag_details', { registry, repository, tag }),
   retagRemote: (registry, repository, source, target) =>
     call('retag_remote', { registry, repository, source, target }),

@@ -10,6 +10,7 @@ import type {
   RegistryView,
   RepositoryTree,
   TagDetails,
+  TagPage,
   TaskInfo,
 } from '../bindings.gen';
 import { toProblem, type Problem, type StrataApi } from '../ipc';
@@ -71,6 +72,11 @@ export function fillTemplate(template: string, region: string): string {
   return template.replace('{region}', region);
 }
 
+/** Pages of tags followed at most after the first (as the engine's listing allows). */
+const MAX_TAG_PAGES = 10_000;
+/** Pages arriving within this long are shown together. */
+const TAG_BATCH_MS = 250;
+
 export class RegistriesModel extends ScreenModel {
   registries: RegistryView[] = $state([]);
   presets: Preset[] = $state([]);
@@ -82,6 +88,8 @@ export class RegistriesModel extends ScreenModel {
   open: OpenRepository | undefined = $state();
   tags: string[] = $state([]);
   tagsLoading = $state(false);
+  /** True while pages after the first are still coming (the table is already shown). */
+  tagsLoadingMore = $state(false);
   tagsProblem: Problem | undefined = $state();
   sort: TagSort = $state({ key: 'tag', dir: 'asc' });
   /** Tag → details. Replaced (not mutated) so that readers re-render. */
@@ -237,13 +245,54 @@ export class RegistriesModel extends ScreenModel {
       );
     }
     try {
-      const tags = await this.api.listTags(registry, repository);
-      if (generation === this.generation) this.tags = tags;
+      const first = await this.api.listTagsPage(registry, repository, null);
+      if (generation !== this.generation) return;
+      this.tags = first.tags;
+      this.tagsLoading = false;
+      if (first.next !== null) await this.loadRest(registry, repository, first, generation);
     } catch (e) {
       if (generation === this.generation) this.tagsProblem = toProblem(e);
     } finally {
-      if (generation === this.generation) this.tagsLoading = false;
+      if (generation === this.generation) {
+        this.tagsLoading = false;
+        this.tagsLoadingMore = false;
+      }
     }
+  }
+
+  /**
+   * The pages after the first, while the first is shown: appended in batches so that a
+   * repository of 50,000 tags redraws a few times, not fifty. Stops when another
+   * repository is opened, at the end, or at a page that lists nothing new.
+   */
+  private async loadRest(
+    registry: string,
+    repository: string,
+    first: TagPage,
+    generation: number,
+  ): Promise<void> {
+    this.tagsLoadingMore = true;
+    const seen = new Set(first.tags);
+    const cursors = new Set<string>();
+    let pending: string[] = [];
+    let next = first.next;
+    let shownAt = Date.now();
+    while (next !== null && !cursors.has(next) && cursors.size < MAX_TAG_PAGES) {
+      cursors.add(next);
+      const page = await this.api.listTagsPage(registry, repository, next);
+      if (generation !== this.generation) return;
+      const fresh = page.tags.filter((t) => !seen.has(t));
+      if (fresh.length === 0) break;
+      for (const t of fresh) seen.add(t);
+      pending = pending.concat(fresh);
+      next = page.next;
+      if (next === null || Date.now() - shownAt >= TAG_BATCH_MS) {
+        this.tags = this.tags.concat(pending);
+        pending = [];
+        shownAt = Date.now();
+      }
+    }
+    if (pending.length > 0) this.tags = this.tags.concat(pending);
   }
 
   close(): void {
