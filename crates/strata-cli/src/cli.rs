@@ -283,6 +283,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The OS packages installed in an image (dpkg, apk) and its OS, read from its files
+    /// without running it; or an SBOM of them
+    Packages {
+        /// The image: a name or an ID
+        image: String,
+        /// Print an SBOM instead: CycloneDX 1.5 or SPDX 2.3 JSON
+        #[arg(long, value_enum, conflicts_with = "json")]
+        sbom: Option<SbomArg>,
+        /// For a multi-platform image, which platform [default: this machine]
+        #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+        platform: Option<String>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Show how an image was built, newest step first
     History {
         /// The image: a name or an ID
@@ -541,6 +556,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `strata packages --sbom`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SbomArg {
+    Cyclonedx,
+    Spdx,
+}
+
+impl From<SbomArg> for strata_core::insight::SbomFormat {
+    fn from(a: SbomArg) -> Self {
+        match a {
+            SbomArg::Cyclonedx => Self::Cyclonedx,
+            SbomArg::Spdx => Self::Spdx,
+        }
+    }
 }
 
 /// `strata push --compression`.

@@ -1,9 +1,11 @@
-//! What an image holds and wastes, read from its layers' tar streams (nothing is unpacked).
+//! What an image holds, wastes and lacks, read from its layers' tar streams (nothing is
+//! unpacked), and whether its registry has a newer one.
 //!
 //! | module | job |
 //! |---|---|
 //! | [`analyze`] | wasted space: dive's efficiency score and wasted bytes, and our hidden bytes per layer and per path; the largest files; files a later layer deleted |
 //! | [`compare`] | two images: shared layers by digest, the files that differ in their merged trees, config differences |
+//! | [`packages`] | the OS packages installed (dpkg, apk) and the OS, and an SBOM of them (CycloneDX 1.5, SPDX 2.3) |
 //!
 //! Layers count from 0 (the bottom), as [`crate::image::files`] and the app count them.
 //! Errors are [`FilesError`](crate::image::files::FilesError): analysing reads the same
@@ -11,9 +13,11 @@
 
 pub mod analyze;
 pub mod compare;
+pub mod packages;
 
 pub use analyze::{
     analyze, Analysis, AnalyzeOptions, DiveScore, HiddenPath, HiddenVersion, LargeFile, LayerUse,
     WastedPath, Why,
 };
 pub use compare::{compare, Comparison, ConfigDiff, FileChange, FileDiff, FileSide};
+pub use packages::{packages, sbom, Database, Manager, OsRelease, Package, Packages, SbomFormat};

@@ -1,11 +1,12 @@
-//! `strata analyze` (an image's wasted space) and `strata compare` (two images side by
-//! side) (DESIGN.md § The command line). Parse, call `strata_core::insight`, render;
+//! `strata analyze` (an image's wasted space), `strata compare` (two images side by
+//! side), `strata packages` (what is installed, or an SBOM) and `strata outdated` (local
+//! images their registry has replaced) (DESIGN.md § The command line). Parse, call `strata_core::insight`, render;
 //! `--fail-below` turns dive's efficiency score into an exit code, as `dive --ci` does.
 
 use strata_core::home::Home;
 use strata_core::insight::compare::Side;
 use strata_core::insight::{
-    self, Analysis, AnalyzeOptions, Comparison, FileChange, FileDiff, FileSide,
+    self, Analysis, AnalyzeOptions, Comparison, FileChange, FileDiff, FileSide, SbomFormat,
 };
 use strata_core::problem::{Explain, Problem};
 use strata_core::store::Store;
@@ -283,4 +284,59 @@ fn file_line(f: &FileDiff) -> String {
         }
         (FileChange::Changed, _, _) => format!("C {}", f.path),
     }
+}
+
+pub fn packages(
+    home: &Home,
+    image: &str,
+    sbom: Option<SbomFormat>,
+    platform: Option<&str>,
+    json: bool,
+) -> Result<(), Problem> {
+    let platform = super::image::platform(platform)?;
+    let store = Store::open(&home.path).map_err(|e| e.problem())?;
+    let p = insight::packages(&store, image, platform.as_ref()).map_err(|e| e.problem())?;
+    if let Some(format) = sbom {
+        return render::json(&insight::sbom(&p, format));
+    }
+    if json {
+        return render::json(&p);
+    }
+    match &p.os {
+        Some(os) => println!(
+            "os        {}",
+            os.pretty_name
+                .clone()
+                .unwrap_or_else(|| match &os.version_id {
+                    Some(v) => format!("{} {v}", os.id),
+                    None => os.id.clone(),
+                })
+        ),
+        None => println!("os        unknown (no /etc/os-release)"),
+    }
+    for db in &p.databases {
+        match &db.note {
+            Some(note) => println!("database  {} ({}): {note}", db.path, db.manager.name()),
+            None => println!("database  {}: {} package(s)", db.path, db.packages),
+        }
+    }
+    if p.databases.is_empty() {
+        println!("database  none found (no dpkg, apk or rpm database)");
+    }
+    if p.packages.is_empty() {
+        return Ok(());
+    }
+    println!();
+    let mut rows = vec![cells(&["NAME", "VERSION", "ARCH", "SOURCE", "TYPE"])];
+    rows.extend(p.packages.iter().map(|k| {
+        vec![
+            k.name.clone(),
+            k.version.clone(),
+            k.architecture.clone().unwrap_or_default(),
+            k.source.clone().unwrap_or_default(),
+            k.manager.name().to_string(),
+        ]
+    }));
+    print_table(&rows);
+    Ok(())
 }

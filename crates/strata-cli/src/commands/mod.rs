@@ -42,6 +42,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
         | Command::Files { .. }
         | Command::Analyze { .. }
         | Command::Compare { .. }
+        | Command::Packages { .. }
         | Command::Import { .. }
         | Command::ImportRootfs { .. }
         | Command::Export { .. }) => images(command, &home()?),
@@ -77,7 +78,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
 }
 
 /// The local store and its images: `images`, `tag`, `rmi`, `prune`, `df`, `fsck`, `inspect`,
-/// `history`, `files`, `analyze`, `compare`, `import`, `import-rootfs`, `export`.
+/// `history`, `files`, `analyze`, `compare`, `packages`, `import`, `import-rootfs`, `export`.
 fn images(command: Command, home: &Home) -> Result<(), Problem> {
     match command {
         Command::Images { json } => store::images(home, json),
@@ -147,6 +148,18 @@ fn images(command: Command, home: &Home) -> Result<(), Problem> {
             platform,
             json,
         } => insight::compare(home, &a, &b, platform.as_deref(), json),
+        Command::Packages {
+            image,
+            sbom,
+            platform,
+            json,
+        } => insight::packages(
+            home,
+            &image,
+            sbom.map(Into::into),
+            platform.as_deref(),
+            json,
+        ),
         Command::Import { path, tag, json } => image::import(home, &path, tag.as_deref(), json),
         Command::ImportRootfs {
             path,
