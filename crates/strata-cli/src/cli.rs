@@ -298,6 +298,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Local images whose tag on their registry now names another image (one HEAD request
+    /// per image; an image whose registry cannot be asked is listed as such)
+    Outdated {
+        /// Print every image checked, as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Show how an image was built, newest step first
     History {
         /// The image: a name or an ID

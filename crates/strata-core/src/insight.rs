@@ -6,6 +6,7 @@
 //! | [`analyze`] | wasted space: dive's efficiency score and wasted bytes, and our hidden bytes per layer and per path; the largest files; files a later layer deleted |
 //! | [`compare`] | two images: shared layers by digest, the files that differ in their merged trees, config differences |
 //! | [`packages`] | the OS packages installed (dpkg, apk) and the OS, and an SBOM of them (CycloneDX 1.5, SPDX 2.3) |
+//! | [`outdated`] | each local image pulled from a registry against what its tag names there now |
 //!
 //! Layers count from 0 (the bottom), as [`crate::image::files`] and the app count them.
 //! Errors are [`FilesError`](crate::image::files::FilesError): analysing reads the same
@@ -13,6 +14,7 @@
 
 pub mod analyze;
 pub mod compare;
+pub mod outdated;
 pub mod packages;
 
 pub use analyze::{
@@ -20,4 +22,5 @@ pub use analyze::{
     WastedPath, Why,
 };
 pub use compare::{compare, Comparison, ConfigDiff, FileChange, FileDiff, FileSide};
+pub use outdated::{outdated, Freshness, OutdatedImage};
 pub use packages::{packages, sbom, Database, Manager, OsRelease, Package, Packages, SbomFormat};

@@ -5,8 +5,10 @@
 
 use strata_core::home::Home;
 use strata_core::insight::compare::Side;
+use strata_core::insight::outdated::OutdatedOptions;
 use strata_core::insight::{
-    self, Analysis, AnalyzeOptions, Comparison, FileChange, FileDiff, FileSide, SbomFormat,
+    self, Analysis, AnalyzeOptions, Comparison, FileChange, FileDiff, FileSide, Freshness,
+    OutdatedImage, SbomFormat,
 };
 use strata_core::problem::{Explain, Problem};
 use strata_core::store::Store;
@@ -338,5 +340,51 @@ pub fn packages(
         ]
     }));
     print_table(&rows);
+    Ok(())
+}
+
+pub fn outdated(home: &Home, json: bool) -> Result<(), Problem> {
+    let store = Store::open(&home.path).map_err(|e| e.problem())?;
+    let opts = OutdatedOptions::default();
+    let checked = super::runtime::block_on(insight::outdated(home, &store, &opts))?
+        .map_err(|e| e.problem())?;
+    if json {
+        return render::json(&checked);
+    }
+    let count = |s: Freshness| checked.iter().filter(|c| c.state == s).count();
+    let short = |d: &str| {
+        let d = d.strip_prefix("sha256:").unwrap_or(d);
+        d[..d.len().min(12)].to_string()
+    };
+    let updates: Vec<&OutdatedImage> = checked
+        .iter()
+        .filter(|c| c.state == Freshness::UpdateAvailable)
+        .collect();
+    if !updates.is_empty() {
+        let mut rows = vec![cells(&["IMAGE", "LOCAL", "REGISTRY NOW"])];
+        rows.extend(updates.iter().map(|c| {
+            vec![
+                c.name.clone(),
+                short(&c.local),
+                short(c.remote.as_deref().unwrap_or("")),
+            ]
+        }));
+        print_table(&rows);
+        println!();
+    }
+    for c in checked.iter().filter(|c| c.state == Freshness::CannotCheck) {
+        let why = c
+            .problem
+            .as_ref()
+            .map_or(String::new(), |p| format!(": {} ({})", p.message, p.code));
+        println!("cannot check {}{why}", c.name);
+    }
+    println!(
+        "{} image(s) checked: {} update(s) available, {} up to date, {} cannot be checked",
+        checked.len(),
+        updates.len(),
+        count(Freshness::UpToDate),
+        count(Freshness::CannotCheck)
+    );
     Ok(())
 }

@@ -72,6 +72,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             sts_token,
             json,
         } => manage::cloud_login(&home()?, &registry, &access_key_id, sts_token, json),
+        Command::Outdated { json } => insight::outdated(&home()?, json),
         Command::Ns { action } => manage::ns(&home()?, action),
         Command::Repo { action } => manage::repo(&home()?, action),
     }

@@ -54,6 +54,14 @@ impl BlobSources {
             .collect()
     }
 
+    /// Whether `repository` on `registry` is remembered as holding the blob.
+    pub fn holds(&self, registry: &str, repository: &str, digest: &Digest) -> bool {
+        let name = format!("{registry}/{repository}");
+        self.blobs
+            .get(&digest.to_string())
+            .is_some_and(|list| list.contains(&name))
+    }
+
     fn add(&mut self, registry: &str, repository: &str, digest: &Digest) {
         let name = format!("{registry}/{repository}");
         let list = self.blobs.entry(digest.to_string()).or_default();

@@ -1,0 +1,119 @@
+//! `strata outdated` against a real `docker-registry` (strata-testkit) on 127.0.0.1: a
+//! pulled image is up to date until a new image is pushed to its tag, and again after a
+//! pull; a multi-platform pull is up to date through the index it came from; a registry
+//! that does not answer makes its image "cannot check", not the command fail; a local
+//! image never pulled is not checked at all.
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::Value;
+use support::*;
+
+/// The entry `strata outdated --json` gives for `name`.
+fn entry(home: &Path, name: &str) -> Value {
+    let all = json(home, &["outdated", "--json"]);
+    all.as_array()
+        .expect("a list")
+        .iter()
+        .find(|e| e["name"] == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("{name} not checked: {all:#}"))
+}
+
+#[test]
+fn a_new_image_pushed_to_the_tag_is_an_update_until_it_is_pulled() {
+    let registry = start_registry("none");
+    let remote = format!("{}/team/app:1", registry.host());
+    let (one, two) = (random_image(31, &[2000]), random_image(32, &[3000]));
+    let src = tempfile::tempdir().unwrap();
+    put_image(src.path(), &one, "app:1");
+    put_image(src.path(), &two, "app:2");
+    ok(src.path(), &["push", "app:1", &remote]);
+
+    let (_tmp, home) = scratch();
+    ok(&home, &["pull", &remote]);
+    // Built here, never pulled: docker.io/library/local:1 is not asked about.
+    put_image(&home, &random_image(33, &[100]), "local:1");
+    let e = entry(&home, &remote);
+    assert_eq!(e["state"], "up_to_date", "{e:#}");
+    assert_eq!(e["remote"], one.manifest_digest);
+    let all = json(&home, &["outdated", "--json"]);
+    assert_eq!(all.as_array().unwrap().len(), 1, "{all:#}");
+
+    ok(src.path(), &["push", "app:2", &remote]);
+    let e = entry(&home, &remote);
+    assert_eq!(e["state"], "update_available", "{e:#}");
+    assert_eq!(
+        (e["local"].as_str(), e["remote"].as_str()),
+        (
+            Some(one.manifest_digest.as_str()),
+            Some(two.manifest_digest.as_str())
+        )
+    );
+    let text = ok(&home, &["outdated"]);
+    assert!(
+        text.contains(&remote) && text.contains("1 update(s) available"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&two.manifest_digest["sha256:".len()..][..12]),
+        "{text}"
+    );
+
+    ok(&home, &["pull", &remote]);
+    assert_eq!(entry(&home, &remote)["state"], "up_to_date");
+}
+
+#[test]
+fn a_multi_platform_pull_is_up_to_date_through_its_index() {
+    let registry = start_registry("none");
+    let remote = format!("{}/team/multi:1", registry.host());
+    let src = tempfile::tempdir().unwrap();
+    put_index(src.path(), &random_index(34, 1000, 1000), "multi:1");
+    ok(src.path(), &["push", "multi:1", &remote]);
+    let (_tmp, home) = scratch();
+    ok(&home, &["pull", &remote]);
+    let e = entry(&home, &remote);
+    assert_eq!(e["state"], "up_to_date", "{e:#}");
+    assert_ne!(
+        e["local"], e["remote"],
+        "the name is the platform's manifest: {e:#}"
+    );
+
+    put_index(src.path(), &random_index(35, 1000, 1000), "multi:2");
+    ok(src.path(), &["push", "multi:2", &remote]);
+    assert_eq!(entry(&home, &remote)["state"], "update_available");
+}
+
+#[test]
+fn an_unreachable_registry_cannot_be_checked_and_the_rest_still_is() {
+    let registry = start_registry("none");
+    let remote = format!("{}/team/app:1", registry.host());
+    let src = tempfile::tempdir().unwrap();
+    put_image(src.path(), &random_image(36, &[500]), "app:1");
+    ok(src.path(), &["push", "app:1", &remote]);
+    let (_tmp, home) = scratch();
+    ok(&home, &["pull", &remote]);
+    // Port 1 on loopback: nothing listens.
+    ok(&home, &["tag", &remote, "127.0.0.1:1/team/gone:1"]);
+
+    let out = strata(&home, &["outdated", "--json"]);
+    let all = parse_json(&assert_ok(&out));
+    let gone = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "127.0.0.1:1/team/gone:1")
+        .expect("the unreachable image is listed");
+    assert_eq!(gone["state"], "cannot_check", "{all:#}");
+    assert_eq!(gone["problem"]["code"], "registry.connect", "{all:#}");
+    assert_eq!(entry(&home, &remote)["state"], "up_to_date");
+
+    let text = ok(&home, &["outdated"]);
+    assert!(
+        text.contains("cannot check 127.0.0.1:1/team/gone:1") && text.contains("registry.connect"),
+        "{text}"
+    );
+}
