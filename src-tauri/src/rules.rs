@@ -252,8 +252,9 @@ fn generate() -> String {
             "export_target": accepts(&host_path::EXPORT_TARGET),
             "upload_source": accepts(&host_path::UPLOAD_SOURCE),
             "registry_ca": accepts(&host_path::REGISTRY_CA),
+            "sbom_target": accepts(&host_path::SBOM_TARGET),
         }),
-        "Record<'import_source' | 'export_target' | 'upload_source' | 'registry_ca', { purposes: ('open_file' | 'open_folder' | 'save_file')[]; typed: boolean; what: string }>",
+        "Record<'import_source' | 'export_target' | 'upload_source' | 'registry_ca' | 'sbom_target', { purposes: ('open_file' | 'open_folder' | 'save_file')[]; typed: boolean; what: string }>",
     );
     constant(
         c,

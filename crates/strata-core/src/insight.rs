@@ -23,4 +23,6 @@ pub use analyze::{
 };
 pub use compare::{compare, Comparison, ConfigDiff, FileChange, FileDiff, FileSide};
 pub use outdated::{outdated, Freshness, OutdatedImage};
-pub use packages::{packages, sbom, Database, Manager, OsRelease, Package, Packages, SbomFormat};
+pub use packages::{
+    packages, sbom, write_sbom, Database, Manager, OsRelease, Package, Packages, SbomFormat,
+};

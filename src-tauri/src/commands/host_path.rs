@@ -18,11 +18,12 @@
 //! |---|---|---|
 //! | `import_image` | Import dialog (path field, Browse…), a file or folder dropped on the window | [`IMPORT_SOURCE`]: chosen for opening (file or folder), or typed |
 //! | `export_image` | Export dialog (path field, Choose…) | [`EXPORT_TARGET`]: chosen in the save dialog, or typed |
+//! | `export_sbom` | Packages tab (Export SBOM…, the save dialog) | [`SBOM_TARGET`]: chosen in the save dialog only |
 //! | `upload_files` | Upload dialog (paths, one per line; Browse…), files dropped on a container's Files tab | [`UPLOAD_SOURCE`]: chosen for opening (file or folder), or typed |
 //! | `add_registry` | Add registry (extra CA field, Browse…) | [`REGISTRY_CA`]: a file chosen for opening, or typed |
 //!
-//! Every screen that takes a host path today has a field to type it in; [`Accepts`] still
-//! says so per command, so a new command that offers only Browse… refuses typed paths.
+//! Every screen but the Packages tab has a field to type a path in; [`Accepts`] says so
+//! per command, so a command that offers only a dialog refuses typed paths.
 //!
 //! Export and replacing a file: the native save dialog asks "Replace?" itself before it
 //! returns an existing file (GTK's overwrite confirmation, which rfd turns on; the macOS and
@@ -114,6 +115,14 @@ pub const EXPORT_TARGET: Accepts = Accepts {
     purposes: &[Purpose::SaveFile],
     typed: true,
     what: "the file to export to",
+};
+
+/// `export_sbom`: the file to write, from the save dialog only (the Packages tab has no
+/// path field).
+pub const SBOM_TARGET: Accepts = Accepts {
+    purposes: &[Purpose::SaveFile],
+    typed: false,
+    what: "the file to write the SBOM to",
 };
 
 /// `upload_files`: files or folders to copy into a container, chosen, dropped or typed.

@@ -1,5 +1,5 @@
 //! The Images screen: the table with disk usage, an
-//! image's Overview, History, Layers, Files, Analysis and Compare tabs, import and export as tasks, tag,
+//! image's Overview, History, Layers, Files, Analysis, Compare and Packages tabs (and its SBOM), import and export as tasks, tag,
 //! remove and prune, and the native file dialogs. Each command is one call into
 //! `strata_core` (`store`, `image`, `layer`) plus the conversion to the transport types
 //! below; the Layers and Files tabs map `strata_core::image::files` in [`layers`].
@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use strata_core::image::table::{self, ImagesOverview};
 use strata_core::image::{self, inspect::InspectOptions, ExportFormat, ExportOptions};
-use strata_core::insight::{self, Analysis, AnalyzeOptions, Comparison};
+use strata_core::insight::{self, Analysis, AnalyzeOptions, Comparison, Packages, SbomFormat};
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::{familiar, Reference};
 use strata_core::store::Store;
@@ -273,6 +273,42 @@ pub async fn compare_images(
 ) -> Result<Comparison, Problem> {
     let store = state.store()?;
     blocking(move || insight::compare(&store, &a, &b, None).map_err(|e| e.problem())).await
+}
+
+/// The Packages tab: the OS and the packages installed, as `strata packages` reads them.
+#[tauri::command]
+pub async fn image_packages(
+    state: State<'_, ImagesState>,
+    reference: String,
+) -> Result<Packages, Problem> {
+    let store = state.store()?;
+    blocking(move || insight::packages(&store, &reference, None).map_err(|e| e.problem())).await
+}
+
+/// "Export SBOM…" on the Packages tab: the image's SBOM in `format`, written to the file
+/// chosen in the save dialog (which asked before returning an existing file). Returns the
+/// path written, for display.
+#[tauri::command]
+pub async fn export_sbom(
+    state: State<'_, ImagesState>,
+    paths: State<'_, HostPaths>,
+    reference: String,
+    target: HostPath,
+    format: SbomFormat,
+) -> Result<String, Problem> {
+    let target = paths.resolve(&target, &host_path::SBOM_TARGET)?;
+    let store = state.store()?;
+    blocking(move || {
+        let p = insight::packages(&store, &reference, None).map_err(|e| e.problem())?;
+        insight::write_sbom(
+            &insight::sbom(&p, format),
+            &target.path,
+            target.replace_confirmed,
+        )
+        .map_err(|e| e.problem())?;
+        Ok(target.path.display().to_string())
+    })
+    .await
 }
 
 /// Checks a name the way `strata tag` will read it.

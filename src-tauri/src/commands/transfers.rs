@@ -9,6 +9,8 @@
 
 use strata_core::catalog::{self, Access};
 use strata_core::home::Home;
+use strata_core::insight::outdated::OutdatedOptions;
+use strata_core::insight::{self, OutdatedImage};
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::{familiar, Reference};
 use strata_core::registry::{self, RegistryError, RegistryOptions};
@@ -42,6 +44,22 @@ fn run<T>(work: impl std::future::Future<Output = Result<T, RegistryError>>) -> 
 
 fn parse(text: &str) -> Result<Reference, Problem> {
     Reference::parse(text.trim()).map_err(|e| e.problem())
+}
+
+/// "Check for updates" on the Images screen (and its hourly check in the background): for
+/// each local image pulled from a registry, whether its tag now names another image, as
+/// `strata outdated` tells. `names` limits the check to these full references.
+#[tauri::command]
+pub async fn check_updates(names: Option<Vec<String>>) -> Result<Vec<OutdatedImage>, Problem> {
+    let home = home()?;
+    let store = open_store(&home)?;
+    let opts = OutdatedOptions {
+        only: names,
+        ..OutdatedOptions::default()
+    };
+    insight::outdated(&home, &store, &opts)
+        .await
+        .map_err(|e| e.problem())
 }
 
 /// Starts pulling `reference` (for `platform`, `os/arch[/variant]`, when given; else this

@@ -378,6 +378,82 @@ identical: boolean, layers: LayerComparison,
  */
 files: Array<FileDiff>, added: number, removed: number, changed: number, config: Array<ConfigDiff>, };
 
+export type OsRelease = { 
+/**
+ * `ID`: `debian`, `alpine`, `ubuntu`.
+ */
+id: string, 
+/**
+ * `VERSION_ID`: `12`, `3.19.1`.
+ */
+version_id: string | null, pretty_name: string | null, };
+
+export type Manager = "dpkg" | "apk" | "rpm";
+
+export type Database = { manager: Manager, 
+/**
+ * From the root, with a leading `/`.
+ */
+path: string, 
+/**
+ * Whether its packages are listed.
+ */
+read: boolean, packages: number, 
+/**
+ * Why it was not read (or not read whole).
+ */
+note?: string, };
+
+export type Package = { name: string, version: string, architecture?: string, 
+/**
+ * The source package (dpkg `Source:`, apk `o:`), when the database names one.
+ */
+source?: string, manager: Manager, 
+/**
+ * Its package URL: `pkg:deb/debian/bash@5.2.15-2?arch=amd64&distro=debian-12`.
+ */
+purl: string, };
+
+export type Packages = { 
+/**
+ * The image as named in the store.
+ */
+reference: string, id: string, 
+/**
+ * The image manifest read (the platform's, for a multi-platform image).
+ */
+manifest: string, 
+/**
+ * `os/arch[/variant]`.
+ */
+platform: string, os: OsRelease | null, 
+/**
+ * Every package database found, read or not.
+ */
+databases: Array<Database>, 
+/**
+ * By name, then version.
+ */
+packages: Array<Package>, };
+
+export type SbomFormat = "cyclonedx" | "spdx";
+
+export type Freshness = "up_to_date" | "update_available" | "cannot_check";
+
+export type OutdatedImage = { 
+/**
+ * The full reference: `127.0.0.1:5000/team/app:1`.
+ */
+name: string, 
+/**
+ * The digest the local name points at.
+ */
+local: string, state: Freshness, 
+/**
+ * What the tag names on the registry, when it was asked.
+ */
+remote?: string, problem?: Problem, };
+
 export type ArchiveFormat = "docker-archive" | "oci-archive";
 
 export type CheckedReference = { 

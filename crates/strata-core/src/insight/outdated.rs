@@ -22,7 +22,7 @@ use crate::credentials::host;
 use crate::digest::Digest;
 use crate::home::Home;
 use crate::problem::{Code, Explain, Problem};
-use crate::reference::{Reference, DOCKER_HUB};
+use crate::reference::{familiar, Reference, DOCKER_HUB};
 use crate::registry::sources::BlobSources;
 use crate::registry::{Client, RegistryOptions};
 use crate::store::{Store, StoreError};
@@ -68,7 +68,7 @@ pub struct OutdatedImage {
 pub struct OutdatedOptions {
     pub concurrency: usize,
     pub timeout: Duration,
-    /// Only these names (full references); `None`: every image named after a registry tag.
+    /// Only these names (full or familiar); `None`: every image named after a registry tag.
     pub only: Option<Vec<String>>,
 }
 
@@ -129,7 +129,7 @@ fn candidates(store: &Store, opts: &OutdatedOptions) -> Result<Vec<Candidate>, S
             continue;
         }
         if let Some(only) = &opts.only {
-            if !only.contains(&image.name) {
+            if !only.contains(&image.name) && !only.contains(&familiar(&image.name)) {
                 continue;
             }
         }

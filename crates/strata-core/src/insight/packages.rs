@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 
 use crate::image::files::{FilesError, ImageFiles};
 use crate::image::inspect::{self, InspectOptions};
+use crate::image::{ExportFormat, ExportOptions, ImageError};
 use crate::layer::{decompress, Kind, LayerError, Limits, MergedTree};
 use crate::platform::Platform;
 use crate::store::Store;
@@ -218,9 +219,7 @@ pub(crate) fn read_databases<R: Read>(
             .map(|b| String::from_utf8_lossy(b).into_owned())
     };
 
-    found.os = os_path
-        .and_then(|p| text(p))
-        .and_then(|t| parse_os_release(&t));
+    found.os = os_path.and_then(&text).and_then(|t| parse_os_release(&t));
     let os = found.os.clone();
     let mut add = |manager: Manager, path: &str, list: Vec<Package>| {
         found.databases.push(Database {
@@ -364,19 +363,16 @@ pub(crate) fn parse_os_release(text: &str) -> Option<OsRelease> {
 fn paragraphs(text: &str) -> Vec<HashMap<String, String>> {
     let mut out = Vec::new();
     let mut cur: HashMap<String, String> = HashMap::new();
-    let mut last: Option<String> = None;
     for line in text.lines() {
         if line.trim().is_empty() {
             if !cur.is_empty() {
                 out.push(std::mem::take(&mut cur));
             }
-            last = None;
         } else if line.starts_with([' ', '\t']) {
-            // Continuation (a description, a conffiles list): not a field we read.
-            let _ = &last;
+            // A continuation line (a description, a conffiles list): no field read here.
+            continue;
         } else if let Some((k, v)) = line.split_once(':') {
             cur.insert(k.trim().to_string(), v.trim().to_string());
-            last = Some(k.to_string());
         }
     }
     if !cur.is_empty() {
@@ -516,6 +512,24 @@ pub fn sbom(p: &Packages, format: SbomFormat) -> Value {
         SbomFormat::Cyclonedx => cyclonedx(p),
         SbomFormat::Spdx => spdx(p),
     }
+}
+
+/// Writes an SBOM to `dest` (atomically, pretty JSON); an existing file is replaced only
+/// with `overwrite`, a folder never.
+pub fn write_sbom(doc: &Value, dest: &Path, overwrite: bool) -> Result<(), ImageError> {
+    let opts = ExportOptions {
+        format: ExportFormat::Oci,
+        platform: None,
+        overwrite,
+    };
+    crate::image::check_destination(dest, &opts)?;
+    let mut bytes = serde_json::to_vec_pretty(doc).unwrap_or_default();
+    bytes.push(b'\n');
+    crate::atomic_file::write(dest, &bytes).map_err(|source| ImageError::Io {
+        action: "write",
+        path: dest.to_path_buf(),
+        source,
+    })
 }
 
 /// A random (version 4) UUID.

@@ -8,6 +8,9 @@ import type {
   CheckedReference,
   Comparison,
   DropEvent,
+  OutdatedImage,
+  Packages,
+  SbomFormat,
   FileListing,
   HistoryRow,
   HostPath,
@@ -86,6 +89,13 @@ export interface StrataApi {
   analyzeImage(reference: string): Promise<Analysis>;
   /** `compare_images`: the Compare tab: shared layers, files and config values that differ. */
   compareImages(a: string, b: string): Promise<Comparison>;
+  /** `image_packages`: the Packages tab: the OS and the dpkg/apk packages installed. */
+  imagePackages(reference: string): Promise<Packages>;
+  /**
+   * `export_sbom`: writes the image's SBOM (CycloneDX 1.5 or SPDX 2.3 JSON) to a file chosen
+   * in the save dialog (only there: it asks before replacing); resolves to the path written.
+   */
+  exportSbom(reference: string, target: HostPath, format: SbomFormat): Promise<string>;
   /** `check_reference`: normalises a name, or rejects with why it is not one. */
   checkReference(reference: string): Promise<CheckedReference>;
   /** `tag_image`: gives `source`'s image the name `target`; resolves to the full name. */
@@ -126,6 +136,11 @@ export interface StrataApi {
   pushImage(local: string, remote: string): Promise<TaskInfo>;
   /** `push_targets`: the saved registries with their known namespaces and repositories. */
   pushTargets(): Promise<PushTarget[]>;
+  /**
+   * `check_updates`: for each local image pulled from a registry (only `names`, when given),
+   * whether its tag there now names another image; one that cannot be asked says why.
+   */
+  checkUpdates(names: string[] | null): Promise<OutdatedImage[]>;
 
   // The Registries screen (src-tauri/src/commands/registries.rs). No method ever returns a
   // password: accounts are usernames only.

@@ -3,6 +3,7 @@
 import type {
   Analysis,
   Comparison,
+  Packages,
   DiskSummary,
   FileEntry,
   ImageInfo,
@@ -252,5 +253,26 @@ export function fakeTask(id: number, over: Partial<TaskInfo> = {}): TaskInfo {
     bytes_per_second: 0,
     digest: null,
     ...over,
+  };
+}
+
+/** A Debian image's packages, as `image_packages` reads them. */
+export function fakePackages(reference: string): Packages {
+  const deb = (name: string, version: string, source?: string) => ({
+    name,
+    version,
+    architecture: 'amd64',
+    ...(source ? { source } : {}),
+    manager: 'dpkg' as const,
+    purl: `pkg:deb/debian/${name}@${encodeURIComponent(version)}?arch=amd64&distro=debian-12`,
+  });
+  return {
+    reference,
+    id: 'sha256:' + '1'.repeat(64),
+    manifest: 'sha256:' + '3'.repeat(64),
+    platform: 'linux/amd64',
+    os: { id: 'debian', version_id: '12', pretty_name: 'Debian GNU/Linux 12 (bookworm)' },
+    databases: [{ manager: 'dpkg', path: '/var/lib/dpkg/status', read: true, packages: 3 }],
+    packages: [deb('base-files', '12.4+deb12u5'), deb('bash', '5.2.15-2+b2'), deb('libc6', '2.36-9+deb12u4', 'glibc')],
   };
 }

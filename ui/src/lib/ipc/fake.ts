@@ -8,6 +8,9 @@ import type {
   CheckedReference,
   Comparison,
   DiskSummary,
+  OutdatedImage,
+  Packages,
+  SbomFormat,
   DropEvent,
   FileEntry,
   FileListing,
@@ -54,7 +57,7 @@ import type {
 } from '../bindings.gen';
 import { FakeContainers } from './fake-containers';
 import { FakeRegistries } from './fake-registries';
-import { fakeAnalysis, fakeComparison, fakeInfo, fakeLayers, fakeRow, fakeTask, fakeTree, usageOf } from './fake-images';
+import { fakeAnalysis, fakeComparison, fakeInfo, fakePackages, fakeLayers, fakeRow, fakeTask, fakeTree, usageOf } from './fake-images';
 import type { PushTarget } from '../bindings.gen';
 import { HOST_PATHS } from '../shared/rules.gen';
 import { changeLooksRight, parseReference, platformOk } from '../shared/rules';
@@ -67,8 +70,13 @@ type Method = keyof StrataApi;
 type Accepts = (typeof HOST_PATHS)[keyof typeof HOST_PATHS];
 /** What a path was chosen for, as the shell records it. */
 type Purpose = Accepts['purposes'][number];
-const { import_source: IMPORT_SOURCE, export_target: EXPORT_TARGET, upload_source: UPLOAD_SOURCE, registry_ca: REGISTRY_CA } =
-  HOST_PATHS;
+const {
+  import_source: IMPORT_SOURCE,
+  export_target: EXPORT_TARGET,
+  upload_source: UPLOAD_SOURCE,
+  registry_ca: REGISTRY_CA,
+  sbom_target: SBOM_TARGET,
+} = HOST_PATHS;
 
 export class FakeApi implements StrataApi {
   settings: Settings;
@@ -213,6 +221,20 @@ export class FakeApi implements StrataApi {
     this.row(a);
     this.row(b);
     return fakeComparison(a, b);
+  }
+
+  async imagePackages(reference: string): Promise<Packages> {
+    this.check('imagePackages', reference);
+    const row = this.row(reference);
+    return fakePackages(row.reference);
+  }
+
+  async exportSbom(reference: string, target: HostPath, format: SbomFormat): Promise<string> {
+    this.check('exportSbom', { reference, target, format });
+    const { path } = this.resolve(target, SBOM_TARGET);
+    this.row(reference);
+    this.existingFiles.add(path);
+    return path;
   }
 
   async checkReference(reference: string): Promise<CheckedReference> {
@@ -400,6 +422,14 @@ export class FakeApi implements StrataApi {
     const row = this.row(local);
     const { full } = await this.checkReference(remote);
     return this.startTask(fakeTask(0, { kind: 'push', subject: `${row.repository}:${row.tag}`, target: full, total: null }));
+  }
+
+  /** What `checkUpdates` answers: none by default. */
+  outdated: OutdatedImage[] = [];
+
+  async checkUpdates(names: string[] | null): Promise<OutdatedImage[]> {
+    this.check('checkUpdates', names);
+    return this.outdated.filter((o) => names === null || names.includes(o.name)).map((o) => ({ ...o }));
   }
 
   async pushTargets(): Promise<PushTarget[]> {

@@ -27,6 +27,8 @@ export const tauriApi: StrataApi = {
   imageFiles: (reference, layer, dir) => call('image_files', { reference, layer, dir }),
   analyzeImage: (reference) => call('analyze_image', { reference }),
   compareImages: (a, b) => call('compare_images', { a, b }),
+  imagePackages: (reference) => call('image_packages', { reference }),
+  exportSbom: (reference, target, format) => call('export_sbom', { reference, target, format }),
   checkReference: (reference) => call('check_reference', { reference }),
   tagImage: (source, target) => call('tag_image', { source, target }),
   removeImage: (reference, force) => call('remove_image', { reference, force }),
@@ -47,6 +49,7 @@ export const tauriApi: StrataApi = {
   pullImage: (reference, platform) => call('pull_image', { reference, platform }),
   pushImage: (local, remote) => call('push_image', { local, remote }),
   pushTargets: () => call('push_targets'),
+  checkUpdates: (names) => call('check_updates', { names }),
 
   // The Registries screen.
   registryPresets: () => call('registry_presets'),

@@ -126,7 +126,7 @@ export const CHANGE_INSTRUCTIONS: string[] = [
 ];
 
 /** What each command takes as a host path (src-tauri/src/commands/host_path.rs). */
-export const HOST_PATHS: Record<'import_source' | 'export_target' | 'upload_source' | 'registry_ca', { purposes: ('open_file' | 'open_folder' | 'save_file')[]; typed: boolean; what: string }> = {
+export const HOST_PATHS: Record<'import_source' | 'export_target' | 'upload_source' | 'registry_ca' | 'sbom_target', { purposes: ('open_file' | 'open_folder' | 'save_file')[]; typed: boolean; what: string }> = {
   "export_target": {
     "purposes": [
       "save_file"
@@ -148,6 +148,13 @@ export const HOST_PATHS: Record<'import_source' | 'export_target' | 'upload_sour
     ],
     "typed": true,
     "what": "the CA certificate file"
+  },
+  "sbom_target": {
+    "purposes": [
+      "save_file"
+    ],
+    "typed": false,
+    "what": "the file to write the SBOM to"
   },
   "upload_source": {
     "purposes": [

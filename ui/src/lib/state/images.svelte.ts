@@ -2,11 +2,24 @@
 // that is open, and the actions (import and export as tasks, tag, remove, prune). Long
 // work goes through the app session's task list; when an import or a pull finishes the
 // table reloads.
-import type { ArchiveFormat, DiskSummary, HostPath, ImageRow, RemoveResult, PruneResult, TaskInfo } from '../bindings.gen';
+import type {
+  ArchiveFormat,
+  DiskSummary,
+  HostPath,
+  ImageRow,
+  OutdatedImage,
+  RemoveResult,
+  PruneResult,
+  TaskInfo,
+} from '../bindings.gen';
 import { chosen, type StrataApi } from '../ipc';
 import { dropClaim } from './drops';
+import { parseReference } from '../shared/rules';
 import type { Messages } from '../i18n/en';
 import { perSession, ScreenModel, Session } from './session.svelte';
+
+/** The background update check runs at most this often (ms). */
+export const UPDATE_INTERVAL = 60 * 60 * 1000;
 
 export const sortKeys = ['repository', 'tag', 'id', 'created', 'size', 'shared'] as const;
 export type SortKey = (typeof sortKeys)[number];
@@ -85,7 +98,13 @@ export class ImagesModel extends ScreenModel {
   /** Files are being dragged over the window. */
   dragging = $state(false);
   /** The tab the open image's page starts on, when another screen asked for one. */
-  openTab: 'overview' | 'history' | 'layers' | 'files' | 'analysis' | 'compare' | undefined = $state();
+  openTab: 'overview' | 'history' | 'layers' | 'files' | 'analysis' | 'compare' | 'packages' | undefined = $state();
+  /** What the last update check said, by full name (`OutdatedImage.name`, `ImageRow.name`). */
+  updates: Record<string, OutdatedImage> = $state({});
+  /** An update check is running. */
+  checking = $state(false);
+  /** When the last update check ended (ms since the epoch); null: never. */
+  checkedAt: number | null = $state(null);
   private watchingDrops = false;
 
   constructor(session: Session | StrataApi) {
@@ -93,6 +112,16 @@ export class ImagesModel extends ScreenModel {
     this.tasks.onFinished((task) => {
       // A pull adds an image as an import does.
       if (task.state === 'done' && (task.kind === 'import' || task.kind === 'pull')) void this.refresh();
+      // A pulled name is checked again (its badge goes when it is up to date).
+      if (task.state === 'done' && task.kind === 'pull' && task.outcome.length > 0) {
+        const next = { ...this.updates };
+        for (const key of Object.keys(next)) {
+          const parsed = parseReference(key);
+          if (task.outcome.includes(key) || (parsed.ok && task.outcome.includes(parsed.familiar))) delete next[key];
+        }
+        this.updates = next;
+        void this.checkUpdates(task.outcome);
+      }
     });
   }
 
@@ -144,6 +173,45 @@ export class ImagesModel extends ScreenModel {
       this.openTab = tab;
       this.open = row;
     }
+  }
+
+  /**
+   * Asks each pulled image's registry whether its tag names another image now (only
+   * `names`, when given). Runs beside the table, never in its way; a second call while one
+   * runs does nothing. Resolves to the images checked.
+   */
+  async checkUpdates(names: string[] | null = null): Promise<OutdatedImage[] | undefined> {
+    if (this.checking) return undefined;
+    this.checking = true;
+    try {
+      const list = await this.notices.guard(() => this.api.checkUpdates(names));
+      if (list) {
+        const next = names === null ? {} : { ...this.updates };
+        for (const o of list) next[o.name] = o;
+        this.updates = next;
+        if (names === null) this.checkedAt = Date.now();
+      }
+      return list;
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** The background check: at most once an hour (`UPDATE_INTERVAL`). */
+  maybeCheckUpdates(now: number = Date.now()): void {
+    if (this.checkedAt === null || now - this.checkedAt >= UPDATE_INTERVAL) void this.checkUpdates();
+  }
+
+  /** The row's name has an update on its registry. */
+  hasUpdate(row: ImageRow): boolean {
+    return row.name !== '' && this.updates[row.name]?.state === 'update_available';
+  }
+
+  /** Pulls the new image under the row's name, as a task. Undefined when refused. */
+  async pullUpdate(row: ImageRow): Promise<TaskInfo | undefined> {
+    const task = await this.notices.guard(() => this.api.pullImage(row.name, null));
+    if (task) this.tasks.put(task);
+    return task;
   }
 
   /** Starts importing an archive (chosen, dropped or typed); the task shows in Tasks. Undefined when refused. */
