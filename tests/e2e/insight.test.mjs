@@ -2,16 +2,19 @@
 // as the article makes one (import-rootfs, a container, files rewritten and deleted, commit,
 // all through the `strata` CLI before the app starts), its dive score, wasted bytes and
 // per-layer visible/hidden bar, a hidden path that opens the Files tab at its layer, and
-// the Compare tab against the image it was committed from.
-// Screenshots: target/e2e/insight-{analysis,files,compare,analysis-zh-CN}.png.
+// the Compare tab against the image it was committed from. Then what is inside and what is
+// out of date: a Debian image pulled from a real registry (docker-registry on 127.0.0.1),
+// a newer image pushed to its tag, the Images screen's background check badging the row
+// "Update available", the badge pulling it, and the Packages tab listing its dpkg packages.
+// Screenshots: target/e2e/insight-{analysis,files,compare,analysis-zh-CN,outdated,packages}.png.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { SHOTS, appEnv, scratch, strata, withDriver } from './app.mjs';
-import { screenshot, textOf, waitFor } from './fixtures.mjs';
+import { SHOTS, appEnv, scratch, startRegistry, strata, withDriver } from './app.mjs';
+import { count, rootfsImage, screenshot, textOf, waitFor } from './fixtures.mjs';
 
 const NAME = 'docker.io/e2e/wasteful:2';
 
@@ -119,6 +122,67 @@ describe('Analysis tab', () => {
       assert.match(await textOf(app, '[data-testid="analysis-efficiency"]'), /效率/);
       assert.match(await textOf(app, '[data-testid="analysis-layer"][data-index="0"]'), /被隐藏 5\.15 MB/);
       await shot(app, 'analysis-zh-CN');
+    });
+  });
+});
+
+const OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n';
+const dpkg = (name, version, extra = '') =>
+  `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\n${extra}Version: ${version}\n\n`;
+const STATUS_1 = dpkg('base-files', '12.4+deb12u5') + dpkg('libc6', '2.36-9+deb12u4', 'Source: glibc\n');
+const STATUS_2 = STATUS_1 + dpkg('bash', '5.2.15-2+b7');
+
+describe('Packages tab and Update available', () => {
+  const place = scratch('insight-updates');
+  let registry;
+  let remote;
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    registry = await startRegistry('none');
+    remote = `${registry.host}/e2e/debian:12`;
+    const os = { 'etc/os-release': OS_RELEASE };
+    rootfsImage(place.home, join(place.dir, 'v1'), { ...os, 'var/lib/dpkg/status': STATUS_1 }, 'e2e/debian:v1');
+    rootfsImage(place.home, join(place.dir, 'v2'), { ...os, 'var/lib/dpkg/status': STATUS_2 }, 'e2e/debian:v2');
+    strata(place.home, ['push', 'e2e/debian:v1', remote]);
+    strata(place.home, ['pull', remote]);
+    // The tag moves on the registry: the pulled image is out of date.
+    strata(place.home, ['push', 'e2e/debian:v2', remote]);
+    const outdated = JSON.parse(strata(place.home, ['outdated', '--json']));
+    assert.deepEqual(
+      outdated.map((o) => [o.name, o.state]),
+      [[remote, 'update_available']],
+    );
+  });
+  after(async () => {
+    await registry?.stop();
+    place.remove();
+  });
+
+  it('badges the row, pulls the update from the badge, and lists the packages', async () => {
+    await withDriver(appEnv(place), async (open) => {
+      const app = await open();
+      await app.click('[data-nav="images"]');
+      const row = `[data-testid="image-row"][data-reference="${remote}"]`;
+      await app.find(row, { timeout: 30_000 });
+      // The background check, on opening the screen.
+      await app.find(`${row} [data-testid="update-badge"]`, { timeout: 30_000 });
+      assert.equal(await count(app, '[data-testid="update-badge"]'), 1);
+      await shot(app, 'outdated');
+
+      await app.click(`${row} [data-testid="update-badge"]`);
+      await waitFor('the pulled image to be up to date', async () => (await count(app, '[data-testid="update-badge"]')) === 0);
+      await app.click('[data-testid="check-updates"]');
+      await waitFor('the check to end', async () =>
+        /up to date/.test(await textOf(app, '[data-testid="images-status"]').catch(() => '')),
+      );
+
+      await app.click(`${row} button.open`);
+      await app.click('[data-tab="packages"]');
+      await app.find('[data-testid="packages-table"]', { timeout: 30_000 });
+      assert.match(await textOf(app, '[data-testid="packages-os"]'), /Debian GNU\/Linux 12 \(bookworm\)/);
+      assert.match(await textOf(app, '[data-testid="packages-count"]'), /3 packages/);
+      assert.match(await textOf(app, '[data-testid="packages-table"]'), /glibc/);
+      await shot(app, 'packages');
     });
   });
 });
