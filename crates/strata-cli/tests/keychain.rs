@@ -374,3 +374,45 @@ fn namespace_scoped_accounts_are_listed_and_a_second_account_needs_a_name_to_log
     t.assert_never_contains("m-pass");
     t.assert_never_contains("t-pass");
 }
+
+#[test]
+fn outdated_asks_a_token_registry_with_the_keychains_login_as_a_pull_does() {
+    let _keychain = keychain();
+    let registry = start_registry("token");
+    let host = registry.host();
+    let remote = format!("{host}/team/app:1");
+    let c = creds();
+    let src = tempfile::tempdir().unwrap();
+    put_image(src.path(), &random_image(41, &[700]), "app:1");
+    put_image(src.path(), &random_image(42, &[800]), "app:2");
+    ok(src.path(), &["push", "app:1", &remote, "--creds", &c]);
+
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Transcript::default();
+    let out = t.strata(
+        home.path(),
+        &["login", &host, "-u", USER, "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert_ok(&out);
+    assert_ok(&t.strata(home.path(), &["pull", &remote], None));
+    ok(src.path(), &["push", "app:2", &remote, "--creds", &c]);
+
+    let state = |t: &mut Transcript| {
+        let all: serde_json::Value = parse_json(&assert_ok(&t.strata(
+            home.path(),
+            &["outdated", "--json"],
+            None,
+        )));
+        all.as_array().unwrap()[0].clone()
+    };
+    let e = state(&mut t);
+    assert_eq!(e["state"], "update_available", "{e:#}");
+
+    // Without the login the registry refuses to say: that image cannot be checked.
+    assert_ok(&t.strata(home.path(), &["logout", &host], None));
+    let e = state(&mut t);
+    assert_eq!(e["state"], "cannot_check", "{e:#}");
+    assert_eq!(e["problem"]["code"], "registry.unauthorized", "{e:#}");
+    t.assert_never_contains(PASSWORD);
+}

@@ -876,4 +876,45 @@ o:busybox
             ]
         );
     }
+
+    #[test]
+    fn a_symlinked_os_release_and_an_apk_database_are_read() {
+        let l0 = layer(&[
+            ("etc/", "dir"),
+            ("usr/lib/os-release", "file:ID=alpine\nVERSION_ID=3.19.1\n"),
+            ("etc/os-release", "link:../usr/lib/os-release"),
+            ("lib/apk/db/installed", &format!("file:{APK}")),
+        ]);
+        let mut tree = MergedTree::new();
+        tree.push_layer(&l0[..], &Limits::default()).unwrap();
+        let found = read_databases(&tree, |_| Ok(&l0[..]), &Limits::default()).unwrap();
+        let os = found.os.unwrap();
+        assert_eq!(
+            (os.id.as_str(), os.version_id.as_deref()),
+            ("alpine", Some("3.19.1"))
+        );
+        assert_eq!(
+            found.packages[0].purl,
+            "pkg:apk/alpine/busybox-binsh@1.36.1-r15?arch=x86_64&distro=alpine-3.19.1&upstream=busybox"
+        );
+    }
+
+    #[test]
+    fn an_sbom_replaces_a_file_only_when_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("bom.json");
+        write_sbom(&json!({"a": 1}), &dest, false).unwrap();
+        let again = write_sbom(&json!({"a": 2}), &dest, false).unwrap_err();
+        assert!(
+            matches!(again, ImageError::WouldOverwrite { .. }),
+            "{again}"
+        );
+        write_sbom(&json!({"a": 2}), &dest, true).unwrap();
+        let back: Value = serde_json::from_slice(&std::fs::read(&dest).unwrap()).unwrap();
+        assert_eq!(back["a"], 2);
+        assert!(
+            write_sbom(&json!({}), dir.path(), true).is_err(),
+            "a folder is never replaced"
+        );
+    }
 }
