@@ -9,8 +9,9 @@
 //! | [`outdated`] | each local image pulled from a registry against what its tag names there now |
 //!
 //! Layers count from 0 (the bottom), as [`crate::image::files`] and the app count them.
-//! Errors are [`FilesError`](crate::image::files::FilesError): analysing reads the same
-//! store blobs and layer streams as browsing an image's files.
+//! Errors of the local ones are [`FilesError`](crate::image::files::FilesError): they read
+//! the same store blobs and layer streams as browsing an image's files. [`outdated`] fails
+//! only when the store cannot be read; a registry's answer is per image.
 
 pub mod analyze;
 pub mod compare;
