@@ -430,22 +430,40 @@ pub enum Command {
         json: bool,
     },
     /// Save a cloud AccessKey for a registry with a management API (ACR), in the system
-    /// keychain, after one signed call proved it; `strata login REGISTRY` then needs no password
+    /// keychain as a named cloud account, after one signed call proved it; `strata login
+    /// REGISTRY` then needs no password
     CloudLogin {
         /// The saved registry (name or endpoint)
         registry: String,
-        /// The AccessKey ID
-        #[arg(long, value_name = "ID")]
-        access_key_id: String,
+        /// The AccessKey ID (without it, --account names an account saved before)
+        #[arg(
+            long,
+            value_name = "ID",
+            required_unless_present = "account",
+            requires = "access_key_secret_stdin"
+        )]
+        access_key_id: Option<String>,
         /// Read the AccessKey secret from standard input (with --sts-token: the secret on
         /// the first line, the STS token on the second)
-        #[arg(long, required = true)]
+        #[arg(long, requires = "access_key_id")]
         access_key_secret_stdin: bool,
         /// The pair is temporary (STS): a security token follows the secret on stdin
         #[arg(long)]
         sts_token: bool,
+        /// The cloud account to save the key as, or (without --access-key-id) to use
+        /// [default: an account named after the registry]
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
         /// Print the saved registry as JSON (never a secret)
         #[arg(long)]
+        json: bool,
+    },
+    /// Named cloud accounts (Alibaba Cloud AccessKeys) that registries use: ls, add, rm
+    CloudAccounts {
+        #[command(subcommand)]
+        action: Option<CloudAccountsAction>,
+        /// Print JSON instead of text (never a secret)
+        #[arg(long, global = true)]
         json: bool,
     },
     /// Namespaces of a registry with a management API: ls, create, rm
@@ -647,6 +665,10 @@ pub enum RegistriesAction {
         /// server on this machine, where plain http is allowed)
         #[arg(long, value_name = "URL")]
         api_endpoint: Option<String>,
+        /// ACR: use this saved cloud account's AccessKey (checked with one signed call
+        /// first; a refused key saves nothing)
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
     },
     /// ACR Enterprise: the account's instances and their internet and VPC registry
     /// domains, asked with the registry's saved AccessKey
@@ -654,10 +676,45 @@ pub enum RegistriesAction {
         /// The saved registry (name or endpoint)
         name: String,
     },
-    /// Forget a saved registry (its logins stay; `strata logout` removes them)
+    /// Forget a saved registry and the AccessKey only it had (its registry logins stay;
+    /// `strata logout` removes them)
+    #[command(alias = "rm")]
     Remove {
         /// The name or endpoint
         name: String,
+    },
+}
+
+/// `strata cloud-accounts …`
+#[derive(Debug, Subcommand)]
+pub enum CloudAccountsAction {
+    /// List the cloud accounts and the registries that use each (the default)
+    Ls,
+    /// Save a cloud account: its AccessKey secret goes to the system keychain
+    Add {
+        /// What to call it: prod, team-hz
+        name: String,
+        /// The AccessKey ID
+        #[arg(long, value_name = "ID")]
+        access_key_id: String,
+        /// Read the AccessKey secret from standard input (with --sts-token: the secret on
+        /// the first line, the STS token on the second)
+        #[arg(long, required = true)]
+        access_key_secret_stdin: bool,
+        /// The pair is temporary (STS): a security token follows the secret on stdin
+        #[arg(long)]
+        sts_token: bool,
+        /// Check the key with one signed call to this saved registry's API first, and use
+        /// the account for it [default: checked when a registry first uses it]
+        #[arg(long, value_name = "REGISTRY")]
+        registry: Option<String>,
+    },
+    /// Remove a cloud account and its secret from the keychain
+    Rm {
+        name: String,
+        /// Even while registries use it (they are left without an AccessKey)
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -209,6 +209,13 @@ fn engine(key: HintKey, arg: &dyn Fn(&str) -> String) -> String {
              limit"
         }
 
+        K::ManageAccountUsers => {
+            return format!(
+                "remove those registries first, or pass --force to leave them without an \
+                 AccessKey: `strata cloud-accounts rm {} --force`",
+                arg("account")
+            )
+        }
         K::ManageAddSetting => {
             return format!(
                 "save it with the registry: `strata registries remove {0}` then `strata \
@@ -257,6 +264,7 @@ fn engine(key: HintKey, arg: &dyn Fn(&str) -> String) -> String {
             "the RAM user may not do this: grant it a policy for Container Registry (e.g. \
              AliyunContainerRegistryFullAccess) or ask the account owner"
         }
+        K::ManageListAccounts => "`strata cloud-accounts ls` lists the saved cloud accounts",
         K::ManageListFirst => {
             return format!(
                 "`strata ns ls {0}` and `strata repo ls {0}/NAMESPACE` list what exists",

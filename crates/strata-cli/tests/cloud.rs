@@ -546,3 +546,174 @@ fn docker_hub_repositories_with_a_personal_access_token() {
     assert!(err.contains("hint:"), "{err}");
     assert!(!t.0.contains(token));
 }
+
+/// `secret-tool lookup` of a keychain entry: what another program sees there.
+fn keychain_has(service: &str, user: &str) -> bool {
+    let out = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", user])
+        .output()
+        .expect("run secret-tool");
+    out.status.success() && !out.stdout.is_empty()
+}
+
+fn account_names(t: &mut Transcript, home: &Path) -> Vec<String> {
+    names(&t.json(home, &["cloud-accounts", "ls", "--json"]), "name")
+}
+
+#[test]
+fn named_cloud_accounts_are_shared_refused_while_used_and_leave_the_keychain() {
+    let _keychain = require_keychain("cloud");
+    let acr = AcrServer::start(AcrConfig::new(KEY_ID, SECRET)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let mut t = Transcript::default();
+    let (hz, sh) = (
+        "registry.cn-hangzhou.aliyuncs.com",
+        "registry.cn-shanghai.aliyuncs.com",
+    );
+    let add_account = |t: &mut Transcript, name: &str, secret: &str, extra: &[&str]| {
+        let args = [
+            &[
+                "cloud-accounts",
+                "add",
+                name,
+                "--access-key-id",
+                KEY_ID,
+                "--access-key-secret-stdin",
+                "--json",
+            ][..],
+            extra,
+        ]
+        .concat();
+        t.run(h, &args, Some(secret))
+    };
+
+    // An account by name: its secret in the keychain, its ID (never the secret) in the list.
+    let added = parse_json(&assert_ok(&add_account(&mut t, "prod", SECRET, &[])));
+    assert_eq!(added["access_key_id"], KEY_ID, "{added}");
+    assert_eq!(added["provider"], "aliyun", "{added}");
+    assert!(keychain_has("strata:cloud-account:prod", KEY_ID));
+    let again = add_account(&mut t, "prod", SECRET, &[]);
+    assert!(assert_fails(&again).contains("exists already"));
+
+    // Two registries share it; each checks it with one signed call before it is saved.
+    for (endpoint, name) in [(hz, "hz"), (sh, "sh")] {
+        t.ok(
+            h,
+            &[
+                "registries",
+                "add",
+                endpoint,
+                "--name",
+                name,
+                "--provider",
+                "acr-personal",
+                "--api-endpoint",
+                &acr.url(),
+                "--account",
+                "prod",
+            ],
+        );
+    }
+    t.ok(h, &["ns", "create", &format!("{hz}/team")]);
+    assert_eq!(
+        names(&t.json(h, &["ns", "ls", "sh", "--json"]), "name"),
+        ["team"]
+    );
+    let listed = t.json(h, &["cloud-accounts", "ls", "--json"]);
+    assert_eq!(
+        listed[0]["registries"],
+        serde_json::json!(["hz", "sh"]),
+        "{listed}"
+    );
+    let text = t.ok(h, &["cloud-accounts", "ls"]);
+    assert!(text.contains("prod") && text.contains("hz, sh"), "{text}");
+
+    // An unknown account saves nothing.
+    let err = fails(
+        h,
+        &[
+            "registries",
+            "add",
+            "registry.cn-beijing.aliyuncs.com",
+            "--provider",
+            "acr-personal",
+            "--api-endpoint",
+            &acr.url(),
+            "--account",
+            "nope",
+        ],
+    );
+    assert!(err.contains("no cloud account named `nope`"), "{err}");
+    assert!(err.contains("hint: `strata cloud-accounts ls`"), "{err}");
+    assert!(!t.ok(h, &["registries"]).contains("cn-beijing"));
+
+    // A key checked against a registry (--registry) and refused there is not saved.
+    let wrong = add_account(&mut t, "bad", "not-the-secret-1c2d", &["--registry", "hz"]);
+    assert!(assert_fails(&wrong).contains("SignatureDoesNotMatch"));
+    assert_eq!(account_names(&mut t, h), ["prod"]);
+    assert!(!keychain_has("strata:cloud-account:bad", KEY_ID));
+
+    // Removing an account a registry uses is refused, with the registries named.
+    let err = fails(h, &["cloud-accounts", "rm", "prod"]);
+    assert!(err.contains("is used by hz, sh"), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    // A registry's removal keeps an account added by name (another registry may use it).
+    t.ok(h, &["registries", "rm", "hz"]);
+    let listed = t.json(h, &["cloud-accounts", "ls", "--json"]);
+    assert_eq!(
+        listed[0]["registries"],
+        serde_json::json!(["sh"]),
+        "{listed}"
+    );
+    assert!(keychain_has("strata:cloud-account:prod", KEY_ID));
+    // --force removes it anyway: its secret leaves the keychain and sh has no AccessKey.
+    t.ok(h, &["cloud-accounts", "rm", "prod", "--force"]);
+    assert!(account_names(&mut t, h).is_empty());
+    assert!(!keychain_has("strata:cloud-account:prod", KEY_ID));
+    let err = fails(h, &["ns", "ls", "sh"]);
+    assert!(err.contains("no AccessKey is saved"), "{err}");
+
+    // cloud-login without --account keeps working: it makes an account named after the
+    // registry, which goes (secret included) with the registry.
+    let login = t.run(
+        h,
+        &[
+            "cloud-login",
+            "sh",
+            "--access-key-id",
+            KEY_ID,
+            "--access-key-secret-stdin",
+            "--json",
+        ],
+        Some(SECRET),
+    );
+    let saved = parse_json(&assert_ok(&login));
+    assert_eq!(saved["api"]["account"], "sh", "{saved}");
+    assert_eq!(account_names(&mut t, h), ["sh"]);
+    assert!(keychain_has("strata:cloud-account:sh", KEY_ID));
+    // --account NAME alone points a registry at an existing account.
+    t.run(
+        h,
+        &[
+            "cloud-accounts",
+            "add",
+            "team",
+            "--access-key-id",
+            KEY_ID,
+            "--access-key-secret-stdin",
+        ],
+        Some(SECRET),
+    );
+    let moved = t.json(h, &["cloud-login", "sh", "--account", "team", "--json"]);
+    assert_eq!(moved["api"]["account"], "team", "{moved}");
+    t.ok(h, &["cloud-login", "sh", "--account", "sh"]);
+    t.ok(h, &["registries", "rm", "sh"]);
+    assert_eq!(account_names(&mut t, h), ["team"]);
+    assert!(!keychain_has("strata:cloud-account:sh", KEY_ID));
+    t.ok(h, &["cloud-accounts", "rm", "team"]);
+    assert!(!keychain_has("strata:cloud-account:team", KEY_ID));
+
+    assert_no_file_holds(h, SECRET);
+    assert!(!t.0.contains(SECRET), "the secret was printed:\n{}", t.0);
+}

@@ -71,7 +71,8 @@ async fn the_registries_screen_through_the_management_api() {
         &home,
         acr_registry(&host),
         api(&acr),
-        AccessKey::new(KEY_ID, "not-the-secret"),
+        manage::KeySource::Key(AccessKey::new(KEY_ID, "not-the-secret")),
+        None,
     )
     .await;
     assert!(wrong.is_err());
@@ -80,11 +81,13 @@ async fn the_registries_screen_through_the_management_api() {
         .load()
         .unwrap()
         .is_empty());
+    assert!(manage::cloud_accounts(&home).unwrap().is_empty());
     let saved = manage::add_with_key(
         &home,
         acr_registry(&host),
         api(&acr),
-        AccessKey::new(KEY_ID, SECRET),
+        manage::KeySource::Key(AccessKey::new(KEY_ID, SECRET)),
+        None,
     )
     .await
     .unwrap();

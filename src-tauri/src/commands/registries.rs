@@ -9,7 +9,7 @@
 //! them ([`manage`]); which provider answers is the engine's business, not the UI's.
 //!
 //! Secrets: a password comes in once, through [`login_registry`], and an AccessKey secret
-//! once, through [`add_registry`]; each is wrapped in [`Sensitive`] at once, checked
+//! once, through [`add_registry`] (or [`acr_instances`], which saves nothing); each is wrapped in [`Sensitive`] at once, checked
 //! against the registry (or its API) and handed to the keychain. No command returns one:
 //! accounts are usernames only ([`Account`] has no secret field), API settings hold the
 //! AccessKey ID only.
@@ -26,7 +26,9 @@ use std::sync::Mutex;
 use serde::Deserialize;
 use strata_core::catalog::acs3::AccessKey;
 use strata_core::catalog::browse::{self, BrowseOptions, RepositoryTree};
-use strata_core::catalog::manage::{self, ApiSettings, NewRepository, Repository};
+use strata_core::catalog::manage::{
+    self, ApiSettings, CloudAccountView, InstanceInfo, KeySource, NewRepository, Repository,
+};
 use strata_core::catalog::remote::{self, DeletePlan, Retagged};
 use strata_core::catalog::script::{PushScript, Tool};
 use strata_core::catalog::suggest::{self, PushTarget, ScriptFor};
@@ -130,6 +132,13 @@ pub struct ApiForm {
     pub region: String,
     pub instance: String,
     pub endpoint: String,
+    /// A saved cloud account to use; blank: the AccessKey typed below, saved as a new
+    /// account named [`ApiForm::account_name`].
+    #[serde(default)]
+    pub account: String,
+    /// The name of the new cloud account; blank: the registry's name.
+    #[serde(default)]
+    pub account_name: String,
     pub access_key_id: String,
     /// Wrapped in [`Sensitive`] as soon as it is read; goes to the keychain only.
     pub access_key_secret: String,
@@ -141,8 +150,21 @@ impl std::fmt::Debug for ApiForm {
             .field("region", &self.region)
             .field("instance", &self.instance)
             .field("endpoint", &self.endpoint)
+            .field("account", &self.account)
+            .field("account_name", &self.account_name)
             .field("access_key_id", &self.access_key_id)
             .finish_non_exhaustive()
+    }
+}
+
+impl ApiForm {
+    /// The AccessKey the form names: a saved account, or the ID and secret typed in.
+    fn key(&self) -> Option<KeySource> {
+        if let Some(account) = blank(Some(self.account.clone())) {
+            return Some(KeySource::Account(account));
+        }
+        let id = self.access_key_id.trim();
+        (!id.is_empty()).then(|| KeySource::Key(AccessKey::new(id, self.access_key_secret.clone())))
     }
 }
 
@@ -169,10 +191,11 @@ pub async fn add_registry(
         ca_file,
     };
     let home = home()?;
-    let key = form.api.as_ref().and_then(|a| {
-        let id = a.access_key_id.trim();
-        (!id.is_empty()).then(|| AccessKey::new(id, a.access_key_secret.clone()))
-    });
+    let key = form.api.as_ref().and_then(ApiForm::key);
+    let account_name = form
+        .api
+        .as_ref()
+        .and_then(|a| blank(Some(a.account_name.clone())));
     let api = form.api.map(|a| ApiSettings {
         region: blank(Some(a.region)),
         instance: blank(Some(a.instance)),
@@ -180,7 +203,16 @@ pub async fn add_registry(
         ..Default::default()
     });
     let saved = match key {
-        Some(key) => manage::add_with_key(&home, new, api.unwrap_or_default(), key).await,
+        Some(key) => {
+            manage::add_with_key(
+                &home,
+                new,
+                api.unwrap_or_default(),
+                key,
+                account_name.as_deref(),
+            )
+            .await
+        }
         None => manage::add_registry(&home, new, api),
     }
     .map_err(problem)?;
@@ -205,15 +237,52 @@ pub async fn choose_ca_file(
     ))
 }
 
-/// Forgets a saved registry (its logins stay until logged out).
+/// Forgets a saved registry and the AccessKey only it had (the cloud account made for it
+/// when no other registry uses that account); its logins stay until logged out.
 #[tauri::command]
 pub async fn remove_registry(
     state: State<'_, RegistriesState>,
     registry: String,
 ) -> Result<SavedRegistry, Problem> {
-    let removed = blocking(move || registries_file()?.remove(&registry).map_err(problem)).await?;
+    let removed =
+        blocking(move || manage::remove_registry(&home()?, &registry).map_err(problem)).await?;
     state.forget(&removed.endpoint);
     Ok(removed)
+}
+
+// ---- cloud accounts ------------------------------------------------------------------------
+
+/// The named cloud accounts (AccessKey IDs, never a secret) and the registries using each.
+#[tauri::command]
+pub async fn list_cloud_accounts() -> Result<Vec<CloudAccountView>, Problem> {
+    blocking(|| manage::cloud_accounts(&home()?).map_err(problem)).await
+}
+
+/// Removes a cloud account and its secret from the keychain; refused while a registry
+/// uses it.
+#[tauri::command]
+pub async fn remove_cloud_account(name: String) -> Result<CloudAccountView, Problem> {
+    blocking(move || manage::remove_cloud_account(&home()?, &name, false).map_err(problem)).await
+}
+
+/// ACR Enterprise, in the "Add registry" form: the instances the form's AccessKey (or
+/// saved account) sees in its region, with their registry domains, so that the endpoint
+/// is chosen rather than typed. Nothing is saved.
+#[tauri::command]
+pub async fn acr_instances(form: ApiForm) -> Result<Vec<InstanceInfo>, Problem> {
+    let key = form.key().ok_or_else(|| {
+        problem(manage::ManageError::NoAccessKey {
+            registry: form.instance.clone(),
+        })
+    })?;
+    let api = ApiSettings {
+        region: blank(Some(form.region.clone())),
+        endpoint: blank(Some(form.endpoint.clone())),
+        ..Default::default()
+    };
+    manage::instances_for(&home()?, &api, key)
+        .await
+        .map_err(problem)
 }
 
 /// Adds repositories by hand (registries that do not list theirs: ACR Personal, Docker Hub).

@@ -646,9 +646,15 @@ instance?: string,
  */
 endpoint?: string, 
 /**
- * ACR: the AccessKey ID saved by `cloud-login` (its secret is in the keychain).
+ * ACR: the AccessKey ID in use (its secret is in the keychain), the named cloud
+ * account's when [`ApiSettings::account`] is set.
  */
 access_key_id?: string, 
+/**
+ * ACR: the named cloud account whose AccessKey this registry uses
+ * ([`accounts`]); several registries may name the same one.
+ */
+account?: string, 
 /**
  * The temporary registry login's expiry (Unix ms), when one was fetched.
  */
@@ -756,7 +762,72 @@ repositories?: Array<string>,
  */
 api?: ApiSettings, };
 
-export type ApiForm = { region: string, instance: string, endpoint: string, access_key_id: string, 
+export type CloudProvider = "aliyun";
+
+export type CloudAccount = { 
+/**
+ * What the user calls it: `prod`, `team-hz`.
+ */
+name: string, provider: CloudProvider, 
+/**
+ * The AccessKey ID (not a secret): `LTAI…`.
+ */
+access_key_id: string, 
+/**
+ * An STS token is kept with the secret (a temporary pair).
+ */
+sts: boolean, created: string, 
+/**
+ * The registry `cloud-login` made this account for (it was named after it): removed
+ * with that registry when no other registry uses it. `None`: added by name, kept
+ * until removed.
+ */
+made_for?: string, };
+
+export type CloudAccountView = { 
+/**
+ * The names of the saved registries that use it.
+ */
+registries: Array<string>, 
+/**
+ * What the user calls it: `prod`, `team-hz`.
+ */
+name: string, provider: CloudProvider, 
+/**
+ * The AccessKey ID (not a secret): `LTAI…`.
+ */
+access_key_id: string, 
+/**
+ * An STS token is kept with the secret (a temporary pair).
+ */
+sts: boolean, created: string, 
+/**
+ * The registry `cloud-login` made this account for (it was named after it): removed
+ * with that registry when no other registry uses it. `None`: added by name, kept
+ * until removed.
+ */
+made_for?: string, };
+
+export type AcrInstance = { id: string, name: string, status: string, 
+/**
+ * Registry domains of the internet endpoint.
+ */
+internet: Array<string>, 
+/**
+ * Registry domains of the VPC endpoint.
+ */
+vpc: Array<string>, };
+
+export type ApiForm = { region: string, instance: string, endpoint: string, 
+/**
+ * A saved cloud account to use; blank: the AccessKey typed below, saved as a new
+ * account named [`ApiForm::account_name`].
+ */
+account: string, 
+/**
+ * The name of the new cloud account; blank: the registry's name.
+ */
+account_name: string, access_key_id: string, 
 /**
  * Wrapped in [`Sensitive`] as soon as it is read; goes to the keychain only.
  */

@@ -78,10 +78,13 @@ export type ProblemCode =
   | 'layer.not_found'
   | 'layer.too_large'
   | 'layer.unsafe_entry'
+  | 'manage.account_exists'
+  | 'manage.account_in_use'
   | 'manage.bad_answer'
   | 'manage.clock'
   | 'manage.forbidden'
   | 'manage.insecure_api'
+  | 'manage.invalid_account_name'
   | 'manage.invalid_name'
   | 'manage.name_taken'
   | 'manage.needs_setting'
@@ -93,6 +96,7 @@ export type ProblemCode =
   | 'manage.signature_mismatch'
   | 'manage.throttled'
   | 'manage.unauthorized'
+  | 'manage.unknown_account'
   | 'manage.unreachable'
   | 'manage.unsupported'
   | 'manage.wrong_key'
@@ -220,6 +224,7 @@ export type HintKey =
   | 'layer.list_parent'
   | 'layer.maybe_bomb'
   | 'layer.refused'
+  | 'manage.account_users'
   | 'manage.add_setting'
   | 'manage.check_access_key'
   | 'manage.check_clock'
@@ -229,6 +234,7 @@ export type HintKey =
   | 'manage.choose_other_name'
   | 'manage.cloud_login'
   | 'manage.grant_policy'
+  | 'manage.list_accounts'
   | 'manage.list_first'
   | 'manage.name_grammar'
   | 'manage.push_creates'
@@ -345,10 +351,13 @@ export const problemCodes: readonly ProblemCode[] = [
   'layer.not_found',
   'layer.too_large',
   'layer.unsafe_entry',
+  'manage.account_exists',
+  'manage.account_in_use',
   'manage.bad_answer',
   'manage.clock',
   'manage.forbidden',
   'manage.insecure_api',
+  'manage.invalid_account_name',
   'manage.invalid_name',
   'manage.name_taken',
   'manage.needs_setting',
@@ -360,6 +369,7 @@ export const problemCodes: readonly ProblemCode[] = [
   'manage.signature_mismatch',
   'manage.throttled',
   'manage.unauthorized',
+  'manage.unknown_account',
   'manage.unreachable',
   'manage.unsupported',
   'manage.wrong_key',
@@ -469,6 +479,7 @@ export const hintParams = {
   'layer.list_parent': [],
   'layer.maybe_bomb': [],
   'layer.refused': [],
+  'manage.account_users': ['account'],
   'manage.add_setting': ['registry', 'setting'],
   'manage.check_access_key': ['registry'],
   'manage.check_clock': [],
@@ -478,6 +489,7 @@ export const hintParams = {
   'manage.choose_other_name': [],
   'manage.cloud_login': ['registry'],
   'manage.grant_policy': [],
+  'manage.list_accounts': [],
   'manage.list_first': ['registry'],
   'manage.name_grammar': [],
   'manage.push_creates': [],

@@ -1,4 +1,4 @@
-//! `strata cloud-login`, `strata ns ls|create|rm`, `strata repo ls|show|create|rm` and
+//! `strata cloud-login`, `strata cloud-accounts`, `strata ns ls|create|rm`, `strata repo ls|show|create|rm` and
 //! `strata registries instances`:
 //! namespaces and repositories through a registry's management API
 //! (`strata_core::catalog::manage`). The AccessKey secret comes in on stdin and goes
@@ -12,7 +12,7 @@ use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
 
 use super::runtime::block_on;
-use crate::cli::{NsAction, RepoAction};
+use crate::cli::{CloudAccountsAction, NsAction, RepoAction};
 use crate::render;
 use crate::vocabulary::{CliCode, CliHint};
 
@@ -87,24 +87,131 @@ fn read_key(id: &str, sts: bool) -> Result<AccessKey, Problem> {
 pub fn cloud_login(
     home: &Home,
     registry: &str,
-    id: &str,
+    id: Option<&str>,
     sts: bool,
+    account: Option<&str>,
     json: bool,
 ) -> Result<(), Problem> {
-    let key = read_key(id, sts)?;
-    let saved = run(manage::cloud_login(home, registry, key))?;
+    let saved = match (id, account) {
+        (Some(id), _) => {
+            let key = read_key(id, sts)?;
+            run(manage::cloud_login(home, registry, key, account))?
+        }
+        (None, Some(account)) => run(manage::use_account(home, registry, account))?,
+        (None, None) => unreachable!("clap requires --access-key-id or --account"),
+    };
     if json {
         return render::json(&saved);
     }
+    let api = saved.api.clone().unwrap_or_default();
     println!(
-        "AccessKey {id} saved for {} (the secret is in the system keychain).",
-        saved.name
+        "{} uses the cloud account {} (AccessKey {}; the secret is in the system keychain).",
+        saved.name,
+        api.account.as_deref().unwrap_or("-"),
+        api.access_key_id.as_deref().unwrap_or("-"),
     );
     println!(
         "`strata login {}` now gets a temporary registry password from the API.",
         saved.name
     );
     Ok(())
+}
+
+/// `strata cloud-accounts ls|add|rm`.
+pub fn cloud_accounts(
+    home: &Home,
+    action: Option<CloudAccountsAction>,
+    json: bool,
+) -> Result<(), Problem> {
+    match action {
+        None | Some(CloudAccountsAction::Ls) => {
+            let list = manage::cloud_accounts(home).map_err(|e| e.problem())?;
+            if json {
+                return render::json(&list);
+            }
+            if list.is_empty() {
+                println!(
+                    "No cloud accounts. Add one: strata cloud-accounts add NAME --access-key-id \
+                     ID --access-key-secret-stdin"
+                );
+                return Ok(());
+            }
+            println!(
+                "{:<20} {:<8} {:<26} {:<20} REGISTRIES",
+                "NAME", "PROVIDER", "ACCESS KEY ID", "CREATED"
+            );
+            for v in &list {
+                let a = &v.account;
+                let id = if a.sts {
+                    format!("{} (STS)", a.access_key_id)
+                } else {
+                    a.access_key_id.clone()
+                };
+                println!(
+                    "{:<20} {:<8} {:<26} {:<20} {}",
+                    a.name,
+                    "aliyun",
+                    id,
+                    a.created.format("%Y-%m-%d %H:%M"),
+                    if v.registries.is_empty() {
+                        "-".to_string()
+                    } else {
+                        v.registries.join(", ")
+                    }
+                );
+            }
+            Ok(())
+        }
+        Some(CloudAccountsAction::Add {
+            name,
+            access_key_id,
+            access_key_secret_stdin: _,
+            sts_token,
+            registry,
+        }) => {
+            let key = read_key(&access_key_id, sts_token)?;
+            let view = run(manage::add_cloud_account(
+                home,
+                &name,
+                key,
+                registry.as_deref(),
+            ))?;
+            if json {
+                return render::json(&view);
+            }
+            match registry {
+                Some(_) => println!(
+                    "Saved the cloud account {name} (AccessKey {access_key_id}, checked; the \
+                     secret is in the system keychain), used by {}.",
+                    view.registries.join(", ")
+                ),
+                None => println!(
+                    "Saved the cloud account {name} (AccessKey {access_key_id}; the secret is \
+                     in the system keychain). It is checked when a registry first uses it: \
+                     `strata registries add ENDPOINT --provider acr-personal --account {name}`."
+                ),
+            }
+            Ok(())
+        }
+        Some(CloudAccountsAction::Rm { name, force }) => {
+            let removed =
+                manage::remove_cloud_account(home, &name, force).map_err(|e| e.problem())?;
+            if json {
+                return render::json(&removed);
+            }
+            println!(
+                "Removed the cloud account {} and its secret from the keychain.",
+                removed.account.name
+            );
+            if !removed.registries.is_empty() {
+                println!(
+                    "These registries have no AccessKey now: {}",
+                    removed.registries.join(", ")
+                );
+            }
+            Ok(())
+        }
+    }
 }
 
 /// `strata registries instances`: ACR Enterprise instances with their registry domains.

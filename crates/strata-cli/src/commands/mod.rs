@@ -70,8 +70,17 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
             access_key_id,
             access_key_secret_stdin: _,
             sts_token,
+            account,
             json,
-        } => manage::cloud_login(&home()?, &registry, &access_key_id, sts_token, json),
+        } => manage::cloud_login(
+            &home()?,
+            &registry,
+            access_key_id.as_deref(),
+            sts_token,
+            account.as_deref(),
+            json,
+        ),
+        Command::CloudAccounts { action, json } => manage::cloud_accounts(&home()?, action, json),
         Command::Outdated { json } => insight::outdated(&home()?, json),
         Command::Ns { action } => manage::ns(&home()?, action),
         Command::Repo { action } => manage::repo(&home()?, action),
@@ -337,6 +346,7 @@ fn logins(command: Command, home: &Home) -> Result<(), Problem> {
                 region,
                 instance,
                 api_endpoint,
+                account,
             }) => remote::registries_add(
                 home,
                 remote::AddArgs {
@@ -346,6 +356,7 @@ fn logins(command: Command, home: &Home) -> Result<(), Problem> {
                     username,
                     insecure,
                     ca_file,
+                    account,
                     api: strata_core::catalog::manage::ApiSettings {
                         region,
                         instance,

@@ -63,6 +63,8 @@ pub struct AddArgs {
     pub ca_file: Option<PathBuf>,
     /// The management API's settings (`--region`, `--instance`, `--api-endpoint`).
     pub api: ApiSettings,
+    /// The saved cloud account whose AccessKey the registry uses (`--account`).
+    pub account: Option<String>,
 }
 
 pub fn registries_list(home: &Home, json: bool) -> Result<(), Problem> {
@@ -125,7 +127,20 @@ pub fn registries_add(home: &Home, args: AddArgs, json: bool) -> Result<(), Prob
         insecure: args.insecure,
         ca_file,
     };
-    let saved = manage::add_registry(home, new, Some(args.api)).map_err(|e| e.problem())?;
+    let saved = match args.account {
+        Some(account) => {
+            let add = manage::add_with_key(
+                home,
+                new,
+                args.api,
+                manage::KeySource::Account(account),
+                None,
+            );
+            super::runtime::block_on(add)?
+        }
+        None => manage::add_registry(home, new, Some(args.api)),
+    }
+    .map_err(|e| e.problem())?;
     if json {
         return render::json(&saved);
     }
@@ -160,7 +175,7 @@ pub fn registries_add(home: &Home, args: AddArgs, json: bool) -> Result<(), Prob
 }
 
 pub fn registries_remove(home: &Home, name: &str, json: bool) -> Result<(), Problem> {
-    let removed = registries_file(home)?.remove(name).map_err(problem)?;
+    let removed = manage::remove_registry(home, name).map_err(|e| e.problem())?;
     if json {
         return render::json(&removed);
     }

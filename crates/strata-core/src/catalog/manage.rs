@@ -13,6 +13,7 @@
 //! | `dockerhub.rs` | Docker Hub | `hub.docker.com/v2`: a namespace's repositories, with a personal access token |
 //! | `api.rs` | all | the HTTP client, the API's refusals as [`ManageError`], paging bounds |
 //! | `keys.rs` | ACR | AccessKey pairs in the OS keychain |
+//! | `accounts.rs` | ACR | named cloud accounts (several registries may share one) |
 //!
 //! A registry without such an API (a generic `registry:2`, GHCR, Quay) keeps the
 //! catalog's behaviour (`/v2/_catalog` plus hand-added repositories): [`open`] refuses it
@@ -31,6 +32,7 @@ use crate::home::Home;
 use crate::problem::{Code, Explain, Hint, HintKey, HintName as _};
 use crate::secret::Sensitive;
 
+pub mod accounts;
 mod acr_enterprise;
 mod acr_personal;
 mod api;
@@ -38,6 +40,7 @@ mod dockerhub;
 mod harbor;
 pub mod keys;
 
+pub use accounts::{CloudAccount, CloudAccountView, CloudAccountsFile, CloudProvider};
 pub use api::{ApiKind, MAX_PAGES, PAGE_SIZE};
 
 /// How a saved registry's management API is reached. Kept in `registries.json`: no secret.
@@ -57,10 +60,16 @@ pub struct ApiSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub endpoint: Option<String>,
-    /// ACR: the AccessKey ID saved by `cloud-login` (its secret is in the keychain).
+    /// ACR: the AccessKey ID in use (its secret is in the keychain), the named cloud
+    /// account's when [`ApiSettings::account`] is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub access_key_id: Option<String>,
+    /// ACR: the named cloud account whose AccessKey this registry uses
+    /// ([`accounts`]); several registries may name the same one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub account: Option<String>,
     /// The temporary registry login's expiry (Unix ms), when one was fetched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
@@ -143,6 +152,7 @@ pub struct TemporaryLogin {
 
 /// An ACR Enterprise instance and its registry domains.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "AcrInstance"))]
 pub struct InstanceInfo {
     pub id: String,
     pub name: String,
@@ -217,6 +227,17 @@ pub enum ManageError {
     },
     #[error("no AccessKey is saved for {registry}")]
     NoAccessKey { registry: String },
+    #[error("there is no cloud account named `{0}`")]
+    UnknownAccount(String),
+    #[error("a cloud account named `{0}` exists already")]
+    AccountExists(String),
+    #[error("the cloud account `{name}` is used by {}", registries.join(", "))]
+    AccountInUse {
+        name: String,
+        registries: Vec<String>,
+    },
+    #[error("`{0}` is not a valid cloud account name (1 to 128 characters, no control character)")]
+    InvalidAccountName(String),
     #[error("{registry} needs its {setting} for the management API")]
     NeedsSetting {
         registry: String,
@@ -241,6 +262,10 @@ impl Explain for ManageError {
             ManageError::NoApi { .. } => Code::ManageNoApi,
             ManageError::Unsupported { .. } => Code::ManageUnsupported,
             ManageError::NoAccessKey { .. } => Code::ManageNoAccessKey,
+            ManageError::UnknownAccount(_) => Code::ManageUnknownAccount,
+            ManageError::AccountExists(_) => Code::ManageAccountExists,
+            ManageError::AccountInUse { .. } => Code::ManageAccountInUse,
+            ManageError::InvalidAccountName(_) => Code::ManageInvalidAccountName,
             ManageError::NeedsSetting { .. } => Code::ManageNeedsSetting,
             ManageError::InsecureApi { .. } => Code::ManageInsecureApi,
             ManageError::InvalidName(_) => Code::ManageInvalidName,
@@ -263,6 +288,13 @@ impl Explain for ManageError {
             ),
             ManageError::InsecureApi { .. } => Some(HintKey::ManageUseHttps.into()),
             ManageError::InvalidName(_) => Some(HintKey::ManageNameGrammar.into()),
+            ManageError::UnknownAccount(_) | ManageError::AccountExists(_) => {
+                Some(HintKey::ManageListAccounts.into())
+            }
+            ManageError::AccountInUse { name, .. } => {
+                Some(HintKey::ManageAccountUsers.with("account", name))
+            }
+            ManageError::InvalidAccountName(_) => None,
             ManageError::Unsupported { .. } => Some(HintKey::ManagePushCreates.into()),
             ManageError::Unreachable { .. } => Some(HintKey::ManageCheckEndpoint.into()),
             ManageError::Catalog(e) => e.hint(),
@@ -320,11 +352,11 @@ pub fn open(home: &Home, registry: &str) -> Result<Box<dyn Manage>, ManageError>
     let api = saved.api.clone().unwrap_or_default();
     match saved.provider {
         Provider::AcrPersonal => {
-            let key = keys::load(&saved)?;
+            let key = load_key(home, &saved)?;
             Ok(Box::new(acr_personal::AcrPersonal::new(&saved, &api, key)?))
         }
         Provider::AcrEnterprise => {
-            let key = keys::load(&saved)?;
+            let key = load_key(home, &saved)?;
             Ok(Box::new(acr_enterprise::AcrEnterprise::new(
                 &saved, &api, key,
             )?))
@@ -444,69 +476,318 @@ pub async fn tags(
     open(home, registry)?.tags(namespace, name).await
 }
 
-/// Saves an AccessKey pair for an ACR registry after one cheap signed call (the first
-/// page of namespaces) proved it: the secret goes to the keychain, the ID to the
-/// registry's settings. A refused key is not saved.
-pub async fn cloud_login(
+/// Where an AccessKey comes from: typed in (ID, secret, STS token), or a named cloud
+/// account whose secret is in the keychain.
+pub enum KeySource {
+    Key(crate::catalog::acs3::AccessKey),
+    Account(String),
+}
+
+/// The AccessKey a saved registry uses: its cloud account's, else (registries saved
+/// before accounts had names) its own pair in the keychain.
+fn load_key(
     home: &Home,
-    registry: &str,
-    key: crate::catalog::acs3::AccessKey,
-) -> Result<SavedRegistry, ManageError> {
-    let saved = saved(home, registry)?;
-    let api = saved.api.clone().unwrap_or_default();
+    saved: &SavedRegistry,
+) -> Result<crate::catalog::acs3::AccessKey, ManageError> {
+    let missing = || ManageError::NoAccessKey {
+        registry: saved.endpoint.clone(),
+    };
+    if let Some(name) = saved.api.as_ref().and_then(|a| a.account.as_deref()) {
+        return match account_key(home, name) {
+            Err(ManageError::UnknownAccount(_)) => Err(missing()),
+            other => other,
+        };
+    }
+    keys::load_registry_pair(saved)?.ok_or_else(missing)
+}
+
+/// The AccessKey of the cloud account `name`.
+fn account_key(home: &Home, name: &str) -> Result<crate::catalog::acs3::AccessKey, ManageError> {
+    let account = CloudAccountsFile::for_home(home)?
+        .find(name)?
+        .ok_or_else(|| ManageError::UnknownAccount(name.to_string()))?;
+    keys::load_account(&account.name, &account.access_key_id)?
+        .ok_or_else(|| ManageError::UnknownAccount(name.to_string()))
+}
+
+/// Refuses an AccessKey that cannot be one before anything is asked.
+fn check_key(key: &crate::catalog::acs3::AccessKey) -> Result<(), ManageError> {
     if key.id.is_empty() || key.id.chars().any(|c| c.is_control() || c == ':') {
         return Err(CredentialsError::InvalidUsername(key.id.clone()).into());
     }
     if key.secret.expose().is_empty() {
         return Err(CredentialsError::EmptySecret.into());
     }
+    Ok(())
+}
+
+/// One cheap signed call to `saved`'s API with `key` (the first page of namespaces).
+async fn probe(
+    saved: &SavedRegistry,
+    key: &crate::catalog::acs3::AccessKey,
+) -> Result<(), ManageError> {
+    let api = saved.api.clone().unwrap_or_default();
     let probe: Box<dyn Manage> = match saved.provider {
         Provider::AcrPersonal => {
-            Box::new(acr_personal::AcrPersonal::new(&saved, &api, key.clone())?)
+            Box::new(acr_personal::AcrPersonal::new(saved, &api, key.clone())?)
         }
         Provider::AcrEnterprise => Box::new(acr_enterprise::AcrEnterprise::new(
-            &saved,
+            saved,
             &api,
             key.clone(),
         )?),
         other => {
             return Err(ManageError::NoApi {
-                registry: saved.endpoint,
+                registry: saved.endpoint.clone(),
                 provider: other.preset().label.to_string(),
             })
         }
     };
-    probe.check().await?;
-    Keychain::open(home)?.ensure_available()?;
-    keys::save(&saved.endpoint, &key)?;
-    if let Some(old) = api.access_key_id.as_deref().filter(|old| *old != key.id) {
-        keys::delete(&saved.endpoint, old)?;
-    }
-    let file = RegistriesFile::for_home(home)?;
-    Ok(file.update(&saved.endpoint, |r| {
-        let api = r.api.get_or_insert_with(Default::default);
-        api.access_key_id = Some(key.id.clone());
-        api.login_expires_ms = None;
-    })?)
+    probe.check().await
 }
 
-/// Saves a registry with its API settings and its AccessKey, which one signed call checks
-/// first ([`cloud_login`]): a refused key leaves nothing saved (the app's "Add registry"
-/// with a cloud provider).
+/// Creates the cloud account `name` with `key`, or gives it the new key when it exists
+/// (the old pair leaves the keychain). `made_for`: the registry `cloud-login` names it
+/// after, noted only when the account is new.
+fn put_account(
+    home: &Home,
+    name: &str,
+    key: &crate::catalog::acs3::AccessKey,
+    made_for: Option<&str>,
+    replace: bool,
+) -> Result<CloudAccount, ManageError> {
+    accounts::check_account_name(name)?;
+    check_key(key)?;
+    Keychain::open(home)?.ensure_available()?;
+    let file = CloudAccountsFile::for_home(home)?;
+    let (account, old_id) = file.modify(|list| {
+        let old = list.iter().position(|a| a.name == name);
+        if old.is_some() && !replace {
+            return Err(ManageError::AccountExists(name.to_string()));
+        }
+        let account = match old {
+            Some(i) => {
+                let old_id = list[i].access_key_id.clone();
+                list[i].access_key_id = key.id.clone();
+                list[i].sts = key.security_token.is_some();
+                return Ok((list[i].clone(), Some(old_id)));
+            }
+            None => CloudAccount {
+                name: name.to_string(),
+                provider: CloudProvider::Aliyun,
+                access_key_id: key.id.clone(),
+                sts: key.security_token.is_some(),
+                created: Utc::now(),
+                made_for: made_for.map(str::to_string),
+                other: Default::default(),
+            },
+        };
+        list.push(account.clone());
+        Ok((account, None))
+    })?;
+    keys::save_account(name, key)?;
+    if let Some(old) = old_id.filter(|old| *old != key.id) {
+        keys::delete_account(name, &old)?;
+    }
+    Ok(account)
+}
+
+/// Points a saved registry at the cloud account `account` (its AccessKey ID noted too);
+/// the registry's own pair from before named accounts leaves the keychain.
+fn link(
+    home: &Home,
+    saved: &SavedRegistry,
+    account: &CloudAccount,
+) -> Result<SavedRegistry, ManageError> {
+    if let Some(old) = saved.api.as_ref().filter(|a| a.account.is_none()) {
+        if let Some(id) = old.access_key_id.as_deref() {
+            keys::delete(&saved.endpoint, id)?;
+        }
+    }
+    Ok(
+        RegistriesFile::for_home(home)?.update(&saved.endpoint, |r| {
+            let api = r.api.get_or_insert_with(Default::default);
+            api.access_key_id = Some(account.access_key_id.clone());
+            api.account = Some(account.name.clone());
+            api.login_expires_ms = None;
+        })?,
+    )
+}
+
+/// Saves an AccessKey pair for an ACR registry after one cheap signed call (the first
+/// page of namespaces) proved it: the secret goes to the keychain as the cloud account
+/// `account` (created, or given the new key when it exists; by default the account is
+/// named after the registry), which the registry then uses. A refused key is not saved.
+pub async fn cloud_login(
+    home: &Home,
+    registry: &str,
+    key: crate::catalog::acs3::AccessKey,
+    account: Option<&str>,
+) -> Result<SavedRegistry, ManageError> {
+    let saved = saved(home, registry)?;
+    let name = account.unwrap_or(&saved.name).to_string();
+    accounts::check_account_name(&name)?;
+    check_key(&key)?;
+    probe(&saved, &key).await?;
+    let made_for = account.is_none().then_some(saved.endpoint.as_str());
+    let account = put_account(home, &name, &key, made_for, true)?;
+    link(home, &saved, &account)
+}
+
+/// Lets a saved registry use the existing cloud account `account`, after one signed call
+/// with its key proved that it works there.
+pub async fn use_account(
+    home: &Home,
+    registry: &str,
+    account: &str,
+) -> Result<SavedRegistry, ManageError> {
+    let saved = saved(home, registry)?;
+    let key = account_key(home, account)?;
+    probe(&saved, &key).await?;
+    let account = CloudAccountsFile::for_home(home)?
+        .find(account)?
+        .ok_or_else(|| ManageError::UnknownAccount(account.to_string()))?;
+    link(home, &saved, &account)
+}
+
+/// Saves a registry with its API settings and an AccessKey (typed in, saved as the cloud
+/// account `account`, by default named after the registry; or an existing account), which
+/// one signed call checks first: a refused key leaves nothing saved (the app's "Add
+/// registry" with a cloud provider, `registries add --account`).
 pub async fn add_with_key(
     home: &Home,
     new: NewRegistry,
     api: ApiSettings,
-    key: crate::catalog::acs3::AccessKey,
+    key: KeySource,
+    account: Option<&str>,
 ) -> Result<SavedRegistry, ManageError> {
+    if let Some(name) = account {
+        accounts::check_account_name(name)?;
+    }
+    if let KeySource::Account(name) = &key {
+        account_key(home, name)?;
+    }
     let saved = add_registry(home, new, Some(api))?;
-    match cloud_login(home, &saved.endpoint, key).await {
+    let linked = match key {
+        KeySource::Key(key) => cloud_login(home, &saved.endpoint, key, account).await,
+        KeySource::Account(name) => use_account(home, &saved.endpoint, &name).await,
+    };
+    match linked {
         Ok(saved) => Ok(saved),
         Err(e) => {
             RegistriesFile::for_home(home)?.remove(&saved.endpoint)?;
             Err(e)
         }
     }
+}
+
+/// Every cloud account with the registries that use it (`strata cloud-accounts ls`).
+pub fn cloud_accounts(home: &Home) -> Result<Vec<CloudAccountView>, ManageError> {
+    Ok(accounts::views(home)?)
+}
+
+/// Adds the cloud account `name`. With `check_with` (a saved registry), one signed call to
+/// that registry's API proves the key first and the registry then uses the account;
+/// without, the key is checked at its first use (`registries add --account`,
+/// `cloud-login --account`), since an AccessKey belongs to no region or registry.
+pub async fn add_cloud_account(
+    home: &Home,
+    name: &str,
+    key: crate::catalog::acs3::AccessKey,
+    check_with: Option<&str>,
+) -> Result<CloudAccountView, ManageError> {
+    accounts::check_account_name(name)?;
+    check_key(&key)?;
+    if CloudAccountsFile::for_home(home)?.find(name)?.is_some() {
+        return Err(ManageError::AccountExists(name.to_string()));
+    }
+    let registry = match check_with {
+        Some(registry) => {
+            let saved = saved(home, registry)?;
+            probe(&saved, &key).await?;
+            Some(saved)
+        }
+        None => None,
+    };
+    let account = put_account(home, name, &key, None, false)?;
+    if let Some(saved) = registry {
+        link(home, &saved, &account)?;
+    }
+    view_of_account(home, name)
+}
+
+fn view_of_account(home: &Home, name: &str) -> Result<CloudAccountView, ManageError> {
+    accounts::views(home)?
+        .into_iter()
+        .find(|v| v.account.name == name)
+        .ok_or_else(|| ManageError::UnknownAccount(name.to_string()))
+}
+
+/// Removes the cloud account `name` and its secret from the keychain. Refused while a
+/// saved registry uses it, unless `force`, which leaves those registries without an
+/// AccessKey.
+pub fn remove_cloud_account(
+    home: &Home,
+    name: &str,
+    force: bool,
+) -> Result<CloudAccountView, ManageError> {
+    let registries = RegistriesFile::for_home(home)?;
+    let users = accounts::users(&registries.load()?, name);
+    if !users.is_empty() && !force {
+        return Err(ManageError::AccountInUse {
+            name: name.to_string(),
+            registries: users,
+        });
+    }
+    let removed = CloudAccountsFile::for_home(home)?.modify(|list| {
+        let i = list
+            .iter()
+            .position(|a| a.name == name)
+            .ok_or_else(|| ManageError::UnknownAccount(name.to_string()))?;
+        Ok::<_, ManageError>(list.remove(i))
+    })?;
+    for user in &users {
+        registries.update(user, |r| {
+            if let Some(api) = r.api.as_mut() {
+                api.account = None;
+                api.access_key_id = None;
+                api.login_expires_ms = None;
+            }
+        })?;
+    }
+    keys::delete_account(&removed.name, &removed.access_key_id)?;
+    Ok(CloudAccountView {
+        account: removed,
+        registries: users,
+    })
+}
+
+/// Forgets a saved registry (its registry logins stay: `strata logout` removes those) and
+/// the AccessKey only it had: its own pair from before named accounts, and the cloud
+/// account `cloud-login` made for it when no other registry uses that account. Accounts
+/// added by name stay.
+pub fn remove_registry(home: &Home, registry: &str) -> Result<SavedRegistry, ManageError> {
+    let file = RegistriesFile::for_home(home)?;
+    let removed = file.remove(registry)?;
+    let Some(api) = removed.api.as_ref() else {
+        return Ok(removed);
+    };
+    match api.account.as_deref() {
+        None => {
+            if let Some(id) = api.access_key_id.as_deref() {
+                keys::delete(&removed.endpoint, id)?;
+            }
+        }
+        Some(name) => {
+            let made_for_it = CloudAccountsFile::for_home(home)?
+                .find(name)?
+                .is_some_and(|a| a.made_for.as_deref() == Some(removed.endpoint.as_str()));
+            if made_for_it && accounts::users(&file.load()?, name).is_empty() {
+                remove_cloud_account(home, name, false)?;
+            }
+        }
+    }
+    Ok(removed)
 }
 
 /// Logs in to a registry whose login comes from its API ([`has_cloud_login`]): a
@@ -649,8 +930,34 @@ pub fn no_tags_yet(
 pub async fn instances(home: &Home, registry: &str) -> Result<Vec<InstanceInfo>, ManageError> {
     let saved = saved(home, registry)?;
     let api = saved.api.clone().unwrap_or_default();
-    let key = keys::load(&saved)?;
+    let key = load_key(home, &saved)?;
     acr_enterprise::instances(&saved, &api, &key).await
+}
+
+/// ACR Enterprise, before a registry is saved (the app's "Add registry"): the instances
+/// `key` (or the cloud account `account`) sees in the region of `api`, with their
+/// registry domains, so that the registry's endpoint can be chosen instead of typed.
+pub async fn instances_for(
+    home: &Home,
+    api: &ApiSettings,
+    key: KeySource,
+) -> Result<Vec<InstanceInfo>, ManageError> {
+    let key = match key {
+        KeySource::Key(key) => key,
+        KeySource::Account(name) => account_key(home, &name)?,
+    };
+    let placeholder = SavedRegistry {
+        endpoint: String::new(),
+        name: String::new(),
+        provider: Provider::AcrEnterprise,
+        username: None,
+        insecure: false,
+        ca_file: None,
+        repositories: Vec::new(),
+        api: Some(api.clone()),
+        other: Default::default(),
+    };
+    acr_enterprise::instances(&placeholder, api, &key).await
 }
 
 /// Asks the API for a temporary registry login; `None` when the provider has none.
@@ -722,7 +1029,7 @@ pub fn has_cloud_login(saved: &SavedRegistry) -> bool {
     ) && saved
         .api
         .as_ref()
-        .is_some_and(|a| a.access_key_id.is_some())
+        .is_some_and(|a| a.access_key_id.is_some() || a.account.is_some())
 }
 
 /// The saved registry named `registry`, for shells that branch on [`has_cloud_login`].

@@ -102,10 +102,13 @@ crate::vocabulary! {
 
         // Registries' management APIs (ACR, Harbor, Docker Hub): the API's refusals by kind,
         // then Strata's own.
+        ManageAccountExists = "manage.account_exists",
+        ManageAccountInUse = "manage.account_in_use",
         ManageBadAnswer = "manage.bad_answer",
         ManageClock = "manage.clock",
         ManageForbidden = "manage.forbidden",
         ManageInsecureApi = "manage.insecure_api",
+        ManageInvalidAccountName = "manage.invalid_account_name",
         ManageInvalidName = "manage.invalid_name",
         ManageNameTaken = "manage.name_taken",
         ManageNeedsSetting = "manage.needs_setting",
@@ -117,6 +120,7 @@ crate::vocabulary! {
         ManageSignatureMismatch = "manage.signature_mismatch",
         ManageThrottled = "manage.throttled",
         ManageUnauthorized = "manage.unauthorized",
+        ManageUnknownAccount = "manage.unknown_account",
         ManageUnreachable = "manage.unreachable",
         ManageUnsupported = "manage.unsupported",
         ManageWrongKey = "manage.wrong_key",

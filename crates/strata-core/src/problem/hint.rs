@@ -150,6 +150,7 @@ crate::vocabulary! {
         LayerMaybeBomb = "layer.maybe_bomb",
         LayerRefused = "layer.refused",
 
+        ManageAccountUsers = "manage.account_users" ["account"],
         ManageAddSetting = "manage.add_setting" ["registry", "setting"],
         ManageCheckAccessKey = "manage.check_access_key" ["registry"],
         ManageCheckClock = "manage.check_clock",
@@ -159,6 +160,7 @@ crate::vocabulary! {
         ManageChooseOtherName = "manage.choose_other_name",
         ManageCloudLogin = "manage.cloud_login" ["registry"],
         ManageGrantPolicy = "manage.grant_policy",
+        ManageListAccounts = "manage.list_accounts",
         ManageListFirst = "manage.list_first" ["registry"],
         ManageNameGrammar = "manage.name_grammar",
         ManagePushCreates = "manage.push_creates",

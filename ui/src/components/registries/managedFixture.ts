@@ -24,7 +24,7 @@ export function managedApi(): FakeApi {
     username: null,
     insecure: false,
     ca_file: null,
-    api: { region: 'cn-hangzhou', instance: '', endpoint: 'http://127.0.0.1:1', access_key_id: KEY_ID, access_key_secret: SECRET },
+    api: { region: 'cn-hangzhou', instance: '', endpoint: 'http://127.0.0.1:1', account: '', account_name: '', access_key_id: KEY_ID, access_key_secret: SECRET },
   });
   api.reg.createNamespace(HOST, 'team', false);
   api.reg.createNamespace(HOST, 'empty', false);

@@ -118,7 +118,7 @@ describe('PushDialog', () => {
       username: null,
       insecure: false,
       ca_file: null,
-      api: { region: 'cn-hangzhou', instance: '', endpoint: '', access_key_id: 'LTAI5tPush', access_key_secret: 'push-secret' },
+      api: { region: 'cn-hangzhou', instance: '', endpoint: '', account: '', account_name: '', access_key_id: 'LTAI5tPush', access_key_secret: 'push-secret' },
     });
     api.reg.createNamespace('127.0.0.1:5000', 'e2e', false);
     await userEvent.type(screen.getByTestId('push-host'), '127.0.0.1:5000');

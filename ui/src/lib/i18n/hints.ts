@@ -214,6 +214,14 @@ export const hintTexts = {
     zh: '{registry} 的 AccessKey Secret 不正确：请重新填写',
   },
   'manage.choose_other_name': { en: 'that name is taken: choose another one', zh: '该名称已被占用：请换一个名称' },
+  'manage.account_users': {
+    en: 'remove the registries that use {account} first',
+    zh: '请先移除使用 {account} 的镜像仓库',
+  },
+  'manage.list_accounts': {
+    en: 'the cloud accounts are listed on the Registries screen',
+    zh: '云账号列在“镜像仓库”页面',
+  },
   'manage.cloud_login': {
     en: 'enter an AccessKey for {registry} on the Registries screen',
     zh: '请在“镜像仓库”页面为 {registry} 填写 AccessKey',

@@ -36,6 +36,9 @@ import type {
 } from '../bindings.gen';
 import type {
   Account,
+  AcrInstance,
+  ApiForm,
+  CloudAccountView,
   DeletePlan,
   ManagedNamespace,
   ManagedRepository,
@@ -164,6 +167,12 @@ export interface StrataApi {
   listAccounts(): Promise<Account[]>;
   /** `login_with_api`: logs in with a temporary password from the registry's API (no password asked). */
   loginWithApi(registry: string): Promise<Account>;
+  /** `list_cloud_accounts`: the named cloud accounts (AccessKey IDs, never a secret) and who uses each. */
+  listCloudAccounts(): Promise<CloudAccountView[]>;
+  /** `remove_cloud_account`: removes an account and its secret from the keychain; refused while used. */
+  removeCloudAccount(name: string): Promise<CloudAccountView>;
+  /** `acr_instances`: ACR Enterprise instances the form's AccessKey (or account) sees; saves nothing. */
+  acrInstances(form: ApiForm): Promise<AcrInstance[]>;
   /** `create_namespace`: creates a namespace through the registry's management API. */
   createNamespace(registry: string, name: string, isPublic: boolean): Promise<ManagedNamespace>;
   /** `delete_namespace`: deletes a namespace (and its repositories). */

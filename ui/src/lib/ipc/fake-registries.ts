@@ -4,6 +4,10 @@
 // it returns, as the shell keeps it in the keychain.
 import type {
   Account,
+  AcrInstance,
+  ApiForm,
+  CloudAccount,
+  CloudAccountView,
   ApiField,
   DeletePlan,
   ManagedNamespace,
@@ -109,6 +113,53 @@ export class FakeRegistries {
   accessKeys = new Map<string, string>();
   /** Endpoint → namespaces, for registries whose management API is set up. */
   managed: Record<string, Map<string, FakeNamespace>> = {};
+  /** Named cloud accounts (no secret: the secret is the one in `accessKeys`). */
+  cloudAccounts: CloudAccount[] = [];
+  /** ACR Enterprise instances the fake API lists. */
+  instances: AcrInstance[] = [];
+
+  cloudAccountViews(): CloudAccountView[] {
+    return [...this.cloudAccounts]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((a) => ({ ...a, registries: this.saved.filter((r) => r.api?.account === a.name).map((r) => r.name) }));
+  }
+
+  removeCloudAccount(name: string): CloudAccountView {
+    const view = this.cloudAccountViews().find((v) => v.name === name);
+    if (!view) throw new ProblemError({ code: 'manage.unknown_account', message: `there is no cloud account named \`${name}\`` });
+    if (view.registries.length > 0) {
+      throw new ProblemError({
+        code: 'manage.account_in_use',
+        message: `the cloud account \`${name}\` is used by ${view.registries.join(', ')}`,
+        hint: { key: 'manage.account_users', args: { account: name } },
+      });
+    }
+    this.cloudAccounts = this.cloudAccounts.filter((a) => a.name !== name);
+    return view;
+  }
+
+  /** The AccessKey ID a form names (a saved account's, or the one typed), checked as the API would. */
+  private checkKey(api: ApiForm): string | undefined {
+    if (api.account?.trim()) {
+      const account = this.cloudAccounts.find((a) => a.name === api.account.trim());
+      if (!account) throw new ProblemError({ code: 'manage.unknown_account', message: `there is no cloud account named \`${api.account}\`` });
+      return account.access_key_id;
+    }
+    const keyId = api.access_key_id.trim();
+    if (keyId && this.accessKeys.get(keyId) !== api.access_key_secret) {
+      throw new ProblemError({
+        code: this.accessKeys.has(keyId) ? 'manage.signature_mismatch' : 'manage.wrong_key',
+        message: `the API refused listing namespaces: the AccessKey ${keyId} was refused; nothing was saved`,
+        hint: { key: 'manage.check_secret', args: {} },
+      });
+    }
+    return keyId || undefined;
+  }
+
+  acrInstances(api: ApiForm): AcrInstance[] {
+    if (!this.checkKey(api)) throw new ProblemError({ code: 'manage.no_access_key', message: 'no AccessKey was given' });
+    return this.instances.map((i) => ({ ...i }));
+  }
 
   private view(r: SavedRegistry): RegistryView {
     const accounts = this.accounts.filter((a) => a.registry === r.endpoint);
@@ -151,25 +202,34 @@ export class FakeRegistries {
       throw new ProblemError({ code: 'catalog.duplicate', message: `the registry ${endpoint} is already saved` });
     }
     const api = form.api;
-    const keyId = api?.access_key_id.trim();
-    if (keyId && this.accessKeys.get(keyId) !== api?.access_key_secret) {
-      throw new ProblemError({
-        code: this.accessKeys.has(keyId) ? 'manage.signature_mismatch' : 'manage.wrong_key',
-        message: `the API refused listing namespaces: the AccessKey ${keyId} was refused; nothing was saved`,
-        hint: { key: 'manage.check_secret', args: {} },
-      });
-    }
+    const keyId = api ? this.checkKey(api) : undefined;
     const blank = (t: string | undefined) => (t?.trim() ? t.trim() : undefined);
+    const name = form.name?.trim() || endpoint;
+    let account: string | undefined;
+    if (keyId && api) {
+      account = blank(api.account) ?? blank(api.account_name) ?? name;
+      const existing = this.cloudAccounts.find((a) => a.name === account);
+      if (existing) existing.access_key_id = keyId;
+      else
+        this.cloudAccounts.push({
+          name: account,
+          provider: 'aliyun',
+          access_key_id: keyId,
+          sts: false,
+          created: '2026-01-01T00:00:00Z',
+          ...(blank(api.account) || blank(api.account_name) ? {} : { made_for: endpoint }),
+        });
+    }
     const settings = api
       ? Object.fromEntries(
-          Object.entries({ region: blank(api.region), instance: blank(api.instance), endpoint: blank(api.endpoint), access_key_id: keyId || undefined }).filter(
+          Object.entries({ region: blank(api.region), instance: blank(api.instance), endpoint: blank(api.endpoint), access_key_id: keyId || undefined, account }).filter(
             ([, v]) => v !== undefined,
           ),
         )
       : undefined;
     const saved: SavedRegistry = {
       endpoint,
-      name: form.name?.trim() || endpoint,
+      name,
       provider: form.provider,
       insecure: form.insecure,
       repositories: [],
@@ -185,6 +245,11 @@ export class FakeRegistries {
   remove(endpoint: string): SavedRegistry {
     const r = this.find(endpoint);
     this.saved = this.saved.filter((s) => s !== r);
+    // The account cloud-login made for this registry goes with it when nothing else uses it.
+    const account = this.cloudAccounts.find((a) => a.name === r.api?.account);
+    if (account?.made_for === r.endpoint && !this.saved.some((s) => s.api?.account === account.name)) {
+      this.cloudAccounts = this.cloudAccounts.filter((a) => a !== account);
+    }
     return r;
   }
 

@@ -30,6 +30,9 @@ import type {
 } from '../bindings.gen';
 import type {
   Account,
+  AcrInstance,
+  ApiForm,
+  CloudAccountView,
   DeletePlan,
   ManagedNamespace,
   ManagedRepository,
@@ -493,6 +496,22 @@ export class FakeApi implements StrataApi {
   async loginWithApi(registry: string): Promise<Account> {
     this.check('loginWithApi', registry);
     return this.reg.loginWithApi(registry);
+  }
+
+  async listCloudAccounts(): Promise<CloudAccountView[]> {
+    this.check('listCloudAccounts');
+    return this.reg.cloudAccountViews();
+  }
+
+  async removeCloudAccount(name: string): Promise<CloudAccountView> {
+    this.check('removeCloudAccount', name);
+    return this.reg.removeCloudAccount(name);
+  }
+
+  async acrInstances(form: ApiForm): Promise<AcrInstance[]> {
+    // The AccessKey secret is not recorded in `calls`, as for addRegistry.
+    this.check('acrInstances', { ...form, access_key_secret: '<redacted>' });
+    return this.reg.acrInstances(form);
   }
 
   async createNamespace(registry: string, name: string, isPublic: boolean): Promise<ManagedNamespace> {

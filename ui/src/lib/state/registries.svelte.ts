@@ -2,7 +2,10 @@
 // the tree registry → namespace → repository, the open repository's tags, and each tag's
 // details, fetched only for the rows the table shows (a few at a time, each once).
 import type {
+  AcrInstance,
+  ApiForm,
   Capabilities,
+  CloudAccountView,
   DeletePlan,
   ManagedRepository,
   NewRepositoryForm,
@@ -67,6 +70,13 @@ export function sortTags(tags: readonly string[], sort: TagSort, details: Readon
   return keyed.map((k) => k.t);
 }
 
+/** `LTAI5tAbcdefgh1234` → `LTAI****1234`: how an AccessKey ID is shown (as the engine's `mask_id`). */
+export function maskKeyId(id: string): string {
+  const chars = [...id];
+  if (chars.length <= 8) return '*'.repeat(Math.max(chars.length, 4));
+  return `${chars.slice(0, 4).join('')}****${chars.slice(-4).join('')}`;
+}
+
 /** The endpoint an ACR-style template gives for a region (`registry.{region}.aliyuncs.com`). */
 export function fillTemplate(template: string, region: string): string {
   return template.replace('{region}', region);
@@ -80,6 +90,8 @@ const TAG_BATCH_MS = 250;
 export class RegistriesModel extends ScreenModel {
   registries: RegistryView[] = $state([]);
   presets: Preset[] = $state([]);
+  /** The named cloud accounts (AccessKey IDs only) and the registries using each. */
+  cloudAccounts: CloudAccountView[] = $state([]);
   loaded = $state(false);
   /** Registry endpoint → its branch of the tree. */
   branches: Record<string, Branch> = $state({});
@@ -117,12 +129,14 @@ export class RegistriesModel extends ScreenModel {
   }
 
   async refresh(): Promise<void> {
-    const [list, presets] = await Promise.all([
+    const [list, presets, accounts] = await Promise.all([
       this.notices.guard(() => this.api.listRegistries()),
       this.presets.length ? Promise.resolve(this.presets) : this.notices.guard(() => this.api.registryPresets()),
+      this.notices.guard(() => this.api.listCloudAccounts()),
     ]);
     if (list) this.registries = list;
     if (presets) this.presets = presets;
+    if (accounts) this.cloudAccounts = accounts;
     this.loaded = true;
   }
 
@@ -197,6 +211,7 @@ export class RegistriesModel extends ScreenModel {
   async add(form: Parameters<StrataApi['addRegistry']>[0]): Promise<RegistryView> {
     const view = await this.api.addRegistry(form);
     this.upsert(view);
+    if (form.api) await this.refreshCloudAccounts();
     return view;
   }
 
@@ -205,6 +220,23 @@ export class RegistriesModel extends ScreenModel {
     this.registries = this.registries.filter((r) => r.endpoint !== endpoint);
     delete this.branches[endpoint];
     if (this.open?.registry === endpoint) this.close();
+    await this.refreshCloudAccounts();
+  }
+
+  async refreshCloudAccounts(): Promise<void> {
+    const accounts = await this.notices.guard(() => this.api.listCloudAccounts());
+    if (accounts) this.cloudAccounts = accounts;
+  }
+
+  /** Removes a cloud account (refused while a registry uses it) and its secret. */
+  async removeCloudAccount(name: string): Promise<void> {
+    await this.api.removeCloudAccount(name);
+    this.cloudAccounts = this.cloudAccounts.filter((a) => a.name !== name);
+  }
+
+  /** ACR Enterprise: the instances an AccessKey (or a saved account) sees, for the Add dialog. */
+  acrInstances(form: ApiForm): Promise<AcrInstance[]> {
+    return this.api.acrInstances(form);
   }
 
   /** Logs in (the shell checks the password with the registry first), then re-lists. */
