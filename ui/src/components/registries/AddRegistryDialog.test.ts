@@ -126,9 +126,99 @@ describe('AddRegistryDialog', () => {
       provider: 'acr_personal',
       api: { region: 'cn-hangzhou', endpoint: 'http://127.0.0.1:8080', access_key_id: KEY },
     });
-    expect(api.reg.list()[0]?.api).toEqual({ region: 'cn-hangzhou', endpoint: 'http://127.0.0.1:8080', access_key_id: KEY });
+    expect(api.reg.list()[0]?.api).toEqual({ region: 'cn-hangzhou', endpoint: 'http://127.0.0.1:8080', access_key_id: KEY, account: '127.0.0.1:5000' });
     expect(await screen.findByTestId('tree-new-namespace')).toBeInTheDocument();
     expect(document.body.innerHTML).not.toContain(SECRET);
+    expect(JSON.stringify(api.calls)).not.toContain(SECRET);
+  });
+
+  it('uses a saved cloud account instead of typing an AccessKey, and lists accounts masked with their registries', async () => {
+    const KEY = 'LTAI5tSharedAbcd';
+    const SECRET = 'shared-secret-9f1e-never-shown';
+    const api = new FakeApi();
+    api.reg.accessKeys.set(KEY, SECRET);
+    const model = new RegistriesModel(api);
+    render(RegistriesScreen, { model, m: en, locale: 'en' });
+    await screen.findByTestId('empty-title');
+
+    // The first registry: a new AccessKey, saved as the account "prod".
+    await userEvent.click(screen.getByTestId('add-registry-open'));
+    await userEvent.selectOptions(await screen.findByTestId('add-provider'), 'acr_personal');
+    expect(screen.queryByTestId('add-account')).toBeNull(); // no saved account yet
+    await userEvent.type(screen.getByTestId('add-account-name'), 'prod');
+    await userEvent.type(screen.getByTestId('add-access-key-id'), KEY);
+    await userEvent.type(screen.getByTestId('add-access-key-secret'), SECRET);
+    await userEvent.click(screen.getByTestId('add-save-only'));
+    await waitFor(() => expect(screen.queryByTestId('add-registry-dialog')).toBeNull());
+    const account = await screen.findByTestId('cloud-account');
+    expect(account.dataset.name).toBe('prod');
+    expect(within(account).getByTestId('cloud-account-id')).toHaveTextContent('LTAI****Abcd');
+    expect(within(account).getByTestId('cloud-account-registries')).toHaveTextContent('Used by registry.cn-hangzhou.aliyuncs.com');
+
+    // The second: the saved account is picked; no ID or secret is asked or sent.
+    await userEvent.click(screen.getByTestId('add-registry-open'));
+    await userEvent.selectOptions(await screen.findByTestId('add-provider'), 'acr_personal');
+    await userEvent.selectOptions(screen.getByTestId('add-region'), 'cn-shanghai');
+    const choice = screen.getByTestId('add-account');
+    expect(within(choice).getByRole('option', { name: 'prod (LTAI****Abcd)' })).toBeInTheDocument();
+    await userEvent.selectOptions(choice, 'prod');
+    expect(screen.queryByTestId('add-access-key-id')).toBeNull();
+    expect(screen.queryByTestId('add-access-key-secret')).toBeNull();
+    expect(screen.queryByTestId('add-username')).toBeNull();
+    expect(screen.getByTestId('add-submit')).toHaveTextContent('Check AccessKey, save and log in');
+    await userEvent.click(screen.getByTestId('add-save-only'));
+    await waitFor(() => expect(screen.queryByTestId('add-registry-dialog')).toBeNull());
+    expect(api.calls.filter((c) => c.method === 'addRegistry').at(-1)?.arg).toMatchObject({
+      endpoint: 'registry.cn-shanghai.aliyuncs.com',
+      api: { account: 'prod', account_name: '', access_key_id: '' },
+    });
+    await waitFor(() =>
+      expect(screen.getByTestId('cloud-account-registries')).toHaveTextContent(
+        'Used by registry.cn-hangzhou.aliyuncs.com, registry.cn-shanghai.aliyuncs.com',
+      ),
+    );
+
+    // Removing an account that registries use is refused (the engine says by whom).
+    await userEvent.click(screen.getByTestId('cloud-account-remove'));
+    await waitFor(() => expect(model.notices.items.at(-1)?.problem.code).toBe('manage.account_in_use'));
+    expect(screen.getByTestId('cloud-account')).toBeInTheDocument();
+    for (const r of [...model.registries]) await model.remove(r.endpoint);
+    await userEvent.click(await screen.findByTestId('cloud-account-remove'));
+    await waitFor(() => expect(screen.queryByTestId('cloud-account')).toBeNull());
+    expect(api.reg.cloudAccounts).toEqual([]);
+    expect(document.body.innerHTML).not.toContain(SECRET);
+    expect(JSON.stringify(api.calls)).not.toContain(SECRET);
+  });
+
+  it('leaves the ACR Enterprise endpoint to the instance chosen from the ones the AccessKey sees', async () => {
+    const KEY = 'LTAI5tEnterprise1';
+    const SECRET = 'enterprise-secret-0a9b-never-shown';
+    const { api } = await setup();
+    api.reg.accessKeys.set(KEY, SECRET);
+    api.reg.instances = [
+      { id: 'cri-prod0001', name: 'prod', status: 'RUNNING', internet: ['prod-registry.cn-hangzhou.cr.aliyuncs.com'], vpc: ['prod-registry-vpc.cn-hangzhou.cr.aliyuncs.com'] },
+      { id: 'cri-test0002', name: 'test', status: 'RUNNING', internet: ['test-registry.cn-hangzhou.cr.aliyuncs.com'], vpc: [] },
+    ];
+    await userEvent.selectOptions(screen.getByTestId('add-provider'), 'acr_enterprise');
+    const endpoint = screen.getByTestId('add-endpoint');
+    expect(endpoint).toHaveValue(''); // never the literal {instance}-registry… template
+    expect(endpoint).toHaveAttribute('placeholder', 'Chosen with the instance below, or typed');
+    expect(screen.getByTestId('add-find-instances')).toBeDisabled(); // no AccessKey yet
+    await userEvent.type(screen.getByTestId('add-access-key-id'), KEY);
+    await userEvent.type(screen.getByTestId('add-access-key-secret'), SECRET);
+    await userEvent.click(screen.getByTestId('add-find-instances'));
+    const choice = await screen.findByTestId('add-instance-choice');
+    await userEvent.selectOptions(choice, 'cri-test0002');
+    expect(endpoint).toHaveValue('test-registry.cn-hangzhou.cr.aliyuncs.com');
+    await userEvent.selectOptions(choice, 'cri-prod0001');
+    expect(endpoint).toHaveValue('prod-registry.cn-hangzhou.cr.aliyuncs.com');
+    await userEvent.click(screen.getByTestId('add-save-only'));
+    await waitFor(() => expect(screen.queryByTestId('add-registry-dialog')).toBeNull());
+    expect(api.calls.filter((c) => c.method === 'addRegistry').at(-1)?.arg).toMatchObject({
+      endpoint: 'prod-registry.cn-hangzhou.cr.aliyuncs.com',
+      provider: 'acr_enterprise',
+      api: { instance: 'cri-prod0001', access_key_id: KEY },
+    });
     expect(JSON.stringify(api.calls)).not.toContain(SECRET);
   });
 });
