@@ -5,7 +5,8 @@
 // no password, create a namespace and a repository through their dialogs, push an image
 // made with `strata import-rootfs` to it (and to a repository that does not exist yet,
 // which the Push dialog offers to create first), see its tag, delete the repository and
-// see it gone; then, in Chinese, the dialogs again and a namespace deleted. The AccessKey
+// see it gone; then, in Chinese, the dialogs again, a namespace deleted, and a second
+// registry added with the cloud account the first one made (no AccessKey typed again). The AccessKey
 // secret must appear in no IPC answer, on no page and in no file under the scratch folder.
 // Screenshots land in target/e2e/cloud-*.png.
 //
@@ -230,6 +231,23 @@ describe('Registries with a management API (ACR Personal)', () => {
       await waitFor('the namespace to be gone', async () => js(await namespacesShown(app)) === js([]));
       await shot(app, 'zh-deleted');
 
+      // A second registry picks the cloud account the first one made (named after it): no
+      // AccessKey typed again; the account list shows the ID masked and both registries.
+      await app.click('[data-testid="add-registry-open"]');
+      await choose(app, '[data-testid="add-provider"]', 'acr_personal');
+      await app.find('[data-testid="add-account"]');
+      await choose(app, '[data-testid="add-account"]', 'ACR (local)');
+      await waitFor('the AccessKey fields to go', async () => (await count(app, '[data-testid="add-access-key-id"]')) === 0);
+      await type(app, '[data-testid="add-endpoint"]', host.replace('127.0.0.1', 'localhost'));
+      await type(app, '[data-testid="add-name"]', 'ACR (second)');
+      await type(app, '[data-testid="add-api-endpoint"]', registry.acr.url);
+      await shot(app, 'zh-add-with-account');
+      await app.click('[data-testid="add-save-only"]');
+      await waitFor('the dialog to close', async () => (await count(app, '[data-testid="add-registry-dialog"]')) === 0, 30_000);
+      await waitForPart(app, '[data-testid="cloud-account"][data-name="ACR (local)"] [data-testid="cloud-account-registries"]', 'ACR (local), ACR (second)');
+      assert.equal(await textOf(app, '[data-testid="cloud-account-id"]'), 'LTAI****tKey');
+      await shot(app, 'zh-cloud-accounts');
+
       // The AccessKey secret in no IPC answer of this screen…
       const answers = [
         await invoke(app, 'list_registries'),
@@ -241,20 +259,24 @@ describe('Registries with a management API (ACR Personal)', () => {
         await invoke(app, 'create_namespace', { registry: host, name: 'again', public: false }),
         await invoke(app, 'repository_info', { registry: host, namespace: 'again', name: 'none' }),
         await invoke(app, 'login_with_api', { registry: host }),
+        await invoke(app, 'list_cloud_accounts'),
       ];
       assert.ok(answers[0].includes(`"access_key_id":"${KEY_ID}"`), answers[0]);
       assert.ok(answers[0].includes('"api_login":true'), answers[0]);
+      assert.ok(answers.at(-1).includes(`"access_key_id":"${KEY_ID}"`), answers.at(-1));
       for (const a of answers) assert.ok(!a.includes(SECRET), `an IPC answer holds the AccessKey secret: ${a}`);
       // …nor on the page.
       const page = await app.execute('return document.documentElement.outerHTML');
       assert.ok(!page.includes(SECRET), 'the page shows the AccessKey secret');
     });
 
-    // …nor in any file the app wrote (registries.json holds the ID only).
+    // …nor in any file the app wrote (registries.json and cloud-accounts.json hold the ID only).
     const files = filesUnder(place.dir);
-    const saved = files.find((f) => f.endsWith('registries.json'));
-    assert.ok(saved, files.join('\n'));
-    assert.ok(readFileSync(saved, 'utf8').includes(KEY_ID));
+    for (const name of ['registries.json', 'cloud-accounts.json']) {
+      const saved = files.find((f) => f.endsWith(name));
+      assert.ok(saved, `${name} in ${files.join('\n')}`);
+      assert.ok(readFileSync(saved, 'utf8').includes(KEY_ID));
+    }
     for (const f of files) {
       assert.ok(!readFileSync(f).includes(SECRET), `${f} holds the AccessKey secret`);
     }
