@@ -717,3 +717,108 @@ fn named_cloud_accounts_are_shared_refused_while_used_and_leave_the_keychain() {
     assert_no_file_holds(h, SECRET);
     assert!(!t.0.contains(SECRET), "the secret was printed:\n{}", t.0);
 }
+
+/// Writes a keychain entry as strata (through the `keyring` crate) writes one.
+fn keychain_store(service: &str, user: &str, value: &str) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("secret-tool")
+        .args([
+            "store",
+            "--label=strata test",
+            "service",
+            service,
+            "username",
+            user,
+        ])
+        .args(["target", "default", "application", "rust-keyring"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("run secret-tool");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(value.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_registry_saved_before_accounts_had_names_keeps_working_and_takes_its_key_along() {
+    let _keychain = require_keychain("cloud");
+    let acr = AcrServer::start(AcrConfig::new(KEY_ID, SECRET)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let mut t = Transcript::default();
+    let old = |t: &mut Transcript, endpoint: &str| {
+        t.ok(
+            h,
+            &[
+                "registries",
+                "add",
+                endpoint,
+                "--provider",
+                "acr-personal",
+                "--api-endpoint",
+                &acr.url(),
+            ],
+        );
+        // As the version before named accounts left it: the ID in the registry's settings,
+        // the pair under the registry's own keychain service.
+        let file = files_under(h)
+            .into_iter()
+            .map(|(p, _)| p)
+            .find(|p| p.ends_with("registries.json"))
+            .expect("registries.json");
+        let mut list: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        for r in list["registries"].as_array_mut().unwrap() {
+            if r["endpoint"] == endpoint {
+                r["api"]["access_key_id"] = KEY_ID.into();
+            }
+        }
+        std::fs::write(&file, serde_json::to_vec(&list).unwrap()).unwrap();
+        let service = format!("strata:cloud:{endpoint}");
+        keychain_store(&service, KEY_ID, &format!("{{\"secret\":\"{SECRET}\"}}"));
+        assert!(keychain_has(&service, KEY_ID));
+        service
+    };
+
+    // Read as before; `registries rm` deletes the pair with the registry.
+    let hz = "registry.cn-hangzhou.aliyuncs.com";
+    let service = old(&mut t, hz);
+    t.ok(h, &["ns", "create", &format!("{hz}/team")]);
+    t.ok(h, &["registries", "rm", hz]);
+    assert!(
+        !keychain_has(&service, KEY_ID),
+        "the old pair outlived its registry"
+    );
+
+    // cloud-login moves such a registry to a named account: the old entry goes.
+    let sh = "registry.cn-shanghai.aliyuncs.com";
+    let service = old(&mut t, sh);
+    t.ok(h, &["ns", "ls", sh]);
+    let out = t.run(
+        h,
+        &[
+            "cloud-accounts",
+            "add",
+            "prod",
+            "--access-key-id",
+            KEY_ID,
+            "--access-key-secret-stdin",
+            "--registry",
+            sh,
+        ],
+        Some(SECRET),
+    );
+    assert_ok(&out);
+    assert!(
+        !keychain_has(&service, KEY_ID),
+        "the old pair stayed after the move"
+    );
+    assert_eq!(
+        names(&t.json(h, &["ns", "ls", sh, "--json"]), "name"),
+        ["team"]
+    );
+    assert!(!t.0.contains(SECRET));
+}
