@@ -560,17 +560,18 @@ fn put_account(
     check_key(key)?;
     Keychain::open(home)?.ensure_available()?;
     let file = CloudAccountsFile::for_home(home)?;
-    let (account, old_id) = file.modify(|list| {
-        let old = list.iter().position(|a| a.name == name);
-        if old.is_some() && !replace {
-            return Err(ManageError::AccountExists(name.to_string()));
-        }
-        let account = match old {
+    let old_id = file.find(name)?.map(|a| a.access_key_id);
+    if old_id.is_some() && !replace {
+        return Err(ManageError::AccountExists(name.to_string()));
+    }
+    // The secret first: a keychain that refuses it leaves the list as it was.
+    keys::save_account(name, key)?;
+    let account = file.modify(|list| {
+        let account = match list.iter().position(|a| a.name == name) {
             Some(i) => {
-                let old_id = list[i].access_key_id.clone();
                 list[i].access_key_id = key.id.clone();
                 list[i].sts = key.security_token.is_some();
-                return Ok((list[i].clone(), Some(old_id)));
+                return Ok::<_, ManageError>(list[i].clone());
             }
             None => CloudAccount {
                 name: name.to_string(),
@@ -583,9 +584,8 @@ fn put_account(
             },
         };
         list.push(account.clone());
-        Ok((account, None))
+        Ok(account)
     })?;
-    keys::save_account(name, key)?;
     if let Some(old) = old_id.filter(|old| *old != key.id) {
         keys::delete_account(name, &old)?;
     }
