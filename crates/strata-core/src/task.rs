@@ -18,6 +18,7 @@ mod meter;
 mod report;
 
 pub use list::{Finished, TaskEvent, TaskInfo, TaskKind, TaskState, Tasks};
+pub(crate) use meter::REPORT_EVERY;
 pub use meter::{Meter, Watch};
 pub use report::{
     is_cancelled, Cancelled, NoProgress, Progress, TaskCtx, Unit, UnitKind, UnitState,

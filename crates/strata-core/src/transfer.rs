@@ -1,16 +1,18 @@
 //! One way to move an image: read it from a [`Source`], write it to a [`Sink`]. Pull
-//! (registry → store), push (store → registry) and copy (registry → registry) are its cases;
-//! the manifest walk, the skip of what the sink has, mounts, verification, retries,
-//! progress and cancellation are all here, once.
+//! (registry → store), push (store → registry), copy (registry → registry) and export
+//! (store → docker archive, OCI archive or OCI layout folder, [`crate::image::export`])
+//! are its cases; the manifest walk, the skip of what the sink has, mounts,
+//! verification, retries, progress and cancellation are all here, once.
 //!
 //! The order of work, for every pair of ends:
 //!
 //! 1. the plan ([`plan`]): the top manifest or index, the images taken from it, the blobs
 //!    they list; a source that can tell a blob is missing says so before anything moves;
 //! 2. every blob is reported at once, `Skipped` when the sink has it, else `Waiting`;
-//! 3. the others move concurrently ([`blob`]): mounted where the sink can, else streamed,
-//!    counted and verified, started again after a failure that may pass; meanwhile the sink
-//!    keeps what it may keep early (the store: the manifest blobs);
+//! 3. the others move concurrently ([`blob`]): mounted where the sink can, else streamed
+//!    (a local source's file read on the sink's writing thread, see [`Data`]), counted and
+//!    verified, started again after a failure that may pass; meanwhile the sink keeps what
+//!    it may keep early (the store: the manifest blobs);
 //! 4. the manifests, the top one last, so that nothing names an incomplete image.
 //!
 //! Cancelling the task's token stops the transfer at once, wherever it is; no manifest is
@@ -18,17 +20,23 @@
 //!
 //! | file | job |
 //! |---|---|
-//! | [`endpoint`] | the [`Source`] and [`Sink`] traits, [`Blob`], [`Manifest`] |
-//! | [`plan`] | the manifest walk |
+//! | [`endpoint`] | the [`Source`] and [`Sink`] traits, [`Blob`], [`Data`], [`Manifest`] |
+//! | [`plan`] | the manifest walk (nested indexes four deep at most) |
 //! | [`blob`] | one blob: mount, move, count, retry |
 //! | [`compress`] | what a push sends of each layer: compressed on every core, reused from the store's variants |
-//! | [`store`] | the local store as a source and a sink |
+//! | [`store`] | the local store as a source and a sink (named, or unnamed for an import) |
 //! | [`registry`] | a registry repository as a source and a sink |
+//! | [`layout`] | an OCI layout, a folder or in a tar, as a sink |
+//! | [`docker`] | a `docker save` archive as a sink |
+//! | `files` | what those two write into, and how a blob's [`Data`] reaches a thread writing files |
 //! | [`pull`](mod@pull) / [`push`](mod@push) | the store's two cases, with their options and results |
 
 pub mod blob;
 pub mod compress;
+pub mod docker;
 pub mod endpoint;
+pub(crate) mod files;
+pub mod layout;
 pub mod plan;
 pub mod pull;
 pub mod push;
@@ -39,7 +47,9 @@ use futures::{StreamExt, TryStreamExt};
 
 pub use blob::How;
 pub use compress::LayerCompression;
-pub use endpoint::{Blob, Chunks, Manifest, Mount, Origin, Role, Sink, Source};
+pub use docker::DockerArchiveSink;
+pub use endpoint::{Blob, BlobReader, Chunks, Data, Manifest, Mount, Origin, Role, Sink, Source};
+pub use layout::LayoutSink;
 pub use plan::Selection;
 pub use pull::{pull, PullOptions, PullResult};
 pub use push::{push, PushOptions, PushResult};
@@ -63,6 +73,9 @@ pub struct Options {
     pub concurrency: usize,
     /// Whether to skip mounts (default: mount where possible; off only for benchmarks).
     pub no_mount: bool,
+    /// The unit the blobs are read out of (an archive): each blob is reported within it,
+    /// so that its bytes count once, as the archive's.
+    pub within: Option<String>,
 }
 
 /// What a transfer did.
@@ -113,6 +126,34 @@ pub async fn copy(
     }
 }
 
+/// [`copy`] for a caller without an async runtime (import and export are blocking calls):
+/// runs it on a runtime of its own, on a thread of its own, and returns once every
+/// thread the transfer started has ended, so that nothing writes into a sink's files
+/// after this returns (a cancelled export removes them).
+pub fn copy_blocking(
+    source: &impl Source,
+    sink: &impl Sink,
+    what: &str,
+    options: &Options,
+    ctx: TaskCtx<'_>,
+) -> Result<Outcome, RegistryError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| RegistryError::Protocol {
+                        registry: source.describe().to_string(),
+                        reason: format!("cannot start the transfer: {e}"),
+                    })?;
+                runtime.block_on(copy(source, sink, what, options, ctx))
+            })
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 async fn run(
     source: &impl Source,
     sink: &impl Sink,
@@ -122,6 +163,7 @@ async fn run(
 ) -> Result<Outcome, RegistryError> {
     let plan = plan::walk(source, &options.selection, what).await?;
     source.check(&plan.blobs).await?;
+    sink.expect(&plan.manifests)?;
     let concurrency = match options.concurrency {
         0 => DEFAULT_CONCURRENCY,
         n => n,
@@ -133,7 +175,13 @@ async fn run(
     let meters: Vec<Meter> = plan
         .blobs
         .iter()
-        .map(|b| Meter::new(ctx.progress, b.digest.to_string(), b.kind, Some(b.size)))
+        .map(|b| {
+            let meter = Meter::new(ctx.progress, b.digest.to_string(), b.kind, Some(b.size));
+            match &options.within {
+                Some(unit) => meter.within(unit.clone()),
+                None => meter,
+            }
+        })
         .collect();
     for ((meter, blob), here) in meters.iter().zip(&plan.blobs).zip(&present) {
         if *here {
@@ -150,7 +198,8 @@ async fn run(
         .enumerate()
         .filter(|(i, _)| !present[*i])
         .map(|(i, (blob, meter))| async move {
-            let how = blob::move_blob(source, sink, blob, meter, !options.no_mount).await?;
+            let how =
+                blob::move_blob(source, sink, blob, meter, !options.no_mount, ctx.cancel).await?;
             Ok::<_, RegistryError>((i, how))
         });
     let moving = futures::stream::iter(jobs)

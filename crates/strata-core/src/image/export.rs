@@ -10,33 +10,35 @@
 //! so a file that appears meanwhile is not lost either. A folder in the way is never
 //! replaced (only an empty one, for `oci-dir`).
 //!
-//! Every blob is re-hashed on its way out, and every docker-archive layer is checked
-//! against its diff_id, so a damaged store cannot produce a damaged archive silently.
+//! The image moves through the one transfer pipeline ([`crate::transfer`]): the store is
+//! the source, and the sink a [`DockerArchiveSink`] or a [`LayoutSink`] writing into the
+//! temporary file or folder. The walk, the per-blob progress, the cancellation and the
+//! re-hashing of every blob (and, for a docker archive, of every layer against its
+//! diff_id: a damaged store cannot produce a damaged archive silently) are the
+//! pipeline's; what stays here is the export's own rule, where it may write and how the
+//! result is put in place.
 //!
 //! Docker archives hold uncompressed layers (`<diff_id hex>/layer.tar`, as `docker save`
-//! names them); compressed layers are decompressed on the fly into the archive (see
-//! [`super::tarout`]). OCI exports copy blobs as they are: the same digests as the store.
+//! names them); OCI exports copy blobs as they are: the same digests as the store.
 //!
 //! [OCI image layout]: https://github.com/opencontainers/image-spec/blob/main/image-layout.md
 
-use std::collections::{BTreeMap, HashSet};
-use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use oci_spec::image::Descriptor;
 use serde::Serialize;
 
-use super::inspect::decompressor;
-use super::model::{self, digest_of, ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME};
-use super::tarout::TarOut;
 use super::ImageError;
-use crate::digest::{Digest, HashingReader};
+use crate::digest::Digest;
 use crate::platform::Platform;
 use crate::reference::Reference;
+use crate::registry::RegistryError;
 use crate::store::Store;
-use crate::task::{TaskCtx, UnitKind, UnitState, Watch};
+use crate::task::TaskCtx;
+use crate::transfer::{
+    copy_blocking, DockerArchiveSink, LayoutSink, Options, Selection, Sink, StoreSource,
+};
 
 /// What to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -109,28 +111,11 @@ pub fn export(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    let what = (name_or_id, name.as_ref());
     let result = match opts.format {
-        ExportFormat::Docker => write_docker(
-            store,
-            &found.descriptor,
-            name.as_ref(),
-            &parent,
-            dest,
-            opts,
-            ctx,
-        ),
-        ExportFormat::Oci => write_oci_archive(
-            store,
-            &found.descriptor,
-            name.as_ref(),
-            &parent,
-            dest,
-            opts.overwrite,
-            ctx,
-        ),
-        ExportFormat::OciDir => {
-            write_oci_dir(store, &found.descriptor, name.as_ref(), &parent, dest, ctx)
-        }
+        ExportFormat::Docker => write_docker(store, what, &parent, dest, opts, ctx),
+        ExportFormat::Oci => write_oci_archive(store, what, &parent, dest, opts.overwrite, ctx),
+        ExportFormat::OciDir => write_oci_dir(store, what, &parent, dest, ctx),
     };
     let (digest, bytes) = match result {
         Err(_) if ctx.is_cancelled() => return Err(ImageError::Cancelled),
@@ -178,17 +163,11 @@ pub fn check_destination(dest: &Path, opts: &ExportOptions) -> Result<(), ImageE
     }
 }
 
-/// A temporary file in `parent` for the archive, and the tar writer onto it.
-fn temp_archive(parent: &Path) -> Result<(tempfile::NamedTempFile, TarOut), ImageError> {
-    let tmp = tempfile::Builder::new()
+fn temp_file(parent: &Path) -> Result<tempfile::NamedTempFile, ImageError> {
+    tempfile::Builder::new()
         .prefix(".strata-export-")
         .tempfile_in(parent)
-        .map_err(|e| ImageError::io("create a file in", parent, e))?;
-    let file = tmp
-        .as_file()
-        .try_clone()
-        .map_err(|e| ImageError::io("write", tmp.path(), e))?;
-    Ok((tmp, TarOut::new(file)))
+        .map_err(|e| ImageError::io("create a file in", parent, e))
 }
 
 /// Renames the finished archive into place: replacing what is there only with
@@ -227,219 +206,104 @@ fn readable(path: &Path) -> Result<(), ImageError> {
     Ok(())
 }
 
-/// Copies a blob out of the store, re-hashing it on the way.
-fn copy_blob(
+/// Moves the image `name_or_id` from the store into `sink`, one blob at a time (an
+/// archive is written in order: the same image gives the same bytes).
+fn send(
     store: &Store,
-    desc: &Descriptor,
-    write: impl FnOnce(&mut dyn Read, u64) -> io::Result<u64>,
+    name_or_id: &str,
+    sink: &impl Sink,
+    selection: Selection,
     ctx: TaskCtx<'_>,
-) -> Result<u64, ImageError> {
-    let digest = digest_of(desc)?;
-    let path = store.blob_path(&digest);
-    let file = store.open_blob(&digest)?;
-    let kind = UnitKind::of_media_type(desc.media_type().as_ref());
-    let watched = Watch::new(file, ctx, digest.to_string(), kind, Some(desc.size()));
-    let mut hashing = HashingReader::new(BufReader::with_capacity(1 << 20, watched));
-    let n = write(&mut hashing, desc.size()).map_err(|e| ImageError::io("copy", &path, e))?;
-    hashing.verify(&digest, Some(desc.size())).map_err(|e| {
-        ImageError::Corrupt(format!(
-            "the store's blob {digest} is damaged ({e}); run `strata fsck`"
-        ))
-    })?;
-    ctx.done(&digest.to_string(), kind, n, UnitState::Done);
-    Ok(n)
+) -> Result<(), ImageError> {
+    let source = StoreSource::new(store, name_or_id);
+    let options = Options {
+        selection,
+        concurrency: 1,
+        no_mount: true,
+        within: None,
+    };
+    copy_blocking(&source, sink, name_or_id, &options, ctx)
+        .map(drop)
+        .map_err(from_transfer)
 }
 
-// ---------------------------------------------------------------------------------------
-// docker archive
+/// A transfer's error as an export's: a blob that does not match its digest is a damaged
+/// store.
+fn from_transfer(e: RegistryError) -> ImageError {
+    match e {
+        RegistryError::Cancelled => ImageError::Cancelled,
+        RegistryError::Store(e) => ImageError::Store(e),
+        RegistryError::Digest { what, source, .. } => ImageError::Corrupt(format!(
+            "the store's {what} is damaged ({source}); run `strata fsck`"
+        )),
+        RegistryError::MissingBlob(digest) => ImageError::Missing {
+            what: format!("blob {digest} of the image in the store"),
+        },
+        RegistryError::NoPlatform {
+            reference,
+            wanted,
+            available,
+        } => ImageError::NoPlatform {
+            what: reference,
+            wanted,
+            available,
+        },
+        RegistryError::MediaType { what, media_type } => ImageError::MediaType { what, media_type },
+        RegistryError::Protocol { reason, .. } => ImageError::Corrupt(reason),
+        other => ImageError::Corrupt(other.to_string()),
+    }
+}
 
 fn write_docker(
     store: &Store,
-    top: &Descriptor,
-    name: Option<&Reference>,
+    (name_or_id, name): (&str, Option<&Reference>),
     parent: &Path,
     dest: &Path,
     opts: &ExportOptions,
     ctx: TaskCtx<'_>,
 ) -> Result<(Digest, u64), ImageError> {
-    let image = model::resolve(store, top, opts.platform.as_ref())?;
-    let (tmp, mut out) = temp_archive(parent)?;
-    let io_err = |e| ImageError::io("write", dest, e);
-    let mut bytes = 0;
-
-    let config_digest = image.id()?;
-    let config_name = format!("{}.json", config_digest.hex());
-    bytes += copy_blob(
-        store,
-        image.manifest.config(),
-        |r, size| out.stream(&config_name, Some(size), r),
-        ctx,
-    )?;
-
-    let diff_ids = image.config.rootfs().diff_ids();
-    if diff_ids.len() != image.manifest.layers().len() {
-        return Err(ImageError::Corrupt(format!(
-            "image {config_digest} has {} layers but {} diff_ids",
-            image.manifest.layers().len(),
-            diff_ids.len()
-        )));
-    }
-    let mut layer_paths = Vec::new();
-    let mut written = HashSet::new();
-    for (layer, diff_id) in image.manifest.layers().iter().zip(diff_ids) {
-        let diff_id: Digest = diff_id.parse().map_err(|_| {
-            ImageError::Corrupt(format!("the diff_id `{diff_id}` is not a sha256 digest"))
-        })?;
-        let path = format!("{}/layer.tar", diff_id.hex());
-        layer_paths.push(path.clone());
-        if !written.insert(diff_id.clone()) {
-            continue;
-        }
-        out.dir(&format!("{}/", diff_id.hex())).map_err(io_err)?;
-        bytes += write_layer_tar(store, layer, &diff_id, &path, &mut out, ctx)?;
-    }
-
-    let repo_tags: Vec<String> = name
-        .filter(|n| n.tag.is_some())
-        .map(|n| vec![strip_digest(n).familiar()])
-        .unwrap_or_default();
-    let manifest = serde_json::json!([{
-        "Config": config_name,
-        "RepoTags": repo_tags,
-        "Layers": layer_paths,
-    }]);
-    out.bytes("manifest.json", &to_json(&manifest)?)
-        .map_err(io_err)?;
-    if let (Some(n), Some(last)) = (name, layer_paths.last()) {
-        if let Some(tag) = &n.tag {
-            let last_id = last.trim_end_matches("/layer.tar");
-            let mut repos = BTreeMap::new();
-            repos.insert(
-                n.familiar_name(),
-                BTreeMap::from([(tag.clone(), last_id.to_string())]),
-            );
-            out.bytes("repositories", &to_json(&repos)?)
-                .map_err(io_err)?;
-        }
-    }
-    out.finish().map_err(io_err)?;
+    let tmp = temp_file(parent)?;
+    let file = tmp
+        .as_file()
+        .try_clone()
+        .map_err(|e| ImageError::io("write", tmp.path(), e))?;
+    let sink = DockerArchiveSink::new(file, name);
+    let wanted = opts.platform.clone().unwrap_or_else(Platform::current);
+    send(store, name_or_id, &sink, Selection::Platform(wanted), ctx)?;
+    let done = sink.finish().map_err(from_transfer)?;
     if ctx.is_cancelled() {
         return Err(ImageError::Cancelled);
     }
     persist(tmp, dest, opts.overwrite)?;
-    Ok((digest_of(&image.manifest_descriptor)?, bytes))
-}
-
-fn strip_digest(r: &Reference) -> Reference {
-    Reference {
-        digest: None,
-        ..r.clone()
-    }
-}
-
-/// Streams one layer, decompressed, into the archive; checks it against its diff_id.
-fn write_layer_tar(
-    store: &Store,
-    layer: &Descriptor,
-    diff_id: &Digest,
-    path: &str,
-    out: &mut TarOut,
-    ctx: TaskCtx<'_>,
-) -> Result<u64, ImageError> {
-    let digest = digest_of(layer)?;
-    let blob_path = store.blob_path(&digest);
-    let file = store.open_blob(&digest)?;
-    // Progress counts the stored (compressed) bytes: their total is known up front.
-    let watched = Watch::new(
-        file,
-        ctx,
-        digest.to_string(),
-        UnitKind::Layer,
-        Some(layer.size()),
-    );
-    let plain = decompressor(BufReader::with_capacity(1 << 20, watched))
-        .map_err(|e| ImageError::io("read", &blob_path, e))?;
-    let mut hashing = HashingReader::new(plain);
-    let known = (&digest == diff_id).then_some(layer.size());
-    let n = out
-        .stream(path, known, &mut hashing)
-        .map_err(|e| ImageError::io("decompress", &blob_path, e))?;
-    let (actual, _) = hashing.finish();
-    if &actual != diff_id {
-        return Err(ImageError::Corrupt(format!(
-            "the store's layer {digest} does not unpack to its diff_id {diff_id}; run `strata fsck`"
-        )));
-    }
-    ctx.done(
-        &digest.to_string(),
-        UnitKind::Layer,
-        layer.size(),
-        UnitState::Done,
-    );
-    Ok(n)
-}
-
-fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ImageError> {
-    serde_json::to_vec(v).map_err(|e| ImageError::json("the export", "document", e))
-}
-
-// ---------------------------------------------------------------------------------------
-// OCI layout
-
-const OCI_LAYOUT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
-
-/// `index.json` of an exported layout: one entry, named by its full reference (which
-/// `skopeo oci:DIR:NAME` and `umoci --image DIR:NAME` both accept), also under
-/// containerd's annotation so docker and containerd find the name.
-fn layout_index(top: &Descriptor, name: Option<&Reference>) -> Result<Vec<u8>, ImageError> {
-    let mut entry = serde_json::json!({
-        "mediaType": top.media_type().to_string(),
-        "digest": top.digest().to_string(),
-        "size": top.size(),
-    });
-    if let Some(n) = name {
-        entry["annotations"] = serde_json::json!({
-            ANNOTATION_REF_NAME: n.to_string(),
-            ANNOTATION_CONTAINERD_NAME: n.to_string(),
-        });
-    }
-    to_json(&serde_json::json!({"schemaVersion": 2, "manifests": [entry]}))
+    Ok(done)
 }
 
 fn write_oci_archive(
     store: &Store,
-    top: &Descriptor,
-    name: Option<&Reference>,
+    (name_or_id, name): (&str, Option<&Reference>),
     parent: &Path,
     dest: &Path,
     overwrite: bool,
     ctx: TaskCtx<'_>,
 ) -> Result<(Digest, u64), ImageError> {
-    let blobs = model::closure(store, top)?;
-    let (tmp, mut out) = temp_archive(parent)?;
-    let io_err = |e| ImageError::io("write", dest, e);
-    out.bytes("oci-layout", OCI_LAYOUT).map_err(io_err)?;
-    out.dir("blobs/").map_err(io_err)?;
-    out.dir("blobs/sha256/").map_err(io_err)?;
-    let mut bytes = 0;
-    for desc in &blobs {
-        let path = format!("blobs/sha256/{}", digest_of(desc)?.hex());
-        bytes += copy_blob(store, desc, |r, size| out.stream(&path, Some(size), r), ctx)?;
-    }
-    out.bytes("index.json", &layout_index(top, name)?)
-        .map_err(io_err)?;
-    out.finish().map_err(io_err)?;
+    let tmp = temp_file(parent)?;
+    let file = tmp
+        .as_file()
+        .try_clone()
+        .map_err(|e| ImageError::io("write", tmp.path(), e))?;
+    let sink = LayoutSink::archive(file, name).map_err(from_transfer)?;
+    send(store, name_or_id, &sink, Selection::All, ctx)?;
+    let done = sink.finish().map_err(from_transfer)?;
     if ctx.is_cancelled() {
         return Err(ImageError::Cancelled);
     }
     persist(tmp, dest, overwrite)?;
-    Ok((digest_of(top)?, bytes))
+    Ok(done)
 }
 
 fn write_oci_dir(
     store: &Store,
-    top: &Descriptor,
-    name: Option<&Reference>,
+    (name_or_id, name): (&str, Option<&Reference>),
     parent: &Path,
     dest: &Path,
     ctx: TaskCtx<'_>,
@@ -447,35 +311,14 @@ fn write_oci_dir(
     // An empty folder (made by a file dialog, say) may be replaced; anything else not
     // (checked by `check_destination` before this).
     let empty_dir = std::fs::read_dir(dest).is_ok_and(|mut d| d.next().is_none());
-    let blobs = model::closure(store, top)?;
     let tmp = tempfile::Builder::new()
         .prefix(".strata-export-")
         .tempdir_in(parent)
         .map_err(|e| ImageError::io("create a folder in", parent, e))?;
     let root = tmp.path();
-    let write = |path: &Path, data: &[u8]| -> Result<(), ImageError> {
-        std::fs::write(path, data).map_err(|e| ImageError::io("write", path, e))
-    };
-    write(&root.join("oci-layout"), OCI_LAYOUT)?;
-    let blob_dir = root.join("blobs").join("sha256");
-    std::fs::create_dir_all(&blob_dir).map_err(|e| ImageError::io("create", &blob_dir, e))?;
-    let mut bytes = 0;
-    for desc in &blobs {
-        let path = blob_dir.join(digest_of(desc)?.hex());
-        let mut file = File::create(&path).map_err(|e| ImageError::io("create", &path, e))?;
-        bytes += copy_blob(
-            store,
-            desc,
-            |r, _| {
-                let n = io::copy(r, &mut file)?;
-                file.flush()?;
-                file.sync_all()?;
-                Ok(n)
-            },
-            ctx,
-        )?;
-    }
-    write(&root.join("index.json"), &layout_index(top, name)?)?;
+    let sink = LayoutSink::dir(root.to_path_buf(), name).map_err(from_transfer)?;
+    send(store, name_or_id, &sink, Selection::All, ctx)?;
+    let done = sink.finish().map_err(from_transfer)?;
     if ctx.is_cancelled() {
         return Err(ImageError::Cancelled);
     }
@@ -488,5 +331,5 @@ fn write_oci_dir(
         let _ = std::fs::remove_dir_all(&kept);
         ImageError::io("move the export to", dest, e)
     })?;
-    Ok((digest_of(top)?, bytes))
+    Ok(done)
 }

@@ -144,12 +144,12 @@ impl Read for LayerReader<'_> {
     }
 }
 
-/// Opens a layer blob as a tar stream, whatever its compression, bounded by `limits`.
-pub fn decompress<'a, R: Read + 'a>(
+/// A blob's bytes uncompressed, whatever its compression (told by its magic bytes, which
+/// are read without being lost), through the decoders' own small buffers.
+pub(crate) fn unpacked<'a, R: Read + 'a>(
     mut blob: R,
-    limits: &Limits,
-) -> Result<LayerReader<'a>, LayerError> {
-    // Read up to four bytes of magic without losing them: short reads are legal.
+) -> io::Result<(Compression, Box<dyn Read + 'a>)> {
+    // Read up to four bytes of magic: short reads are legal.
     let mut magic = [0u8; 4];
     let mut got = 0;
     while got < magic.len() {
@@ -157,7 +157,7 @@ pub fn decompress<'a, R: Read + 'a>(
             Ok(0) => break,
             Ok(n) => got += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(LayerError::from_stream(e, "reading the first bytes")),
+            Err(e) => return Err(e),
         }
     }
     let compression = Compression::detect(&magic[..got]);
@@ -165,11 +165,18 @@ pub fn decompress<'a, R: Read + 'a>(
     let raw: Box<dyn Read + 'a> = match compression {
         Compression::None => Box::new(whole),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(whole)),
-        Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::new(whole)
-                .map_err(|e| LayerError::from_stream(e, "starting zstd"))?,
-        ),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(whole)?),
     };
+    Ok((compression, raw))
+}
+
+/// Opens a layer blob as a tar stream, whatever its compression, bounded by `limits`.
+pub fn decompress<'a, R: Read + 'a>(
+    blob: R,
+    limits: &Limits,
+) -> Result<LayerReader<'a>, LayerError> {
+    let (compression, raw) =
+        unpacked(blob).map_err(|e| LayerError::from_stream(e, "reading the first bytes"))?;
     Ok(LayerReader {
         inner: HeaderGuard::new(
             CapReader {

@@ -3,14 +3,21 @@
 //! started again after a failure that may pass (the registry module's one rule of what is
 //! worth a retry). Every blob of every
 //! transfer goes through here, so that a rule about mounts or retries holds for all of them.
+//!
+//! A local source's reader is counted as the sink's thread reads it; the meter hears the
+//! count from here, as often as it reports.
+
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use futures::StreamExt;
 
-use super::endpoint::{Blob, Chunks, Mount, Sink, Source};
+use super::endpoint::{Blob, BlobReader, Chunks, Data, Mount, Sink, Source};
 use crate::digest::DigestError;
 use crate::registry::http::{backoff, transient};
 use crate::registry::RegistryError;
-use crate::task::{Meter, UnitState};
+use crate::task::{CancellationToken, Cancelled, Meter, UnitState};
 
 /// Times one blob is started again after a failure that may pass.
 const MAX_BLOB_FAILURES: u32 = 6;
@@ -33,6 +40,7 @@ pub(crate) async fn move_blob<S: Source, K: Sink>(
     blob: &Blob,
     meter: &Meter<'_>,
     mount: bool,
+    cancel: &CancellationToken,
 ) -> Result<How, RegistryError> {
     let mut started = None;
     if mount {
@@ -48,10 +56,31 @@ pub(crate) async fn move_blob<S: Source, K: Sink>(
     let mut failures = 0u32;
     loop {
         let attempt = async {
-            let chunks = source.blob(blob).await?;
-            let counted = counted(chunks, blob, source.describe(), meter);
-            sink.write(blob, source.describe(), counted, started.take(), meter)
-                .await
+            let from = source.describe();
+            let data = match source.blob(blob).await? {
+                Data::Reader(reader) if !sink.reads_files() => {
+                    Data::Chunks(Data::Reader(reader).into_chunks(from))
+                }
+                data => data,
+            };
+            match data {
+                Data::Chunks(chunks) => {
+                    let counted = Data::Chunks(counted(chunks, blob, from, meter));
+                    sink.write(blob, from, counted, started.take(), meter).await
+                }
+                Data::Reader(reader) => {
+                    let read = Arc::new(AtomicU64::new(0));
+                    let counted = Counted {
+                        reader,
+                        read: read.clone(),
+                        left: blob.size + 1,
+                        cancel: cancel.clone(),
+                    };
+                    let counted = Data::Reader(Box::new(counted));
+                    let write = sink.write(blob, from, counted, started.take(), meter);
+                    reported(write, &read, meter).await
+                }
+            }
         };
         match attempt.await {
             Ok(()) => {
@@ -98,4 +127,48 @@ fn counted<'a>(
             Ok(chunk)
         })
         .boxed()
+}
+
+/// A local source's reader as the sink reads it: counted for the meter, cut one byte past
+/// the blob's size (enough for the sink to see that it is not this blob), and failing
+/// once the task is cancelled, so that the thread reading it stops too.
+struct Counted {
+    reader: BlobReader,
+    read: Arc<AtomicU64>,
+    left: u64,
+    cancel: CancellationToken,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.cancel.is_cancelled() {
+            return Err(io::Error::other(Cancelled));
+        }
+        let max = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        if max == 0 {
+            return Ok(0);
+        }
+        let n = self.reader.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Awaits `write`, telling `meter` the count of bytes `read` meanwhile.
+async fn reported<T>(
+    write: impl std::future::Future<Output = T>,
+    read: &AtomicU64,
+    meter: &Meter<'_>,
+) -> T {
+    let mut write = std::pin::pin!(write);
+    let mut every = tokio::time::interval(crate::task::REPORT_EVERY);
+    loop {
+        tokio::select! {
+            done = &mut write => return done,
+            _ = every.tick() => meter.bytes(read.load(Ordering::Relaxed)),
+        }
+    }
 }

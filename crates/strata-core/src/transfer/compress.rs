@@ -16,7 +16,7 @@ use bytes::Bytes;
 use oci_spec::image::Descriptor;
 use serde_json::Value;
 
-use super::endpoint::{Blob, Chunks, Origin, Source};
+use super::endpoint::{Blob, Data, Origin, Source};
 use super::StoreSource;
 use crate::digest::Digest;
 use crate::layer::encode::Encoder;
@@ -100,7 +100,7 @@ impl Source for Compressed<'_> {
         self.inner.check(blobs).await
     }
 
-    async fn blob<'b>(&'b self, blob: &'b Blob) -> Result<Chunks<'b>, RegistryError> {
+    async fn blob<'b>(&'b self, blob: &'b Blob) -> Result<Data<'b>, RegistryError> {
         self.inner.blob(blob).await
     }
 

@@ -1,9 +1,16 @@
 //! What a transfer reads from and writes to. A [`Source`] serves manifests and blob bytes;
 //! a [`Sink`] says which blobs it has, takes the others (mounted where it can), and takes the
 //! manifests last, the top one named. The local store and a registry repository are both;
+//! an OCI layout (a folder or in a tar) and a docker archive are both too;
 //! [`copy`](super::copy) moves an image between any two.
+//!
+//! A blob's bytes come as [`Data`]: chunks from a registry, or a blocking reader from a
+//! source on local files. A sink that writes files reads such a reader on the thread that
+//! writes, through one buffer: no piece is queued between a local source and a local sink,
+//! so that memory stays the same whatever the size of the blob.
 
 use std::future::Future;
+use std::io::Read;
 
 use bytes::Bytes;
 use futures::stream::BoxStream;
@@ -23,6 +30,17 @@ pub struct Blob {
 
 /// A blob's bytes, in order, each once.
 pub type Chunks<'a> = BoxStream<'a, Result<Bytes, RegistryError>>;
+
+/// A blob's bytes from local files, read where they lie: the blob, and no more.
+pub type BlobReader = Box<dyn Read + Send>;
+
+/// A blob's bytes, as the source has them.
+pub enum Data<'a> {
+    /// Pieces as they arrive (a registry).
+    Chunks(Chunks<'a>),
+    /// A blocking reader (the store, a layout folder, an archive).
+    Reader(BlobReader),
+}
 
 /// Where a source's blobs live on a registry, for a sink on the same registry to mount.
 #[derive(Debug, Clone, Copy)]
@@ -78,7 +96,7 @@ pub trait Source: Send + Sync {
     fn blob<'a>(
         &'a self,
         blob: &'a Blob,
-    ) -> impl Future<Output = Result<Chunks<'a>, RegistryError>> + Send;
+    ) -> impl Future<Output = Result<Data<'a>, RegistryError>> + Send;
 
     /// The registry repository the blobs are in, if the source is one.
     fn origin(&self) -> Option<Origin<'_>>;
@@ -88,6 +106,19 @@ pub trait Source: Send + Sync {
 pub trait Sink: Send + Sync {
     /// An upload the sink started while trying to mount, to write into.
     type Upload: Send;
+
+    /// Learns the manifests before any blob moves, for a sink that places blobs by what a
+    /// manifest says of them (a docker archive names each layer by its diff_id); most
+    /// need not.
+    fn expect(&self, _manifests: &[Manifest]) -> Result<(), RegistryError> {
+        Ok(())
+    }
+
+    /// Whether the sink takes a local source's [`Data::Reader`] as it is, to read on the
+    /// thread that writes (a sink on local files); else it is given chunks.
+    fn reads_files(&self) -> bool {
+        false
+    }
 
     /// Whether the sink has the blob already.
     fn present(&self, blob: &Blob) -> impl Future<Output = Result<bool, RegistryError>> + Send;
@@ -100,14 +131,14 @@ pub trait Sink: Send + Sync {
         origin: Option<Origin<'_>>,
     ) -> impl Future<Output = Result<Mount<Self::Upload>, RegistryError>> + Send;
 
-    /// Writes the blob from `chunks` (counted and capped at the blob's size by the caller),
+    /// Writes the blob from `data` (counted and capped at the blob's size by the caller),
     /// reporting `Verifying` on `meter` once every byte is in; checks the digest and size
     /// before the blob becomes visible. `from` names the source in a digest error.
     fn write(
         &self,
         blob: &Blob,
         from: &str,
-        chunks: Chunks<'_>,
+        data: Data<'_>,
         started: Option<Self::Upload>,
         meter: &Meter<'_>,
     ) -> impl Future<Output = Result<(), RegistryError>> + Send;

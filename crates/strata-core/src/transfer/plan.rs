@@ -1,10 +1,15 @@
 //! What a transfer moves, read from its source before any byte moves: the top manifest or
-//! index; for an index, either every image in it or the one for a platform; and every
-//! blob those images list (config first, then layers), each once.
+//! index; for an index, either every image in it (and in the indexes it names, four deep
+//! at most) or the one for a platform; and every blob those images list (config first,
+//! then layers), each once.
 //! ([OCI image spec § manifest], [§ index])
 //!
 //! [OCI image spec § manifest]: https://github.com/opencontainers/image-spec/blob/main/manifest.md
 //! [§ index]: https://github.com/opencontainers/image-spec/blob/main/image-index.md
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use oci_spec::image::ImageIndex;
 
 use super::endpoint::{Blob, Manifest, Role, Source};
 use crate::digest::Digest;
@@ -67,44 +72,36 @@ pub(crate) async fn walk(
         }
         Kind::Index => {
             let index = manifest::parse_index(&top.bytes, what, &from)?;
-            let entries: Vec<_> = match selection {
-                Selection::All => index.manifests().iter().collect(),
-                Selection::Platform(wanted) => vec![manifest::select(&index, wanted, what)?],
-            };
-            for entry in entries {
-                let child = source.manifest(entry).await?;
-                if manifest::kind_of(&child.media_type) != Kind::Manifest {
-                    return Err(RegistryError::MediaType {
-                        what: format!("an entry of the index {what}"),
-                        media_type: child.media_type,
+            match selection {
+                Selection::All => {
+                    take_index(source, &mut plan, &index, what, 1).await?;
+                    plan.manifests.push(Manifest {
+                        raw: top,
+                        role: Role::Top { platform: None },
                     });
                 }
-                list_blobs(&mut plan.blobs, &child, what, &from)?;
-                let role = match selection {
-                    Selection::All => Role::Part,
-                    Selection::Platform(wanted) => {
-                        plan.platform = Some(wanted.clone());
-                        Role::Top {
-                            platform: entry.platform().clone(),
-                        }
+                Selection::Platform(wanted) => {
+                    let entry = manifest::select(&index, wanted, what)?;
+                    let child = source.manifest(entry).await?;
+                    if manifest::kind_of(&child.media_type) != Kind::Manifest {
+                        return Err(not_an_image(what, child.media_type));
                     }
-                };
-                plan.manifests.push(Manifest { raw: child, role });
-            }
-            let role = match selection {
-                Selection::All => Role::Top { platform: None },
-                Selection::Platform(_) => {
+                    list_blobs(&mut plan.blobs, &child, what, &from)?;
+                    plan.platform = Some(wanted.clone());
                     plan.index = Some(top.digest.clone());
-                    Role::Part
+                    // The index first, kept unnamed; then the platform's image, named.
+                    plan.manifests.push(Manifest {
+                        raw: top,
+                        role: Role::Part,
+                    });
+                    plan.manifests.push(Manifest {
+                        raw: child,
+                        role: Role::Top {
+                            platform: entry.platform().clone(),
+                        },
+                    });
                 }
-            };
-            // Written before the top one either way: an unnamed index, or the named one.
-            let at = if role == Role::Part {
-                0
-            } else {
-                plan.manifests.len()
-            };
-            plan.manifests.insert(at, Manifest { raw: top, role });
+            }
         }
         Kind::Schema1 => {
             return Err(RegistryError::Schema1 {
@@ -119,6 +116,56 @@ pub(crate) async fn walk(
         }
     }
     Ok(plan)
+}
+
+/// Indexes nest at most this deep (an index of indexes of images is two).
+const MAX_DEPTH: usize = 4;
+
+/// Adds every image of `index` (at `depth`), and of the indexes it names, each manifest
+/// once, before the index that names it.
+fn take_index<'a, S: Source>(
+    source: &'a S,
+    plan: &'a mut Plan,
+    index: &'a ImageIndex,
+    what: &'a str,
+    depth: usize,
+) -> BoxFuture<'a, Result<(), RegistryError>> {
+    async move {
+        let from = source.describe().to_string();
+        for entry in index.manifests() {
+            let child = source.manifest(entry).await?;
+            if plan.manifests.iter().any(|m| m.raw.digest == child.digest) {
+                continue;
+            }
+            match manifest::kind_of(&child.media_type) {
+                Kind::Manifest => list_blobs(&mut plan.blobs, &child, what, &from)?,
+                Kind::Index if depth < MAX_DEPTH => {
+                    let nested = manifest::parse_index(&child.bytes, what, &from)?;
+                    take_index(source, plan, &nested, what, depth + 1).await?;
+                }
+                Kind::Index => {
+                    return Err(RegistryError::Protocol {
+                        registry: from,
+                        reason: format!("{what} nests indexes more than {MAX_DEPTH} deep"),
+                    })
+                }
+                _ => return Err(not_an_image(what, child.media_type)),
+            }
+            plan.manifests.push(Manifest {
+                raw: child,
+                role: Role::Part,
+            });
+        }
+        Ok(())
+    }
+    .boxed()
+}
+
+fn not_an_image(what: &str, media_type: String) -> RegistryError {
+    RegistryError::MediaType {
+        what: format!("an entry of the index {what}"),
+        media_type,
+    }
 }
 
 /// Adds the config and layers of an image manifest that are not listed yet.

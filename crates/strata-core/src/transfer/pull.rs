@@ -61,6 +61,7 @@ pub async fn pull(
         selection: Selection::Platform(wanted),
         concurrency: options.concurrency,
         no_mount: true,
+        within: None,
     };
     let done = copy(&source, &sink, &reference.to_string(), &opts, ctx).await?;
     let blobs: Vec<Digest> = done.blobs.iter().map(|(b, _)| b.digest.clone()).collect();

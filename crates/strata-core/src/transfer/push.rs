@@ -93,6 +93,7 @@ pub async fn push(
     let opts = Options {
         selection: Selection::All,
         concurrency: options.concurrency,
+        within: None,
         no_mount: options.no_mount,
     };
     let done = copy(&source, &sink, local, &opts, ctx).await?;

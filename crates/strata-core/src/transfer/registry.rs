@@ -14,7 +14,7 @@ use oci_spec::image::Descriptor;
 use reqwest::header::ACCEPT;
 use reqwest::{Method, StatusCode};
 
-use super::endpoint::{Blob, Chunks, Manifest, Mount, Origin, Role, Sink, Source};
+use super::endpoint::{Blob, Chunks, Data, Manifest, Mount, Origin, Role, Sink, Source};
 use crate::digest::{Digest, Hasher};
 use crate::reference::Reference;
 use crate::registry::auth::Scope;
@@ -69,17 +69,19 @@ impl Source for RegistrySource {
         Ok(())
     }
 
-    async fn blob<'a>(&'a self, blob: &'a Blob) -> Result<Chunks<'a>, RegistryError> {
+    async fn blob<'a>(&'a self, blob: &'a Blob) -> Result<Data<'a>, RegistryError> {
         let download = Download::new(
             &self.client,
             &self.reference.repository,
             &blob.digest,
             blob.size,
         );
-        Ok(futures::stream::try_unfold(download, |mut d| async move {
-            Ok(d.next().await?.map(|chunk| (chunk, d)))
-        })
-        .boxed())
+        Ok(Data::Chunks(
+            futures::stream::try_unfold(download, |mut d| async move {
+                Ok(d.next().await?.map(|chunk| (chunk, d)))
+            })
+            .boxed(),
+        ))
     }
 
     fn origin(&self) -> Option<Origin<'_>> {
@@ -208,10 +210,12 @@ impl Sink for RegistrySink {
         &self,
         blob: &Blob,
         from: &str,
-        mut chunks: Chunks<'_>,
+        data: Data<'_>,
         started: Option<Session>,
         meter: &Meter<'_>,
     ) -> Result<(), RegistryError> {
+        // A local source's reader was made chunks already (see `Sink::reads_files`).
+        let mut chunks = data.into_chunks(from);
         let repo = self.repo();
         let session = match started {
             Some(s) => s,

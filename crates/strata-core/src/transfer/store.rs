@@ -1,17 +1,16 @@
 //! The local store as an end of a transfer. As a source it serves a named image: its
-//! manifests and its blobs, read off the async threads, the next piece read while one is
-//! on its way. As a sink it streams each blob into a [`BlobWriter`](crate::store::BlobWriter),
-//! which verifies digest and size before the blob becomes visible; keeps the manifests
-//! unnamed while the layers move; and names the image last, so that a failed or cancelled
+//! manifests, and its blobs as the files they are (see [`Data::Reader`]). As a sink it
+//! streams each blob into a [`BlobWriter`](crate::store::BlobWriter), on a thread of its
+//! own, which verifies digest and size before the blob becomes visible; keeps the
+//! manifests unnamed while the layers move; and names the image last (or leaves the
+//! naming to its caller, see [`StoreSink::unnamed`]), so that a failed or cancelled
 //! transfer leaves no image, only blobs that a later one reuses and gc removes.
 
-use std::io::{Read, Write};
-
 use bytes::Bytes;
-use futures::StreamExt;
 use oci_spec::image::{Descriptor, MediaType};
 
-use super::endpoint::{Blob, Chunks, Manifest, Mount, Origin, Role, Sink, Source};
+use super::endpoint::{Blob, Data, Manifest, Mount, Origin, Role, Sink, Source};
+use super::files::{copy_through, on_thread, COPY_BUFFER};
 use crate::digest::Digest;
 use crate::reference::Reference;
 use crate::registry::client::MANIFEST_MAX;
@@ -20,15 +19,11 @@ use crate::registry::{RawManifest, RegistryError};
 use crate::store::{Store, StoreError};
 use crate::task::{Meter, UnitState};
 
-/// Bytes read from a blob file at once.
-const READ_PIECE: usize = 1 << 20;
-/// Pieces read ahead of the sink, per blob (16 MiB: a chunk of a chunked upload).
-const READ_AHEAD: usize = 16;
-/// Pieces of one blob queued between the source and the thread writing it. Enough for a
+/// Pieces of one blob queued between a registry and the thread writing it. Enough for a
 /// download to carry on through a short disk stall (a journal commit of other programs'
 /// writes) instead of waiting on it: hyper hands out at most about 400 KiB a piece, so at
 /// most some 25 MiB per blob, and only while the disk lags (on the 512 MiB pull benchmark
-/// under load, 16 made it about 10% slower).
+/// under load, 16 made it about 10% slower). A local source's blob is not queued at all.
 const QUEUED_PIECES: usize = 64;
 
 /// Runs blocking store work on tokio's blocking pool.
@@ -103,33 +98,8 @@ impl Source for StoreSource {
         }
     }
 
-    async fn blob<'a>(&'a self, blob: &'a Blob) -> Result<Chunks<'a>, RegistryError> {
-        let file = self.store.open_blob(&blob.digest)?;
-        let path = self.store.blob_path(&blob.digest);
-        let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
-        tokio::task::spawn_blocking(move || {
-            let mut file = file;
-            loop {
-                let mut piece = vec![0u8; READ_PIECE];
-                let read = match file.read(&mut piece) {
-                    Ok(0) => return,
-                    Ok(n) => {
-                        piece.truncate(n);
-                        Ok(Bytes::from(piece))
-                    }
-                    Err(e) => Err(StoreError::io("read", &path, e).into()),
-                };
-                let failed = read.is_err();
-                // A closed channel: the transfer stopped (failed or cancelled).
-                if tx.blocking_send(read).is_err() || failed {
-                    return;
-                }
-            }
-        });
-        Ok(futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|piece| (piece, rx))
-        })
-        .boxed())
+    async fn blob<'a>(&'a self, blob: &'a Blob) -> Result<Data<'a>, RegistryError> {
+        Ok(Data::Reader(Box::new(self.store.open_blob(&blob.digest)?)))
     }
 
     fn origin(&self) -> Option<Origin<'_>> {
@@ -140,7 +110,8 @@ impl Source for StoreSource {
 /// The store, receiving an image under a name.
 pub struct StoreSink {
     store: Store,
-    name: Reference,
+    /// None: the caller names what came (an import names all its images at once).
+    name: Option<Reference>,
 }
 
 impl StoreSink {
@@ -148,7 +119,15 @@ impl StoreSink {
     pub fn new(store: &Store, name: &Reference) -> StoreSink {
         StoreSink {
             store: store.clone(),
-            name: name.clone(),
+            name: Some(name.clone()),
+        }
+    }
+
+    /// The image is kept unnamed: the caller names it once every image it brings is in.
+    pub fn unnamed(store: &Store) -> StoreSink {
+        StoreSink {
+            store: store.clone(),
+            name: None,
         }
     }
 
@@ -169,13 +148,6 @@ impl StoreSink {
     }
 }
 
-/// What the async side tells the thread that writes a blob.
-enum Msg {
-    Data(Bytes),
-    /// Every byte is there: verify and make the blob visible.
-    Commit,
-}
-
 impl Sink for StoreSink {
     type Upload = ();
 
@@ -187,50 +159,38 @@ impl Sink for StoreSink {
         Ok(Mount::Upload(None))
     }
 
+    fn reads_files(&self) -> bool {
+        true
+    }
+
     async fn write(
         &self,
         blob: &Blob,
         from: &str,
-        mut chunks: Chunks<'_>,
+        data: Data<'_>,
         _: Option<()>,
         meter: &Meter<'_>,
     ) -> Result<(), RegistryError> {
-        let (tx, rx) = tokio::sync::mpsc::channel::<Msg>(QUEUED_PIECES);
-        let writer = {
-            let store = self.store.clone();
-            let expected = (blob.digest.clone(), blob.size);
-            tokio::task::spawn_blocking(move || write_blob(store, rx, expected))
-        };
-        let streamed = async {
-            while let Some(chunk) = chunks.next().await {
-                // A closed channel: the writer failed, and says why below.
-                if tx.send(Msg::Data(chunk?)).await.is_err() {
-                    return Ok(false);
-                }
-            }
-            meter.state(UnitState::Verifying, blob.size);
-            Ok::<_, RegistryError>(tx.send(Msg::Commit).await.is_ok())
-        }
-        .await;
-        drop(tx);
-        let written = writer.await.map_err(|e| {
-            StoreError::io(
-                "write",
-                self.store.root(),
-                std::io::Error::other(e.to_string()),
-            )
-        })?;
-        // A writer error (disk full, digest mismatch) explains a broken channel best.
-        match (written, streamed) {
-            (Err(StoreError::Digest(source)), _) => Err(RegistryError::Digest {
+        let store = self.store.clone();
+        let writer = on_thread(data, QUEUED_PIECES, move |reader| {
+            let mut w = store.blob_writer()?;
+            copy_through(reader, &mut w, COPY_BUFFER)
+                .map_err(|e| StoreError::io("write a blob into", store.root(), e))?;
+            Ok(w)
+        })
+        .await?;
+        meter.state(UnitState::Verifying, blob.size);
+        let expected = (blob.digest.clone(), blob.size);
+        let committed =
+            blocking(move || Ok(writer.commit(Some((&expected.0, expected.1))))).await?;
+        match committed {
+            Err(StoreError::Digest(source)) => Err(RegistryError::Digest {
                 registry: from.to_string(),
                 what: format!("blob {}", blob.digest),
                 source,
             }),
-            (Err(e), _) => Err(e.into()),
-            (Ok(_), Err(e)) => Err(e),
-            (Ok(true), Ok(true)) => Ok(()),
-            (Ok(_), Ok(_)) => Err(RegistryError::Cancelled),
+            Err(e) => Err(e.into()),
+            Ok(_) => Ok(()),
         }
     }
 
@@ -248,7 +208,7 @@ impl Sink for StoreSink {
 
     async fn put_manifest(&self, manifest: &Manifest) -> Result<Digest, RegistryError> {
         let raw = &manifest.raw;
-        let Role::Top { platform } = &manifest.role else {
+        let (Role::Top { platform }, Some(name)) = (&manifest.role, &self.name) else {
             // Kept already.
             return Ok(raw.digest.clone());
         };
@@ -258,34 +218,11 @@ impl Sink for StoreSink {
             oci_spec::image::Digest::from(&raw.digest),
         );
         descriptor.set_platform(platform.clone());
-        let name = Self::stored_name(&self.name, &raw.digest);
+        let name = Self::stored_name(name, &raw.digest);
         let store = self.store.clone();
         blocking(move || Ok(store.set_ref(&name, descriptor)?)).await?;
         Ok(raw.digest.clone())
     }
-}
-
-/// The blocking side: writes what arrives; commits on [`Msg::Commit`]; discards the
-/// temporary file when the channel closes first (failure or cancel). Returns whether it
-/// committed.
-fn write_blob(
-    store: Store,
-    mut rx: tokio::sync::mpsc::Receiver<Msg>,
-    (digest, size): (Digest, u64),
-) -> Result<bool, StoreError> {
-    let mut w = store.blob_writer()?;
-    while let Some(msg) = rx.blocking_recv() {
-        match msg {
-            Msg::Data(bytes) => w
-                .write_all(&bytes)
-                .map_err(|e| StoreError::io("write a blob into", store.root(), e))?,
-            Msg::Commit => {
-                w.commit(Some((&digest, size)))?;
-                return Ok(true);
-            }
-        }
-    }
-    Ok(false)
 }
 
 #[cfg(test)]
