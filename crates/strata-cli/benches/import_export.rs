@@ -12,7 +12,7 @@
 //! in a child process (`STRATA_BENCH_MAKE_ARCHIVE`) and this process stays small.
 //!
 //! skopeo 1.9 gzips every layer on `docker-archive:` → `oci:` (Strata keeps a docker
-//! archive's layers as plain tars, see `strata_core::image::import`), so skopeo is also run
+//! archive's layers as plain tars, see `strata_core::transfer::archive`), so skopeo is also run
 //! with `--dest-oci-accept-uncompressed-layers`, which does the same work as Strata: that
 //! is the like-for-like ratio. Files stay in the page cache; nothing is dropped between runs.
 //!

@@ -211,7 +211,7 @@ impl Store {
         self.inner.root.join(name)
     }
 
-    fn tmp_dir(&self) -> PathBuf {
+    pub(crate) fn tmp_dir(&self) -> PathBuf {
         self.path(TMP_DIR)
     }
 

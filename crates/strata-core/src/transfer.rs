@@ -1,8 +1,9 @@
 //! One way to move an image: read it from a [`Source`], write it to a [`Sink`]. Pull
-//! (registry → store), push (store → registry), copy (registry → registry) and export
-//! (store → docker archive, OCI archive or OCI layout folder, [`crate::image::export`])
-//! are its cases; the manifest walk, the skip of what the sink has, mounts,
-//! verification, retries, progress and cancellation are all here, once.
+//! (registry → store), push (store → registry), copy (registry → registry), import
+//! (docker archive, OCI archive or OCI layout folder → store, [`crate::image::import`])
+//! and export (store → docker archive, OCI archive or OCI layout folder,
+//! [`crate::image::export`]) are its cases; the manifest walk, the skip of what the sink
+//! has, mounts, verification, retries, progress and cancellation are all here, once.
 //!
 //! The order of work, for every pair of ends:
 //!
@@ -26,11 +27,13 @@
 //! | [`compress`] | what a push sends of each layer: compressed on every core, reused from the store's variants |
 //! | [`store`] | the local store as a source and a sink (named, or unnamed for an import) |
 //! | [`registry`] | a registry repository as a source and a sink |
+//! | [`archive`] | a docker archive, an OCI archive or an OCI layout folder as a source: a tar's members read where they lie |
 //! | [`layout`] | an OCI layout, a folder or in a tar, as a sink |
 //! | [`docker`] | a `docker save` archive as a sink |
 //! | `files` | what those two write into, and how a blob's [`Data`] reaches a thread writing files |
 //! | [`pull`](mod@pull) / [`push`](mod@push) | the store's two cases, with their options and results |
 
+pub mod archive;
 pub mod blob;
 pub mod compress;
 pub mod docker;
@@ -45,6 +48,7 @@ pub mod store;
 
 use futures::{StreamExt, TryStreamExt};
 
+pub use archive::{Archive, ArchiveSource};
 pub use blob::How;
 pub use compress::LayerCompression;
 pub use docker::DockerArchiveSink;
