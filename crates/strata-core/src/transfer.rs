@@ -130,10 +130,12 @@ pub async fn copy(
     }
 }
 
-/// [`copy`] for a caller without an async runtime (import and export are blocking calls):
-/// runs it on a runtime of its own, on a thread of its own, and returns once every
-/// thread the transfer started has ended, so that nothing writes into a sink's files
-/// after this returns (a cancelled export removes them).
+/// [`copy`] for a caller without an async runtime (import and export are blocking calls),
+/// between local ends: runs it on a runtime of its own (timers, no network), on this
+/// thread, or on a thread of its own when this one is inside a runtime already; returns
+/// once every thread the transfer started has ended (the runtime is dropped, which waits
+/// for them), so that nothing writes into a sink's files after this returns (a cancelled
+/// export removes them).
 pub fn copy_blocking(
     source: &impl Source,
     sink: &impl Sink,
@@ -141,18 +143,22 @@ pub fn copy_blocking(
     options: &Options,
     ctx: TaskCtx<'_>,
 ) -> Result<Outcome, RegistryError> {
+    let run = || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .map_err(|e| RegistryError::Protocol {
+                registry: source.describe().to_string(),
+                reason: format!("cannot start the transfer: {e}"),
+            })?;
+        runtime.block_on(copy(source, sink, what, options, ctx))
+    };
+    if tokio::runtime::Handle::try_current().is_err() {
+        return run();
+    }
     std::thread::scope(|scope| {
         scope
-            .spawn(|| {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| RegistryError::Protocol {
-                        registry: source.describe().to_string(),
-                        reason: format!("cannot start the transfer: {e}"),
-                    })?;
-                runtime.block_on(copy(source, sink, what, options, ctx))
-            })
+            .spawn(run)
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
