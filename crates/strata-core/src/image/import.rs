@@ -72,9 +72,15 @@ pub fn import(
     ctx: TaskCtx<'_>,
 ) -> Result<Imported, ImageError> {
     let unit = path.display().to_string();
+    // An archive file is a unit of its own, its blobs read out of it; a folder is not.
+    let size = std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
     let archive = Archive::open(path, &store.tmp_dir(), ctx, &unit);
     let result = archive.and_then(|archive| {
-        let result = import_from(store, &archive, opts, ctx, &unit);
+        let within = size.map(|len| (unit.as_str(), len));
+        let result = import_from(store, &archive, opts, ctx, within);
         if result.is_err() {
             // The blobs this import stored are not going to be named: the next gc may take
             // them (the store protects a live process's unnamed blobs). Best effort: at
@@ -83,10 +89,8 @@ pub fn import(
         }
         result
     });
-    if result.is_ok() {
-        if let Some(len) = archive_size(path) {
-            ctx.done(&unit, UnitKind::Archive, len, UnitState::Done);
-        }
+    if let (Ok(_), Some(len)) = (&result, size) {
+        ctx.done(&unit, UnitKind::Archive, len, UnitState::Done);
     }
     // However an I/O error surfaced, a raised flag means the user stopped us.
     match result {
@@ -95,21 +99,14 @@ pub fn import(
     }
 }
 
-/// The size of an archive file; `None` for a folder.
-fn archive_size(path: &Path) -> Option<u64> {
-    std::fs::metadata(path)
-        .ok()
-        .filter(|m| m.is_file())
-        .map(|m| m.len())
-}
-
-/// Names the images, moves each into the store, and names them all at once.
+/// Names the images, moves each into the store, and names them all at once. `within`:
+/// the archive file's unit and size, which its blobs are read out of.
 fn import_from(
     store: &Store,
     archive: &Archive,
     opts: &ImportOptions,
     ctx: TaskCtx<'_>,
-    unit: &str,
+    within: Option<(&str, u64)>,
 ) -> Result<Imported, ImageError> {
     let found = archive
         .images()
@@ -128,9 +125,11 @@ fn import_from(
         .collect::<Result<Vec<_>, ImageError>>()?;
     let named = name_all(found, opts)?;
 
-    // A tar's blobs are read out of it: their bytes are the archive's progress.
-    let size = archive_size(Path::new(unit)).filter(|_| !archive.decompressed());
-    let meter = size.map(|len| Meter::new(ctx.progress, unit, UnitKind::Archive, Some(len)));
+    // A tar's blobs are read out of it: their bytes are the archive's progress (a
+    // compressed one's was its decompression).
+    let meter = within
+        .filter(|_| !archive.decompressed())
+        .map(|(unit, len)| Meter::new(ctx.progress, unit, UnitKind::Archive, Some(len)));
     let progress = ReadOutOf {
         inner: ctx.progress,
         archive: meter.as_ref(),
@@ -143,12 +142,16 @@ fn import_from(
     let options = Options {
         selection: Selection::All,
         concurrency: 1,
-        within: archive_size(Path::new(unit)).map(|_| unit.to_string()),
+        within: within.map(|(unit, _)| unit.to_string()),
         ..Options::default()
     };
     let sink = StoreSink::unnamed(store);
     for (n, image) in archive.images().iter().enumerate() {
-        let what = format!("image {} of {unit}", image.descriptor.digest());
+        let what = format!(
+            "image {} of {}",
+            image.descriptor.digest(),
+            archive.describe()
+        );
         let source: ArchiveSource<'_> = archive.source(n);
         copy_blocking(
             &source,

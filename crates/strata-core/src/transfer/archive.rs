@@ -172,6 +172,11 @@ impl Archive {
         matches!(&self.files, Files::Tar(t) if t.plain.is_some())
     }
 
+    /// The archive's path, for messages.
+    pub fn describe(&self) -> &str {
+        &self.describe
+    }
+
     /// `docker-archive`, `oci-archive` or `oci-dir`.
     pub fn format(&self) -> &'static str {
         self.format
