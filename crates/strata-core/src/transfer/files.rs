@@ -20,10 +20,11 @@ use crate::store::StoreError;
 /// Pieces of one blob queued between a registry source and a thread writing files: a few,
 /// as the writer is the slower side.
 pub(crate) const QUEUED_PIECES: usize = 2;
-/// The buffer a blob is copied through into a file: under the allocator's threshold for
-/// a mapping of its own, so that the one freed after a blob is the one the next reuses,
-/// and memory stays the same whatever the blobs' sizes.
-pub(crate) const COPY_BUFFER: usize = 64 << 10;
+/// The buffer a blob is copied through into a file, once per blob on the thread that
+/// writes it (so that the one freed after a blob is the one the next reuses, and memory
+/// stays the same whatever the blobs' sizes); the store's writer's own buffer size, so
+/// that a full one goes to the file without another copy.
+pub(crate) const COPY_BUFFER: usize = 256 << 10;
 
 /// A tar being written, or a folder.
 pub(crate) enum Files {
