@@ -15,6 +15,7 @@ use strata_core::store::Store;
 use strata_testkit::fixtures::{Image, Layer};
 use strata_testkit::registry::{Auth, Registry};
 
+#[allow(dead_code)] // the timing helpers are for the benches that time one child
 mod support;
 use support::env_or;
 
