@@ -13,6 +13,7 @@
 //! | [`paging`] | `Link` pagination for listings, bounded: no loops, at most [`paging::MAX_PAGES`] pages |
 //! | [`download`] | one blob's `GET`, resumed with `Range` |
 //! | [`upload`] | one blob's upload: sessions, mounts, `PUT` or `PATCH` chunks, resume |
+//! | [`mirrors`] | mirrors tried before a registry for pulls, and reading them from docker's and podman's files |
 //! | [`sources`] | where blobs were seen, for cross-repository mounts |
 //!
 //! [OCI Distribution]: https://github.com/opencontainers/distribution-spec/blob/main/spec.md
@@ -23,6 +24,7 @@ pub mod download;
 pub mod error;
 pub mod http;
 pub mod manifest;
+pub mod mirrors;
 pub mod paging;
 pub mod sources;
 pub mod upload;

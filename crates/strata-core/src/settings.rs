@@ -1,5 +1,5 @@
-//! Non-secret settings the person chooses in the app (language, theme, push compression), kept as one small
-//! JSON file (DESIGN.md, "catalog": non-secret settings only; secrets live in the keychain).
+//! Non-secret settings the person chooses in the app (language, theme, push compression,
+//! registry mirrors, a network proxy), kept as one small JSON file (DESIGN.md, "catalog": non-secret settings only; secrets live in the keychain).
 //!
 //! Where: `<home>/settings.json` when the store was named explicitly (`--home` or
 //! `$STRATA_HOME`), so that a portable or test store carries its own settings; otherwise
@@ -9,6 +9,7 @@
 //! the folder), so a crash never leaves half a file. Fields this version does not know are
 //! kept as they were, so an older and a newer Strata can share one file.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,7 @@ use serde_json::{Map, Value};
 use crate::home::{Home, HomeSource};
 use crate::layer::Compression;
 use crate::problem::{Code, Explain, Hint, HintKey, HintName as _};
+use crate::registry::mirrors;
 use crate::transfer::LayerCompression;
 
 /// The file name, in the config directory or the store home.
@@ -97,10 +99,106 @@ pub struct Settings {
     /// The push compression level; 0: the compressor's default (gzip 6, zstd 3).
     #[serde(default)]
     pub push_compression_level: i32,
+    /// Mirrors tried, in order, before a registry itself for pulls: `docker.io` →
+    /// `["https://xxxx.mirror.aliyuncs.com"]` (see [`registry::mirrors`](crate::registry::mirrors)).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mirrors: BTreeMap<String, Vec<String>>,
+    /// The proxy every registry request goes through; `None`: the environment's
+    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub proxy: Option<ProxySettings>,
     /// Fields written by another version of Strata: kept, never shown.
     #[serde(flatten)]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub other: Map<String, Value>,
+}
+
+/// A proxy chosen in Settings: it wins over the environment's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProxySettings {
+    /// `http://proxy.example.com:3128`: used for `http` and `https` registries alike.
+    pub url: String,
+    /// Hosts reached directly, comma-separated as in `NO_PROXY`: `localhost,.corp,10.0.0.0/8`.
+    #[serde(default)]
+    pub no_proxy: String,
+}
+
+impl ProxySettings {
+    /// Checks a proxy as the user typed it: an `http` or `https` URL with a host and no
+    /// password (settings are not secret; a proxy login belongs in `HTTPS_PROXY`).
+    pub fn new(url: &str, no_proxy: &str) -> Result<ProxySettings, String> {
+        let parsed =
+            url::Url::parse(url.trim()).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+        match parsed.scheme() {
+            "http" | "https" => {}
+            "socks5" | "socks5h" | "socks4" => {
+                return Err(format!(
+                    "`{url}`: SOCKS proxies are not supported; use an HTTP(S) proxy"
+                ))
+            }
+            other => {
+                return Err(format!(
+                    "`{url}`: a proxy URL starts with http:// or https://, not {other}://"
+                ))
+            }
+        }
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(format!("`{url}` names no host"));
+        }
+        if parsed.password().is_some() {
+            return Err(format!(
+                "`{}`: a proxy password would be saved in the settings file; set HTTPS_PROXY in the environment instead",
+                parsed.host_str().unwrap_or_default()
+            ));
+        }
+        let no_proxy = no_proxy
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(",");
+        Ok(ProxySettings {
+            url: url.trim().to_string(),
+            no_proxy,
+        })
+    }
+}
+
+/// Whose configuration file mirrors are imported from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum MirrorSource {
+    /// Docker's `daemon.json` (`registry-mirrors`, Docker Hub's).
+    Docker,
+    /// containers-registries.conf v2 (podman, buildah, skopeo).
+    Containers,
+}
+
+impl MirrorSource {
+    /// `/etc/docker/daemon.json`, `/etc/containers/registries.conf`.
+    pub fn default_path(self) -> PathBuf {
+        PathBuf::from(match self {
+            MirrorSource::Docker => "/etc/docker/daemon.json",
+            MirrorSource::Containers => "/etc/containers/registries.conf",
+        })
+    }
+}
+
+/// What an import of mirrors did.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MirrorImport {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub path: PathBuf,
+    /// Mirrors that were not in the settings yet.
+    pub added: usize,
+    /// Mirror locations that cannot be used (a namespace inside a mirror).
+    pub skipped: Vec<String>,
+    /// Every registry's mirrors now.
+    pub mirrors: BTreeMap<String, Vec<String>>,
 }
 
 /// A change to some settings; `None` leaves a field as it is.
@@ -162,6 +260,10 @@ pub enum SettingsError {
     /// The file is far larger than settings can be.
     #[error("the settings file {} is larger than {limit} bytes", path.display())]
     TooLarge { path: PathBuf, limit: u64 },
+    /// A value the settings refuse: a mirror that is not a registry's URL, a SOCKS proxy,
+    /// an imported file that is not what it claims.
+    #[error("{reason}")]
+    Value { reason: String },
     /// Writing the new file failed; the old one is untouched.
     #[error("cannot save the settings file {}", path.display())]
     Write {
@@ -178,11 +280,13 @@ impl Explain for SettingsError {
             SettingsError::Read { .. } => Code::SettingsRead,
             SettingsError::Invalid { .. } | SettingsError::TooLarge { .. } => Code::SettingsInvalid,
             SettingsError::Write { .. } => Code::SettingsWrite,
+            SettingsError::Value { .. } => Code::SettingsValue,
         }
     }
 
     fn hint(&self) -> Option<Hint> {
         Some(match self {
+            SettingsError::Value { .. } => return None,
             SettingsError::NoConfigDir => HintKey::HomeSetEnv.into(),
             SettingsError::Read { .. } | SettingsError::Write { .. } => {
                 HintKey::SettingsCheckFolder.into()
@@ -271,6 +375,97 @@ impl SettingsFile {
         settings.apply(patch);
         self.save(&settings)?;
         Ok(settings)
+    }
+
+    /// Reads, changes with `change` and saves the settings under the lock; returns what is
+    /// now on disk. `change` refusing (an `Err`) leaves the file as it was.
+    pub fn edit<E>(
+        &self,
+        change: impl FnOnce(&mut Settings) -> Result<(), E>,
+    ) -> Result<Result<Settings, E>, SettingsError> {
+        let _lock = crate::atomic_file::lock_beside(&self.path, LOCK_NAME).map_err(|source| {
+            SettingsError::Write {
+                path: self.path.clone(),
+                source,
+            }
+        })?;
+        let mut settings = self.load()?;
+        if let Err(e) = change(&mut settings) {
+            return Ok(Err(e));
+        }
+        self.save(&settings)?;
+        Ok(Ok(settings))
+    }
+
+    fn edit_value<T>(
+        &self,
+        change: impl FnOnce(&mut Settings) -> Result<T, String>,
+    ) -> Result<(Settings, T), SettingsError> {
+        let mut out = None;
+        let settings = self
+            .edit(|s| change(s).map(|t| out = Some(t)))?
+            .map_err(|reason| SettingsError::Value { reason })?;
+        Ok((settings, out.expect("set on success")))
+    }
+
+    /// Adds a mirror for `registry` (after those it has); returns whether it was new.
+    pub fn add_mirror(&self, registry: &str, url: &str) -> Result<(Settings, bool), SettingsError> {
+        self.edit_value(|s| mirrors::add(&mut s.mirrors, registry, url))
+    }
+
+    /// Removes one mirror of `registry`, or all of them; returns how many went.
+    pub fn remove_mirror(
+        &self,
+        registry: &str,
+        url: Option<&str>,
+    ) -> Result<(Settings, usize), SettingsError> {
+        self.edit_value(|s| Ok(mirrors::remove(&mut s.mirrors, registry, url)))
+    }
+
+    /// Adds the mirrors another tool's file configures (see [`MirrorSource`]).
+    pub fn import_mirrors(
+        &self,
+        source: MirrorSource,
+        path: Option<&Path>,
+    ) -> Result<MirrorImport, SettingsError> {
+        let path = path
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| source.default_path());
+        let text = std::fs::read_to_string(&path).map_err(|e| SettingsError::Read {
+            path: path.clone(),
+            source: e,
+        })?;
+        let (found, skipped) = match source {
+            MirrorSource::Docker => (mirrors::from_docker_daemon_json(&text), Vec::new()),
+            MirrorSource::Containers => match mirrors::from_registries_conf(&text) {
+                Ok((m, s)) => (Ok(m), s),
+                Err(e) => (Err(e), Vec::new()),
+            },
+        };
+        let found = found.map_err(|reason| SettingsError::Value {
+            reason: format!("{}: {reason}", path.display()),
+        })?;
+        let (settings, added) = self.edit_value(|s| Ok(mirrors::merge(&mut s.mirrors, &found)))?;
+        Ok(MirrorImport {
+            path,
+            added,
+            skipped,
+            mirrors: settings.mirrors,
+        })
+    }
+
+    /// Sets the proxy (checked with [`ProxySettings::new`]) or, with `None`, goes back to
+    /// the environment's.
+    pub fn set_proxy(&self, proxy: Option<(&str, &str)>) -> Result<Settings, SettingsError> {
+        let proxy = proxy
+            .map(|(url, no)| ProxySettings::new(url, no))
+            .transpose()
+            .map_err(|reason| SettingsError::Value { reason })?;
+        self.edit_value(|s| {
+            s.proxy = proxy;
+            Ok(())
+        })
+        .map(|(s, ())| s)
     }
 
     /// Writes the whole file atomically, creating its folder when needed.
@@ -463,7 +658,7 @@ mod tests {
             theme: Theme::Light,
             push_compression: PushCompression::Zstd,
             push_compression_level: 9,
-            other: Map::new(),
+            ..Default::default()
         };
         assert_eq!(
             serde_json::to_value(&s).unwrap(),
@@ -473,5 +668,41 @@ mod tests {
         let patch: SettingsPatch = serde_json::from_str(r#"{"language":"system"}"#).unwrap();
         assert_eq!(patch.language, Some(Language::System));
         assert_eq!(patch.theme, None);
+    }
+
+    #[test]
+    fn mirrors_and_proxy_survive_a_reload() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = file_in(&dir);
+        file.edit(|s| {
+            s.mirrors.insert(
+                "docker.io".into(),
+                vec!["https://abc.mirror.aliyuncs.com".into()],
+            );
+            s.proxy = Some(ProxySettings::new("http://proxy:3128", " a, ,b ").unwrap());
+            Ok::<_, ()>(())
+        })
+        .unwrap()
+        .unwrap();
+        let again = file.load().unwrap();
+        assert_eq!(
+            again.mirrors["docker.io"],
+            ["https://abc.mirror.aliyuncs.com"]
+        );
+        assert_eq!(again.proxy.unwrap().no_proxy, "a,b");
+    }
+
+    #[test]
+    fn a_proxy_must_be_http_without_a_password() {
+        for (url, ok) in [
+            ("http://127.0.0.1:3128", true),
+            ("https://proxy.corp", true),
+            ("socks5://127.0.0.1:1080", false),
+            ("http://ann:secret@proxy:3128", false),
+            ("proxy:3128", false),
+            ("ftp://x", false),
+        ] {
+            assert_eq!(ProxySettings::new(url, "").is_ok(), ok, "{url}");
+        }
     }
 }

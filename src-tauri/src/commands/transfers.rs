@@ -98,6 +98,12 @@ fn start_pull(
                 registry: options_for(&home, &reference)?,
                 platform,
                 concurrency: 0,
+                mirrors: catalog::access::mirrors(
+                    &home,
+                    &reference.registry,
+                    &reference.repository,
+                )
+                .map_err(|e| e.problem())?,
             };
             let pulled = run(transfer::pull(&store, &reference, &options, ctx))?;
             Ok(Finished {

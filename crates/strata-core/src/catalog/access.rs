@@ -7,7 +7,9 @@ use super::registries::RegistriesFile;
 use super::{saved_options, CatalogError};
 use crate::credentials::{host, Keychain};
 use crate::home::Home;
+use crate::registry::mirrors::{self, Mirror};
 use crate::registry::{Client, Credentials, RegistryOptions};
+use crate::settings::SettingsFile;
 
 /// What the user said on the command line (or the app's request) about access.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +34,7 @@ pub fn registry_options(
     let saved = saved.as_ref();
     let mut options = saved_options(saved)?;
     options.insecure |= access.insecure;
+    options.proxy = SettingsFile::current(home).proxy;
     options.credentials = match &access.credentials {
         Some(c) => c.clone(),
         None => keychain_credentials(
@@ -57,7 +60,28 @@ pub fn transport_options(
     let saved = RegistriesFile::for_home(home)?.by_endpoint(&endpoint)?;
     let mut options = saved_options(saved.as_ref())?;
     options.insecure |= insecure;
+    options.proxy = SettingsFile::current(home).proxy;
     Ok(options)
+}
+
+/// The mirrors to try before `registry` for reading `repository`, from the settings.
+/// Each gets its own saved settings and only a login made to the mirror itself, never the
+/// registry's credentials nor `--creds`.
+pub fn mirrors(home: &Home, registry: &str, repository: &str) -> Result<Vec<Mirror>, CatalogError> {
+    let settings = SettingsFile::current(home);
+    mirrors::mirrors_of(&settings.mirrors, registry)
+        .into_iter()
+        .map(|(host, plain)| {
+            let access = Access {
+                credentials: None,
+                insecure: plain,
+            };
+            Ok(Mirror {
+                options: registry_options(home, &host, repository, &access)?,
+                host,
+            })
+        })
+        .collect()
 }
 
 fn keychain_credentials(

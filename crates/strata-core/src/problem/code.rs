@@ -152,6 +152,8 @@ crate::vocabulary! {
         SettingsInvalid = "settings.invalid",
         SettingsNoConfigDir = "settings.no_config_dir",
         SettingsRead = "settings.read",
+        /// A mirror, proxy or imported file the settings refuse.
+        SettingsValue = "settings.value",
         SettingsWrite = "settings.write",
 
         // The local store.

@@ -37,6 +37,8 @@ pub struct RegistryOptions {
     pub extra_ca_pem: Option<Vec<u8>>,
     /// How many times a failed request (connection, 5xx, 429) is retried. `None`: 5.
     pub retries: Option<u32>,
+    /// The proxy from Settings; `None`: the environment's (`HTTPS_PROXY`, `NO_PROXY`…).
+    pub proxy: Option<crate::settings::ProxySettings>,
 }
 
 const DEFAULT_RETRIES: u32 = 5;
@@ -179,6 +181,18 @@ impl Client {
         }
         if options.insecure {
             builder = builder.danger_accept_invalid_certs(true);
+        }
+        if let Some(proxy) = &options.proxy {
+            // An explicit proxy replaces the environment's, NO_PROXY included.
+            let p = reqwest::Proxy::all(&proxy.url).map_err(|e| RegistryError::Settings {
+                registry: registry.to_string(),
+                reason: format!(
+                    "the proxy `{}` is not usable: {}",
+                    proxy.url,
+                    describe_reqwest(&e)
+                ),
+            })?;
+            builder = builder.proxy(p.no_proxy(reqwest::NoProxy::from_string(&proxy.no_proxy)));
         }
         let http = builder.build().map_err(|e| RegistryError::Settings {
             registry: registry.to_string(),

@@ -2,6 +2,11 @@
 //! resolved to one platform's image; the index is stored too, unnamed, so that `inspect`
 //! can show the other platforms. Blobs the store has are never fetched again; the name is
 //! written last, so that a pull that fails or is cancelled leaves no image.
+//!
+//! With [mirrors](crate::registry::mirrors) the pull tries each in order, then the registry
+//! itself: a mirror that cannot be reached, answers an error or serves a blob that does not
+//! match its digest is passed over. Blobs one mirror delivered are kept (they were verified)
+//! and not fetched again from the next.
 
 use serde::Serialize;
 
@@ -9,6 +14,7 @@ use super::{copy, How, Options, RegistrySource, Selection, StoreSink};
 use crate::digest::Digest;
 use crate::platform::Platform;
 use crate::reference::Reference;
+use crate::registry::mirrors::Mirror;
 use crate::registry::sources::BlobSources;
 use crate::registry::{Client, RegistryError, RegistryOptions};
 use crate::store::Store;
@@ -22,6 +28,8 @@ pub struct PullOptions {
     pub platform: Option<Platform>,
     /// Blobs fetched at once; 0: [`DEFAULT_CONCURRENCY`](super::DEFAULT_CONCURRENCY).
     pub concurrency: usize,
+    /// Mirrors tried, in order, before the registry itself.
+    pub mirrors: Vec<Mirror>,
 }
 
 /// What a pull did.
@@ -40,6 +48,9 @@ pub struct PullResult {
     pub skipped: usize,
     /// Compressed bytes downloaded.
     pub bytes_fetched: u64,
+    /// The mirror the image came from (`x.mirror.aliyuncs.com`); absent: the registry itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<String>,
 }
 
 /// Pulls `reference` into `store`, reporting one unit per blob on `ctx`.
@@ -49,10 +60,46 @@ pub async fn pull(
     options: &PullOptions,
     ctx: TaskCtx<'_>,
 ) -> Result<PullResult, RegistryError> {
+    for mirror in &options.mirrors {
+        // A mirror gets one retry: the next endpoint is a better use of the time.
+        let mut registry = mirror.options.clone();
+        registry.retries = Some(registry.retries.unwrap_or(1).min(1));
+        match pull_from(store, reference, &mirror.host, &registry, options, ctx).await {
+            Ok(mut done) => {
+                done.mirror = Some(mirror.host.clone());
+                return Ok(done);
+            }
+            Err(RegistryError::Cancelled) => return Err(RegistryError::Cancelled),
+            Err(e) if ctx.cancel.is_cancelled() => return Err(e),
+            Err(e) => {
+                tracing::warn!(mirror = %mirror.host, error = %e, "mirror failed, trying the next");
+            }
+        }
+    }
+    pull_from(
+        store,
+        reference,
+        &reference.registry,
+        &options.registry,
+        options,
+        ctx,
+    )
+    .await
+}
+
+/// One attempt: `reference` read from `host` (the registry itself or a mirror of it).
+async fn pull_from(
+    store: &Store,
+    reference: &Reference,
+    host: &str,
+    registry: &RegistryOptions,
+    options: &PullOptions,
+    ctx: TaskCtx<'_>,
+) -> Result<PullResult, RegistryError> {
     let client = tokio::select! {
         biased;
         _ = ctx.cancel.cancelled() => return Err(RegistryError::Cancelled),
-        c = Client::connect(&reference.registry, &options.registry) => c?,
+        c = Client::connect(host, registry) => c?,
     };
     let source = RegistrySource::new(&client, reference);
     let sink = StoreSink::new(store, reference);
@@ -74,6 +121,7 @@ pub async fn pull(
         fetched: done.count(How::Moved),
         skipped: done.count(How::Skipped),
         bytes_fetched: done.bytes_moved(),
+        mirror: None,
     })
 }
 

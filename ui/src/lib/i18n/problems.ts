@@ -200,6 +200,7 @@ export const problemTexts = {
   'settings.invalid': { en: 'The settings file is not valid', zh: '设置文件无效' },
   'settings.no_config_dir': { en: 'No configuration folder for this user', zh: '找不到当前用户的配置文件夹' },
   'settings.read': { en: 'Cannot read the settings file', zh: '无法读取设置文件' },
+  'settings.value': { en: 'This setting is not accepted', zh: '此设置不被接受' },
   'settings.write': { en: 'Cannot save the settings file', zh: '无法保存设置文件' },
 
   // The local store.
