@@ -7,6 +7,8 @@
 //! - [`user`]: accounts and what each may do, shared by the htpasswd file and the issuer.
 //! - [`proxy`]: a loopback HTTP proxy in front of a registry that cuts connections,
 //!   answers 500/429, delays, throttles, paginates tag lists, and logs every request.
+//! - [`forward`]: a forward proxy (`CONNECT` tunnels and absolute-form requests), as a
+//!   client configured with `HTTPS_PROXY` uses, that logs what went through it.
 //! - [`acr`], [`harbor`], [`dockerhub`]: management APIs that keep state (ACR verifies
 //!   every request's ACS3 signature), for the registries' namespace and repository calls.
 //! - [`fixtures`]: tar layers, image configs, manifests, indexes and OCI layout
@@ -27,6 +29,7 @@
 pub mod acr;
 pub mod dockerhub;
 pub mod fixtures;
+pub mod forward;
 pub mod harbor;
 mod http_fake;
 mod jwt;
