@@ -429,6 +429,24 @@ pub enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+    /// Registry mirrors (镜像加速器) tried in order before a registry for pulls: list, add,
+    /// remove, import from docker's daemon.json or containers' registries.conf
+    Mirrors {
+        #[command(subcommand)]
+        action: Option<MirrorsAction>,
+        /// Print JSON instead of text
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// The HTTP(S) proxy for registries: show, set, unset (then the environment's
+    /// HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY apply)
+    Proxy {
+        #[command(subcommand)]
+        action: Option<ProxyAction>,
+        /// Print JSON instead of text
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// Save a cloud AccessKey for a registry with a management API (ACR), in the system
     /// keychain as a named cloud account, after one signed call proved it; `strata login
     /// REGISTRY` then needs no password
@@ -683,6 +701,53 @@ pub enum RegistriesAction {
         /// The name or endpoint
         name: String,
     },
+}
+
+/// `strata mirrors …`
+#[derive(Debug, Subcommand)]
+pub enum MirrorsAction {
+    /// List every registry's mirrors (the default)
+    Ls,
+    /// Add a mirror for a registry, tried after those it has: `strata mirrors add docker.io
+    /// https://xxxx.mirror.aliyuncs.com`
+    Add {
+        /// The registry it mirrors: docker.io, quay.io, ghcr.io
+        registry: String,
+        /// The mirror's address (https:// assumed)
+        url: String,
+    },
+    /// Remove one mirror of a registry, or all of them
+    Rm {
+        registry: String,
+        url: Option<String>,
+    },
+    /// Add Docker Hub's mirrors from docker's daemon.json (`registry-mirrors`)
+    ImportDocker {
+        /// [default: /etc/docker/daemon.json]
+        path: Option<PathBuf>,
+    },
+    /// Add the mirrors of containers' registries.conf v2 (`[[registry.mirror]]`)
+    ImportContainers {
+        /// [default: /etc/containers/registries.conf]
+        path: Option<PathBuf>,
+    },
+}
+
+/// `strata proxy …`
+#[derive(Debug, Subcommand)]
+pub enum ProxyAction {
+    /// The proxy in use: the settings', else the environment's (the default)
+    Show,
+    /// Send registry traffic through an HTTP(S) proxy; it wins over the environment's
+    Set {
+        /// http://proxy.example.com:3128
+        url: String,
+        /// Hosts reached directly: localhost,.corp.example.com,10.0.0.0/8
+        #[arg(long, value_name = "LIST", default_value = "")]
+        no_proxy: String,
+    },
+    /// Forget the proxy: the environment's applies again
+    Unset,
 }
 
 /// `strata cloud-accounts …`

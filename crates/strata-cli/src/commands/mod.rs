@@ -14,6 +14,7 @@ mod files;
 mod image;
 mod insight;
 mod manage;
+mod network;
 mod remote;
 mod runtime;
 mod store;
@@ -53,6 +54,8 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
         | Command::Diff { .. }
         | Command::Commit { .. }
         | Command::Rm { .. }) => containers(command, &home()?),
+        Command::Mirrors { action, json } => network::mirrors(&home()?, action, json),
+        Command::Proxy { action, json } => network::proxy(&home()?, action, json),
         command @ (Command::Pull { .. }
         | Command::Push { .. }
         | Command::Login { .. }

@@ -4,6 +4,7 @@
 
 use crate::render::size as human;
 
+use strata_core::catalog;
 use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
 use strata_core::reference::Reference;
@@ -47,6 +48,8 @@ pub fn pull(
         registry: args.options(home, &reference)?,
         platform,
         concurrency: 0,
+        mirrors: catalog::access::mirrors(home, &reference.registry, &reference.repository)
+            .map_err(|e| e.problem())?,
     };
     let store = open_store(home)?;
     let view = Bars::new(json);
@@ -60,6 +63,9 @@ pub fn pull(
     }
     println!("Pulled {}", result.name);
     println!("Digest: {}", result.digest);
+    if let Some(m) = &result.mirror {
+        println!("Through mirror: {m}");
+    }
     if let Some(p) = &result.platform {
         println!("Platform: {p}");
     }

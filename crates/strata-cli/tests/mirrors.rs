@@ -1,0 +1,309 @@
+//! `strata mirrors` and `strata proxy`: pulls through a mirror (a second real registry),
+//! past mirrors that fail, pushes that never reach a mirror, and registry traffic through
+//! a forward proxy set in the settings. Network only to 127.0.0.1.
+
+mod support;
+
+use std::net::TcpListener;
+
+use strata_testkit::forward::ForwardProxy;
+use strata_testkit::proxy::{Proxy, Rule, MANIFEST_PATH};
+use support::*;
+
+/// A registry holding `image` as `team/app:1`, pushed there by strata.
+fn registry_with(image: &strata_testkit::fixtures::Image) -> strata_testkit::registry::Registry {
+    let registry = start_registry("none");
+    let (_dir, home) = scratch();
+    put_image(&home, image, "app:1");
+    ok(
+        &home,
+        &["push", "app:1", &format!("{}/team/app:1", registry.host())],
+    );
+    registry
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    drop(l);
+    addr.to_string()
+}
+
+#[test]
+fn a_pull_through_a_mirror_never_fetches_a_blob_from_the_origin_and_keeps_the_origins_name() {
+    let img = random_image(71, &[200_000, 3_000]);
+    let mirror = registry_with(&img);
+    // The origin does not have the image; a proxy in front of it counts what reaches it.
+    let origin_registry = start_registry("none");
+    let origin = Proxy::start(&origin_registry, vec![]).unwrap();
+    let (_dir, home) = scratch();
+    let mirror_url = format!("http://{}", mirror.host());
+    let listed = json(
+        &home,
+        &["mirrors", "add", &origin.host(), &mirror_url, "--json"],
+    );
+    assert_eq!(listed[origin.host()][0], mirror_url.as_str());
+
+    let remote = format!("{}/team/app:1", origin.host());
+    let got = json(&home, &["pull", &remote, "--json"]);
+    assert_eq!(got["digest"], img.manifest_digest);
+    assert_eq!(got["mirror"], mirror.host().as_str());
+    assert_eq!(got["name"], remote.as_str());
+    assert!(
+        inspect(&home, &remote)
+            .to_string()
+            .contains(&img.manifest_digest),
+        "the image is named as the origin names it"
+    );
+    assert_eq!(origin.count("GET", "/v2/team/app/blobs/"), 0);
+    assert!(origin.requests().is_empty(), "{:?}", origin.methods());
+}
+
+#[test]
+fn mirrors_that_are_down_fail_or_lack_the_image_fall_back_to_the_origin() {
+    let img = random_image(72, &[150_000]);
+    let origin = registry_with(&img);
+    let failing_registry = registry_with(&img);
+    // Every manifest a 500, for as long as the test runs.
+    let failing = Proxy::start(
+        &failing_registry,
+        vec![Rule::status(500).path_regex(MANIFEST_PATH).always()],
+    )
+    .unwrap();
+    let empty = start_registry("none");
+    let (_dir, home) = scratch();
+    for mirror in [closed_port(), failing.host(), empty.host()] {
+        ok(
+            &home,
+            &[
+                "mirrors",
+                "add",
+                &origin.host(),
+                &format!("http://{mirror}"),
+            ],
+        );
+    }
+    let remote = format!("{}/team/app:1", origin.host());
+    let got = json(&home, &["pull", &remote, "--json"]);
+    assert_eq!(got["digest"], img.manifest_digest);
+    assert!(got.get("mirror").is_none(), "{got}");
+    assert!(
+        !failing.requests().is_empty(),
+        "the failing mirror was tried"
+    );
+}
+
+#[test]
+fn a_mirror_missing_a_layer_is_passed_over() {
+    let img = random_image(73, &[120_000]);
+    let origin = registry_with(&img);
+    let mirror_registry = registry_with(&img);
+    // The mirror has the manifest and the config, but answers 404 for the layer.
+    let layer = &img.layers[0].digest;
+    let mirror = Proxy::start(
+        &mirror_registry,
+        vec![Rule::status(404)
+            .method("GET")
+            .path_prefix(&format!("/v2/team/app/blobs/{layer}"))
+            .always()],
+    )
+    .unwrap();
+    let (_dir, home) = scratch();
+    ok(&home, &["mirrors", "add", &origin.host(), &mirror.url()]);
+    let remote = format!("{}/team/app:1", origin.host());
+    let got = json(&home, &["pull", &remote, "--json"]);
+    assert_eq!(got["digest"], img.manifest_digest);
+    assert!(got.get("mirror").is_none(), "{got}");
+    assert!(mirror.count("GET", "/v2/team/app/blobs/") > 0);
+}
+
+#[test]
+fn a_push_goes_to_the_origin_only_even_with_a_mirror_configured() {
+    let img = random_image(74, &[50_000]);
+    let origin = start_registry("none");
+    let mirror_registry = start_registry("none");
+    let mirror = Proxy::start(&mirror_registry, vec![]).unwrap();
+    let (_dir, home) = scratch();
+    ok(&home, &["mirrors", "add", &origin.host(), &mirror.url()]);
+    put_image(&home, &img, "app:1");
+    let remote = format!("{}/team/app:1", origin.host());
+    ok(&home, &["push", "app:1", &remote]);
+    assert!(mirror.requests().is_empty(), "{:?}", mirror.methods());
+
+    let (_dir2, other) = scratch();
+    let got = json(&other, &["pull", &remote, "--json"]);
+    assert_eq!(got["digest"], img.manifest_digest);
+}
+
+#[test]
+fn registry_traffic_goes_through_the_settings_proxy_except_for_no_proxy_hosts() {
+    let img = random_image(75, &[80_000]);
+    let registry = registry_with(&img);
+    let proxy = ForwardProxy::start().unwrap();
+    let remote = format!("{}/team/app:1", registry.host());
+
+    let (_dir, home) = scratch();
+    let shown = json(&home, &["proxy", "set", &proxy.url(), "--json"]);
+    assert_eq!(shown["source"], "settings");
+    assert_eq!(shown["settings"]["url"], proxy.url().as_str());
+    let got = json(&home, &["pull", &remote, "--json"]);
+    assert_eq!(got["digest"], img.manifest_digest);
+    // Plain-http registries are asked in absolute form, not through CONNECT.
+    let blob_gets = format!("GET http://{}/v2/team/app/blobs/", registry.host());
+    assert!(proxy.count(&blob_gets) >= 2, "{:?}", proxy.log());
+
+    // A host on the no-proxy list is reached directly.
+    let (_dir2, direct) = scratch();
+    ok(
+        &direct,
+        &[
+            "proxy",
+            "set",
+            &proxy.url(),
+            "--no-proxy",
+            "example.com, 127.0.0.1",
+        ],
+    );
+    let before = proxy.log().len();
+    let got = json(&direct, &["pull", &remote, "--json"]);
+    assert_eq!(got["digest"], img.manifest_digest);
+    assert_eq!(proxy.log().len(), before, "{:?}", proxy.log());
+
+    // Unset: the environment's proxy (none here) applies again.
+    let shown = json(&direct, &["proxy", "unset", "--json"]);
+    assert!(shown.get("settings").is_none(), "{shown}");
+}
+
+#[test]
+fn an_https_registry_is_reached_through_a_connect_tunnel() {
+    let registry = start_tls_registry("none");
+    let proxy = ForwardProxy::start().unwrap();
+    let (dir, home) = scratch();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, registry.ca_pem().unwrap()).unwrap();
+    ok(
+        &home,
+        &["registries", "add", &registry.host(), "--ca-file", p(&ca)],
+    );
+    ok(&home, &["proxy", "set", &proxy.url()]);
+    let img = random_image(76, &[40_000]);
+    put_image(&home, &img, "app:1");
+    let remote = format!("{}/team/app:1", registry.host());
+    ok(&home, &["push", "app:1", &remote]);
+    assert!(
+        proxy.count(&format!("CONNECT {}", registry.host())) > 0,
+        "{:?}",
+        proxy.log()
+    );
+    assert!(
+        proxy.log().iter().all(|l| l.starts_with("CONNECT")),
+        "{:?}",
+        proxy.log()
+    );
+}
+
+#[test]
+fn proxies_the_settings_cannot_keep_are_refused() {
+    let (_dir, home) = scratch();
+    let socks = fails(&home, &["proxy", "set", "socks5://127.0.0.1:1080"]);
+    assert!(socks.contains("SOCKS"), "{socks}");
+    let secret = fails(&home, &["proxy", "set", "http://ann:pw@127.0.0.1:3128"]);
+    assert!(!secret.contains("pw@"), "{secret}");
+    let shown = json(&home, &["proxy", "show", "--json"]);
+    assert!(shown.get("settings").is_none(), "{shown}");
+}
+
+#[test]
+fn mirrors_are_listed_added_once_and_removed() {
+    let (_dir, home) = scratch();
+    let acr = "https://abcd1234.mirror.aliyuncs.com";
+    ok(&home, &["mirrors", "add", "docker.io", acr]);
+    ok(
+        &home,
+        &["mirrors", "add", "index.docker.io", &format!("{acr}/")],
+    );
+    ok(
+        &home,
+        &["mirrors", "add", "docker.io", "docker.m.daocloud.io"],
+    );
+    let listed = json(&home, &["mirrors", "ls", "--json"]);
+    assert_eq!(
+        listed,
+        serde_json::json!({"docker.io": [acr, "https://docker.m.daocloud.io"]})
+    );
+    let text = ok(&home, &["mirrors"]);
+    assert!(text.contains(acr), "{text}");
+    let refused = fails(
+        &home,
+        &[
+            "mirrors",
+            "add",
+            "docker.io",
+            "https://m.example.com/library",
+        ],
+    );
+    assert!(refused.contains("path"), "{refused}");
+    ok(&home, &["mirrors", "rm", "docker.io", acr]);
+    let listed = json(&home, &["mirrors", "ls", "--json"]);
+    assert_eq!(
+        listed,
+        serde_json::json!({"docker.io": ["https://docker.m.daocloud.io"]})
+    );
+    ok(&home, &["mirrors", "rm", "docker.io"]);
+    assert_eq!(
+        json(&home, &["mirrors", "ls", "--json"]),
+        serde_json::json!({})
+    );
+}
+
+#[test]
+fn mirrors_are_imported_from_daemon_json_and_registries_conf() {
+    let (dir, home) = scratch();
+    let daemon = dir.path().join("daemon.json");
+    std::fs::write(
+        &daemon,
+        r#"{"registry-mirrors": ["https://abcd1234.mirror.aliyuncs.com"], "log-driver": "json-file"}"#,
+    )
+    .unwrap();
+    let done = json(&home, &["mirrors", "import-docker", p(&daemon), "--json"]);
+    assert_eq!(done["added"], 1);
+    let conf = dir.path().join("registries.conf");
+    std::fs::write(
+        &conf,
+        r#"
+unqualified-search-registries = ["docker.io"]
+
+[[registry]]
+prefix = "docker.io"
+location = "registry-1.docker.io"
+
+[[registry.mirror]]
+location = "abcd1234.mirror.aliyuncs.com"
+
+[[registry.mirror]]
+location = "docker.m.daocloud.io"
+
+[[registry]]
+location = "quay.io"
+
+[[registry.mirror]]
+location = "quay.m.daocloud.io"
+"#,
+    )
+    .unwrap();
+    let done = json(&home, &["mirrors", "import-containers", p(&conf), "--json"]);
+    assert_eq!(done["added"], 2);
+    assert_eq!(
+        done["mirrors"],
+        serde_json::json!({
+            "docker.io": ["https://abcd1234.mirror.aliyuncs.com", "https://docker.m.daocloud.io"],
+            "quay.io": ["https://quay.m.daocloud.io"],
+        })
+    );
+    let missing = fails(
+        &home,
+        &["mirrors", "import-docker", p(&dir.path().join("nope.json"))],
+    );
+    assert!(missing.contains("nope.json"), "{missing}");
+}
