@@ -307,3 +307,30 @@ location = "quay.m.daocloud.io"
     );
     assert!(missing.contains("nope.json"), "{missing}");
 }
+
+#[test]
+fn tags_are_listed_from_a_mirror_and_from_the_origin_when_the_mirror_fails() {
+    let img = random_image(77, &[10_000]);
+    let mirror = registry_with(&img);
+    let origin_registry = start_registry("none");
+    let origin = Proxy::start(&origin_registry, vec![]).unwrap();
+    let (_dir, home) = scratch();
+    ok(
+        &home,
+        &[
+            "mirrors",
+            "add",
+            &origin.host(),
+            &format!("http://{}", mirror.host()),
+        ],
+    );
+    let repo = format!("{}/team/app", origin.host());
+    let listed = json(&home, &["tags", &repo, "--json"]);
+    assert_eq!(listed["tags"], serde_json::json!(["1"]));
+    assert!(origin.requests().is_empty(), "{:?}", origin.methods());
+
+    // The mirror gone, the origin answers (it has no such repository).
+    drop(mirror);
+    let err = fails(&home, &["tags", &repo]);
+    assert!(!origin.requests().is_empty(), "{err}");
+}

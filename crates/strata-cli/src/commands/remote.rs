@@ -269,15 +269,18 @@ pub fn tags(
     let r = Reference::parse_name(repo).map_err(|e| e.problem())?;
     let access = access.access()?;
     let (names, details) = block_on(async {
-        let client = catalog::connect(home, &r.registry, &r.repository, &access).await?;
-        let names = tags::list(&client, &r.repository, page_size, |_| {}).await?;
-        let mut out = Vec::new();
-        if with_details {
-            for t in &names {
-                out.push(tags::details(&client, &r.repository, t).await?);
+        // A read: the registry's mirrors are asked first.
+        catalog::access::read(home, &r.registry, &r.repository, &access, async |client| {
+            let names = tags::list(client, &r.repository, page_size, |_| {}).await?;
+            let mut out = Vec::new();
+            if with_details {
+                for t in &names {
+                    out.push(tags::details(client, &r.repository, t).await?);
+                }
             }
-        }
-        Ok((names, out))
+            Ok((names, out))
+        })
+        .await
     })?;
     if with_details {
         if json {

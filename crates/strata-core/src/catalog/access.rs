@@ -84,6 +84,35 @@ pub fn mirrors(home: &Home, registry: &str, repository: &str) -> Result<Vec<Mirr
         .collect()
 }
 
+/// Runs a read of `repository` (a tag list, a manifest) on each mirror of `registry` in
+/// turn, then on the registry itself: the first answer wins, and a mirror that cannot be
+/// reached or answers an error is passed over. Never for writes.
+pub async fn read<T>(
+    home: &Home,
+    registry: &str,
+    repository: &str,
+    access: &Access,
+    op: impl AsyncFn(&Client) -> Result<T, CatalogError>,
+) -> Result<T, CatalogError> {
+    for mirror in mirrors(home, registry, repository)? {
+        let mut options = mirror.options;
+        options.retries = Some(options.retries.unwrap_or(1).min(1));
+        let attempt = match Client::connect(&mirror.host, &options).await {
+            Ok(client) => op(&client).await,
+            Err(e) => Err(e.into()),
+        };
+        match attempt {
+            Ok(t) => return Ok(t),
+            Err(CatalogError::Cancelled) => return Err(CatalogError::Cancelled),
+            Err(e) => {
+                tracing::warn!(mirror = %mirror.host, error = %e, "mirror failed, trying the next");
+            }
+        }
+    }
+    let client = connect(home, registry, repository, access).await?;
+    op(&client).await
+}
+
 fn keychain_credentials(
     home: &Home,
     endpoint: &str,
