@@ -334,3 +334,32 @@ fn tags_are_listed_from_a_mirror_and_from_the_origin_when_the_mirror_fails() {
     let err = fails(&home, &["tags", &repo]);
     assert!(!origin.requests().is_empty(), "{err}");
 }
+
+#[test]
+fn a_mirror_never_gets_the_origins_credentials() {
+    let img = random_image(78, &[10_000]);
+    // Both registries know the same user: were the origin's login sent to the mirror, the
+    // mirror would serve the image.
+    let (origin, mirror) = (start_registry("htpasswd"), start_registry("htpasswd"));
+    let c = creds();
+    for r in [&origin, &mirror] {
+        let (_dir, src) = scratch();
+        put_image(&src, &img, "app:1");
+        let remote = format!("{}/team/app:1", r.host());
+        ok(&src, &["push", "app:1", &remote, "--creds", &c]);
+    }
+    let (_dir, home) = scratch();
+    ok(
+        &home,
+        &[
+            "mirrors",
+            "add",
+            &origin.host(),
+            &format!("http://{}", mirror.host()),
+        ],
+    );
+    let remote = format!("{}/team/app:1", origin.host());
+    let got = json(&home, &["pull", &remote, "--creds", &c, "--json"]);
+    assert_eq!(got["digest"], img.manifest_digest);
+    assert!(got.get("mirror").is_none(), "{got}");
+}
