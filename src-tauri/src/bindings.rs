@@ -6,7 +6,10 @@
 use std::path::PathBuf;
 
 use strata_core::problem::{Hint, Problem};
-use strata_core::settings::{Language, PushCompression, Settings, SettingsPatch, Theme};
+use strata_core::settings::{
+    Language, MirrorImport, MirrorSource, ProxySettings, PushCompression, Settings, SettingsPatch,
+    Theme,
+};
 use ts_rs::{Config, TS};
 
 use crate::commands::containers;
@@ -31,6 +34,9 @@ fn generate() -> String {
         PushCompression::decl(&cfg),
         Settings::decl(&cfg),
         SettingsPatch::decl(&cfg),
+        ProxySettings::decl(&cfg),
+        MirrorSource::decl(&cfg),
+        MirrorImport::decl(&cfg),
         // the Images screen (commands/images.rs) and the Tasks screen (commands/tasks.rs)
         table::ImageRow::decl(&cfg),
         table::DiskSummary::decl(&cfg),

@@ -100,7 +100,7 @@ pub struct Settings {
     #[serde(default)]
     pub push_compression_level: i32,
     /// Mirrors tried, in order, before a registry itself for pulls: `docker.io` →
-    /// `["https://xxxx.mirror.aliyuncs.com"]` (see [`registry::mirrors`](crate::registry::mirrors)).
+    /// `["https://xxxx.mirror.aliyuncs.com"]` (the engine's `registry::mirrors`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub mirrors: BTreeMap<String, Vec<String>>,
     /// The proxy every registry request goes through; `None`: the environment's

@@ -49,9 +49,45 @@ export type Settings = { language: Language, theme: Theme, push_compression: Pus
 /**
  * The push compression level; 0: the compressor's default (gzip 6, zstd 3).
  */
-push_compression_level: number, };
+push_compression_level: number, 
+/**
+ * Mirrors tried, in order, before a registry itself for pulls: `docker.io` →
+ * `["https://xxxx.mirror.aliyuncs.com"]` (the engine's `registry::mirrors`).
+ */
+mirrors?: { [key in string]: Array<string> }, 
+/**
+ * The proxy every registry request goes through; `None`: the environment's
+ * (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`).
+ */
+proxy?: ProxySettings, };
 
 export type SettingsPatch = { language?: Language, theme?: Theme, push_compression?: PushCompression, push_compression_level?: number, };
+
+export type ProxySettings = { 
+/**
+ * `http://proxy.example.com:3128`: used for `http` and `https` registries alike.
+ */
+url: string, 
+/**
+ * Hosts reached directly, comma-separated as in `NO_PROXY`: `localhost,.corp,10.0.0.0/8`.
+ */
+no_proxy: string, };
+
+export type MirrorSource = "docker" | "containers";
+
+export type MirrorImport = { path: string, 
+/**
+ * Mirrors that were not in the settings yet.
+ */
+added: number, 
+/**
+ * Mirror locations that cannot be used (a namespace inside a mirror).
+ */
+skipped: Array<string>, 
+/**
+ * Every registry's mirrors now.
+ */
+mirrors: { [key in string]: Array<string> }, };
 
 export type ImageRow = { 
 /**

@@ -126,6 +126,7 @@ export type ProblemCode =
   | 'settings.invalid'
   | 'settings.no_config_dir'
   | 'settings.read'
+  | 'settings.value'
   | 'settings.write'
   | 'store.ambiguous'
   | 'store.blob_not_found'
@@ -399,6 +400,7 @@ export const problemCodes: readonly ProblemCode[] = [
   'settings.invalid',
   'settings.no_config_dir',
   'settings.read',
+  'settings.value',
   'settings.write',
   'store.ambiguous',
   'store.blob_not_found',

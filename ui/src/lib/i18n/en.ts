@@ -726,6 +726,30 @@ export const en = {
       platform: 'the default for this system',
     },
     settingsFile: 'Settings file',
+    mirrors: 'Registry mirrors',
+    mirrorsHelp:
+      'Pulls and tag lists try each mirror of a registry in order, then the registry itself. Pushes never go to a mirror, and pulled images keep the registry’s name.',
+    mirrorsAcrHint:
+      'Alibaba Cloud’s image accelerator: paste the address the ACR console shows under Image Tools → Image Accelerator, such as https://xxxx.mirror.aliyuncs.com, as a mirror of docker.io.',
+    mirrorsTrust:
+      'A mirror can serve an older image under a tag, but it cannot change any layer: every layer is checked against its digest. A mirror gets no registry password, only a login made to the mirror itself.',
+    mirrorsNone: 'No mirrors: every registry is reached directly.',
+    mirrorRegistry: 'Registry',
+    mirrorUrl: 'Mirror address',
+    mirrorAdd: 'Add mirror',
+    mirrorRemove: 'Remove {url}',
+    mirrorsImportDocker: 'Import from Docker (daemon.json)',
+    mirrorsImportContainers: 'Import from Podman (registries.conf)',
+    mirrorsImported: '{n} new mirror(s) from {path}',
+    proxy: 'Proxy',
+    proxyHelp:
+      'An HTTP(S) proxy for every registry; it wins over HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY in the environment. Without one, the environment’s applies. SOCKS proxies are not supported.',
+    proxyUrl: 'Proxy address',
+    proxyNoProxy: 'Reached directly (comma-separated)',
+    proxySave: 'Use this proxy',
+    proxyClear: 'Use the environment’s',
+    proxyInUse: 'In use: {url}',
+    proxyFromEnv: 'No proxy set here: the environment’s applies, if any.',
   },
   errors: {
     title: 'Something went wrong',

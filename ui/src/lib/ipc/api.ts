@@ -20,6 +20,9 @@ import type {
   PickedPath,
   PruneResult,
   RemoveResult,
+  MirrorImport,
+  MirrorSource,
+  ProxySettings,
   Settings,
   SettingsPatch,
   TaskEvent,
@@ -74,6 +77,14 @@ export interface StrataApi {
   getSettings(): Promise<Settings>;
   /** `set_settings`: changes some settings, returns all of them as saved. */
   setSettings(patch: SettingsPatch): Promise<Settings>;
+  /** `add_mirror`: a mirror for `registry`, tried after those it has; returns the settings. */
+  addMirror(registry: string, url: string): Promise<Settings>;
+  /** `remove_mirror`: one mirror of `registry`, or all of them without `url`. */
+  removeMirror(registry: string, url?: string): Promise<Settings>;
+  /** `import_mirrors`: docker's daemon.json or containers' registries.conf (the system's without `path`). */
+  importMirrors(source: MirrorSource, path?: string): Promise<MirrorImport>;
+  /** `set_proxy`: the proxy for registries, or `null` for the environment's. */
+  setProxy(proxy: ProxySettings | null): Promise<Settings>;
   /** `ui_ready`: the first screen is on and usable (feeds the start-up benchmark). */
   uiReady(): Promise<void>;
 

@@ -23,6 +23,9 @@ import type {
   PickedPath,
   PruneResult,
   RemoveResult,
+  MirrorImport,
+  MirrorSource,
+  ProxySettings,
   Settings,
   SettingsPatch,
   TaskEvent,
@@ -134,6 +137,48 @@ export class FakeApi implements StrataApi {
   async setSettings(patch: SettingsPatch): Promise<Settings> {
     this.check('setSettings', patch);
     this.settings = { ...this.settings, ...patch };
+    return { ...this.settings };
+  }
+
+  async addMirror(registry: string, url: string): Promise<Settings> {
+    this.check('addMirror', { registry, url });
+    const mirrors = { ...(this.settings.mirrors ?? {}) };
+    const list = [...(mirrors[registry] ?? [])];
+    const normal = (url.includes('://') ? url : `https://${url}`).replace(/\/+$/, '');
+    if (!list.includes(normal)) list.push(normal);
+    mirrors[registry] = list;
+    this.settings = { ...this.settings, mirrors };
+    return { ...this.settings };
+  }
+
+  async removeMirror(registry: string, url?: string): Promise<Settings> {
+    this.check('removeMirror', { registry, url });
+    const mirrors = { ...(this.settings.mirrors ?? {}) };
+    const list = url === undefined ? [] : (mirrors[registry] ?? []).filter((m) => m !== url);
+    if (list.length) mirrors[registry] = list;
+    else delete mirrors[registry];
+    this.settings = { ...this.settings, mirrors };
+    return { ...this.settings };
+  }
+
+  /** Imports as if the file held one Docker Hub mirror. */
+  async importMirrors(source: MirrorSource, path?: string): Promise<MirrorImport> {
+    this.check('importMirrors', { source, path });
+    const before = (this.settings.mirrors?.['docker.io'] ?? []).length;
+    await this.addMirror('docker.io', 'https://fake.mirror.aliyuncs.com');
+    const mirrors = this.settings.mirrors ?? {};
+    return {
+      path: path ?? (source === 'docker' ? '/etc/docker/daemon.json' : '/etc/containers/registries.conf'),
+      added: (mirrors['docker.io'] ?? []).length - before,
+      skipped: [],
+      mirrors,
+    };
+  }
+
+  async setProxy(proxy: ProxySettings | null): Promise<Settings> {
+    this.check('setProxy', proxy);
+    const { proxy: _old, ...rest } = this.settings;
+    this.settings = proxy ? { ...rest, proxy } : rest;
     return { ...this.settings };
   }
 

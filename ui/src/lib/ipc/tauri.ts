@@ -17,6 +17,10 @@ export const tauriApi: StrataApi = {
   appInfo: () => call('app_info'),
   getSettings: () => call('get_settings'),
   setSettings: (patch) => call('set_settings', { patch }),
+  addMirror: (registry, url) => call('add_mirror', { registry, url }),
+  removeMirror: (registry, url) => call('remove_mirror', { registry, url: url ?? null }),
+  importMirrors: (source, path) => call('import_mirrors', { source, path: path ?? null }),
+  setProxy: (proxy) => call('set_proxy', { proxy }),
   uiReady: () => call('ui_ready'),
 
   // The Images screen.

@@ -1,7 +1,16 @@
 // The app's own state: which screen is open, the settings, what the shell told us about
 // itself, and the session every screen shares (tasks and problems). Screens read it;
 // changes go through its methods so that the shell and the screen never disagree.
-import type { AppInfo, Language, PushCompression, Settings, Theme } from '../bindings.gen';
+import type {
+  AppInfo,
+  Language,
+  MirrorImport,
+  MirrorSource,
+  ProxySettings,
+  PushCompression,
+  Settings,
+  Theme,
+} from '../bindings.gen';
 import { I18n, systemLanguages } from '../i18n/index.svelte';
 import type { StrataApi } from '../ipc';
 import type { Notices } from './notices.svelte';
@@ -17,6 +26,7 @@ export class AppModel {
     theme: 'system',
     push_compression: 'auto',
     push_compression_level: 0,
+    mirrors: {},
   });
   info: AppInfo | undefined = $state();
   readonly i18n: I18n;
@@ -78,12 +88,40 @@ export class AppModel {
     if (saved) this.adopt(saved);
   }
 
+  /** Adds a mirror; `false` when the engine refused it (the banner says why). */
+  async addMirror(registry: string, url: string): Promise<boolean> {
+    const saved = await this.notices.guard(() => this.api.addMirror(registry.trim(), url.trim()));
+    if (saved) this.adopt(saved);
+    return saved !== undefined;
+  }
+
+  async removeMirror(registry: string, url?: string): Promise<void> {
+    const saved = await this.notices.guard(() => this.api.removeMirror(registry, url));
+    if (saved) this.adopt(saved);
+  }
+
+  /** Imports mirrors from docker's or containers' file; returns what was done. */
+  async importMirrors(source: MirrorSource, path?: string): Promise<MirrorImport | undefined> {
+    const done = await this.notices.guard(() => this.api.importMirrors(source, path));
+    if (done) this.settings = { ...this.settings, mirrors: done.mirrors };
+    return done;
+  }
+
+  /** Sets the proxy (`null`: the environment's); `false` when it was refused. */
+  async setProxy(proxy: ProxySettings | null): Promise<boolean> {
+    const saved = await this.notices.guard(() => this.api.setProxy(proxy));
+    if (saved) this.adopt(saved);
+    return saved !== undefined;
+  }
+
   private adopt(settings: Settings): void {
     this.settings = {
       language: settings.language,
       theme: settings.theme,
       push_compression: settings.push_compression,
       push_compression_level: settings.push_compression_level,
+      mirrors: settings.mirrors ?? {},
+      ...(settings.proxy ? { proxy: settings.proxy } : {}),
     };
     this.i18n.apply(settings.language, this.system());
     applyTheme(settings.theme);
