@@ -363,3 +363,73 @@ fn a_mirror_never_gets_the_origins_credentials() {
     assert_eq!(got["digest"], img.manifest_digest);
     assert!(got.get("mirror").is_none(), "{got}");
 }
+
+const PROXY_VARS: &[&str] = &[
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// `strata` with exactly these proxy variables in its environment; must succeed.
+fn with_env(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> serde_json::Value {
+    let mut cmd = strata_cmd(home, args);
+    for k in PROXY_VARS {
+        cmd.env_remove(k);
+    }
+    cmd.envs(env.iter().copied());
+    let out = cmd.stdin(std::process::Stdio::null()).output().unwrap();
+    parse_json(&assert_ok(&out))
+}
+
+#[test]
+fn the_environments_proxy_applies_unless_no_proxy_names_the_host_and_the_settings_win() {
+    let img = random_image(79, &[20_000]);
+    let registry = registry_with(&img);
+    let proxy = ForwardProxy::start().unwrap();
+    let remote = format!("{}/team/app:1", registry.host());
+    let pull = ["pull", remote.as_str(), "--json"];
+    let blob_gets = format!("GET http://{}/v2/team/app/blobs/", registry.host());
+    let url = proxy.url();
+
+    let (_d1, env_only) = scratch();
+    let got = with_env(&env_only, &pull, &[("HTTP_PROXY", &url)]);
+    assert_eq!(got["digest"], img.manifest_digest);
+    assert!(proxy.count(&blob_gets) >= 2, "{:?}", proxy.log());
+    let shown = with_env(
+        &env_only,
+        &["proxy", "show", "--json"],
+        &[("HTTPS_PROXY", "http://ann:secret@127.0.0.1:1")],
+    );
+    assert_eq!(shown["source"], "environment");
+    assert!(!shown.to_string().contains("secret"), "{shown}");
+
+    let (_d2, no_proxy) = scratch();
+    let before = proxy.log().len();
+    with_env(
+        &no_proxy,
+        &pull,
+        &[("HTTP_PROXY", &url), ("NO_PROXY", "127.0.0.1")],
+    );
+    assert_eq!(proxy.log().len(), before, "{:?}", proxy.log());
+
+    // The environment's proxy is a dead port: the settings' one is used instead.
+    let (_d3, settings) = scratch();
+    ok(&settings, &["proxy", "set", &url]);
+    let dead = format!("http://{}", closed_port());
+    let got = with_env(
+        &settings,
+        &pull,
+        &[
+            ("HTTP_PROXY", &dead),
+            ("ALL_PROXY", &dead),
+            ("NO_PROXY", "*"),
+        ],
+    );
+    assert_eq!(got["digest"], img.manifest_digest);
+    assert!(proxy.log().len() > before, "{:?}", proxy.log());
+}
