@@ -1,6 +1,8 @@
 //! `strata mirrors` and `strata proxy`: pulls through a mirror (a second real registry),
 //! past mirrors that fail, pushes that never reach a mirror, and registry traffic through
-//! a forward proxy set in the settings. Network only to 127.0.0.1.
+//! a forward proxy set in the settings or the environment. Network only to 127.0.0.1.
+//! `a_login_to_the_mirror_itself_is_used_for_the_mirror` needs the keychain runner
+//! (`tests/keychain/with-keychain.sh cargo test -p strata-cli --test mirrors`).
 
 mod support;
 
@@ -432,4 +434,49 @@ fn the_environments_proxy_applies_unless_no_proxy_names_the_host_and_the_setting
     );
     assert_eq!(got["digest"], img.manifest_digest);
     assert!(proxy.log().len() > before, "{:?}", proxy.log());
+}
+
+/// A login made to the mirror itself is the one credential a mirror gets. Needs the
+/// keychain runner.
+#[test]
+fn a_login_to_the_mirror_itself_is_used_for_the_mirror() {
+    require_keychain_runner("mirrors");
+    let img = random_image(80, &[10_000]);
+    let mirror = start_registry("htpasswd");
+    let (_src_dir, src) = scratch();
+    put_image(&src, &img, "app:1");
+    let c = creds();
+    ok(
+        &src,
+        &[
+            "push",
+            "app:1",
+            &format!("{}/team/app:1", mirror.host()),
+            "--creds",
+            &c,
+        ],
+    );
+    // The origin does not have the image: only the mirror can serve it.
+    let origin = start_registry("none");
+    let (_dir, home) = scratch();
+    ok(
+        &home,
+        &[
+            "mirrors",
+            "add",
+            &origin.host(),
+            &format!("http://{}", mirror.host()),
+        ],
+    );
+    let remote = format!("{}/team/app:1", origin.host());
+    fails(&home, &["pull", &remote]);
+
+    let mut login = strata_cmd(
+        &home,
+        &["login", &mirror.host(), "-u", USER, "--password-stdin"],
+    );
+    assert_ok(&output_with_stdin(&mut login, Some(PASSWORD)));
+    let got = json(&home, &["pull", &remote, "--json"]);
+    assert_eq!(got["mirror"], mirror.host().as_str());
+    assert_eq!(got["digest"], img.manifest_digest);
 }
