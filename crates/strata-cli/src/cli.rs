@@ -319,10 +319,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Load images from a docker save archive, an OCI archive or an OCI layout directory
+    /// Load images from a docker save archive, an OCI archive or an OCI layout directory,
+    /// or (with --from podman) one of Podman's images
     Import {
-        /// The archive (tar, optionally gzip/zstd) or OCI layout directory
+        /// The archive (tar, optionally gzip/zstd) or OCI layout directory; with --from,
+        /// the image's name or ID in that engine
         path: PathBuf,
+        /// Bring the image from a container engine on this machine (podman) instead of a file
+        #[arg(long, value_name = "ENGINE")]
+        from: Option<String>,
         /// Name the image REF instead of using the archive's names (one-image archives)
         #[arg(long, value_name = "REF")]
         tag: Option<String>,
@@ -367,6 +372,24 @@ pub enum Command {
         #[arg(short, long)]
         force: bool,
         /// Print the result as JSON (and no progress)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hand a local image to a container engine on this machine (podman load)
+    Send {
+        /// The image: a name or an ID
+        image: String,
+        /// The engine: podman [default: the first one found]
+        #[arg(long, value_name = "ENGINE")]
+        to: Option<String>,
+        /// Print the result as JSON (and no progress)
+        #[arg(long)]
+        json: bool,
+    },
+    /// The container engines on this machine (podman, docker), their versions, and whether
+    /// Strata can send to them
+    Engines {
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },

@@ -23,6 +23,7 @@
 //! | [`credentials`] | registry logins: secrets in the OS keychain, the account list, import from docker/podman |
 //! | [`catalog`] | saved registries and provider presets, namespaces/repositories/tags, retag/delete/copy without pulling, push scripts |
 //! | [`container`] | containers: cached layers + a writable layer (overlayfs or a copy); files, diff, commit, run through runc |
+//! | [`engines`] | Podman and Docker beside Strata: send an image to Podman, import one from it |
 //! | [`insight`] | what an image wastes: dive's efficiency and wasted bytes, hidden bytes per layer and path |
 //! | [`secret`] | `Sensitive<T>`: secrets that never print or serialise |
 
@@ -34,6 +35,7 @@ pub mod catalog;
 pub mod container;
 pub mod credentials;
 pub mod digest;
+pub mod engines;
 pub mod fs;
 pub mod home;
 pub mod image;

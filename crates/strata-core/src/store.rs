@@ -211,7 +211,9 @@ impl Store {
         self.inner.root.join(name)
     }
 
-    pub(crate) fn tmp_dir(&self) -> PathBuf {
+    /// The store's own temporary folder, on the store's disk. `gc` removes only the
+    /// store's own dead temporary files from it, never folders.
+    pub fn tmp_dir(&self) -> PathBuf {
         self.path(TMP_DIR)
     }
 

@@ -10,6 +10,7 @@ use crate::render;
 mod access;
 mod auth;
 mod container;
+mod engines;
 mod files;
 mod image;
 mod insight;
@@ -32,6 +33,14 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
                 Ok(())
             }
         }
+        Command::Send { image, to, json } => engines::send(&home()?, &image, to.as_deref(), json),
+        Command::Engines { json } => engines::list(json),
+        Command::Import {
+            path,
+            from: Some(engine),
+            tag,
+            json,
+        } => engines::import(&home()?, &engine, &path, tag.as_deref(), json),
         command @ (Command::Images { .. }
         | Command::Tag { .. }
         | Command::Rmi { .. }
@@ -173,7 +182,12 @@ fn images(command: Command, home: &Home) -> Result<(), Problem> {
             platform.as_deref(),
             json,
         ),
-        Command::Import { path, tag, json } => image::import(home, &path, tag.as_deref(), json),
+        Command::Import {
+            path,
+            from: None,
+            tag,
+            json,
+        } => image::import(home, &path, tag.as_deref(), json),
         Command::ImportRootfs {
             path,
             tag,

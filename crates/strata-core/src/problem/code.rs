@@ -72,6 +72,21 @@ crate::vocabulary! {
         DigestInvalid = "digest.invalid",
         DigestMismatch = "digest.mismatch",
 
+        // Container engines beside Strata (Podman, Docker).
+        /// Podman's answer is not the JSON or archive it should be.
+        EngineBadAnswer = "engine.bad_answer",
+        /// The engine ran and failed.
+        EngineFailed = "engine.failed",
+        /// An image name or ID refused before it reached the engine.
+        EngineInvalidName = "engine.invalid_name",
+        EngineIo = "engine.io",
+        /// No engine of that kind (or none at all) on this machine.
+        EngineNotFound = "engine.not_found",
+        EngineTooLarge = "engine.too_large",
+        EngineUnknown = "engine.unknown",
+        /// Found, but Strata cannot drive it (Docker Engine).
+        EngineUnsupported = "engine.unsupported",
+
         HomeUnknown = "home.unknown",
 
         // Images: import, export, inspect, files.

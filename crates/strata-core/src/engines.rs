@@ -1,0 +1,797 @@
+//! The container engines beside Strata: hand a local image to Podman (`podman load`) and
+//! bring one of Podman's images into the store (`podman save`), through Podman's own
+//! command line, never its API socket: the `podman` binary is there wherever Podman is
+//! (rootless or rootful, Linux or a `podman machine`), it needs no service running, and it
+//! speaks docker archives, which Strata's import and export already read and write.
+//!
+//! Docker Engine is detected (its socket) but not driven: sending to it needs its API
+//! (`/images/load`), which Strata does not speak yet; the error says so and what to do.
+//!
+//! Podman's output is untrusted input like any archive: its JSON answers are read with a
+//! size cap, its `save` stream is capped and then checked by the ordinary import (digests,
+//! diff_ids). Names handed to `podman` are checked first ([`check_image_arg`]): never one
+//! that could read as an option, and always after `--`. Nothing goes through a shell.
+//!
+//! Extra global arguments for every `podman` call (another storage root, a driver) come
+//! from `$STRATA_PODMAN_ARGS`, split on whitespace; `$STRATA_PODMAN` names the program.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::image::{self, ExportFormat, ExportOptions, ImageError, ImportOptions, Imported};
+use crate::problem::{Code, Explain, Hint};
+use crate::reference::Reference;
+use crate::store::Store;
+use crate::task::{is_cancelled, TaskCtx, UnitKind, UnitState, Watch};
+
+/// The environment variable naming the podman program (default `podman` on `PATH`).
+pub const PODMAN_ENV: &str = "STRATA_PODMAN";
+/// The environment variable holding extra global arguments for every podman call.
+pub const PODMAN_ARGS_ENV: &str = "STRATA_PODMAN_ARGS";
+/// Where Docker Engine listens by default.
+pub const DOCKER_SOCKET: &str = "/var/run/docker.sock";
+
+/// The most JSON read from one podman answer (`images`, `image inspect`, `version`).
+const MAX_ANSWER: u64 = 16 << 20;
+/// The most of podman's stderr kept for an error message.
+const MAX_STDERR: u64 = 64 << 10;
+/// The largest archive accepted from `podman save`.
+pub const MAX_SAVE: u64 = 256 << 30;
+/// The longest image argument passed on.
+const MAX_NAME: usize = 512;
+
+/// The engines Strata knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum EngineKind {
+    Podman,
+    Docker,
+}
+
+impl EngineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineKind::Podman => "podman",
+            EngineKind::Docker => "docker",
+        }
+    }
+}
+
+impl std::str::FromStr for EngineKind {
+    type Err = EngineError;
+    fn from_str(s: &str) -> Result<Self, EngineError> {
+        match s.to_ascii_lowercase().as_str() {
+            "podman" => Ok(EngineKind::Podman),
+            "docker" => Ok(EngineKind::Docker),
+            other => Err(EngineError::UnknownEngine(other.to_string())),
+        }
+    }
+}
+
+/// One engine as found on this machine.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EngineInfo {
+    pub kind: EngineKind,
+    /// Whether it is there.
+    pub found: bool,
+    /// Whether Strata can send to it and import from it.
+    pub usable: bool,
+    /// Its version, when found.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Where it was looked for, or why it cannot be used.
+    pub detail: String,
+}
+
+/// One of Podman's images, from `podman images --format json`.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EngineImage {
+    /// The image ID (the config's digest, hex).
+    pub id: String,
+    /// Its names (`localhost/app:1`); empty for an unnamed image.
+    pub names: Vec<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub size: u64,
+    /// Seconds since the epoch.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub created: i64,
+}
+
+/// What a send did.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Sent {
+    pub engine: EngineKind,
+    /// What the engine says it loaded (`localhost/app:1`, or an ID for an unnamed image).
+    pub loaded: Vec<String>,
+    /// Bytes of archive handed over.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub bytes: u64,
+}
+
+/// What went wrong talking to an engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// No engine of that kind on this machine.
+    #[error("{engine} not found: {looked}")]
+    NotFound {
+        engine: &'static str,
+        looked: String,
+    },
+    /// None of the engines Strata knows is there.
+    #[error("no container engine found: looked for {0}")]
+    NoneFound(String),
+    /// An engine name Strata does not know.
+    #[error("unknown engine `{0}`: use podman or docker")]
+    UnknownEngine(String),
+    /// Found, but Strata cannot drive it.
+    #[error("{0}")]
+    Unsupported(String),
+    /// An image argument refused before it reached the engine.
+    #[error("invalid image name or ID `{0}`: {1}")]
+    InvalidName(String, &'static str),
+    /// The engine ran and failed.
+    #[error("`podman {action}` failed ({status}): {stderr}")]
+    Failed {
+        action: &'static str,
+        status: String,
+        stderr: String,
+    },
+    /// The engine's answer is not what it should be.
+    #[error("podman's answer to `{action}` is not what it should be: {detail}")]
+    BadAnswer {
+        action: &'static str,
+        detail: String,
+    },
+    /// The engine sent more than allowed.
+    #[error("podman's answer to `{action}` is larger than {limit} bytes")]
+    TooLarge { action: &'static str, limit: u64 },
+    #[error("cannot {action}")]
+    Io {
+        action: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl Explain for EngineError {
+    fn code(&self) -> Code {
+        match self {
+            EngineError::NotFound { .. } | EngineError::NoneFound(_) => Code::EngineNotFound,
+            EngineError::UnknownEngine(_) => Code::EngineUnknown,
+            EngineError::Unsupported(_) => Code::EngineUnsupported,
+            EngineError::InvalidName(..) => Code::EngineInvalidName,
+            EngineError::Failed { .. } => Code::EngineFailed,
+            EngineError::BadAnswer { .. } => Code::EngineBadAnswer,
+            EngineError::TooLarge { .. } => Code::EngineTooLarge,
+            EngineError::Io { .. } => Code::EngineIo,
+            EngineError::Image(e) => e.code(),
+            EngineError::Cancelled => Code::TaskCancelled,
+        }
+    }
+
+    fn hint(&self) -> Option<Hint> {
+        match self {
+            EngineError::Image(e) => e.hint(),
+            _ => None,
+        }
+    }
+}
+
+fn io_err(action: impl Into<String>) -> impl FnOnce(io::Error) -> EngineError {
+    let action = action.into();
+    move |source| EngineError::Io { action, source }
+}
+
+/// Refuses an image argument that could be anything but a name or an ID: empty, too long,
+/// starting with `-` (an option), or holding whitespace or control characters.
+pub fn check_image_arg(arg: &str) -> Result<(), EngineError> {
+    let bad = |why| {
+        Err(EngineError::InvalidName(
+            arg.chars().take(80).collect(),
+            why,
+        ))
+    };
+    if arg.is_empty() {
+        return bad("empty");
+    }
+    if arg.len() > MAX_NAME {
+        return bad("too long");
+    }
+    if arg.starts_with('-') {
+        return bad("it starts with `-`");
+    }
+    if arg.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("it holds spaces or control characters");
+    }
+    Ok(())
+}
+
+/// How to run podman: the program and the global arguments that go before every command.
+#[derive(Debug, Clone)]
+pub struct Podman {
+    program: OsString,
+    global_args: Vec<String>,
+}
+
+impl Default for Podman {
+    fn default() -> Self {
+        Podman::from_env()
+    }
+}
+
+impl Podman {
+    /// `podman` on `PATH` (or `$STRATA_PODMAN`), with `$STRATA_PODMAN_ARGS`.
+    pub fn from_env() -> Podman {
+        let program = std::env::var_os(PODMAN_ENV)
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "podman".into());
+        let global_args = std::env::var(PODMAN_ARGS_ENV)
+            .map(|a| a.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
+        Podman {
+            program,
+            global_args,
+        }
+    }
+
+    /// A given program with given global arguments.
+    pub fn new(program: impl Into<OsString>, global_args: Vec<String>) -> Podman {
+        Podman {
+            program: program.into(),
+            global_args,
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.global_args).args(args).stdin(Stdio::null());
+        cmd
+    }
+
+    fn spawn(&self, mut cmd: Command) -> Result<Child, EngineError> {
+        cmd.spawn().map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                EngineError::NotFound {
+                    engine: "Podman",
+                    looked: format!("no `{}` program on PATH", self.program.to_string_lossy()),
+                }
+            } else {
+                EngineError::Io {
+                    action: format!("run {}", self.program.to_string_lossy()),
+                    source: e,
+                }
+            }
+        })
+    }
+
+    /// Runs a short podman command and returns its stdout, capped.
+    fn answer(&self, action: &'static str, args: &[&str]) -> Result<Vec<u8>, EngineError> {
+        let mut cmd = self.command(args);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = self.spawn(cmd)?;
+        let stderr = drain(child.stderr.take());
+        let mut out = Vec::new();
+        let read = child
+            .stdout
+            .take()
+            .map(|s| s.take(MAX_ANSWER + 1).read_to_end(&mut out));
+        let too_large = out.len() as u64 > MAX_ANSWER;
+        if too_large {
+            let _ = child.kill();
+        }
+        let status = child.wait().map_err(io_err("wait for podman"))?;
+        let stderr = stderr.join().unwrap_or_default();
+        if too_large {
+            return Err(EngineError::TooLarge {
+                action,
+                limit: MAX_ANSWER,
+            });
+        }
+        read.transpose().map_err(io_err("read podman's answer"))?;
+        check_status(action, status, &stderr)?;
+        Ok(out)
+    }
+
+    /// Podman's version (`podman version --format json`: the client's).
+    pub fn version(&self) -> Result<String, EngineError> {
+        #[derive(Deserialize)]
+        struct Version {
+            #[serde(rename = "Client")]
+            client: Client,
+        }
+        #[derive(Deserialize)]
+        struct Client {
+            #[serde(rename = "Version")]
+            version: String,
+        }
+        let out = self.answer("version", &["version", "--format", "json"])?;
+        let v: Version = serde_json::from_slice(&out).map_err(|e| EngineError::BadAnswer {
+            action: "version",
+            detail: e.to_string(),
+        })?;
+        Ok(v.client.version.chars().take(64).collect())
+    }
+
+    /// Podman's images.
+    pub fn images(&self) -> Result<Vec<EngineImage>, EngineError> {
+        let out = self.answer("images", &["images", "--format", "json"])?;
+        parse_images(&out)
+    }
+
+    /// One image's ID, names and size (`podman image inspect`).
+    fn inspect(&self, image: &str) -> Result<EngineImage, EngineError> {
+        #[derive(Deserialize)]
+        struct Inspected {
+            #[serde(rename = "Id")]
+            id: String,
+            #[serde(rename = "RepoTags", default)]
+            names: Option<Vec<String>>,
+            #[serde(rename = "Size", default)]
+            size: u64,
+        }
+        let out = self.answer("image inspect", &["image", "inspect", "--", image])?;
+        let bad = |detail: String| EngineError::BadAnswer {
+            action: "image inspect",
+            detail,
+        };
+        let list: Vec<Inspected> = serde_json::from_slice(&out).map_err(|e| bad(e.to_string()))?;
+        let [one] = <[Inspected; 1]>::try_from(list)
+            .map_err(|l| bad(format!("{} images for one name", l.len())))?;
+        check_id(&one.id).map_err(bad)?;
+        Ok(EngineImage {
+            id: one.id,
+            names: one.names.unwrap_or_default(),
+            size: one.size,
+            created: 0,
+        })
+    }
+}
+
+/// Parses `podman images --format json`.
+fn parse_images(out: &[u8]) -> Result<Vec<EngineImage>, EngineError> {
+    #[derive(Deserialize)]
+    struct Listed {
+        #[serde(rename = "Id")]
+        id: String,
+        #[serde(rename = "Names", default)]
+        names: Option<Vec<String>>,
+        #[serde(rename = "Size", default)]
+        size: u64,
+        #[serde(rename = "Created", default)]
+        created: i64,
+    }
+    let bad = |detail: String| EngineError::BadAnswer {
+        action: "images",
+        detail,
+    };
+    // An empty store prints nothing at all in some versions.
+    if out.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Vec::new());
+    }
+    let list: Vec<Listed> = serde_json::from_slice(out).map_err(|e| bad(e.to_string()))?;
+    list.into_iter()
+        .map(|l| {
+            check_id(&l.id).map_err(bad)?;
+            let names = l.names.unwrap_or_default();
+            // Names go back to podman as arguments: only those that would pass the check.
+            let names = names
+                .into_iter()
+                .filter(|n| check_image_arg(n).is_ok())
+                .collect();
+            Ok(EngineImage {
+                id: l.id,
+                names,
+                size: l.size,
+                created: l.created,
+            })
+        })
+        .collect()
+}
+
+/// An image ID as podman prints it: 64 lowercase hex digits.
+fn check_id(id: &str) -> Result<(), String> {
+    let hex = id.strip_prefix("sha256:").unwrap_or(id);
+    if hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not an image ID",
+            id.chars().take(80).collect::<String>()
+        ))
+    }
+}
+
+/// Reads a child's pipe to its end on a thread, keeping the first [`MAX_STDERR`] bytes.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let Some(mut pipe) = pipe else {
+            return String::new();
+        };
+        let mut kept = Vec::new();
+        let _ = (&mut pipe).take(MAX_STDERR).read_to_end(&mut kept);
+        let _ = io::copy(&mut pipe, &mut io::sink());
+        String::from_utf8_lossy(&kept).into_owned()
+    })
+}
+
+fn check_status(action: &'static str, status: ExitStatus, stderr: &str) -> Result<(), EngineError> {
+    if status.success() {
+        return Ok(());
+    }
+    let last = stderr
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or("no message")
+        .trim_start_matches("Error: ")
+        .to_string();
+    Err(EngineError::Failed {
+        action,
+        status: status.to_string(),
+        stderr: last,
+    })
+}
+
+/// Waits for a child, killing it if the task is cancelled meanwhile.
+fn wait_or_cancel(child: &mut Child, ctx: TaskCtx<'_>) -> Result<ExitStatus, EngineError> {
+    loop {
+        if ctx.is_cancelled() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(EngineError::Cancelled);
+        }
+        match child.try_wait().map_err(io_err("wait for podman"))? {
+            Some(status) => return Ok(status),
+            None => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+/// Docker Engine's socket, when there is one.
+fn docker_socket() -> Option<PathBuf> {
+    let from_env = std::env::var("DOCKER_HOST")
+        .ok()
+        .and_then(|h| h.strip_prefix("unix://").map(PathBuf::from));
+    let path = from_env.unwrap_or_else(|| PathBuf::from(DOCKER_SOCKET));
+    path.exists().then_some(path)
+}
+
+fn docker_error() -> EngineError {
+    match docker_socket() {
+        Some(path) => EngineError::Unsupported(format!(
+            "Docker Engine found at {}, but Strata cannot send to or import from it yet: \
+             export the image as a docker archive and load it with `docker load`",
+            path.display()
+        )),
+        None => EngineError::NotFound {
+            engine: "Docker",
+            looked: format!("no socket at {DOCKER_SOCKET} (or $DOCKER_HOST)"),
+        },
+    }
+}
+
+/// The engines on this machine, each found or not, with its version or why it is missing.
+pub fn engines(podman: &Podman) -> Vec<EngineInfo> {
+    let podman_info = match podman.version() {
+        Ok(version) => EngineInfo {
+            kind: EngineKind::Podman,
+            found: true,
+            usable: true,
+            version: Some(version),
+            detail: format!("the `{}` program", podman.program.to_string_lossy()),
+        },
+        Err(e) => EngineInfo {
+            kind: EngineKind::Podman,
+            found: !matches!(e, EngineError::NotFound { .. }),
+            usable: false,
+            version: None,
+            detail: e.to_string(),
+        },
+    };
+    let docker_info = EngineInfo {
+        kind: EngineKind::Docker,
+        found: docker_socket().is_some(),
+        usable: false,
+        version: None,
+        detail: docker_error().to_string(),
+    };
+    vec![podman_info, docker_info]
+}
+
+/// The engine to use when none is named: the first usable one, or an error that says which
+/// engines were looked for.
+pub fn default_engine(podman: &Podman) -> Result<EngineKind, EngineError> {
+    let found = engines(podman);
+    if let Some(e) = found.iter().find(|e| e.usable) {
+        return Ok(e.kind);
+    }
+    let looked = found
+        .iter()
+        .map(|e| format!("{} ({})", e.kind.as_str(), e.detail))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(EngineError::NoneFound(looked))
+}
+
+/// Hands the image `name_or_id` to `engine`: Strata's docker-archive export, streamed into
+/// `podman load`'s stdin. Progress: the export's units, then the archive handed over.
+pub fn send(
+    store: &Store,
+    engine: EngineKind,
+    podman: &Podman,
+    name_or_id: &str,
+    ctx: TaskCtx<'_>,
+) -> Result<Sent, EngineError> {
+    if engine == EngineKind::Docker {
+        return Err(docker_error());
+    }
+    store.resolve(name_or_id).map_err(ImageError::from)?;
+    let scratch = scratch_dir(store, "send")?;
+    let archive = scratch.path().join("image.tar");
+    let opts = ExportOptions {
+        format: ExportFormat::Docker,
+        ..ExportOptions::default()
+    };
+    image::export(store, name_or_id, &archive, &opts, ctx)?;
+    let result = load(podman, &archive, ctx);
+    match result {
+        Err(_) if ctx.is_cancelled() => Err(EngineError::Cancelled),
+        other => other,
+    }
+}
+
+fn load(podman: &Podman, archive: &Path, ctx: TaskCtx<'_>) -> Result<Sent, EngineError> {
+    let file = File::open(archive).map_err(io_err(format!("open {}", archive.display())))?;
+    let size = file
+        .metadata()
+        .map_err(io_err(format!("read {}", archive.display())))?
+        .len();
+    let mut cmd = podman.command(&["load"]);
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = podman.spawn(cmd)?;
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let stdin: ChildStdin = child.stdin.take().expect("piped stdin");
+    let mut sink = Watch::new(stdin, ctx, "podman load", UnitKind::Archive, Some(size));
+    let copied = io::copy(&mut BufReader::with_capacity(1 << 20, file), &mut sink);
+    let bytes = sink.count();
+    let meter_done = |state| sink.meter().finish(state, bytes);
+    match copied {
+        Ok(_) => {}
+        Err(e) if is_cancelled(&e) || ctx.is_cancelled() => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(EngineError::Cancelled);
+        }
+        // A broken pipe means podman stopped reading: its own error says why.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(EngineError::Io {
+                action: "hand the archive to podman".into(),
+                source: e,
+            });
+        }
+    }
+    meter_done(UnitState::Verifying);
+    drop(sink);
+    let status = wait_or_cancel(&mut child, ctx)?;
+    let out = stdout.join().unwrap_or_default();
+    let err = stderr.join().unwrap_or_default();
+    check_status("load", status, &err)?;
+    let loaded = out
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("Loaded image(s): ")
+                .or_else(|| l.strip_prefix("Loaded image: "))
+        })
+        .flat_map(|l| l.split(','))
+        .map(|s| s.trim().chars().take(256).collect::<String>())
+        .filter(|s| !s.is_empty())
+        .collect();
+    ctx.done("podman load", UnitKind::Archive, size, UnitState::Done);
+    Ok(Sent {
+        engine: EngineKind::Podman,
+        loaded,
+        bytes,
+    })
+}
+
+/// Brings `image` (a name or an ID in Podman's store) into the store: `podman save
+/// --format docker-archive` into a scratch file (capped at [`MAX_SAVE`]), then Strata's
+/// import, which checks every digest. An image asked for by ID keeps Podman's first name,
+/// unless `opts.tag` names it.
+pub fn import_from(
+    store: &Store,
+    engine: EngineKind,
+    podman: &Podman,
+    image: &str,
+    opts: &ImportOptions,
+    ctx: TaskCtx<'_>,
+) -> Result<Imported, EngineError> {
+    if engine == EngineKind::Docker {
+        return Err(docker_error());
+    }
+    check_image_arg(image)?;
+    let found = podman.inspect(image)?;
+    let mut opts = opts.clone();
+    let by_name = found.names.iter().any(|n| n == image);
+    if opts.tag.is_none() && !by_name {
+        opts.tag = found
+            .names
+            .iter()
+            .find_map(|n| Reference::parse(n).ok())
+            .or_else(|| Reference::parse(image).ok());
+    }
+    let scratch = scratch_dir(store, "import")?;
+    let archive = scratch.path().join("image.tar");
+    let result = save(podman, image, found.size, &archive, ctx)
+        .and_then(|()| image::import(store, &archive, &opts, ctx).map_err(EngineError::from));
+    match result {
+        Err(_) if ctx.is_cancelled() => Err(EngineError::Cancelled),
+        other => other,
+    }
+}
+
+fn save(
+    podman: &Podman,
+    image: &str,
+    size: u64,
+    archive: &Path,
+    ctx: TaskCtx<'_>,
+) -> Result<(), EngineError> {
+    let mut file =
+        File::create_new(archive).map_err(io_err(format!("create {}", archive.display())))?;
+    let mut cmd = podman.command(&["save", "--format", "docker-archive", "--", image]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = podman.spawn(cmd)?;
+    let stderr = drain(child.stderr.take());
+    let stdout = child.stdout.take().expect("piped stdout");
+    let total = (size > 0).then_some(size);
+    let mut source = Watch::new(
+        stdout.take(MAX_SAVE + 1),
+        ctx,
+        "podman save",
+        UnitKind::Archive,
+        total,
+    );
+    let copied = io::copy(&mut source, &mut file);
+    let bytes = source.count();
+    let stop = |child: &mut Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    match copied {
+        Ok(_) if bytes > MAX_SAVE => {
+            stop(&mut child);
+            return Err(EngineError::TooLarge {
+                action: "save",
+                limit: MAX_SAVE,
+            });
+        }
+        Ok(_) => {}
+        Err(e) if is_cancelled(&e) || ctx.is_cancelled() => {
+            stop(&mut child);
+            return Err(EngineError::Cancelled);
+        }
+        Err(e) => {
+            stop(&mut child);
+            return Err(EngineError::Io {
+                action: format!("write {}", archive.display()),
+                source: e,
+            });
+        }
+    }
+    source.meter().finish(UnitState::Done, bytes);
+    drop(source);
+    let status = wait_or_cancel(&mut child, ctx)?;
+    check_status("save", status, &stderr.join().unwrap_or_default())?;
+    file.flush()
+        .map_err(io_err(format!("write {}", archive.display())))?;
+    Ok(())
+}
+
+/// A scratch folder in the store's own temporary folder (on the store's disk), removed
+/// when dropped.
+fn scratch_dir(store: &Store, what: &str) -> Result<tempfile::TempDir, EngineError> {
+    let tmp = store.tmp_dir();
+    std::fs::create_dir_all(&tmp).map_err(io_err(format!("create {}", tmp.display())))?;
+    tempfile::Builder::new()
+        .prefix(&format!("podman-{what}-"))
+        .tempdir_in(&tmp)
+        .map_err(io_err(format!("create a folder in {}", tmp.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_arguments_that_could_be_options_are_refused() {
+        for (arg, ok) in [
+            ("localhost/app:1", true),
+            ("1201e8944c9e", true),
+            ("docker.io/library/busybox@sha256:abc", true),
+            ("", false),
+            ("-v", false),
+            ("--root=/", false),
+            ("a b", false),
+            ("a\nb", false),
+            ("x\u{0}", false),
+        ] {
+            assert_eq!(check_image_arg(arg).is_ok(), ok, "{arg:?}");
+        }
+        assert!(check_image_arg(&"a".repeat(600)).is_err());
+    }
+
+    #[test]
+    fn podman_image_lists_are_checked() {
+        let id = "1201e8944c9e9101c1c66132845f5a16402cd78539d1c20ff683efa011b97e40";
+        let good = format!(
+            r#"[{{"Id":"{id}","Names":["localhost/pt:1","-bad"],"Size":11331,"Created":1796556333}},
+                {{"Id":"{id}","Names":null}}]"#
+        );
+        let list = parse_images(good.as_bytes()).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].names, ["localhost/pt:1"]);
+        assert_eq!(list[0].size, 11331);
+        assert!(list[1].names.is_empty());
+        assert!(parse_images(b"\n").unwrap().is_empty());
+        for bad in [
+            &b"{"[..],
+            br#"[{"Id":"../../etc"}]"#,
+            br#"[{"Id":"--root"}]"#,
+            br#"{"Id":"x"}"#,
+        ] {
+            let err = parse_images(bad).unwrap_err();
+            assert_eq!(err.code(), Code::EngineBadAnswer, "{err}");
+        }
+    }
+
+    #[test]
+    fn a_missing_podman_says_what_was_looked_for() {
+        let podman = Podman::new("/nonexistent/podman", vec![]);
+        let err = podman.images().unwrap_err();
+        assert_eq!(err.code(), Code::EngineNotFound);
+        assert!(err.to_string().contains("Podman not found"), "{err}");
+        let info = engines(&podman);
+        assert!(!info[0].found && !info[0].usable);
+        let err = default_engine(&podman).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("podman") && text.contains("docker"), "{text}");
+    }
+
+    #[test]
+    fn failures_carry_podmans_last_line() {
+        let podman = Podman::new(
+            "sh",
+            vec![
+                "-c".into(),
+                "echo noise >&2; echo 'Error: no such image' >&2; exit 125".into(),
+            ],
+        );
+        let err = podman.images().unwrap_err();
+        assert_eq!(err.code(), Code::EngineFailed);
+        assert!(err.to_string().ends_with("no such image"), "{err}");
+    }
+}
