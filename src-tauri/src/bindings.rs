@@ -20,6 +20,7 @@ use crate::commands::tasks;
 use crate::state::AppInfo;
 use strata_core::catalog::{self, browse, manage, remote, script, suggest, tags};
 use strata_core::credentials;
+use strata_core::engines;
 use strata_core::image::table;
 use strata_core::insight;
 
@@ -81,6 +82,10 @@ fn generate() -> String {
         host_path::HostPath::decl(&cfg),
         host_path::PickedPath::decl(&cfg),
         images::DropEvent::decl(&cfg),
+        // Beside Podman (commands/engines.rs)
+        engines::EngineKind::decl(&cfg),
+        engines::EngineInfo::decl(&cfg),
+        engines::EngineImage::decl(&cfg),
         tasks::TaskKind::decl(&cfg),
         strata_core::task::UnitKind::decl(&cfg),
         strata_core::task::UnitState::decl(&cfg),

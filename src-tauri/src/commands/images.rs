@@ -44,7 +44,7 @@ impl ImagesState {
 
     /// The store at the app's home (`$STRATA_HOME`, else the platform data directory, as
     /// `AppState` resolves it). A failure is not kept: the next call tries again.
-    fn store(&self) -> Result<Store, Problem> {
+    pub(crate) fn store(&self) -> Result<Store, Problem> {
         self.store.get()
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod containers;
+pub mod engines;
 pub mod host_path;
 pub mod images;
 pub mod registries;

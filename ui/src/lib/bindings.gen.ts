@@ -532,6 +532,40 @@ display: string, };
 
 export type DropEvent = { "type": "enter" } | { "type": "drop", files: Array<PickedPath>, } | { "type": "leave" };
 
+export type EngineKind = "podman" | "docker";
+
+export type EngineInfo = { kind: EngineKind, 
+/**
+ * Whether it is there.
+ */
+found: boolean, 
+/**
+ * Whether Strata can send to it and import from it.
+ */
+usable: boolean, 
+/**
+ * Its version, when found.
+ */
+version?: string, 
+/**
+ * Where it was looked for, or why it cannot be used.
+ */
+detail: string, };
+
+export type EngineImage = { 
+/**
+ * The image ID (the config's digest, hex).
+ */
+id: string, 
+/**
+ * Its names (`localhost/app:1`); empty for an unnamed image.
+ */
+names: Array<string>, size: number, 
+/**
+ * Seconds since the epoch.
+ */
+created: number, };
+
 export type TaskKind = "import" | "export" | "pull" | "push" | "copy" | "create" | "commit";
 
 export type UnitKind = "config" | "layer" | "manifest" | "blob" | "archive" | "folder" | "compress";

@@ -56,6 +56,14 @@ export type ProblemCode =
   | 'credentials.refused'
   | 'digest.invalid'
   | 'digest.mismatch'
+  | 'engine.bad_answer'
+  | 'engine.failed'
+  | 'engine.invalid_name'
+  | 'engine.io'
+  | 'engine.not_found'
+  | 'engine.too_large'
+  | 'engine.unknown'
+  | 'engine.unsupported'
   | 'home.unknown'
   | 'image.corrupt'
   | 'image.exists'
@@ -149,6 +157,7 @@ export type ProblemArea =
   | 'container'
   | 'credentials'
   | 'digest'
+  | 'engine'
   | 'home'
   | 'image'
   | 'layer'
@@ -330,6 +339,14 @@ export const problemCodes: readonly ProblemCode[] = [
   'credentials.refused',
   'digest.invalid',
   'digest.mismatch',
+  'engine.bad_answer',
+  'engine.failed',
+  'engine.invalid_name',
+  'engine.io',
+  'engine.not_found',
+  'engine.too_large',
+  'engine.unknown',
+  'engine.unsupported',
   'home.unknown',
   'image.corrupt',
   'image.exists',

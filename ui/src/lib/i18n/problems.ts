@@ -109,6 +109,16 @@ export const problemTexts = {
   'digest.invalid': { en: 'That is not a valid digest', zh: '摘要（digest）格式无效' },
   'digest.mismatch': { en: 'Data does not match its digest', zh: '数据与其摘要不匹配' },
 
+  // Container engines beside Strata (Podman, Docker).
+  'engine.bad_answer': { en: "Podman's answer is not what it should be", zh: 'Podman 的输出不符合预期' },
+  'engine.failed': { en: 'Podman reported an error', zh: 'Podman 报告了错误' },
+  'engine.invalid_name': { en: 'Not an image name or ID', zh: '不是镜像名称或 ID' },
+  'engine.io': { en: 'Cannot talk to Podman', zh: '无法与 Podman 通信' },
+  'engine.not_found': { en: 'No container engine found', zh: '未找到容器引擎' },
+  'engine.too_large': { en: 'Podman sent more than allowed', zh: 'Podman 发送的数据超出了允许的大小' },
+  'engine.unknown': { en: 'Unknown container engine', zh: '未知的容器引擎' },
+  'engine.unsupported': { en: 'Strata cannot use this engine yet', zh: 'Strata 暂不支持该容器引擎' },
+
   // The data folder.
   'home.unknown': { en: 'No data folder for this user', zh: '找不到当前用户的数据文件夹' },
 
@@ -239,6 +249,7 @@ export const areaTexts = {
   manage: { en: "The registry's management API failed", zh: '镜像仓库管理 API 出错' },
   platform: { en: 'The platform is not usable', zh: '平台无效或不可用' },
   container: { en: 'A container operation failed', zh: '容器操作失败' },
+  engine: { en: 'Podman or Docker failed', zh: 'Podman 或 Docker 出错' },
   settings: { en: 'The settings could not be used', zh: '设置出错' },
   task: { en: 'A background task failed', zh: '后台任务失败' },
 } satisfies Record<ProblemArea | 'ipc' | 'ui', Bilingual>;

@@ -8,6 +8,9 @@ import type {
   CheckedReference,
   Comparison,
   DropEvent,
+  EngineImage,
+  EngineInfo,
+  EngineKind,
   OutdatedImage,
   Packages,
   SbomFormat,
@@ -127,6 +130,14 @@ export interface StrataApi {
    * for the file it returned.
    */
   exportImage(reference: string, target: HostPath, format: ArchiveFormat, overwrite: boolean): Promise<TaskInfo>;
+  /** `list_engines`: the container engines on this machine (Podman, Docker), found or not, and why. */
+  listEngines(): Promise<EngineInfo[]>;
+  /** `list_podman_images`: Podman's images, for Import → From Podman…. */
+  listPodmanImages(): Promise<EngineImage[]>;
+  /** `send_image`: starts a task handing the local image to the engine (`podman load`). */
+  sendImage(reference: string, engine: EngineKind): Promise<TaskInfo>;
+  /** `import_from_engine`: starts a task bringing the engine's image (name or ID) into the store, named `tag` when given. */
+  importFromEngine(engine: EngineKind, image: string, tag: string | null): Promise<TaskInfo>;
   /** `choose_import_path`: the native open dialog; null when cancelled. */
   chooseImportPath(title: string, filterName: string): Promise<PickedPath | null>;
   /** `choose_export_path`: the native save dialog (it asks before replacing); null when cancelled. */

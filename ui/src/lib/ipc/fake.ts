@@ -12,6 +12,9 @@ import type {
   Packages,
   SbomFormat,
   DropEvent,
+  EngineImage,
+  EngineInfo,
+  EngineKind,
   FileEntry,
   FileListing,
   HistoryRow,
@@ -369,6 +372,42 @@ export class FakeApi implements StrataApi {
     this.check('importImage', { source, tag });
     const { path } = this.resolve(source, IMPORT_SOURCE);
     return this.startTask(fakeTask(0, { kind: 'import', subject: path }));
+  }
+
+  /** The engines the fake machine has: Podman, ready, unless a test says otherwise. */
+  engines: EngineInfo[] = [
+    { kind: 'podman', found: true, usable: true, version: '4.3.1', detail: 'the `podman` program' },
+    { kind: 'docker', found: false, usable: false, detail: 'Docker not found: no socket at /var/run/docker.sock (or $DOCKER_HOST)' },
+  ];
+  /** Podman's images on the fake machine. */
+  podmanImages: EngineImage[] = [
+    { id: 'a'.repeat(64), names: ['localhost/app:1'], size: 11331, created: 1796556333 },
+    { id: 'b'.repeat(64), names: [], size: 2048, created: 1796556000 },
+  ];
+
+  async listEngines(): Promise<EngineInfo[]> {
+    this.check('listEngines');
+    return structuredClone(this.engines);
+  }
+
+  async listPodmanImages(): Promise<EngineImage[]> {
+    this.check('listPodmanImages');
+    return structuredClone(this.podmanImages);
+  }
+
+  async sendImage(reference: string, engine: EngineKind): Promise<TaskInfo> {
+    this.check('sendImage', { reference, engine });
+    const row = this.images.find((r) => r.reference === reference);
+    if (!row) throw new ProblemError({ code: 'store.not_found', message: `image ${reference} not found` });
+    return this.startTask(fakeTask(0, { kind: 'export', subject: `${row.repository}:${row.tag}`, target: engine }));
+  }
+
+  async importFromEngine(engine: EngineKind, image: string, tag: string | null): Promise<TaskInfo> {
+    this.check('importFromEngine', { engine, image, tag });
+    if (image === '' || image.startsWith('-') || /\s/.test(image)) {
+      throw new ProblemError({ code: 'engine.invalid_name', message: `invalid image name or ID \`${image}\`` });
+    }
+    return this.startTask(fakeTask(0, { kind: 'import', subject: `${engine}: ${image}` }));
   }
 
   async exportImage(reference: string, target: HostPath, format: ArchiveFormat, overwrite: boolean): Promise<TaskInfo> {

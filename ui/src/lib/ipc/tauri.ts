@@ -40,6 +40,10 @@ export const tauriApi: StrataApi = {
   importImage: (source, tag) => call('import_image', { source, tag }),
   exportImage: (reference, target, format, overwrite) =>
     call('export_image', { reference, target, format, overwrite }),
+  listEngines: () => call('list_engines'),
+  listPodmanImages: () => call('list_podman_images'),
+  sendImage: (reference, engine) => call('send_image', { reference, engine }),
+  importFromEngine: (engine, image, tag) => call('import_from_engine', { engine, image, tag }),
   chooseImportPath: (title, filterName) => call('choose_import_path', { title, filterName }),
   chooseExportPath: (title, fileName) => call('choose_export_path', { title, fileName }),
   watchDrops: (onEvent) => call('watch_drops', { onEvent: new Channel<DropEvent>(onEvent) }),

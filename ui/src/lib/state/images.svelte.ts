@@ -5,6 +5,8 @@
 import type {
   ArchiveFormat,
   DiskSummary,
+  EngineInfo,
+  EngineKind,
   HostPath,
   ImageRow,
   OutdatedImage,
@@ -217,6 +219,29 @@ export class ImagesModel extends ScreenModel {
   /** Starts importing an archive (chosen, dropped or typed); the task shows in Tasks. Undefined when refused. */
   async startImport(source: HostPath, tag: string | null = null): Promise<TaskInfo | undefined> {
     const task = await this.notices.guard(() => this.api.importImage(source, tag));
+    if (task) this.tasks.put(task);
+    return task;
+  }
+
+  /** The container engines on this machine; undefined until asked (`loadEngines`). */
+  engines: EngineInfo[] | undefined = $state();
+
+  /** Asks which engines are there, once; again only when `force`. */
+  async loadEngines(force = false): Promise<EngineInfo[] | undefined> {
+    if (this.engines && !force) return this.engines;
+    const list = await this.notices.guard(() => this.api.listEngines());
+    if (list) this.engines = list;
+    return list;
+  }
+
+  /** The engine `kind` as found, if it was asked about. */
+  engine(kind: EngineKind): EngineInfo | undefined {
+    return this.engines?.find((e) => e.kind === kind);
+  }
+
+  /** Hands the row's image to the engine, as a task. Undefined when refused. */
+  async sendTo(row: ImageRow, engine: EngineKind): Promise<TaskInfo | undefined> {
+    const task = await this.notices.guard(() => this.api.sendImage(row.reference, engine));
     if (task) this.tasks.put(task);
     return task;
   }
