@@ -20,8 +20,10 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +31,7 @@ use crate::image::{self, ExportFormat, ExportOptions, ImageError, ImportOptions,
 use crate::problem::{Code, Explain, Hint};
 use crate::reference::Reference;
 use crate::store::Store;
-use crate::task::{is_cancelled, TaskCtx, UnitKind, UnitState, Watch};
+use crate::task::{is_cancelled, CancellationToken, TaskCtx, UnitKind, UnitState, Watch};
 
 /// The environment variable naming the podman program (default `podman` on `PATH`).
 pub const PODMAN_ENV: &str = "STRATA_PODMAN";
@@ -44,6 +46,10 @@ const MAX_ANSWER: u64 = 16 << 20;
 const MAX_STDERR: u64 = 64 << 10;
 /// The largest archive accepted from `podman save`.
 pub const MAX_SAVE: u64 = 256 << 30;
+/// How often a running podman is checked for its end and the task for a cancel.
+const POLL: Duration = Duration::from_millis(50);
+/// How long a short podman command (`images`, `image inspect`, `version`) may take.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest image argument passed on.
 const MAX_NAME: usize = 512;
 
@@ -287,23 +293,29 @@ impl Podman {
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = self.spawn(cmd)?;
         let stderr = drain(child.stderr.take());
+        let stdout = child.stdout.take();
+        let never = CancellationToken::new();
+        let child = Reaper::new(child, &never, Some(Instant::now() + ANSWER_TIMEOUT));
         let mut out = Vec::new();
-        let read = child
-            .stdout
-            .take()
-            .map(|s| s.take(MAX_ANSWER + 1).read_to_end(&mut out));
+        let read = stdout.map(|s| s.take(MAX_ANSWER + 1).read_to_end(&mut out));
         let too_large = out.len() as u64 > MAX_ANSWER;
         if too_large {
-            let _ = child.kill();
-        }
-        let status = child.wait().map_err(io_err("wait for podman"))?;
-        let stderr = stderr.join().unwrap_or_default();
-        if too_large {
+            child.stop();
             return Err(EngineError::TooLarge {
                 action,
                 limit: MAX_ANSWER,
             });
         }
+        let status = child.wait_or_cancel(TaskCtx::none())?;
+        if child.timed_out() {
+            return Err(EngineError::Failed {
+                action,
+                status: "killed".into(),
+                stderr: format!("no answer within {} s", ANSWER_TIMEOUT.as_secs()),
+            });
+        }
+        drop(child);
+        let stderr = stderr.join().unwrap_or_default();
         read.transpose().map_err(io_err("read podman's answer"))?;
         check_status(action, status, &stderr)?;
         Ok(out)
@@ -449,17 +461,84 @@ fn check_status(action: &'static str, status: ExitStatus, stderr: &str) -> Resul
     })
 }
 
-/// Waits for a child, killing it if the task is cancelled meanwhile.
-fn wait_or_cancel(child: &mut Child, ctx: TaskCtx<'_>) -> Result<ExitStatus, EngineError> {
-    loop {
-        if ctx.is_cancelled() {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(EngineError::Cancelled);
+/// A running podman that is killed as soon as the task is cancelled, from a thread of its
+/// own: a write to its stdin or a read from its stdout that blocks (podman not reading, or
+/// not writing) then ends at once, instead of at the next chunk that never comes.
+struct Reaper {
+    child: Arc<Mutex<Child>>,
+    finished: Arc<AtomicBool>,
+    timed_out: Arc<AtomicBool>,
+    watcher: Option<JoinHandle<()>>,
+}
+
+impl Reaper {
+    /// Watches `child`: killed once `cancel` is raised or, with a `deadline`, once it passes.
+    fn new(child: Child, cancel: &CancellationToken, deadline: Option<Instant>) -> Reaper {
+        let child = Arc::new(Mutex::new(child));
+        let finished = Arc::new(AtomicBool::new(false));
+        let timed_out = Arc::new(AtomicBool::new(false));
+        let watcher = {
+            let (child, finished, cancel) = (child.clone(), finished.clone(), cancel.clone());
+            let late = timed_out.clone();
+            std::thread::spawn(move || {
+                while !finished.load(Ordering::Relaxed) {
+                    let past = deadline.is_some_and(|d| Instant::now() >= d);
+                    if cancel.is_cancelled() || past {
+                        late.store(past, Ordering::Relaxed);
+                        if let Ok(mut c) = child.lock() {
+                            let _ = c.kill();
+                        }
+                        return;
+                    }
+                    std::thread::sleep(POLL);
+                }
+            })
+        };
+        Reaper {
+            child,
+            finished,
+            timed_out,
+            watcher: Some(watcher),
         }
-        match child.try_wait().map_err(io_err("wait for podman"))? {
-            Some(status) => return Ok(status),
-            None => std::thread::sleep(Duration::from_millis(50)),
+    }
+
+    /// Whether the deadline passed and podman was killed for it.
+    fn timed_out(&self) -> bool {
+        self.timed_out.load(Ordering::Relaxed)
+    }
+
+    /// Kills podman and reaps it.
+    fn stop(&self) {
+        if let Ok(mut c) = self.child.lock() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Waits for podman to end; kills it if the task is cancelled meanwhile.
+    fn wait_or_cancel(&self, ctx: TaskCtx<'_>) -> Result<ExitStatus, EngineError> {
+        loop {
+            if ctx.is_cancelled() {
+                self.stop();
+                return Err(EngineError::Cancelled);
+            }
+            let polled = match self.child.lock() {
+                Ok(mut c) => c.try_wait(),
+                Err(_) => Err(io::Error::other("podman's handle is poisoned")),
+            };
+            match polled.map_err(io_err("wait for podman"))? {
+                Some(status) => return Ok(status),
+                None => std::thread::sleep(POLL),
+            }
+        }
+    }
+}
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        self.finished.store(true, Ordering::Relaxed);
+        if let Some(w) = self.watcher.take() {
+            let _ = w.join();
         }
     }
 }
@@ -571,6 +650,7 @@ fn load(podman: &Podman, archive: &Path, ctx: TaskCtx<'_>) -> Result<Sent, Engin
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let stdin: ChildStdin = child.stdin.take().expect("piped stdin");
+    let child = Reaper::new(child, ctx.cancel, None);
     let mut sink = Watch::new(stdin, ctx, "podman load", UnitKind::Archive, Some(size));
     let copied = io::copy(&mut BufReader::with_capacity(1 << 20, file), &mut sink);
     let bytes = sink.count();
@@ -578,15 +658,13 @@ fn load(podman: &Podman, archive: &Path, ctx: TaskCtx<'_>) -> Result<Sent, Engin
     match copied {
         Ok(_) => {}
         Err(e) if is_cancelled(&e) || ctx.is_cancelled() => {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.stop();
             return Err(EngineError::Cancelled);
         }
         // A broken pipe means podman stopped reading: its own error says why.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.stop();
             return Err(EngineError::Io {
                 action: "hand the archive to podman".into(),
                 source: e,
@@ -595,7 +673,8 @@ fn load(podman: &Podman, archive: &Path, ctx: TaskCtx<'_>) -> Result<Sent, Engin
     }
     meter_done(UnitState::Verifying);
     drop(sink);
-    let status = wait_or_cancel(&mut child, ctx)?;
+    let status = child.wait_or_cancel(ctx)?;
+    drop(child);
     let out = stdout.join().unwrap_or_default();
     let err = stderr.join().unwrap_or_default();
     check_status("load", status, &err)?;
@@ -667,6 +746,7 @@ fn save(
     let mut child = podman.spawn(cmd)?;
     let stderr = drain(child.stderr.take());
     let stdout = child.stdout.take().expect("piped stdout");
+    let child = Reaper::new(child, ctx.cancel, None);
     let total = (size > 0).then_some(size);
     let mut source = Watch::new(
         stdout.take(MAX_SAVE + 1),
@@ -677,13 +757,9 @@ fn save(
     );
     let copied = io::copy(&mut source, &mut file);
     let bytes = source.count();
-    let stop = |child: &mut Child| {
-        let _ = child.kill();
-        let _ = child.wait();
-    };
     match copied {
         Ok(_) if bytes > MAX_SAVE => {
-            stop(&mut child);
+            child.stop();
             return Err(EngineError::TooLarge {
                 action: "save",
                 limit: MAX_SAVE,
@@ -691,11 +767,11 @@ fn save(
         }
         Ok(_) => {}
         Err(e) if is_cancelled(&e) || ctx.is_cancelled() => {
-            stop(&mut child);
+            child.stop();
             return Err(EngineError::Cancelled);
         }
         Err(e) => {
-            stop(&mut child);
+            child.stop();
             return Err(EngineError::Io {
                 action: format!("write {}", archive.display()),
                 source: e,
@@ -704,7 +780,8 @@ fn save(
     }
     source.meter().finish(UnitState::Done, bytes);
     drop(source);
-    let status = wait_or_cancel(&mut child, ctx)?;
+    let status = child.wait_or_cancel(ctx)?;
+    drop(child);
     check_status("save", status, &stderr.join().unwrap_or_default())?;
     file.flush()
         .map_err(io_err(format!("write {}", archive.display())))?;
@@ -779,6 +856,176 @@ mod tests {
         let err = default_engine(&podman).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("podman") && text.contains("docker"), "{text}");
+    }
+
+    /// A store holding `example.com/app:1`, and a fake podman: a shell script that answers
+    /// by its first argument as `script` says.
+    fn store_and_fake(script: &str) -> (tempfile::TempDir, Store, Podman) {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&tmp.path().join("home")).unwrap();
+        let rootfs = tmp.path().join("rootfs");
+        std::fs::create_dir_all(&rootfs).unwrap();
+        std::fs::write(rootfs.join("hello"), "x".repeat(100_000)).unwrap();
+        let opts = crate::image::RootfsOptions {
+            tag: Reference::parse("example.com/app:1").unwrap(),
+            message: None,
+            changes: Vec::new(),
+            platform: None,
+        };
+        crate::image::import_rootfs(&store, &rootfs, &opts, TaskCtx::none()).unwrap();
+        let podman = Podman::new("sh", vec!["-c".into(), script.into(), "podman".into()]);
+        (tmp, store, podman)
+    }
+
+    fn scratch_left(store: &Store) -> Vec<String> {
+        std::fs::read_dir(store.tmp_dir())
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with("podman-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_cancelled_send_stops_podman_and_leaves_no_archive() {
+        // A podman that reads nothing and never ends.
+        let (_tmp, store, podman) = store_and_fake("exec sleep 60");
+        let cancel = crate::task::CancellationToken::new();
+        let stopper = cancel.clone();
+        let timer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            stopper.cancel();
+        });
+        let started = std::time::Instant::now();
+        let ctx = TaskCtx::new(&crate::task::NoProgress, &cancel);
+        let err = send(
+            &store,
+            EngineKind::Podman,
+            &podman,
+            "example.com/app:1",
+            ctx,
+        )
+        .unwrap_err();
+        timer.join().unwrap();
+        assert!(matches!(err, EngineError::Cancelled), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(
+            scratch_left(&store).is_empty(),
+            "{:?}",
+            scratch_left(&store)
+        );
+    }
+
+    #[test]
+    fn a_cancelled_import_stops_podman_save_and_names_nothing() {
+        let id = "1201e8944c9e9101c1c66132845f5a16402cd78539d1c20ff683efa011b97e40";
+        // A podman save that never writes.
+        let script = format!(
+            r#"case "$1" in
+                 image) echo '[{{"Id":"{id}","RepoTags":["localhost/slow:1"],"Size":10}}]' ;;
+                 save) exec sleep 60 ;;
+               esac"#
+        );
+        let (_tmp, store, podman) = store_and_fake(&script);
+        let cancel = crate::task::CancellationToken::new();
+        let stopper = cancel.clone();
+        let timer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            stopper.cancel();
+        });
+        let started = std::time::Instant::now();
+        let ctx = TaskCtx::new(&crate::task::NoProgress, &cancel);
+        let opts = ImportOptions::default();
+        let err = import_from(
+            &store,
+            EngineKind::Podman,
+            &podman,
+            "localhost/slow:1",
+            &opts,
+            ctx,
+        )
+        .unwrap_err();
+        timer.join().unwrap();
+        assert!(matches!(err, EngineError::Cancelled), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(store.resolve("localhost/slow:1").is_err());
+        assert!(
+            scratch_left(&store).is_empty(),
+            "{:?}",
+            scratch_left(&store)
+        );
+    }
+
+    #[test]
+    fn a_send_reports_the_archive_handed_over() {
+        let (_tmp, store, podman) =
+            store_and_fake(r#"cat > /dev/null; echo "Loaded image: example.com/app:1""#);
+        let seen = std::sync::Mutex::new(Vec::new());
+        let progress = |u: crate::task::Unit| seen.lock().unwrap().push(u);
+        let cancel = crate::task::CancellationToken::new();
+        let ctx = TaskCtx::new(&progress, &cancel);
+        let sent = send(
+            &store,
+            EngineKind::Podman,
+            &podman,
+            "example.com/app:1",
+            ctx,
+        )
+        .unwrap();
+        assert_eq!(sent.loaded, ["example.com/app:1"]);
+        assert!(sent.bytes > 100_000, "{}", sent.bytes);
+        let seen = seen.lock().unwrap();
+        let last = seen.iter().rev().find(|u| u.id == "podman load").unwrap();
+        assert_eq!((last.state, last.done), (UnitState::Done, sent.bytes));
+        assert!(scratch_left(&store).is_empty());
+    }
+
+    #[test]
+    fn a_hostile_save_stream_is_refused_and_names_nothing() {
+        let id = "1201e8944c9e9101c1c66132845f5a16402cd78539d1c20ff683efa011b97e40";
+        let script = format!(
+            r#"case "$1" in
+                 image) echo '[{{"Id":"{id}","RepoTags":["localhost/evil:1"],"Size":10}}]' ;;
+                 save) printf 'not a tar at all' ;;
+               esac"#
+        );
+        let (_tmp, store, podman) = store_and_fake(&script);
+        let err = import_from(
+            &store,
+            EngineKind::Podman,
+            &podman,
+            "localhost/evil:1",
+            &ImportOptions::default(),
+            TaskCtx::none(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, EngineError::Image(_)), "{err}");
+        assert!(store.resolve("localhost/evil:1").is_err());
+        assert!(scratch_left(&store).is_empty());
+
+        // An inspect answer that is not one image with an ID.
+        let script = r#"echo '[{"Id":"--root=/"}]'"#;
+        let (_tmp, store, podman) = store_and_fake(script);
+        let err = import_from(
+            &store,
+            EngineKind::Podman,
+            &podman,
+            "localhost/evil:1",
+            &ImportOptions::default(),
+            TaskCtx::none(),
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), Code::EngineBadAnswer, "{err}");
     }
 
     #[test]
