@@ -110,6 +110,18 @@ fn what_strata_sends_podman_holds_with_the_same_diff_ids() {
     );
 
     assert_eq!(podman.diff_ids("example.com/app:1"), diff_ids_of(&img));
+
+    // A Docker Hub name keeps its registry in podman, not podman's `localhost/` guess.
+    ok(&home, &["tag", "example.com/app:1", "e2e/hub:1"]);
+    let out = podman.strata(&home, &["send", "e2e/hub:1"]);
+    assert!(
+        assert_ok(&out).contains("docker.io/e2e/hub:1"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(podman.diff_ids("docker.io/e2e/hub:1"), diff_ids_of(&img));
+    let names = podman.run(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert!(!names.contains("localhost/e2e/hub"), "{names}");
     // The podman the test set up, not another: the engine list sees it.
     let out = podman.strata(&home, &["engines", "--json"]);
     let engines = parse_json(&assert_ok(&out));

@@ -621,7 +621,14 @@ pub fn send(
     if engine == EngineKind::Docker {
         return Err(docker_error());
     }
-    store.resolve(name_or_id).map_err(ImageError::from)?;
+    let found = store.resolve(name_or_id).map_err(ImageError::from)?;
+    // The archive carries the name as `docker save` writes it (`e2e/app:1` for Docker
+    // Hub), which podman would qualify as `localhost/e2e/app:1`: podman is told the full
+    // name afterwards. Sent by ID, the image stays unnamed, as `docker save ID` leaves it.
+    let full = Reference::parse(name_or_id)
+        .ok()
+        .map(|r| r.to_string())
+        .filter(|r| *r == found.name);
     let scratch = scratch_dir(store, "send")?;
     let archive = scratch.path().join("image.tar");
     let opts = ExportOptions {
@@ -629,11 +636,31 @@ pub fn send(
         ..ExportOptions::default()
     };
     image::export(store, name_or_id, &archive, &opts, ctx)?;
-    let result = load(podman, &archive, ctx);
+    let result = load(podman, &archive, ctx).and_then(|sent| match full {
+        Some(full) => requalify(podman, sent, &full),
+        None => Ok(sent),
+    });
     match result {
         Err(_) if ctx.is_cancelled() => Err(EngineError::Cancelled),
         other => other,
     }
+}
+
+/// Gives the loaded image its full name where podman qualified a familiar one with
+/// `localhost/` (`localhost/e2e/app:1` → `docker.io/e2e/app:1`), and drops the guess.
+fn requalify(podman: &Podman, mut sent: Sent, full: &str) -> Result<Sent, EngineError> {
+    let guess = format!("localhost/{}", crate::reference::familiar(full));
+    if guess == full || !sent.loaded.contains(&guess) {
+        return Ok(sent);
+    }
+    podman.answer("tag", &["tag", "--", &guess, full])?;
+    podman.answer("untag", &["untag", "--", &guess, &guess])?;
+    for l in &mut sent.loaded {
+        if *l == guess {
+            *l = full.to_string();
+        }
+    }
+    Ok(sent)
 }
 
 fn load(podman: &Podman, archive: &Path, ctx: TaskCtx<'_>) -> Result<Sent, EngineError> {
