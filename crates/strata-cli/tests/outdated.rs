@@ -64,6 +64,28 @@ fn a_new_image_pushed_to_the_tag_is_an_update_until_it_is_pulled() {
 
     ok(&home, &["pull", &remote]);
     assert_eq!(entry(&home, &remote)["state"], "up_to_date");
+    // The image the tag named before is dangling now, as in docker: listed without a name
+    // until prune removes it.
+    let images = json(&home, &["images", "--json"]);
+    let old: Vec<&Value> = images
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["digest"] == one.manifest_digest.as_str())
+        .collect();
+    assert_eq!(old.len(), 1, "the old image is listed once: {images:#}");
+    assert_eq!(
+        (old[0]["repository"].as_str(), old[0]["name"].as_str()),
+        (Some("<none>"), Some("")),
+        "the old image has no name left: {:#}",
+        old[0]
+    );
+    ok(&home, &["prune"]);
+    let images = json(&home, &["images", "--json"]);
+    assert!(
+        !images.to_string().contains(&one.manifest_digest),
+        "prune removed the dangling image: {images:#}"
+    );
 }
 
 #[test]

@@ -135,10 +135,20 @@ fn tag_explains_bad_input() {
     let err = fails(home, &["tag", "missing:1", "new:1"]);
     assert!(err.contains("no image \"missing:1\""), "{err}");
     assert!(err.contains("hint: `strata images`"), "{err}");
-    // Moving a name to another image keeps one entry for it.
+    // Moving a name to another image keeps one entry for it; the image it named before
+    // has no name left and is listed as dangling (no name), as in docker.
     put_image(home, &image("u", None), "u:1");
     ok(home, &["tag", "u:1", "t:1"]);
-    assert_eq!(names(home).len(), 2);
+    let listed = names(home);
+    assert_eq!(
+        listed,
+        BTreeSet::from([
+            String::new(),
+            "docker.io/library/t:1".to_string(),
+            "docker.io/library/u:1".to_string()
+        ]),
+        "{listed:?}"
+    );
 }
 
 #[test]

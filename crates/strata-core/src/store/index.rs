@@ -106,6 +106,16 @@ pub(crate) fn entry_name(d: &Descriptor) -> Option<String> {
     Some(Reference::parse(raw).map_or_else(|_| raw.clone(), |r| r.to_string()))
 }
 
+/// `d` without the annotations that name it: a dangling image's entry.
+fn unnamed(mut d: Descriptor) -> Descriptor {
+    if let Some(mut a) = d.annotations().clone() {
+        a.remove(ANNOTATION_REF_NAME);
+        a.remove(ANNOTATION_CONTAINERD_NAME);
+        d.set_annotations((!a.is_empty()).then_some(a));
+    }
+    d
+}
+
 impl Store {
     pub(crate) fn read_index(&self) -> Result<IndexFile, StoreError> {
         let path = self.path(INDEX_FILE);
@@ -290,9 +300,29 @@ impl Store {
         }
         let mut index = self.read_index()?;
         let names: BTreeSet<&String> = prepared.iter().map(|(n, _)| n).collect();
-        index
-            .manifests
-            .retain(|d| entry_name(d).is_none_or(|n| !names.contains(&n)));
+        let mut moved = Vec::new();
+        index.manifests.retain(|d| {
+            let goes = entry_name(d).is_some_and(|n| names.contains(&n));
+            if goes {
+                moved.push(d.clone());
+            }
+            !goes
+        });
+        // As in docker: an image whose last name moves to another image stays, unnamed
+        // (`<none>` in `images`, a dangling image), until `prune` or `rmi` removes it.
+        for d in moved {
+            let Ok(old) = descriptor_digest(&d) else {
+                continue;
+            };
+            let named_still = targets.contains(&old)
+                || index
+                    .manifests
+                    .iter()
+                    .any(|e| descriptor_digest(e).is_ok_and(|x| x == old));
+            if !named_still {
+                index.manifests.push(unnamed(d));
+            }
+        }
         // A later entry for the same name wins, as in a map.
         let mut seen = BTreeSet::new();
         let mut add = Vec::new();

@@ -8,13 +8,12 @@
 //!
 //! Blobs are freed by [`Store::gc`] afterwards, once for a whole `rmi a b c`.
 //!
-//! Dangling images. In docker's store an image becomes dangling when its last tag moves to
-//! another image. In an OCI layout a moved name simply points elsewhere and the old
-//! manifest becomes unreachable, so gc frees it and there is nothing left to call
-//! dangling; what can remain are `index.json` entries without a name (written by
-//! `skopeo copy … oci:DIR` with no name, or by other tools), which `strata images` lists
-//! as `<none>`. `prune` removes those (unless a container uses them) and then the
-//! unreachable blobs and dead temporary files.
+//! Dangling images. As in docker, an image becomes dangling when its last name moves to
+//! another image (a pull of a tag that now names a newer image, a commit or import under an
+//! existing name): [`Store::set_refs`] keeps its entry in `index.json` without a name, and
+//! `strata images` lists it as `<none>`. Other tools write such entries too (`skopeo copy
+//! … oci:DIR` with no name). `prune` removes them (unless a container uses them) and then
+//! the unreachable blobs and dead temporary files.
 
 use serde::Serialize;
 

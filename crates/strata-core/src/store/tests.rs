@@ -563,3 +563,32 @@ fn fsck_reports_a_missing_layout_file_without_writing_it() {
     assert_eq!(report.problems[0].kind, FsckKind::BadIndex);
     assert!(!dir.path().join("oci-layout").exists());
 }
+
+#[test]
+fn an_image_whose_last_name_moves_stays_as_a_dangling_image_until_prune() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (m1, l1) = make_image(&store, "a", b"one", None);
+    let (m2, l2) = make_image(&store, "b", b"two", None);
+    let d1 = Digest::try_from(m1.digest()).unwrap();
+    let d2 = Digest::try_from(m2.digest()).unwrap();
+    store.set_ref(&r("app:1"), m1.clone()).unwrap();
+    store.set_ref(&r("app:2"), m1.clone()).unwrap();
+    // Another name still holds the first image: nothing dangles.
+    store.set_ref(&r("app:1"), m2.clone()).unwrap();
+    assert!(store.dangling().unwrap().is_empty());
+    // Its last name moves: it stays, unnamed, once.
+    store.set_ref(&r("app:2"), m2.clone()).unwrap();
+    let dangling = store.dangling().unwrap();
+    assert_eq!(dangling.len(), 1);
+    assert_eq!(dangling[0].digest().unwrap(), d1);
+    assert_eq!(store.resolve("app:2").unwrap().digest().unwrap(), d2);
+    // Naming the same image again does not make it dangle.
+    store.set_ref(&r("app:2"), m2.clone()).unwrap();
+    assert_eq!(store.dangling().unwrap().len(), 1);
+    // prune removes it and frees its blobs; the named image keeps its own.
+    let report = store.prune().unwrap();
+    assert_eq!(report.images_removed, vec![d1.clone()]);
+    assert!(!store.has_blob(&d1) && !store.has_blob(&l1));
+    assert!(store.has_blob(&d2) && store.has_blob(&l2));
+}
