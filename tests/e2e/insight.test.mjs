@@ -6,7 +6,8 @@
 // out of date: a Debian image pulled from a real registry (docker-registry on 127.0.0.1),
 // a newer image pushed to its tag, the Images screen's background check badging the row
 // "Update available", the badge pulling it, and the Packages tab listing its dpkg packages.
-// Screenshots: target/e2e/insight-{analysis,files,compare,analysis-zh-CN,outdated,packages}.png.
+// Screenshots: target/e2e/insight-{analysis,files,compare,analysis-zh-CN,compare-zh-CN,outdated,
+// packages,outdated-zh-CN,packages-zh-CN}.png.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -122,6 +123,14 @@ describe('Analysis tab', () => {
       assert.match(await textOf(app, '[data-testid="analysis-efficiency"]'), /效率/);
       assert.match(await textOf(app, '[data-testid="analysis-layer"][data-index="0"]'), /被隐藏 5\.15 MB/);
       await shot(app, 'analysis-zh-CN');
+
+      await app.click('[data-tab="compare"]');
+      await app.execute(
+        `const s = document.querySelector('[data-testid="compare-with"]'); s.value = 'docker.io/e2e/wasteful:1'; s.dispatchEvent(new Event('change', { bubbles: true }));`,
+      );
+      await app.find('[data-testid="compare-files"]', { timeout: 30_000 });
+      assert.match(await textOf(app, '[data-testid="compare-files"]'), /\/usr\/bin\/tool/);
+      await shot(app, 'compare-zh-CN');
     });
   });
 });
@@ -183,6 +192,26 @@ describe('Packages tab and Update available', () => {
       assert.match(await textOf(app, '[data-testid="packages-count"]'), /3 packages/);
       assert.match(await textOf(app, '[data-testid="packages-table"]'), /glibc/);
       await shot(app, 'packages');
+    });
+  });
+
+  it('speaks 简体中文', async () => {
+    // The tag moves again on the registry: an update for the image pulled above.
+    strata(place.home, ['push', 'e2e/debian:v1', remote]);
+    writeFileSync(join(place.home, 'settings.json'), JSON.stringify({ language: 'zh-CN', theme: 'system' }));
+    await withDriver(appEnv(place), async (open) => {
+      const app = await open();
+      await app.click('[data-nav="images"]');
+      const row = `[data-testid="image-row"][data-reference="${remote}"]`;
+      await app.find(`${row} [data-testid="update-badge"]`, { timeout: 30_000 });
+      assert.equal(await textOf(app, `${row} [data-testid="update-badge"]`), '有更新');
+      await shot(app, 'outdated-zh-CN');
+
+      await app.click(`${row} button.open`);
+      await app.click('[data-tab="packages"]');
+      await app.find('[data-testid="packages-table"]', { timeout: 30_000 });
+      assert.match(await textOf(app, '[data-testid="packages-count"]'), /3 个软件包/);
+      await shot(app, 'packages-zh-CN');
     });
   });
 });
