@@ -12,11 +12,11 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use strata_testkit::fixtures::{Entry, Image, Layer, OciLayout};
+use strata_testkit::fixtures::{Entry, Layer};
 use strata_testkit::registry::{Auth, Registry};
 
 mod support;
-use support::{env_or, run, time, Best, Run};
+use support::{docker_archive, env_or, run, time, Best, Run};
 
 const LAYERS: usize = 4;
 const STRATA: &str = env!("CARGO_BIN_EXE_strata");
@@ -153,36 +153,17 @@ fn layer_bytes(len: usize, seed: u64) -> Vec<u8> {
     out
 }
 
-/// The layers as an OCI layout, turned into a docker archive by skopeo; not timed.
+/// The bench's docker archive; not timed.
 fn make_archive(archive: &Path, mib: usize) {
     eprintln!("building a {mib} MiB, {LAYERS}-layer docker archive…");
-    let dir = archive.parent().expect("archive folder");
-    let mut builder = Image::builder();
-    for i in 0..LAYERS {
+    let layers = (0..LAYERS).map(|i| {
         let content = layer_bytes((mib << 20) / LAYERS, 9000 + i as u64);
-        let mut layer = Layer::build(&[Entry::File {
+        Layer::build(&[Entry::File {
             path: format!("data/l{i}.txt"),
             content,
             mode: 0o644,
         }])
-        .expect("layer");
-        layer.tar = Vec::new(); // the layout holds only the gzip blob
-        builder = builder.layer(layer);
-    }
-    let image = builder.build();
-    let layout = dir.join("layout");
-    OciLayout::create(&layout)
-        .and_then(|mut l| l.add_image(&image, "bench"))
-        .expect("layout");
-    drop(image);
-    time(
-        Command::new("skopeo").args([
-            "copy",
-            "-q",
-            &format!("oci:{}:bench", layout.display()),
-            &format!("docker-archive:{}:bench:1", archive.display()),
-        ]),
-        &layout,
-    );
-    let _ = fs::remove_dir_all(&layout);
+        .expect("layer")
+    });
+    docker_archive(layers, archive);
 }

@@ -22,10 +22,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use strata_testkit::fixtures::{Image, Layer, OciLayout};
+use strata_testkit::fixtures::Layer;
 
 mod support;
-use support::{env_or, time, Best};
+use support::{docker_archive, env_or, time, Best};
 
 const LAYERS: usize = 8;
 const STRATA: &str = env!("CARGO_BIN_EXE_strata");
@@ -35,9 +35,7 @@ const MAKE_ARCHIVE: &str = "STRATA_BENCH_MAKE_ARCHIVE";
 fn main() {
     if let Ok(spec) = std::env::var(MAKE_ARCHIVE) {
         let (mib, path) = spec.split_once(':').expect("MIB:PATH");
-        let archive = PathBuf::from(path);
-        let dir = archive.parent().expect("archive folder");
-        make_archive(dir, &archive, mib.parse().expect("MIB"));
+        make_archive(&PathBuf::from(path), mib.parse().expect("MIB"));
         return;
     }
     let mib: usize = env_or("STRATA_BENCH_MIB", 1024);
@@ -170,33 +168,13 @@ fn measure(root: &Path, mib: usize, runs: usize) -> Results {
     r
 }
 
-/// `LAYERS` random layers written as an OCI layout, turned into a docker archive by skopeo
-/// (as users get them from `skopeo copy`/`docker save`); not timed.
-fn make_archive(dir: &Path, archive: &Path, mib: usize) {
+/// `LAYERS` random layers as a docker archive; not timed.
+fn make_archive(archive: &Path, mib: usize) {
     eprintln!("building a {mib} MiB, {LAYERS}-layer docker archive…");
-    let mut builder = Image::builder();
-    for i in 0..LAYERS {
-        let mut layer =
-            Layer::random(&format!("l{i}"), (mib << 20) / LAYERS, 7000 + i as u64).expect("layer");
-        layer.tar = Vec::new(); // the layout holds only the gzip blob
-        builder = builder.layer(layer);
-    }
-    let image = builder.build();
-    let layout = dir.join("layout");
-    OciLayout::create(&layout)
-        .and_then(|mut l| l.add_image(&image, "bench"))
-        .expect("layout");
-    drop(image);
-    time(
-        Command::new("skopeo").args([
-            "copy",
-            "-q",
-            &format!("oci:{}:bench", layout.display()),
-            &format!("docker-archive:{}:bench:1", archive.display()),
-        ]),
-        &layout, // its log goes with it
-    );
-    remove(&layout);
+    let layers = (0..LAYERS).map(|i| {
+        Layer::random(&format!("l{i}"), (mib << 20) / LAYERS, 7000 + i as u64).expect("layer")
+    });
+    docker_archive(layers, archive);
 }
 
 /// What `strata export` wrote must be an archive skopeo reads, with every layer.

@@ -365,24 +365,20 @@ impl SettingsFile {
 
     /// Reads, changes and saves the settings; returns what is now on disk.
     pub fn update(&self, patch: SettingsPatch) -> Result<Settings, SettingsError> {
-        let _lock = crate::atomic_file::lock_beside(&self.path, LOCK_NAME).map_err(|source| {
-            SettingsError::Write {
-                path: self.path.clone(),
-                source,
-            }
-        })?;
-        let mut settings = self.load()?;
-        settings.apply(patch);
-        self.save(&settings)?;
-        Ok(settings)
+        self.edit(|s| {
+            s.apply(patch);
+            Ok(())
+        })
+        .map(|(s, ())| s)
     }
 
     /// Reads, changes with `change` and saves the settings under the lock; returns what is
-    /// now on disk. `change` refusing (an `Err`) leaves the file as it was.
-    pub fn edit<E>(
+    /// now on disk and what `change` returned. `change` refusing (with its reason) leaves
+    /// the file as it was.
+    fn edit<T>(
         &self,
-        change: impl FnOnce(&mut Settings) -> Result<(), E>,
-    ) -> Result<Result<Settings, E>, SettingsError> {
+        change: impl FnOnce(&mut Settings) -> Result<T, String>,
+    ) -> Result<(Settings, T), SettingsError> {
         let _lock = crate::atomic_file::lock_beside(&self.path, LOCK_NAME).map_err(|source| {
             SettingsError::Write {
                 path: self.path.clone(),
@@ -390,27 +386,14 @@ impl SettingsFile {
             }
         })?;
         let mut settings = self.load()?;
-        if let Err(e) = change(&mut settings) {
-            return Ok(Err(e));
-        }
+        let out = change(&mut settings).map_err(|reason| SettingsError::Value { reason })?;
         self.save(&settings)?;
-        Ok(Ok(settings))
-    }
-
-    fn edit_value<T>(
-        &self,
-        change: impl FnOnce(&mut Settings) -> Result<T, String>,
-    ) -> Result<(Settings, T), SettingsError> {
-        let mut out = None;
-        let settings = self
-            .edit(|s| change(s).map(|t| out = Some(t)))?
-            .map_err(|reason| SettingsError::Value { reason })?;
-        Ok((settings, out.expect("set on success")))
+        Ok((settings, out))
     }
 
     /// Adds a mirror for `registry` (after those it has); returns whether it was new.
     pub fn add_mirror(&self, registry: &str, url: &str) -> Result<(Settings, bool), SettingsError> {
-        self.edit_value(|s| mirrors::add(&mut s.mirrors, registry, url))
+        self.edit(|s| mirrors::add(&mut s.mirrors, registry, url))
     }
 
     /// Removes one mirror of `registry`, or all of them; returns how many went.
@@ -419,7 +402,7 @@ impl SettingsFile {
         registry: &str,
         url: Option<&str>,
     ) -> Result<(Settings, usize), SettingsError> {
-        self.edit_value(|s| Ok(mirrors::remove(&mut s.mirrors, registry, url)))
+        self.edit(|s| Ok(mirrors::remove(&mut s.mirrors, registry, url)))
     }
 
     /// Adds the mirrors another tool's file configures (see [`MirrorSource`]).
@@ -445,7 +428,7 @@ impl SettingsFile {
         let found = found.map_err(|reason| SettingsError::Value {
             reason: format!("{}: {reason}", path.display()),
         })?;
-        let (settings, added) = self.edit_value(|s| Ok(mirrors::merge(&mut s.mirrors, &found)))?;
+        let (settings, added) = self.edit(|s| Ok(mirrors::merge(&mut s.mirrors, &found)))?;
         Ok(MirrorImport {
             path,
             added,
@@ -461,7 +444,7 @@ impl SettingsFile {
             .map(|(url, no)| ProxySettings::new(url, no))
             .transpose()
             .map_err(|reason| SettingsError::Value { reason })?;
-        self.edit_value(|s| {
+        self.edit(|s| {
             s.proxy = proxy;
             Ok(())
         })
@@ -680,9 +663,8 @@ mod tests {
                 vec!["https://abc.mirror.aliyuncs.com".into()],
             );
             s.proxy = Some(ProxySettings::new("http://proxy:3128", " a, ,b ").unwrap());
-            Ok::<_, ()>(())
+            Ok(())
         })
-        .unwrap()
         .unwrap();
         let again = file.load().unwrap();
         assert_eq!(

@@ -89,3 +89,35 @@ pub fn run(cmd: &mut Command, dir: &Path) -> (Run, String) {
 pub fn time(cmd: &mut Command, dir: &Path) -> Run {
     run(cmd, dir).0
 }
+
+/// `layers` (their gzip blobs) as one image in an OCI layout beside `archive`, turned into a
+/// docker archive by skopeo, as users get them from `skopeo copy` or `docker save`; the
+/// layout is removed after. Not timed.
+#[allow(dead_code)] // each bench is its own crate; the archive benches use it
+pub fn docker_archive(
+    layers: impl IntoIterator<Item = strata_testkit::fixtures::Layer>,
+    archive: &Path,
+) {
+    use strata_testkit::fixtures::{Image, OciLayout};
+    let mut builder = Image::builder();
+    for mut layer in layers {
+        layer.tar = Vec::new(); // the layout holds only the gzip blob
+        builder = builder.layer(layer);
+    }
+    let image = builder.build();
+    let layout = archive.with_extension("layout");
+    OciLayout::create(&layout)
+        .and_then(|mut l| l.add_image(&image, "bench"))
+        .expect("layout");
+    drop(image);
+    time(
+        Command::new("skopeo").args([
+            "copy",
+            "-q",
+            &format!("oci:{}:bench", layout.display()),
+            &format!("docker-archive:{}:bench:1", archive.display()),
+        ]),
+        &layout, // its log goes with it
+    );
+    fs::remove_dir_all(&layout).expect("remove the layout");
+}

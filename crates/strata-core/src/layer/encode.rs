@@ -289,13 +289,10 @@ impl<W: Write> ParallelGzip<W> {
     /// Lets the workers end and waits for them.
     fn stop(&mut self) {
         self.jobs = None;
-        // A worker blocked on a full results queue needs it drained to see the end.
-        while self.done.try_recv().is_ok() {}
+        // Every worker holds a sender of the results: draining them until none is left
+        // both unblocks a worker waiting on a full queue and waits for all to end.
+        while self.done.recv().is_ok() {}
         for t in self.threads.drain(..) {
-            while !t.is_finished() {
-                while self.done.try_recv().is_ok() {}
-                std::thread::yield_now();
-            }
             let _ = t.join();
         }
     }

@@ -56,11 +56,16 @@ impl Variants {
             return;
         };
         let mut me = Self::load(root);
-        me.variants
-            .entry(layer.clone())
-            .or_default()
-            .insert(compression, variant.clone());
+        me.insert(layer.clone(), compression, variant.clone());
         let _ = atomic_file::write_json(&path, &me);
+    }
+
+    /// Notes a variant in this copy only (after [`Variants::record`] wrote it).
+    pub fn insert(&mut self, layer: Digest, compression: Compression, variant: Digest) {
+        self.variants
+            .entry(layer)
+            .or_default()
+            .insert(compression, variant);
     }
 
     /// The variants of the layers in `live`: what gc must keep.

@@ -53,22 +53,18 @@ impl LayerCompression {
 /// How a layer media type is compressed; `None` for what is not a distributable layer tar
 /// (foreign and non-distributable layers, artifacts), which is always sent as it is.
 fn stored_compression(media_type: &str) -> Option<Compression> {
-    match media_type {
-        media::OCI_LAYER | media::DOCKER_LAYER => Some(Compression::None),
-        media::OCI_LAYER_GZIP | media::DOCKER_LAYER_GZIP => Some(Compression::Gzip),
-        media::OCI_LAYER_ZSTD => Some(Compression::Zstd),
-        _ => None,
-    }
+    let foreign =
+        media_type == media::DOCKER_LAYER_FOREIGN || media_type.contains(".nondistributable.");
+    Compression::from_media_type(media_type).filter(|_| !foreign)
 }
 
-/// The media types of a manifest and its parts, per format.
+/// The media type of a layer compressed as `c` in a manifest of either format. Docker's
+/// schema 2 has no zstd layer: such a manifest becomes an OCI one.
 fn layer_media_type(docker: bool, c: Compression) -> &'static str {
-    match (docker, c) {
-        (true, Compression::None) => media::DOCKER_LAYER,
-        (true, Compression::Gzip) => media::DOCKER_LAYER_GZIP,
-        // Docker's schema 2 has no zstd layer: such a manifest becomes an OCI one.
-        (_, c) => c.oci_media_type(),
-    }
+    docker
+        .then(|| c.docker_media_type())
+        .flatten()
+        .unwrap_or_else(|| c.oci_media_type())
 }
 
 /// The image a push sends: its top manifest and the manifests rewritten to name
@@ -351,7 +347,7 @@ impl Rewriter<'_, '_> {
         self.ctx
             .done(&id, UnitKind::Compress, read, UnitState::Done);
         Variants::record(self.store.root(), layer, to, &variant);
-        self.variants = Variants::load(self.store.root());
+        self.variants.insert(layer.clone(), to, variant.clone());
         Ok((variant, variant_size))
     }
 }

@@ -207,6 +207,25 @@ impl Http {
         format!("{}://{}{path_and_query}", self.base.scheme(), self.host())
     }
 
+    /// A JSON API call: `accept: application/json`, and `body` (when given) sent as JSON.
+    pub async fn send_json(
+        &self,
+        method: &str,
+        url: &str,
+        mut headers: Vec<(String, String)>,
+        body: Option<Value>,
+    ) -> Result<Reply, ManageError> {
+        headers.push(("accept".into(), "application/json".into()));
+        let body = match body {
+            Some(b) => {
+                headers.push(("content-type".into(), "application/json".into()));
+                b.to_string().into_bytes()
+            }
+            None => Vec::new(),
+        };
+        self.send(method, url, &headers, body).await
+    }
+
     /// Sends one request to `url` and reads the answer.
     pub async fn send(
         &self,

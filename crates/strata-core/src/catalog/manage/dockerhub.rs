@@ -100,21 +100,11 @@ impl DockerHub {
         let url = self
             .http
             .url(&format!("{}/v2{path}", self.http.base_path()));
-        let mut headers = vec![
-            (
-                "authorization".to_string(),
-                format!("Bearer {}", bearer.expose()),
-            ),
-            ("accept".to_string(), "application/json".to_string()),
-        ];
-        let body = match body {
-            Some(b) => {
-                headers.push(("content-type".into(), "application/json".into()));
-                b.to_string().into_bytes()
-            }
-            None => Vec::new(),
-        };
-        let reply = self.http.send(method, &url, &headers, body).await?;
+        let headers = vec![(
+            "authorization".to_string(),
+            format!("Bearer {}", bearer.expose()),
+        )];
+        let reply = self.http.send_json(method, &url, headers, body).await?;
         if reply.ok() {
             Ok(reply)
         } else {

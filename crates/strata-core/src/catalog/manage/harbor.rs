@@ -59,22 +59,14 @@ impl Harbor {
         let url = self
             .http
             .url(&format!("{}/api/v2.0{path}", self.http.base_path()));
-        let mut headers = vec![
+        let headers = vec![
             (
                 "authorization".to_string(),
                 self.authorization.expose().clone(),
             ),
-            ("accept".to_string(), "application/json".to_string()),
             ("x-is-resource-name".to_string(), "true".to_string()),
         ];
-        let body = match body {
-            Some(b) => {
-                headers.push(("content-type".into(), "application/json".into()));
-                b.to_string().into_bytes()
-            }
-            None => Vec::new(),
-        };
-        let reply = self.http.send(method, &url, &headers, body).await?;
+        let reply = self.http.send_json(method, &url, headers, body).await?;
         if reply.ok() {
             return Ok(reply);
         }
