@@ -13,7 +13,7 @@ XVFB_RUN      := xvfb-run -a -s "-screen 0 1920x1080x24"
 NODE_TEST     := timeout --kill-after=30 1200 node --test --test-concurrency=1
 
 .PHONY: ui-deps ui-build ui-check ui-dev app-build app-release tauri-driver \
-        test-ui test-e2e test-versions bench-startup icons
+        test-ui test-e2e test-versions bench-startup bench-app icons
 
 # npm ci only when package-lock.json changed since the last install.
 ui-deps: $(UI_DIR)/node_modules/.strata-installed
@@ -69,6 +69,16 @@ test-versions:
 # the idle memory of the whole process tree (app + WebKit processes).
 bench-startup: app-release
 	$(XVFB_RUN) node $(ROOT)/tests/e2e/startup-bench.mjs $(APP_RELEASE) 5
+
+# The app with real data: the Images screen at 2,000 images (first rows, scrolling), ten
+# pulls and ten pushes at once from the app against one by one, memory over ten rounds of
+# every screen, a 10,000-tag table and a terminal, against WebKitGTK's blank page.
+bench-app: app-release tauri-driver
+	$(CARGO) build --release -p strata-cli --bin strata --example bench_data
+	$(CARGO) build -p strata-testkit --bins
+	STRATA_APP=$(APP_RELEASE) STRATA_CLI=$(ROOT)/target/release/strata TAURI_DRIVER=$(TAURI_DRIVER) \
+	  BENCH_DATA=$(ROOT)/target/release/examples/bench_data \
+	  $(WITH_KEYCHAIN) $(XVFB_RUN) node $(ROOT)/tests/e2e/app-bench.mjs
 
 # Regenerates every icon from icons/strata.svg.
 icons: ui-deps

@@ -31,6 +31,8 @@ mod startup;
 mod state;
 mod vocabulary;
 
+use tauri::Manager;
+
 fn main() {
     // First, while the process is single-threaded and before GTK starts.
     let compositing = rendering::choose();
@@ -46,6 +48,18 @@ fn main() {
         .manage(commands::images::Drops::default())
         .manage(commands::host_path::HostPaths::default())
         .on_window_event(commands::images::on_window_event)
+        .setup(|app| {
+            rendering::tune_webviews(app);
+            app.state::<startup::Probe>().mark("setup");
+            Ok(())
+        })
+        .on_page_load(|webview, payload| {
+            let probe = webview.state::<startup::Probe>();
+            match payload.event() {
+                tauri::webview::PageLoadEvent::Started => probe.mark("page_started"),
+                tauri::webview::PageLoadEvent::Finished => probe.mark("page_loaded"),
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::app::ui_ready,

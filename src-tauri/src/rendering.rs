@@ -52,3 +52,26 @@ fn has_gpu_render_node() -> bool {
 fn has_gpu_render_node() -> bool {
     true
 }
+
+/// WebKit's memory caches sized for a one-page app, not a browser: set on the window's web
+/// context once it exists (`setup`). `DocumentViewer` turns off the back/forward page cache
+/// and keeps the in-memory resource cache small; the app never navigates, and everything it
+/// loads comes from its own binary, so nothing is lost but idle memory (make bench-startup).
+#[cfg(target_os = "linux")]
+pub fn tune_webviews<R: tauri::Runtime>(app: &tauri::App<R>) {
+    use tauri::Manager;
+    use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+    for window in app.webview_windows().values() {
+        let tuned = window.with_webview(|webview| {
+            if let Some(context) = webview.inner().context() {
+                context.set_cache_model(CacheModel::DocumentViewer);
+            }
+        });
+        if let Err(err) = tuned {
+            eprintln!("warning: could not size the webview's caches: {err}");
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn tune_webviews<R: tauri::Runtime>(_app: &tauri::App<R>) {}

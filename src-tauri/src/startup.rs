@@ -5,6 +5,7 @@
 //! Without the variable it does nothing.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::rendering::Compositing;
@@ -23,6 +24,9 @@ pub struct Probe {
     fired: AtomicBool,
     /// How the webview composites, printed with the figures it explains.
     compositing: Compositing,
+    /// Milestones on the way to the first screen (`mark`), printed with the ready line so
+    /// that a slow launch says where its time went.
+    marks: Mutex<Vec<(&'static str, Duration)>>,
 }
 
 impl Probe {
@@ -33,6 +37,25 @@ impl Probe {
             started: Instant::now(),
             age_at_start: process_age().unwrap_or_default(),
             fired: AtomicBool::new(false),
+            marks: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The process's age now.
+    fn age(&self) -> Duration {
+        self.age_at_start + self.started.elapsed()
+    }
+
+    /// Notes that the launch reached `what` (the first time only).
+    pub fn mark(&self, what: &'static str) {
+        if !self.enabled {
+            return;
+        }
+        let age = self.age();
+        if let Ok(mut marks) = self.marks.lock() {
+            if !marks.iter().any(|(m, _)| *m == what) {
+                marks.push((what, age));
+            }
         }
     }
 
@@ -41,11 +64,21 @@ impl Probe {
             return;
         }
         // Time before main() (exec, dynamic linking) counts too.
-        let ready = self.age_at_start + self.started.elapsed();
+        let ready = self.age();
+        let marks: String = self
+            .marks
+            .lock()
+            .map(|m| {
+                m.iter()
+                    .map(|(what, at)| format!(" {what}_ms={}", at.as_millis()))
+                    .collect()
+            })
+            .unwrap_or_default();
         println!(
-            "strata-startup ready_ms={} compositing={:?}",
+            "strata-startup ready_ms={} compositing={:?}{marks} main_ms={}",
             ready.as_millis(),
-            self.compositing
+            self.compositing,
+            self.age_at_start.as_millis()
         );
         std::thread::spawn(move || {
             std::thread::sleep(IDLE);

@@ -12,20 +12,13 @@
 use std::path::Path;
 use std::process::Command;
 
-use oci_spec::image::{Descriptor, MediaType};
-use serde_json::json;
-use strata_core::digest::Digest;
-use strata_core::reference::Reference;
-use strata_core::store::Store;
-
+#[allow(dead_code)] // each bench is its own crate; this one only fills a store
+mod data;
 mod support;
+use data::{fill_store, LAYERS, SHARED};
 use support::{env_or, time, Best};
 
 const STRATA: &str = env!("CARGO_BIN_EXE_strata");
-const LAYERS: usize = 10;
-const SHARED: usize = 2;
-/// Distinct base images the shared layers come from.
-const BASES: usize = 20;
 
 fn main() {
     let large = env_or("STRATA_BENCH_IMAGES", 2000).max(20);
@@ -60,7 +53,7 @@ fn main() {
 /// Fills a store with `n` images, then times each operation.
 fn measure(home: &Path, n: usize, runs: usize) -> Vec<(String, Best)> {
     eprintln!("building a store of {n} images…");
-    let blobs = fill(home, n);
+    let blobs = fill_store(home, n);
     eprintln!("{n} images, {blobs} blobs");
     let strata = |args: &[&str]| {
         let mut c = Command::new(STRATA);
@@ -82,60 +75,4 @@ fn measure(home: &Path, n: usize, runs: usize) -> Vec<(String, Best)> {
         out[4].1.add(time(&mut strata(&["fsck", "--json"]), home));
     }
     out
-}
-
-/// Writes `n` images into the store at `home`; returns how many blobs it holds.
-fn fill(home: &Path, n: usize) -> usize {
-    let store = Store::open(home).expect("store");
-    let put = |bytes: &[u8]| store.put_bytes(bytes).expect("blob");
-    let layer_desc = |(d, size): (Digest, u64)| {
-        json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-            "digest": d.to_string(), "size": size})
-    };
-    let bases: Vec<Vec<serde_json::Value>> = (0..BASES)
-        .map(|b| {
-            (0..SHARED)
-                .map(|l| layer_desc(put(format!("base {b} layer {l}").repeat(64).as_bytes())))
-                .collect()
-        })
-        .collect();
-    let mut names = Vec::with_capacity(n);
-    for i in 0..n {
-        let mut layers = bases[i % BASES].clone();
-        for l in SHARED..LAYERS {
-            layers.push(layer_desc(put(format!("image {i} layer {l}")
-                .repeat(64)
-                .as_bytes())));
-        }
-        let diff_ids: Vec<String> = layers
-            .iter()
-            .map(|l| l["digest"].as_str().unwrap_or_default().to_string())
-            .collect();
-        let config = json!({
-            "architecture": "amd64", "os": "linux",
-            "created": format!("2026-01-01T00:{:02}:{:02}Z", (i / 60) % 60, i % 60),
-            "config": {"Cmd": ["/bin/sh"]},
-            "rootfs": {"type": "layers", "diff_ids": diff_ids},
-        });
-        let (config, config_size) = put(config.to_string().as_bytes());
-        let manifest = json!({
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                "digest": config.to_string(), "size": config_size},
-            "layers": layers,
-        });
-        let (digest, size) = put(manifest.to_string().as_bytes());
-        let descriptor = Descriptor::new(
-            MediaType::ImageManifest,
-            size,
-            oci_spec::image::Digest::from(&digest),
-        );
-        let name = Reference::parse(&format!("scale/app{i}:1")).expect("name");
-        names.push((name, descriptor));
-    }
-    store.set_refs(names).expect("index.json");
-    std::fs::read_dir(home.join("blobs/sha256"))
-        .map(|d| d.count())
-        .unwrap_or(0)
 }

@@ -14,15 +14,12 @@ use std::process::Command;
 use std::time::Instant;
 
 use strata_core::catalog::tags;
-use strata_core::reference::Reference;
 use strata_core::registry::{Client, RegistryOptions};
-use strata_core::store::Store;
-use strata_core::task::TaskCtx;
-use strata_core::transfer::{self, PushOptions};
-use strata_testkit::fixtures::{Image, Layer};
 use strata_testkit::proxy::{Proxy, Rule};
 use strata_testkit::registry::{Auth, Registry};
 
+#[allow(dead_code)] // each bench is its own crate; this one only makes tags
+mod data;
 mod support;
 use support::{env_or, run, Best};
 
@@ -37,7 +34,7 @@ fn main() {
     let registry = Registry::start(Auth::None).expect("docker-registry");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     eprintln!("making {count} tags…");
-    rt.block_on(make_tags(work.path(), &registry.host(), count));
+    rt.block_on(data::make_tags(work.path(), &registry.host(), REPO, count));
     let proxy = Proxy::start(&registry, vec![Rule::paginate_tags(PAGE)]).expect("proxy");
     let host = proxy.host();
 
@@ -135,53 +132,3 @@ done
 echo "$total"
 "#;
 
-/// One small image pushed, then its manifest put under `count` tags, 32 at once.
-async fn make_tags(dir: &std::path::Path, host: &str, count: usize) {
-    use futures::StreamExt;
-    let image = Image::builder()
-        .layer(Layer::random("x", 1000, 1).expect("layer"))
-        .build();
-    let store = Store::open(&dir.join("src")).expect("store");
-    for (_, bytes) in image.blobs() {
-        store.put_bytes(bytes).expect("blob");
-    }
-    let (digest, size) = store.put_bytes(&image.manifest).expect("manifest");
-    let descriptor = oci_spec::image::Descriptor::new(
-        oci_spec::image::MediaType::from(image.manifest_media_type),
-        size,
-        oci_spec::image::Digest::from(&digest),
-    );
-    store
-        .set_ref(&Reference::parse("many:1").expect("name"), descriptor)
-        .expect("name");
-    let first = Reference::parse(&format!("{host}/{REPO}:t000000")).expect("ref");
-    transfer::push(
-        &store,
-        "many:1",
-        &first,
-        &PushOptions::default(),
-        TaskCtx::none(),
-    )
-    .await
-    .expect("push");
-    let client = Client::connect(host, &RegistryOptions::default())
-        .await
-        .expect("client");
-    let manifest = client
-        .get_manifest(REPO, "t000000")
-        .await
-        .expect("manifest");
-    futures::stream::iter(1..count)
-        .map(|i| {
-            let (client, manifest) = (&client, &manifest);
-            async move {
-                client
-                    .put_manifest(REPO, &format!("t{i:06}"), manifest)
-                    .await
-                    .expect("tag");
-            }
-        })
-        .buffer_unordered(32)
-        .collect::<Vec<()>>()
-        .await;
-}
