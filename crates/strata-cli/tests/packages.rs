@@ -431,3 +431,331 @@ fn the_spdx_sbom_is_valid_spdx_2_3() {
         "{purls:?}"
     );
 }
+
+// ---- rpm ------------------------------------------------------------------------------
+
+/// Three packages from two specs: one with an epoch (noarch), one x86_64 package and its
+/// subpackage, whose source rpm is the main package's.
+const RPM_SPECS: [(&str, &str); 2] = [
+    (
+        "hello-strata.spec",
+        "\
+Name: hello-strata
+Epoch: 2
+Version: 1.2.3
+Release: 4.fc40
+Summary: a package with an epoch
+License: MIT AND (GPL-2.0-or-later OR BSD-3-Clause)
+Vendor: Strata tests
+BuildArch: noarch
+%description
+An empty package.
+%files
+",
+    ),
+    (
+        "strata-tools.spec",
+        "\
+Name: strata-tools
+Version: 0.9
+Release: 1.fc40
+Summary: a package and its subpackage
+License: GPL-2.0-or-later
+%description
+An empty package.
+%package libs
+Summary: the subpackage
+License: LGPL-2.1-or-later
+%description libs
+An empty subpackage.
+%files
+%files libs
+",
+    ),
+];
+
+const FEDORA_OS_RELEASE: &str = "\
+NAME=\"Fedora Linux\"
+VERSION=\"40 (Container Image)\"
+ID=fedora
+VERSION_ID=40
+PRETTY_NAME=\"Fedora Linux 40 (Container Image)\"
+";
+
+const CENTOS_OS_RELEASE: &str = "\
+NAME=\"CentOS Linux\"
+VERSION=\"7 (Core)\"
+ID=\"centos\"
+VERSION_ID=\"7\"
+PRETTY_NAME=\"CentOS Linux 7 (Core)\"
+";
+
+/// Runs `rpm` (or `rpmbuild`), which must succeed; returns its stdout.
+fn rpm(tool: &str, args: &[&str]) -> String {
+    peer(tool, args)
+}
+
+/// Builds the test's .rpm files with rpmbuild and installs them (`--justdb`) into a new
+/// sqlite rpm database; returns its folder.
+fn rpm_sqlite_db(tmp: &Path) -> PathBuf {
+    let top = tmp.join("rpmbuild");
+    std::fs::create_dir_all(&top).unwrap();
+    let mut rpms = Vec::new();
+    for (name, spec) in RPM_SPECS {
+        let file = top.join(name);
+        std::fs::write(&file, spec).unwrap();
+        rpm(
+            "rpmbuild",
+            &[
+                "--define",
+                &format!("_topdir {}", p(&top)),
+                "--target",
+                "x86_64",
+                "-bb",
+                p(&file),
+            ],
+        );
+    }
+    for arch in ["noarch", "x86_64"] {
+        for e in std::fs::read_dir(top.join("RPMS").join(arch)).unwrap() {
+            rpms.push(e.unwrap().path());
+        }
+    }
+    assert_eq!(rpms.len(), 3, "rpmbuild made {rpms:?}");
+    let db = tmp.join("rpmdb-sqlite");
+    std::fs::create_dir_all(&db).unwrap();
+    let common = ["--dbpath", p(&db), "--define", "_db_backend sqlite"];
+    rpm("rpm", &[&common[..], &["--initdb"]].concat());
+    let mut install = [
+        &common[..],
+        &["-i", "--justdb", "--nodeps", "--noscripts", "--ignorearch"],
+    ]
+    .concat();
+    install.extend(rpms.iter().map(|r| p(r)));
+    rpm("rpm", &install);
+    db
+}
+
+/// A Berkeley DB hash `Packages` holding the sqlite database's header blobs, keyed as
+/// rpm's: the header number as 4 host-order bytes, and record 0 holding the next one.
+/// Debian's rpm 4.18 cannot write Berkeley DB (it reads it with `bdb_ro` only), so the
+/// file is made by Berkeley DB itself: `db5.3_load -t hash` from the blobs, which
+/// python3's sqlite3 reads out of the database rpm wrote.
+fn rpm_bdb_db(tmp: &Path, sqlite_db: &Path) -> PathBuf {
+    let db = tmp.join("rpmdb-bdb");
+    std::fs::create_dir_all(&db).unwrap();
+    let dump = tmp.join("packages.dump");
+    let script = r#"
+import sqlite3, sys
+c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+rows = c.execute("SELECT hnum, blob FROM Packages ORDER BY hnum").fetchall()
+out = ["VERSION=3", "format=bytevalue", "type=hash", "db_pagesize=4096", "HEADER=END"]
+last = 0
+for hnum, blob in rows:
+    out += [" " + hnum.to_bytes(4, sys.byteorder).hex(), " " + bytes(blob).hex()]
+    last = max(last, hnum)
+out += [" " + (0).to_bytes(4, sys.byteorder).hex(), " " + (last + 1).to_bytes(4, sys.byteorder).hex()]
+out.append("DATA=END")
+open(sys.argv[2], "w").write("\n".join(out) + "\n")
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(sqlite_db.join("rpmdb.sqlite"))
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    peer("db5.3_load", &["-f", p(&dump), p(&db.join("Packages"))]);
+    db
+}
+
+/// What rpm itself says of a database: `name|epoch|evr|arch|source name|license` lines,
+/// sorted.
+fn rpm_says(db: &Path, backend: &str) -> Vec<String> {
+    let text = rpm(
+        "rpm",
+        &[
+            "--dbpath",
+            p(db),
+            "--define",
+            &format!("_db_backend {backend}"),
+            "-qa",
+            "--qf",
+            "%{NAME}|%{EPOCHNUM}|%{EVR}|%{ARCH}|%{SOURCERPM}|%{LICENSE}\\n",
+        ],
+    );
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('|').collect();
+            // The source rpm's name: `strata-tools` of `strata-tools-0.9-1.fc40.src.rpm`.
+            let srpm = f[4].trim_end_matches(".src.rpm");
+            let source = srpm.rsplitn(3, '-').nth(2).unwrap_or("");
+            format!("{}|{}|{}|{}|{}|{}", f[0], f[1], f[2], f[3], source, f[5])
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// The same lines from `strata packages --json`.
+fn strata_says(p: &Value) -> Vec<String> {
+    let mut lines: Vec<String> = p["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            let s = |f: &str| k[f].as_str().unwrap_or("").to_string();
+            let version = s("version");
+            let epoch = match version.split_once(':') {
+                Some((e, _)) => e.to_string(),
+                None => "0".to_string(),
+            };
+            assert_eq!(k["manager"], "rpm", "{k:#}");
+            format!(
+                "{}|{epoch}|{version}|{}|{}|{}",
+                s("name"),
+                s("architecture"),
+                s("source"),
+                s("license")
+            )
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// An image of a database folder's files at `at` (and `links` as symlinks), with an
+/// os-release.
+fn rpm_image(
+    home: &Path,
+    tmp: &Path,
+    tag: &str,
+    os_release: &str,
+    db: &Path,
+    at: &str,
+    links: &[(&str, &str)],
+) {
+    let root = tmp.join(tag.replace([':', '/'], "_"));
+    let dest = root.join(at);
+    std::fs::create_dir_all(&dest).unwrap();
+    for e in std::fs::read_dir(db).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dest.join(e.file_name())).unwrap();
+    }
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/os-release"), os_release).unwrap();
+    for (link, target) in links {
+        let l = root.join(link);
+        std::fs::create_dir_all(l.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, l).unwrap();
+    }
+    ok(home, &["import-rootfs", p(&root), "--tag", tag]);
+}
+
+#[test]
+fn a_fedora_image_lists_what_rpm_lists_from_its_sqlite_database() {
+    let (tmp, home) = scratch();
+    let db = rpm_sqlite_db(tmp.path());
+    let expected = rpm_says(&db, "sqlite");
+    assert_eq!(expected.len(), 3, "{expected:?}");
+    // As Fedora 36 and later: the database under /usr, /var/lib/rpm a link to it.
+    rpm_image(
+        &home,
+        tmp.path(),
+        "fedora:40",
+        FEDORA_OS_RELEASE,
+        &db,
+        "usr/lib/sysimage/rpm",
+        &[("var/lib/rpm", "../../usr/lib/sysimage/rpm")],
+    );
+    let p = json(&home, &["packages", "fedora:40", "--json"]);
+    assert_eq!(strata_says(&p), expected, "{p:#}");
+    assert_eq!(
+        p["databases"],
+        serde_json::json!([{
+            "manager": "rpm",
+            "path": "/usr/lib/sysimage/rpm/rpmdb.sqlite",
+            "read": true,
+            "packages": 3,
+        }]),
+        "one database, read once though two paths lead to it"
+    );
+    let purls: Vec<&str> = p["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["purl"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        purls,
+        [
+            "pkg:rpm/fedora/hello-strata@1.2.3-4.fc40?arch=noarch&distro=fedora-40&epoch=2",
+            "pkg:rpm/fedora/strata-tools@0.9-1.fc40?arch=x86_64&distro=fedora-40",
+            "pkg:rpm/fedora/strata-tools-libs@0.9-1.fc40?arch=x86_64&distro=fedora-40&upstream=strata-tools",
+        ]
+    );
+    let text = ok(&home, &["packages", "fedora:40"]);
+    assert!(text.contains("Fedora Linux 40 (Container Image)"), "{text}");
+    assert!(
+        text.contains("/usr/lib/sysimage/rpm/rpmdb.sqlite: 3 package(s)"),
+        "{text}"
+    );
+    assert!(text.contains("2:1.2.3-4.fc40"), "{text}");
+
+    // Both SBOMs are valid and carry every package with its license.
+    let bom = json(&home, &["packages", "fedora:40", "--sbom", "cyclonedx"]);
+    let errors = validate(&bom, "cyclonedx-1.5/bom-1.5.schema.json");
+    assert!(errors.is_empty(), "not CycloneDX 1.5:\n{errors}\n{bom:#}");
+    let hello = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "hello-strata")
+        .expect("hello-strata in the BOM");
+    assert_eq!(
+        hello["purl"],
+        "pkg:rpm/fedora/hello-strata@1.2.3-4.fc40?arch=noarch&distro=fedora-40&epoch=2"
+    );
+    assert_eq!(
+        hello["licenses"][0]["license"]["name"],
+        "MIT AND (GPL-2.0-or-later OR BSD-3-Clause)"
+    );
+    let doc = json(&home, &["packages", "fedora:40", "--sbom", "spdx"]);
+    let errors = validate(&doc, "spdx-2.3/spdx-schema.json");
+    assert!(errors.is_empty(), "not SPDX 2.3:\n{errors}\n{doc:#}");
+    assert_eq!(doc["packages"].as_array().unwrap().len(), 4, "{doc:#}");
+}
+
+#[test]
+fn a_centos_image_lists_what_rpm_lists_from_its_berkeley_db_packages() {
+    let (tmp, home) = scratch();
+    let sqlite = rpm_sqlite_db(tmp.path());
+    let db = rpm_bdb_db(tmp.path(), &sqlite);
+    // rpm itself reads the Berkeley DB file (read-only, `bdb_ro`) as it read the sqlite one.
+    let expected = rpm_says(&sqlite, "sqlite");
+    assert_eq!(rpm_says(&db, "bdb_ro"), expected);
+    rpm_image(
+        &home,
+        tmp.path(),
+        "centos:7",
+        CENTOS_OS_RELEASE,
+        &db,
+        "var/lib/rpm",
+        &[],
+    );
+    let p = json(&home, &["packages", "centos:7", "--json"]);
+    assert_eq!(strata_says(&p), expected, "{p:#}");
+    assert_eq!(p["databases"][0]["path"], "/var/lib/rpm/Packages");
+    assert_eq!(p["databases"][0]["packages"], 3, "{p:#}");
+    assert!(p["databases"][0].get("note").is_none(), "{p:#}");
+    assert_eq!(
+        p["packages"][0]["purl"],
+        "pkg:rpm/centos/hello-strata@1.2.3-4.fc40?arch=noarch&distro=centos-7&epoch=2"
+    );
+}

@@ -17,6 +17,7 @@ pub mod analyze;
 pub mod compare;
 pub mod outdated;
 pub mod packages;
+mod rpmdb;
 
 pub use analyze::{
     analyze, Analysis, AnalyzeOptions, DiveScore, HiddenPath, HiddenVersion, LargeFile, LayerUse,

@@ -26,12 +26,33 @@ use crate::layer::{decompress, Kind, LayerError, Limits, MergedTree};
 use crate::platform::Platform;
 use crate::store::Store;
 
+use super::rpmdb;
+
 /// `/var/lib/dpkg/status` larger than this is not read (a full desktop's is about 5 MiB).
 const STATUS_MAX: u64 = 32 << 20;
 /// Any other file read: one `status.d` entry, `os-release`.
 const SMALL_MAX: u64 = 1 << 20;
 /// `status.d` entries read at most.
 const STATUS_D_MAX: usize = 10_000;
+/// An rpm database (or its write-ahead log) larger than this is not read (a Fedora
+/// workstation's `rpmdb.sqlite` is about 100 MiB, a container's a few MiB).
+const RPM_MAX: u64 = 256 << 20;
+
+/// rpm's databases, in the order rpm would pick one: the sqlite ones (where Fedora 36 and
+/// later keep it, and where older ones did), then Berkeley DB's `Packages`.
+const RPM_DATABASES: [(&str, RpmFormat); 4] = [
+    ("usr/lib/sysimage/rpm/rpmdb.sqlite", RpmFormat::Sqlite),
+    ("var/lib/rpm/rpmdb.sqlite", RpmFormat::Sqlite),
+    ("var/lib/rpm/Packages", RpmFormat::Bdb),
+    ("usr/lib/sysimage/rpm/Packages.db", RpmFormat::Ndb),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RpmFormat {
+    Sqlite,
+    Bdb,
+    Ndb,
+}
 
 /// What an image has installed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -97,10 +118,16 @@ pub struct Package {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub architecture: Option<String>,
-    /// The source package (dpkg `Source:`, apk `o:`), when the database names one.
+    /// The source package (dpkg `Source:`, apk `o:`, the name of rpm's source rpm), when
+    /// the database names one.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub source: Option<String>,
+    /// The license the package declares (apk `L:`, rpm `LICENSE`; dpkg's status file has
+    /// none), as written there: not always an SPDX expression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub license: Option<String>,
     pub manager: Manager,
     /// Its package URL: `pkg:deb/debian/bash@5.2.15-2?arch=amd64&distro=debian-12`.
     pub purl: String,
@@ -147,6 +174,7 @@ pub(crate) struct Found {
 struct Wanted {
     path: PathBuf,
     content: (usize, u64),
+    cap: u64,
 }
 
 /// Finds and parses the databases of `tree`; `open(i)` opens layer `i`'s blob.
@@ -170,6 +198,7 @@ pub(crate) fn read_databases<R: Read>(
                 wanted.push(Wanted {
                     path: real,
                     content,
+                    cap,
                 });
                 true
             }
@@ -211,6 +240,26 @@ pub(crate) fn read_databases<R: Read>(
         }
     }
 
+    // rpm's databases found, each file once (`/var/lib/rpm` is often a link to
+    // `/usr/lib/sysimage/rpm`), and the ones wanted with their write-ahead logs.
+    let mut rpm_found: Vec<(&str, RpmFormat, PathBuf, bool)> = Vec::new();
+    for (path, format) in RPM_DATABASES {
+        let Ok(real) = tree.resolve(path) else {
+            continue;
+        };
+        let is_file = tree
+            .get(&real)
+            .is_some_and(|n| matches!(n.kind, Kind::File | Kind::Hardlink));
+        if !is_file || rpm_found.iter().any(|f| f.2 == real) {
+            continue;
+        }
+        let wanted_now = format != RpmFormat::Ndb && want(path, RPM_MAX, &mut notes);
+        if wanted_now && format == RpmFormat::Sqlite {
+            want(&format!("{path}-wal"), RPM_MAX, &mut notes);
+        }
+        rpm_found.push((path, format, real, wanted_now));
+    }
+
     let contents = read_entries(&wanted, &mut open, limits)?;
     let text = |path: &str| -> Option<String> {
         let real = tree.resolve(path).ok()?;
@@ -246,11 +295,60 @@ pub(crate) fn read_databases<R: Read>(
         let list = parse_apk(&text("lib/apk/db/installed").unwrap_or_default());
         add(Manager::Apk, "lib/apk/db/installed", list);
     }
+    let mut rpm_read: Option<&str> = None;
+    for (path, format, real, wanted_now) in &rpm_found {
+        if !wanted_now {
+            if *format == RpmFormat::Ndb {
+                notes.push((
+                    format!("/{path}"),
+                    "rpm database not read: Strata does not read rpm's ndb format".into(),
+                ));
+            }
+            continue;
+        }
+        if let Some(first) = rpm_read {
+            notes.push((
+                format!("/{path}"),
+                format!("not read: rpm uses /{first}, read instead"),
+            ));
+            continue;
+        }
+        let bytes = contents.get(real).map_or(&[][..], Vec::as_slice);
+        let read = match format {
+            RpmFormat::Sqlite => {
+                let wal = tree
+                    .resolve(&format!("{path}-wal"))
+                    .ok()
+                    .and_then(|w| contents.get(&w));
+                rpmdb::sqlite::read(bytes, wal.map(Vec::as_slice))
+            }
+            _ => rpmdb::bdb::read(bytes),
+        };
+        match read {
+            Ok(h) => {
+                rpm_read = Some(path);
+                let list: Vec<Package> = h.headers.iter().map(rpm_package).collect();
+                found.databases.push(Database {
+                    manager: Manager::Rpm,
+                    path: format!("/{path}"),
+                    read: true,
+                    packages: list.len(),
+                    note: h
+                        .first_error
+                        .map(|e| format!("{} record(s) not read, the first: {e}", h.skipped)),
+                });
+                found.packages.extend(list);
+            }
+            Err(e) => notes.push((format!("/{path}"), format!("rpm database not read: {e}"))),
+        }
+    }
     for (path, note) in notes {
         let manager = if path.contains("/apk/") {
             Manager::Apk
         } else if path.contains("dpkg") {
             Manager::Dpkg
+        } else if path.contains("/rpm/") {
+            Manager::Rpm
         } else {
             continue;
         };
@@ -261,26 +359,6 @@ pub(crate) fn read_databases<R: Read>(
             packages: 0,
             note: Some(note),
         });
-    }
-    for path in [
-        "var/lib/rpm/rpmdb.sqlite",
-        "usr/lib/sysimage/rpm/rpmdb.sqlite",
-        "var/lib/rpm/Packages",
-        "var/lib/rpm/Packages.db",
-    ] {
-        let present = tree
-            .resolve(path)
-            .ok()
-            .and_then(|r| tree.get(&r).map(|n| n.kind == Kind::File));
-        if present == Some(true) {
-            found.databases.push(Database {
-                manager: Manager::Rpm,
-                path: format!("/{path}"),
-                read: false,
-                packages: 0,
-                note: Some("rpm database not read: Strata does not read rpm databases".into()),
-            });
-        }
     }
     for p in &mut found.packages {
         p.purl = purl(p, os.as_ref());
@@ -300,12 +378,12 @@ fn read_entries<R: Read>(
     open: &mut impl FnMut(usize) -> Result<R, FilesError>,
     limits: &Limits,
 ) -> Result<HashMap<PathBuf, Vec<u8>>, FilesError> {
-    let mut by_layer: BTreeMap<usize, HashMap<u64, &Path>> = BTreeMap::new();
+    let mut by_layer: BTreeMap<usize, HashMap<u64, (&Path, u64)>> = BTreeMap::new();
     for w in wanted {
         by_layer
             .entry(w.content.0)
             .or_default()
-            .insert(w.content.1, &w.path);
+            .insert(w.content.1, (&w.path, w.cap));
     }
     let mut out = HashMap::new();
     for (layer, entries_wanted) in by_layer {
@@ -320,14 +398,14 @@ fn read_entries<R: Read>(
             }
             let entry = entry
                 .map_err(|e| LayerError::from_stream(e, format!("layer {layer}, entry {n}")))?;
-            let Some(path) = entries_wanted.get(&(n as u64)) else {
+            let Some((path, cap)) = entries_wanted.get(&(n as u64)) else {
                 continue;
             };
             let mut bytes = Vec::new();
             // The caps were checked on the tree's sizes; `take` holds to them whatever
             // the entry claims.
             entry
-                .take(STATUS_MAX)
+                .take(*cap)
                 .read_to_end(&mut bytes)
                 .map_err(|e| LayerError::from_stream(e, format!("layer {layer}, entry {n}")))?;
             out.insert(path.to_path_buf(), bytes);
@@ -406,6 +484,7 @@ pub(crate) fn parse_dpkg(text: &str, need_status: bool) -> Vec<Package> {
                 version,
                 architecture: p.remove("Architecture").filter(|a| !a.is_empty()),
                 source,
+                license: None,
                 manager: Manager::Dpkg,
                 purl: String::new(),
             })
@@ -424,6 +503,7 @@ pub(crate) fn parse_apk(text: &str) -> Vec<Package> {
                 version: fields.remove(&'V').unwrap_or_default(),
                 architecture: fields.remove(&'A').filter(|a| !a.is_empty()),
                 source: fields.remove(&'o').filter(|o| !o.is_empty()),
+                license: fields.remove(&'L').filter(|l| !l.is_empty()),
                 manager: Manager::Apk,
                 purl: String::new(),
             });
@@ -447,6 +527,19 @@ pub(crate) fn parse_apk(text: &str) -> Vec<Package> {
     out
 }
 
+/// A package record from an rpm header.
+fn rpm_package(h: &rpmdb::Header) -> Package {
+    Package {
+        name: h.name.clone(),
+        version: h.evr(),
+        architecture: h.arch.clone(),
+        source: h.source_name(),
+        license: h.license.clone(),
+        manager: Manager::Rpm,
+        purl: String::new(),
+    }
+}
+
 /// Percent-encodes all but purl's unreserved characters.
 fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -461,7 +554,9 @@ fn encode(s: &str) -> String {
 }
 
 /// The package's purl: `pkg:deb/<os id>/NAME@VERSION?arch=…&distro=<id>-<version>` (type
-/// `apk` for apk), qualifiers sorted as the spec asks; `upstream` names the source package.
+/// `apk` for apk, `rpm` for rpm), qualifiers sorted as the spec asks; `upstream` names the
+/// source package. An rpm's epoch is the `epoch` qualifier, not part of the version
+/// (`pkg:rpm/fedora/curl@8.6.0-7.fc40?arch=x86_64&distro=fedora-40&epoch=1`).
 fn purl(p: &Package, os: Option<&OsRelease>) -> String {
     let (kind, default_ns) = match p.manager {
         Manager::Dpkg => ("deb", "debian"),
@@ -469,6 +564,16 @@ fn purl(p: &Package, os: Option<&OsRelease>) -> String {
         Manager::Rpm => ("rpm", "redhat"),
     };
     let ns = os.map_or(default_ns, |o| o.id.as_str());
+    let (epoch, version) = match p.version.split_once(':') {
+        Some((e, v))
+            if p.manager == Manager::Rpm
+                && !e.is_empty()
+                && e.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            (Some(e), v)
+        }
+        _ => (None, p.version.as_str()),
+    };
     let mut q = Vec::new();
     if let Some(a) = &p.architecture {
         q.push(format!("arch={}", encode(a)));
@@ -480,13 +585,16 @@ fn purl(p: &Package, os: Option<&OsRelease>) -> String {
         };
         q.push(format!("distro={}", encode(&distro)));
     }
+    if let Some(e) = epoch {
+        q.push(format!("epoch={e}"));
+    }
     if let Some(s) = p.source.as_ref().filter(|s| **s != p.name) {
         q.push(format!("upstream={}", encode(s)));
     }
     let mut out = format!("pkg:{kind}/{}/{}", encode(ns), encode(&p.name));
-    if !p.version.is_empty() {
+    if !version.is_empty() {
         out.push('@');
-        out.push_str(&encode(&p.version));
+        out.push_str(&encode(version));
     }
     if !q.is_empty() {
         out.push('?');
@@ -601,14 +709,19 @@ pub fn cyclonedx(p: &Packages) -> Value {
         if let Some(a) = &pkg.architecture {
             properties.push(json!({"name": "strata:package:architecture", "value": a}));
         }
-        components.push(json!({
+        let mut c = json!({
             "type": "library",
             "bom-ref": pkg.purl,
             "name": pkg.name,
             "version": pkg.version,
             "purl": pkg.purl,
             "properties": properties,
-        }));
+        });
+        if let Some(l) = &pkg.license {
+            // As the package declares it: a name, since it is not always SPDX.
+            c["licenses"] = json!([{"license": {"name": l}}]);
+        }
+        components.push(c);
     }
     json!({
         "$schema": "http://cyclonedx.org/schema/bom-1.5.schema.json",
@@ -710,6 +823,10 @@ pub fn spdx(p: &Packages) -> Value {
                 "referenceLocator": pkg.purl,
             }],
         });
+        if let Some(l) = &pkg.license {
+            // `licenseDeclared` must be an SPDX expression; rpm's `GPLv2+` is not one.
+            entry["licenseComments"] = json!(format!("declared license: {l}"));
+        }
         if let Some(s) = &pkg.source {
             entry["sourceInfo"] = json!(format!(
                 "built from the {} package {s}",

@@ -1,0 +1,727 @@
+//! rpm's package databases, read from their bytes without rpm, sqlite or Berkeley DB:
+//! the sqlite `rpmdb.sqlite` (Fedora 33 and later, RHEL 9, openSUSE), with its write-ahead
+//! log when one is beside it, and the Berkeley DB hash `Packages` (RHEL and CentOS up to 8,
+//! Amazon Linux 2). Both keep one RPM header blob per installed package; [`header`] reads
+//! the few tags a package record needs.
+//!
+//! The files come from an image and are hostile input: every offset and count is checked
+//! against the bytes it points into, a header blob is at most [`BLOB_MAX`] bytes, and each
+//! page of a database is used at most once in a walk, so a page loop, a cycle in an
+//! overflow chain or two cells sharing one chain ends in an error, never a hang or a
+//! huge allocation. Errors are sentences for a database's note.
+
+use std::collections::{HashMap, HashSet};
+
+/// A header blob larger than this is refused (rpm's largest, texlive's, are a few MiB).
+pub(crate) const BLOB_MAX: usize = 32 << 20;
+/// Header blobs read from one database at most.
+const PACKAGES_MAX: usize = 200_000;
+
+/// What a header says about its package.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Header {
+    pub name: String,
+    pub epoch: Option<u32>,
+    pub version: String,
+    pub release: String,
+    pub arch: Option<String>,
+    /// `SOURCERPM`: `bash-5.2.15-3.fc38.src.rpm`.
+    pub source_rpm: Option<String>,
+    pub license: Option<String>,
+}
+
+impl Header {
+    /// `[epoch:]version-release`, as rpm's `%{EVR}`.
+    pub fn evr(&self) -> String {
+        let mut out = String::new();
+        if let Some(e) = self.epoch {
+            out.push_str(&format!("{e}:"));
+        }
+        out.push_str(&self.version);
+        if !self.release.is_empty() {
+            out.push('-');
+            out.push_str(&self.release);
+        }
+        out
+    }
+
+    /// The source package's name: `bash` from `bash-5.2.15-3.fc38.src.rpm`.
+    pub fn source_name(&self) -> Option<String> {
+        let s = self.source_rpm.as_deref()?;
+        let s = s
+            .strip_suffix(".src.rpm")
+            .or_else(|| s.strip_suffix(".nosrc.rpm"))?;
+        let (rest, _release) = s.rsplit_once('-')?;
+        let (name, _version) = rest.rsplit_once('-')?;
+        (!name.is_empty()).then(|| name.to_string())
+    }
+}
+
+/// The headers of a database's packages, and why some were not read.
+#[derive(Debug, Default)]
+pub(crate) struct Headers {
+    pub headers: Vec<Header>,
+    /// Records skipped, with the first reason.
+    pub skipped: usize,
+    pub first_error: Option<String>,
+    /// Header bytes read so far, and at most: the database's own size, since no byte of
+    /// a well-formed database belongs to two headers.
+    bytes: usize,
+    budget: usize,
+}
+
+impl Headers {
+    fn new(budget: usize) -> Self {
+        Headers {
+            budget,
+            ..Headers::default()
+        }
+    }
+
+    fn skip(&mut self, why: String) {
+        self.skipped += 1;
+        self.first_error.get_or_insert(why);
+    }
+
+    /// Reads one header blob; `Err` ends the walk.
+    fn push(&mut self, blob: &[u8]) -> Result<(), String> {
+        self.bytes = self.bytes.saturating_add(blob.len());
+        if self.bytes > self.budget {
+            return Err("its records hold more bytes than the file (records share bytes)".into());
+        }
+        if self.headers.len() >= PACKAGES_MAX {
+            return Err(format!("more than {PACKAGES_MAX} packages"));
+        }
+        match header::parse(blob) {
+            Ok(h) => self.headers.push(h),
+            Err(e) => self.skip(e),
+        }
+        Ok(())
+    }
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at.checked_add(4)?)?;
+    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    let s = b.get(at..at.checked_add(2)?)?;
+    Some(u16::from_be_bytes([s[0], s[1]]))
+}
+
+/// RPM headers as rpm keeps them in its database: no lead, no magic.
+pub(crate) mod header {
+    use super::*;
+
+    /// Index entries read at most (rpm's own limit is far higher, no real header comes close).
+    const TAGS_MAX: usize = 65_536;
+    /// A string value longer than this is refused.
+    const STRING_MAX: usize = 16 << 10;
+
+    const NAME: u32 = 1000;
+    const VERSION: u32 = 1001;
+    const RELEASE: u32 = 1002;
+    const EPOCH: u32 = 1003;
+    const LICENSE: u32 = 1014;
+    const ARCH: u32 = 1022;
+    const SOURCERPM: u32 = 1044;
+
+    const INT32: u32 = 4;
+    const STRING: u32 = 6;
+    const STRING_ARRAY: u32 = 8;
+    const I18NSTRING: u32 = 9;
+
+    /// Reads a header blob: `il` and `dl` (big-endian), `il` index entries of
+    /// `(tag, type, offset, count)`, then `dl` bytes of data.
+    pub(crate) fn parse(blob: &[u8]) -> Result<Header, String> {
+        if blob.len() > BLOB_MAX {
+            return Err(format!(
+                "a header of {} bytes, more than the {} MiB read at most",
+                blob.len(),
+                BLOB_MAX >> 20
+            ));
+        }
+        let (Some(il), Some(dl)) = (be32(blob, 0), be32(blob, 4)) else {
+            return Err(format!("a header of {} bytes is truncated", blob.len()));
+        };
+        let (il, dl) = (il as usize, dl as usize);
+        if il == 0 || il > TAGS_MAX {
+            return Err(format!("a header with {il} tags (1 to {TAGS_MAX} read)"));
+        }
+        let data_at = 8 + il * 16;
+        if data_at.checked_add(dl).is_none_or(|end| end > blob.len()) {
+            return Err(format!(
+                "a header claims {il} tags and {dl} bytes of data but has {} bytes",
+                blob.len()
+            ));
+        }
+        let data = &blob[data_at..data_at + dl];
+        let mut found: HashMap<u32, (u32, usize, usize)> = HashMap::new();
+        for i in 0..il {
+            let at = 8 + i * 16;
+            let (Some(tag), Some(kind), Some(offset), Some(count)) = (
+                be32(blob, at),
+                be32(blob, at + 4),
+                be32(blob, at + 8),
+                be32(blob, at + 12),
+            ) else {
+                return Err("a header's index is truncated".into());
+            };
+            if matches!(
+                tag,
+                NAME | VERSION | RELEASE | EPOCH | LICENSE | ARCH | SOURCERPM
+            ) {
+                found
+                    .entry(tag)
+                    .or_insert((kind, offset as usize, count as usize));
+            }
+        }
+        let string = |tag: u32| -> Result<Option<String>, String> {
+            let Some(&(kind, offset, count)) = found.get(&tag) else {
+                return Ok(None);
+            };
+            if !matches!(kind, STRING | STRING_ARRAY | I18NSTRING) || count == 0 {
+                return Err(format!("tag {tag} is of type {kind}, not a string"));
+            }
+            let Some(rest) = data.get(offset..) else {
+                return Err(format!(
+                    "tag {tag} points at {offset}, past the header's {dl} bytes of data"
+                ));
+            };
+            let window = &rest[..rest.len().min(STRING_MAX + 1)];
+            match window.iter().position(|&b| b == 0) {
+                Some(end) => Ok(Some(String::from_utf8_lossy(&window[..end]).into_owned())),
+                None if rest.len() > STRING_MAX => Err(format!(
+                    "tag {tag} is longer than the {} KiB read at most",
+                    STRING_MAX >> 10
+                )),
+                None => Err(format!("tag {tag} runs past the header's data")),
+            }
+        };
+        let name = string(NAME)?
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| "a header without a name".to_string())?;
+        let epoch = match found.get(&EPOCH) {
+            None => None,
+            Some(&(INT32, offset, count)) if count >= 1 => Some(
+                be32(data, offset)
+                    .ok_or_else(|| format!("the epoch of {name} points past the header's data"))?,
+            ),
+            Some(&(kind, ..)) => return Err(format!("the epoch of {name} is of type {kind}")),
+        };
+        Ok(Header {
+            epoch,
+            version: string(VERSION)?.unwrap_or_default(),
+            release: string(RELEASE)?.unwrap_or_default(),
+            arch: string(ARCH)?.filter(|a| !a.is_empty()),
+            source_rpm: string(SOURCERPM)?.filter(|s| !s.is_empty()),
+            license: string(LICENSE)?.filter(|s| !s.is_empty()),
+            name,
+        })
+    }
+}
+
+/// Just enough of sqlite's file format to read rpm's `Packages(hnum, blob)` table: the
+/// schema table on page 1, a table b-tree, overflow chains, records, and committed frames
+/// of a write-ahead log. <https://www.sqlite.org/fileformat2.html>
+pub(crate) mod sqlite {
+    use super::*;
+
+    const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+    const WAL_MAGIC_LE: u32 = 0x377f_0682;
+    const WAL_MAGIC_BE: u32 = 0x377f_0683;
+
+    struct Db<'a> {
+        file: &'a [u8],
+        page_size: usize,
+        usable: usize,
+        pages: u32,
+        /// Pages as the write-ahead log's last commit has them.
+        wal: HashMap<u32, &'a [u8]>,
+        /// Every page used in the walk so far: none is used twice.
+        used: HashSet<u32>,
+    }
+
+    /// A varint: big-endian 7-bit groups, the ninth byte whole.
+    fn varint(b: &[u8], at: usize) -> Option<(u64, usize)> {
+        let mut v: u64 = 0;
+        for i in 0..9 {
+            let byte = *b.get(at + i)?;
+            if i == 8 {
+                return Some(((v << 8) | u64::from(byte), 9));
+            }
+            v = (v << 7) | u64::from(byte & 0x7f);
+            if byte & 0x80 == 0 {
+                return Some((v, i + 1));
+            }
+        }
+        None
+    }
+
+    impl<'a> Db<'a> {
+        fn open(file: &'a [u8], wal: Option<&'a [u8]>) -> Result<Self, String> {
+            if file.len() < 512 || &file[..16] != MAGIC {
+                return Err("not an sqlite database".into());
+            }
+            let page_size = match be16(file, 16).unwrap_or(0) {
+                1 => 65536,
+                n => usize::from(n),
+            };
+            if !page_size.is_power_of_two() || !(512..=65536).contains(&page_size) {
+                return Err(format!("an sqlite page size of {page_size}"));
+            }
+            let reserved = usize::from(file[20]);
+            let usable = page_size - reserved;
+            if usable < 480 {
+                return Err(format!("{reserved} reserved bytes a page"));
+            }
+            if be32(file, 56) != Some(1) {
+                return Err("an sqlite database not in UTF-8".into());
+            }
+            let mut db = Db {
+                file,
+                page_size,
+                usable,
+                pages: u32::try_from(file.len() / page_size).unwrap_or(u32::MAX),
+                wal: HashMap::new(),
+                used: HashSet::new(),
+            };
+            if let Some(wal) = wal.filter(|w| !w.is_empty()) {
+                db.read_wal(wal)?;
+            }
+            Ok(db)
+        }
+
+        /// Takes the frames of the log up to its last valid commit: each frame's salts
+        /// match the log's and its running checksum holds.
+        fn read_wal(&mut self, wal: &'a [u8]) -> Result<(), String> {
+            let magic = be32(wal, 0).unwrap_or(0);
+            let big = match magic {
+                WAL_MAGIC_BE => true,
+                WAL_MAGIC_LE => false,
+                _ => return Err("the write-ahead log beside the database is not one".into()),
+            };
+            if be32(wal, 8).map(|p| p as usize) != Some(self.page_size) || wal.len() < 32 {
+                return Err("the write-ahead log's page size is not the database's".into());
+            }
+            let word = |b: &[u8], at: usize| -> u32 {
+                let w = [b[at], b[at + 1], b[at + 2], b[at + 3]];
+                if big {
+                    u32::from_be_bytes(w)
+                } else {
+                    u32::from_le_bytes(w)
+                }
+            };
+            let sum = |mut s: (u32, u32), b: &[u8]| -> (u32, u32) {
+                for at in (0..b.len()).step_by(8) {
+                    s.0 = s.0.wrapping_add(word(b, at)).wrapping_add(s.1);
+                    s.1 = s.1.wrapping_add(word(b, at + 4)).wrapping_add(s.0);
+                }
+                s
+            };
+            let mut s = sum((0, 0), &wal[..24]);
+            if (be32(wal, 24), be32(wal, 28)) != (Some(s.0), Some(s.1)) {
+                // A log whose header does not hold was never written whole: sqlite ignores it.
+                return Ok(());
+            }
+            let salts = &wal[16..24];
+            let frame = 24 + self.page_size;
+            let mut pending: HashMap<u32, &'a [u8]> = HashMap::new();
+            let mut at = 32;
+            while at + frame <= wal.len() {
+                let f = &wal[at..at + frame];
+                if &f[8..16] != salts {
+                    break;
+                }
+                s = sum(s, &f[..8]);
+                s = sum(s, &f[24..]);
+                if (be32(f, 16), be32(f, 20)) != (Some(s.0), Some(s.1)) {
+                    break;
+                }
+                let page = be32(f, 0).unwrap_or(0);
+                if page == 0 {
+                    break;
+                }
+                pending.insert(page, &f[24..]);
+                let commit = be32(f, 4).unwrap_or(0);
+                if commit != 0 {
+                    self.wal.extend(pending.drain());
+                    self.pages = commit;
+                }
+                at += frame;
+            }
+            Ok(())
+        }
+
+        /// Page `n` (from 1), once in a walk.
+        fn page(&mut self, n: u32) -> Result<&'a [u8], String> {
+            if n == 0 || n > self.pages {
+                return Err(format!(
+                    "page {n} is out of the database's {} pages",
+                    self.pages
+                ));
+            }
+            if !self.used.insert(n) {
+                return Err(format!("page {n} is used twice (a loop)"));
+            }
+            if let Some(p) = self.wal.get(&n) {
+                return Ok(*p);
+            }
+            let start = (n as usize - 1) * self.page_size;
+            self.file
+                .get(start..start + self.page_size)
+                .ok_or_else(|| format!("page {n} is past the end of the file"))
+        }
+
+        /// Calls `each(rowid, payload)` for every row of the table b-tree at `root`; an
+        /// `Err` from `each` skips the row, one from the walk ends it.
+        fn walk(
+            &mut self,
+            root: u32,
+            each: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
+        ) -> Result<(), String> {
+            let mut stack = vec![root];
+            while let Some(n) = stack.pop() {
+                let page = self.page(n)?;
+                let h = if n == 1 { 100 } else { 0 };
+                let kind = *page.get(h).ok_or("a page without a header")?;
+                let cells = usize::from(be16(page, h + 3).unwrap_or(0));
+                let header = match kind {
+                    5 => 12,
+                    13 => 8,
+                    _ => return Err(format!("page {n} is not a table b-tree page (type {kind})")),
+                };
+                let pointers = h + header;
+                if pointers + cells * 2 > self.usable {
+                    return Err(format!("page {n} claims {cells} cells"));
+                }
+                let usable = self.usable;
+                let cell_at = |i: usize| -> Result<usize, String> {
+                    let at = usize::from(be16(page, pointers + 2 * i).unwrap_or(0));
+                    if at < pointers + cells * 2 || at >= usable {
+                        return Err(format!("page {n}: cell {i} at {at} is outside the page"));
+                    }
+                    Ok(at)
+                };
+                if kind == 5 {
+                    // Interior: children pushed so the leftmost is walked first.
+                    let right = be32(page, h + 8).unwrap_or(0);
+                    stack.push(right);
+                    for i in (0..cells).rev() {
+                        let at = cell_at(i)?;
+                        stack.push(be32(page, at).ok_or("a cell past its page")?);
+                    }
+                    continue;
+                }
+                for i in 0..cells {
+                    let at = cell_at(i)?;
+                    let payload = self.payload(page, at, n)?;
+                    each(payload)?;
+                }
+            }
+            Ok(())
+        }
+
+        /// A leaf cell's payload, its overflow chain followed.
+        fn payload(&mut self, page: &'a [u8], at: usize, n: u32) -> Result<Vec<u8>, String> {
+            let body = &page[..self.usable];
+            let (size, a) = varint(body, at).ok_or(format!("page {n}: a truncated cell"))?;
+            let (_rowid, b) = varint(body, at + a).ok_or(format!("page {n}: a truncated cell"))?;
+            let size = usize::try_from(size).unwrap_or(usize::MAX);
+            if size > BLOB_MAX + 1024 {
+                return Err(format!(
+                    "a row of {size} bytes, more than the {} MiB read at most",
+                    BLOB_MAX >> 20
+                ));
+            }
+            let start = at + a + b;
+            let u = self.usable;
+            let x = u - 35;
+            let local = if size <= x {
+                size
+            } else {
+                let m = ((u - 12) * 32 / 255) - 23;
+                let k = m + ((size - m) % (u - 4));
+                if k <= x {
+                    k
+                } else {
+                    m
+                }
+            };
+            let mut out = Vec::with_capacity(size.min(1 << 20));
+            out.extend_from_slice(
+                body.get(start..start + local)
+                    .ok_or(format!("page {n}: a cell runs past its page"))?,
+            );
+            let mut next = if local < size {
+                be32(body, start + local).ok_or(format!("page {n}: a cell runs past its page"))?
+            } else {
+                0
+            };
+            while out.len() < size {
+                let ov = self.page(next)?;
+                let take = (size - out.len()).min(u - 4);
+                out.extend_from_slice(&ov[4..4 + take]);
+                next = be32(ov, 0).unwrap_or(0);
+            }
+            Ok(out)
+        }
+    }
+
+    /// A record's columns: `(serial type, bytes)`, up to `want` of them.
+    fn columns(rec: &[u8], want: usize) -> Result<Vec<(u64, &[u8])>, String> {
+        let (hlen, mut at) = varint(rec, 0).ok_or("a truncated record")?;
+        let hlen = usize::try_from(hlen).unwrap_or(usize::MAX);
+        if hlen > rec.len() {
+            return Err("a record's header runs past it".into());
+        }
+        let mut body = hlen;
+        let mut out = Vec::new();
+        while at < hlen && out.len() < want {
+            let (t, n) = varint(rec, at).ok_or("a truncated record")?;
+            at += n;
+            let len = match t {
+                0 | 8 | 9 | 10 | 11 => 0,
+                1..=4 => t as usize,
+                5 => 6,
+                6 | 7 => 8,
+                _ => usize::try_from((t - 12) / 2).unwrap_or(usize::MAX),
+            };
+            let bytes = body
+                .checked_add(len)
+                .and_then(|end| rec.get(body..end))
+                .ok_or("a record's column runs past it")?;
+            out.push((t, bytes));
+            body += len;
+        }
+        Ok(out)
+    }
+
+    fn int(t: u64, b: &[u8]) -> Option<i64> {
+        match t {
+            1..=6 => {
+                let mut v: i64 = if b[0] & 0x80 != 0 { -1 } else { 0 };
+                for &x in b {
+                    v = (v << 8) | i64::from(x);
+                }
+                Some(v)
+            }
+            8 => Some(0),
+            9 => Some(1),
+            _ => None,
+        }
+    }
+
+    /// The blobs of table `Packages`.
+    pub(crate) fn read(file: &[u8], wal: Option<&[u8]>) -> Result<Headers, String> {
+        let mut db = Db::open(file, wal)?;
+        let mut root = None;
+        db.walk(1, &mut |rec| {
+            let c = columns(&rec, 4)?;
+            if let [(_, kind), (_, name), _, (t, page)] = c.as_slice() {
+                if *kind == b"table" && *name == b"Packages" {
+                    root = int(*t, page);
+                }
+            }
+            Ok(())
+        })?;
+        let root = root.ok_or("no Packages table")?;
+        let root = u32::try_from(root).map_err(|_| format!("the Packages table at page {root}"))?;
+        let budget = file.len().saturating_add(wal.map_or(0, <[u8]>::len));
+        let mut out = Headers::new(budget);
+        db.walk(root, &mut |rec| match columns(&rec, 2) {
+            // `hnum INTEGER PRIMARY KEY` is the rowid, stored as NULL.
+            Ok(c) if c.len() == 2 && c[1].0 >= 12 && c[1].0 % 2 == 0 => out.push(c[1].1),
+            Ok(_) => {
+                out.skip("a row without a blob".into());
+                Ok(())
+            }
+            Err(e) => {
+                out.skip(e);
+                Ok(())
+            }
+        })?;
+        Ok(out)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn varint_for_tests(b: &[u8]) -> Option<(u64, usize)> {
+        varint(b, 0)
+    }
+}
+
+/// Berkeley DB hash databases, as rpm's `Packages`: every hash page's key/data pairs,
+/// the data inline or on a chain of overflow pages. The pages are read in file order, as
+/// the hash's bucket chains would visit the same pages.
+pub(crate) mod bdb {
+    use super::*;
+
+    const HASH_MAGIC: u32 = 0x0006_1561;
+    const PAGE_HASH_UNSORTED: u8 = 2;
+    const PAGE_OVERFLOW: u8 = 7;
+    const PAGE_HASH: u8 = 13;
+    const KEYDATA: u8 = 1;
+    const OFFPAGE: u8 = 3;
+
+    struct Db<'a> {
+        file: &'a [u8],
+        page_size: usize,
+        pages: usize,
+        big: bool,
+        /// Overflow pages used so far: none is used twice.
+        used: HashSet<usize>,
+    }
+
+    impl<'a> Db<'a> {
+        fn u32(&self, b: &[u8], at: usize) -> Option<u32> {
+            let s = b.get(at..at + 4)?;
+            let w = [s[0], s[1], s[2], s[3]];
+            Some(if self.big {
+                u32::from_be_bytes(w)
+            } else {
+                u32::from_le_bytes(w)
+            })
+        }
+
+        fn u16(&self, b: &[u8], at: usize) -> Option<usize> {
+            let s = b.get(at..at + 2)?;
+            let w = [s[0], s[1]];
+            Some(usize::from(if self.big {
+                u16::from_be_bytes(w)
+            } else {
+                u16::from_le_bytes(w)
+            }))
+        }
+
+        fn page(&self, n: usize) -> Option<&'a [u8]> {
+            if n >= self.pages {
+                return None;
+            }
+            self.file.get(n * self.page_size..(n + 1) * self.page_size)
+        }
+
+        /// `len` bytes from the overflow chain at page `n`.
+        fn overflow(&mut self, mut n: usize, len: usize) -> Result<Vec<u8>, String> {
+            if len > BLOB_MAX {
+                return Err(format!(
+                    "a value of {len} bytes, more than the {} MiB read at most",
+                    BLOB_MAX >> 20
+                ));
+            }
+            let mut out = Vec::with_capacity(len.min(1 << 20));
+            while out.len() < len {
+                if !self.used.insert(n) {
+                    return Err(format!("overflow page {n} is used twice (a loop)"));
+                }
+                let page = self
+                    .page(n)
+                    .filter(|p| n != 0 && self.u32(p, 8) == Some(n as u32))
+                    .ok_or(format!("overflow page {n} is missing"))?;
+                if page[25] != PAGE_OVERFLOW {
+                    return Err(format!("page {n} is not an overflow page"));
+                }
+                let here = self.u16(page, 22).unwrap_or(0);
+                if 26 + here > self.page_size || here > len - out.len() || here == 0 {
+                    return Err(format!("overflow page {n} claims {here} bytes"));
+                }
+                out.extend_from_slice(&page[26..26 + here]);
+                n = self.u32(page, 16).unwrap_or(0) as usize;
+            }
+            Ok(out)
+        }
+
+        /// An item of a hash page: its bytes.
+        fn item(&mut self, page: &[u8], at: usize, len: usize) -> Result<Vec<u8>, String> {
+            if len == 0 || at + len > self.page_size {
+                return Err("an item outside its page".into());
+            }
+            match page[at] {
+                KEYDATA => Ok(page[at + 1..at + len].to_vec()),
+                OFFPAGE if len >= 12 => {
+                    let n = self.u32(page, at + 4).unwrap_or(0) as usize;
+                    let total = self.u32(page, at + 8).unwrap_or(0) as usize;
+                    self.overflow(n, total)
+                }
+                t => Err(format!("an item of type {t}")),
+            }
+        }
+    }
+
+    /// The data of every key/data pair whose key is not 0 (rpm's record 0 holds the next
+    /// header number).
+    pub(crate) fn read(file: &[u8]) -> Result<Headers, String> {
+        if file.len() < 512 {
+            return Err("not a Berkeley DB database".into());
+        }
+        let le = u32::from_le_bytes([file[12], file[13], file[14], file[15]]);
+        let be = u32::from_be_bytes([file[12], file[13], file[14], file[15]]);
+        let big = match (le, be) {
+            (HASH_MAGIC, _) => false,
+            (_, HASH_MAGIC) => true,
+            _ => return Err("not a Berkeley DB hash database".into()),
+        };
+        let mut db = Db {
+            file,
+            page_size: 0,
+            pages: 0,
+            big,
+            used: HashSet::new(),
+        };
+        let page_size = db.u32(file, 20).unwrap_or(0) as usize;
+        if !page_size.is_power_of_two() || !(512..=65536).contains(&page_size) {
+            return Err(format!("a Berkeley DB page size of {page_size}"));
+        }
+        let last = db.u32(file, 32).unwrap_or(0) as usize;
+        db.page_size = page_size;
+        db.pages = (file.len() / page_size).min(last.saturating_add(1));
+        let mut out = Headers::new(file.len());
+        for n in 1..db.pages {
+            let Some(page) = db.page(n) else { break };
+            if db.u32(page, 8) != Some(n as u32)
+                || !matches!(page[25], PAGE_HASH | PAGE_HASH_UNSORTED)
+            {
+                continue;
+            }
+            let entries = db.u16(page, 20).unwrap_or(0);
+            if 26 + entries * 2 > page_size {
+                out.skip(format!("hash page {n} claims {entries} entries"));
+                continue;
+            }
+            let big = db.big;
+            let offset = |i: usize| {
+                let w = [page[26 + 2 * i], page[27 + 2 * i]];
+                usize::from(if big {
+                    u16::from_be_bytes(w)
+                } else {
+                    u16::from_le_bytes(w)
+                })
+            };
+            for pair in 0..entries / 2 {
+                let (k, v) = (pair * 2, pair * 2 + 1);
+                let koff = offset(k);
+                let voff = offset(v);
+                let kend = if k == 0 { page_size } else { offset(k - 1) };
+                if koff < 26 + entries * 2 || voff >= koff || koff >= kend || kend > page_size {
+                    out.skip(format!("hash page {n}: entry {k} is out of order"));
+                    continue;
+                }
+                let key = match db.item(page, koff, kend - koff) {
+                    Ok(key) => key,
+                    Err(e) => {
+                        out.skip(format!("hash page {n}: {e}"));
+                        continue;
+                    }
+                };
+                if key.iter().all(|&b| b == 0) {
+                    continue;
+                }
+                match db.item(page, voff, koff - voff) {
+                    Ok(value) => out.push(&value)?,
+                    Err(e) => out.skip(format!("hash page {n}: {e}")),
+                }
+            }
+        }
+        Ok(out)
+    }
+}
