@@ -1,7 +1,8 @@
 //! `strata packages` through the binary, on images made with `import-rootfs` from small
 //! real package databases: a Debian `status` file (one package with `Source:`, one removed
 //! and kept as `deinstall ok config-files`), a distroless `status.d/` entry, an Alpine
-//! `installed` file. The SBOMs are validated against the CycloneDX 1.5 and SPDX 2.3 JSON
+//! `installed` file, and rpm databases that rpm itself wrote (sqlite) or reads (Berkeley
+//! DB) from .rpm files rpmbuild made, each checked entry by entry against `rpm -qa`. The SBOMs are validated against the CycloneDX 1.5 and SPDX 2.3 JSON
 //! schemas (vendored under `tests/schemas/`) with python3's `jsonschema`.
 
 mod support;
@@ -315,18 +316,49 @@ fn an_alpine_image_lists_its_apk_packages_with_their_origin() {
 }
 
 #[test]
-fn an_image_without_databases_says_so_and_an_rpm_database_is_named_unread() {
+fn a_broken_rpm_database_is_named_unread_with_the_reason() {
     let (tmp, home) = scratch();
     image(
         &home,
         tmp.path(),
         "rpmish:1",
-        &[("var/lib/rpm/rpmdb.sqlite", "SQLite format 3\0")],
+        &[
+            ("var/lib/rpm/rpmdb.sqlite", "SQLite format 3\0"),
+            ("var/lib/rpm/Packages", "not a database"),
+        ],
     );
     let p = json(&home, &["packages", "rpmish:1", "--json"]);
     assert_eq!(p["packages"], Value::Array(vec![]), "{p:#}");
-    assert_eq!(p["databases"][0]["manager"], "rpm");
-    assert_eq!(p["databases"][0]["read"], false);
+    let dbs: Vec<(&str, &str, bool, &str)> = p["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["manager"].as_str().unwrap(),
+                d["path"].as_str().unwrap(),
+                d["read"].as_bool().unwrap(),
+                d["note"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        dbs,
+        [
+            (
+                "rpm",
+                "/var/lib/rpm/rpmdb.sqlite",
+                false,
+                "rpm database not read: not an sqlite database"
+            ),
+            (
+                "rpm",
+                "/var/lib/rpm/Packages",
+                false,
+                "rpm database not read: not a Berkeley DB database"
+            ),
+        ]
+    );
     let text = ok(&home, &["packages", "rpmish:1"]);
     assert!(text.contains("rpm database not read"), "{text}");
     let text = ok(&home, &["packages", "deb:12", "--help"]);
@@ -434,12 +466,15 @@ fn the_spdx_sbom_is_valid_spdx_2_3() {
 
 // ---- rpm ------------------------------------------------------------------------------
 
-/// Three packages from two specs: one with an epoch (noarch), one x86_64 package and its
-/// subpackage, whose source rpm is the main package's.
-const RPM_SPECS: [(&str, &str); 2] = [
-    (
-        "hello-strata.spec",
-        "\
+/// Subpackages of `strata-tools`, each with a description long enough that its header
+/// (about 8 KiB) spills onto sqlite overflow pages and Berkeley DB overflow chains, and
+/// enough of them that sqlite's table needs interior b-tree pages.
+const PARTS: usize = 24;
+
+/// The specs: one package with an epoch (noarch), and an x86_64 package with its
+/// subpackages, whose source rpm is the main package's.
+fn rpm_specs() -> Vec<(&'static str, String)> {
+    let hello = "\
 Name: hello-strata
 Epoch: 2
 Version: 1.2.3
@@ -451,28 +486,31 @@ BuildArch: noarch
 %description
 An empty package.
 %files
-",
-    ),
-    (
-        "strata-tools.spec",
+";
+    let mut tools = String::from(
         "\
 Name: strata-tools
 Version: 0.9
 Release: 1.fc40
-Summary: a package and its subpackage
+Summary: a package and its subpackages
 License: GPL-2.0-or-later
 %description
 An empty package.
-%package libs
-Summary: the subpackage
-License: LGPL-2.1-or-later
-%description libs
-An empty subpackage.
 %files
-%files libs
 ",
-    ),
-];
+    );
+    let long = "A line of a long description, to make the header large.\n".repeat(140);
+    for n in 1..=PARTS {
+        tools.push_str(&format!(
+            "%package part{n:02}\nSummary: part {n}\nLicense: LGPL-2.1-or-later\n\
+             %description part{n:02}\n{long}%files part{n:02}\n"
+        ));
+    }
+    vec![
+        ("hello-strata.spec", hello.to_string()),
+        ("strata-tools.spec", tools),
+    ]
+}
 
 const FEDORA_OS_RELEASE: &str = "\
 NAME=\"Fedora Linux\"
@@ -501,7 +539,7 @@ fn rpm_sqlite_db(tmp: &Path) -> PathBuf {
     let top = tmp.join("rpmbuild");
     std::fs::create_dir_all(&top).unwrap();
     let mut rpms = Vec::new();
-    for (name, spec) in RPM_SPECS {
+    for (name, spec) in rpm_specs() {
         let file = top.join(name);
         std::fs::write(&file, spec).unwrap();
         rpm(
@@ -521,7 +559,7 @@ fn rpm_sqlite_db(tmp: &Path) -> PathBuf {
             rpms.push(e.unwrap().path());
         }
     }
-    assert_eq!(rpms.len(), 3, "rpmbuild made {rpms:?}");
+    assert_eq!(rpms.len(), 2 + PARTS, "rpmbuild made {rpms:?}");
     let db = tmp.join("rpmdb-sqlite");
     std::fs::create_dir_all(&db).unwrap();
     let common = ["--dbpath", p(&db), "--define", "_db_backend sqlite"];
@@ -663,7 +701,7 @@ fn a_fedora_image_lists_what_rpm_lists_from_its_sqlite_database() {
     let (tmp, home) = scratch();
     let db = rpm_sqlite_db(tmp.path());
     let expected = rpm_says(&db, "sqlite");
-    assert_eq!(expected.len(), 3, "{expected:?}");
+    assert_eq!(expected.len(), 2 + PARTS, "{expected:?}");
     // As Fedora 36 and later: the database under /usr, /var/lib/rpm a link to it.
     rpm_image(
         &home,
@@ -682,7 +720,7 @@ fn a_fedora_image_lists_what_rpm_lists_from_its_sqlite_database() {
             "manager": "rpm",
             "path": "/usr/lib/sysimage/rpm/rpmdb.sqlite",
             "read": true,
-            "packages": 3,
+            "packages": 2 + PARTS,
         }]),
         "one database, read once though two paths lead to it"
     );
@@ -693,17 +731,20 @@ fn a_fedora_image_lists_what_rpm_lists_from_its_sqlite_database() {
         .map(|k| k["purl"].as_str().unwrap())
         .collect();
     assert_eq!(
-        purls,
+        purls[..3],
         [
             "pkg:rpm/fedora/hello-strata@1.2.3-4.fc40?arch=noarch&distro=fedora-40&epoch=2",
             "pkg:rpm/fedora/strata-tools@0.9-1.fc40?arch=x86_64&distro=fedora-40",
-            "pkg:rpm/fedora/strata-tools-libs@0.9-1.fc40?arch=x86_64&distro=fedora-40&upstream=strata-tools",
+            "pkg:rpm/fedora/strata-tools-part01@0.9-1.fc40?arch=x86_64&distro=fedora-40&upstream=strata-tools",
         ]
     );
     let text = ok(&home, &["packages", "fedora:40"]);
     assert!(text.contains("Fedora Linux 40 (Container Image)"), "{text}");
     assert!(
-        text.contains("/usr/lib/sysimage/rpm/rpmdb.sqlite: 3 package(s)"),
+        text.contains(&format!(
+            "/usr/lib/sysimage/rpm/rpmdb.sqlite: {} package(s)",
+            2 + PARTS
+        )),
         "{text}"
     );
     assert!(text.contains("2:1.2.3-4.fc40"), "{text}");
@@ -729,7 +770,11 @@ fn a_fedora_image_lists_what_rpm_lists_from_its_sqlite_database() {
     let doc = json(&home, &["packages", "fedora:40", "--sbom", "spdx"]);
     let errors = validate(&doc, "spdx-2.3/spdx-schema.json");
     assert!(errors.is_empty(), "not SPDX 2.3:\n{errors}\n{doc:#}");
-    assert_eq!(doc["packages"].as_array().unwrap().len(), 4, "{doc:#}");
+    assert_eq!(
+        doc["packages"].as_array().unwrap().len(),
+        3 + PARTS,
+        "{doc:#}"
+    );
 }
 
 #[test]
@@ -752,10 +797,60 @@ fn a_centos_image_lists_what_rpm_lists_from_its_berkeley_db_packages() {
     let p = json(&home, &["packages", "centos:7", "--json"]);
     assert_eq!(strata_says(&p), expected, "{p:#}");
     assert_eq!(p["databases"][0]["path"], "/var/lib/rpm/Packages");
-    assert_eq!(p["databases"][0]["packages"], 3, "{p:#}");
+    assert_eq!(p["databases"][0]["packages"], 2 + PARTS, "{p:#}");
     assert!(p["databases"][0].get("note").is_none(), "{p:#}");
     assert_eq!(
         p["packages"][0]["purl"],
         "pkg:rpm/centos/hello-strata@1.2.3-4.fc40?arch=noarch&distro=centos-7&epoch=2"
     );
+}
+
+#[test]
+fn a_removal_still_in_the_sqlite_write_ahead_log_counts() {
+    let (tmp, home) = scratch();
+    let db = rpm_sqlite_db(tmp.path());
+    // sqlite itself (python3's) removes one package in a transaction and exits without a
+    // checkpoint, as a process killed after its commit would: the removal is only in
+    // `rpmdb.sqlite-wal`.
+    let script = r#"
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+c.execute("PRAGMA wal_autocheckpoint = 0")
+hnum = [h for (h, b) in c.execute("SELECT hnum, blob FROM Packages") if b"part07" in bytes(b)][0]
+c.execute("DELETE FROM Packages WHERE hnum = ?", (hnum,))
+c.commit()
+os._exit(0)
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(db.join("rpmdb.sqlite"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wal = std::fs::metadata(db.join("rpmdb.sqlite-wal"))
+        .unwrap()
+        .len();
+    assert!(wal > 0, "the removal is in the log");
+    rpm_image(
+        &home,
+        tmp.path(),
+        "fedora:wal",
+        FEDORA_OS_RELEASE,
+        &db,
+        "var/lib/rpm",
+        &[],
+    );
+    let expected = rpm_says(&db, "sqlite");
+    assert_eq!(expected.len(), 1 + PARTS, "{expected:?}");
+    assert!(!expected
+        .iter()
+        .any(|l| l.starts_with("strata-tools-part07|")));
+    let p = json(&home, &["packages", "fedora:wal", "--json"]);
+    assert_eq!(strata_says(&p), expected, "{p:#}");
 }

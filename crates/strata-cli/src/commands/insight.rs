@@ -317,9 +317,14 @@ pub fn packages(
         None => println!("os        unknown (no /etc/os-release)"),
     }
     for db in &p.databases {
-        match &db.note {
-            Some(note) => println!("database  {} ({}): {note}", db.path, db.manager.name()),
-            None => println!("database  {}: {} package(s)", db.path, db.packages),
+        match (&db.note, db.read) {
+            (Some(note), false) => {
+                println!("database  {} ({}): {note}", db.path, db.manager.name())
+            }
+            (Some(note), true) => {
+                println!("database  {}: {} package(s); {note}", db.path, db.packages)
+            }
+            (None, _) => println!("database  {}: {} package(s)", db.path, db.packages),
         }
     }
     if p.databases.is_empty() {

@@ -1,10 +1,14 @@
 //! The OS packages installed in an image, read from its package databases in the merged
 //! view, without running the image: dpkg (`/var/lib/dpkg/status`, and the one-file-per-package
-//! `/var/lib/dpkg/status.d/` of distroless images), apk (`/lib/apk/db/installed`), and the
-//! OS from `/etc/os-release`. An rpm database is found but not read; the result says so.
+//! `/var/lib/dpkg/status.d/` of distroless images), apk (`/lib/apk/db/installed`), rpm
+//! (sqlite `rpmdb.sqlite` under `/usr/lib/sysimage/rpm` or `/var/lib/rpm`, with its
+//! write-ahead log; else Berkeley DB's `/var/lib/rpm/Packages`: see [`super::rpmdb`]), and
+//! the OS from `/etc/os-release`. rpm's ndb `Packages.db` (SUSE) is found but not read; the
+//! result says so, as it does for any database that could not be read and why.
 //!
 //! Layers are hostile input: the database files are read as tar entries of the layer that
-//! holds them (each layer read once), each with a size cap, and parsed as text.
+//! holds them (each layer read once), each with a size cap; dpkg's and apk's are parsed as
+//! text, rpm's by bounds-checked readers that refuse what does not hold with a note.
 //! [`cyclonedx`] and [`spdx`] turn the result into an SBOM: [CycloneDX 1.5] or [SPDX 2.3]
 //! JSON, each package named by its [purl].
 //!
@@ -952,7 +956,31 @@ o:busybox
     }
 
     #[test]
-    fn databases_are_read_from_the_merged_view_and_rpm_is_named_unread() {
+    fn rpm_purls_carry_the_epoch_as_a_qualifier() {
+        let os = parse_os_release("ID=fedora\nVERSION_ID=40\n").unwrap();
+        let mut p = Package {
+            name: "perl-Errno".into(),
+            version: "0:1.38-506.fc40".into(),
+            architecture: Some("x86_64".into()),
+            source: Some("perl".into()),
+            license: Some("GPL-1.0-or-later OR Artistic-1.0-Perl".into()),
+            manager: Manager::Rpm,
+            purl: String::new(),
+        };
+        assert_eq!(
+            purl(&p, Some(&os)),
+            "pkg:rpm/fedora/perl-Errno@1.38-506.fc40?arch=x86_64&distro=fedora-40&epoch=0&upstream=perl"
+        );
+        p.version = "1.38-506.fc40".into();
+        p.source = Some("perl-Errno".into());
+        assert_eq!(
+            purl(&p, Some(&os)),
+            "pkg:rpm/fedora/perl-Errno@1.38-506.fc40?arch=x86_64&distro=fedora-40"
+        );
+    }
+
+    #[test]
+    fn databases_are_read_from_the_merged_view_and_a_broken_rpm_one_is_noted() {
         let l0 = layer(&[
             ("etc/", "dir"),
             ("etc/os-release", "file:ID=debian\nVERSION_ID=\"12\"\n"),
@@ -991,6 +1019,10 @@ o:busybox
                 (Manager::Dpkg, "/var/lib/dpkg/status.d", true, 1),
                 (Manager::Rpm, "/var/lib/rpm/rpmdb.sqlite", false, 0),
             ]
+        );
+        assert_eq!(
+            found.databases[2].note.as_deref(),
+            Some("rpm database not read: not an sqlite database")
         );
     }
 

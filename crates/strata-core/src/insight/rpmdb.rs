@@ -725,3 +725,379 @@ pub(crate) mod bdb {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A header blob of `(tag, type, data)` entries (strings given with their NUL).
+    fn header_blob(entries: &[(u32, u32, &[u8])]) -> Vec<u8> {
+        let mut index = Vec::new();
+        let mut data = Vec::new();
+        for (tag, kind, bytes) in entries {
+            index.extend_from_slice(&tag.to_be_bytes());
+            index.extend_from_slice(&kind.to_be_bytes());
+            index.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            index.extend_from_slice(&1u32.to_be_bytes());
+            data.extend_from_slice(bytes);
+        }
+        let mut out = Vec::new();
+        out.extend_from_slice(&(entries.len() as u32).to_be_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend(index);
+        out.extend(data);
+        out
+    }
+
+    fn bash() -> Vec<u8> {
+        header_blob(&[
+            (1000, 6, b"bash\0"),
+            (1001, 6, b"5.2.26\0"),
+            (1002, 6, b"3.fc40\0"),
+            (1003, 4, &1u32.to_be_bytes()),
+            (1014, 6, b"GPL-3.0-or-later\0"),
+            (1022, 6, b"x86_64\0"),
+            (1044, 6, b"bash-5.2.26-3.fc40.src.rpm\0"),
+        ])
+    }
+
+    #[test]
+    fn a_header_gives_its_package() {
+        let h = header::parse(&bash()).unwrap();
+        assert_eq!(h.evr(), "1:5.2.26-3.fc40");
+        assert_eq!(h.source_name().as_deref(), Some("bash"));
+        assert_eq!(h.license.as_deref(), Some("GPL-3.0-or-later"));
+        assert_eq!(h.arch.as_deref(), Some("x86_64"));
+    }
+
+    /// Sets the big-endian u32 at `at`.
+    fn set32(b: &mut [u8], at: usize, v: u32) {
+        b[at..at + 4].copy_from_slice(&v.to_be_bytes());
+    }
+
+    #[test]
+    fn hostile_headers_are_refused_with_a_reason() {
+        let good = bash();
+        let mut cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("empty", vec![], "truncated"),
+            ("truncated", good[..good.len() - 3].to_vec(), "has"),
+            ("no tags", header_blob(&[]), "0 tags"),
+        ];
+        let mut many = good.clone();
+        set32(&mut many, 0, u32::MAX);
+        cases.push(("a huge tag count", many, "tags"));
+        let mut long_data = good.clone();
+        set32(&mut long_data, 4, u32::MAX);
+        cases.push(("a huge data length", long_data, "bytes of data"));
+        let mut far = good.clone();
+        set32(&mut far, 8 + 8, 1 << 30); // NAME's offset
+        cases.push(("an offset past the data", far, "past"));
+        let mut epoch = good.clone();
+        set32(&mut epoch, 8 + 3 * 16 + 8, 0xffff_fffe); // EPOCH's offset
+        cases.push(("an epoch past the data", epoch, "epoch"));
+        let mut kind = good.clone();
+        set32(&mut kind, 8 + 4, 4); // NAME as an INT32
+        cases.push(("a name of the wrong type", kind, "not a string"));
+        let unterminated = header_blob(&[(1000, 6, b"bash")]);
+        cases.push(("an unterminated name", unterminated, "runs past"));
+        let overlong = [vec![b'x'; 100_000], vec![0]].concat();
+        cases.push((
+            "an overlong license",
+            header_blob(&[(1000, 6, b"bash\0"), (1014, 6, &overlong)]),
+            "longer than",
+        ));
+        cases.push((
+            "no name",
+            header_blob(&[(1001, 6, b"1\0")]),
+            "without a name",
+        ));
+        for (what, blob, says) in cases {
+            let err = header::parse(&blob).expect_err(what);
+            assert!(err.contains(says), "{what}: {err}");
+        }
+    }
+
+    fn varint(mut v: u64) -> Vec<u8> {
+        // Values below 2^56 only, enough here.
+        let mut groups = vec![(v & 0x7f) as u8];
+        v >>= 7;
+        while v > 0 {
+            groups.push((v & 0x7f) as u8 | 0x80);
+            v >>= 7;
+        }
+        groups.reverse();
+        groups
+    }
+
+    #[test]
+    fn varints_round_trip() {
+        for v in [0u64, 1, 127, 128, 300, 1 << 20, (1 << 40) + 5] {
+            let b = varint(v);
+            assert_eq!(sqlite::varint_for_tests(&b), Some((v, b.len())));
+        }
+    }
+
+    /// An sqlite record of text, integer and blob columns.
+    enum Col<'a> {
+        Null,
+        Int(u8),
+        Text(&'a str),
+        Blob(&'a [u8]),
+    }
+
+    fn record(cols: &[Col]) -> Vec<u8> {
+        let mut types = Vec::new();
+        let mut body = Vec::new();
+        for c in cols {
+            match c {
+                Col::Null => types.extend(varint(0)),
+                Col::Int(v) => {
+                    types.extend(varint(1));
+                    body.push(*v);
+                }
+                Col::Text(t) => {
+                    types.extend(varint(13 + 2 * t.len() as u64));
+                    body.extend_from_slice(t.as_bytes());
+                }
+                Col::Blob(b) => {
+                    types.extend(varint(12 + 2 * b.len() as u64));
+                    body.extend_from_slice(b);
+                }
+            }
+        }
+        let mut out = varint(1 + types.len() as u64);
+        out.extend(types);
+        out.extend(body);
+        out
+    }
+
+    const PAGE: usize = 512;
+
+    /// A table leaf page (at `header` in the page) with these cells, each `(size claimed,
+    /// bytes after the rowid)`.
+    fn leaf(page: &mut [u8], header: usize, cells: &[(u64, Vec<u8>)]) {
+        page[header] = 13;
+        page[header + 3..header + 5].copy_from_slice(&(cells.len() as u16).to_be_bytes());
+        let mut end = PAGE;
+        for (i, (size, bytes)) in cells.iter().enumerate() {
+            let cell = [varint(*size), varint(i as u64 + 1), bytes.clone()].concat();
+            end -= cell.len();
+            page[end..end + cell.len()].copy_from_slice(&cell);
+            let at = header + 8 + 2 * i;
+            page[at..at + 2].copy_from_slice(&(end as u16).to_be_bytes());
+        }
+    }
+
+    /// A 512-byte-page sqlite file: page 1 holds the schema (table `Packages` at page 2),
+    /// then `pages` as given.
+    fn sqlite_file(pages: &[Vec<u8>]) -> Vec<u8> {
+        let mut first = vec![0u8; PAGE];
+        first[..16].copy_from_slice(b"SQLite format 3\0");
+        first[16..18].copy_from_slice(&(PAGE as u16).to_be_bytes());
+        set32(&mut first, 56, 1);
+        let schema = record(&[
+            Col::Text("table"),
+            Col::Text("Packages"),
+            Col::Text("Packages"),
+            Col::Int(2),
+            Col::Text("CREATE TABLE 'Packages' (hnum INTEGER PRIMARY KEY AUTOINCREMENT,blob BLOB NOT NULL)"),
+        ]);
+        leaf(&mut first, 100, &[(schema.len() as u64, schema)]);
+        let mut out = first;
+        for p in pages {
+            out.extend_from_slice(p);
+        }
+        out
+    }
+
+    fn row(blob: &[u8]) -> Vec<u8> {
+        record(&[Col::Null, Col::Blob(blob)])
+    }
+
+    #[test]
+    fn a_hand_made_sqlite_database_is_read() {
+        // The bash header fits in a 512-byte page; the row for it in the leaf.
+        let blob = bash();
+        let r = row(&blob);
+        let mut p2 = vec![0u8; PAGE];
+        leaf(&mut p2, 0, &[(r.len() as u64, r)]);
+        let got = sqlite::read(&sqlite_file(&[p2]), None).unwrap();
+        assert_eq!(got.headers.len(), 1);
+        assert_eq!(got.headers[0].name, "bash");
+    }
+
+    #[test]
+    fn hostile_sqlite_databases_end_in_an_error_not_a_hang() {
+        let mut cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("not sqlite", vec![0u8; 4096], "not an sqlite database"),
+            (
+                "short",
+                b"SQLite format 3\0".to_vec(),
+                "not an sqlite database",
+            ),
+        ];
+        let mut bad_size = sqlite_file(&[vec![0u8; PAGE]]);
+        bad_size[16..18].copy_from_slice(&1000u16.to_be_bytes());
+        cases.push(("a page size of 1000", bad_size, "page size"));
+
+        // An interior page whose child is itself.
+        let mut looped = vec![0u8; PAGE];
+        looped[0] = 5;
+        set32(&mut looped, 8, 2);
+        cases.push(("a b-tree loop", sqlite_file(&[looped]), "used twice"));
+
+        // A child past the end of the file.
+        let mut far = vec![0u8; PAGE];
+        far[0] = 5;
+        set32(&mut far, 8, 0x7fff_ffff);
+        cases.push((
+            "a child past the end",
+            sqlite_file(&[far]),
+            "out of the database",
+        ));
+
+        // A leaf claiming more cells than a page holds.
+        let mut crowded = vec![0u8; PAGE];
+        crowded[0] = 13;
+        crowded[3..5].copy_from_slice(&60_000u16.to_be_bytes());
+        cases.push(("60000 cells", sqlite_file(&[crowded]), "claims 60000 cells"));
+
+        // A cell pointer into the page's header.
+        let mut inside = vec![0u8; PAGE];
+        inside[0] = 13;
+        inside[3..5].copy_from_slice(&1u16.to_be_bytes());
+        inside[8..10].copy_from_slice(&2u16.to_be_bytes());
+        cases.push((
+            "a cell in the header",
+            sqlite_file(&[inside]),
+            "outside the page",
+        ));
+
+        // A row spilling onto an overflow chain that comes back to itself.
+        let spill = [row(&[7u8; 2000])[..PAGE - 100].to_vec()].concat();
+        let mut p2 = vec![0u8; PAGE];
+        // Payload of 2000+ bytes: the local part is M = ((512-12)*32/255)-23 = 39 bytes,
+        // then the first overflow page's number.
+        let local = 39;
+        let mut cell = spill[..local].to_vec();
+        cell.extend_from_slice(&3u32.to_be_bytes());
+        leaf(&mut p2, 0, &[(2006, cell)]);
+        let mut p3 = vec![0u8; PAGE];
+        set32(&mut p3, 0, 3);
+        cases.push(("an overflow loop", sqlite_file(&[p2, p3]), "used twice"));
+
+        // A row claiming a payload of 1 TiB.
+        let mut huge = vec![0u8; PAGE];
+        leaf(&mut huge, 0, &[(1 << 40, vec![0u8; 8])]);
+        cases.push(("a 1 TiB row", sqlite_file(&[huge]), "read at most"));
+
+        // Many cells sharing the same bytes: more header bytes than the file holds.
+        let r = row(&bash());
+        let mut shared = vec![0u8; PAGE];
+        leaf(&mut shared, 0, &[(r.len() as u64, r)]);
+        let at = u16::from_be_bytes([shared[8], shared[9]]);
+        let cells = 100u16;
+        shared[3..5].copy_from_slice(&cells.to_be_bytes());
+        for i in 0..usize::from(cells) {
+            shared[8 + 2 * i..10 + 2 * i].copy_from_slice(&at.to_be_bytes());
+        }
+        cases.push(("cells sharing bytes", sqlite_file(&[shared]), "share bytes"));
+
+        for (what, file, says) in cases {
+            let err = sqlite::read(&file, None).expect_err(what);
+            assert!(err.contains(says), "{what}: {err}");
+        }
+    }
+
+    /// A little-endian Berkeley DB hash file of 512-byte pages: the meta page, then `pages`.
+    fn bdb_file(pages: &[Vec<u8>]) -> Vec<u8> {
+        let mut meta = vec![0u8; PAGE];
+        meta[12..16].copy_from_slice(&0x0006_1561u32.to_le_bytes());
+        meta[16..20].copy_from_slice(&9u32.to_le_bytes());
+        meta[20..24].copy_from_slice(&(PAGE as u32).to_le_bytes());
+        meta[32..36].copy_from_slice(&(pages.len() as u32).to_le_bytes());
+        let mut out = meta;
+        for p in pages {
+            out.extend_from_slice(p);
+        }
+        out
+    }
+
+    /// A hash page `n` with one pair: a 4-byte key and an off-page value at `ovfl`.
+    fn hash_page(n: u32, ovfl: u32, len: u32) -> Vec<u8> {
+        let mut p = vec![0u8; PAGE];
+        p[8..12].copy_from_slice(&n.to_le_bytes());
+        p[20..22].copy_from_slice(&2u16.to_le_bytes());
+        p[25] = 13;
+        let key = PAGE - 5;
+        p[key] = 1;
+        p[key + 1..key + 5].copy_from_slice(&7u32.to_le_bytes());
+        let value = key - 12;
+        p[value] = 3;
+        p[value + 4..value + 8].copy_from_slice(&ovfl.to_le_bytes());
+        p[value + 8..value + 12].copy_from_slice(&len.to_le_bytes());
+        p[26..28].copy_from_slice(&(key as u16).to_le_bytes());
+        p[28..30].copy_from_slice(&(value as u16).to_le_bytes());
+        p
+    }
+
+    fn overflow_page(n: u32, next: u32, bytes: &[u8]) -> Vec<u8> {
+        let mut p = vec![0u8; PAGE];
+        p[8..12].copy_from_slice(&n.to_le_bytes());
+        p[16..20].copy_from_slice(&next.to_le_bytes());
+        p[22..24].copy_from_slice(&(bytes.len() as u16).to_le_bytes());
+        p[25] = 7;
+        p[26..26 + bytes.len()].copy_from_slice(bytes);
+        p
+    }
+
+    #[test]
+    fn a_hand_made_berkeley_db_is_read_and_hostile_ones_are_noted() {
+        let blob = bash();
+        let (a, b) = blob.split_at(blob.len() / 2);
+        let good = bdb_file(&[
+            hash_page(1, 2, blob.len() as u32),
+            overflow_page(2, 3, a),
+            overflow_page(3, 0, b),
+        ]);
+        let got = bdb::read(&good).unwrap();
+        assert_eq!(got.headers.len(), 1, "{got:?}");
+        assert_eq!(got.headers[0].name, "bash");
+
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            (
+                "an overflow loop",
+                bdb_file(&[hash_page(1, 2, 1 << 20), overflow_page(2, 2, &[1; 400])]),
+                "used twice",
+            ),
+            (
+                "a 4 GiB value",
+                bdb_file(&[hash_page(1, 2, u32::MAX), overflow_page(2, 0, &[1; 400])]),
+                "read at most",
+            ),
+            (
+                "a chain to nowhere",
+                bdb_file(&[hash_page(1, 900, 300)]),
+                "missing",
+            ),
+            (
+                "a chain shorter than its value",
+                bdb_file(&[hash_page(1, 2, 1000), overflow_page(2, 0, &[1; 400])]),
+                "missing",
+            ),
+        ];
+        for (what, file, says) in cases {
+            let got = bdb::read(&file).unwrap();
+            assert_eq!((got.headers.len(), got.skipped), (0, 1), "{what}");
+            let err = got.first_error.unwrap();
+            assert!(err.contains(says), "{what}: {err}");
+        }
+        let mut pages = vec![0u8; 4096];
+        pages[12..16].copy_from_slice(&0x0006_1561u32.to_le_bytes());
+        pages[20..24].copy_from_slice(&1000u32.to_le_bytes());
+        assert!(bdb::read(&pages).unwrap_err().contains("page size"));
+        assert!(bdb::read(&[0u8; 4096])
+            .unwrap_err()
+            .contains("not a Berkeley DB"));
+    }
+}
