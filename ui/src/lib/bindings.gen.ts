@@ -442,9 +442,15 @@ note?: string, };
 
 export type Package = { name: string, version: string, architecture?: string, 
 /**
- * The source package (dpkg `Source:`, apk `o:`), when the database names one.
+ * The source package (dpkg `Source:`, apk `o:`, the name of rpm's source rpm), when
+ * the database names one.
  */
-source?: string, manager: Manager, 
+source?: string, 
+/**
+ * The license the package declares (apk `L:`, rpm `LICENSE`; dpkg's status file has
+ * none), as written there: not always an SPDX expression.
+ */
+license?: string, manager: Manager, 
 /**
  * Its package URL: `pkg:deb/debian/bash@5.2.15-2?arch=amd64&distro=debian-12`.
  */

@@ -7,9 +7,9 @@ import { FakeApi } from '../../lib/ipc/fake';
 import { fakeRow } from '../../lib/ipc/fake-images';
 import PackagesTab from './PackagesTab.svelte';
 
-function setup(m = en) {
+function setup(m = en, image = 'debian:12') {
   const api = new FakeApi();
-  const row = fakeRow('debian:12');
+  const row = fakeRow(image);
   api.images = [row];
   render(PackagesTab, { api, reference: row.reference, m });
   return { api, row };
@@ -30,6 +30,21 @@ describe('PackagesTab', () => {
     await userEvent.clear(screen.getByTestId('packages-search'));
     await userEvent.type(screen.getByTestId('packages-search'), 'zsh');
     expect(screen.getByTestId('packages-nomatch')).toBeInTheDocument();
+  });
+
+  it("lists an rpm image's packages with their epochs and source rpms, and a database read in part", async () => {
+    setup(en, 'fedora:40');
+    expect(await screen.findByTestId('packages-os')).toHaveTextContent('Fedora Linux 40 (Container Image)');
+    expect(names()).toEqual(['bash', 'curl', 'perl-Errno']);
+    const perl = screen.getAllByTestId('package')[2];
+    expect(perl).toHaveTextContent('0:1.38-506.fc40');
+    expect(perl).toHaveTextContent('perl');
+    expect(perl).toHaveTextContent('rpm');
+    expect(perl?.title).toBe('pkg:rpm/fedora/perl-Errno@1.38-506.fc40?arch=x86_64&distro=fedora-40&epoch=0&upstream=perl');
+    expect(screen.getByTestId('packages-partial')).toHaveTextContent(
+      '/usr/lib/sysimage/rpm/rpmdb.sqlite (rpm) was read in part: 1 record(s) not read, the first: a header without a name',
+    );
+    expect(screen.queryByTestId('packages-unread')).toBeNull();
   });
 
   it('exports the SBOM chosen to the file chosen in the save dialog', async () => {

@@ -268,6 +268,7 @@ export const en = {
       noMatch: 'No package name matches.',
       noDatabase: 'No package database found (dpkg, apk or rpm): the image may be distroless or built from scratch.',
       unread: '{path} ({manager}) was not read',
+      partial: '{path} ({manager}) was read in part',
       name: 'Name',
       version: 'Version',
       arch: 'Architecture',

@@ -266,6 +266,7 @@ export const zhCN: Messages = {
       noMatch: '没有名称匹配的软件包。',
       noDatabase: '没有找到软件包数据库（dpkg、apk 或 rpm）：镜像可能是 distroless 或 scratch 构建的。',
       unread: '未读取 {path}（{manager}）',
+      partial: '{path}（{manager}）只读取了一部分',
       name: '名称',
       version: '版本',
       arch: '架构',

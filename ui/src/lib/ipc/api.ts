@@ -106,7 +106,7 @@ export interface StrataApi {
   analyzeImage(reference: string): Promise<Analysis>;
   /** `compare_images`: the Compare tab: shared layers, files and config values that differ. */
   compareImages(a: string, b: string): Promise<Comparison>;
-  /** `image_packages`: the Packages tab: the OS and the dpkg/apk packages installed. */
+  /** `image_packages`: the Packages tab: the OS and the dpkg, apk or rpm packages installed. */
   imagePackages(reference: string): Promise<Packages>;
   /**
    * `export_sbom`: writes the image's SBOM (CycloneDX 1.5 or SPDX 2.3 JSON) to a file chosen

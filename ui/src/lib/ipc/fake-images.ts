@@ -256,8 +256,50 @@ export function fakeTask(id: number, over: Partial<TaskInfo> = {}): TaskInfo {
   };
 }
 
-/** A Debian image's packages, as `image_packages` reads them. */
+/** A Fedora image's rpm packages, one header of its database not read. */
+function fakeRpmPackages(reference: string): Packages {
+  const rpm = (name: string, version: string, source: string, license: string) => {
+    const [epoch, evr] = version.includes(':') ? version.split(':') : [null, version];
+    return {
+      name,
+      version,
+      architecture: 'x86_64',
+      source,
+      license,
+      manager: 'rpm' as const,
+      purl:
+        `pkg:rpm/fedora/${name}@${evr}?arch=x86_64&distro=fedora-40` +
+        (epoch ? `&epoch=${epoch}` : '') +
+        (source !== name ? `&upstream=${source}` : ''),
+    };
+  };
+  return {
+    reference,
+    id: 'sha256:' + '4'.repeat(64),
+    manifest: 'sha256:' + '5'.repeat(64),
+    platform: 'linux/amd64',
+    os: { id: 'fedora', version_id: '40', pretty_name: 'Fedora Linux 40 (Container Image)' },
+    databases: [
+      {
+        manager: 'rpm',
+        path: '/usr/lib/sysimage/rpm/rpmdb.sqlite',
+        read: true,
+        packages: 3,
+        note: '1 record(s) not read, the first: a header without a name',
+      },
+    ],
+    packages: [
+      rpm('bash', '5.2.26-3.fc40', 'bash', 'GPL-3.0-or-later'),
+      rpm('curl', '8.6.0-7.fc40', 'curl', 'curl'),
+      rpm('perl-Errno', '0:1.38-506.fc40', 'perl', 'GPL-1.0-or-later OR Artistic-1.0-Perl'),
+    ],
+  };
+}
+
+/** A Debian image's packages (a Fedora image's for a `fedora` reference), as
+ * `image_packages` reads them. */
 export function fakePackages(reference: string): Packages {
+  if (reference.includes('fedora')) return fakeRpmPackages(reference);
   const deb = (name: string, version: string, source?: string) => ({
     name,
     version,
