@@ -321,7 +321,7 @@ pub(crate) fn read_databases<R: Read>(
         let read = match format {
             RpmFormat::Sqlite => {
                 let wal = tree
-                    .resolve(&format!("{path}-wal"))
+                    .resolve(format!("{path}-wal"))
                     .ok()
                     .and_then(|w| contents.get(&w));
                 rpmdb::sqlite::read(bytes, wal.map(Vec::as_slice))

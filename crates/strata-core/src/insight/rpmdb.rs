@@ -374,8 +374,8 @@ pub(crate) mod sqlite {
                 .ok_or_else(|| format!("page {n} is past the end of the file"))
         }
 
-        /// Calls `each(rowid, payload)` for every row of the table b-tree at `root`; an
-        /// `Err` from `each` skips the row, one from the walk ends it.
+        /// Calls `each(payload)` for every row of the table b-tree at `root`, in rowid
+        /// order; an `Err` from `each` or from the walk ends it.
         fn walk(
             &mut self,
             root: u32,
