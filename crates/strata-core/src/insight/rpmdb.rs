@@ -14,6 +14,19 @@ use std::collections::{HashMap, HashSet};
 
 /// A header blob larger than this is refused (rpm's largest, texlive's, are a few MiB).
 pub(crate) const BLOB_MAX: usize = 32 << 20;
+/// Why a walk that copied more bytes than its file holds stops: no byte of a well-formed
+/// database belongs to two records, so cells pointing at the same bytes are refused before
+/// they add up to gigabytes.
+const SHARED: &str = "its records hold more bytes than the file (records share bytes)";
+
+/// Adds `n` bytes to a walk's count; past `budget`, the walk ends.
+fn charge(count: &mut usize, n: usize, budget: usize) -> Result<(), String> {
+    *count = count.saturating_add(n);
+    if *count > budget {
+        return Err(SHARED.into());
+    }
+    Ok(())
+}
 /// Header blobs read from one database at most.
 const PACKAGES_MAX: usize = 200_000;
 
@@ -85,10 +98,7 @@ impl Headers {
 
     /// Reads one header blob; `Err` ends the walk.
     fn push(&mut self, blob: &[u8]) -> Result<(), String> {
-        self.bytes = self.bytes.saturating_add(blob.len());
-        if self.bytes > self.budget {
-            return Err("its records hold more bytes than the file (records share bytes)".into());
-        }
+        charge(&mut self.bytes, blob.len(), self.budget)?;
         if self.headers.len() >= PACKAGES_MAX {
             return Err(format!("more than {PACKAGES_MAX} packages"));
         }
@@ -241,6 +251,9 @@ pub(crate) mod sqlite {
         wal: HashMap<u32, &'a [u8]>,
         /// Every page used in the walk so far: none is used twice.
         used: HashSet<u32>,
+        /// Payload bytes copied so far, and at most (the file's and the log's size).
+        copied: usize,
+        budget: usize,
     }
 
     /// A varint: big-endian 7-bit groups, the ninth byte whole.
@@ -286,6 +299,8 @@ pub(crate) mod sqlite {
                 pages: u32::try_from(file.len() / page_size).unwrap_or(u32::MAX),
                 wal: HashMap::new(),
                 used: HashSet::new(),
+                copied: 0,
+                budget: file.len().saturating_add(wal.map_or(0, <[u8]>::len)),
             };
             if let Some(wal) = wal.filter(|w| !w.is_empty()) {
                 db.read_wal(wal)?;
@@ -435,6 +450,13 @@ pub(crate) mod sqlite {
                     BLOB_MAX >> 20
                 ));
             }
+            if size > self.budget {
+                return Err(format!(
+                    "a row of {size} bytes in a file of {}",
+                    self.budget
+                ));
+            }
+            charge(&mut self.copied, size, self.budget)?;
             let start = at + a + b;
             let u = self.usable;
             let x = u - 35;
@@ -571,6 +593,8 @@ pub(crate) mod bdb {
         big: bool,
         /// Overflow pages used so far: none is used twice.
         used: HashSet<usize>,
+        /// Item bytes copied so far, and at most (the file's size).
+        copied: usize,
     }
 
     impl<'a> Db<'a> {
@@ -609,6 +633,13 @@ pub(crate) mod bdb {
                     BLOB_MAX >> 20
                 ));
             }
+            if len > self.file.len() {
+                return Err(format!(
+                    "a value of {len} bytes in a file of {}",
+                    self.file.len()
+                ));
+            }
+            charge(&mut self.copied, len, self.file.len())?;
             let mut out = Vec::with_capacity(len.min(1 << 20));
             while out.len() < len {
                 if !self.used.insert(n) {
@@ -637,7 +668,10 @@ pub(crate) mod bdb {
                 return Err("an item outside its page".into());
             }
             match page[at] {
-                KEYDATA => Ok(page[at + 1..at + len].to_vec()),
+                KEYDATA => {
+                    charge(&mut self.copied, len, self.file.len())?;
+                    Ok(page[at + 1..at + len].to_vec())
+                }
                 OFFPAGE if len >= 12 => {
                     let n = self.u32(page, at + 4).unwrap_or(0) as usize;
                     let total = self.u32(page, at + 8).unwrap_or(0) as usize;
@@ -667,6 +701,7 @@ pub(crate) mod bdb {
             pages: 0,
             big,
             used: HashSet::new(),
+            copied: 0,
         };
         let page_size = db.u32(file, 20).unwrap_or(0) as usize;
         if !page_size.is_power_of_two() || !(512..=65536).contains(&page_size) {
@@ -708,6 +743,7 @@ pub(crate) mod bdb {
                 }
                 let key = match db.item(page, koff, kend - koff) {
                     Ok(key) => key,
+                    Err(e) if e == SHARED => return Err(e),
                     Err(e) => {
                         out.skip(format!("hash page {n}: {e}"));
                         continue;
@@ -718,6 +754,7 @@ pub(crate) mod bdb {
                 }
                 match db.item(page, voff, koff - voff) {
                     Ok(value) => out.push(&value)?,
+                    Err(e) if e == SHARED => return Err(e),
                     Err(e) => out.skip(format!("hash page {n}: {e}")),
                 }
             }
@@ -984,7 +1021,12 @@ mod tests {
         leaf(&mut p2, 0, &[(2006, cell)]);
         let mut p3 = vec![0u8; PAGE];
         set32(&mut p3, 0, 3);
-        cases.push(("an overflow loop", sqlite_file(&[p2, p3]), "used twice"));
+        let room = vec![0u8; PAGE];
+        cases.push((
+            "an overflow loop",
+            sqlite_file(&[p2, p3, room.clone(), room.clone(), room.clone(), room]),
+            "used twice",
+        ));
 
         // A row claiming a payload of 1 TiB.
         let mut huge = vec![0u8; PAGE];
@@ -1002,6 +1044,21 @@ mod tests {
             shared[8 + 2 * i..10 + 2 * i].copy_from_slice(&at.to_be_bytes());
         }
         cases.push(("cells sharing bytes", sqlite_file(&[shared]), "share bytes"));
+
+        // The same with rows that are no records at all (skipped, not read as headers):
+        // the bytes copied still count.
+        let mut junk = vec![0u8; PAGE];
+        leaf(&mut junk, 0, &[(400, vec![0xff; 400])]);
+        let at = u16::from_be_bytes([junk[8], junk[9]]);
+        junk[3..5].copy_from_slice(&50u16.to_be_bytes());
+        for i in 0..50 {
+            junk[8 + 2 * i..10 + 2 * i].copy_from_slice(&at.to_be_bytes());
+        }
+        cases.push((
+            "junk cells sharing bytes",
+            sqlite_file(&[junk]),
+            "share bytes",
+        ));
 
         for (what, file, says) in cases {
             let err = sqlite::read(&file, None).expect_err(what);
@@ -1067,13 +1124,18 @@ mod tests {
         let cases: Vec<(&str, Vec<u8>, &str)> = vec![
             (
                 "an overflow loop",
-                bdb_file(&[hash_page(1, 2, 1 << 20), overflow_page(2, 2, &[1; 400])]),
+                bdb_file(&[hash_page(1, 2, 1200), overflow_page(2, 2, &[1; 400])]),
                 "used twice",
             ),
             (
                 "a 4 GiB value",
                 bdb_file(&[hash_page(1, 2, u32::MAX), overflow_page(2, 0, &[1; 400])]),
                 "read at most",
+            ),
+            (
+                "a value larger than the file",
+                bdb_file(&[hash_page(1, 2, 1 << 20), overflow_page(2, 0, &[1; 400])]),
+                "in a file of",
             ),
             (
                 "a chain to nowhere",
@@ -1099,5 +1161,40 @@ mod tests {
         assert!(bdb::read(&[0u8; 4096])
             .unwrap_err()
             .contains("not a Berkeley DB"));
+    }
+
+    /// Each of 3,000 copies of a good database with a few bytes changed (a fixed
+    /// xorshift sequence) is read to an answer or an error, never a panic.
+    #[test]
+    fn mangled_databases_never_panic() {
+        let blob = bash();
+        let r = row(&blob);
+        let mut p2 = vec![0u8; PAGE];
+        leaf(&mut p2, 0, &[(r.len() as u64, r)]);
+        let sqlite_good = sqlite_file(&[p2]);
+        let (a, b) = blob.split_at(blob.len() / 2);
+        let bdb_good = bdb_file(&[
+            hash_page(1, 2, blob.len() as u32),
+            overflow_page(2, 3, a),
+            overflow_page(3, 0, b),
+        ]);
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for i in 0..3000 {
+            let good = if i % 2 == 0 { &sqlite_good } else { &bdb_good };
+            let mut bad = good.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() as usize) % bad.len();
+                bad[at] = next() as u8;
+            }
+            let _ = sqlite::read(&bad, None);
+            let _ = bdb::read(&bad);
+            let _ = header::parse(&bad[..(next() as usize) % bad.len()]);
+        }
     }
 }
