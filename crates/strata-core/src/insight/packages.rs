@@ -2,9 +2,9 @@
 //! view, without running the image: dpkg (`/var/lib/dpkg/status`, and the one-file-per-package
 //! `/var/lib/dpkg/status.d/` of distroless images), apk (`/lib/apk/db/installed`), rpm
 //! (sqlite `rpmdb.sqlite` under `/usr/lib/sysimage/rpm` or `/var/lib/rpm`, with its
-//! write-ahead log; else Berkeley DB's `/var/lib/rpm/Packages`: see [`super::rpmdb`]), and
-//! the OS from `/etc/os-release`. rpm's ndb `Packages.db` (SUSE) is found but not read; the
-//! result says so, as it does for any database that could not be read and why.
+//! write-ahead log; else the ndb `Packages.db` of SUSE; else Berkeley DB's
+//! `/var/lib/rpm/Packages`: see [`super::rpmdb`]), and the OS from `/etc/os-release`. A
+//! database that could not be read is listed with the reason.
 //!
 //! Layers are hostile input: the database files are read as tar entries of the layer that
 //! holds them (each layer read once), each with a size cap; dpkg's and apk's are parsed as
@@ -42,13 +42,14 @@ const STATUS_D_MAX: usize = 10_000;
 /// workstation's `rpmdb.sqlite` is about 100 MiB, a container's a few MiB).
 const RPM_MAX: u64 = 256 << 20;
 
-/// rpm's databases, in the order rpm would pick one: the sqlite ones (where Fedora 36 and
-/// later keep it, and where older ones did), then Berkeley DB's `Packages`.
-const RPM_DATABASES: [(&str, RpmFormat); 4] = [
+/// rpm's databases, in the order rpm looks for its backends: sqlite (where Fedora 36 and
+/// later keep it, and where older ones did), ndb (SUSE), then Berkeley DB's `Packages`.
+const RPM_DATABASES: [(&str, RpmFormat); 5] = [
     ("usr/lib/sysimage/rpm/rpmdb.sqlite", RpmFormat::Sqlite),
     ("var/lib/rpm/rpmdb.sqlite", RpmFormat::Sqlite),
-    ("var/lib/rpm/Packages", RpmFormat::Bdb),
     ("usr/lib/sysimage/rpm/Packages.db", RpmFormat::Ndb),
+    ("var/lib/rpm/Packages.db", RpmFormat::Ndb),
+    ("var/lib/rpm/Packages", RpmFormat::Bdb),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,7 +258,7 @@ pub(crate) fn read_databases<R: Read>(
         if !is_file || rpm_found.iter().any(|f| f.2 == real) {
             continue;
         }
-        let wanted_now = format != RpmFormat::Ndb && want(path, RPM_MAX, &mut notes);
+        let wanted_now = want(path, RPM_MAX, &mut notes);
         if wanted_now && format == RpmFormat::Sqlite {
             want(&format!("{path}-wal"), RPM_MAX, &mut notes);
         }
@@ -302,12 +303,6 @@ pub(crate) fn read_databases<R: Read>(
     let mut rpm_read: Option<&str> = None;
     for (path, format, real, wanted_now) in &rpm_found {
         if !wanted_now {
-            if *format == RpmFormat::Ndb {
-                notes.push((
-                    format!("/{path}"),
-                    "rpm database not read: Strata does not read rpm's ndb format".into(),
-                ));
-            }
             continue;
         }
         if let Some(first) = rpm_read {
@@ -326,7 +321,8 @@ pub(crate) fn read_databases<R: Read>(
                     .and_then(|w| contents.get(&w));
                 rpmdb::sqlite::read(bytes, wal.map(Vec::as_slice))
             }
-            _ => rpmdb::bdb::read(bytes),
+            RpmFormat::Ndb => rpmdb::ndb::read(bytes),
+            RpmFormat::Bdb => rpmdb::bdb::read(bytes),
         };
         match read {
             Ok(h) => {

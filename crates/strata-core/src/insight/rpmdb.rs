@@ -1,8 +1,8 @@
 //! rpm's package databases, read from their bytes without rpm, sqlite or Berkeley DB:
 //! the sqlite `rpmdb.sqlite` (Fedora 33 and later, RHEL 9, openSUSE), with its write-ahead
 //! log when one is beside it, and the Berkeley DB hash `Packages` (RHEL and CentOS up to 8,
-//! Amazon Linux 2). Both keep one RPM header blob per installed package; [`header`] reads
-//! the few tags a package record needs.
+//! Amazon Linux 2), and rpm's own ndb `Packages.db` (SUSE). Each keeps one RPM header blob
+//! per installed package; [`header`] reads the few tags a package record needs.
 //!
 //! The files come from an image and are hostile input: every offset and count is checked
 //! against the bytes it points into, a header blob is at most [`BLOB_MAX`] bytes, and each
@@ -763,6 +763,124 @@ pub(crate) mod bdb {
     }
 }
 
+/// rpm's own "ndb" `Packages.db` (SUSE): a 32-byte header (`RpmP`), slot pages of 16-byte
+/// slots (`Slot`, package index, block offset, block count) and blobs in 16-byte blocks,
+/// each framed by a head (`BlbS`, package index, time, length) and a tail (Adler-32,
+/// length, `BlbE`). Every slot and frame is checked as rpm checks it, the blobs may not
+/// overlap, and each blob's Adler-32 must hold.
+pub(crate) mod ndb {
+    use super::*;
+
+    const MAGIC: &[u8; 4] = b"RpmP";
+    const SLOT: &[u8; 4] = b"Slot";
+    const HEAD: &[u8; 4] = b"BlbS";
+    const TAIL: &[u8; 4] = b"BlbE";
+    const PAGE: usize = 4096;
+    const BLK: usize = 16;
+
+    fn le32(b: &[u8], at: usize) -> Option<u32> {
+        let s = b.get(at..at.checked_add(4)?)?;
+        Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    }
+
+    fn adler32(bytes: &[u8]) -> u32 {
+        let (mut a, mut b) = (1u32, 0u32);
+        for chunk in bytes.chunks(5552) {
+            for &x in chunk {
+                a += u32::from(x);
+                b += a;
+            }
+            a %= 65521;
+            b %= 65521;
+        }
+        (b << 16) | a
+    }
+
+    /// The blob of one slot, or why not.
+    fn blob(file: &[u8], pkgidx: u32, blkoff: usize, blkcnt: usize) -> Result<&[u8], String> {
+        let start = blkoff * BLK;
+        let frame = &file[start..start + blkcnt * BLK];
+        if frame.len() < 28 || &frame[..4] != HEAD || le32(frame, 4) != Some(pkgidx) {
+            return Err(format!("package {pkgidx}: its blob has no head"));
+        }
+        let len = le32(frame, 12).unwrap_or(0) as usize;
+        if len > BLOB_MAX || (16 + len + 12).div_ceil(BLK) != blkcnt {
+            return Err(format!(
+                "package {pkgidx}: a blob of {len} bytes in {blkcnt} blocks"
+            ));
+        }
+        let tail = &frame[frame.len() - 12..];
+        if &tail[8..] != TAIL || le32(tail, 4) != Some(len as u32) {
+            return Err(format!("package {pkgidx}: its blob has no tail"));
+        }
+        if le32(tail, 0) != Some(adler32(&frame[..frame.len() - 12])) {
+            return Err(format!(
+                "package {pkgidx}: its blob's checksum does not hold"
+            ));
+        }
+        Ok(&frame[16..16 + len])
+    }
+
+    pub(crate) fn read(file: &[u8]) -> Result<Headers, String> {
+        if file.len() < PAGE || &file[..4] != MAGIC {
+            return Err("not an rpm ndb database".into());
+        }
+        if le32(file, 4) != Some(0) {
+            return Err(format!("ndb version {}", le32(file, 4).unwrap_or(0)));
+        }
+        let slot_pages = le32(file, 12).unwrap_or(0) as usize;
+        if slot_pages == 0 || slot_pages > file.len() / PAGE {
+            return Err(format!(
+                "{slot_pages} slot pages in a file of {} bytes",
+                file.len()
+            ));
+        }
+        let blocks = file.len() / BLK;
+        let first_block = slot_pages * (PAGE / BLK);
+        let mut slots = Vec::new();
+        for at in (32..slot_pages * PAGE).step_by(16) {
+            if &file[at..at + 4] != SLOT {
+                return Err(format!("slot {} is not one", at / 16));
+            }
+            let (pkgidx, blkoff, blkcnt) = (
+                le32(file, at + 4).unwrap_or(0),
+                le32(file, at + 8).unwrap_or(0) as usize,
+                le32(file, at + 12).unwrap_or(0) as usize,
+            );
+            if blkoff == 0 {
+                continue;
+            }
+            if pkgidx == 0 || blkcnt == 0 || blkoff < first_block || blkoff + blkcnt > blocks {
+                return Err(format!(
+                    "slot {}: package {pkgidx} at block {blkoff}, {blkcnt} blocks, in a file of {blocks}",
+                    at / 16
+                ));
+            }
+            if slots.len() >= PACKAGES_MAX {
+                return Err(format!("more than {PACKAGES_MAX} packages"));
+            }
+            slots.push((blkoff, blkcnt, pkgidx));
+        }
+        slots.sort_unstable();
+        if slots.windows(2).any(|w| w[0].0 + w[0].1 > w[1].0) {
+            return Err("two packages' blobs overlap".into());
+        }
+        let mut out = Headers::new(file.len());
+        for (blkoff, blkcnt, pkgidx) in slots {
+            match blob(file, pkgidx, blkoff, blkcnt) {
+                Ok(b) => out.push(b)?,
+                Err(e) => out.skip(e),
+            }
+        }
+        Ok(out)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn adler32_for_tests(bytes: &[u8]) -> u32 {
+        adler32(bytes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1163,6 +1281,75 @@ mod tests {
             .contains("not a Berkeley DB"));
     }
 
+    /// An ndb file as rpm's rpmpkg.c writes one: a slot page, then each blob framed.
+    fn ndb_file(blobs: &[&[u8]]) -> Vec<u8> {
+        let mut out = vec![0u8; 4096];
+        out[..4].copy_from_slice(b"RpmP");
+        out[12..16].copy_from_slice(&1u32.to_le_bytes());
+        for at in (32..4096).step_by(16) {
+            out[at..at + 4].copy_from_slice(b"Slot");
+        }
+        for (i, blob) in blobs.iter().enumerate() {
+            let blkoff = out.len() / 16;
+            let mut frame = Vec::new();
+            frame.extend_from_slice(b"BlbS");
+            frame.extend_from_slice(&(i as u32 + 1).to_le_bytes());
+            frame.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+            frame.extend_from_slice(&(blob.len() as u32).to_le_bytes());
+            frame.extend_from_slice(blob);
+            let blkcnt = (frame.len() + 12).div_ceil(16);
+            frame.resize(blkcnt * 16 - 12, 0);
+            let adler = ndb::adler32_for_tests(&frame);
+            frame.extend_from_slice(&adler.to_le_bytes());
+            frame.extend_from_slice(&(blob.len() as u32).to_le_bytes());
+            frame.extend_from_slice(b"BlbE");
+            out.extend(frame);
+            let slot = 32 + 16 * i;
+            out[slot + 4..slot + 8].copy_from_slice(&(i as u32 + 1).to_le_bytes());
+            out[slot + 8..slot + 12].copy_from_slice(&(blkoff as u32).to_le_bytes());
+            out[slot + 12..slot + 16].copy_from_slice(&(blkcnt as u32).to_le_bytes());
+        }
+        out
+    }
+
+    #[test]
+    fn an_ndb_database_is_read_and_hostile_ones_are_refused() {
+        let other = header_blob(&[(1000, 6, b"zlib\0"), (1001, 6, b"1.3\0")]);
+        let good = ndb_file(&[&bash(), &other]);
+        let got = ndb::read(&good).unwrap();
+        let names: Vec<_> = got.headers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!((names, got.skipped), (vec!["bash", "zlib"], 0));
+
+        // A changed byte in a blob: its checksum no longer holds.
+        let mut flipped = good.clone();
+        flipped[4096 + 40] ^= 1;
+        let got = ndb::read(&flipped).unwrap();
+        assert_eq!((got.headers.len(), got.skipped), (1, 1));
+        assert!(got.first_error.unwrap().contains("checksum"));
+
+        let mut overlap = good.clone();
+        overlap[32 + 16 + 8..32 + 16 + 12].copy_from_slice(&256u32.to_le_bytes());
+        let mut past = good.clone();
+        past[32 + 12..32 + 16].copy_from_slice(&u32::MAX.to_le_bytes());
+        let mut in_slots = good.clone();
+        in_slots[32 + 8..32 + 12].copy_from_slice(&3u32.to_le_bytes());
+        let mut pages = good.clone();
+        pages[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
+        let mut not_slot = good.clone();
+        not_slot[4000..4004].copy_from_slice(b"Xlot");
+        for (what, file, says) in [
+            ("overlapping blobs", overlap, "overlap"),
+            ("a blob past the end", past, "in a file of"),
+            ("a blob among the slots", in_slots, "at block 3"),
+            ("4 G slot pages", pages, "slot pages"),
+            ("a slot without its magic", not_slot, "is not one"),
+            ("not ndb", vec![0u8; 8192], "not an rpm ndb"),
+        ] {
+            let err = ndb::read(&file).expect_err(what);
+            assert!(err.contains(says), "{what}: {err}");
+        }
+    }
+
     /// Each of 3,000 copies of a good database with a few bytes changed (a fixed
     /// xorshift sequence) is read to an answer or an error, never a panic.
     #[test]
@@ -1185,8 +1372,9 @@ mod tests {
             x ^= x << 17;
             x
         };
+        let ndb_good = ndb_file(&[&blob]);
         for i in 0..3000 {
-            let good = if i % 2 == 0 { &sqlite_good } else { &bdb_good };
+            let good = [&sqlite_good, &bdb_good, &ndb_good][i % 3];
             let mut bad = good.clone();
             for _ in 0..1 + next() % 4 {
                 let at = (next() as usize) % bad.len();
@@ -1194,6 +1382,7 @@ mod tests {
             }
             let _ = sqlite::read(&bad, None);
             let _ = bdb::read(&bad);
+            let _ = ndb::read(&bad);
             let _ = header::parse(&bad[..(next() as usize) % bad.len()]);
         }
     }
