@@ -806,9 +806,13 @@ fn a_centos_image_lists_what_rpm_lists_from_its_berkeley_db_packages() {
 }
 
 #[test]
-fn a_removal_still_in_the_sqlite_write_ahead_log_counts() {
+fn a_removal_still_in_the_sqlite_write_ahead_log_counts_and_a_stale_packages_file_does_not() {
     let (tmp, home) = scratch();
     let db = rpm_sqlite_db(tmp.path());
+    // A Berkeley DB `Packages` left beside it from before a conversion, still listing
+    // every package: rpm uses the sqlite database, and so does Strata.
+    let stale = rpm_bdb_db(tmp.path(), &db);
+    std::fs::copy(stale.join("Packages"), db.join("Packages")).unwrap();
     // sqlite itself (python3's) removes one package in a transaction and exits without a
     // checkpoint, as a process killed after its commit would: the removal is only in
     // `rpmdb.sqlite-wal`.
@@ -853,4 +857,22 @@ os._exit(0)
         .any(|l| l.starts_with("strata-tools-part07|")));
     let p = json(&home, &["packages", "fedora:wal", "--json"]);
     assert_eq!(strata_says(&p), expected, "{p:#}");
+    assert_eq!(
+        p["databases"],
+        serde_json::json!([
+            {
+                "manager": "rpm",
+                "path": "/var/lib/rpm/rpmdb.sqlite",
+                "read": true,
+                "packages": 1 + PARTS,
+            },
+            {
+                "manager": "rpm",
+                "path": "/var/lib/rpm/Packages",
+                "read": false,
+                "packages": 0,
+                "note": "rpm uses /var/lib/rpm/rpmdb.sqlite, read instead",
+            },
+        ])
+    );
 }

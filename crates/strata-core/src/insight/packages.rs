@@ -308,7 +308,7 @@ pub(crate) fn read_databases<R: Read>(
         if let Some(first) = rpm_read {
             notes.push((
                 format!("/{path}"),
-                format!("not read: rpm uses /{first}, read instead"),
+                format!("rpm uses /{first}, read instead"),
             ));
             continue;
         }
