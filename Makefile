@@ -19,7 +19,7 @@ APT_PACKAGES := build-essential pkg-config file libssl-dev libdbus-1-dev \
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev \
   xvfb xauth webkit2gtk-driver fonts-noto-cjk locales \
   docker-registry apache2-utils skopeo umoci runc slirp4netns busybox-static \
-  gnome-keyring libsecret-tools dbus dbus-x11 python3-jsonschema podman \
+  gnome-keyring libsecret-tools dbus dbus-x11 python3-jsonschema podman docker.io \
   rpm db5.3-util
 
 .PHONY: help deps apt-deps rust-deps build run test lint test-rust bench bench-transfer

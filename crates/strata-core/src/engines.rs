@@ -1,15 +1,21 @@
-//! The container engines beside Strata: hand a local image to Podman (`podman load`) and
-//! bring one of Podman's images into the store (`podman save`), through Podman's own
-//! command line, never its API socket: the `podman` binary is there wherever Podman is
-//! (rootless or rootful, Linux or a `podman machine`), it needs no service running, and it
-//! speaks docker archives, which Strata's import and export already read and write.
+//! The container engines beside Strata: hand a local image to Podman or Docker Engine and
+//! bring one of their images into the store.
 //!
-//! Docker Engine is detected (its socket) but not driven: sending to it needs its API
-//! (`/images/load`), which Strata does not speak yet; the error says so and what to do.
+//! **Podman** through its own command line (`podman load`, `podman save`), never its API
+//! socket: the `podman` binary is there wherever Podman is (rootless or rootful, Linux or
+//! a `podman machine`), it needs no service running, and it speaks docker archives, which
+//! Strata's import and export already read and write.
 //!
-//! Podman's output is untrusted input like any archive: its JSON answers are read with a
-//! size cap, its `save` stream is capped and then checked by the ordinary import (digests,
-//! diff_ids). Names handed to `podman` are checked first ([`check_image_arg`]): never one
+//! **Docker Engine** through its API on its unix socket ([`docker`]): `POST /images/load`
+//! and `GET /images/{name}/get`, the calls `docker load` and `docker save` make.
+//!
+//! A send never writes the archive to disk: the export runs on a thread into a pipe, and
+//! the pipe is copied into `podman load`'s stdin or the request body, metered. An import
+//! spools the engine's save stream into a scratch file first (see [`import_from`]).
+//!
+//! The engines' output is untrusted input like any archive: JSON answers are read with a
+//! size cap, a save stream is capped and then checked by the ordinary import (digests,
+//! diff_ids). Names handed to an engine are checked first ([`check_image_arg`]): never one
 //! that could read as an option, and always after `--`. Nothing goes through a shell.
 //!
 //! Extra global arguments for every `podman` call (another storage root, a driver) come
@@ -18,7 +24,7 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -27,7 +33,11 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::image::{self, ExportFormat, ExportOptions, ImageError, ImportOptions, Imported};
+mod docker;
+
+pub use docker::{Docker, DOCKER_SOCKET};
+
+use crate::image::{self, ImageError, ImportOptions, Imported};
 use crate::problem::{Code, Explain, Hint};
 use crate::reference::Reference;
 use crate::store::Store;
@@ -37,8 +47,6 @@ use crate::task::{is_cancelled, CancellationToken, TaskCtx, UnitKind, UnitState,
 pub const PODMAN_ENV: &str = "STRATA_PODMAN";
 /// The environment variable holding extra global arguments for every podman call.
 pub const PODMAN_ARGS_ENV: &str = "STRATA_PODMAN_ARGS";
-/// Where Docker Engine listens by default.
-pub const DOCKER_SOCKET: &str = "/var/run/docker.sock";
 
 /// The most JSON read from one podman answer (`images`, `image inspect`, `version`).
 const MAX_ANSWER: u64 = 16 << 20;
@@ -149,21 +157,27 @@ pub enum EngineError {
     #[error("invalid image name or ID `{0}`: {1}")]
     InvalidName(String, &'static str),
     /// The engine ran and failed.
-    #[error("`podman {action}` failed ({status}): {stderr}")]
+    #[error("`{engine} {action}` failed ({status}): {stderr}")]
     Failed {
+        engine: &'static str,
         action: &'static str,
         status: String,
         stderr: String,
     },
     /// The engine's answer is not what it should be.
-    #[error("podman's answer to `{action}` is not what it should be: {detail}")]
+    #[error("{engine}'s answer to `{action}` is not what it should be: {detail}")]
     BadAnswer {
+        engine: &'static str,
         action: &'static str,
         detail: String,
     },
     /// The engine sent more than allowed.
-    #[error("podman's answer to `{action}` is larger than {limit} bytes")]
-    TooLarge { action: &'static str, limit: u64 },
+    #[error("{engine}'s answer to `{action}` is larger than {limit} bytes")]
+    TooLarge {
+        engine: &'static str,
+        action: &'static str,
+        limit: u64,
+    },
     #[error("cannot {action}")]
     Io {
         action: String,
@@ -302,6 +316,7 @@ impl Podman {
         if too_large {
             child.stop();
             return Err(EngineError::TooLarge {
+                engine: "podman",
                 action,
                 limit: MAX_ANSWER,
             });
@@ -309,6 +324,7 @@ impl Podman {
         let status = child.wait_or_cancel(TaskCtx::none())?;
         if child.timed_out() {
             return Err(EngineError::Failed {
+                engine: "podman",
                 action,
                 status: "killed".into(),
                 stderr: format!("no answer within {} s", ANSWER_TIMEOUT.as_secs()),
@@ -335,6 +351,7 @@ impl Podman {
         }
         let out = self.answer("version", &["version", "--format", "json"])?;
         let v: Version = serde_json::from_slice(&out).map_err(|e| EngineError::BadAnswer {
+            engine: "podman",
             action: "version",
             detail: e.to_string(),
         })?;
@@ -360,6 +377,7 @@ impl Podman {
         }
         let out = self.answer("image inspect", &["image", "inspect", "--", image])?;
         let bad = |detail: String| EngineError::BadAnswer {
+            engine: "podman",
             action: "image inspect",
             detail,
         };
@@ -390,6 +408,7 @@ fn parse_images(out: &[u8]) -> Result<Vec<EngineImage>, EngineError> {
         created: i64,
     }
     let bad = |detail: String| EngineError::BadAnswer {
+        engine: "podman",
         action: "images",
         detail,
     };
@@ -455,6 +474,7 @@ fn check_status(action: &'static str, status: ExitStatus, stderr: &str) -> Resul
         .trim_start_matches("Error: ")
         .to_string();
     Err(EngineError::Failed {
+        engine: "podman",
         action,
         status: status.to_string(),
         stderr: last,
@@ -543,31 +563,13 @@ impl Drop for Reaper {
     }
 }
 
-/// Docker Engine's socket, when there is one.
-fn docker_socket() -> Option<PathBuf> {
-    let from_env = std::env::var("DOCKER_HOST")
-        .ok()
-        .and_then(|h| h.strip_prefix("unix://").map(PathBuf::from));
-    let path = from_env.unwrap_or_else(|| PathBuf::from(DOCKER_SOCKET));
-    path.exists().then_some(path)
-}
-
-fn docker_error() -> EngineError {
-    match docker_socket() {
-        Some(path) => EngineError::Unsupported(format!(
-            "Docker Engine found at {}, but Strata cannot send to or import from it yet: \
-             export the image as a docker archive and load it with `docker load`",
-            path.display()
-        )),
-        None => EngineError::NotFound {
-            engine: "Docker",
-            looked: format!("no socket at {DOCKER_SOCKET} (or $DOCKER_HOST)"),
-        },
-    }
-}
-
 /// The engines on this machine, each found or not, with its version or why it is missing.
 pub fn engines(podman: &Podman) -> Vec<EngineInfo> {
+    engines_with(podman, &Docker::from_env())
+}
+
+/// [`engines`] with a given Docker socket.
+pub fn engines_with(podman: &Podman, docker: &Docker) -> Vec<EngineInfo> {
     let podman_info = match podman.version() {
         Ok(version) => EngineInfo {
             kind: EngineKind::Podman,
@@ -584,12 +586,21 @@ pub fn engines(podman: &Podman) -> Vec<EngineInfo> {
             detail: e.to_string(),
         },
     };
-    let docker_info = EngineInfo {
-        kind: EngineKind::Docker,
-        found: docker_socket().is_some(),
-        usable: false,
-        version: None,
-        detail: docker_error().to_string(),
+    let docker_info = match docker.version() {
+        Ok(version) => EngineInfo {
+            kind: EngineKind::Docker,
+            found: true,
+            usable: true,
+            version: Some(version),
+            detail: format!("the API socket {}", docker.socket().display()),
+        },
+        Err(e) => EngineInfo {
+            kind: EngineKind::Docker,
+            found: docker.present(),
+            usable: false,
+            version: None,
+            detail: e.to_string(),
+        },
     };
     vec![podman_info, docker_info]
 }
@@ -609,8 +620,18 @@ pub fn default_engine(podman: &Podman) -> Result<EngineKind, EngineError> {
     Err(EngineError::NoneFound(looked))
 }
 
-/// Hands the image `name_or_id` to `engine`: Strata's docker-archive export, streamed into
-/// `podman load`'s stdin. Progress: the export's units, then the archive handed over.
+/// `engine`'s images (Docker's from [`Docker::from_env`]).
+pub fn images(engine: EngineKind, podman: &Podman) -> Result<Vec<EngineImage>, EngineError> {
+    match engine {
+        EngineKind::Podman => podman.images(),
+        EngineKind::Docker => Docker::from_env().images(),
+    }
+}
+
+/// Hands the image `name_or_id` to `engine`: Strata's docker-archive export, written
+/// straight into `podman load`'s stdin or Docker Engine's `POST /images/load` (no archive
+/// on disk). Progress: the export's units, and the archive handed over (`podman load` /
+/// `docker load`). Docker is the one of [`Docker::from_env`].
 pub fn send(
     store: &Store,
     engine: EngineKind,
@@ -618,8 +639,20 @@ pub fn send(
     name_or_id: &str,
     ctx: TaskCtx<'_>,
 ) -> Result<Sent, EngineError> {
-    if engine == EngineKind::Docker {
-        return Err(docker_error());
+    send_with(store, engine, podman, &Docker::from_env(), name_or_id, ctx)
+}
+
+/// [`send`] with a given Docker socket.
+pub fn send_with(
+    store: &Store,
+    engine: EngineKind,
+    podman: &Podman,
+    docker: &Docker,
+    name_or_id: &str,
+    ctx: TaskCtx<'_>,
+) -> Result<Sent, EngineError> {
+    if engine == EngineKind::Docker && !docker.present() {
+        return Err(docker.not_found());
     }
     let found = store.resolve(name_or_id).map_err(ImageError::from)?;
     // The archive carries the name as `docker save` writes it (`e2e/app:1` for Docker
@@ -629,17 +662,15 @@ pub fn send(
         .ok()
         .map(|r| r.to_string())
         .filter(|r| *r == found.name);
-    let scratch = scratch_dir(store, "send")?;
-    let archive = scratch.path().join("image.tar");
-    let opts = ExportOptions {
-        format: ExportFormat::Docker,
-        ..ExportOptions::default()
+    let result = match engine {
+        EngineKind::Podman => {
+            load_podman(store, podman, name_or_id, ctx).and_then(|sent| match full {
+                Some(full) => requalify(podman, sent, &full),
+                None => Ok(sent),
+            })
+        }
+        EngineKind::Docker => load_docker(store, docker, name_or_id, ctx),
     };
-    image::export(store, name_or_id, &archive, &opts, ctx)?;
-    let result = load(podman, &archive, ctx).and_then(|sent| match full {
-        Some(full) => requalify(podman, sent, &full),
-        None => Ok(sent),
-    });
     match result {
         Err(_) if ctx.is_cancelled() => Err(EngineError::Cancelled),
         other => other,
@@ -663,12 +694,50 @@ fn requalify(podman: &Podman, mut sent: Sent, full: &str) -> Result<Sent, Engine
     Ok(sent)
 }
 
-fn load(podman: &Podman, archive: &Path, ctx: TaskCtx<'_>) -> Result<Sent, EngineError> {
-    let file = File::open(archive).map_err(io_err(format!("open {}", archive.display())))?;
-    let size = file
-        .metadata()
-        .map_err(io_err(format!("read {}", archive.display())))?
-        .len();
+/// What [`stream_export`] did: the copy into the engine, its bytes, and the export.
+struct Streamed {
+    copied: io::Result<u64>,
+    bytes: u64,
+    exported: Result<(), ImageError>,
+}
+
+/// Runs the docker-archive export of `name_or_id` on a thread of its own into a pipe, and
+/// copies the pipe into `sink` here, metered as the unit `unit`. A sink that stops
+/// reading ends the export (its writes fail); an export that fails ends the copy early,
+/// and the caller must then not let the engine take the cut archive.
+fn stream_export(
+    store: &Store,
+    name_or_id: &str,
+    sink: &mut dyn Write,
+    unit: &str,
+    ctx: TaskCtx<'_>,
+) -> Result<Streamed, EngineError> {
+    let (reader, writer) = io::pipe().map_err(io_err("make a pipe"))?;
+    std::thread::scope(|scope| {
+        let export = scope.spawn(move || {
+            image::export_docker_stream(store, name_or_id, Box::new(writer), None, ctx).map(drop)
+        });
+        let mut watch = Watch::new(sink, ctx, unit, UnitKind::Archive, None);
+        let copied = io::copy(&mut BufReader::with_capacity(1 << 20, reader), &mut watch);
+        let bytes = watch.count();
+        let copied = copied.and_then(|n| watch.flush().map(|()| n));
+        let exported = export
+            .join()
+            .unwrap_or_else(|_| Err(ImageError::Corrupt("the export thread panicked".into())));
+        Ok(Streamed {
+            copied,
+            bytes,
+            exported,
+        })
+    })
+}
+
+fn load_podman(
+    store: &Store,
+    podman: &Podman,
+    name_or_id: &str,
+    ctx: TaskCtx<'_>,
+) -> Result<Sent, EngineError> {
     let mut cmd = podman.command(&["load"]);
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -676,12 +745,15 @@ fn load(podman: &Podman, archive: &Path, ctx: TaskCtx<'_>) -> Result<Sent, Engin
     let mut child = podman.spawn(cmd)?;
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
-    let stdin: ChildStdin = child.stdin.take().expect("piped stdin");
+    let mut stdin: ChildStdin = child.stdin.take().expect("piped stdin");
     let child = Reaper::new(child, ctx.cancel, None);
-    let mut sink = Watch::new(stdin, ctx, "podman load", UnitKind::Archive, Some(size));
-    let copied = io::copy(&mut BufReader::with_capacity(1 << 20, file), &mut sink);
-    let bytes = sink.count();
-    let meter_done = |state| sink.meter().finish(state, bytes);
+    let streamed = stream_export(store, name_or_id, &mut stdin, "podman load", ctx)?;
+    let Streamed {
+        copied,
+        bytes,
+        exported,
+    } = streamed;
+    let mut podman_stopped = false;
     match copied {
         Ok(_) => {}
         Err(e) if is_cancelled(&e) || ctx.is_cancelled() => {
@@ -689,7 +761,7 @@ fn load(podman: &Podman, archive: &Path, ctx: TaskCtx<'_>) -> Result<Sent, Engin
             return Err(EngineError::Cancelled);
         }
         // A broken pipe means podman stopped reading: its own error says why.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => podman_stopped = true,
         Err(e) => {
             child.stop();
             return Err(EngineError::Io {
@@ -698,13 +770,26 @@ fn load(podman: &Podman, archive: &Path, ctx: TaskCtx<'_>) -> Result<Sent, Engin
             });
         }
     }
-    meter_done(UnitState::Verifying);
-    drop(sink);
+    if let (Err(e), false) = (&exported, podman_stopped) {
+        // The archive podman has is cut: it must not load it.
+        child.stop();
+        return Err(match e {
+            _ if ctx.is_cancelled() => EngineError::Cancelled,
+            _ => exported.unwrap_err().into(),
+        });
+    }
+    drop(stdin);
+    ctx.progress.update(crate::task::Unit {
+        done: bytes,
+        state: UnitState::Verifying,
+        ..crate::task::Unit::new("podman load", UnitKind::Archive, Some(bytes))
+    });
     let status = child.wait_or_cancel(ctx)?;
     drop(child);
     let out = stdout.join().unwrap_or_default();
     let err = stderr.join().unwrap_or_default();
     check_status("load", status, &err)?;
+    exported?;
     let loaded = out
         .lines()
         .filter_map(|l| {
@@ -715,7 +800,7 @@ fn load(podman: &Podman, archive: &Path, ctx: TaskCtx<'_>) -> Result<Sent, Engin
         .map(|s| s.trim().chars().take(256).collect::<String>())
         .filter(|s| !s.is_empty())
         .collect();
-    ctx.done("podman load", UnitKind::Archive, size, UnitState::Done);
+    ctx.done("podman load", UnitKind::Archive, bytes, UnitState::Done);
     Ok(Sent {
         engine: EngineKind::Podman,
         loaded,
@@ -723,10 +808,85 @@ fn load(podman: &Podman, archive: &Path, ctx: TaskCtx<'_>) -> Result<Sent, Engin
     })
 }
 
-/// Brings `image` (a name or an ID in Podman's store) into the store: `podman save
-/// --format docker-archive` into a scratch file (capped at [`MAX_SAVE`]), then Strata's
-/// import, which checks every digest. An image asked for by ID keeps Podman's first name,
-/// unless `opts.tag` names it.
+fn load_docker(
+    store: &Store,
+    docker: &Docker,
+    name_or_id: &str,
+    ctx: TaskCtx<'_>,
+) -> Result<Sent, EngineError> {
+    let stream = docker::post_chunked(docker, "/images/load?quiet=1", "application/x-tar")?;
+    let _hangup =
+        docker::Hangup::new(&stream, ctx.cancel).map_err(io_err("watch Docker's socket"))?;
+    let mut body = docker::ChunkedWriter::new(io::BufWriter::with_capacity(1 << 16, &stream));
+    let Streamed {
+        copied,
+        bytes,
+        exported,
+    } = stream_export(store, name_or_id, &mut body, "docker load", ctx)?;
+    let hang_up = || {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    };
+    if ctx.is_cancelled() {
+        hang_up();
+        return Err(EngineError::Cancelled);
+    }
+    // The daemon stopped reading: its answer says why.
+    let refused = matches!(&copied, Err(e) if matches!(
+        e.kind(),
+        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+    ));
+    match (&copied, &exported) {
+        (Err(e), _) if is_cancelled(e) => {
+            hang_up();
+            return Err(EngineError::Cancelled);
+        }
+        (Err(_), _) if refused => {}
+        (Err(_), _) => {
+            hang_up();
+            return Err(EngineError::Io {
+                action: "hand the archive to Docker Engine".into(),
+                source: copied.unwrap_err(),
+            });
+        }
+        // A cut archive is never finished: the daemon sees the connection end mid-body.
+        (Ok(_), Err(_)) => {
+            hang_up();
+            return Err(exported.unwrap_err().into());
+        }
+        (Ok(_), Ok(())) => {
+            body.finish()
+                .map_err(io_err("hand the archive to Docker Engine"))?;
+        }
+    }
+    ctx.progress.update(crate::task::Unit {
+        done: bytes,
+        state: UnitState::Verifying,
+        ..crate::task::Unit::new("docker load", UnitKind::Archive, Some(bytes))
+    });
+    let response =
+        docker::read_response(stream.try_clone().map_err(io_err("read Docker's answer"))?);
+    if ctx.is_cancelled() {
+        return Err(EngineError::Cancelled);
+    }
+    let response = response?;
+    let answer = docker::read_capped(response.body, "load")?;
+    docker::check_response("load", response.status, &answer)?;
+    let loaded = docker::parse_load(&answer)?;
+    exported?;
+    ctx.done("docker load", UnitKind::Archive, bytes, UnitState::Done);
+    Ok(Sent {
+        engine: EngineKind::Docker,
+        loaded,
+        bytes,
+    })
+}
+
+/// Brings `image` (a name or an ID in the engine's store) into the store: `podman save
+/// --format docker-archive`, or Docker Engine's `GET /images/{name}/get`, into a scratch
+/// file in the store (capped at [`MAX_SAVE`]), then Strata's import, which checks every
+/// digest. The scratch file cannot be avoided: the import reads a tar by offset, and
+/// `docker save` writes `manifest.json`, which says what the blobs are, last. An image
+/// asked for by ID keeps the engine's first name, unless `opts.tag` names it.
 pub fn import_from(
     store: &Store,
     engine: EngineKind,
@@ -735,13 +895,29 @@ pub fn import_from(
     opts: &ImportOptions,
     ctx: TaskCtx<'_>,
 ) -> Result<Imported, EngineError> {
-    if engine == EngineKind::Docker {
-        return Err(docker_error());
-    }
+    import_with(store, engine, podman, &Docker::from_env(), image, opts, ctx)
+}
+
+/// [`import_from`] with a given Docker socket.
+pub fn import_with(
+    store: &Store,
+    engine: EngineKind,
+    podman: &Podman,
+    docker: &Docker,
+    image: &str,
+    opts: &ImportOptions,
+    ctx: TaskCtx<'_>,
+) -> Result<Imported, EngineError> {
     check_image_arg(image)?;
-    let found = podman.inspect(image)?;
+    let found = match engine {
+        EngineKind::Podman => podman.inspect(image)?,
+        EngineKind::Docker => docker.inspect(image)?,
+    };
     let mut opts = opts.clone();
-    let by_name = found.names.iter().any(|n| n == image);
+    let by_name = found.names.iter().any(|n| {
+        n == image
+            || Reference::parse(n).is_ok_and(|r| Reference::parse(image).is_ok_and(|i| i == r))
+    });
     if opts.tag.is_none() && !by_name {
         opts.tag = found
             .names
@@ -751,34 +927,37 @@ pub fn import_from(
     }
     let scratch = scratch_dir(store, "import")?;
     let archive = scratch.path().join("image.tar");
-    let result = save(podman, image, found.size, &archive, ctx)
-        .and_then(|()| image::import(store, &archive, &opts, ctx).map_err(EngineError::from));
+    let saved = match engine {
+        EngineKind::Podman => save_podman(podman, image, found.size, &archive, ctx),
+        EngineKind::Docker => save_docker(docker, image, found.size, &archive, ctx),
+    };
+    let result =
+        saved.and_then(|()| image::import(store, &archive, &opts, ctx).map_err(EngineError::from));
     match result {
         Err(_) if ctx.is_cancelled() => Err(EngineError::Cancelled),
         other => other,
     }
 }
 
-fn save(
-    podman: &Podman,
-    image: &str,
+/// Copies an engine's save stream into `archive`, capped at [`MAX_SAVE`], metered as
+/// `unit`. `stop` ends the engine's side on failure.
+fn spool(
+    source: impl Read,
+    unit: &str,
     size: u64,
     archive: &Path,
+    action: (&'static str, &'static str),
+    stop: impl Fn(),
     ctx: TaskCtx<'_>,
 ) -> Result<(), EngineError> {
+    let (engine, action) = action;
     let mut file =
         File::create_new(archive).map_err(io_err(format!("create {}", archive.display())))?;
-    let mut cmd = podman.command(&["save", "--format", "docker-archive", "--", image]);
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = podman.spawn(cmd)?;
-    let stderr = drain(child.stderr.take());
-    let stdout = child.stdout.take().expect("piped stdout");
-    let child = Reaper::new(child, ctx.cancel, None);
     let total = (size > 0).then_some(size);
     let mut source = Watch::new(
-        stdout.take(MAX_SAVE + 1),
+        source.take(MAX_SAVE + 1),
         ctx,
-        "podman save",
+        unit,
         UnitKind::Archive,
         total,
     );
@@ -786,33 +965,90 @@ fn save(
     let bytes = source.count();
     match copied {
         Ok(_) if bytes > MAX_SAVE => {
-            child.stop();
+            stop();
             return Err(EngineError::TooLarge {
-                action: "save",
+                engine,
+                action,
                 limit: MAX_SAVE,
             });
         }
         Ok(_) => {}
         Err(e) if is_cancelled(&e) || ctx.is_cancelled() => {
-            child.stop();
+            stop();
             return Err(EngineError::Cancelled);
         }
         Err(e) => {
-            child.stop();
+            stop();
             return Err(EngineError::Io {
-                action: format!("write {}", archive.display()),
+                action: format!("read {engine}'s save stream into {}", archive.display()),
                 source: e,
             });
         }
     }
     source.meter().finish(UnitState::Done, bytes);
-    drop(source);
-    let status = child.wait_or_cancel(ctx)?;
-    drop(child);
-    check_status("save", status, &stderr.join().unwrap_or_default())?;
     file.flush()
         .map_err(io_err(format!("write {}", archive.display())))?;
     Ok(())
+}
+
+fn save_podman(
+    podman: &Podman,
+    image: &str,
+    size: u64,
+    archive: &Path,
+    ctx: TaskCtx<'_>,
+) -> Result<(), EngineError> {
+    let mut cmd = podman.command(&["save", "--format", "docker-archive", "--", image]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = podman.spawn(cmd)?;
+    let stderr = drain(child.stderr.take());
+    let stdout = child.stdout.take().expect("piped stdout");
+    let child = Reaper::new(child, ctx.cancel, None);
+    let spooled = spool(
+        stdout,
+        "podman save",
+        size,
+        archive,
+        ("podman", "save"),
+        || child.stop(),
+        ctx,
+    );
+    spooled?;
+    let status = child.wait_or_cancel(ctx)?;
+    drop(child);
+    check_status("save", status, &stderr.join().unwrap_or_default())
+}
+
+fn save_docker(
+    docker: &Docker,
+    image: &str,
+    size: u64,
+    archive: &Path,
+    ctx: TaskCtx<'_>,
+) -> Result<(), EngineError> {
+    let (stream, response) = docker.get(&docker::image_get_path(image), None)?;
+    let _hangup =
+        docker::Hangup::new(&stream, ctx.cancel).map_err(io_err("watch Docker's socket"))?;
+    if !(200..300).contains(&response.status) {
+        let body = docker::read_capped(response.body, "save")?;
+        docker::check_response("save", response.status, &body)?;
+        return Err(EngineError::BadAnswer {
+            engine: "Docker",
+            action: "save",
+            detail: format!("HTTP {}", response.status),
+        });
+    }
+    spool(
+        response.body,
+        "docker save",
+        size,
+        archive,
+        ("Docker", "save"),
+        || {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        },
+        ctx,
+    )
 }
 
 /// A scratch folder in the store's own temporary folder (on the store's disk), removed

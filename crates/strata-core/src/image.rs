@@ -28,7 +28,9 @@ pub(crate) mod tarout;
 
 pub use change::apply_change;
 pub use error::ImageError;
-pub use export::{check_destination, export, ExportFormat, ExportOptions, Exported};
+pub use export::{
+    check_destination, export, export_docker_stream, ExportFormat, ExportOptions, Exported,
+};
 pub use import::{import, ImportOptions, Imported, ImportedImage};
 pub use inspect::{
     history, inspect, HistoryEntry, ImageDetails, InspectOptions, LayerDetails, RunConfig,

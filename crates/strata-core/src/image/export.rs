@@ -278,6 +278,38 @@ fn write_docker(
     Ok(done)
 }
 
+/// Writes the image `name_or_id` as a docker archive into `out`, a stream that cannot
+/// seek (a pipe into `podman load`, Docker Engine's `/images/load`): nothing is written
+/// to disk. A compressed layer's unpacked size, which its tar header needs first, comes
+/// from the store's cache or one decompression to count. Returns the name written into
+/// the archive (only when the image was named so), the manifest's digest and the bytes of
+/// blobs written.
+pub fn export_docker_stream(
+    store: &Store,
+    name_or_id: &str,
+    out: Box<dyn io::Write + Send>,
+    platform: Option<Platform>,
+    ctx: TaskCtx<'_>,
+) -> Result<(Option<Reference>, Digest, u64), ImageError> {
+    let found = store.resolve(name_or_id)?;
+    let name = Reference::parse(name_or_id)
+        .ok()
+        .filter(|r| r.to_string() == found.name);
+    let for_sizes = store.clone();
+    let sizes: crate::transfer::docker::UnpackedSize =
+        std::sync::Arc::new(move |d| super::inspect::unpacked_size_of(&for_sizes, d));
+    let sink = DockerArchiveSink::streaming(out, name.as_ref(), sizes);
+    let wanted = platform.unwrap_or_else(Platform::current);
+    let result = send(store, name_or_id, &sink, Selection::Platform(wanted), ctx)
+        .and_then(|()| sink.finish().map_err(from_transfer));
+    match result {
+        Err(_) if ctx.is_cancelled() => Err(ImageError::Cancelled),
+        Ok(_) if ctx.is_cancelled() => Err(ImageError::Cancelled),
+        Ok((digest, bytes)) => Ok((name, digest, bytes)),
+        Err(e) => Err(e),
+    }
+}
+
 fn write_oci_archive(
     store: &Store,
     (name_or_id, name): (&str, Option<&Reference>),

@@ -292,6 +292,29 @@ pub fn uncompressed_size(
 }
 
 /// Records a layer's uncompressed size (import and commit know it for free).
+/// The unpacked size of the compressed blob `digest` in the store: the cache, or one
+/// decompression to count (remembered).
+pub(crate) fn unpacked_size_of(store: &Store, digest: &Digest) -> io::Result<u64> {
+    let cached = size_cache_path(store, digest);
+    if let Some(n) = std::fs::read_to_string(&cached)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+    {
+        return Ok(n);
+    }
+    let blob = store.open_blob(digest).map_err(io::Error::other)?;
+    let damaged = |e: io::Error| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the store's layer {digest} is damaged ({e}); run `strata fsck`"),
+        )
+    };
+    let mut reader = decompressor(io::BufReader::new(blob)).map_err(damaged)?;
+    let n = io::copy(&mut reader, &mut io::sink()).map_err(damaged)?;
+    remember_uncompressed_size(store, digest, n);
+    Ok(n)
+}
+
 pub fn remember_uncompressed_size(store: &Store, digest: &Digest, size: u64) {
     let path = size_cache_path(store, digest);
     // A cache: failing to write it only costs a recomputation later.

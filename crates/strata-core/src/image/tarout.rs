@@ -2,7 +2,9 @@
 //! starts: a decompressed layer in a docker archive. It writes a header with size 0,
 //! streams the data, then seeks back and rewrites the header with the real size, so a
 //! layer is decompressed once and never held in memory or spooled to a second file.
-//! The output is a regular file (the export's temporary file), which can seek.
+//! The output is a regular file (the export's temporary file), which can seek, or a
+//! stream ([`TarOut::streaming`]: a pipe into `podman load`, a request body to Docker
+//! Engine), which cannot: there every entry's size must be known when it starts.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
@@ -10,16 +12,49 @@ use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 const BLOCK: u64 = 512;
 
 pub(crate) struct TarOut {
-    out: BufWriter<File>,
+    out: Out,
     pos: u64,
+}
+
+enum Out {
+    File(BufWriter<File>),
+    Stream(BufWriter<Box<dyn Write + Send>>),
+}
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Out::File(f) => f.write(buf),
+            Out::Stream(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Out::File(f) => f.flush(),
+            Out::Stream(s) => s.flush(),
+        }
+    }
 }
 
 impl TarOut {
     pub fn new(file: File) -> TarOut {
         TarOut {
-            out: BufWriter::with_capacity(1 << 20, file),
+            out: Out::File(BufWriter::with_capacity(1 << 20, file)),
             pos: 0,
         }
+    }
+
+    /// A tar written into a stream that cannot seek: [`TarOut::stream`] needs every size.
+    pub fn streaming(out: Box<dyn Write + Send>) -> TarOut {
+        TarOut {
+            out: Out::Stream(BufWriter::with_capacity(1 << 20, out)),
+            pos: 0,
+        }
+    }
+
+    /// Whether entries of unknown size can be written (the output can seek).
+    pub fn seekable(&self) -> bool {
+        matches!(self.out, Out::File(_))
     }
 
     fn header(path: &str, kind: tar::EntryType, size: u64) -> io::Result<tar::Header> {
@@ -72,6 +107,11 @@ impl TarOut {
     /// bytes; without, the header is patched once the stream ends. Returns the size.
     pub fn stream(&mut self, path: &str, size: Option<u64>, data: impl Read) -> io::Result<u64> {
         let start = self.pos;
+        if size.is_none() && !self.seekable() {
+            return Err(io::Error::other(format!(
+                "{path}: an entry of unknown size cannot be streamed"
+            )));
+        }
         let mut h = Self::header(path, tar::EntryType::Regular, size.unwrap_or(0))?;
         self.write_raw(h.as_bytes())?;
         let n = io::copy(&mut data.take(size.unwrap_or(u64::MAX)), &mut self.out)?;
@@ -86,20 +126,24 @@ impl TarOut {
         } else {
             h.set_size(n);
             h.set_cksum();
-            self.out.seek(SeekFrom::Start(start))?;
-            self.out.write_all(h.as_bytes())?;
-            self.out.seek(SeekFrom::Start(self.pos))?;
+            let Out::File(out) = &mut self.out else {
+                unreachable!("checked above: only a file takes an entry of unknown size");
+            };
+            out.seek(SeekFrom::Start(start))?;
+            out.write_all(h.as_bytes())?;
+            out.seek(SeekFrom::Start(self.pos))?;
         }
         self.pad(n)?;
         Ok(n)
     }
 
-    /// Ends the archive (two zero blocks), flushes and syncs; returns the file.
-    pub fn finish(mut self) -> io::Result<File> {
+    /// Ends the archive (two zero blocks) and flushes; a file is synced too.
+    pub fn finish(mut self) -> io::Result<()> {
         self.write_raw(&[0u8; 2 * BLOCK as usize])?;
-        let file = self.out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        Ok(file)
+        match self.out {
+            Out::File(f) => f.into_inner().map_err(|e| e.into_error())?.sync_all(),
+            Out::Stream(s) => s.into_inner().map_err(|e| e.into_error())?.flush(),
+        }
     }
 }
 
@@ -109,14 +153,15 @@ mod tests {
 
     #[test]
     fn patched_headers_read_back() {
-        let tmp = tempfile::tempfile().unwrap();
-        let mut t = TarOut::new(tmp);
+        let file = tempfile::tempfile().unwrap();
+        let mut t = TarOut::new(file.try_clone().unwrap());
         t.dir("d/").unwrap();
         t.bytes("a.json", b"{}").unwrap();
         let big = vec![9u8; 70_000];
         assert_eq!(t.stream("d/layer.tar", None, &big[..]).unwrap(), 70_000);
         t.stream("b", Some(3), &b"xyz"[..]).unwrap();
-        let mut file = t.finish().unwrap();
+        t.finish().unwrap();
+        let mut file = file;
         file.seek(SeekFrom::Start(0)).unwrap();
         let mut ar = tar::Archive::new(file);
         let mut seen = Vec::new();

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -27,9 +27,15 @@ use crate::registry::manifest;
 use crate::registry::RegistryError;
 use crate::task::{Meter, UnitState};
 
+/// The unpacked size of a compressed layer, by its digest: what a streamed archive needs
+/// before the layer's header (see [`DockerArchiveSink::streaming`]).
+pub type UnpackedSize = Arc<dyn Fn(&Digest) -> io::Result<u64> + Send + Sync>;
+
 /// A docker archive being written.
 pub struct DockerArchiveSink {
     out: Arc<Mutex<Option<TarOut>>>,
+    /// For a stream: how to learn a compressed layer's unpacked size up front.
+    unpacked: Option<UnpackedSize>,
     /// The name `manifest.json` gives the image, if any (only a tagged one is written).
     name: Option<Reference>,
     image: Arc<Mutex<Image>>,
@@ -70,6 +76,24 @@ impl DockerArchiveSink {
     pub fn new(file: File, name: Option<&Reference>) -> DockerArchiveSink {
         DockerArchiveSink {
             out: Arc::new(Mutex::new(Some(TarOut::new(file)))),
+            unpacked: None,
+            name: name.cloned(),
+            image: Arc::default(),
+            bytes: Arc::default(),
+        }
+    }
+
+    /// An archive written into a stream that cannot seek (a pipe, a request body): a
+    /// compressed layer's header needs its unpacked size before its bytes, which
+    /// `unpacked` gives (the store's cache, or one decompression to count).
+    pub fn streaming(
+        out: Box<dyn Write + Send>,
+        name: Option<&Reference>,
+        unpacked: UnpackedSize,
+    ) -> DockerArchiveSink {
+        DockerArchiveSink {
+            out: Arc::new(Mutex::new(Some(TarOut::streaming(out)))),
+            unpacked: Some(unpacked),
             name: name.cloned(),
             image: Arc::default(),
             bytes: Arc::default(),
@@ -174,6 +198,7 @@ impl Sink for DockerArchiveSink {
         let (blob, from) = (blob.clone(), from.to_string());
         let is_config = image.lock().unwrap().config.as_ref() == Some(&blob.digest);
         let size = blob.size;
+        let unpacked = self.unpacked.clone();
         on_thread(data, QUEUED_PIECES, move |reader| {
             let mut guard = out.lock().unwrap();
             let out = guard
@@ -184,7 +209,14 @@ impl Sink for DockerArchiveSink {
             } else {
                 let diff_id = image.lock().unwrap().diff_id(&blob.digest)?;
                 let first = image.lock().unwrap().written.insert(diff_id.clone());
-                write_layer(out, &blob, &diff_id, first, &from, reader)?
+                // A stream needs a compressed layer's unpacked size before its bytes.
+                let known = match &unpacked {
+                    Some(f) if first && blob.digest != diff_id => {
+                        Some(f(&blob.digest).map_err(|e| unusable(e.to_string()))?)
+                    }
+                    _ => None,
+                };
+                write_layer(out, &blob, &diff_id, first, known, &from, reader)?
             };
             bytes.fetch_add(n, Ordering::Relaxed);
             Ok(())
@@ -285,12 +317,14 @@ fn write_config(
 
 /// Writes a layer, decompressed, as `<diff_id hex>/layer.tar` (unless `first` is false:
 /// a layer of the same diff_id is there already), checking its digest and its diff_id. A
-/// plain layer is its diff_id's tar: copied as it is, hashed once.
+/// plain layer is its diff_id's tar: copied as it is, hashed once. `unpacked`: a
+/// compressed layer's unpacked size, when known (a stream must know it).
 fn write_layer(
     out: &mut TarOut,
     blob: &Blob,
     diff_id: &Digest,
     first: bool,
+    unpacked_size: Option<u64>,
     from: &str,
     reader: &mut dyn Read,
 ) -> Result<u64, RegistryError> {
@@ -309,7 +343,7 @@ fn write_layer(
             let (_, plain) = unpacked(&mut packed).map_err(|e| io_error(Path::new(from), e))?;
             let mut unpacking = HashingReader::new(plain);
             n = out
-                .stream(&path, None, &mut unpacking)
+                .stream(&path, unpacked_size, &mut unpacking)
                 .map_err(|e| io_error(archive, e))?;
             let (actual, _) = unpacking.finish();
             if &actual != diff_id {
