@@ -89,7 +89,7 @@ fn main() {
             commands::images::choose_export_path,
             commands::images::watch_drops,
             commands::engines::list_engines,
-            commands::engines::list_podman_images,
+            commands::engines::list_engine_images,
             commands::engines::send_image,
             commands::engines::import_from_engine,
             commands::containers::list_containers,

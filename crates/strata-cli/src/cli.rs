@@ -322,10 +322,10 @@ pub enum Command {
     /// Load images from a docker save archive, an OCI archive or an OCI layout directory,
     /// or (with --from podman) one of Podman's images
     Import {
-        /// The archive (tar, optionally gzip/zstd) or OCI layout directory; with --from,
-        /// the image's name or ID in that engine
+        /// The archive (docker or OCI tar, optionally gzip/zstd), OCI layout directory or
+        /// skopeo dir: directory; with --from, the image's name or ID in that engine
         path: PathBuf,
-        /// Bring the image from a container engine on this machine (podman) instead of a file
+        /// Bring the image from a container engine on this machine (podman, docker) instead of a file
         #[arg(long, value_name = "ENGINE")]
         from: Option<String>,
         /// Name the image REF instead of using the archive's names (one-image archives)
@@ -379,7 +379,7 @@ pub enum Command {
     Send {
         /// The image: a name or an ID
         image: String,
-        /// The engine: podman [default: the first one found]
+        /// The engine: podman or docker [default: the first one found]
         #[arg(long, value_name = "ENGINE")]
         to: Option<String>,
         /// Print the result as JSON (and no progress)

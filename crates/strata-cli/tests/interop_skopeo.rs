@@ -234,3 +234,132 @@ fn multi_platform_index_through_skopeo() {
     let arm = &index.images[1];
     assert_eq!(raw["manifests"][1]["digest"], arm.manifest_digest.as_str());
 }
+
+#[test]
+fn what_skopeo_writes_as_dir_strata_imports_with_the_same_digests() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = fixture();
+    let src = write_layout(&tmp.path().join("src"), &img, "v1");
+    let home = tmp.path().join("home");
+
+    // oci: → dir: keeps every blob and the manifest as they are.
+    let dir = tmp.path().join("x");
+    skopeo(&[
+        "copy",
+        &format!("oci:{}:v1", p(&src)),
+        &format!("dir:{}", p(&dir)),
+    ]);
+    assert!(std::fs::read_to_string(dir.join("version"))
+        .unwrap()
+        .starts_with("Directory Transport Version: 1."));
+    let out = json(
+        &home,
+        &["import", p(&dir), "--tag", "example.com/dir:1", "--json"],
+    );
+    assert_eq!(out["format"], "dir");
+    assert_eq!(out["images"][0]["digest"], img.manifest_digest.as_str());
+    let d = inspect(&home, "example.com/dir:1");
+    assert_eq!(diff_ids(&d), diff_ids_of(&img));
+    assert_eq!(
+        layer_digests(&manifest(&home, "example.com/dir:1")),
+        digests_of(&img)
+    );
+
+    // docker-archive: → dir: is a docker v2s2 manifest over the same config.
+    let archive = tmp.path().join("d.tar");
+    skopeo(&[
+        "copy",
+        &format!("oci:{}:v1", p(&src)),
+        &format!("docker-archive:{}:example.com/app:1", p(&archive)),
+    ]);
+    let dir2 = tmp.path().join("x2");
+    skopeo(&[
+        "copy",
+        &format!("docker-archive:{}", p(&archive)),
+        &format!("dir:{}", p(&dir2)),
+    ]);
+    let want = skopeo_json(&["inspect", "--raw", &format!("dir:{}", p(&dir2))]);
+    ok(&home, &["import", p(&dir2), "--tag", "example.com/dir:2"]);
+    let d = inspect(&home, "example.com/dir:2");
+    assert_eq!(diff_ids(&d), diff_ids_of(&img));
+    assert_eq!(d["id"], img.config_digest.as_str());
+    assert_eq!(
+        layer_digests(&manifest(&home, "example.com/dir:2")),
+        layer_digests(&want)
+    );
+
+    // Without --tag: a dir: carries no name, and the error says so.
+    let err = fails(&home, &["import", p(&dir)]);
+    assert!(err.contains("no name"), "{err}");
+}
+
+#[test]
+fn hostile_dir_folders_are_refused_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = fixture();
+    let src = write_layout(&tmp.path().join("src"), &img, "v1");
+    let home = tmp.path().join("home");
+    let good = tmp.path().join("good");
+    skopeo(&[
+        "copy",
+        &format!("oci:{}:v1", p(&src)),
+        &format!("dir:{}", p(&good)),
+    ]);
+    let manifest_json = std::fs::read_to_string(good.join("manifest.json")).unwrap();
+    let copy = |name: &str| {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for e in std::fs::read_dir(&good).unwrap().flatten() {
+            std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+        }
+        dir
+    };
+    let layer_hex = img.layers[0]
+        .digest
+        .trim_start_matches("sha256:")
+        .to_string();
+
+    // A missing blob.
+    let missing = copy("missing");
+    std::fs::remove_file(missing.join(&layer_hex)).unwrap();
+    let err = fails(&home, &["import", p(&missing), "--tag", "example.com/h:1"]);
+    assert!(err.contains(&layer_hex) && err.contains("missing"), "{err}");
+
+    // A blob named `../…`: never a path; a manifest whose digest does not parse.
+    let climbing = copy("climbing");
+    let evil = manifest_json.replace(
+        &format!("sha256:{layer_hex}"),
+        "sha256:../../../../etc/passwd",
+    );
+    std::fs::write(climbing.join("manifest.json"), evil).unwrap();
+    let err = fails(&home, &["import", p(&climbing), "--tag", "example.com/h:2"]);
+    assert!(!err.contains("root:"), "{err}");
+    assert!(err.contains("not a valid image manifest"), "{err}");
+
+    // A blob that is not what its name says.
+    let swapped = copy("swapped");
+    std::fs::write(swapped.join(&layer_hex), b"not the layer").unwrap();
+    let err = fails(&home, &["import", p(&swapped), "--tag", "example.com/h:3"]);
+    assert!(
+        err.contains(&layer_hex) && err.contains("does not match"),
+        "{err}"
+    );
+
+    // None of the formats: the error lists them.
+    let other = tmp.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("README"), "hello").unwrap();
+    let err = fails(&home, &["import", p(&other)]);
+    assert!(
+        err.contains("not a docker archive, an OCI layout or a skopeo dir:")
+            && err.contains("expected one of"),
+        "{err}"
+    );
+    let file = tmp.path().join("plain.txt");
+    std::fs::write(&file, "just text, no tar").unwrap();
+    let err = fails(&home, &["import", p(&file)]);
+    assert!(err.contains("expected one of"), "{err}");
+
+    // Nothing got a name.
+    assert!(fails(&home, &["inspect", "example.com/h:1"]).contains("no image"));
+}

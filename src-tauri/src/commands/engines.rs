@@ -1,7 +1,7 @@
-//! The container engines beside Strata (Podman): which are there, Podman's images, and an
-//! image sent to Podman or imported from it as a task. Each command is one call into
+//! The container engines beside Strata (Podman, Docker Engine): which are there, an
+//! engine's images, and an image sent to an engine or imported from it as a task. Each command is one call into
 //! `strata_core::engines`; an image name or ID from the webview is checked there before it
-//! becomes an argument of `podman` (never through a shell).
+//! becomes an argument of `podman` or a Docker API path (never through a shell).
 
 use strata_core::engines::{self, EngineImage, EngineInfo, EngineKind, Podman};
 use strata_core::image::ImportOptions;
@@ -19,10 +19,10 @@ pub async fn list_engines() -> Result<Vec<EngineInfo>, Problem> {
     blocking(|| Ok(engines::engines(&Podman::from_env()))).await
 }
 
-/// Podman's images, for the Import from Podman dialog.
+/// An engine's images, for the Import from Podman / Docker dialog.
 #[tauri::command]
-pub async fn list_podman_images() -> Result<Vec<EngineImage>, Problem> {
-    blocking(|| Podman::from_env().images().map_err(|e| e.problem())).await
+pub async fn list_engine_images(engine: EngineKind) -> Result<Vec<EngineImage>, Problem> {
+    blocking(move || engines::images(engine, &Podman::from_env()).map_err(|e| e.problem())).await
 }
 
 /// Starts handing the local image `reference` to `engine` as a task (an export).

@@ -54,7 +54,7 @@ pub enum ImageError {
         source: io::Error,
     },
     /// The input is neither a docker-archive nor an OCI archive or layout.
-    #[error("{} is not an image archive: it has neither manifest.json (docker save) nor index.json and oci-layout (OCI)", path.display())]
+    #[error("{} is not a docker archive, an OCI layout or a skopeo dir: folder; {}", path.display(), crate::transfer::archive::FORMATS)]
     NotAnArchive { path: PathBuf },
     /// The archive's content contradicts itself or its digests.
     #[error("the archive is corrupt: {0}")]

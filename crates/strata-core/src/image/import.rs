@@ -1,6 +1,6 @@
 //! `strata import`: images in from a `docker save` archive (what `skopeo copy …
-//! docker-archive:` and `docker save` write), an OCI archive ([OCI image layout] in a tar)
-//! or an OCI layout directory, multi-platform indexes included. Each image is a transfer
+//! docker-archive:` and `docker save` write), an OCI archive ([OCI image layout] in a tar),
+//! an OCI layout directory, multi-platform indexes included, or a skopeo `dir:` directory. Each image is a transfer
 //! from the archive ([`ArchiveSource`], which says how an archive is read) into the store
 //! ([`StoreSink::unnamed`]): the plan, the per-blob progress, the verification and the
 //! cancellation are the transfer's.
@@ -49,7 +49,7 @@ pub struct ImportOptions {
 #[derive(Debug, Clone, Serialize)]
 pub struct Imported {
     pub images: Vec<ImportedImage>,
-    /// `docker-archive`, `oci-archive` or `oci-dir`.
+    /// `docker-archive`, `oci-archive`, `oci-dir` or `dir` (skopeo's).
     pub format: String,
 }
 
@@ -225,8 +225,8 @@ fn from_transfer(archive: &Archive, e: RegistryError) -> ImageError {
         RegistryError::Digest { what, source, .. } => archive.mismatch(&what, &source),
         RegistryError::MissingBlob(digest) => ImageError::Missing {
             what: format!(
-                "blob {digest} (blobs/sha256/{}) in the archive",
-                digest.hex()
+                "blob {digest} ({}) in the archive",
+                archive.blob_file(&digest)
             ),
         },
         RegistryError::Schema1 { reference } => ImageError::Schema1 { what: reference },

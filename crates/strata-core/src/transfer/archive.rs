@@ -1,6 +1,10 @@
 //! An image archive or layout folder as the source of a transfer: a `docker save` archive
 //! (what `skopeo … docker-archive:` and `docker save` write), an OCI archive ([OCI image
-//! layout] in a tar) or an OCI layout folder, multi-platform indexes included.
+//! layout] in a tar), an OCI layout folder, multi-platform indexes included, or a skopeo
+//! `dir:` folder (`manifest.json` is the image's manifest, docker v2s2 or OCI; every blob
+//! is a file named by its hex digest; a `version` file; the instances of an index as
+//! `<hex>.manifest.json`). A blob's file name is always made from a parsed digest, so a
+//! manifest cannot name a file outside the folder.
 //!
 //! [`Archive::open`] reads what the archive holds before any blob moves: for a tar, one
 //! pass over its headers, which records where each member's bytes lie (the bytes are
@@ -57,6 +61,12 @@ use crate::task::{TaskCtx, UnitKind, Watch};
 /// Files small enough to keep in memory, and the only ones kept.
 const METADATA: [&str; 4] = ["manifest.json", "index.json", "oci-layout", "repositories"];
 
+/// What Strata reads, for the message about something that is none of them.
+pub const FORMATS: &str = "expected one of: a docker archive (a tar with manifest.json \
+    listing images, as docker save writes), an OCI image layout (index.json and oci-layout, \
+    a folder or a tar), or a skopeo dir: folder (manifest.json, version and blobs named by \
+    digest); a tar may be gzip- or zstd-compressed";
+
 /// Links followed from one path, at most.
 const MAX_HOPS: usize = 8;
 
@@ -86,6 +96,9 @@ pub struct Image {
 enum Top {
     /// An OCI layout's entry: every blob is `blobs/sha256/<hex>`.
     Layout,
+    /// A skopeo `dir:` folder's manifest (or index): every blob is `<hex>`, an index's
+    /// manifests `<hex>.manifest.json`.
+    Dir(RawManifest),
     /// A docker archive's entry, presented as an OCI manifest.
     Docker(Docker),
 }
@@ -204,7 +217,7 @@ impl Archive {
     pub fn unpacked_sizes(&self) -> impl Iterator<Item = &(Digest, u64)> {
         self.images.iter().flat_map(|i| match &i.top {
             Top::Docker(d) => d.unpacked.as_slice(),
-            Top::Layout => &[],
+            Top::Layout | Top::Dir(_) => &[],
         })
     }
 
@@ -228,8 +241,13 @@ impl Archive {
         }
         let digest = what.strip_prefix("blob ").unwrap_or(what);
         let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+        let file = if self.format == "dir" {
+            hex.to_string()
+        } else {
+            format!("blobs/sha256/{hex}")
+        };
         ImageError::Corrupt(format!(
-            "blobs/sha256/{hex} does not match its digest {digest}: {source}"
+            "{file} does not match its digest {digest}: {source}"
         ))
     }
 
@@ -237,7 +255,15 @@ impl Archive {
     fn list(&mut self, path: &Path, is_dir: bool) -> Result<(), ImageError> {
         let is_oci = self.meta("oci-layout")?.is_some() && self.meta("index.json")?.is_some();
         let docker = self.meta("manifest.json")?;
-        if is_oci {
+        // skopeo's dir: holds one manifest (a JSON object), docker's manifest.json a list.
+        let is_dir_transport = is_dir
+            && docker
+                .as_deref()
+                .is_some_and(|d| d.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'));
+        if is_dir_transport && !is_oci {
+            self.format = "dir";
+            self.images = vec![self.list_dir(docker.unwrap_or_default())?];
+        } else if is_oci {
             self.format = if is_dir { "oci-dir" } else { "oci-archive" };
             self.images = self.list_layout(docker.as_deref())?;
         } else if let Some(docker) = docker {
@@ -301,6 +327,54 @@ impl Archive {
             });
         }
         Ok(images)
+    }
+
+    /// skopeo's `dir:`: `manifest.json` is the top, as it is (its digest is the source's).
+    fn list_dir(&self, bytes: Vec<u8>) -> Result<Image, ImageError> {
+        if let Some(version) = self.read_small("version", 1024)? {
+            let version = String::from_utf8_lossy(&version);
+            if !version.starts_with("Directory Transport Version: 1.") {
+                return Err(ImageError::Corrupt(format!(
+                    "the dir: folder's version file says `{}`; Strata reads version 1.x",
+                    version.trim().chars().take(80).collect::<String>()
+                )));
+            }
+        }
+        let media_type = manifest::media_type_of(None, &bytes);
+        if !matches!(
+            manifest::kind_of(&media_type),
+            manifest::Kind::Manifest | manifest::Kind::Index
+        ) {
+            return Err(ImageError::MediaType {
+                what: "manifest.json of the dir: folder".into(),
+                media_type,
+            });
+        }
+        let digest = Digest::of(&bytes);
+        let descriptor = Descriptor::new(
+            oci_spec::image::MediaType::from(media_type.as_str()),
+            bytes.len() as u64,
+            oci_spec::image::Digest::from(&digest),
+        );
+        Ok(Image {
+            names: Vec::new(),
+            bare_tag: None,
+            descriptor,
+            top: Top::Dir(RawManifest {
+                bytes: Bytes::from(bytes),
+                media_type,
+                digest,
+            }),
+        })
+    }
+
+    /// Where the archive keeps the blob `digest`, as its messages name it.
+    pub fn blob_file(&self, digest: &Digest) -> String {
+        if self.format == "dir" {
+            digest.hex().to_string()
+        } else {
+            layout_path(digest)
+        }
     }
 
     fn list_docker(&self, manifest_json: &[u8]) -> Result<Vec<Image>, ImageError> {
@@ -635,7 +709,7 @@ impl Tar {
 
 fn not_a_tar(path: &Path, e: io::Error) -> ImageError {
     ImageError::Corrupt(format!(
-        "{} is not a complete tar archive ({e})",
+        "{} is not a complete tar archive ({e}); {FORMATS}",
         path.display()
     ))
 }
@@ -682,6 +756,7 @@ impl ArchiveSource<'_> {
                 None => layout_path(digest),
             },
             Top::Layout => layout_path(digest),
+            Top::Dir(_) => digest.hex().to_string(),
         }
     }
 
@@ -689,9 +764,13 @@ impl ArchiveSource<'_> {
     fn read_manifest(&self, desc: &Descriptor) -> Result<RawManifest, RegistryError> {
         let from = &self.archive.describe;
         let digest = manifest::digest_of(desc, from)?;
+        let path = match &self.image.top {
+            Top::Dir(_) => format!("{}.manifest.json", digest.hex()),
+            _ => layout_path(&digest),
+        };
         let bytes = self
             .archive
-            .read_small(&layout_path(&digest), MANIFEST_MAX as u64)
+            .read_small(&path, MANIFEST_MAX as u64)
             .map_err(|e| self.error(e))?
             .ok_or_else(|| RegistryError::MissingBlob(digest.clone()))?;
         let actual = Digest::of(&bytes);
@@ -736,6 +815,7 @@ impl Source for ArchiveSource<'_> {
     async fn top(&self) -> Result<RawManifest, RegistryError> {
         match &self.image.top {
             Top::Docker(d) => Ok(d.manifest.clone()),
+            Top::Dir(m) => Ok(m.clone()),
             Top::Layout => self.read_manifest(&self.image.descriptor),
         }
     }

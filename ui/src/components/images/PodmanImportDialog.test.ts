@@ -58,24 +58,51 @@ describe('Import from Podman', () => {
 
   it("shows why Podman's images cannot be listed", async () => {
     const api = new FakeApi();
-    api.fail('listPodmanImages', { code: 'engine.failed', message: '`podman images` failed (exit status: 125): no store' });
+    api.fail('listEngineImages', { code: 'engine.failed', message: '`podman images` failed (exit status: 125): no store' });
     await screenWith(api);
     await userEvent.click(await screen.findByTestId('podman-import-open'));
     expect(await screen.findByTestId('podman-import-error')).toHaveTextContent('no store');
     expect(screen.getByTestId('podman-import-submit')).toBeDisabled();
   });
 
-  it('says why its buttons are disabled when Podman is not there', async () => {
+  it('says why its buttons are disabled when neither Podman nor Docker is there', async () => {
     const api = new FakeApi();
     podmanMissing(api);
     const model = await screenWith(api);
-    const open = await screen.findByTestId('podman-import-open');
+    const open = await screen.findByTestId('engine-import-open');
     await waitFor(() => expect(open).toHaveAttribute('title', expect.stringContaining('Podman not found')));
+    expect(open).toHaveAttribute('title', expect.stringContaining('Docker not found'));
     expect(open).toBeDisabled();
+    expect(screen.queryByTestId('podman-import-open')).toBeNull();
     model.open = model.rows[0];
-    const send = await screen.findByTestId('send-podman');
+    const send = await screen.findByTestId('send-engine');
     expect(send).toBeDisabled();
     expect(send).toHaveAttribute('title', expect.stringContaining('no `podman` program on PATH'));
+    expect(send).toHaveAttribute('title', expect.stringContaining('no socket at /var/run/docker.sock'));
+  });
+
+  it('offers Docker when only Docker is there, and imports from it', async () => {
+    const api = new FakeApi();
+    api.engines = [
+      { kind: 'podman', found: false, usable: false, detail: 'Podman not found: no `podman` program on PATH' },
+      { kind: 'docker', found: true, usable: true, version: '20.10.24', detail: 'the API socket /var/run/docker.sock' },
+    ];
+    const model = await screenWith(api);
+    await userEvent.click(await screen.findByTestId('docker-import-open'));
+    expect(screen.queryByTestId('podman-import-open')).toBeNull();
+    expect(await screen.findByText('Import from Docker')).toBeInTheDocument();
+    const items = await screen.findAllByTestId('podman-image');
+    expect(items).toHaveLength(1);
+    expect(items[0]).toHaveTextContent('busybox:1');
+    await userEvent.click(screen.getByTestId('podman-import-submit'));
+    expect(api.calls.find((c) => c.method === 'listEngineImages')?.arg).toEqual({ engine: 'docker' });
+    expect(api.calls.find((c) => c.method === 'importFromEngine')?.arg).toEqual({ engine: 'docker', image: 'busybox:1', tag: null });
+    expect(await screen.findByTestId('images-status')).toHaveTextContent('Importing busybox:1 from Docker');
+    model.open = model.rows[0];
+    const send = await screen.findByTestId('send-docker');
+    expect(screen.queryByTestId('send-podman')).toBeNull();
+    await userEvent.click(send);
+    expect(api.calls.find((c) => c.method === 'sendImage')?.arg).toEqual({ reference: model.rows[0]!.reference, engine: 'docker' });
   });
 });
 

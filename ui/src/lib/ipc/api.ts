@@ -132,8 +132,8 @@ export interface StrataApi {
   exportImage(reference: string, target: HostPath, format: ArchiveFormat, overwrite: boolean): Promise<TaskInfo>;
   /** `list_engines`: the container engines on this machine (Podman, Docker), found or not, and why. */
   listEngines(): Promise<EngineInfo[]>;
-  /** `list_podman_images`: Podman's images, for Import → From Podman…. */
-  listPodmanImages(): Promise<EngineImage[]>;
+  /** `list_engine_images`: an engine's images, for Import → From Podman… / From Docker…. */
+  listEngineImages(engine: EngineKind): Promise<EngineImage[]>;
   /** `send_image`: starts a task handing the local image to the engine (`podman load`). */
   sendImage(reference: string, engine: EngineKind): Promise<TaskInfo>;
   /** `import_from_engine`: starts a task bringing the engine's image (name or ID) into the store, named `tag` when given. */

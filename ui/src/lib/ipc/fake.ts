@@ -390,9 +390,12 @@ export class FakeApi implements StrataApi {
     return structuredClone(this.engines);
   }
 
-  async listPodmanImages(): Promise<EngineImage[]> {
-    this.check('listPodmanImages');
-    return structuredClone(this.podmanImages);
+  /** Docker's images on the fake machine. */
+  dockerImages: EngineImage[] = [{ id: 'c'.repeat(64), names: ['busybox:1'], size: 4096, created: 1796556400 }];
+
+  async listEngineImages(engine: EngineKind): Promise<EngineImage[]> {
+    this.check('listEngineImages', { engine });
+    return structuredClone(engine === 'docker' ? this.dockerImages : this.podmanImages);
   }
 
   async sendImage(reference: string, engine: EngineKind): Promise<TaskInfo> {

@@ -41,7 +41,7 @@ export const tauriApi: StrataApi = {
   exportImage: (reference, target, format, overwrite) =>
     call('export_image', { reference, target, format, overwrite }),
   listEngines: () => call('list_engines'),
-  listPodmanImages: () => call('list_podman_images'),
+  listEngineImages: (engine) => call('list_engine_images', { engine }),
   sendImage: (reference, engine) => call('send_image', { reference, engine }),
   importFromEngine: (engine, image, tag) => call('import_from_engine', { engine, image, tag }),
   chooseImportPath: (title, filterName) => call('choose_import_path', { title, filterName }),
