@@ -10,6 +10,7 @@ use std::net::TcpListener;
 
 use strata_testkit::forward::ForwardProxy;
 use strata_testkit::proxy::{Proxy, Rule, MANIFEST_PATH};
+use strata_testkit::socks::SocksProxy;
 use support::*;
 
 /// A registry holding `image` as `team/app:1`, pushed there by strata.
@@ -208,8 +209,13 @@ fn an_https_registry_is_reached_through_a_connect_tunnel() {
 #[test]
 fn proxies_the_settings_cannot_keep_are_refused() {
     let (_dir, home) = scratch();
-    let socks = fails(&home, &["proxy", "set", "socks5://127.0.0.1:1080"]);
-    assert!(socks.contains("SOCKS"), "{socks}");
+    let socks = fails(&home, &["proxy", "set", "socks4://127.0.0.1:1080"]);
+    assert!(
+        socks.contains("SOCKS4") && socks.contains("socks5://"),
+        "{socks}"
+    );
+    let secret = fails(&home, &["proxy", "set", "socks5://ann:pw@127.0.0.1:1080"]);
+    assert!(!secret.contains("pw@"), "{secret}");
     let secret = fails(&home, &["proxy", "set", "http://ann:pw@127.0.0.1:3128"]);
     assert!(!secret.contains("pw@"), "{secret}");
     let shown = json(&home, &["proxy", "show", "--json"]);
@@ -479,4 +485,46 @@ fn a_login_to_the_mirror_itself_is_used_for_the_mirror() {
     let got = json(&home, &["pull", &remote, "--json"]);
     assert_eq!(got["mirror"], mirror.host().as_str());
     assert_eq!(got["digest"], img.manifest_digest);
+}
+
+#[test]
+fn a_pull_goes_through_a_socks5_proxy_from_the_settings_or_all_proxy() {
+    let img = random_image(81, &[30_000]);
+    let registry = registry_with(&img);
+    let socks = SocksProxy::start().unwrap();
+    let remote = format!("{}/team/app:1", registry.host());
+    let pull = ["pull", remote.as_str(), "--json"];
+
+    // socks5:// from the settings.
+    let (_d1, home) = scratch();
+    let shown = json(&home, &["proxy", "set", &socks.url(false), "--json"]);
+    assert_eq!(shown["settings"]["url"], socks.url(false).as_str());
+    let got = with_env(&home, &pull, &[]);
+    assert_eq!(got["digest"], img.manifest_digest);
+    let target = format!("CONNECT {}", registry.host());
+    let through = socks.count(&target);
+    assert!(through >= 1, "{:?}", socks.log());
+
+    // socks5h:// from ALL_PROXY: the proxy is handed the name, not an address.
+    let (_d2, env_only) = scratch();
+    let by_name = remote.replace("127.0.0.1", "localhost");
+    let got = with_env(
+        &env_only,
+        &["pull", by_name.as_str(), "--json"],
+        &[("ALL_PROXY", &socks.url(true))],
+    );
+    assert_eq!(got["digest"], img.manifest_digest);
+    let port = registry.host().rsplit(':').next().unwrap().to_string();
+    assert!(
+        socks.count(&format!("CONNECT localhost:{port}")) >= 1,
+        "{:?}",
+        socks.log()
+    );
+
+    // A dead SOCKS proxy is an error that says so, not a silent direct connection.
+    let (_d3, dead) = scratch();
+    let closed = closed_port();
+    ok(&dead, &["proxy", "set", &format!("socks5://{closed}")]);
+    let err = fails(&dead, &pull);
+    assert!(err.contains("SOCKS error"), "{err}");
 }

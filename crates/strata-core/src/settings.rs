@@ -118,7 +118,9 @@ pub struct Settings {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProxySettings {
-    /// `http://proxy.example.com:3128`: used for `http` and `https` registries alike.
+    /// `http://proxy.example.com:3128`, or a SOCKS5 proxy (`socks5://127.0.0.1:1080`, names
+    /// resolved here; `socks5h://…`, names resolved by the proxy): used for `http` and
+    /// `https` registries alike.
     pub url: String,
     /// Hosts reached directly, comma-separated as in `NO_PROXY`: `localhost,.corp,10.0.0.0/8`.
     #[serde(default)]
@@ -126,21 +128,22 @@ pub struct ProxySettings {
 }
 
 impl ProxySettings {
-    /// Checks a proxy as the user typed it: an `http` or `https` URL with a host and no
-    /// password (settings are not secret; a proxy login belongs in `HTTPS_PROXY`).
+    /// Checks a proxy as the user typed it: an `http`, `https`, `socks5` or `socks5h` URL
+    /// with a host and no password (settings are not secret; a proxy login belongs in
+    /// `HTTPS_PROXY` / `ALL_PROXY`).
     pub fn new(url: &str, no_proxy: &str) -> Result<ProxySettings, String> {
         let parsed =
             url::Url::parse(url.trim()).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
         match parsed.scheme() {
-            "http" | "https" => {}
-            "socks5" | "socks5h" | "socks4" => {
+            "http" | "https" | "socks5" | "socks5h" => {}
+            "socks4" | "socks4a" => {
                 return Err(format!(
-                    "`{url}`: SOCKS proxies are not supported; use an HTTP(S) proxy"
+                    "`{url}`: SOCKS4 is not supported; use socks5:// or socks5h://"
                 ))
             }
             other => {
                 return Err(format!(
-                    "`{url}`: a proxy URL starts with http:// or https://, not {other}://"
+                    "`{url}`: a proxy URL starts with http://, https://, socks5:// or socks5h://, not {other}://"
                 ))
             }
         }
@@ -675,11 +678,14 @@ mod tests {
     }
 
     #[test]
-    fn a_proxy_must_be_http_without_a_password() {
+    fn a_proxy_must_be_http_or_socks5_without_a_password() {
         for (url, ok) in [
             ("http://127.0.0.1:3128", true),
             ("https://proxy.corp", true),
-            ("socks5://127.0.0.1:1080", false),
+            ("socks5://127.0.0.1:1080", true),
+            ("socks5h://proxy.corp:1080", true),
+            ("socks5://ann:secret@127.0.0.1:1080", false),
+            ("socks4://127.0.0.1:1080", false),
             ("http://ann:secret@proxy:3128", false),
             ("proxy:3128", false),
             ("ftp://x", false),

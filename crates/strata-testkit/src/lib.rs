@@ -36,6 +36,7 @@ mod jwt;
 mod process;
 pub mod proxy;
 pub mod registry;
+pub mod socks;
 mod tls;
 pub mod token;
 pub mod user;

@@ -764,7 +764,7 @@ export const en = {
     mirrorsImported: '{n} new mirror(s) from {path}',
     proxy: 'Proxy',
     proxyHelp:
-      'An HTTP(S) proxy for every registry; it wins over HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY in the environment. Without one, the environment’s applies. SOCKS proxies are not supported.',
+      'An HTTP(S) or SOCKS5 proxy for every registry (http://…, socks5://…, or socks5h://… to let the proxy resolve names); it wins over HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY in the environment. Without one, the environment’s applies.',
     proxyUrl: 'Proxy address',
     proxyNoProxy: 'Reached directly (comma-separated)',
     proxySave: 'Use this proxy',

@@ -757,7 +757,7 @@ export const zhCN: Messages = {
     mirrorsImported: '从 {path} 导入了 {n} 个新加速器',
     proxy: '代理',
     proxyHelp:
-      '所有镜像仓库使用的 HTTP(S) 代理，优先于环境变量 HTTPS_PROXY、HTTP_PROXY、ALL_PROXY 和 NO_PROXY。未设置时使用环境变量中的代理。不支持 SOCKS 代理。',
+      '所有镜像仓库使用的 HTTP(S) 或 SOCKS5 代理（http://…、socks5://…，或由代理解析域名的 socks5h://…），优先于环境变量 HTTPS_PROXY、HTTP_PROXY、ALL_PROXY 和 NO_PROXY。未设置时使用环境变量中的代理。',
     proxyUrl: '代理地址',
     proxyNoProxy: '直接访问（逗号分隔）',
     proxySave: '使用此代理',
