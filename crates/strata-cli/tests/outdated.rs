@@ -139,3 +139,66 @@ fn an_unreachable_registry_cannot_be_checked_and_the_rest_still_is() {
         "{text}"
     );
 }
+
+/// The tag is asked of the registry's mirrors first, as a pull would get it from them; a
+/// mirror that does not answer is passed over for the registry itself.
+#[test]
+fn the_tag_is_asked_of_a_mirror_first_and_of_the_origin_when_the_mirror_fails() {
+    let origin = start_registry("none");
+    let mirror = start_registry("none");
+    let remote = format!("{}/team/app:1", origin.host());
+    let (one, two) = (random_image(41, &[2000]), random_image(42, &[3000]));
+    let src = tempfile::tempdir().unwrap();
+    put_image(src.path(), &one, "app:1");
+    put_image(src.path(), &two, "app:2");
+    ok(src.path(), &["push", "app:1", &remote]);
+    // The mirror already has a newer image under the tag.
+    ok(
+        src.path(),
+        &["push", "app:2", &format!("{}/team/app:1", mirror.host())],
+    );
+
+    let (_tmp, home) = scratch();
+    ok(&home, &["pull", &remote]);
+    let e = entry(&home, &remote);
+    assert_eq!(e["state"], "up_to_date", "without a mirror: {e:#}");
+
+    ok(
+        &home,
+        &[
+            "mirrors",
+            "add",
+            &origin.host(),
+            &format!("http://{}", mirror.host()),
+        ],
+    );
+    let e = entry(&home, &remote);
+    assert_eq!(e["state"], "update_available", "{e:#}");
+    assert_eq!(e["remote"], two.manifest_digest);
+
+    // A mirror that is down: the origin answers.
+    ok(
+        &home,
+        &[
+            "mirrors",
+            "rm",
+            &origin.host(),
+            &format!("http://{}", mirror.host()),
+        ],
+    );
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_addr = dead.local_addr().unwrap();
+    drop(dead);
+    ok(
+        &home,
+        &[
+            "mirrors",
+            "add",
+            &origin.host(),
+            &format!("http://{dead_addr}"),
+        ],
+    );
+    let e = entry(&home, &remote);
+    assert_eq!(e["state"], "up_to_date", "{e:#}");
+    assert_eq!(e["remote"], one.manifest_digest);
+}

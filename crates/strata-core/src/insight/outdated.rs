@@ -164,9 +164,28 @@ fn pulled_from(store: &Store, sources: &BlobSources, r: &Reference, local: &Dige
         .any(|d| sources.holds(&r.registry, &r.repository, &d))
 }
 
-/// The digest the tag names on its registry now.
+/// The digest the tag names on its registry now: asked of the registry's mirrors first
+/// (what a pull would get; one that fails is passed over), then of the registry itself.
 async fn remote_digest(home: &Home, c: &Candidate) -> Result<Digest, Problem> {
     let r = &c.reference;
+    let mirrors =
+        catalog::access::mirrors(home, &r.registry, &r.repository).map_err(|e| e.problem())?;
+    for mirror in mirrors {
+        let options = RegistryOptions {
+            retries: Some(1),
+            ..mirror.options
+        };
+        let asked = match Client::connect(&mirror.host, &options).await {
+            Ok(client) => tags::digest_of(&client, &r.repository, &c.tag).await,
+            Err(e) => Err(e.into()),
+        };
+        match asked {
+            Ok(d) => return Ok(d),
+            Err(e) => {
+                tracing::warn!(mirror = %mirror.host, error = %e, "mirror failed, trying the next");
+            }
+        }
+    }
     let options = catalog::registry_options(home, &r.registry, &r.repository, &Access::default())
         .map_err(|e| e.problem())?;
     let options = RegistryOptions {
