@@ -6,8 +6,9 @@
 //!
 //! The client is a small blocking HTTP/1.1 client of our own over a `UnixStream`: one
 //! request per connection (`Connection: close`), a chunked request body, a response read
-//! by `Content-Length`, chunked, or to the end. reqwest has no unix-socket transport, and
-//! the engine calls run on a task's thread anyway.
+//! by `Content-Length`, chunked, or to the end. reqwest can reach a unix socket too, but
+//! it is async, while these calls run on a task's blocking thread and the export writes
+//! into a std pipe: here the body is a plain `Write` and a cancel one socket shutdown.
 //!
 //! The daemon's answers are untrusted input: the status line and headers are capped,
 //! JSON answers are capped ([`super::MAX_ANSWER`]), a chunk size is checked, the save
