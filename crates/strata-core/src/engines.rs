@@ -911,7 +911,7 @@ pub fn import_with(
     check_image_arg(image)?;
     let found = match engine {
         EngineKind::Podman => podman.inspect(image)?,
-        EngineKind::Docker => docker.inspect(image)?,
+        EngineKind::Docker => docker.inspect(image, ctx.cancel)?,
     };
     let mut opts = opts.clone();
     let by_name = found.names.iter().any(|n| {
@@ -1289,6 +1289,66 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.code(), Code::EngineBadAnswer, "{err}");
+    }
+
+    /// A Docker socket whose daemon reads everything and never answers.
+    fn silent_docker(dir: &Path) -> Docker {
+        let path = dir.join("docker.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                std::thread::spawn(move || {
+                    let _ = io::copy(&mut &conn, &mut io::sink());
+                });
+            }
+        });
+        Docker::at(path)
+    }
+
+    #[test]
+    fn a_cancel_ends_a_send_to_or_an_import_from_a_daemon_that_never_answers() {
+        let (tmp, store, podman) = store_and_fake("exit 1");
+        let docker = silent_docker(tmp.path());
+        let cancel_after = |ms| {
+            let cancel = crate::task::CancellationToken::new();
+            let stopper = cancel.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(ms));
+                stopper.cancel();
+            });
+            cancel
+        };
+        let cancel = cancel_after(300);
+        let started = Instant::now();
+        let ctx = TaskCtx::new(&crate::task::NoProgress, &cancel);
+        let err = send_with(
+            &store,
+            EngineKind::Docker,
+            &podman,
+            &docker,
+            "example.com/app:1",
+            ctx,
+        )
+        .unwrap_err();
+        assert!(matches!(err, EngineError::Cancelled), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(20));
+
+        let cancel = cancel_after(300);
+        let started = Instant::now();
+        let ctx = TaskCtx::new(&crate::task::NoProgress, &cancel);
+        let err = import_with(
+            &store,
+            EngineKind::Docker,
+            &podman,
+            &docker,
+            "busybox:1",
+            &ImportOptions::default(),
+            ctx,
+        )
+        .unwrap_err();
+        assert!(matches!(err, EngineError::Cancelled), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(20));
+        assert!(store.resolve("busybox:1").is_err());
     }
 
     #[test]

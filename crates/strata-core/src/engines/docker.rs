@@ -108,7 +108,15 @@ impl Docker {
         path: &str,
         timeout: Option<Duration>,
     ) -> Result<(UnixStream, Response), EngineError> {
-        let stream = self.connect()?;
+        self.request_on(self.connect()?, path, timeout)
+    }
+
+    fn request_on(
+        &self,
+        stream: UnixStream,
+        path: &str,
+        timeout: Option<Duration>,
+    ) -> Result<(UnixStream, Response), EngineError> {
         stream
             .set_read_timeout(timeout)
             .and_then(|()| stream.set_write_timeout(timeout))
@@ -130,8 +138,32 @@ impl Docker {
     /// A short JSON answer, capped, with a timeout: the body of a 2xx, else the daemon's
     /// error message.
     pub(super) fn answer(&self, action: &'static str, path: &str) -> Result<Vec<u8>, EngineError> {
-        let (_stream, response) = self.get(path, Some(ANSWER_TIMEOUT))?;
-        let body = read_capped(response.body, action)?;
+        self.answer_or_cancel(action, path, None)
+    }
+
+    /// [`Docker::answer`], ended at once (the socket shut) when `cancel` is raised.
+    fn answer_or_cancel(
+        &self,
+        action: &'static str,
+        path: &str,
+        cancel: Option<&CancellationToken>,
+    ) -> Result<Vec<u8>, EngineError> {
+        let stream = self.connect()?;
+        let _hangup = cancel
+            .map(|c| Hangup::new(&stream, c))
+            .transpose()
+            .map_err(super::io_err("watch Docker's socket"))?;
+        let cancelled = || cancel.is_some_and(CancellationToken::is_cancelled);
+        let asked = self.request_on(stream, path, Some(ANSWER_TIMEOUT));
+        if cancelled() {
+            return Err(EngineError::Cancelled);
+        }
+        let (_stream, response) = asked?;
+        let body = read_capped(response.body, action);
+        if cancelled() {
+            return Err(EngineError::Cancelled);
+        }
+        let body = body?;
         check_response(action, response.status, &body)?;
         Ok(body)
     }
@@ -154,8 +186,13 @@ impl Docker {
         parse_images(&out)
     }
 
-    /// One image's ID, names and size (`GET /images/{name}/json`).
-    pub(super) fn inspect(&self, image: &str) -> Result<EngineImage, EngineError> {
+    /// One image's ID, names and size (`GET /images/{name}/json`); ended at once when
+    /// `cancel` is raised.
+    pub(super) fn inspect(
+        &self,
+        image: &str,
+        cancel: &CancellationToken,
+    ) -> Result<EngineImage, EngineError> {
         #[derive(Deserialize)]
         struct Inspected {
             #[serde(rename = "Id")]
@@ -165,7 +202,11 @@ impl Docker {
             #[serde(rename = "Size", default)]
             size: u64,
         }
-        let out = self.answer("image inspect", &format!("/images/{}/json", escape(image)))?;
+        let out = self.answer_or_cancel(
+            "image inspect",
+            &format!("/images/{}/json", escape(image)),
+            Some(cancel),
+        )?;
         let one: Inspected =
             serde_json::from_slice(&out).map_err(|e| bad("image inspect", e.to_string()))?;
         check_id(&one.id).map_err(|d| bad("image inspect", d))?;
