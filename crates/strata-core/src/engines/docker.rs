@@ -211,7 +211,7 @@ impl Docker {
             serde_json::from_slice(&out).map_err(|e| bad("image inspect", e.to_string()))?;
         check_id(&one.id).map_err(|d| bad("image inspect", d))?;
         Ok(EngineImage {
-            id: one.id,
+            id: bare(one.id),
             names: real_names(one.names),
             size: one.size,
             created: 0,
@@ -237,6 +237,14 @@ fn real_names(names: Option<Vec<String>>) -> Vec<String> {
         .collect()
 }
 
+/// An image ID as Podman and the app show it: hex, without Docker's `sha256:`.
+fn bare(id: String) -> String {
+    match id.strip_prefix("sha256:") {
+        Some(hex) => hex.to_string(),
+        None => id,
+    }
+}
+
 /// Parses `GET /images/json`.
 pub(super) fn parse_images(out: &[u8]) -> Result<Vec<EngineImage>, EngineError> {
     #[derive(Deserialize)]
@@ -256,7 +264,7 @@ pub(super) fn parse_images(out: &[u8]) -> Result<Vec<EngineImage>, EngineError> 
         .map(|l| {
             check_id(&l.id).map_err(|d| bad("images", d))?;
             Ok(EngineImage {
-                id: l.id,
+                id: bare(l.id),
                 names: real_names(l.names),
                 size: l.size,
                 created: l.created,
@@ -609,6 +617,7 @@ mod tests {
         );
         let list = parse_images(list.as_bytes()).unwrap();
         assert_eq!(list[0].names, ["busybox:1"]);
+        assert_eq!(list[0].id, &id["sha256:".len()..]);
         assert!(list[1].names.is_empty());
         assert!(parse_images(br#"[{"Id":"../../x"}]"#).is_err());
         assert_eq!(
