@@ -65,7 +65,9 @@ export type SettingsPatch = { language?: Language, theme?: Theme, push_compressi
 
 export type ProxySettings = { 
 /**
- * `http://proxy.example.com:3128`: used for `http` and `https` registries alike.
+ * `http://proxy.example.com:3128`, or a SOCKS5 proxy (`socks5://127.0.0.1:1080`, names
+ * resolved here; `socks5h://…`, names resolved by the proxy): used for `http` and
+ * `https` registries alike.
  */
 url: string, 
 /**
