@@ -1349,6 +1349,12 @@ mod tests {
         assert!(matches!(err, EngineError::Cancelled), "{err}");
         assert!(started.elapsed() < Duration::from_secs(20));
         assert!(store.resolve("busybox:1").is_err());
+
+        // The engine list does not wait a minute for it either.
+        let started = Instant::now();
+        let info = engines_with(&podman, &docker);
+        assert!(started.elapsed() < Duration::from_secs(15));
+        assert!(info[1].found && !info[1].usable, "{:?}", info[1]);
     }
 
     #[test]

@@ -34,6 +34,9 @@ use crate::task::CancellationToken;
 pub const DOCKER_SOCKET: &str = "/var/run/docker.sock";
 /// The most bytes of status line and headers read.
 const MAX_HEAD: usize = 64 << 10;
+/// How long finding the daemon (`GET /version`, for the engine list) may take: a socket
+/// whose daemon hangs must not hold the app's Images screen for a minute.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The largest chunk accepted in a chunked response.
 const MAX_CHUNK: u64 = 1 << 32;
 
@@ -138,7 +141,7 @@ impl Docker {
     /// A short JSON answer, capped, with a timeout: the body of a 2xx, else the daemon's
     /// error message.
     pub(super) fn answer(&self, action: &'static str, path: &str) -> Result<Vec<u8>, EngineError> {
-        self.answer_or_cancel(action, path, None)
+        self.answer_or_cancel(action, path, None, ANSWER_TIMEOUT)
     }
 
     /// [`Docker::answer`], ended at once (the socket shut) when `cancel` is raised.
@@ -147,6 +150,7 @@ impl Docker {
         action: &'static str,
         path: &str,
         cancel: Option<&CancellationToken>,
+        timeout: Duration,
     ) -> Result<Vec<u8>, EngineError> {
         let stream = self.connect()?;
         let _hangup = cancel
@@ -154,7 +158,7 @@ impl Docker {
             .transpose()
             .map_err(super::io_err("watch Docker's socket"))?;
         let cancelled = || cancel.is_some_and(CancellationToken::is_cancelled);
-        let asked = self.request_on(stream, path, Some(ANSWER_TIMEOUT));
+        let asked = self.request_on(stream, path, Some(timeout));
         if cancelled() {
             return Err(EngineError::Cancelled);
         }
@@ -175,7 +179,7 @@ impl Docker {
             #[serde(rename = "Version")]
             version: String,
         }
-        let out = self.answer("version", "/version")?;
+        let out = self.answer_or_cancel("version", "/version", None, PROBE_TIMEOUT)?;
         let v: Version = serde_json::from_slice(&out).map_err(|e| bad("version", e.to_string()))?;
         Ok(v.version.chars().take(64).collect())
     }
@@ -206,6 +210,7 @@ impl Docker {
             "image inspect",
             &format!("/images/{}/json", escape(image)),
             Some(cancel),
+            ANSWER_TIMEOUT,
         )?;
         let one: Inspected =
             serde_json::from_slice(&out).map_err(|e| bad("image inspect", e.to_string()))?;
