@@ -78,7 +78,7 @@ test: build lint test-rust test-ui test-e2e test-versions
 
 # Each benchmark runs Strata and its peer (skopeo, umoci, raw HTTP, gzip) on the same data
 # in the same run and prints the ratio. Release builds; a few minutes each on 2 cores.
-bench: bench-startup bench-app bench-transfer bench-import-export bench-archive-push bench-store-scale bench-tags-scale bench-concurrent bench-commit
+bench: bench-startup bench-app bench-transfer bench-import-export bench-archive-push bench-store-scale bench-tags-scale bench-catalog-scale bench-concurrent bench-commit
 
 bench-transfer:
 	$(CARGO) bench -p strata-core --bench transfer

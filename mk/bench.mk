@@ -10,7 +10,7 @@ CARGO ?= cargo
 # Debian packages these targets need (the lead's `deps` target installs them).
 BENCH_DEBIAN_PACKAGES := skopeo umoci
 
-.PHONY: bench-import-export bench-commit bench-archive-push bench-store-scale bench-tags-scale bench-concurrent
+.PHONY: bench-import-export bench-commit bench-archive-push bench-store-scale bench-tags-scale bench-catalog-scale bench-concurrent
 
 ## bench-import-export: strata import/export of a 1 GiB, 8-layer archive vs skopeo copy
 bench-import-export:
@@ -31,6 +31,10 @@ bench-store-scale:
 bench-tags-scale:
 	@command -v skopeo >/dev/null || { echo "error: skopeo is not installed: run make deps"; exit 1; }
 	$(CARGO) bench -p strata-cli --bench tags_scale
+
+## bench-catalog-scale: 20,000 repositories in catalog pages (STRATA_BENCH_REPOS): strata repos vs curl
+bench-catalog-scale:
+	$(CARGO) bench -p strata-cli --bench catalog_scale
 
 ## bench-concurrent: ten pushes and ten pulls at once vs one by one (target ≤ 1.2×)
 bench-concurrent:

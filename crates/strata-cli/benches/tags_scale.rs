@@ -21,7 +21,7 @@ use strata_testkit::registry::{Auth, Registry};
 #[allow(dead_code)] // each bench is its own crate; this one only makes tags
 mod data;
 mod support;
-use support::{env_or, run, Best};
+use support::{env_or, run, Best, CURL_LINK_LOOP};
 
 const STRATA: &str = env!("CARGO_BIN_EXE_strata");
 const PAGE: usize = 1000;
@@ -68,7 +68,7 @@ fn main() {
         assert_eq!(listed["Tags"].as_array().map(Vec::len), Some(count));
         skopeo.add(r);
         let (r, out) = run(
-            Command::new("sh").args(["-c", CURL_LOOP]).env(
+            Command::new("sh").args(["-c", CURL_LINK_LOOP]).env("PATTERN", r#""t[0-9]*""#).env(
                 "START",
                 format!("http://{host}/v2/{REPO}/tags/list?n={PAGE}"),
             ),
@@ -117,18 +117,3 @@ fn main() {
         strata.secs() / curl.secs()
     );
 }
-
-/// Follows `Link: <…>; rel="next"` with curl, counting the tags; prints the count.
-const CURL_LOOP: &str = r#"
-url="$START"; total=0; base="${START%%/v2/*}"
-while [ -n "$url" ]; do
-  headers=$(mktemp); body=$(curl -sS -D "$headers" "$url")
-  n=$(printf '%s' "$body" | grep -o '"t[0-9]*"' | wc -l)
-  total=$((total + n))
-  next=$(grep -i '^link:' "$headers" | sed -n 's/.*<\([^>]*\)>.*/\1/p' | tr -d '\r')
-  rm -f "$headers"
-  if [ -n "$next" ]; then url="$base$next"; else url=""; fi
-done
-echo "$total"
-"#;
-

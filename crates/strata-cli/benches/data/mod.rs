@@ -163,3 +163,39 @@ pub async fn push_images(dir: &Path, host: &str, repo: &str, count: usize, mib: 
         .expect("push");
     }
 }
+
+/// `count` repositories `ns{i % 20}/repo{i:05}` holding one small image each (the same
+/// blobs, mounted across repositories by the push), 32 pushes at once.
+pub async fn make_repos(dir: &Path, host: &str, count: usize) {
+    use futures::StreamExt;
+    let image = Image::builder()
+        .layer(Layer::random("x", 1000, 7).expect("layer"))
+        .build();
+    let store = Store::open(&dir.join("src")).expect("store");
+    for (_, bytes) in image.blobs() {
+        store.put_bytes(bytes).expect("blob");
+    }
+    let (digest, size) = store.put_bytes(&image.manifest).expect("manifest");
+    let descriptor = oci_spec::image::Descriptor::new(
+        oci_spec::image::MediaType::from(image.manifest_media_type),
+        size,
+        oci_spec::image::Digest::from(&digest),
+    );
+    store
+        .set_ref(&Reference::parse("one:1").expect("name"), descriptor)
+        .expect("name");
+    futures::stream::iter(0..count)
+        .map(|i| {
+            let store = &store;
+            async move {
+                let target = Reference::parse(&format!("{host}/ns{}/repo{i:05}:1", i % 20))
+                    .expect("ref");
+                transfer::push(store, "one:1", &target, &PushOptions::default(), TaskCtx::none())
+                    .await
+                    .expect("push");
+            }
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<()>>()
+        .await;
+}

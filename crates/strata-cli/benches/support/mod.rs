@@ -121,3 +121,19 @@ pub fn docker_archive(
     );
     fs::remove_dir_all(&layout).expect("remove the layout");
 }
+
+/// Follows `Link: <…>; rel="next"` from `$START` with curl, counting the matches of
+/// `$PATTERN` (a grep -o pattern for one listed name) in every page; prints the count.
+#[allow(dead_code)] // each bench is its own crate; the listing benches use it
+pub const CURL_LINK_LOOP: &str = r#"
+url="$START"; total=0; base="${START%%/v2/*}"
+while [ -n "$url" ]; do
+  headers=$(mktemp); body=$(curl -sS -D "$headers" "$url")
+  n=$(printf '%s' "$body" | grep -o "$PATTERN" | wc -l)
+  total=$((total + n))
+  next=$(grep -i '^link:' "$headers" | sed -n 's/.*<\([^>]*\)>.*/\1/p' | tr -d '\r')
+  rm -f "$headers"
+  if [ -n "$next" ]; then url="$base$next"; else url=""; fi
+done
+echo "$total"
+"#;
