@@ -8,6 +8,8 @@
 //! each timed operation is a fresh `strata` process, best of `STRATA_BENCH_RUNS` (3).
 //!
 //! `cargo bench -p strata-cli --bench store_scale` (run from `make bench`).
+//! `STRATA_BENCH_STRATA=/path/to/strata` times another build of the binary on the same
+//! stores (to compare two versions in one run, on one machine load).
 
 use std::path::Path;
 use std::process::Command;
@@ -56,7 +58,8 @@ fn measure(home: &Path, n: usize, runs: usize) -> Vec<(String, Best)> {
     let blobs = fill_store(home, n);
     eprintln!("{n} images, {blobs} blobs");
     let strata = |args: &[&str]| {
-        let mut c = Command::new(STRATA);
+        let bin = std::env::var_os("STRATA_BENCH_STRATA").unwrap_or_else(|| STRATA.into());
+        let mut c = Command::new(bin);
         c.arg("--home").arg(home).args(args);
         c
     };

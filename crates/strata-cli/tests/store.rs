@@ -511,6 +511,59 @@ fn a_writer_killed_mid_blob_leaves_no_blob_and_fsck_passes() {
 }
 
 #[test]
+fn rmi_killed_at_any_moment_leaves_every_other_image_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let base = Layer::build(&[Entry::file("etc/os-release", "ID=shared\n")]).unwrap();
+    let images: Vec<Image> = (0..12).map(|i| image(&format!("k{i}"), Some(&base))).collect();
+    for (i, img) in images.iter().enumerate() {
+        put_image(home, img, &format!("kill{i}:1"));
+    }
+    // The children cache is written by the first gc; rmi then reads it.
+    ok(home, &["prune"]);
+    let blobs_of = |img: &Image| {
+        let mut d = vec![img.manifest_digest.clone(), img.config_digest.clone()];
+        d.extend(img.layers.iter().map(|l| l.digest.clone()));
+        d
+    };
+    // rmi writes index.json, then deletes blobs, then the cache: SIGKILL it after 0 to
+    // 27 ms, somewhere in that sequence (or after it ended).
+    for (i, img) in images.iter().enumerate().take(10) {
+        let mut rmi = strata_cmd(home, &["rmi", &format!("kill{i}:1")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(3 * i as u64));
+        let _ = rmi.kill();
+        rmi.wait().unwrap();
+
+        let report = json(home, &["fsck", "--json"]);
+        assert_eq!(report["problems"], serde_json::json!([]), "kill {i}: {report}");
+        for other in &images[i + 1..] {
+            for d in blobs_of(other) {
+                assert!(blob_exists(home, &d), "kill {i}: {d} of a remaining image");
+            }
+        }
+        // Killed before index.json was rewritten, the name is still there: remove it.
+        if names(home).contains(&format!("docker.io/library/kill{i}:1")) {
+            ok(home, &["rmi", &format!("kill{i}:1")]);
+        }
+        let _ = img;
+    }
+    // What a killed rmi did not get to delete, prune does; nothing of the rest goes.
+    ok(home, &["prune"]);
+    let mut left: BTreeSet<String> = BTreeSet::new();
+    for img in &images[10..] {
+        left.extend(blobs_of(img).into_iter().map(|d| d["sha256:".len()..].to_string()));
+    }
+    assert_eq!(blob_names(home), left);
+    let report = json(home, &["fsck", "--json"]);
+    assert_eq!(report["problems"], serde_json::json!([]), "{report}");
+    assert!(!report["notes"].to_string().contains("manifest-children"), "{report}");
+}
+
+#[test]
 fn concurrent_processes_do_not_corrupt_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();

@@ -20,6 +20,7 @@
 //! [OCI image layout]: https://github.com/opencontainers/image-spec/blob/main/image-layout.md
 
 mod blob;
+mod children;
 mod gc;
 mod index;
 mod lock;

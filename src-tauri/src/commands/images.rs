@@ -349,7 +349,12 @@ pub async fn remove_image(
         let out = store
             .remove_image(&reference, force)
             .map_err(|e| e.problem())?;
-        let gc = store.gc().map_err(|e| e.problem())?;
+        let removed: &[_] = if out.image_removed {
+            std::slice::from_ref(&out.image)
+        } else {
+            &[]
+        };
+        let gc = store.free(removed).map_err(|e| e.problem())?;
         Ok(RemoveResult {
             untagged: out.untagged.iter().map(|n| familiar(n)).collect(),
             image_removed: out.image_removed,

@@ -72,9 +72,13 @@ pub fn rmi(home: &Home, images: &[String], force: bool, json: bool) -> Result<()
         bytes_freed: 0,
         errors: Vec::new(),
     };
+    let mut removed = Vec::new();
     for image in images {
         match store.remove_image(image, force) {
             Ok(out) => {
+                if out.image_removed {
+                    removed.push(out.image.clone());
+                }
                 for name in out.untagged {
                     let shown = familiar(&name);
                     if !json {
@@ -93,8 +97,9 @@ pub fn rmi(home: &Home, images: &[String], force: bool, json: bool) -> Result<()
             }
         }
     }
-    // Once for all the names, even when some failed: what was untagged is freed.
-    let gc = store.gc().map_err(|e| e.problem())?;
+    // Once for all the names, even when some failed: what only the removed images used
+    // is freed (other unused blobs wait for `prune`, as in docker).
+    let gc = store.free(&removed).map_err(|e| e.problem())?;
     report.deleted = gc.removed.iter().map(|b| b.digest.clone()).collect();
     report.bytes_freed = gc.bytes_freed;
     if json {

@@ -1,12 +1,16 @@
 //! Garbage collection of what `index.json` does not reach, and `fsck`.
 //!
-//! Reachability is the store's one manifest walk ([`walk`](super::walk)). gc removes every
-//! blob under `blobs/sha256/` that no `index.json` entry reaches, except blobs a live process has written and not yet named
-//! (see `lock.rs`), and removes temporary files whose writer is gone. It holds the store
-//! lock throughout, so no name can be added to a blob it is deleting. fsck reports what the
-//! walk found wrong, and re-hashes every blob.
+//! Reachability comes from the children cache ([`children`](super::children)): what each
+//! manifest and index references, learned once from the blob (through the store's one
+//! manifest walk, [`walk`](super::walk), for fsck) and kept, so that neither gc nor `rmi`
+//! opens every image's manifest. gc removes every blob under `blobs/sha256/` that no
+//! `index.json` entry reaches, except blobs a live process has written and not yet named
+//! (see `lock.rs`), and removes temporary files whose writer is gone; [`Store::free`]
+//! (`rmi`) removes only what the removed images reached. Both hold the store lock
+//! throughout, so no name can be added to a blob they are deleting. fsck reports what the
+//! walk found wrong, re-hashes every blob, and checks and rewrites the children cache.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File};
 use std::io;
 use std::time::{Duration, SystemTime};
@@ -14,6 +18,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use super::blob::{NEW_PREFIX, TEMP_PREFIX};
+use super::children::{Child, Children, FILE_NAME as CHILDREN_FILE};
 use super::index::{descriptor_digest, ImageRef};
 use super::variants::Variants;
 use super::walk::{self, Finding, Walk, Wrong};
@@ -106,43 +111,118 @@ impl Store {
     pub fn gc(&self) -> Result<GcReport, StoreError> {
         let _lock = self.lock()?;
         let mut report = GcReport::default();
-        let reachable = self.reachable()?;
-        let pending: BTreeSet<Digest> = self.pending_blobs()?.into_iter().collect();
+        let mut children = Children::load(self.root());
+        let live = self.live(&mut children)?;
+        let pending: HashSet<Digest> = self.pending_blobs()?.into_iter().collect();
         // Names only: a blob kept needs no stat, so gc's cost beyond the walk is the
         // directory listing plus what it removes.
         for digest in self.blob_names()? {
-            if reachable.contains_key(&digest) {
+            if live.contains(&digest) {
                 continue;
             }
             if pending.contains(&digest) {
                 report.kept_pending += 1;
                 continue;
             }
-            let path = self.blob_path(&digest);
-            let size = match fs::symlink_metadata(&path) {
-                Ok(meta) if meta.is_file() => meta.len(),
-                Ok(_) => continue,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(StoreError::io("read", &path, e)),
-            };
-            match fs::remove_file(&path) {
-                Ok(()) => {
-                    report.bytes_freed += size;
-                    report.removed.push(RemovedBlob { digest, size });
-                }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(StoreError::io("remove", &path, e)),
-            }
+            self.remove_blob(digest, &mut report)?;
         }
         if !report.removed.is_empty() {
             super::sync_dir(&self.blobs_dir())?;
         }
-        let live = |d: &Digest| reachable.contains_key(d);
+        children.retain(|d| live.contains(d));
+        children.save(self.root());
+        let live = |d: &Digest| live.contains(d);
         Variants::retain(self.root(), &live, &|d| self.has_blob(d));
         let (files, bytes) = self.remove_dead_temps()?;
         report.temp_files_removed = files;
         report.bytes_freed += bytes;
         Ok(report)
+    }
+
+    /// Frees what only the images `removed` (manifest or index digests no longer in
+    /// `index.json`, as [`Store::remove_image`] reports them) reached: their manifests,
+    /// configs, layers and the compressed variants of those layers, unless an image still
+    /// named reaches them or a live process is about to name them. Unlike [`Store::gc`] it
+    /// does not list the store's blobs, so its cost follows what it removes; blobs left
+    /// unreachable by something else (an interrupted pull) wait for `prune`. An image
+    /// still in `index.json` frees nothing.
+    pub fn free(&self, removed: &[Digest]) -> Result<GcReport, StoreError> {
+        let _lock = self.lock()?;
+        let mut report = GcReport::default();
+        let mut children = Children::load(self.root());
+        let mut candidates = HashSet::new();
+        for d in removed {
+            children.reach(self, d, &mut candidates);
+        }
+        let live = self.live(&mut children)?;
+        let variants = Variants::load(self.root());
+        let made_from_candidates = variants.of(&|d| candidates.contains(d));
+        candidates.extend(made_from_candidates);
+        let mut doomed: Vec<Digest> = candidates
+            .into_iter()
+            .filter(|d| !live.contains(d))
+            .collect();
+        if !doomed.is_empty() {
+            let pending: HashSet<Digest> = self.pending_blobs()?.into_iter().collect();
+            doomed.sort();
+            for digest in doomed {
+                if pending.contains(&digest) {
+                    report.kept_pending += 1;
+                } else {
+                    self.remove_blob(digest, &mut report)?;
+                }
+            }
+        }
+        if !report.removed.is_empty() {
+            super::sync_dir(&self.blobs_dir())?;
+        }
+        let gone: HashSet<&Digest> = report.removed.iter().map(|b| &b.digest).collect();
+        for d in &gone {
+            children.forget(d);
+        }
+        children.save(self.root());
+        if !gone.is_empty() {
+            Variants::retain(self.root(), &|d| live.contains(d), &|d| !gone.contains(d));
+        }
+        let (files, bytes) = self.remove_dead_temps()?;
+        report.temp_files_removed = files;
+        report.bytes_freed += bytes;
+        Ok(report)
+    }
+
+    /// Everything an `index.json` entry reaches (documents, configs and layers, present
+    /// or not), from the children cache, and the compressed variants of those layers.
+    /// The caller holds the lock.
+    fn live(&self, children: &mut Children) -> Result<HashSet<Digest>, StoreError> {
+        let mut out = HashSet::new();
+        for entry in self.entries()? {
+            if let Ok(d) = entry.digest() {
+                children.reach(self, &d, &mut out);
+            }
+        }
+        let variants = Variants::load(self.root()).of(&|d| out.contains(d));
+        out.extend(variants);
+        Ok(out)
+    }
+
+    /// Removes one unreachable blob, noting it in `report`; one already gone is skipped.
+    fn remove_blob(&self, digest: Digest, report: &mut GcReport) -> Result<(), StoreError> {
+        let path = self.blob_path(&digest);
+        let size = match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() => meta.len(),
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(StoreError::io("read", &path, e)),
+        };
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                report.bytes_freed += size;
+                report.removed.push(RemovedBlob { digest, size });
+                Ok(())
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StoreError::io("remove", &path, e)),
+        }
     }
 
     /// Everything reachable from `index.json`, with sizes, and the compressed variants of
@@ -286,12 +366,16 @@ impl Store {
                     Vec::new()
                 }
             };
-            let mut walk = Walk::default();
+            let mut walk = Walk {
+                docs: Some(Vec::new()),
+                ..Walk::default()
+            };
             let mut reachable = BTreeMap::new();
             for entry in &entries {
                 report.refs_checked += 1;
                 self.check_entry(entry, &mut walk, &mut reachable, &mut report);
             }
+            self.rebuild_children(walk.docs.take().unwrap_or_default(), &mut report);
             for finding in walk.findings {
                 match finding {
                     Finding::Wrong {
@@ -366,6 +450,37 @@ impl Store {
             ));
         }
         Ok(report)
+    }
+
+    /// Checks the children cache against the manifests and indexes fsck's walk has just
+    /// read, and rewrites it from them: entries that differ are noted and replaced,
+    /// entries of documents no name reaches dropped, missing ones added. The caller holds
+    /// the lock.
+    fn rebuild_children(&self, docs: Vec<(Digest, Vec<Child>)>, report: &mut FsckReport) {
+        let mut children = Children::load(self.root());
+        let unreadable = children.is_dirty();
+        let mut wrong = 0usize;
+        let mut seen = HashSet::new();
+        for (d, found) in docs {
+            if children.cached(&d).is_some_and(|c| c != found.as_slice()) {
+                wrong += 1;
+            }
+            children.set(d.clone(), found);
+            seen.insert(d);
+        }
+        children.retain(|d| seen.contains(d));
+        children.save(self.root());
+        if unreadable {
+            report.notes.push(format!(
+                "{CHILDREN_FILE} was unreadable (torn or corrupted); rebuilt from the manifests"
+            ));
+        }
+        if wrong > 0 {
+            report.notes.push(format!(
+                "{wrong} entr{} of {CHILDREN_FILE} did not match the manifest(s) they describe; rewritten",
+                if wrong == 1 { "y" } else { "ies" }
+            ));
+        }
     }
 
     fn check_entry(

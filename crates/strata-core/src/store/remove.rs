@@ -6,7 +6,10 @@
 //!   image with several names needs `force`, as in docker, so that an ID typed for one
 //!   image does not silently remove names someone else relies on.
 //!
-//! Blobs are freed by [`Store::gc`] afterwards, once for a whole `rmi a b c`.
+//! Blobs are freed afterwards, once for a whole `rmi a b c`, by [`Store::free`]: what only
+//! the removed images reached goes, found through the children cache without walking
+//! every other image's manifests or listing the store. `prune` runs the full
+//! [`Store::gc`], which also finds blobs nothing reaches any more for other reasons.
 //!
 //! Dangling images. As in docker, an image becomes dangling when its last name moves to
 //! another image (a pull of a tag that now names a newer image, a commit or import under an
@@ -43,7 +46,7 @@ pub struct PruneReport {
 
 impl Store {
     /// Removes an image name, or an image by ID, with docker's rules (see the module doc).
-    /// Does not free blobs: call [`Store::gc`] after.
+    /// Does not free blobs: call [`Store::free`] with the removed images after.
     pub fn remove_image(&self, name_or_id: &str, force: bool) -> Result<RemoveOutcome, StoreError> {
         let _lock = self.lock()?;
         let found = self.resolve(name_or_id)?;

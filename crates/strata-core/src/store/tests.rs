@@ -592,3 +592,236 @@ fn an_image_whose_last_name_moves_stays_as_a_dangling_image_until_prune() {
     assert!(!store.has_blob(&d1) && !store.has_blob(&l1));
     assert!(store.has_blob(&d2) && store.has_blob(&l2));
 }
+
+/// Ten images on one base layer, each with its own layer; returns their manifest digests,
+/// own layers and the base.
+fn ten_images(store: &Store) -> (Vec<Digest>, Vec<Digest>, Digest) {
+    let base = b"the base layer every image shares".to_vec();
+    let mut manifests = Vec::new();
+    let mut own = Vec::new();
+    for i in 0..10 {
+        let (m, l) = make_image(store, &format!("f{i}"), format!("{i}").as_bytes(), Some(&base));
+        manifests.push(Digest::try_from(m.digest()).unwrap());
+        own.push(l);
+        store.set_ref(&r(&format!("app{i}:1")), m).unwrap();
+    }
+    (manifests, own, Digest::of(&base))
+}
+
+fn blob_set(store: &Store) -> std::collections::BTreeSet<Digest> {
+    store.list_blobs().unwrap().into_iter().map(|(d, _)| d).collect()
+}
+
+#[test]
+fn removing_one_image_of_many_frees_exactly_its_own_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (manifests, own, base) = ten_images(&store);
+    // A compressed variant of the image's own layer (a push made it) and one of the base.
+    let (own_gz, _) = store.put_bytes(b"own layer, gzipped").unwrap();
+    let (base_gz, _) = store.put_bytes(b"base layer, gzipped").unwrap();
+    variants::Variants::record(store.root(), &own[3], crate::layer::Compression::Gzip, &own_gz);
+    variants::Variants::record(store.root(), &base, crate::layer::Compression::Gzip, &base_gz);
+    // Something nothing reaches that rmi is not about (an interrupted pull's layer).
+    let (orphan, _) = store.put_bytes(b"left by an interrupted pull").unwrap();
+    drop(store); // its pending records go with the process, as after `strata pull`
+    let store = Store::open(dir.path()).unwrap();
+
+    let config = walk::config_of(&store, &manifests[3]).unwrap();
+    let before = blob_set(&store);
+    let out = store.remove_image("app3:1", false).unwrap();
+    assert!(out.image_removed);
+    let report = store.free(&[out.image]).unwrap();
+    let removed: std::collections::BTreeSet<Digest> =
+        report.removed.iter().map(|b| b.digest.clone()).collect();
+    let expected = std::collections::BTreeSet::from([
+        manifests[3].clone(),
+        config,
+        own[3].clone(),
+        own_gz.clone(),
+    ]);
+    assert_eq!(removed, expected, "manifest, config, own layer, its variant");
+    assert_eq!(
+        blob_set(&store),
+        before.difference(&expected).cloned().collect(),
+        "nothing else went"
+    );
+    assert!(store.has_blob(&base) && store.has_blob(&base_gz) && store.has_blob(&orphan));
+    assert_eq!(
+        report.bytes_freed,
+        report.removed.iter().map(|b| b.size).sum::<u64>()
+    );
+    let v = variants::Variants::load(store.root());
+    assert_eq!(v.get(&own[3], crate::layer::Compression::Gzip), None);
+    assert_eq!(v.get(&base, crate::layer::Compression::Gzip), Some(&base_gz));
+    assert!(store.fsck().unwrap().is_clean());
+
+    // An image that still has a name frees nothing; the full gc takes the orphan.
+    assert!(store.free(&[manifests[4].clone()]).unwrap().removed.is_empty());
+    let gc = store.gc().unwrap();
+    assert_eq!(
+        gc.removed.iter().map(|b| &b.digest).collect::<Vec<_>>(),
+        vec![&orphan]
+    );
+    // The last images take the base and its variant with them.
+    for i in (0..10).filter(|i| *i != 3) {
+        let out = store.remove_image(&format!("app{i}:1"), false).unwrap();
+        store.free(&[out.image]).unwrap();
+    }
+    assert!(store.list_blobs().unwrap().is_empty());
+}
+
+#[test]
+fn gc_and_rmi_read_manifests_once_then_use_the_children_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (manifests, _, _) = ten_images(&store);
+    store.gc().unwrap();
+    let cache = children::Children::load(store.root());
+    assert!(!cache.is_dirty());
+    for m in &manifests {
+        assert_eq!(cache.cached(m).map(<[_]>::len), Some(3), "config and two layers");
+    }
+    // Another gc learns nothing: it reads no manifest.
+    let mut again = children::Children::load(store.root());
+    let mut out = std::collections::HashSet::new();
+    for m in &manifests {
+        again.reach(&store, m, &mut out);
+    }
+    assert_eq!(again.learned, 0);
+    assert_eq!(out.len(), 10 * 3 + 1, "ten manifests, configs, own layers, one base");
+}
+
+/// Flips what a cache line says without fixing the checksum, as a torn write or a bad
+/// disk would.
+fn damage_cache(root: &std::path::Path, drop_child: &Digest) {
+    let path = root.join(children::FILE_NAME);
+    let text = fs::read_to_string(&path).unwrap();
+    let damaged = text.replace(&format!(" b{}", drop_child.hex()), "");
+    assert_ne!(damaged, text, "the cache lists {drop_child}");
+    fs::write(&path, damaged).unwrap();
+}
+
+/// Rewrites the cache whole, with a correct checksum, without one child: a file that is
+/// well formed and wrong.
+fn forge_cache(root: &std::path::Path, drop_child: &Digest) {
+    let path = root.join(children::FILE_NAME);
+    let text = fs::read_to_string(&path).unwrap();
+    let (head, body) = text.split_once('\n').unwrap();
+    let body = body.replace(&format!(" b{}", drop_child.hex()), "");
+    let mut words: Vec<&str> = head.split(' ').collect();
+    let sum = Digest::of(body.as_bytes());
+    words[2] = sum.hex();
+    fs::write(&path, format!("{}\n{body}", words.join(" "))).unwrap();
+}
+
+#[test]
+fn a_corrupted_children_cache_is_ignored_and_rebuilt_never_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (_, own, base) = ten_images(&store);
+    store.gc().unwrap();
+    // The damaged cache no longer lists image 5's own layer nor (for every image) the base.
+    damage_cache(store.root(), &own[5]);
+    damage_cache(store.root(), &base);
+
+    let out = store.remove_image("app4:1", false).unwrap();
+    let report = store.free(&[out.image]).unwrap();
+    assert_eq!(report.removed.len(), 3, "{:?}", report.removed);
+    assert!(store.has_blob(&own[5]) && store.has_blob(&base));
+    assert!(store.gc().unwrap().removed.is_empty());
+    assert!(store.fsck().unwrap().is_clean());
+    // Rebuilt: valid again and complete.
+    let cache = children::Children::load(store.root());
+    assert!(!cache.is_dirty());
+    let mut reach = std::collections::HashSet::new();
+    let mut cache = cache;
+    for i in [0, 5] {
+        let d = store.resolve(&format!("app{i}:1")).unwrap().digest().unwrap();
+        cache.reach(&store, &d, &mut reach);
+    }
+    assert_eq!(cache.learned, 0);
+    assert!(reach.contains(&own[5]) && reach.contains(&base));
+
+    // Torn to nothing, or garbage: the same.
+    for junk in [&b""[..], b"strata-manifest-children 1 00\n", b"\xff\xfe"] {
+        fs::write(store.root().join(children::FILE_NAME), junk).unwrap();
+        assert!(store.gc().unwrap().removed.is_empty());
+        assert!(store.has_blob(&own[5]) && store.has_blob(&base));
+        assert!(!children::Children::load(store.root()).is_dirty());
+    }
+}
+
+#[test]
+fn fsck_finds_a_well_formed_but_wrong_children_cache_and_rewrites_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (_, own, _) = ten_images(&store);
+    store.gc().unwrap();
+    forge_cache(store.root(), &own[7]);
+    let report = store.fsck().unwrap();
+    assert!(report.is_clean(), "{:?}", report.problems);
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("1 entry of manifest-children.cache did not match")),
+        "{:?}",
+        report.notes
+    );
+    // Rewritten: what gc and rmi rely on lists the layer again.
+    let out = store.remove_image("app6:1", false).unwrap();
+    store.free(&[out.image]).unwrap();
+    assert!(store.gc().unwrap().removed.is_empty());
+    assert!(store.has_blob(&own[7]));
+    let again = store.fsck().unwrap();
+    assert!(!again.notes.iter().any(|n| n.contains("manifest-children")), "{:?}", again.notes);
+}
+
+#[test]
+fn a_crash_at_any_step_of_rmi_leaves_a_store_fsck_accepts() {
+    // rmi writes, in order: index.json (atomic), then deletes blobs one by one, then the
+    // children cache (atomic, not synced) and the variants file. Each state a kill can
+    // leave is built here and checked: the store is consistent, the remaining images are
+    // whole, and the next rmi or prune finishes the work.
+    for step in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (manifests, own, base) = ten_images(&store);
+        store.gc().unwrap();
+        let out = store.remove_image("app2:1", false).unwrap();
+        let config = walk::config_of(&store, &manifests[2]).unwrap();
+        match step {
+            // Killed right after index.json: nothing freed yet.
+            0 => {}
+            // Killed after the first deletions (the manifest first, then the config).
+            1 => fs::remove_file(store.blob_path(&manifests[2])).unwrap(),
+            2 => {
+                fs::remove_file(store.blob_path(&config)).unwrap();
+                fs::remove_file(store.blob_path(&own[2])).unwrap();
+            }
+            // Killed while writing the cache: a temporary file left, or a torn cache
+            // (possible after a power cut, as the cache is not synced).
+            3 => fs::write(dir.path().join("tmp/.write-children-x"), b"strata-manif").unwrap(),
+            _ => {
+                let path = dir.path().join(children::FILE_NAME);
+                let text = fs::read(&path).unwrap();
+                fs::write(&path, &text[..text.len() / 2]).unwrap();
+            }
+        }
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        let report = store.fsck().unwrap();
+        assert!(report.is_clean(), "step {step}: {:?}", report.problems);
+        for i in (0..10).filter(|i| *i != 2) {
+            assert!(store.has_blob(&manifests[i]) && store.has_blob(&own[i]), "step {step}");
+        }
+        assert!(store.has_blob(&base));
+        // What rmi did not get to, prune finishes.
+        store.prune().unwrap();
+        assert!(!store.has_blob(&own[2]) && !store.has_blob(&manifests[2]), "step {step}");
+        assert_eq!(blob_set(&store).len(), 9 * 3 + 1, "step {step}");
+        assert!(temp_files(&store).is_empty(), "step {step}: {:?}", temp_files(&store));
+        let _ = out;
+    }
+}

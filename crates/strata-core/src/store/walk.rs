@@ -148,6 +148,9 @@ pub(crate) enum Finding {
 #[derive(Default)]
 pub(crate) struct Walk {
     pub findings: Vec<Finding>,
+    /// When set, every manifest and index read, with what it references (fsck checks the
+    /// children cache against these).
+    pub docs: Option<Vec<(Digest, Vec<super::children::Child>)>>,
 }
 
 impl Walk {
@@ -181,6 +184,9 @@ impl Walk {
             Ok(doc) => doc,
             Err(e) => return self.wrong(Wrong::BadManifest, d, e.to_string()),
         };
+        if let Some(docs) = &mut self.docs {
+            docs.push((d.clone(), super::children::children_of(&doc)));
+        }
         let index = doc.is_index();
         for (child, role) in doc.children() {
             let Ok(cd) = child.digest.parse::<Digest>() else {
