@@ -19,8 +19,9 @@ fn fixture() -> Image {
             Layer::build(&[
                 Entry::dir("etc"),
                 Entry::file("etc/motd", "hello from the base layer\n"),
-                // Compressible, so that gzip visibly shrinks it.
-                Entry::file("etc/words", "strata layers ".repeat(50_000)),
+                // Compressible, so that gzip visibly shrinks it, and over 4 MiB, so that
+                // it is compressed in several blocks (gzip members) on every core.
+                Entry::file("etc/words", "strata layers ".repeat(300_000)),
             ])
             .unwrap(),
         )
@@ -72,6 +73,19 @@ fn layer_types(manifest: &Value) -> Vec<String> {
 fn variants(home: &Path) -> Value {
     let text = std::fs::read_to_string(home.join("compressed-variants.json")).unwrap_or_default();
     serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// How many gzip members a file holds (a reader that stops after the first would see
+/// only the first MiB of a layer).
+fn gzip_members(mut gz: &[u8]) -> usize {
+    let mut n = 0;
+    while !gz.is_empty() {
+        let mut d = flate2::bufread::GzDecoder::new(gz);
+        std::io::copy(&mut d, &mut std::io::sink()).unwrap();
+        gz = d.into_inner();
+        n += 1;
+    }
+    n
 }
 
 #[test]
@@ -146,7 +160,42 @@ fn a_docker_archive_is_pushed_gzipped_and_skopeo_and_umoci_read_it_back() {
     let motd = std::fs::read_to_string(bundle.join("rootfs/etc/motd")).unwrap();
     assert_eq!(motd, "the top layer wins\n");
     let words = std::fs::read_to_string(bundle.join("rootfs/etc/words")).unwrap();
-    assert_eq!(words.len(), "strata layers ".len() * 50_000);
+    assert_eq!(words.len(), "strata layers ".len() * 300_000);
+
+    // The system's gunzip reads every pushed layer whole (all its members, as skopeo and
+    // umoci did above): each decompresses to its diff_id.
+    let raw = tmp.path().join("raw");
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        &format!("docker://{remote}"),
+        &format!("dir:{}", p(&raw)),
+    ]);
+    let diff_ids = strings(&config["rootfs"]["diff_ids"]);
+    for (layer, diff_id) in manifest["layers"].as_array().unwrap().iter().zip(&diff_ids) {
+        let digest = layer["digest"].as_str().unwrap();
+        let blob = raw.join(digest.trim_start_matches("sha256:"));
+        let out = std::process::Command::new("gzip")
+            .arg("-dc")
+            .arg(&blob)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "gunzip refused {digest}");
+        assert_eq!(
+            &strata_core::digest::Digest::of(&out.stdout).to_string(),
+            diff_id
+        );
+    }
+    let big = raw.join(
+        manifest["layers"][0]["digest"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("sha256:"),
+    );
+    assert!(
+        gzip_members(&std::fs::read(big).unwrap()) >= 4,
+        "the 4 MiB layer is one gzip member per 1 MiB block"
+    );
 
     // The same layers to another repository: nothing compressed again (no new variant),
     // the blobs mounted from the first repository, the same manifest.

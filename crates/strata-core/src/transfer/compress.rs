@@ -428,7 +428,7 @@ mod tests {
         assert_eq!(top["mediaType"], media::DOCKER_MANIFEST);
         assert_eq!(top["layers"][0]["mediaType"], media::DOCKER_LAYER_GZIP);
         let mut plain = Vec::new();
-        flate2::read::GzDecoder::new(&blob[..])
+        flate2::read::MultiGzDecoder::new(&blob[..])
             .read_to_end(&mut plain)
             .unwrap();
         assert_eq!(plain, tar);
