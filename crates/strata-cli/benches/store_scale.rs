@@ -31,7 +31,10 @@ fn main() {
     let bins: Vec<String> = std::env::var("STRATA_BENCH_STRATA")
         .ok()
         .filter(|v| !v.is_empty())
-        .map_or_else(|| vec![STRATA.to_string()], |v| v.split(',').map(String::from).collect());
+        .map_or_else(
+            || vec![STRATA.to_string()],
+            |v| v.split(',').map(String::from).collect(),
+        );
     let work = tempfile::tempdir().expect("tempdir");
     let sizes = [large / 10, large];
     // [size][binary][operation]
@@ -43,7 +46,11 @@ fn main() {
     for (b, bin) in bins.iter().enumerate() {
         println!(
             "store at scale: images of {LAYERS} layers ({SHARED} shared), best of {runs}{}",
-            if bins.len() > 1 { format!(", {bin}") } else { String::new() }
+            if bins.len() > 1 {
+                format!(", {bin}")
+            } else {
+                String::new()
+            }
         );
         println!(
             "{:<22} {:>12} {:>12} {:>8}   first run (cold caches)",

@@ -515,7 +515,9 @@ fn rmi_killed_at_any_moment_leaves_every_other_image_whole() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let base = Layer::build(&[Entry::file("etc/os-release", "ID=shared\n")]).unwrap();
-    let images: Vec<Image> = (0..12).map(|i| image(&format!("k{i}"), Some(&base))).collect();
+    let images: Vec<Image> = (0..12)
+        .map(|i| image(&format!("k{i}"), Some(&base)))
+        .collect();
     for (i, img) in images.iter().enumerate() {
         put_image(home, img, &format!("kill{i}:1"));
     }
@@ -539,7 +541,11 @@ fn rmi_killed_at_any_moment_leaves_every_other_image_whole() {
         rmi.wait().unwrap();
 
         let report = json(home, &["fsck", "--json"]);
-        assert_eq!(report["problems"], serde_json::json!([]), "kill {i}: {report}");
+        assert_eq!(
+            report["problems"],
+            serde_json::json!([]),
+            "kill {i}: {report}"
+        );
         for other in &images[i + 1..] {
             for d in blobs_of(other) {
                 assert!(blob_exists(home, &d), "kill {i}: {d} of a remaining image");
@@ -555,12 +561,19 @@ fn rmi_killed_at_any_moment_leaves_every_other_image_whole() {
     ok(home, &["prune"]);
     let mut left: BTreeSet<String> = BTreeSet::new();
     for img in &images[10..] {
-        left.extend(blobs_of(img).into_iter().map(|d| d["sha256:".len()..].to_string()));
+        left.extend(
+            blobs_of(img)
+                .into_iter()
+                .map(|d| d["sha256:".len()..].to_string()),
+        );
     }
     assert_eq!(blob_names(home), left);
     let report = json(home, &["fsck", "--json"]);
     assert_eq!(report["problems"], serde_json::json!([]), "{report}");
-    assert!(!report["notes"].to_string().contains("manifest-children"), "{report}");
+    assert!(
+        !report["notes"].to_string().contains("manifest-children"),
+        "{report}"
+    );
 }
 
 #[test]

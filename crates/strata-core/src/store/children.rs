@@ -227,7 +227,12 @@ fn write(root: &Path, docs: &HashMap<Digest, Vec<Child>>) -> io::Result<()> {
     for d in keys {
         body.push_str(d.hex());
         for c in &docs[d] {
-            let _ = write!(body, " {}{}", if c.manifest { 'm' } else { 'b' }, c.digest.hex());
+            let _ = write!(
+                body,
+                " {}{}",
+                if c.manifest { 'm' } else { 'b' },
+                c.digest.hex()
+            );
         }
         body.push('\n');
     }

@@ -600,7 +600,12 @@ fn ten_images(store: &Store) -> (Vec<Digest>, Vec<Digest>, Digest) {
     let mut manifests = Vec::new();
     let mut own = Vec::new();
     for i in 0..10 {
-        let (m, l) = make_image(store, &format!("f{i}"), format!("{i}").as_bytes(), Some(&base));
+        let (m, l) = make_image(
+            store,
+            &format!("f{i}"),
+            format!("{i}").as_bytes(),
+            Some(&base),
+        );
         manifests.push(Digest::try_from(m.digest()).unwrap());
         own.push(l);
         store.set_ref(&r(&format!("app{i}:1")), m).unwrap();
@@ -609,7 +614,12 @@ fn ten_images(store: &Store) -> (Vec<Digest>, Vec<Digest>, Digest) {
 }
 
 fn blob_set(store: &Store) -> std::collections::BTreeSet<Digest> {
-    store.list_blobs().unwrap().into_iter().map(|(d, _)| d).collect()
+    store
+        .list_blobs()
+        .unwrap()
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect()
 }
 
 #[test]
@@ -620,8 +630,18 @@ fn removing_one_image_of_many_frees_exactly_its_own_blobs() {
     // A compressed variant of the image's own layer (a push made it) and one of the base.
     let (own_gz, _) = store.put_bytes(b"own layer, gzipped").unwrap();
     let (base_gz, _) = store.put_bytes(b"base layer, gzipped").unwrap();
-    variants::Variants::record(store.root(), &own[3], crate::layer::Compression::Gzip, &own_gz);
-    variants::Variants::record(store.root(), &base, crate::layer::Compression::Gzip, &base_gz);
+    variants::Variants::record(
+        store.root(),
+        &own[3],
+        crate::layer::Compression::Gzip,
+        &own_gz,
+    );
+    variants::Variants::record(
+        store.root(),
+        &base,
+        crate::layer::Compression::Gzip,
+        &base_gz,
+    );
     // Something nothing reaches that rmi is not about (an interrupted pull's layer).
     let (orphan, _) = store.put_bytes(b"left by an interrupted pull").unwrap();
     drop(store); // its pending records go with the process, as after `strata pull`
@@ -640,7 +660,10 @@ fn removing_one_image_of_many_frees_exactly_its_own_blobs() {
         own[3].clone(),
         own_gz.clone(),
     ]);
-    assert_eq!(removed, expected, "manifest, config, own layer, its variant");
+    assert_eq!(
+        removed, expected,
+        "manifest, config, own layer, its variant"
+    );
     assert_eq!(
         blob_set(&store),
         before.difference(&expected).cloned().collect(),
@@ -653,11 +676,18 @@ fn removing_one_image_of_many_frees_exactly_its_own_blobs() {
     );
     let v = variants::Variants::load(store.root());
     assert_eq!(v.get(&own[3], crate::layer::Compression::Gzip), None);
-    assert_eq!(v.get(&base, crate::layer::Compression::Gzip), Some(&base_gz));
+    assert_eq!(
+        v.get(&base, crate::layer::Compression::Gzip),
+        Some(&base_gz)
+    );
     assert!(store.fsck().unwrap().is_clean());
 
     // An image that still has a name frees nothing; the full gc takes the orphan.
-    assert!(store.free(&[manifests[4].clone()]).unwrap().removed.is_empty());
+    assert!(store
+        .free(&[manifests[4].clone()])
+        .unwrap()
+        .removed
+        .is_empty());
     let gc = store.gc().unwrap();
     assert_eq!(
         gc.removed.iter().map(|b| &b.digest).collect::<Vec<_>>(),
@@ -680,7 +710,11 @@ fn gc_and_rmi_read_manifests_once_then_use_the_children_cache() {
     let cache = children::Children::load(store.root());
     assert!(!cache.is_dirty());
     for m in &manifests {
-        assert_eq!(cache.cached(m).map(<[_]>::len), Some(3), "config and two layers");
+        assert_eq!(
+            cache.cached(m).map(<[_]>::len),
+            Some(3),
+            "config and two layers"
+        );
     }
     // Another gc learns nothing: it reads no manifest.
     let mut again = children::Children::load(store.root());
@@ -689,7 +723,11 @@ fn gc_and_rmi_read_manifests_once_then_use_the_children_cache() {
         again.reach(&store, m, &mut out);
     }
     assert_eq!(again.learned, 0);
-    assert_eq!(out.len(), 10 * 3 + 1, "ten manifests, configs, own layers, one base");
+    assert_eq!(
+        out.len(),
+        10 * 3 + 1,
+        "ten manifests, configs, own layers, one base"
+    );
 }
 
 /// Flips what a cache line says without fixing the checksum, as a torn write or a bad
@@ -737,7 +775,11 @@ fn a_corrupted_children_cache_is_ignored_and_rebuilt_never_trusted() {
     let mut reach = std::collections::HashSet::new();
     let mut cache = cache;
     for i in [0, 5] {
-        let d = store.resolve(&format!("app{i}:1")).unwrap().digest().unwrap();
+        let d = store
+            .resolve(&format!("app{i}:1"))
+            .unwrap()
+            .digest()
+            .unwrap();
         cache.reach(&store, &d, &mut reach);
     }
     assert_eq!(cache.learned, 0);
@@ -775,7 +817,11 @@ fn fsck_finds_a_well_formed_but_wrong_children_cache_and_rewrites_it() {
     assert!(store.gc().unwrap().removed.is_empty());
     assert!(store.has_blob(&own[7]));
     let again = store.fsck().unwrap();
-    assert!(!again.notes.iter().any(|n| n.contains("manifest-children")), "{:?}", again.notes);
+    assert!(
+        !again.notes.iter().any(|n| n.contains("manifest-children")),
+        "{:?}",
+        again.notes
+    );
 }
 
 #[test]
@@ -814,14 +860,24 @@ fn a_crash_at_any_step_of_rmi_leaves_a_store_fsck_accepts() {
         let report = store.fsck().unwrap();
         assert!(report.is_clean(), "step {step}: {:?}", report.problems);
         for i in (0..10).filter(|i| *i != 2) {
-            assert!(store.has_blob(&manifests[i]) && store.has_blob(&own[i]), "step {step}");
+            assert!(
+                store.has_blob(&manifests[i]) && store.has_blob(&own[i]),
+                "step {step}"
+            );
         }
         assert!(store.has_blob(&base));
         // What rmi did not get to, prune finishes.
         store.prune().unwrap();
-        assert!(!store.has_blob(&own[2]) && !store.has_blob(&manifests[2]), "step {step}");
+        assert!(
+            !store.has_blob(&own[2]) && !store.has_blob(&manifests[2]),
+            "step {step}"
+        );
         assert_eq!(blob_set(&store).len(), 9 * 3 + 1, "step {step}");
-        assert!(temp_files(&store).is_empty(), "step {step}: {:?}", temp_files(&store));
+        assert!(
+            temp_files(&store).is_empty(),
+            "step {step}: {:?}",
+            temp_files(&store)
+        );
         let _ = out;
     }
 }
