@@ -27,6 +27,7 @@ APT_PACKAGES := build-essential pkg-config file libssl-dev libdbus-1-dev \
 help:
 	@echo "make run     install what is missing, build, start Strata"
 	@echo "make test    install what is missing, start the real services, run every test"
+	@echo "make dist    the release app and the strata CLI in a .deb (target/release/bundle/deb/)"
 	@echo "make lint    cargo fmt --check, clippy -D warnings, svelte-check and tsc"
 	@echo "make bench   benchmarks against skopeo, umoci and raw HTTP (start-up, transfer, import/export, commit)"
 
@@ -56,6 +57,7 @@ rust-deps:
 include mk/app.mk
 include mk/services.mk
 include mk/bench.mk
+include mk/dist.mk
 
 build: deps ui-build app-build
 	$(CARGO) build --workspace --all-targets
@@ -73,7 +75,7 @@ lint: deps ui-build
 test-rust: build
 	$(WITH_KEYCHAIN) $(CARGO) test --workspace --no-fail-fast
 
-test: build lint test-rust test-ui test-e2e test-versions
+test: build lint test-rust test-ui test-e2e test-versions test-dist
 	@echo "make test: every stage passed"
 
 # Each benchmark runs Strata and its peer (skopeo, umoci, raw HTTP, gzip) on the same data

@@ -83,6 +83,8 @@ bench-app: app-release tauri-driver
 # Regenerates every icon from icons/strata.svg.
 icons: ui-deps
 	cd $(UI_DIR) && npx tauri icon $(ROOT)/icons/strata.svg -o $(ROOT)/icons
+	# the hicolor sizes the default set lacks, for the .deb (mk/dist.mk)
+	cd $(UI_DIR) && npx tauri icon $(ROOT)/icons/strata.svg -o $(ROOT)/icons --png 16,24,48,256
 	rm -rf $(ROOT)/icons/android $(ROOT)/icons/ios $(ROOT)/icons/Square*.png $(ROOT)/icons/StoreLogo.png
 	cp $(ROOT)/icons/32x32.png $(UI_DIR)/public/icon-32.png
 	cp $(ROOT)/icons/128x128.png $(UI_DIR)/public/icon-128.png

@@ -57,3 +57,38 @@ fn major_minor_ignores_the_patch_level() {
     assert_eq!(major_minor("2.12.0-beta.1"), "2.12");
     assert_ne!(major_minor("2.11.9"), major_minor("2.12.0"));
 }
+
+/// `[workspace.package] version` in the workspace Cargo.toml: the one place it is written.
+fn workspace_version() -> String {
+    let text = std::fs::read_to_string(root().join("Cargo.toml")).expect("read Cargo.toml");
+    let package = text
+        .split("[workspace.package]")
+        .nth(1)
+        .expect("Cargo.toml has [workspace.package]");
+    let line = package
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .expect("[workspace.package] has a version");
+    line.trim_end_matches('"').to_string()
+}
+
+/// The .deb (Tauri's bundler), the About box (`app_info`, which is `strata_core::VERSION`)
+/// and `strata --version` (clap's `version = strata_core::VERSION`) all show the workspace's
+/// version: tauri.conf.json must not carry a literal of its own, which Tauri would prefer.
+/// tests/dist/installed.test.mjs checks the installed app's About box against the installed
+/// `strata --version`.
+#[test]
+fn the_package_the_about_box_and_the_cli_share_the_workspace_version() {
+    let version = workspace_version();
+    let conf = std::fs::read_to_string(root().join("src-tauri/tauri.conf.json"))
+        .expect("read tauri.conf.json");
+    let conf: serde_json::Value = serde_json::from_str(&conf).expect("parse tauri.conf.json");
+    assert!(
+        conf.get("version").is_none(),
+        "src-tauri/tauri.conf.json has \"version\": {}; remove it, the bundle takes the \
+         workspace's {version} from Cargo.toml",
+        conf["version"]
+    );
+    assert_eq!(env!("CARGO_PKG_VERSION"), version, "strata-app's version");
+    assert_eq!(strata_core::VERSION, version, "the About box's (app_info) version");
+}

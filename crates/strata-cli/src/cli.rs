@@ -622,6 +622,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write the manual pages (strata.1 and one strata-COMMAND.1 per command) into DIR,
+    /// generated from this grammar; `make dist` packages them
+    #[command(hide = true)]
+    Manpages {
+        /// The folder to write them into (created if missing)
+        dir: PathBuf,
+    },
 }
 
 /// `strata packages --sbom`.

@@ -6,6 +6,7 @@ use strata_core::problem::{Explain, Problem};
 
 use crate::cli::{Cli, Command, RegistriesAction};
 use crate::render;
+use crate::vocabulary::CliCode;
 
 mod access;
 mod auth;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Result<(), Problem> {
         }
         Command::Send { image, to, json } => engines::send(&home()?, &image, to.as_deref(), json),
         Command::Engines { json } => engines::list(json),
+        Command::Manpages { dir } => manpages(&dir),
         Command::Import {
             path,
             from: Some(engine),
@@ -469,4 +471,20 @@ fn catalog(command: Command, home: &Home) -> Result<(), Problem> {
         } => remote::push_script(home, &repository, strata, vpc, username.as_deref(), json),
         other => unreachable!("run() sends catalog commands only, not {other:?}"),
     }
+}
+
+/// `strata manpages DIR`: strata.1 and a strata-COMMAND.1 for every command (hidden ones
+/// left out), from the same clap grammar `strata help` prints.
+fn manpages(dir: &std::path::Path) -> Result<(), Problem> {
+    use clap::CommandFactory;
+    let failed = |e: std::io::Error| {
+        Problem::new(
+            CliCode::Io,
+            format!("cannot write man pages into {}: {e}", dir.display()),
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    clap_mangen::generate_to(Cli::command(), dir).map_err(failed)?;
+    println!("{}", dir.display());
+    Ok(())
 }
