@@ -56,7 +56,7 @@ $(DEB): $(APP_RELEASE) $(CLI_RELEASE) $(MAN_PAGE) $(DEB_INPUTS) | ui-deps
 test-dist: dist tauri-driver
 	$(CARGO) build -p strata-testkit --bins
 	SUDO="$(SUDO)" DEB=$(DEB) VERSION=$(VERSION) TAURI_DRIVER=$(TAURI_DRIVER) \
-	  XVFB_RUN='$(XVFB_RUN)' WITH_KEYCHAIN=$(WITH_KEYCHAIN) \
+	  WITH_KEYCHAIN=$(WITH_KEYCHAIN) \
 	  $(ROOT)/tests/dist/install-test.sh
 
 # The engine and the CLI (and the app where its C parts build) for Windows and macOS.

@@ -90,5 +90,9 @@ fn the_package_the_about_box_and_the_cli_share_the_workspace_version() {
         conf["version"]
     );
     assert_eq!(env!("CARGO_PKG_VERSION"), version, "strata-app's version");
-    assert_eq!(strata_core::VERSION, version, "the About box's (app_info) version");
+    assert_eq!(
+        strata_core::VERSION,
+        version,
+        "the About box's (app_info) version"
+    );
 }

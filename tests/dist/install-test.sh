@@ -9,15 +9,15 @@
 #      screen with the pulled image, the About box's version; screenshots in target/e2e/);
 #   5. dpkg -r: the programs are gone, the store is byte for byte what it was.
 #
-# Environment (make test-dist sets it): DEB, VERSION, SUDO, TAURI_DRIVER, XVFB_RUN,
-# WITH_KEYCHAIN.
+# Environment (make test-dist sets it): DEB, VERSION, SUDO, TAURI_DRIVER, WITH_KEYCHAIN.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 : "${DEB:?the .deb to install}" "${VERSION:?the workspace version}"
 SUDO=${SUDO-}
 TAURI_DRIVER=${TAURI_DRIVER:-$ROOT/.tools/bin/tauri-driver}
-XVFB_RUN=${XVFB_RUN:-xvfb-run -a -s "-screen 0 1920x1080x24"}
+# as mk/app.mk's XVFB_RUN: xvfb-run's default screen is too small and has too few colours
+XVFB_RUN=(xvfb-run -a -s "-screen 0 1920x1080x24")
 WITH_KEYCHAIN=${WITH_KEYCHAIN:-tests/keychain/with-keychain.sh}
 REGISTRY_BIN=$ROOT/target/debug/strata-test-registry
 
@@ -27,7 +27,7 @@ ok() { echo "test-dist: ok: $*"; }
 PKG=$(dpkg-deb -f "$DEB" Package)
 [ "$(dpkg-deb -f "$DEB" Version)" = "$VERSION" ] || fail "the package's version is not $VERSION"
 depends=$(dpkg-deb -f "$DEB" Depends)
-for need in libwebkit2gtk-4.1-0 libgtk-3-0 runc slirp4netns dbus-session-bus; do
+for need in libwebkit2gtk-4.1-0 libgtk-3-0 libdbus-1-3 runc slirp4netns dbus-session-bus; do
   grep -q "$need" <<<"$depends" || fail "Depends does not name $need: $depends"
 done
 ok "$PKG $VERSION, $(du -h "$DEB" | cut -f1), Depends: $depends"
@@ -40,11 +40,12 @@ work=$(mktemp -d /tmp/strata-dist-XXXXXX)
 installed=no
 registry_pid=
 cleanup() {
+  if [ "$installed" = yes ]; then $SUDO dpkg -r "$PKG" >/dev/null || true; fi
   if [ -n "$registry_pid" ]; then
-    exec {registry_in}>&- 2>/dev/null || true
+    # strata-test-registry stops its registry and removes its storage when stdin closes.
+    exec {registry_in}>&-
     wait "$registry_pid" 2>/dev/null || true
   fi
-  if [ "$installed" = yes ]; then $SUDO dpkg -r "$PKG" >/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -82,20 +83,33 @@ ok "dpkg -L: $(wc -l <<<"$files") paths: $desktop, /usr/bin/strata, /usr/bin/str
 ok "/usr/bin/strata --version: strata $VERSION"
 
 [ -x "$REGISTRY_BIN" ] || fail "$REGISTRY_BIN is missing (cargo build -p strata-testkit --bins)"
-coproc REGISTRY { exec "$REGISTRY_BIN" none; }
-registry_pid=$REGISTRY_PID
-exec {registry_in}>&"${REGISTRY[1]}"
-read -r described <&"${REGISTRY[0]}" || fail "strata-test-registry did not start"
+mkfifo "$work/registry.in"
+"$REGISTRY_BIN" none <"$work/registry.in" >"$work/registry.out" &
+registry_pid=$!
+exec {registry_in}>"$work/registry.in"
+described=
+for _ in $(seq 300); do
+  # one JSON line, complete once its newline is there
+  if [ "$(wc -l <"$work/registry.out")" -ge 1 ]; then described=$(head -n 1 "$work/registry.out"); break; fi
+  kill -0 "$registry_pid" 2>/dev/null || fail "strata-test-registry exited"
+  sleep 0.1
+done
+[ -n "$described" ] || fail "strata-test-registry did not start within 30 s"
 host=$(node -e 'console.log(JSON.parse(process.argv[1]).host)' "$described")
 
-export STRATA_HOME=$work/store
+# The person's store, given to each command only: the GUI harness ends every process whose
+# environment names the app's store (tests/e2e/app.mjs, endStrays), this script included.
+STRATA_HOME=$work/store
+strata() { STRATA_HOME=$STRATA_HOME command strata "$@"; }
 mkdir -p "$work/rootfs/etc"
 echo "installed from a .deb" >"$work/rootfs/etc/motd"
 strata import-rootfs "$work/rootfs" --tag dist/hello:1 >/dev/null
-strata push dist/hello:1 "$host/dist/hello:1" >/dev/null
+strata push dist/hello:1 "$host/dist/hello:1" >/dev/null 2>"$work/push.log" ||
+  { cat "$work/push.log" >&2; fail "strata push"; }
 strata rmi dist/hello:1 >/dev/null
 strata prune >/dev/null
-strata pull "$host/dist/hello:1" >/dev/null
+strata pull "$host/dist/hello:1" >/dev/null 2>"$work/pull.log" ||
+  { cat "$work/pull.log" >&2; fail "strata pull"; }
 strata images | grep -q "$host/dist/hello" || fail "the pulled image is not in strata images"
 [ "$(strata files "$host/dist/hello:1" --cat /etc/motd)" = "installed from a .deb" ] ||
   fail "the pulled image's /etc/motd differs"
@@ -105,7 +119,7 @@ ok "installed strata: push to $host and pull back into $STRATA_HOME"
 mkdir -p "$ROOT/target/e2e"
 (cd "$ROOT" && STRATA_APP=/usr/bin/strata-app STRATA_CLI=/usr/bin/strata TAURI_DRIVER="$TAURI_DRIVER" \
   STRATA_DIST_STORE="$STRATA_HOME" STRATA_DIST_IMAGE="$host/dist/hello:1" STRATA_DIST_VERSION="$VERSION" \
-  $WITH_KEYCHAIN $XVFB_RUN timeout --kill-after=30 300 \
+  $WITH_KEYCHAIN "${XVFB_RUN[@]}" timeout --kill-after=30 300 \
   node --test --test-concurrency=1 tests/dist/installed.test.mjs) || fail "the installed app"
 ok "installed app under Xvfb: $ROOT/target/e2e/installed-images.png, installed-about.png"
 
