@@ -31,6 +31,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const TRANSFERS = 10;
 const TRANSFER_MIB = Number(process.env.BENCH_TRANSFER_MIB ?? 64);
 const STALL_MS = 50;
+/** `images`, `transfers` or `memory`: run only that part (default: all three). */
+const ONLY = process.env.BENCH_ONLY;
+const part = (name) => !ONLY || ONLY === name;
 const targets = { concurrent: 1.2, rounds: 1.3 };
 let missed = [];
 
@@ -223,7 +226,15 @@ async function memoryRounds() {
       out.idle = treeMemory(pid);
       for (let round = 1; round <= ROUNDS; round++) {
         await app.click('[data-nav="registries"]');
-        await app.click('[data-testid="tree-namespace"][data-namespace="bench"] button');
+        // The tree keeps what was open between visits: open only what is closed.
+        const open = async (item, toggle) => {
+          await app.find(item, { timeout: 30_000 });
+          if ((await app.execute('return document.querySelector(arguments[0]).getAttribute("aria-expanded")', [item])) !== 'true') {
+            await app.click(toggle);
+          }
+        };
+        await open('[data-testid="tree-registry"]', '[data-testid="tree-registry-toggle"]');
+        await open('[data-testid="tree-namespace"][data-namespace="bench"]', '[data-testid="tree-namespace"][data-namespace="bench"] button.toggle');
         await app.click('[data-testid="tree-repository"][data-repository="bench/many"] button');
         await waitFor('every tag', () =>
           app.execute(`const t = document.querySelector('[data-testid="tags-table"]');
@@ -231,7 +242,12 @@ async function memoryRounds() {
         120_000);
         if (terminal) {
           await app.click('[data-nav="containers"]');
-          await app.click('[data-testid="container-row"][data-name="bench"] button');
+          // The screen reopens on the container last shown, else on the list.
+          await waitFor('the container list or page', () =>
+            app.execute('return !!document.querySelector(\'[data-testid="container-row"], [data-testid="container-page"]\')'));
+          if (!(await app.execute('return !!document.querySelector(\'[data-testid="container-page"][data-name="bench"]\')'))) {
+            await app.click('[data-testid="container-row"][data-name="bench"] button');
+          }
           await app.click('[data-tab="terminal"]');
           await waitFor('the shell', () =>
             app.execute('return document.querySelector(\'[data-testid="terminal"]\')?.dataset.phase === "open"'), 60_000);
@@ -243,7 +259,8 @@ async function memoryRounds() {
         await sleep(2000);
         const m = treeMemory(pid);
         out.rounds.push(m);
-        console.log(`  round ${round}: PSS ${(m.pss_kb / 1024).toFixed(1)} MB, private dirty ${(m.dirty_kb / 1024).toFixed(1)} MB`);
+        const by = Object.entries(m.by).map(([name, kb]) => `${name} ${(kb / 1024).toFixed(1)}`).join(', ');
+        console.log(`  round ${round}: PSS ${(m.pss_kb / 1024).toFixed(1)} MB (${by}), private dirty ${(m.dirty_kb / 1024).toFixed(1)} MB`);
       }
     });
     out.floor = await blankPageFloor(!process.env.WEBKIT_DISABLE_COMPOSITING_MODE && !existsRenderNode());
@@ -271,13 +288,16 @@ function existsRenderNode() {
 const mb = (kb) => (kb / 1024).toFixed(1);
 const s = (ms) => (ms / 1000).toFixed(2);
 
+if (part('images')) {
 console.log(`Images screen: ${IMAGES} images against 20`);
 const small = await imagesScreen(20);
 const large = await imagesScreen(IMAGES);
 console.log(`  launch → first rows: ${small.firstRows.toFixed(0)} ms with 20, ${large.firstRows.toFixed(0)} ms with ${IMAGES} (${(large.firstRows / small.firstRows).toFixed(2)}×)`);
 console.log(`  scrolling ${IMAGES} rows to the end: ${frameLine(large.scroll)}`);
 if (large.scroll.stalls > 0) missed.push('scrolling the Images screen stalled');
+}
 
+if (part('transfers')) {
 console.log(`Ten transfers of ${TRANSFER_MIB} MiB from the app, at once against one by one`);
 const tr = await transfers();
 const pullRatio = tr.pullAtOnce / tr.pullOneByOne;
@@ -286,7 +306,9 @@ console.log(`  pulls: one by one ${s(tr.pullOneByOne)} s, at once ${s(tr.pullAtO
 console.log(`  pushes: one by one ${s(tr.pushOneByOne)} s, at once ${s(tr.pushAtOnce)} s = ${pushRatio.toFixed(2)}× (target ≤ ${targets.concurrent}×); frames meanwhile: ${frameLine(tr.pushFrames)}`);
 if (pullRatio > targets.concurrent || pushRatio > targets.concurrent) missed.push('ten transfers at once are slower than 1.2× one by one');
 if (tr.pullFrames.stalls + tr.pushFrames.stalls > 0) missed.push('the window stalled during transfers');
+}
 
+if (part('memory')) {
 console.log(`Memory: ${ROUNDS} rounds of every screen, ${TAGS} tags${'' /* terminal noted below */}`);
 const mem = await memoryRounds();
 if (!mem.terminal) console.log('  (not root: no terminal in the rounds, runc needs root)');
@@ -304,6 +326,7 @@ const avg = (xs) => xs.reduce((a, m) => a + m.pss_kb, 0) / xs.length;
 const growth = avg(mem.rounds.slice(-3)) - avg(mem.rounds.slice(0, 3));
 console.log(`  last three rounds against the first three: ${growth >= 0 ? '+' : ''}${mb(growth)} MB`);
 if (growth > 2048) missed.push('memory grows over the rounds');
+}
 
 if (missed.length) {
   console.log(`targets missed: ${missed.join('; ')}`);

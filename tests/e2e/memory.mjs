@@ -21,7 +21,8 @@ export function treeMemory(root) {
   for (let i = 0; i < tree.length; i++) {
     for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
   }
-  const total = { pss_kb: 0, uss_kb: 0, dirty_kb: 0, processes: 0 };
+  // `by`: PSS by process name, to tell the app's own memory from WebKit's.
+  const total = { pss_kb: 0, uss_kb: 0, dirty_kb: 0, processes: 0, by: {} };
   for (const pid of tree) {
     try {
       const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
@@ -30,6 +31,8 @@ export function treeMemory(root) {
       total.uss_kb += kb('Private_Clean') + kb('Private_Dirty');
       total.dirty_kb += kb('Private_Dirty');
       total.processes += 1;
+      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      total.by[comm] = (total.by[comm] ?? 0) + kb('Pss');
     } catch {
       // gone meanwhile
     }

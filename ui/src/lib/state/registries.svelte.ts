@@ -98,7 +98,8 @@ export class RegistriesModel extends ScreenModel {
   /** Expanded tree nodes: `endpoint` and `endpoint/namespace`. */
   expanded: Record<string, boolean> = $state({});
   open: OpenRepository | undefined = $state();
-  tags: string[] = $state([]);
+  /** Raw, replaced whole on every page: tens of thousands of names need no proxy each. */
+  tags: string[] = $state.raw([]);
   tagsLoading = $state(false);
   /** True while pages after the first are still coming (the table is already shown). */
   tagsLoadingMore = $state(false);
