@@ -57,7 +57,11 @@ fn main() {
                 .env("START", format!("http://{host}/v2/_catalog?n={PAGE}")),
             work.path(),
         );
-        assert_eq!(out.trim().parse::<usize>().ok(), Some(count), "curl listed {out}");
+        assert_eq!(
+            out.trim().parse::<usize>().ok(),
+            Some(count),
+            "curl listed {out}"
+        );
         curl.add(r);
     }
     println!("{count} repositories in 20 namespaces, catalog pages of {PAGE} (loopback registry), best of {runs}:");

@@ -68,10 +68,13 @@ fn main() {
         assert_eq!(listed["Tags"].as_array().map(Vec::len), Some(count));
         skopeo.add(r);
         let (r, out) = run(
-            Command::new("sh").args(["-c", CURL_LINK_LOOP]).env("PATTERN", r#""t[0-9]*""#).env(
-                "START",
-                format!("http://{host}/v2/{REPO}/tags/list?n={PAGE}"),
-            ),
+            Command::new("sh")
+                .args(["-c", CURL_LINK_LOOP])
+                .env("PATTERN", r#""t[0-9]*""#)
+                .env(
+                    "START",
+                    format!("http://{host}/v2/{REPO}/tags/list?n={PAGE}"),
+                ),
             work.path(),
         );
         assert_eq!(

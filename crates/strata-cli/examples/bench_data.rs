@@ -16,7 +16,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let count = |s: &str| s.parse::<usize>().map_err(|_| format!("{s:?} is not a count"));
+    let count = |s: &str| {
+        s.parse::<usize>()
+            .map_err(|_| format!("{s:?} is not a count"))
+    };
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["store", home, n] => count(n).map(|n| {
             let blobs = data::fill_store(Path::new(home), n);
@@ -37,7 +40,9 @@ fn main() -> ExitCode {
             println!("{n} images of {mib} MiB in {host}/{repo}0..");
             Ok(())
         }),
-        _ => Err("usage: bench_data store HOME N | tags HOST REPO N | images HOST REPO N MIB".into()),
+        _ => {
+            Err("usage: bench_data store HOME N | tags HOST REPO N | images HOST REPO N MIB".into())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -188,11 +188,17 @@ pub async fn make_repos(dir: &Path, host: &str, count: usize) {
         .map(|i| {
             let store = &store;
             async move {
-                let target = Reference::parse(&format!("{host}/ns{}/repo{i:05}:1", i % 20))
-                    .expect("ref");
-                transfer::push(store, "one:1", &target, &PushOptions::default(), TaskCtx::none())
-                    .await
-                    .expect("push");
+                let target =
+                    Reference::parse(&format!("{host}/ns{}/repo{i:05}:1", i % 20)).expect("ref");
+                transfer::push(
+                    store,
+                    "one:1",
+                    &target,
+                    &PushOptions::default(),
+                    TaskCtx::none(),
+                )
+                .await
+                .expect("push");
             }
         })
         .buffer_unordered(32)
