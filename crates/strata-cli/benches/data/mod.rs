@@ -77,13 +77,8 @@ pub fn fill_store(home: &Path, n: usize) -> usize {
         .unwrap_or(0)
 }
 
-/// One small image pushed, then its manifest put under `count` tags, 32 at once.
-pub async fn make_tags(dir: &Path, host: &str, repo: &str, count: usize) {
-    use futures::StreamExt;
-    let image = Image::builder()
-        .layer(Layer::random("x", 1000, 1).expect("layer"))
-        .build();
-    let store = Store::open(&dir.join("src")).expect("store");
+/// Writes `image` (blobs and manifest) into `store` under the name `name`.
+fn keep(store: &Store, image: &Image, name: &str) {
     for (_, bytes) in image.blobs() {
         store.put_bytes(bytes).expect("blob");
     }
@@ -94,8 +89,18 @@ pub async fn make_tags(dir: &Path, host: &str, repo: &str, count: usize) {
         oci_spec::image::Digest::from(&digest),
     );
     store
-        .set_ref(&Reference::parse("many:1").expect("name"), descriptor)
+        .set_ref(&Reference::parse(name).expect("name"), descriptor)
         .expect("name");
+}
+
+/// One small image pushed, then its manifest put under `count` tags, 32 at once.
+pub async fn make_tags(dir: &Path, host: &str, repo: &str, count: usize) {
+    use futures::StreamExt;
+    let image = Image::builder()
+        .layer(Layer::random("x", 1000, 1).expect("layer"))
+        .build();
+    let store = Store::open(&dir.join("src")).expect("store");
+    keep(&store, &image, "many:1");
     let first = Reference::parse(&format!("{host}/{repo}:t000000")).expect("ref");
     transfer::push(
         &store,
@@ -138,19 +143,8 @@ pub async fn push_images(dir: &Path, host: &str, repo: &str, count: usize, mib: 
             .layer(Layer::random("a", half, 2 * i as u64).expect("layer"))
             .layer(Layer::random("b", half, 2 * i as u64 + 1).expect("layer"))
             .build();
-        for (_, bytes) in image.blobs() {
-            store.put_bytes(bytes).expect("blob");
-        }
-        let (digest, size) = store.put_bytes(&image.manifest).expect("manifest");
-        let descriptor = oci_spec::image::Descriptor::new(
-            oci_spec::image::MediaType::from(image.manifest_media_type),
-            size,
-            oci_spec::image::Digest::from(&digest),
-        );
         let local = format!("local{i}:1");
-        store
-            .set_ref(&Reference::parse(&local).expect("name"), descriptor)
-            .expect("name");
+        keep(&store, &image, &local);
         let target = Reference::parse(&format!("{host}/{repo}{i}:1")).expect("ref");
         transfer::push(
             &store,
@@ -172,18 +166,7 @@ pub async fn make_repos(dir: &Path, host: &str, count: usize) {
         .layer(Layer::random("x", 1000, 7).expect("layer"))
         .build();
     let store = Store::open(&dir.join("src")).expect("store");
-    for (_, bytes) in image.blobs() {
-        store.put_bytes(bytes).expect("blob");
-    }
-    let (digest, size) = store.put_bytes(&image.manifest).expect("manifest");
-    let descriptor = oci_spec::image::Descriptor::new(
-        oci_spec::image::MediaType::from(image.manifest_media_type),
-        size,
-        oci_spec::image::Digest::from(&digest),
-    );
-    store
-        .set_ref(&Reference::parse("one:1").expect("name"), descriptor)
-        .expect("name");
+    keep(&store, &image, "one:1");
     futures::stream::iter(0..count)
         .map(|i| {
             let store = &store;
