@@ -29,7 +29,7 @@ help:
 	@echo "make test    install what is missing, start the real services, run every test"
 	@echo "make dist    the release app and the strata CLI in a .deb (target/release/bundle/deb/)"
 	@echo "make lint    cargo fmt --check, clippy -D warnings, svelte-check and tsc"
-	@echo "make bench   benchmarks against skopeo, umoci and raw HTTP (start-up, transfer, import/export, commit)"
+	@echo "make bench   benchmarks against skopeo, umoci, curl and raw HTTP (start-up, the app at scale, transfer, import/export, commit, store, tags, catalog)"
 
 deps: apt-deps rust-deps ui-deps tauri-driver
 
