@@ -15,41 +15,25 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::Duration;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+
+use crate::logged::{pipe, Log, LoggedServer};
 
 /// A running forward proxy on `127.0.0.1`. Dropping it stops accepting connections.
 pub struct ForwardProxy {
     pub addr: SocketAddr,
-    log: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
+    server: LoggedServer,
 }
 
 impl ForwardProxy {
     /// Listens on a free loopback port.
     pub fn start() -> std::io::Result<ForwardProxy> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let addr = listener.local_addr()?;
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (log2, stop2) = (log.clone(), stop.clone());
-        thread::spawn(move || {
-            for conn in listener.incoming() {
-                if stop2.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(conn) = conn else { continue };
-                let log = log2.clone();
-                thread::spawn(move || {
-                    let _ = serve(conn, &log);
-                });
-            }
-        });
-        Ok(ForwardProxy { addr, log, stop })
+        let server = LoggedServer::start(serve)?;
+        Ok(ForwardProxy {
+            addr: server.addr,
+            server,
+        })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -59,24 +43,16 @@ impl ForwardProxy {
 
     /// Every request line seen: `CONNECT 127.0.0.1:5000`, `GET http://127.0.0.1:5000/v2/`.
     pub fn log(&self) -> Vec<String> {
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+        self.server.log()
     }
 
     /// How many logged lines contain `text`.
     pub fn count(&self, text: &str) -> usize {
-        self.log().iter().filter(|l| l.contains(text)).count()
+        self.server.count(text)
     }
 }
 
-impl Drop for ForwardProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop so that it sees the flag.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
-    }
-}
-
-fn serve(client: TcpStream, log: &Mutex<Vec<String>>) -> std::io::Result<()> {
+fn serve(client: TcpStream, log: &Log) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
@@ -149,37 +125,4 @@ fn serve(client: TcpStream, log: &Mutex<Vec<String>>) -> std::io::Result<()> {
     head.push_str("Connection: close\r\n\r\n");
     upstream.write_all(head.as_bytes())?;
     pipe(reader, client_w, upstream)
-}
-
-/// Copies both ways until the upstream closes, then closes the client.
-fn pipe(
-    mut from_client: BufReader<TcpStream>,
-    mut to_client: TcpStream,
-    upstream: TcpStream,
-) -> std::io::Result<()> {
-    let mut to_upstream = upstream.try_clone()?;
-    let up = thread::spawn(move || {
-        // What the reader already buffered goes first.
-        let buffered = from_client.buffer().to_vec();
-        let _ = to_upstream.write_all(&buffered);
-        from_client.consume(buffered.len());
-        let mut inner = from_client.into_inner();
-        let _ = std::io::copy(&mut inner, &mut to_upstream);
-        let _ = to_upstream.shutdown(Shutdown::Write);
-    });
-    let mut from_upstream = upstream;
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        let n = match from_upstream.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        if to_client.write_all(&buf[..n]).is_err() {
-            break;
-        }
-    }
-    let _ = to_client.shutdown(Shutdown::Both);
-    let _ = from_upstream.shutdown(Shutdown::Both);
-    let _ = up.join();
-    Ok(())
 }

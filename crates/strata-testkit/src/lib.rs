@@ -33,6 +33,7 @@ pub mod forward;
 pub mod harbor;
 mod http_fake;
 mod jwt;
+mod logged;
 mod process;
 pub mod proxy;
 pub mod registry;

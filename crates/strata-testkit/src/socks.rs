@@ -4,41 +4,25 @@
 //! `socks5://` (the client resolved it) — so a test can show which traffic went through.
 //! One thread per connection: it serves tests, not traffic.
 
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::Duration;
+use std::io::{BufReader, Read, Write};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+
+use crate::logged::{pipe, Log, LoggedServer};
 
 /// A running SOCKS5 proxy on `127.0.0.1`. Dropping it stops accepting connections.
 pub struct SocksProxy {
     pub addr: SocketAddr,
-    log: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
+    server: LoggedServer,
 }
 
 impl SocksProxy {
     /// Listens on a free loopback port.
     pub fn start() -> std::io::Result<SocksProxy> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let addr = listener.local_addr()?;
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (log2, stop2) = (log.clone(), stop.clone());
-        thread::spawn(move || {
-            for conn in listener.incoming() {
-                if stop2.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(conn) = conn else { continue };
-                let log = log2.clone();
-                thread::spawn(move || {
-                    let _ = serve(conn, &log);
-                });
-            }
-        });
-        Ok(SocksProxy { addr, log, stop })
+        let server = LoggedServer::start(serve)?;
+        Ok(SocksProxy {
+            addr: server.addr,
+            server,
+        })
     }
 
     /// `socks5://127.0.0.1:PORT` (or `socks5h://…` with `remote_dns`).
@@ -49,23 +33,16 @@ impl SocksProxy {
 
     /// Every `CONNECT host:port` seen.
     pub fn log(&self) -> Vec<String> {
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+        self.server.log()
     }
 
     /// How many logged lines contain `text`.
     pub fn count(&self, text: &str) -> usize {
-        self.log().iter().filter(|l| l.contains(text)).count()
+        self.server.count(text)
     }
 }
 
-impl Drop for SocksProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
-    }
-}
-
-fn serve(mut client: TcpStream, log: &Mutex<Vec<String>>) -> std::io::Result<()> {
+fn serve(mut client: TcpStream, log: &Log) -> std::io::Result<()> {
     // Greeting: VER, NMETHODS, METHODS; "no authentication" is the only one offered back.
     let mut head = [0u8; 2];
     client.read_exact(&mut head)?;
@@ -120,14 +97,5 @@ fn serve(mut client: TcpStream, log: &Mutex<Vec<String>>) -> std::io::Result<()>
         }
     };
     client.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])?;
-    let (mut c_r, mut c_w) = (client.try_clone()?, client);
-    let (mut u_r, mut u_w) = (upstream.try_clone()?, upstream);
-    let up = thread::spawn(move || {
-        let _ = std::io::copy(&mut c_r, &mut u_w);
-        let _ = u_w.shutdown(Shutdown::Write);
-    });
-    let _ = std::io::copy(&mut u_r, &mut c_w);
-    let _ = c_w.shutdown(Shutdown::Both);
-    let _ = up.join();
-    Ok(())
+    pipe(BufReader::new(client.try_clone()?), client, upstream)
 }
