@@ -21,7 +21,7 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, appEnv, scratch, startRegistry, strata, withDriver } from './app.mjs';
-import { busyboxImage, waitFor } from './fixtures.mjs';
+import { busyboxImage, invoke, waitFor } from './fixtures.mjs';
 import { blankPageFloor, treeMemory } from './memory.mjs';
 
 const DATA = process.env.BENCH_DATA ?? join(ROOT, 'target/release/examples/bench_data');
@@ -123,17 +123,11 @@ async function imagesScreen(count) {
 
 // ---- 2. ten transfers at once ---------------------------------------------------------------
 
-/** Calls a Tauri command from the page as the UI does; resolves when it answered. */
-async function invoke(app, command, args) {
-  const key = `__b_${Math.random().toString(36).slice(2)}`;
-  await app.execute(
-    `window[arguments[0]] = undefined; window.__TAURI_INTERNALS__.invoke(arguments[1], arguments[2]).then(
-       (v) => (window[arguments[0]] = { ok: v }), (e) => (window[arguments[0]] = { err: e })); return null;`,
-    [key, command, args],
-  );
-  const out = await waitFor(`${command} to answer`, () => app.execute('return window[arguments[0]] ?? null', [key]));
-  if (out.err) throw new Error(`${command}: ${JSON.stringify(out.err)}`);
-  return out.ok;
+/** Starts a task through the Tauri command as the UI does (fixtures.mjs `invoke`). */
+async function startTask(app, command, args) {
+  const answer = JSON.parse(await invoke(app, command, args));
+  if (typeof answer?.id !== 'number') throw new Error(`${command}: ${JSON.stringify(answer)}`);
+  return answer;
 }
 
 /** Waits until every one of `done()` is true, polling every 100 ms. */
@@ -165,8 +159,8 @@ async function transfers() {
     await withDriver(benchEnv(place), async (open) => {
       const app = await open();
       await app.click('[data-nav="tasks"]');
-      const pull = (ref) => invoke(app, 'pull_image', { reference: ref, platform: null });
-      const push = (registry, i) => invoke(app, 'push_image', { local: refs[i], remote: `${registry.host}/bench/copy${i}:1` });
+      const pull = (ref) => startTask(app, 'pull_image', { reference: ref, platform: null });
+      const push = (registry, i) => startTask(app, 'push_image', { local: refs[i], remote: `${registry.host}/bench/copy${i}:1` });
 
       let t = performance.now();
       for (const ref of refs) {
