@@ -7,16 +7,19 @@
 //! | `report.rs` | [`Unit`]: one row of progress (a blob, a layer, an archive) and the [`Progress`] that receives it; [`TaskCtx`]: what long work is handed |
 //! | `meter.rs` | [`Meter`]: one unit's reports, throttled, with its speed; [`Watch`]: a reader or writer that meters and stops |
 //! | `list.rs` | [`Tasks`]: running and finished tasks, their totals, cancel, and watchers with throttled events |
+//! | `background.rs` | tasks run below the UI's priority, each async one on a runtime of its own ([`block_on`]) |
 //!
 //! Cancellation is one [`CancellationToken`]: async work selects on it and stops at once,
 //! blocking work polls it between chunks (see [`Watch`]) and returns its module's
 //! `Cancelled` error, having removed anything it had started, so that a cancelled task
 //! leaves the store as it was.
 
+mod background;
 mod list;
 mod meter;
 mod report;
 
+pub use background::{block_on, BACKGROUND_NICE};
 pub use list::{Finished, TaskEvent, TaskInfo, TaskKind, TaskState, Tasks};
 pub(crate) use meter::REPORT_EVERY;
 pub use meter::{Meter, Watch};

@@ -1,7 +1,7 @@
 //! Pull and push from the app (the Pull dialog, the Push dialog, the Tasks
 //! screen's per-layer progress). Each command checks its input, then starts a task in
 //! [`Tasks`] and answers with it at once; the transfer itself is one call into
-//! `strata_core::transfer`, run on Tauri's tokio runtime from the task's own thread, with
+//! `strata_core::transfer`, run on a runtime of the task's own, on its thread, with
 //! the task's context: one row per blob, and its cancellation token (cancel from the Tasks
 //! screen stops it at once and leaves no partial image). Credentials and registry settings come from the same place the CLI
 //! takes them without `--creds`: the saved registry (`registries.json`: insecure flag,
@@ -25,7 +25,7 @@ use super::tasks::{Finished, TaskInfo, TaskKind, Tasks};
 /// A temporary login from a cloud API (ACR) is replaced first when it is about to expire.
 /// Called on a task's own thread.
 fn options_for(home: &Home, target: &Reference) -> Result<RegistryOptions, Problem> {
-    tauri::async_runtime::block_on(catalog::manage::refresh_login(home, &target.registry))
+    strata_core::task::block_on(catalog::manage::refresh_login(home, &target.registry))?
         .map_err(|e| e.problem())?;
     catalog::registry_options(
         home,
@@ -36,10 +36,11 @@ fn options_for(home: &Home, target: &Reference) -> Result<RegistryOptions, Probl
     .map_err(|e| e.problem())
 }
 
-/// Runs one async registry call to its end on Tauri's runtime. Called on a task's own
-/// thread, never on a runtime thread (block_on would panic there).
+/// Runs one async registry call to its end on the task's own runtime, below the window's
+/// priority (`task::block_on`). Called on a task's own thread, never on a runtime thread
+/// (block_on would panic there).
 fn run<T>(work: impl std::future::Future<Output = Result<T, RegistryError>>) -> Result<T, Problem> {
-    tauri::async_runtime::block_on(work).map_err(|e| e.problem())
+    strata_core::task::block_on(work)?.map_err(|e| e.problem())
 }
 
 fn parse(text: &str) -> Result<Reference, Problem> {

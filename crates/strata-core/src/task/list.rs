@@ -147,8 +147,9 @@ impl Tasks {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Starts `work` on its own thread as a new task; returns the task at once. `total` is
-    /// the task's size when the shell knows it before the work reports (see the module doc).
+    /// Starts `work` on its own thread, below the UI's priority, as a new task; returns the
+    /// task at once. `total` is the task's size when the shell knows it before the work
+    /// reports (see the module doc).
     /// `work` reports through its [`TaskCtx`] and stops when its token is cancelled.
     pub fn start<F>(
         &self,
@@ -165,6 +166,8 @@ impl Tasks {
         let tasks = self.clone();
         let id = info.id;
         let body = move || {
+            // Below the window that watches it (see background.rs).
+            super::background::lower_this_thread();
             let rows = Rows {
                 tasks: tasks.clone(),
                 id,
@@ -448,6 +451,30 @@ mod tests {
         assert_eq!((done.done, done.total), (1000, Some(1000)));
         assert_eq!(done.units.len(), 2);
         assert_eq!(done.outcome, vec!["docker.io/library/a:1".to_string()]);
+    }
+
+    /// Ten transfers must not take the cores from the window: the work runs at
+    /// BACKGROUND_NICE, the thread that started it keeps its own priority.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_task_runs_below_the_thread_that_started_it() {
+        use rustix::process::getpriority_process;
+        let tasks = Tasks::default();
+        let (tx, rx) = mpsc::channel();
+        let before = getpriority_process(None).unwrap();
+        tasks
+            .start(TaskKind::Pull, "a".into(), None, None, move |_| {
+                tx.send(getpriority_process(None).unwrap()).unwrap();
+                Ok(Vec::<String>::new().into())
+            })
+            .unwrap();
+        let inside = rx.recv().unwrap();
+        assert!(
+            before < super::super::BACKGROUND_NICE,
+            "the test runs at nice {before}"
+        );
+        assert_eq!(inside, super::super::BACKGROUND_NICE);
+        assert_eq!(getpriority_process(None).unwrap(), before);
     }
 
     #[test]

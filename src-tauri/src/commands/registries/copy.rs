@@ -27,12 +27,13 @@ pub fn copy_image(
         None,
         move |ctx| {
             let home = home()?;
-            let copied = tauri::async_runtime::block_on(async {
+            // On the task's own runtime, below the window's priority.
+            let copied = strata_core::task::block_on(async {
                 let access = Access::default();
                 let from = catalog::connect(&home, &src.registry, &src.repository, &access).await?;
                 let to = catalog::connect(&home, &dst.registry, &dst.repository, &access).await?;
                 remote::copy_with(&from, &src, &to, &dst, ctx).await
-            })
+            })?
             .map_err(|e| e.problem())?;
             Ok(Finished {
                 outcome: vec![copied.target.clone()],
