@@ -349,18 +349,21 @@ fn a_broken_rpm_database_is_named_unread_with_the_reason() {
                 "rpm",
                 "/var/lib/rpm/rpmdb.sqlite",
                 false,
-                "rpm database not read: not an sqlite database"
+                "not an sqlite database"
             ),
             (
                 "rpm",
                 "/var/lib/rpm/Packages",
                 false,
-                "rpm database not read: not a Berkeley DB database"
+                "not a Berkeley DB database"
             ),
         ]
     );
     let text = ok(&home, &["packages", "rpmish:1"]);
-    assert!(text.contains("rpm database not read"), "{text}");
+    assert!(
+        text.contains("/var/lib/rpm/rpmdb.sqlite (rpm) not read: not an sqlite database"),
+        "{text}"
+    );
     let text = ok(&home, &["packages", "deb:12", "--help"]);
     assert!(text.contains("--sbom"), "{text}");
 }

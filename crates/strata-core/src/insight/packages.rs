@@ -211,7 +211,7 @@ pub(crate) fn read_databases<R: Read>(
                 notes.push((
                     format!("/{path}"),
                     format!(
-                        "not read: {} bytes, more than the {} MiB read at most",
+                        "{} bytes, more than the {} MiB read at most",
                         node.size,
                         cap >> 20
                     ),
@@ -339,7 +339,7 @@ pub(crate) fn read_databases<R: Read>(
                 });
                 found.packages.extend(list);
             }
-            Err(e) => notes.push((format!("/{path}"), format!("rpm database not read: {e}"))),
+            Err(e) => notes.push((format!("/{path}"), e.to_string())),
         }
     }
     for (path, note) in notes {
@@ -1018,7 +1018,7 @@ o:busybox
         );
         assert_eq!(
             found.databases[2].note.as_deref(),
-            Some("rpm database not read: not an sqlite database")
+            Some("not an sqlite database")
         );
     }
 
