@@ -335,6 +335,9 @@ fn hostile_dir_folders_are_refused_clearly() {
     let err = fails(&home, &["import", p(&climbing), "--tag", "example.com/h:2"]);
     assert!(!err.contains("root:"), "{err}");
     assert!(err.contains("not a valid image manifest"), "{err}");
+    // What is wrong, not only that something is.
+    assert!(!err.contains("serde failed"), "{err}");
+    assert!(err.contains("line ") && err.contains("column "), "{err}");
 
     // A blob that is not what its name says.
     let swapped = copy("swapped");

@@ -73,7 +73,9 @@ pub(crate) fn parse_manifest(
     what: &str,
     registry: &str,
 ) -> Result<ImageManifest, RegistryError> {
-    ImageManifest::from_reader(bytes).map_err(|e| RegistryError::Protocol {
+    // serde_json directly: oci-spec's own reader says only "serde failed", without the
+    // field, the value and the position that serde_json names.
+    serde_json::from_slice::<ImageManifest>(bytes).map_err(|e| RegistryError::Protocol {
         registry: registry.to_string(),
         reason: format!("{what} is not a valid image manifest: {e}"),
     })
@@ -84,7 +86,7 @@ pub(crate) fn parse_index(
     what: &str,
     registry: &str,
 ) -> Result<ImageIndex, RegistryError> {
-    ImageIndex::from_reader(bytes).map_err(|e| RegistryError::Protocol {
+    serde_json::from_slice::<ImageIndex>(bytes).map_err(|e| RegistryError::Protocol {
         registry: registry.to_string(),
         reason: format!("{what} is not a valid image index: {e}"),
     })
