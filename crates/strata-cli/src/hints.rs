@@ -300,6 +300,11 @@ fn engine(key: HintKey, arg: &dyn Fn(&str) -> String) -> String {
             "check the username and password (--creds USER:PASS or `strata login`); \
              ACR's username is the full account name"
         }
+        K::RegistryCheckProxy => {
+            "check that the proxy is running and this machine reaches it, or change it \
+             (`strata proxy show`, `strata proxy set`); hosts in NO_PROXY (or `--no-proxy`) \
+             are reached directly"
+        }
         K::RegistryCheckName => {
             "check the repository name and the tag; `strata tags REPO` lists the tags"
         }

@@ -442,6 +442,55 @@ fn the_environments_proxy_applies_unless_no_proxy_names_the_host_and_the_setting
     assert!(proxy.log().len() > before, "{:?}", proxy.log());
 }
 
+/// A dead proxy is what the error names and the hint sends the user to, from the settings
+/// and from the environment (without the password the variable holds); a registry the
+/// no-proxy list exempts fails as the registry's own problem.
+#[test]
+fn a_dead_proxy_is_named_as_the_cause_not_the_registry() {
+    let registry = start_registry("none");
+    let remote = format!("{}/team/app:1", registry.host());
+    let dead = closed_port();
+    let pull = ["pull", remote.as_str()];
+    let run = |home: &std::path::Path, env: &[(&str, &str)]| {
+        let mut cmd = strata_cmd(home, &pull);
+        for k in PROXY_VARS {
+            cmd.env_remove(k);
+        }
+        cmd.envs(env.iter().copied());
+        let out = cmd.stdin(std::process::Stdio::null()).output().unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+
+    let (_d1, settings) = scratch();
+    ok(&settings, &["proxy", "set", &format!("socks5://{dead}")]);
+    let err = run(&settings, &[]);
+    assert!(
+        err.contains(&format!(
+            "cannot reach the registry {} through the proxy socks5://{dead}",
+            registry.host()
+        )) && err.contains("check that the proxy is running"),
+        "{err}"
+    );
+
+    let (_d2, env) = scratch();
+    let secret = format!("http://ann:secret@{dead}");
+    let err = run(&env, &[("HTTPS_PROXY", &secret), ("HTTP_PROXY", &secret)]);
+    assert!(
+        err.contains(&format!("through the proxy http://{dead}")) && !err.contains("secret"),
+        "{err}"
+    );
+
+    // Exempted by NO_PROXY: reached directly, so the registry (up) answers and the pull
+    // fails on the missing image, not on the proxy.
+    let err = run(&env, &[("HTTP_PROXY", &secret), ("NO_PROXY", "127.0.0.1")]);
+    assert!(!err.contains("proxy"), "{err}");
+    assert!(
+        err.contains("not found") || err.contains("unknown"),
+        "{err}"
+    );
+}
+
 /// A login made to the mirror itself is the one credential a mirror gets. Needs the
 /// keychain runner.
 #[test]

@@ -264,6 +264,7 @@ export type HintKey =
   | 'registry.check_credentials'
   | 'registry.check_name'
   | 'registry.check_permission'
+  | 'registry.check_proxy'
   | 'registry.check_token_server'
   | 'registry.convert_schema1'
   | 'registry.corrupt_in_transit'
@@ -528,6 +529,7 @@ export const hintParams = {
   'registry.check_credentials': [],
   'registry.check_name': [],
   'registry.check_permission': [],
+  'registry.check_proxy': [],
   'registry.check_token_server': [],
   'registry.convert_schema1': [],
   'registry.corrupt_in_transit': [],

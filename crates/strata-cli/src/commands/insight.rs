@@ -319,7 +319,11 @@ pub fn packages(
     for db in &p.databases {
         match (&db.note, db.read) {
             (Some(note), false) => {
-                println!("database  {} ({}) not read: {note}", db.path, db.manager.name())
+                println!(
+                    "database  {} ({}) not read: {note}",
+                    db.path,
+                    db.manager.name()
+                )
             }
             (Some(note), true) => {
                 println!("database  {}: {} package(s); {note}", db.path, db.packages)

@@ -175,6 +175,7 @@ crate::vocabulary! {
         RegistryCheckAddress = "registry.check_address",
         RegistryCheckCredentials = "registry.check_credentials",
         RegistryCheckName = "registry.check_name",
+        RegistryCheckProxy = "registry.check_proxy",
         RegistryCheckPermission = "registry.check_permission",
         RegistryCheckTokenServer = "registry.check_token_server",
         RegistryConvertSchema1 = "registry.convert_schema1",

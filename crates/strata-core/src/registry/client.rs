@@ -19,7 +19,7 @@ use url::Url;
 
 use super::auth::{self, Challenge, Credentials, Scope, Token};
 use super::error::{parse_error_body, RegistryError, ERROR_BODY_MAX};
-use super::http::{backoff, describe_reqwest, is_tls_error, read_capped};
+use super::http::{backoff, describe_reqwest, is_tls_error, proxy_for, read_capped};
 use super::paging::Pager;
 use crate::digest::Digest;
 use crate::secret::Sensitive;
@@ -66,6 +66,8 @@ struct Inner {
     registry: String,
     /// `https://registry-1.docker.io/`, `http://127.0.0.1:5000/`.
     base: Url,
+    /// The proxy requests go through (see [`proxy_for`]), for error messages.
+    proxy: Option<String>,
     http: reqwest::Client,
     credentials: Credentials,
     retries: u32,
@@ -200,9 +202,23 @@ impl Client {
         })?;
 
         let plain_allowed = options.insecure || is_loopback(host);
-        let (base, challenge) = ping(&http, registry, host, plain_allowed).await?;
+        let proxy = |scheme: &str| proxy_for(options.proxy.as_ref(), scheme, host);
+        let (base, challenge) = match ping(&http, registry, host, plain_allowed).await {
+            Ok(found) => found,
+            Err(RegistryError::Connect {
+                registry, reason, ..
+            }) => {
+                return Err(RegistryError::Connect {
+                    registry,
+                    reason,
+                    proxy: proxy("https"),
+                })
+            }
+            Err(e) => return Err(e),
+        };
         Ok(Client {
             inner: Arc::new(Inner {
+                proxy: proxy(base.scheme()),
                 registry: registry.to_string(),
                 base,
                 http,
@@ -458,6 +474,7 @@ impl Client {
             RegistryError::Connect {
                 registry: self.inner.registry.clone(),
                 reason: text,
+                proxy: self.inner.proxy.clone(),
             }
         }
     }
@@ -805,6 +822,7 @@ async fn ping(
     Err(RegistryError::Connect {
         registry: registry.to_string(),
         reason,
+        proxy: None,
     })
 }
 

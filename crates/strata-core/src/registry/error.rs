@@ -76,9 +76,15 @@ pub(crate) fn describe(entries: &[RegistryErrorEntry]) -> String {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RegistryError {
-    /// No connection could be made, or it broke and retries did not help.
-    #[error("cannot reach the registry {registry}: {reason}")]
-    Connect { registry: String, reason: String },
+    /// No connection could be made, or it broke and retries did not help. `proxy`: the
+    /// proxy the connection went through (settings or environment), which is then the
+    /// first thing to check.
+    #[error("cannot reach the registry {registry}{}: {reason}", proxy.as_ref().map(|p| format!(" through the proxy {p}")).unwrap_or_default())]
+    Connect {
+        registry: String,
+        reason: String,
+        proxy: Option<String>,
+    },
     /// The registry's certificate was refused.
     #[error("the TLS certificate of {registry} was refused: {reason}")]
     Tls { registry: String, reason: String },
@@ -209,6 +215,7 @@ impl Explain for RegistryError {
 
     fn hint(&self) -> Option<Hint> {
         let key = match self {
+            RegistryError::Connect { proxy: Some(_), .. } => HintKey::RegistryCheckProxy,
             RegistryError::Connect { .. } => HintKey::RegistryCheckAddress,
             RegistryError::Tls { .. } => HintKey::RegistryTrustCertificate,
             RegistryError::Unauthorized {

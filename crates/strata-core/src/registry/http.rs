@@ -9,6 +9,8 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 use reqwest::Response;
 
+use crate::settings::ProxySettings;
+
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
 /// A `Retry-After` longer than this is capped: the user is watching a progress bar.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
@@ -36,6 +38,35 @@ pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
     } else {
         root
     }
+}
+
+/// The proxy a connection to `scheme://host/` goes through, as `scheme://host:port` without
+/// any credentials: `settings`' (whose no-proxy list then applies) when given, else the
+/// environment's (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`), matched by the same
+/// rules reqwest connects by. `None`: the connection is direct.
+pub(crate) fn proxy_for(
+    settings: Option<&ProxySettings>,
+    scheme: &str,
+    host: &str,
+) -> Option<String> {
+    use hyper_util::client::proxy::matcher::Matcher;
+    let matcher = match settings {
+        Some(p) => Matcher::builder()
+            .all(p.url.clone())
+            .no(p.no_proxy.clone())
+            .build(),
+        None => Matcher::from_env(),
+    };
+    let dst: http::Uri = format!("{scheme}://{host}/").parse().ok()?;
+    let via = matcher.intercept(&dst)?;
+    let uri = via.uri();
+    // Never the userinfo: an environment's proxy URL may carry a password.
+    let port = uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default();
+    Some(format!(
+        "{}://{}{port}",
+        uri.scheme_str().unwrap_or("http"),
+        uri.host().unwrap_or_default()
+    ))
 }
 
 pub(crate) fn is_tls_error(text: &str) -> bool {

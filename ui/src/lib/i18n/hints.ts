@@ -274,6 +274,10 @@ export const hintTexts = {
     en: "check the username and password: log in again with Log in… on the Registries screen; ACR's username is the full account name",
     zh: '请检查用户名和密码：在“镜像仓库”页面用“登录…”重新登录；ACR 的用户名是完整的账号名',
   },
+  'registry.check_proxy': {
+    en: 'check that the proxy is running and this computer reaches it, or change it under Settings → Proxy; hosts listed under “No proxy for” are reached directly',
+    zh: '请检查代理是否在运行、本机能否连到它，或在“设置 → 代理”中修改；“不使用代理的地址”中列出的主机会直接连接',
+  },
   'registry.check_name': {
     en: "check the repository name and the tag; the Registries screen lists a repository's tags",
     zh: '请检查仓库名称和标签；“镜像仓库”页面可列出仓库的所有标签',
