@@ -20,7 +20,7 @@ APT_PACKAGES := build-essential pkg-config file libssl-dev libdbus-1-dev \
   xvfb xauth webkit2gtk-driver fonts-noto-cjk locales \
   docker-registry apache2-utils skopeo umoci runc slirp4netns busybox-static \
   gnome-keyring libsecret-tools dbus dbus-x11 python3-jsonschema podman docker.io \
-  rpm db5.3-util
+  rpm db5.3-util squashfs-tools
 
 .PHONY: help deps apt-deps rust-deps build run test lint test-rust bench bench-transfer
 

@@ -1,14 +1,20 @@
 # Installable packages: the release app and the `strata` CLI in a .deb, made by Tauri's own
 # bundler (the npm @tauri-apps/cli in ui/node_modules, the same version as the tauri crate;
-# `make test-versions` checks that). Included by the top-level Makefile, after mk/app.mk.
+# `make test-versions` checks that), and in an AppImage made here, offline: our own runtime
+# (crates/strata-appimage-runtime), an AppDir of this machine's libraries
+# (src-tauri/packaging/appimage/build-appdir.sh) and Debian's mksquashfs. Tauri's AppImage
+# bundler is not used: it downloads linuxdeploy, its GTK plugin and the AppImage runtime from
+# GitHub at bundle time. Included by the top-level Makefile, after mk/app.mk.
 #
 #   make dist          target/release/bundle/deb/Strata_<version>_<arch>.deb
-#   make test-dist     installs that .deb with dpkg -i, runs the installed CLI and app, removes it
+#                      target/release/bundle/appimage/Strata_<version>_<arch>.AppImage
+#   make test-dist     installs that .deb with dpkg -i, runs the installed CLI and app, removes it;
+#                      then runs the AppImage (tests/dist/appimage-test.sh)
 #   make check-targets cargo check for Windows and macOS (see the README's "Where it is built")
 #
 # Every step is a file rule, so a second `make dist` with nothing changed runs cargo once
-# (a no-op) and bundles nothing. No AppImage: Tauri's AppImage bundler downloads linuxdeploy
-# and its plugins from GitHub at bundle time (README, "Installing").
+# (twice: the AppImage runtime is built on its own so that its dependencies' features never
+# change the app's) and bundles nothing.
 
 DIST_DIR     := $(ROOT)/target/dist
 # The one version: [workspace.package] in Cargo.toml (tauri.conf.json has none, so Tauri
@@ -23,12 +29,19 @@ UI_SOURCES   := $(shell find $(UI_DIR)/src $(UI_DIR)/public -type f 2>/dev/null)
                 $(UI_DIR)/index.html $(UI_DIR)/vite.config.ts $(UI_DIR)/package-lock.json
 DEB_INPUTS   := $(ROOT)/src-tauri/tauri.conf.json $(ROOT)/src-tauri/packaging/strata.desktop \
                 $(wildcard $(ROOT)/icons/*)
+APPIMAGE     := $(ROOT)/target/release/bundle/appimage/Strata_$(VERSION)_$(DEB_ARCH).AppImage
+RUNTIME_BIN  := $(ROOT)/target/release/strata-appimage-runtime
+RUNTIME      := $(DIST_DIR)/appimage-runtime
+APPDIR       := $(DIST_DIR)/Strata.AppDir
+APPIMAGE_INPUTS := $(wildcard $(ROOT)/src-tauri/packaging/appimage/*) \
+                $(ROOT)/src-tauri/packaging/strata.desktop $(wildcard $(ROOT)/icons/*)
 CHECK_TARGETS := x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-darwin
 
 .PHONY: dist test-dist check-targets FORCE
 
-dist: $(DEB)
+dist: $(DEB) $(APPIMAGE)
 	@echo "dist: $(DEB) ($$(du -h $(DEB) | cut -f1))"
+	@echo "dist: $(APPIMAGE) ($$(du -h $(APPIMAGE) | cut -f1))"
 
 # The UI is built again only when its sources changed: a new ui/dist makes cargo rebuild
 # the release app (it embeds ui/dist), which is most of a `make dist`.
@@ -50,6 +63,28 @@ $(DEB): $(APP_RELEASE) $(CLI_RELEASE) $(MAN_PAGE) $(DEB_INPUTS) | ui-deps
 	cd $(ROOT) && $(TAURI_CLI) bundle --bundles deb --ci --no-sign
 	@touch $@
 
+# The AppImage: the runtime with the type-2 magic (`AI` 0x02 at offset 8 of its ELF header)
+# written in, then the squashfs of the AppDir right after its last byte (where the runtime's
+# section header table ends, which is where it looks). -all-time/-mkfs-time make the same
+# AppDir give the same squashfs, so the same cache directory on the person's machine.
+$(RUNTIME_BIN): FORCE
+	$(CARGO) build --release -p strata-appimage-runtime
+
+$(RUNTIME): $(RUNTIME_BIN)
+	@mkdir -p $(DIST_DIR)
+	cp $< $@.tmp && printf 'AI\002' | dd of=$@.tmp bs=1 seek=8 conv=notrunc status=none
+	mv $@.tmp $@
+
+$(APPIMAGE): $(RUNTIME) $(APP_RELEASE) $(CLI_RELEASE) $(MAN_PAGE) $(APPIMAGE_INPUTS)
+	$(ROOT)/src-tauri/packaging/appimage/build-appdir.sh $(APPDIR) $(APP_RELEASE) $(CLI_RELEASE) \
+	  $(DIST_DIR)/man $(ROOT)/icons $(ROOT)/src-tauri/packaging/strata.desktop
+	rm -f $(DIST_DIR)/strata.squashfs
+	mksquashfs $(APPDIR) $(DIST_DIR)/strata.squashfs -comp zstd -b 1M -all-root -no-xattrs \
+	  -all-time 0 -mkfs-time 0 -quiet -no-progress
+	@mkdir -p $(dir $@)
+	cat $(RUNTIME) $(DIST_DIR)/strata.squashfs >$@.tmp && chmod 0755 $@.tmp && mv $@.tmp $@
+	rm -rf $(APPDIR) $(DIST_DIR)/strata.squashfs
+
 # What a person does with the .deb, on this machine: dpkg -i (as root), the installed CLI's
 # --version and a pull and push against a real registry on 127.0.0.1, the installed app
 # under Xvfb (a screenshot into target/e2e/), dpkg -r, and the store still there.
@@ -58,6 +93,8 @@ test-dist: dist tauri-driver
 	SUDO="$(SUDO)" DEB=$(DEB) VERSION=$(VERSION) TAURI_DRIVER=$(TAURI_DRIVER) \
 	  WITH_KEYCHAIN=$(WITH_KEYCHAIN) \
 	  $(ROOT)/tests/dist/install-test.sh
+	APPIMAGE=$(APPIMAGE) VERSION=$(VERSION) TAURI_DRIVER=$(TAURI_DRIVER) WITH_KEYCHAIN=$(WITH_KEYCHAIN) \
+	  $(ROOT)/tests/dist/appimage-test.sh
 
 # The engine and the CLI (and the app where its C parts build) for Windows and macOS.
 check-targets:
