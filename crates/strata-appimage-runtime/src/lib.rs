@@ -32,18 +32,34 @@ pub fn elf_end(file: &mut File) -> io::Result<u64> {
     };
     let u16_at = |b: &[u8], at: usize| {
         let v = [b[at], b[at + 1]];
-        u64::from(if little { u16::from_le_bytes(v) } else { u16::from_be_bytes(v) })
+        u64::from(if little {
+            u16::from_le_bytes(v)
+        } else {
+            u16::from_be_bytes(v)
+        })
     };
     let u32_at = |b: &[u8], at: usize| {
         let v = [b[at], b[at + 1], b[at + 2], b[at + 3]];
-        u64::from(if little { u32::from_le_bytes(v) } else { u32::from_be_bytes(v) })
+        u64::from(if little {
+            u32::from_le_bytes(v)
+        } else {
+            u32::from_be_bytes(v)
+        })
     };
     let (shoff, shentsize, shnum) = match header[4] {
-        1 => (u32_at(&header, 0x20), u16_at(&header, 0x2E), u16_at(&header, 0x30)),
+        1 => (
+            u32_at(&header, 0x20),
+            u16_at(&header, 0x2E),
+            u16_at(&header, 0x30),
+        ),
         2 => {
             file.read_exact(&mut header[52..])?;
             let v: [u8; 8] = header[0x28..0x30].try_into().unwrap();
-            let shoff = if little { u64::from_le_bytes(v) } else { u64::from_be_bytes(v) };
+            let shoff = if little {
+                u64::from_le_bytes(v)
+            } else {
+                u64::from_be_bytes(v)
+            };
             (shoff, u16_at(&header, 0x3A), u16_at(&header, 0x3C))
         }
         _ => return Err(bad("unknown ELF class")),
@@ -87,7 +103,7 @@ pub struct Extracted {
 pub fn extract(image: &Path, offset: u64, dest: &Path) -> io::Result<Extracted> {
     let reader = BufReader::new(File::open(image)?);
     let fs = FilesystemReader::from_reader_with_offset(reader, offset)
-        .map_err(|e| bad(&format!("not a squashfs image this runtime reads: {e}")))?;
+        .map_err(|e| bad(&format!("not a squashfs image this runtime reads: {e:?}")))?;
     fs::DirBuilder::new().mode(0o700).create(dest)?;
     let mut made = Extracted::default();
     // Relative paths of the directories this extraction made, and the modes to give them
@@ -142,7 +158,10 @@ pub fn extract(image: &Path, offset: u64, dest: &Path) -> io::Result<Extracted> 
     // Deepest first, so that a read-only directory is closed after its children; the owner
     // keeps rwx so that the cache can always be removed.
     for (rel, mode) in dir_modes.iter().rev() {
-        fs::set_permissions(dest.join(rel), fs::Permissions::from_mode((mode & 0o777) | 0o700))?;
+        fs::set_permissions(
+            dest.join(rel),
+            fs::Permissions::from_mode((mode & 0o777) | 0o700),
+        )?;
     }
     Ok(made)
 }
@@ -154,12 +173,43 @@ fn plain_relative(full: &Path) -> io::Result<Option<PathBuf>> {
         match c {
             Component::RootDir if i == 0 => {}
             Component::Normal(name) => rel.push(name),
-            _ => return Err(bad(&format!("{}: not a plain path in the image", full.display()))),
+            _ => {
+                return Err(bad(&format!(
+                    "{}: not a plain path in the image",
+                    full.display()
+                )))
+            }
         }
     }
-    Ok(if rel.as_os_str().is_empty() { None } else { Some(rel) })
+    Ok(if rel.as_os_str().is_empty() {
+        None
+    } else {
+        Some(rel)
+    })
 }
 
 fn bad(msg: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // backhand already refuses `..` and names with a slash (tests/extract.rs); this is the
+    // extractor's own check, which does not depend on it.
+    #[test]
+    fn only_plain_paths_are_extracted() {
+        assert_eq!(plain_relative(Path::new("/")).unwrap(), None);
+        assert_eq!(
+            plain_relative(Path::new("/usr/lib/x.so")).unwrap(),
+            Some(PathBuf::from("usr/lib/x.so"))
+        );
+        for hostile in ["/../x", "/a/../../b", "/a/..", "..", "a/../../etc/passwd"] {
+            assert!(
+                plain_relative(Path::new(hostile)).is_err(),
+                "{hostile} was accepted"
+            );
+        }
+    }
 }

@@ -43,16 +43,26 @@ fn main() -> ExitCode {
 
 fn run() -> io::Result<ExitCode> {
     let mut args: Vec<OsString> = std::env::args_os().collect();
-    let argv0 = if args.is_empty() { OsString::from("strata-appimage") } else { args.remove(0) };
+    let argv0 = if args.is_empty() {
+        OsString::from("strata-appimage")
+    } else {
+        args.remove(0)
+    };
     // The AppImage itself, with links resolved, as the reference runtime reports it.
     let appimage = fs::canonicalize("/proc/self/exe")?;
     let mut image = File::open(&appimage)?;
     let offset = elf_end(&mut image)?;
 
-    if let Some(opt) = args.first().and_then(|a| a.to_str()).filter(|a| a.starts_with("--appimage-")) {
+    if let Some(opt) = args
+        .first()
+        .and_then(|a| a.to_str())
+        .filter(|a| a.starts_with("--appimage-"))
+    {
         match opt {
             "--appimage-help" => println!("{HELP}"),
-            "--appimage-version" => println!("strata-appimage-runtime {}", env!("CARGO_PKG_VERSION")),
+            "--appimage-version" => {
+                println!("strata-appimage-runtime {}", env!("CARGO_PKG_VERSION"))
+            }
             "--appimage-offset" => println!("{offset}"),
             "--appimage-cache-dir" => {
                 let digest = digest_from(&mut image, offset)?;
@@ -60,11 +70,15 @@ fn run() -> io::Result<ExitCode> {
             }
             "--appimage-extract" => {
                 if args.len() > 1 {
-                    return Err(other("--appimage-extract takes no pattern here: it extracts everything"));
+                    return Err(other(
+                        "--appimage-extract takes no pattern here: it extracts everything",
+                    ));
                 }
                 let dest = PathBuf::from("squashfs-root");
                 if fs::symlink_metadata(&dest).is_ok() {
-                    return Err(other("./squashfs-root exists; remove it or extract elsewhere"));
+                    return Err(other(
+                        "./squashfs-root exists; remove it or extract elsewhere",
+                    ));
                 }
                 let tmp = PathBuf::from(format!(".squashfs-root.tmp-{}", std::process::id()));
                 let made = extract(&appimage, offset, &tmp).inspect_err(|_| {
@@ -76,7 +90,9 @@ fn run() -> io::Result<ExitCode> {
                     made.dirs, made.files, made.symlinks
                 );
             }
-            "--appimage-extract-and-run" => return launch(&appimage, offset, &mut image, argv0, &args[1..]),
+            "--appimage-extract-and-run" => {
+                return launch(&appimage, offset, &mut image, argv0, &args[1..])
+            }
             _ => {
                 eprintln!("{HELP}");
                 return Err(other(&format!("unknown option {opt}")));
@@ -120,7 +136,10 @@ fn launch(
         .env("ARGV0", &argv0)
         .env("OWD", owd)
         .exec();
-    Err(io::Error::new(err.kind(), format!("{}: {err}", appdir.join("AppRun").display())))
+    Err(io::Error::new(
+        err.kind(),
+        format!("{}: {err}", appdir.join("AppRun").display()),
+    ))
 }
 
 /// `$XDG_CACHE_HOME/strata/appimage` (an absolute XDG_CACHE_HOME only, as the XDG spec says),
@@ -135,7 +154,10 @@ fn cache_root() -> io::Result<PathBuf> {
         },
     };
     let root = base.join("strata").join("appimage");
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(&root)?;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&root)?;
     let meta = fs::symlink_metadata(&root)?;
     // SAFETY: getuid has no preconditions.
     let uid = unsafe { libc::getuid() };
@@ -157,7 +179,10 @@ fn is_our_dir(dir: &Path) -> io::Result<bool> {
             if m.is_dir() && m.uid() == uid {
                 Ok(true)
             } else {
-                Err(other(&format!("{} is not a directory of this user's", dir.display())))
+                Err(other(&format!(
+                    "{} is not a directory of this user's",
+                    dir.display()
+                )))
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
@@ -167,7 +192,9 @@ fn is_our_dir(dir: &Path) -> io::Result<bool> {
 
 /// Temporary trees of launches that are gone (killed while extracting).
 fn remove_abandoned(root: &Path) {
-    let Ok(entries) = fs::read_dir(root) else { return };
+    let Ok(entries) = fs::read_dir(root) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
