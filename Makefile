@@ -27,7 +27,7 @@ APT_PACKAGES := build-essential pkg-config file libssl-dev libdbus-1-dev \
 help:
 	@echo "make run     install what is missing, build, start Strata"
 	@echo "make test    install what is missing, start the real services, run every test"
-	@echo "make dist    the release app and the strata CLI in a .deb (target/release/bundle/deb/)"
+	@echo "make dist    the release app and the strata CLI in a .deb and an AppImage (target/release/bundle/)"
 	@echo "make lint    cargo fmt --check, clippy -D warnings, svelte-check and tsc"
 	@echo "make bench   benchmarks against skopeo, umoci, curl and raw HTTP (start-up, the app at scale, transfer, import/export, commit, store, tags, catalog)"
 
