@@ -12,9 +12,9 @@
 #                      then runs the AppImage (tests/dist/appimage-test.sh)
 #   make check-targets cargo check for Windows and macOS (see the README's "Where it is built")
 #
-# Every step is a file rule, so a second `make dist` with nothing changed runs cargo once
-# (twice: the AppImage runtime is built on its own so that its dependencies' features never
-# change the app's) and bundles nothing.
+# Every step is a file rule, so a second `make dist` with nothing changed runs cargo twice
+# (two no-ops: the AppImage runtime is built on its own, so that its dependencies' features
+# never change the app's) and bundles nothing.
 
 DIST_DIR     := $(ROOT)/target/dist
 # The one version: [workspace.package] in Cargo.toml (tauri.conf.json has none, so Tauri
