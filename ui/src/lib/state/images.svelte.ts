@@ -122,12 +122,36 @@ export class ImagesModel extends ScreenModel {
           if (task.outcome.includes(key) || (parsed.ok && task.outcome.includes(parsed.familiar))) delete next[key];
         }
         this.updates = next;
-        void this.checkUpdates(task.outcome);
+        this.recheck(task.outcome);
       }
     });
   }
 
-  async refresh(): Promise<void> {
+  /**
+   * Lists the store again. Ten pulls ending together ask ten times: one listing runs at a
+   * time and the asks made meanwhile share one more after it, which sees all of them (a
+   * caller awaiting `refresh` always gets rows listed after it asked).
+   */
+  refresh(): Promise<void> {
+    if (!this.listing) return this.startListing();
+    this.nextListing ??= this.listing.then(() => {
+      this.nextListing = undefined;
+      return this.startListing();
+    });
+    return this.nextListing;
+  }
+  private listing: Promise<void> | undefined;
+  private nextListing: Promise<void> | undefined;
+
+  private startListing(): Promise<void> {
+    const run: Promise<void> = this.list().finally(() => {
+      if (this.listing === run) this.listing = undefined;
+    });
+    this.listing = run;
+    return run;
+  }
+
+  private async list(): Promise<void> {
     this.loading = true;
     try {
       const overview = await this.notices.guard(() => this.api.imagesOverview());
@@ -196,8 +220,20 @@ export class ImagesModel extends ScreenModel {
       return list;
     } finally {
       this.checking = false;
+      // Names pulled while this check ran: one more check for all of them.
+      if (this.toRecheck.size > 0) queueMicrotask(() => this.recheck([]));
     }
   }
+
+  /** Checks `names` again after a pull, batched: one check at a time, for every name asked meanwhile. */
+  private recheck(names: string[]): void {
+    for (const n of names) this.toRecheck.add(n);
+    if (this.checking || this.toRecheck.size === 0) return;
+    const batch = [...this.toRecheck];
+    this.toRecheck.clear();
+    void this.checkUpdates(batch);
+  }
+  private toRecheck = new Set<string>();
 
   /** The background check: at most once an hour (`UPDATE_INTERVAL`). */
   maybeCheckUpdates(now: number = Date.now()): void {
