@@ -90,7 +90,7 @@ fn engine(key: HintKey, arg: &dyn Fn(&str) -> String) -> String {
             "a name starts with a letter or digit, then letters, digits, '_', '.' or '-'"
         }
         K::ContainerNeedsLinux => {
-            "files, diff and commit work everywhere; running commands needs a Linux host"
+            "containers are made, changed and run on a Linux host; images, registries and logins work here"
         }
         K::ContainerPullAgain => "`strata fsck` checks the store; pull the image again",
         K::ContainerRecreate => "remove the container with `strata rm -f` and create it again",

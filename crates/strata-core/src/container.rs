@@ -43,6 +43,10 @@ pub mod diff;
 mod error;
 pub mod files;
 pub mod layers;
+#[cfg(target_os = "linux")]
+mod mount;
+#[cfg(not(target_os = "linux"))]
+#[path = "container/mount_unsupported.rs"]
 mod mount;
 pub mod network;
 pub mod record;
@@ -126,6 +130,9 @@ impl Containers {
         opts: &CreateOptions,
         ctx: TaskCtx<'_>,
     ) -> Result<Container, ContainerError> {
+        if !cfg!(target_os = "linux") {
+            return Err(not_linux());
+        }
         let image_ref = self.store.resolve(image)?;
         let image_digest = image_ref.digest()?;
         let resolved = model::resolve(&self.store, &image_ref.descriptor, None)?;
@@ -339,8 +346,18 @@ impl Containers {
     }
 }
 
+/// Outside Linux no container is made: unpacking its layers and everything after go through
+/// the rooted filesystem ([`crate::fs`]), which needs Linux's openat2.
+fn not_linux() -> ContainerError {
+    ContainerError::Unsupported(format!(
+        "this is {}, and a container's layers and files are reached through Linux's openat2",
+        std::env::consts::OS
+    ))
+}
+
 /// Makes `dir` (and its parents) if missing, and makes it root's alone (0700): see the
 /// module's notes.
+#[cfg(unix)]
 pub(crate) fn private_dir(dir: &Path) -> Result<(), ContainerError> {
     use std::os::unix::fs::DirBuilderExt;
     match fs::DirBuilder::new()
@@ -354,7 +371,14 @@ pub(crate) fn private_dir(dir: &Path) -> Result<(), ContainerError> {
     tighten(dir).map_err(|e| ContainerError::io("set the mode of", dir, e))
 }
 
+/// Makes `dir` (and its parents) if missing: no modes outside Unix.
+#[cfg(not(unix))]
+pub(crate) fn private_dir(dir: &Path) -> Result<(), ContainerError> {
+    fs::create_dir_all(dir).map_err(|e| ContainerError::io("create", dir, e))
+}
+
 /// `chmod go-rwx DIR` when it exists and is not already so.
+#[cfg(unix)]
 fn tighten(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let meta = match fs::symlink_metadata(dir) {
@@ -366,6 +390,12 @@ fn tighten(dir: &Path) -> std::io::Result<()> {
     if meta.is_dir() && mode & 0o077 != 0 {
         fs::set_permissions(dir, fs::Permissions::from_mode(mode & 0o700))?;
     }
+    Ok(())
+}
+
+/// No modes to tighten outside Unix.
+#[cfg(not(unix))]
+fn tighten(_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 

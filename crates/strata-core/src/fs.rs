@@ -32,6 +32,7 @@
 #![warn(clippy::disallowed_methods)]
 
 mod handle;
+mod kind;
 mod meta;
 mod walk;
 
@@ -42,11 +43,13 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
-use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::fs::{AtFlags, Mode};
 
-pub(crate) use handle::not_regular;
-pub use handle::{Handle, NotRegular};
-pub use meta::{Kind, Meta};
+pub use handle::Handle;
+pub(crate) use kind::not_regular;
+pub use kind::{Kind, Meta, NotRegular};
+/// How [`Handle::open_regular`] opens a file (`RDONLY`, `WRONLY`).
+pub use rustix::fs::OFlags;
 
 /// How many symlinks one resolution may follow (Linux's own limit).
 pub const MAX_SYMLINKS: usize = 40;
@@ -293,6 +296,24 @@ impl Parent {
             &self.dir,
             &self.name,
             AtFlags::SYMLINK_FOLLOW,
+        )?;
+        Ok(())
+    }
+
+    /// Renames the name to `to`'s name (neither is followed).
+    pub fn rename_to(&self, to: &Parent) -> io::Result<()> {
+        rustix::fs::renameat(&self.dir, &self.name, &to.dir, &to.name)?;
+        Ok(())
+    }
+
+    /// Makes `link`'s name a new hard link to what this name is (not followed).
+    pub fn hard_link_as(&self, link: &Parent) -> io::Result<()> {
+        rustix::fs::linkat(
+            &self.dir,
+            &self.name,
+            &link.dir,
+            &link.name,
+            AtFlags::empty(),
         )?;
         Ok(())
     }

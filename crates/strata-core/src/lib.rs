@@ -36,12 +36,18 @@ pub mod container;
 pub mod credentials;
 pub mod digest;
 pub mod engines;
+#[cfg(target_os = "linux")]
+pub mod fs;
+/// Elsewhere the same API, and no root opens (README: "Where it is built and tested").
+#[cfg(not(target_os = "linux"))]
+#[path = "fs/unsupported.rs"]
 pub mod fs;
 pub mod home;
 pub mod image;
 pub mod insight;
 pub mod layer;
 pub mod media;
+mod os_ext;
 pub mod platform;
 pub mod problem;
 pub mod reference;

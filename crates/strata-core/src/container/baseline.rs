@@ -15,11 +15,11 @@
 // Untrusted trees: every path through crate::fs (see clippy.toml).
 #![warn(clippy::disallowed_methods)]
 
+use crate::os_ext::OsStrExt;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::ContainerError;

@@ -71,8 +71,9 @@ pub enum ContainerError {
     /// No OCI runtime is installed.
     #[error("no OCI runtime found: `runc` is not installed (looked in $PATH and /usr/sbin)")]
     NoRuntime,
-    /// This platform cannot run Linux containers.
-    #[error("running commands in a container needs Linux: {0}")]
+    /// This platform cannot make or run Linux containers (only Linux can: README, "Where it
+    /// is built and tested").
+    #[error("containers need Linux: {0}")]
     Unsupported(String),
     /// Running needs root: rootless containers (user namespaces) are not set up.
     #[error(

@@ -17,11 +17,11 @@
 // Untrusted trees: every path through crate::fs (see clippy.toml).
 #![warn(clippy::disallowed_methods)]
 
+use crate::os_ext::MetadataExt;
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path};
 
 use serde::{Deserialize, Serialize};
@@ -216,7 +216,7 @@ pub fn read_text(root: &Path, path: &str) -> Result<TextFile, ContainerError> {
         });
     }
     let f = h
-        .open_regular(rustix::fs::OFlags::RDONLY)
+        .open_regular(crate::fs::OFlags::RDONLY)
         .map_err(|e| in_container(path, e))?;
     // At most one byte past the limit: a file that grew meanwhile is refused too.
     let mut bytes = Vec::new();
@@ -288,8 +288,7 @@ pub fn rename(root: &Path, from: &str, to: &str) -> Result<(), ContainerError> {
     let r = open_root(root)?;
     let a = parent_of(&r, from)?;
     let b = parent_of(&r, to)?;
-    rustix::fs::renameat(a.dir(), a.name(), b.dir(), b.name())
-        .map_err(|e| in_container(from, e.into()))
+    a.rename_to(&b).map_err(|e| in_container(from, e))
 }
 
 /// Deletes a file, a symlink (not its target) or a whole folder.
@@ -484,7 +483,7 @@ fn copy_out_tree(h: &Handle, shown_src: &str, dest: &Path) -> Result<(), Contain
             return Ok(());
         }
         _ => {
-            let mut from = h.open_regular(rustix::fs::OFlags::RDONLY).map_err(err)?;
+            let mut from = h.open_regular(crate::fs::OFlags::RDONLY).map_err(err)?;
             let mut to = host::create_new(dest).map_err(host_err("create the host file"))?;
             io::copy(&mut from, &mut to).map_err(host_err("write the host file"))?;
         }
@@ -544,8 +543,20 @@ mod host {
         fs::create_dir(p)
     }
 
+    #[cfg(unix)]
     pub fn symlink(target: &Path, p: &Path) -> io::Result<()> {
         std::os::unix::fs::symlink(target, p)
+    }
+
+    #[cfg(not(unix))]
+    pub fn symlink(_target: &Path, p: &Path) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!(
+                "cannot make the symlink {}: not on this system",
+                p.display()
+            ),
+        ))
     }
 
     pub fn create_new(p: &Path) -> io::Result<fs::File> {
@@ -553,8 +564,13 @@ mod host {
     }
 
     pub fn finish(p: &Path, mode: u32, mtime: i64, nsec: u32) -> io::Result<()> {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(p, fs::Permissions::from_mode(mode))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(p, fs::Permissions::from_mode(mode))?;
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
         filetime::set_file_mtime(p, filetime::FileTime::from_unix_time(mtime, nsec))
     }
 }

@@ -18,6 +18,7 @@
 
 use std::fs;
 use std::io::{self, BufReader};
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -36,9 +37,16 @@ pub const OPAQUE_XATTR: &str = "trusted.overlay.opaque";
 /// Prefix of every xattr overlayfs keeps for itself; never part of a layer.
 pub const OVERLAY_XATTR_PREFIX: &str = "trusted.overlay.";
 
+#[cfg(unix)]
 pub(crate) fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
+}
+
+/// No root user outside Unix.
+#[cfg(not(unix))]
+pub(crate) fn is_root() -> bool {
+    false
 }
 
 pub(crate) fn apply_options() -> ApplyOptions {
@@ -115,6 +123,7 @@ pub(crate) fn ensure(
         ..apply_options()
     };
     apply_verified(store, &digest_of(desc)?, diff_id, tmp.path(), &opts)?;
+    #[cfg(unix)]
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755))
         .map_err(|e| ContainerError::io("set the mode of", tmp.path(), e))?;
     let kept = tmp.keep();
@@ -215,7 +224,12 @@ pub(crate) fn prune(
     Ok(removed)
 }
 
+/// Nothing to do outside Unix, where no layer is unpacked.
+#[cfg(not(unix))]
+pub(crate) fn make_writable(_root: &Path) {}
+
 /// Read-only directories inside a tree would stop `remove_dir_all` as a non-root user.
+#[cfg(unix)]
 pub(crate) fn make_writable(root: &Path) {
     if is_root() {
         return;

@@ -466,12 +466,19 @@ impl PreparedRun {
 }
 
 /// The exit code a shell would report.
+#[cfg(unix)]
 pub fn exit_code(status: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
     status
         .code()
         .or_else(|| status.signal().map(|s| 128 + s))
         .unwrap_or(1)
+}
+
+/// The exit code a shell would report (no signals outside Unix).
+#[cfg(not(unix))]
+pub fn exit_code(status: std::process::ExitStatus) -> i32 {
+    status.code().unwrap_or(1)
 }
 
 impl Drop for PreparedRun {

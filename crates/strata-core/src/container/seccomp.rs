@@ -182,6 +182,7 @@ const NUMA: &[&str] = &[
 /// Every `CLONE_NEW*` flag `clone` takes: a new mount, cgroup, UTS, IPC, user, PID or network
 /// namespace (the reasons of [`NAMESPACES`]). `CLONE_NEWTIME` is not among them: `clone`
 /// cannot take it (only `unshare` and `clone3`, both refused).
+#[cfg(target_os = "linux")]
 const CLONE_NEW_FLAGS: [u64; 7] = [
     libc::CLONE_NEWNS as u64,
     libc::CLONE_NEWCGROUP as u64,
@@ -257,6 +258,7 @@ pub fn names(profile: &LinuxSeccomp) -> Vec<String> {
 
 /// One rule per flag: `clone(flags)` fails when `flags & FLAG == FLAG`. runc ORs the rules of
 /// one syscall, so any one flag refuses the call.
+#[cfg(target_os = "linux")]
 fn clone_rules() -> Result<Vec<LinuxSyscall>, ContainerError> {
     CLONE_NEW_FLAGS
         .iter()
@@ -268,6 +270,12 @@ fn clone_rules() -> Result<Vec<LinuxSyscall>, ContainerError> {
             )
         })
         .collect()
+}
+
+/// Linux's `CLONE_NEW*` values are not known elsewhere, where no container runs.
+#[cfg(not(target_os = "linux"))]
+fn clone_rules() -> Result<Vec<LinuxSyscall>, ContainerError> {
+    Err(ContainerError::Unsupported(crate::fs::unsupported_reason()))
 }
 
 /// `personality(p)` fails unless `p` is one of [`PERSONALITIES_ALLOWED`]. A rule's conditions
@@ -355,6 +363,7 @@ fn profile_err(e: impl std::fmt::Display) -> ContainerError {
 }
 
 /// Whether the running kernel is at least `major.minor` (`uname -r`).
+#[cfg(target_os = "linux")]
 fn kernel_at_least(major: u32, minor: u32) -> bool {
     // SAFETY: utsname is plain data; uname fills it and NUL-terminates its fields.
     let release = unsafe {
@@ -369,7 +378,14 @@ fn kernel_at_least(major: u32, minor: u32) -> bool {
     parse_release(&release) >= (major, minor)
 }
 
+/// No Linux kernel here.
+#[cfg(not(target_os = "linux"))]
+fn kernel_at_least(_major: u32, _minor: u32) -> bool {
+    false
+}
+
 /// `6.1.0-18-amd64` → (6, 1).
+#[cfg(target_os = "linux")]
 fn parse_release(release: &str) -> (u32, u32) {
     let mut parts = release.split(|c: char| !c.is_ascii_digit());
     let major = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);

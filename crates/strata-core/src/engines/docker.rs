@@ -18,6 +18,7 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::Shutdown;
+#[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -578,6 +579,75 @@ pub(super) fn parse_load(out: &[u8]) -> Result<Vec<String>, EngineError> {
         }
     }
     Ok(loaded)
+}
+
+/// Without Unix sockets in the standard library (Windows, where Docker listens on a named
+/// pipe) there is no connection to Docker: every connect fails, and nothing else is reached.
+#[cfg(not(unix))]
+use no_unix_socket::UnixStream;
+
+#[cfg(not(unix))]
+mod no_unix_socket {
+    use std::convert::Infallible;
+    use std::io::{self, Read, Write};
+    use std::net::Shutdown;
+    use std::path::Path;
+    use std::time::Duration;
+
+    #[derive(Debug)]
+    pub(crate) struct UnixStream {
+        never: Infallible,
+    }
+
+    impl UnixStream {
+        pub fn connect(_path: &Path) -> io::Result<UnixStream> {
+            Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "this is {}, and Strata reaches Docker only through a Unix socket",
+                    std::env::consts::OS
+                ),
+            ))
+        }
+
+        pub fn try_clone(&self) -> io::Result<UnixStream> {
+            match self.never {}
+        }
+
+        pub fn shutdown(&self, _how: Shutdown) -> io::Result<()> {
+            match self.never {}
+        }
+
+        pub fn set_read_timeout(&self, _timeout: Option<Duration>) -> io::Result<()> {
+            match self.never {}
+        }
+
+        pub fn set_write_timeout(&self, _timeout: Option<Duration>) -> io::Result<()> {
+            match self.never {}
+        }
+    }
+
+    impl Read for UnixStream {
+        fn read(&mut self, _buf: &mut [u8]) -> io::Result<usize> {
+            match self.never {}
+        }
+    }
+
+    impl Read for &UnixStream {
+        fn read(&mut self, _buf: &mut [u8]) -> io::Result<usize> {
+            match self.never {}
+        }
+    }
+
+    impl Write for &UnixStream {
+        fn write(&mut self, _buf: &[u8]) -> io::Result<usize> {
+            match self.never {}
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            match self.never {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use rustix::fs::{AtFlags, Mode, OFlags};
 
-use super::{proc_fd, Kind, Meta, Parent};
+use super::{not_regular, proc_fd, Kind, Meta, Parent};
 
 /// Directories nested deeper than this are not removed (a tree that deep is hostile).
 const MAX_DEPTH: usize = 4096;
@@ -195,44 +195,6 @@ impl From<File> for Handle {
     fn from(f: File) -> Handle {
         Handle::new(OwnedFd::from(f))
     }
-}
-
-/// What a content operation found instead of a regular file; the `io::Error`'s inner
-/// error, so that callers can tell it from an I/O failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NotRegular(pub Kind);
-
-impl NotRegular {
-    /// What it is, in words: "a character device".
-    pub fn what(self) -> &'static str {
-        match self.0 {
-            Kind::Dir => "a folder",
-            Kind::Symlink => "a symlink",
-            Kind::Char => "a character device",
-            Kind::Block => "a block device",
-            Kind::Fifo => "a FIFO (named pipe)",
-            Kind::Socket => "a socket",
-            Kind::File => "a regular file",
-        }
-    }
-
-    /// The `NotRegular` inside an error, if that is what it is.
-    pub fn of(e: &io::Error) -> Option<NotRegular> {
-        e.get_ref()?.downcast_ref::<NotRegular>().copied()
-    }
-}
-
-impl std::fmt::Display for NotRegular {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "it is {}, not a regular file", self.what())
-    }
-}
-
-impl std::error::Error for NotRegular {}
-
-/// The error for "this is not a regular file", naming what it is.
-pub(crate) fn not_regular(kind: Kind) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, NotRegular(kind))
 }
 
 /// Removes everything in an open directory, through handles: a subdirectory is opened

@@ -9,45 +9,9 @@ use std::os::fd::BorrowedFd;
 
 use rustix::fs::{AtFlags, FileType, Statx, StatxFlags};
 
-/// The kind of a filesystem object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    File,
-    Dir,
-    Symlink,
-    Char,
-    Block,
-    Fifo,
-    Socket,
-}
+use super::{Kind, Meta};
 
 impl Kind {
-    /// Docker's one-word name: `file`, `dir`, `symlink`, `char`, `block`, `fifo`, `socket`.
-    pub fn word(self) -> &'static str {
-        match self {
-            Kind::File => "file",
-            Kind::Dir => "dir",
-            Kind::Symlink => "symlink",
-            Kind::Char => "char",
-            Kind::Block => "block",
-            Kind::Fifo => "fifo",
-            Kind::Socket => "socket",
-        }
-    }
-
-    /// One letter per kind (`f d l c b p s`), as the container baseline stores it.
-    pub fn letter(self) -> u8 {
-        match self {
-            Kind::File => b'f',
-            Kind::Dir => b'd',
-            Kind::Symlink => b'l',
-            Kind::Char => b'c',
-            Kind::Block => b'b',
-            Kind::Fifo => b'p',
-            Kind::Socket => b's',
-        }
-    }
-
     /// The same kind as the standard library's metadata names it (trusted host files).
     pub fn of_std(ft: &std::fs::FileType) -> Kind {
         use std::os::unix::fs::FileTypeExt;
@@ -67,28 +31,6 @@ impl Kind {
             Kind::File
         }
     }
-}
-
-/// The metadata of one object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Meta {
-    pub kind: Kind,
-    /// Permission bits with setuid, setgid and sticky (`0o7777`).
-    pub mode: u32,
-    pub uid: u32,
-    pub gid: u32,
-    pub size: u64,
-    pub mtime: i64,
-    pub mtime_nsec: u32,
-    /// Change time: moved by every write, chmod, chown, link; no call sets it back.
-    pub ctime: (i64, u32),
-    /// Birth time, `(0, 0)` where the filesystem does not keep one.
-    pub btime: (i64, u32),
-    pub dev: u64,
-    pub ino: u64,
-    pub nlink: u64,
-    /// The device number a device node stands for.
-    pub rdev: u64,
 }
 
 impl Meta {
@@ -145,11 +87,6 @@ impl Meta {
             StatxFlags::BASIC_STATS | StatxFlags::BTIME,
         )?;
         Ok(Meta::from_statx(&st))
-    }
-
-    /// The same object (device and inode) as `other`.
-    pub fn same_object(&self, other: &Meta) -> bool {
-        self.dev == other.dev && self.ino == other.ino
     }
 
     /// Major and minor of a device node.

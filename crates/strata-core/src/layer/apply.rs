@@ -40,6 +40,7 @@
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read};
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -96,9 +97,16 @@ pub struct ApplyStats {
     pub warnings: Vec<String>,
 }
 
+#[cfg(unix)]
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
+}
+
+/// No root user outside Unix.
+#[cfg(not(unix))]
+fn is_root() -> bool {
+    false
 }
 
 /// Applies a layer blob (any compression) to the existing directory `target`.
@@ -163,6 +171,7 @@ pub fn apply_fresh<R: Read>(
         .tempdir_in(parent)
         .map_err(|e| LayerError::io("create a temporary directory in", parent, None, e))?;
     let stats = apply(blob, tmp.path(), opts)?;
+    #[cfg(unix)]
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755))
         .map_err(|e| LayerError::io("set the mode of", tmp.path(), None, e))?;
     let kept = tmp.keep();
@@ -353,14 +362,8 @@ impl Job<'_> {
             }
             _ => return Err(missing()),
         }
-        rustix::fs::linkat(
-            t.dir(),
-            t.name(),
-            parent.dir(),
-            parent.name(),
-            rustix::fs::AtFlags::empty(),
-        )
-        .map_err(|err| self.io_err("create the hard link", &e.path, raw, err.into()))?;
+        t.hard_link_as(parent)
+            .map_err(|err| self.io_err("create the hard link", &e.path, raw, err))?;
         self.stats.hardlinks += 1;
         // A hard link shares its target's inode: no metadata of its own to set, and the
         // inode is not this layer's to protect from whiteouts.

@@ -15,9 +15,9 @@
 //! [§ Change types]: https://github.com/opencontainers/image-spec/blob/main/layer.md#change-types
 //! [§ Whiteouts]: https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts
 
+use crate::os_ext::OsStrExt;
 use std::ffi::OsStr;
 use std::io::Read;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};

@@ -360,7 +360,7 @@ impl<W: Write> LayerSink<W> {
                 let mut hd = self.header(tar::EntryType::Regular, Some(meta));
                 hd.set_size(meta.size);
                 let file = h
-                    .open_regular(rustix::fs::OFlags::RDONLY)
+                    .open_regular(crate::fs::OFlags::RDONLY)
                     .map_err(|e| LayerError::io("open", rel, Some(&shown), e))?;
                 // The header already says `size`: a file that shrinks while read fails
                 // here; one that grows gives its first `size` bytes.

@@ -80,8 +80,8 @@ export const hintTexts = {
     zh: "名称以字母或数字开头，其后可以是字母、数字、'_'、'.' 或 '-'",
   },
   'container.needs_linux': {
-    en: 'files, diff and commit work everywhere; the terminal needs a Linux host',
-    zh: '文件、变更和提交在所有系统上都可用；终端需要 Linux 主机',
+    en: 'containers are made, changed and run on a Linux host; images, registries and logins work here',
+    zh: '容器只能在 Linux 主机上创建、修改和运行；镜像、仓库和登录在这里可用',
   },
   'container.pull_again': { en: 'pull or import the image again', zh: '请重新拉取或导入该镜像' },
   'container.recreate': {

@@ -84,7 +84,7 @@ export const problemTexts = {
   'container.runtime': { en: 'The container runtime could not run the command', zh: '容器运行时无法执行该命令' },
   'container.too_large': { en: 'The file is too large to edit here', zh: '文件太大，无法在此编辑' },
   'container.unknown_user': { en: 'Unknown user or group in the container', zh: '容器中不存在该用户或用户组' },
-  'container.unsupported': { en: 'Running commands in a container needs Linux', zh: '在容器中运行命令需要 Linux' },
+  'container.unsupported': { en: 'Containers need Linux', zh: '容器需要 Linux' },
 
   // Logins and the keychain.
   'credentials.accounts_file': { en: 'Cannot read or save the account list', zh: '无法读取或保存账号列表' },
