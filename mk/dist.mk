@@ -10,7 +10,8 @@
 #                      target/release/bundle/appimage/Strata_<version>_<arch>.AppImage
 #   make test-dist     installs that .deb with dpkg -i, runs the installed CLI and app, removes it;
 #                      then runs the AppImage (tests/dist/appimage-test.sh)
-#   make check-targets cargo check for Windows and macOS (see the README's "Where it is built")
+#   make check-targets cargo check of the engine and the CLI for Windows and macOS (README,
+#                      "Where it is built and tested")
 #
 # Every step is a file rule, so a second `make dist` with nothing changed runs cargo twice
 # (two no-ops: the AppImage runtime is built on its own, so that its dependencies' features
@@ -96,6 +97,17 @@ test-dist: dist tauri-driver
 	APPIMAGE=$(APPIMAGE) VERSION=$(VERSION) TAURI_DRIVER=$(TAURI_DRIVER) WITH_KEYCHAIN=$(WITH_KEYCHAIN) \
 	  $(ROOT)/tests/dist/appimage-test.sh
 
-# The engine and the CLI (and the app where its C parts build) for Windows and macOS.
+# `cargo check` of the engine and the CLI for Windows and macOS (README, "Where it is built
+# and tested"). The Windows C (zstd-sys, ring) needs Debian's mingw-w64 compiler, installed
+# here when missing as apt-deps does; macOS's C is stood in for (tests/dist/no-c.sh).
+CROSS_APT_PACKAGES := gcc-mingw-w64-x86-64-posix
 check-targets:
+	@missing=""; for p in $(CROSS_APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install:$$missing"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 	$(ROOT)/tests/dist/check-targets.sh $(CHECK_TARGETS)

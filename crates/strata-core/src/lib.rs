@@ -9,7 +9,7 @@
 //! | [`home`] | where the store lives (`--home`, `$STRATA_HOME`, the platform data dir) |
 //! | [`problem`] | the `{code, message, hint}` shape every error takes at the edges |
 //! | [`digest`] | digests; readers and writers that hash while they stream |
-//! | [`fs`] | the rooted filesystem: every operation on an untrusted tree through handles, inside its root |
+//! | [`fs`] | the rooted filesystem: every operation on an untrusted tree through handles, inside its root (Linux; elsewhere no root opens) |
 //! | [`reference`] | image references in Docker's grammar |
 //! | [`platform`] | `os/arch[/variant]`: parsing, normalising, matching |
 //! | [`media`] | the OCI and Docker media types of manifests, indexes, configs and layers |
