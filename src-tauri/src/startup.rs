@@ -193,6 +193,7 @@ fn parent_of(pid: u32) -> Option<u32> {
 }
 
 /// The number in a `Name:   1234 kB` line of a /proc file, 0 when absent.
+#[cfg(any(target_os = "linux", test))]
 fn kb_field(text: &str, name: &str) -> u64 {
     text.lines()
         .find_map(|line| line.strip_prefix(name))
