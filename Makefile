@@ -69,6 +69,7 @@ lint: deps ui-build
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(MAKE) --no-print-directory ui-check
+	$(MAKE) --no-print-directory check-targets
 
 # Rust tests run inside a private D-Bus session with an unlocked gnome-keyring, so the
 # keychain tests use the real Secret Service and never the user's own keyring.
