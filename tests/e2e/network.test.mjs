@@ -90,9 +90,10 @@ describe('Mirrors and a proxy', () => {
       await waitFor('the proxy to be in use', async () =>
         (await textOf(app, '[data-testid="proxy-state"]'))?.includes(proxy.url),
       );
-      // Back to the top first: WebKitWebDriver's snapshots of this screen stay at the frame of
-      // the first keystroke while its pane is scrolled (the DOM is right meanwhile).
-      await app.execute(`document.activeElement?.blur(); document.querySelector('main').scrollTop = 0`);
+      // WebKitWebDriver's snapshot lags the screen by up to a second here (an X capture of
+      // the same moment showed the list): wait before taking it.
+      await app.execute(`document.activeElement?.blur()`);
+      await sleep(1500);
       await shot(app, 'settings');
       // What the app saved is what the CLI reads.
       assert.deepEqual(JSON.parse(strata(place.home, ['mirrors', 'ls', '--json']))[origin], [`http://${mirror.host}`]);
