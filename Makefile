@@ -33,9 +33,9 @@ help:
 
 deps: apt-deps rust-deps ui-deps tauri-driver
 
-# Installs only what is missing, so a second run costs a few dpkg-query calls.
-apt-deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# `$(call apt-install,PACKAGES)`: installs those of the Debian PACKAGES that are missing
+# (apt-get as root, or with sudo), so a second run costs a few dpkg-query calls.
+apt-install = missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -43,6 +43,9 @@ apt-deps:
 	  $(SUDO) apt-get update -qq; \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+apt-deps:
+	@$(call apt-install,$(APT_PACKAGES))
 	@command -v node >/dev/null || { echo "error: Node.js 20 or newer is needed (node not found)"; exit 1; }
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || \
 	  { echo "error: Node.js 20 or newer is needed, found $$(node --version)"; exit 1; }

@@ -102,12 +102,5 @@ test-dist: dist tauri-driver
 # here when missing as apt-deps does; macOS's C is stood in for (tests/dist/no-c.sh).
 CROSS_APT_PACKAGES := gcc-mingw-w64-x86-64-posix
 check-targets:
-	@missing=""; for p in $(CROSS_APT_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "apt-get install:$$missing"; \
-	  $(SUDO) apt-get update -qq; \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	@$(call apt-install,$(CROSS_APT_PACKAGES))
 	$(ROOT)/tests/dist/check-targets.sh $(CHECK_TARGETS)

@@ -32,12 +32,10 @@ ms() { date +%s%3N; }
 
 [ -x "$APPIMAGE" ] || fail "$APPIMAGE is not an executable file"
 work=$(mktemp -d /tmp/strata-appimage-XXXXXX)
-registry_pid=
+# shellcheck source=registry.sh
+. "$(dirname "$0")/registry.sh"
 cleanup() {
-  if [ -n "$registry_pid" ]; then
-    exec {registry_in}>&-
-    wait "$registry_pid" 2>/dev/null || true
-  fi
+  stop_registry
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -112,19 +110,7 @@ mkdir -p "$work/bin"
 ln -s "$APPIMAGE" "$work/bin/strata"
 [ "$("$work/bin/strata" --version)" = "strata $VERSION" ] || fail "a link named strata does not run the CLI"
 
-[ -x "$REGISTRY_BIN" ] || fail "$REGISTRY_BIN is missing (cargo build -p strata-testkit --bins)"
-mkfifo "$work/registry.in"
-"$REGISTRY_BIN" none <"$work/registry.in" >"$work/registry.out" &
-registry_pid=$!
-exec {registry_in}>"$work/registry.in"
-described=
-for _ in $(seq 300); do
-  if [ "$(wc -l <"$work/registry.out")" -ge 1 ]; then described=$(head -n 1 "$work/registry.out"); break; fi
-  kill -0 "$registry_pid" 2>/dev/null || fail "strata-test-registry exited"
-  sleep 0.1
-done
-[ -n "$described" ] || fail "strata-test-registry did not start within 30 s"
-host=$(node -e 'console.log(JSON.parse(process.argv[1]).host)' "$described")
+start_registry
 
 STRATA_HOME=$work/store
 strata() { STRATA_HOME=$STRATA_HOME "$work/bin/strata" "$@"; }

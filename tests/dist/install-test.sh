@@ -38,14 +38,11 @@ fi
 
 work=$(mktemp -d /tmp/strata-dist-XXXXXX)
 installed=no
-registry_pid=
+# shellcheck source=registry.sh
+. "$(dirname "$0")/registry.sh"
 cleanup() {
   if [ "$installed" = yes ]; then $SUDO dpkg -r "$PKG" >/dev/null || true; fi
-  if [ -n "$registry_pid" ]; then
-    # strata-test-registry stops its registry and removes its storage when stdin closes.
-    exec {registry_in}>&-
-    wait "$registry_pid" 2>/dev/null || true
-  fi
+  stop_registry
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -82,20 +79,7 @@ ok "dpkg -L: $(wc -l <<<"$files") paths: $desktop, /usr/bin/strata, /usr/bin/str
 [ "$(/usr/bin/strata --version)" = "strata $VERSION" ] || fail "strata --version says $(/usr/bin/strata --version)"
 ok "/usr/bin/strata --version: strata $VERSION"
 
-[ -x "$REGISTRY_BIN" ] || fail "$REGISTRY_BIN is missing (cargo build -p strata-testkit --bins)"
-mkfifo "$work/registry.in"
-"$REGISTRY_BIN" none <"$work/registry.in" >"$work/registry.out" &
-registry_pid=$!
-exec {registry_in}>"$work/registry.in"
-described=
-for _ in $(seq 300); do
-  # one JSON line, complete once its newline is there
-  if [ "$(wc -l <"$work/registry.out")" -ge 1 ]; then described=$(head -n 1 "$work/registry.out"); break; fi
-  kill -0 "$registry_pid" 2>/dev/null || fail "strata-test-registry exited"
-  sleep 0.1
-done
-[ -n "$described" ] || fail "strata-test-registry did not start within 30 s"
-host=$(node -e 'console.log(JSON.parse(process.argv[1]).host)' "$described")
+start_registry
 
 # The person's store, given to each command only: the GUI harness ends every process whose
 # environment names the app's store (tests/e2e/app.mjs, endStrays), this script included.
