@@ -46,6 +46,8 @@ pub mod push;
 pub mod registry;
 pub mod store;
 
+use std::collections::HashMap;
+
 use futures::{StreamExt, TryStreamExt};
 
 pub use archive::{Archive, ArchiveSource};
@@ -80,6 +82,9 @@ pub struct Options {
     /// The unit the blobs are read out of (an archive): each blob is reported within it,
     /// so that its bytes count once, as the archive's.
     pub within: Option<String>,
+    /// Blobs the caller already brought to the sink, and how (a push's compressed layers,
+    /// uploaded while the next ones were compressed): counted as such, not asked for again.
+    pub sent: HashMap<Digest, How>,
 }
 
 /// What a transfer did.
@@ -178,10 +183,15 @@ async fn run(
         0 => DEFAULT_CONCURRENCY,
         n => n,
     };
-    let present: Vec<bool> = futures::stream::iter(plan.blobs.iter().map(|b| sink.present(b)))
-        .buffered(concurrency)
-        .try_collect()
-        .await?;
+    let present: Vec<bool> = futures::stream::iter(plan.blobs.iter().map(|b| async move {
+        match options.sent.contains_key(&b.digest) {
+            true => Ok(true),
+            false => sink.present(b).await,
+        }
+    }))
+    .buffered(concurrency)
+    .try_collect()
+    .await?;
     let meters: Vec<Meter> = plan
         .blobs
         .iter()
@@ -194,10 +204,13 @@ async fn run(
         })
         .collect();
     for ((meter, blob), here) in meters.iter().zip(&plan.blobs).zip(&present) {
-        if *here {
-            meter.state(UnitState::Skipped, blob.size);
-        } else {
-            meter.state(UnitState::Waiting, 0);
+        match options.sent.get(&blob.digest) {
+            // Reported by the caller as it went; said once more, as it ended.
+            Some(How::Moved) => meter.state(UnitState::Done, blob.size),
+            Some(How::Mounted) => meter.state(UnitState::Mounted, blob.size),
+            Some(How::Skipped) => meter.state(UnitState::Skipped, blob.size),
+            None if *here => meter.state(UnitState::Skipped, blob.size),
+            None => meter.state(UnitState::Waiting, 0),
         }
     }
 
@@ -216,7 +229,11 @@ async fn run(
         .buffer_unordered(concurrency)
         .try_collect::<Vec<(usize, How)>>();
     let (moved, kept) = tokio::join!(moving, sink.keep(&plan.manifests));
-    let mut hows = vec![How::Skipped; plan.blobs.len()];
+    let mut hows: Vec<How> = plan
+        .blobs
+        .iter()
+        .map(|b| options.sent.get(&b.digest).copied().unwrap_or(How::Skipped))
+        .collect();
     for (i, how) in moved? {
         hows[i] = how;
     }

@@ -269,6 +269,95 @@ async fn progress_walks_every_state_and_cancel_leaves_no_image() {
     }
 }
 
+/// A push uploads each layer as soon as it is compressed, while the next is: the first
+/// layer is on its way before the last one's compression ends, and the result still counts
+/// every layer as uploaded, with its bytes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_uploads_a_compressed_layer_while_the_next_is_compressed() {
+    use strata_core::layer::Compression;
+    use strata_core::task::UnitKind;
+    use strata_core::transfer::LayerCompression;
+
+    let registry = Registry::start(Auth::None).unwrap();
+    let src = tempfile::tempdir().unwrap();
+    // zstd at level 19 on random bytes: slow enough that each layer takes a visible while.
+    let (store, image) = seed(src.path(), &[4 << 20, 4 << 20, 4 << 20], "app:1");
+    let remote = Reference::parse(&format!("{}/ns/slow:1", registry.host())).unwrap();
+    let seen = Mutex::new(Vec::new());
+    let record = |u: Unit| seen.lock().unwrap().push(u);
+    let never = CancellationToken::new();
+    let options = PushOptions {
+        compression: LayerCompression {
+            to: Some(Compression::Zstd),
+            level: Some(19),
+        },
+        ..Default::default()
+    };
+    let pushed = transfer::push(
+        &store,
+        "app:1",
+        &remote,
+        &options,
+        TaskCtx::new(&record, &never),
+    )
+    .await
+    .unwrap();
+    let seen = seen.into_inner().unwrap();
+
+    let last_layer = &image.layers.last().unwrap().digest;
+    let last_compressed = seen
+        .iter()
+        .rposition(|u| {
+            u.kind == UnitKind::Compress && &u.id == last_layer && u.state == UnitState::Done
+        })
+        .expect("the last layer's compression ends");
+    let first_upload = seen
+        .iter()
+        .position(|u| u.kind == UnitKind::Layer && u.state == UnitState::Transferring)
+        .expect("a layer is uploaded");
+    assert!(
+        first_upload < last_compressed,
+        "the first upload started at event {first_upload}, after the last compression ended at {last_compressed}"
+    );
+    // Three layers and the config went up, with every byte counted once.
+    assert_eq!(pushed.uploaded, 4, "{pushed:?}");
+    assert_eq!((pushed.skipped, pushed.mounted), (0, 0), "{pushed:?}");
+    let layer_units: Vec<&Unit> = seen
+        .iter()
+        .filter(|u| u.kind == UnitKind::Layer && u.state == UnitState::Done)
+        .collect();
+    let sizes: u64 = {
+        let mut by_id = std::collections::BTreeMap::new();
+        for u in &layer_units {
+            by_id.insert(u.id.clone(), u.done);
+        }
+        by_id.values().sum()
+    };
+    let config = seen
+        .iter()
+        .rfind(|u| u.kind == UnitKind::Config && u.state == UnitState::Done)
+        .map_or(0, |u| u.done);
+    assert_eq!(pushed.bytes_uploaded, sizes + config, "{pushed:?}");
+    // Each compressed layer ends Done, never "already there".
+    assert!(
+        !seen
+            .iter()
+            .any(|u| u.kind == UnitKind::Layer && u.state == UnitState::Skipped),
+        "a layer this push uploaded was reported as already there"
+    );
+    // What the registry has is what was pushed: skopeo-free check with our own pull.
+    let dst = tempfile::tempdir().unwrap();
+    let pulled = transfer::pull(
+        &Store::open(dst.path()).unwrap(),
+        &remote,
+        &PullOptions::default(),
+        TaskCtx::new(&NoProgress, &never),
+    )
+    .await
+    .unwrap();
+    assert_eq!(pulled.digest, pushed.digest);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tag_pages_follow_the_registry_and_a_cursor_can_only_move_within_the_listing() {
     use strata_core::catalog::{remote, tags};

@@ -220,7 +220,7 @@ fn send(
         selection,
         concurrency: 1,
         no_mount: true,
-        within: None,
+        ..Options::default()
     };
     copy_blocking(&source, sink, name_or_id, &options, ctx)
         .map(drop)

@@ -107,11 +107,14 @@ impl Source for Compressed<'_> {
 
 /// Makes what `source` serves compressed as `how` asks: compresses the layers that need
 /// it (or finds them in the store's [`Variants`]) and rewrites the manifests that name
-/// them. A source with nothing to change is served as it is.
+/// them. A source with nothing to change is served as it is. Each compressed layer is
+/// sent on `ready` as soon as it is in the store, so that a push can upload it while the
+/// next one is compressed.
 pub async fn compressed<'a>(
     store: &Store,
     source: &'a StoreSource,
     how: LayerCompression,
+    ready: Option<tokio::sync::mpsc::UnboundedSender<Blob>>,
     ctx: TaskCtx<'_>,
 ) -> Result<Compressed<'a>, RegistryError> {
     let top = source.top().await?;
@@ -130,6 +133,7 @@ pub async fn compressed<'a>(
             ctx,
             variants: Variants::load(store.root()),
             rewritten: HashMap::new(),
+            ready,
         };
         let top = rewriter.manifest(top, 0)?;
         Ok::<_, RegistryError>((top, rewriter.rewritten))
@@ -158,6 +162,8 @@ struct Rewriter<'s, 'c> {
     variants: Variants,
     /// Rewritten manifests by their new digest.
     rewritten: HashMap<Digest, RawManifest>,
+    /// Where each compressed layer is announced once it is in the store.
+    ready: Option<tokio::sync::mpsc::UnboundedSender<Blob>>,
 }
 
 impl Rewriter<'_, '_> {
@@ -265,6 +271,14 @@ impl Rewriter<'_, '_> {
             };
             let size = layer.get("size").and_then(Value::as_u64);
             let (variant, variant_size) = self.layer(&digest, size, target)?;
+            if let Some(ready) = &self.ready {
+                // A closed channel: nobody uploads early; the transfer sends it later.
+                let _ = ready.send(Blob {
+                    digest: variant.clone(),
+                    size: variant_size,
+                    kind: UnitKind::Layer,
+                });
+            }
             layer["digest"] = Value::from(variant.to_string());
             layer["size"] = Value::from(variant_size);
             layer["mediaType"] = Value::from(layer_media_type(docker, target));
@@ -394,7 +408,7 @@ mod tests {
     async fn sent(store: &Store, to: Option<Compression>) -> (Value, Vec<u8>) {
         let source = StoreSource::new(store, "app:1");
         let how = LayerCompression { to, level: None };
-        let c = compressed(store, &source, how, TaskCtx::none())
+        let c = compressed(store, &source, how, None, TaskCtx::none())
             .await
             .unwrap();
         let top: Value = serde_json::from_slice(&c.top().await.unwrap().bytes).unwrap();

@@ -108,7 +108,7 @@ async fn pull_from(
         selection: Selection::Platform(wanted),
         concurrency: options.concurrency,
         no_mount: true,
-        within: None,
+        ..Options::default()
     };
     let done = copy(&source, &sink, &reference.to_string(), &opts, ctx).await?;
     let blobs: Vec<Digest> = done.blobs.iter().map(|(b, _)| b.digest.clone()).collect();

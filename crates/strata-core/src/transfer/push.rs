@@ -6,16 +6,26 @@
 //! [OCI distribution spec § pushing blobs]: https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs
 //! [§ pushing manifests]: https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-manifests
 
-use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
+use futures::stream::FuturesUnordered;
+use futures::StreamExt;
+use serde::Serialize;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::blob::move_blob;
+use super::endpoint::{Blob, Sink};
 use super::pull::record;
-use super::{compress, copy, How, LayerCompression, Options, RegistrySink, Selection, StoreSource};
+use super::{
+    compress, copy, How, LayerCompression, Options, RegistrySink, Selection, StoreSource,
+    DEFAULT_CONCURRENCY,
+};
 use crate::digest::Digest;
 use crate::reference::Reference;
 use crate::registry::sources::BlobSources;
 use crate::registry::{Client, RegistryError, RegistryOptions};
 use crate::store::Store;
-use crate::task::TaskCtx;
+use crate::task::{Meter, TaskCtx, UnitState};
 
 /// What a push does besides the names.
 #[derive(Clone, Debug, Default)]
@@ -88,13 +98,24 @@ pub async fn push(
             .unwrap_or_default()
     };
     let stored = StoreSource::new(store, local);
-    let source = compress::compressed(store, &stored, options.compression, ctx).await?;
     let sink = RegistrySink::new(&client, remote, options.chunk_size, seen);
+    let concurrency = match options.concurrency {
+        0 => DEFAULT_CONCURRENCY,
+        n => n,
+    };
+    // Each layer goes up as soon as it is compressed, while the next one is: the upload
+    // no longer waits for the last layer's compression.
+    let (ready, layers) = tokio::sync::mpsc::unbounded_channel();
+    let (source, sent) = tokio::try_join!(
+        compress::compressed(store, &stored, options.compression, Some(ready), ctx),
+        upload_ready(layers, &stored, &sink, concurrency, !options.no_mount, ctx),
+    )?;
     let opts = Options {
         selection: Selection::All,
         concurrency: options.concurrency,
         within: None,
         no_mount: options.no_mount,
+        sent,
     };
     let done = copy(&source, &sink, local, &opts, ctx).await?;
     let blobs: Vec<Digest> = done.blobs.iter().map(|(b, _)| b.digest.clone()).collect();
@@ -107,4 +128,52 @@ pub async fn push(
         skipped: done.count(How::Skipped),
         bytes_uploaded: done.bytes_moved(),
     })
+}
+
+/// Uploads each compressed layer `compressed` announces, `concurrency` at a time, while the
+/// next ones are compressed; ends when compression has ended and every upload with it.
+/// Returns how each got there, for the transfer that follows to count and not ask again.
+async fn upload_ready(
+    mut layers: UnboundedReceiver<Blob>,
+    source: &StoreSource,
+    sink: &RegistrySink,
+    concurrency: usize,
+    mount: bool,
+    ctx: TaskCtx<'_>,
+) -> Result<HashMap<Digest, How>, RegistryError> {
+    let one = |blob: Blob| async move {
+        let meter = Meter::new(
+            ctx.progress,
+            blob.digest.to_string(),
+            blob.kind,
+            Some(blob.size),
+        );
+        let how = if sink.present(&blob).await? {
+            meter.state(UnitState::Skipped, blob.size);
+            How::Skipped
+        } else {
+            move_blob(source, sink, &blob, &meter, mount, ctx.cancel).await?
+        };
+        Ok::<_, RegistryError>((blob.digest, how))
+    };
+    let mut sent = HashMap::new();
+    // A layer listed twice in an image (or in two images of an index) goes up once.
+    let mut queued = HashSet::new();
+    let mut running = FuturesUnordered::new();
+    let mut open = true;
+    while open || !running.is_empty() {
+        tokio::select! {
+            _ = ctx.cancel.cancelled() => return Err(RegistryError::Cancelled),
+            next = layers.recv(), if open && running.len() < concurrency => match next {
+                Some(blob) if queued.insert(blob.digest.clone()) => running.push(one(blob)),
+                Some(_) => {}
+                None => open = false,
+            },
+            Some(done) = running.next(), if !running.is_empty() => {
+                let (digest, how) = done?;
+                sent.insert(digest, how);
+            }
+        }
+    }
+    Ok(sent)
 }
