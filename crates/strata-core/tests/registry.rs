@@ -358,6 +358,59 @@ async fn a_push_uploads_a_compressed_layer_while_the_next_is_compressed() {
     assert_eq!(pulled.digest, pushed.digest);
 }
 
+/// An upload the registry refuses fails the push at once and stops the compression of the
+/// layers after it: no compressed variant of them is left in the store.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_upload_stops_the_compression_of_the_layers_after_it() {
+    use strata_core::digest::Digest;
+    use strata_core::layer::Compression;
+    use strata_core::store::variants::Variants;
+    use strata_core::transfer::LayerCompression;
+    use strata_testkit::proxy::{Proxy, Rule, UPLOAD_PATH};
+
+    let registry = Registry::start(Auth::None).unwrap();
+    let proxy = Proxy::start(
+        &registry,
+        vec![Rule::status(403).path_regex(UPLOAD_PATH).times(100)],
+    )
+    .unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let (store, image) = seed(src.path(), &[4 << 20, 4 << 20, 4 << 20], "app:1");
+    let remote = Reference::parse(&format!("{}/ns/refused:1", proxy.host())).unwrap();
+    let never = CancellationToken::new();
+    let options = PushOptions {
+        compression: LayerCompression {
+            to: Some(Compression::Zstd),
+            level: Some(19),
+        },
+        ..Default::default()
+    };
+    let err = transfer::push(
+        &store,
+        "app:1",
+        &remote,
+        &options,
+        TaskCtx::new(&NoProgress, &never),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RegistryError::Denied { .. } | RegistryError::Status { .. }
+        ),
+        "{err}"
+    );
+    // Longer than compressing the other two layers takes (about 0.7 s each here).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let variants = Variants::load(src.path());
+    let last: Digest = image.layers[2].digest.parse().unwrap();
+    assert!(
+        variants.get(&last, Compression::Zstd).is_none(),
+        "the last layer was compressed after the push had failed"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tag_pages_follow_the_registry_and_a_cursor_can_only_move_within_the_listing() {
     use strata_core::catalog::{remote, tags};

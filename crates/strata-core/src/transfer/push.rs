@@ -108,10 +108,24 @@ pub async fn push(
     };
     // Each layer goes up as soon as it is compressed, while the next one is: the upload
     // no longer waits for the last layer's compression.
+    // A failed upload also stops the compression of the layers after it (on its own token,
+    // a child of the task's): their work would be thrown away.
     let (ready, layers) = tokio::sync::mpsc::unbounded_channel();
+    let compressing = ctx.cancel.child_token();
+    let compress_ctx = TaskCtx::new(ctx.progress, &compressing);
     let (source, sent) = tokio::try_join!(
-        compress::compressed(store, &stored, options.compression, Some(ready), ctx),
-        upload_ready(layers, &stored, &sink, concurrency, !options.no_mount, ctx),
+        compress::compressed(
+            store,
+            &stored,
+            options.compression,
+            Some(ready),
+            compress_ctx
+        ),
+        async {
+            upload_ready(layers, &stored, &sink, concurrency, !options.no_mount, ctx)
+                .await
+                .inspect_err(|_| compressing.cancel())
+        },
     )?;
     let opts = Options {
         selection: Selection::All,
