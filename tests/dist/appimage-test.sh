@@ -24,7 +24,6 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TAURI_DRIVER=${TAURI_DRIVER:-$ROOT/.tools/bin/tauri-driver}
 XVFB_RUN=(xvfb-run -a -s "-screen 0 1920x1080x24")
 WITH_KEYCHAIN=${WITH_KEYCHAIN:-tests/keychain/with-keychain.sh}
-REGISTRY_BIN=$ROOT/target/debug/strata-test-registry
 
 fail() { echo "test-appimage: FAIL: $*" >&2; exit 1; }
 ok() { echo "test-appimage: ok: $*"; }

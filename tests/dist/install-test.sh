@@ -19,7 +19,6 @@ TAURI_DRIVER=${TAURI_DRIVER:-$ROOT/.tools/bin/tauri-driver}
 # as mk/app.mk's XVFB_RUN: xvfb-run's default screen is too small and has too few colours
 XVFB_RUN=(xvfb-run -a -s "-screen 0 1920x1080x24")
 WITH_KEYCHAIN=${WITH_KEYCHAIN:-tests/keychain/with-keychain.sh}
-REGISTRY_BIN=$ROOT/target/debug/strata-test-registry
 
 fail() { echo "test-dist: FAIL: $*" >&2; exit 1; }
 ok() { echo "test-dist: ok: $*"; }

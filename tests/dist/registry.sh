@@ -1,7 +1,8 @@
 # Sourced by the dist tests (install-test.sh, appimage-test.sh): a real docker-registry on
 # 127.0.0.1 through the testkit's strata-test-registry, as the GUI tests start it.
-# The caller has `work` (a scratch folder), `REGISTRY_BIN` and `fail`.
+# The caller has `ROOT`, `work` (a scratch folder) and `fail`.
 
+REGISTRY_BIN=$ROOT/target/debug/strata-test-registry
 registry_pid=
 
 # Starts the registry (no auth) and sets `host` (127.0.0.1:PORT).

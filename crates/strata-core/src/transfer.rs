@@ -70,6 +70,14 @@ use crate::task::{Meter, TaskCtx, UnitState};
 /// Blobs moved at once when the caller does not say.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
+/// `n` blobs at once, 0 meaning [`DEFAULT_CONCURRENCY`].
+fn concurrency_or_default(n: usize) -> usize {
+    match n {
+        0 => DEFAULT_CONCURRENCY,
+        n => n,
+    }
+}
+
 /// How a transfer runs.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -179,14 +187,12 @@ async fn run(
     let plan = plan::walk(source, &options.selection, what).await?;
     source.check(&plan.blobs).await?;
     sink.expect(&plan.manifests)?;
-    let concurrency = match options.concurrency {
-        0 => DEFAULT_CONCURRENCY,
-        n => n,
-    };
+    let concurrency = concurrency_or_default(options.concurrency);
     let present: Vec<bool> = futures::stream::iter(plan.blobs.iter().map(|b| async move {
-        match options.sent.contains_key(&b.digest) {
-            true => Ok(true),
-            false => sink.present(b).await,
+        if options.sent.contains_key(&b.digest) {
+            Ok(true)
+        } else {
+            sink.present(b).await
         }
     }))
     .buffered(concurrency)

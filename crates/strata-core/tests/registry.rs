@@ -28,6 +28,20 @@ fn seed(home: &Path, layers: &[usize], name: &str) -> (Store, Image) {
     (store, image)
 }
 
+/// A push that converts every layer to zstd at level 19: on random bytes slow enough that
+/// each layer's compression takes a visible while.
+fn slow_zstd() -> PushOptions {
+    use strata_core::layer::Compression;
+    use strata_core::transfer::LayerCompression;
+    PushOptions {
+        compression: LayerCompression {
+            to: Some(Compression::Zstd),
+            level: Some(19),
+        },
+        ..Default::default()
+    }
+}
+
 fn options(credentials: Credentials) -> RegistryOptions {
     RegistryOptions {
         credentials,
@@ -274,25 +288,16 @@ async fn progress_walks_every_state_and_cancel_leaves_no_image() {
 /// every layer as uploaded, with its bytes.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_push_uploads_a_compressed_layer_while_the_next_is_compressed() {
-    use strata_core::layer::Compression;
     use strata_core::task::UnitKind;
-    use strata_core::transfer::LayerCompression;
 
     let registry = Registry::start(Auth::None).unwrap();
     let src = tempfile::tempdir().unwrap();
-    // zstd at level 19 on random bytes: slow enough that each layer takes a visible while.
     let (store, image) = seed(src.path(), &[4 << 20, 4 << 20, 4 << 20], "app:1");
     let remote = Reference::parse(&format!("{}/ns/slow:1", registry.host())).unwrap();
     let seen = Mutex::new(Vec::new());
     let record = |u: Unit| seen.lock().unwrap().push(u);
     let never = CancellationToken::new();
-    let options = PushOptions {
-        compression: LayerCompression {
-            to: Some(Compression::Zstd),
-            level: Some(19),
-        },
-        ..Default::default()
-    };
+    let options = slow_zstd();
     let pushed = transfer::push(
         &store,
         "app:1",
@@ -365,7 +370,6 @@ async fn a_refused_upload_stops_the_compression_of_the_layers_after_it() {
     use strata_core::digest::Digest;
     use strata_core::layer::Compression;
     use strata_core::store::variants::Variants;
-    use strata_core::transfer::LayerCompression;
     use strata_testkit::proxy::{Proxy, Rule, UPLOAD_PATH};
 
     let registry = Registry::start(Auth::None).unwrap();
@@ -378,13 +382,7 @@ async fn a_refused_upload_stops_the_compression_of_the_layers_after_it() {
     let (store, image) = seed(src.path(), &[4 << 20, 4 << 20, 4 << 20], "app:1");
     let remote = Reference::parse(&format!("{}/ns/refused:1", proxy.host())).unwrap();
     let never = CancellationToken::new();
-    let options = PushOptions {
-        compression: LayerCompression {
-            to: Some(Compression::Zstd),
-            level: Some(19),
-        },
-        ..Default::default()
-    };
+    let options = slow_zstd();
     let err = transfer::push(
         &store,
         "app:1",

@@ -78,8 +78,8 @@ install -m 0644 /usr/share/glib-2.0/schemas/org.gtk.Settings.*.gschema.xml "$u/s
 glib-compile-schemas "$u/share/glib-2.0/schemas"
 
 # ---- libraries --------------------------------------------------------------------------
-mapfile -t exclude < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$here/excludelist")
-is_excluded() { local x; for x in "${exclude[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
+declare -A excluded=()
+while read -r name; do excluded[$name]=1; done < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$here/excludelist")
 
 elves=("$u/bin/strata-app" "$u/bin/strata" "$u/lib/$triplet/webkit2gtk-4.1"/WebKit*
   "$u/lib/$triplet/webkit2gtk-4.1/injected-bundle"/*.so "$u"/lib/gio/modules/*.so
@@ -91,7 +91,7 @@ for elf in "${elves[@]}"; do
   while read -r name arrow path _; do
     [ "$arrow" = "=>" ] || continue
     [ "$path" = "not" ] && fail "$elf: $name not found"
-    if is_excluded "$name"; then hosted[$name]=1; continue; fi
+    if [ -n "${excluded[$name]-}" ]; then hosted[$name]=1; continue; fi
     [ -n "${bundled[$name]-}" ] && continue
     bundled[$name]=$(readlink -f "$path")
   done < <(ldd "$elf")

@@ -41,6 +41,31 @@ impl Kind {
             Kind::Socket => b's',
         }
     }
+
+    /// The same kind as the standard library's metadata names it (trusted host files);
+    /// outside Unix only folders, symlinks and files exist.
+    pub fn of_std(ft: &std::fs::FileType) -> Kind {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            if ft.is_char_device() {
+                return Kind::Char;
+            } else if ft.is_block_device() {
+                return Kind::Block;
+            } else if ft.is_fifo() {
+                return Kind::Fifo;
+            } else if ft.is_socket() {
+                return Kind::Socket;
+            }
+        }
+        if ft.is_dir() {
+            Kind::Dir
+        } else if ft.is_symlink() {
+            Kind::Symlink
+        } else {
+            Kind::File
+        }
+    }
 }
 
 /// The metadata of one object.
@@ -69,6 +94,15 @@ impl Meta {
     /// The same object (device and inode) as `other`.
     pub fn same_object(&self, other: &Meta) -> bool {
         self.dev == other.dev && self.ino == other.ino
+    }
+
+    /// Major and minor of a device node, from `rdev` in Linux's encoding (what
+    /// `makedev` writes; plain arithmetic, so the same on every system).
+    pub fn device_numbers(&self) -> (u32, u32) {
+        let dev = self.rdev;
+        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+        let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+        (major as u32, minor as u32)
     }
 }
 

@@ -11,28 +11,6 @@ use rustix::fs::{AtFlags, FileType, Statx, StatxFlags};
 
 use super::{Kind, Meta};
 
-impl Kind {
-    /// The same kind as the standard library's metadata names it (trusted host files).
-    pub fn of_std(ft: &std::fs::FileType) -> Kind {
-        use std::os::unix::fs::FileTypeExt;
-        if ft.is_dir() {
-            Kind::Dir
-        } else if ft.is_symlink() {
-            Kind::Symlink
-        } else if ft.is_char_device() {
-            Kind::Char
-        } else if ft.is_block_device() {
-            Kind::Block
-        } else if ft.is_fifo() {
-            Kind::Fifo
-        } else if ft.is_socket() {
-            Kind::Socket
-        } else {
-            Kind::File
-        }
-    }
-}
-
 impl Meta {
     fn from_statx(st: &Statx) -> Meta {
         let kind = match FileType::from_raw_mode(u32::from(st.stx_mode) as _) {
@@ -87,13 +65,5 @@ impl Meta {
             StatxFlags::BASIC_STATS | StatxFlags::BTIME,
         )?;
         Ok(Meta::from_statx(&st))
-    }
-
-    /// Major and minor of a device node.
-    pub fn device_numbers(&self) -> (u32, u32) {
-        (
-            rustix::fs::major(self.rdev as _),
-            rustix::fs::minor(self.rdev as _),
-        )
     }
 }

@@ -246,30 +246,6 @@ impl Handle {
     }
 }
 
-impl Kind {
-    /// The same kind as the standard library's metadata names it (trusted host files);
-    /// outside Unix only folders, symlinks and files exist.
-    pub fn of_std(ft: &std::fs::FileType) -> Kind {
-        if ft.is_dir() {
-            Kind::Dir
-        } else if ft.is_symlink() {
-            Kind::Symlink
-        } else {
-            Kind::File
-        }
-    }
-}
-
-impl Meta {
-    /// Major and minor of a device node, in Linux's encoding of `rdev`.
-    pub fn device_numbers(&self) -> (u32, u32) {
-        let dev = self.rdev;
-        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
-        let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
-        (major as u32, minor as u32)
-    }
-}
-
 /// Visits everything below `start`: never reached, as no [`Root`] exists.
 pub fn walk_tree<E>(
     root: &Root,

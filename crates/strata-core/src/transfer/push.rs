@@ -20,8 +20,8 @@ use super::blob::move_blob;
 use super::endpoint::{Blob, Sink};
 use super::pull::record;
 use super::{
-    compress, copy, How, LayerCompression, Options, RegistrySink, Selection, StoreSource,
-    DEFAULT_CONCURRENCY,
+    compress, concurrency_or_default, copy, How, LayerCompression, Options, RegistrySink,
+    Selection, StoreSource,
 };
 use crate::digest::Digest;
 use crate::reference::Reference;
@@ -102,10 +102,7 @@ pub async fn push(
     };
     let stored = StoreSource::new(store, local);
     let sink = RegistrySink::new(&client, remote, options.chunk_size, seen);
-    let concurrency = match options.concurrency {
-        0 => DEFAULT_CONCURRENCY,
-        n => n,
-    };
+    let concurrency = concurrency_or_default(options.concurrency);
     // Each layer goes up as soon as it is compressed, while the next one is: the upload
     // no longer waits for the last layer's compression.
     // A failed upload also stops the compression of the layers after it (on its own token,
