@@ -1,6 +1,7 @@
 //! `strata outdated` against a real `docker-registry` (strata-testkit) on 127.0.0.1: a
 //! pulled image is up to date until a new image is pushed to its tag, and again after a
-//! pull; a multi-platform pull is up to date through the index it came from; a registry
+//! pull; a multi-platform pull is up to date through the index it came from, and through a
+//! new index that still lists its platform's manifest; a registry
 //! that does not answer makes its image "cannot check", not the command fail; a local
 //! image never pulled is not checked at all.
 
@@ -103,6 +104,18 @@ fn a_multi_platform_pull_is_up_to_date_through_its_index() {
         e["local"], e["remote"],
         "the name is the platform's manifest: {e:#}"
     );
+
+    // The tag republished with only the other platform changed: a new index the store
+    // has never seen, still listing this platform's manifest.
+    let first = random_index(34, 1000, 1000);
+    let other_arm = random_index(36, 1000, 1000).images[1].clone();
+    let republished =
+        strata_testkit::fixtures::Index::build(vec![first.images[0].clone(), other_arm]);
+    put_index(src.path(), &republished, "multi:arm-only");
+    ok(src.path(), &["push", "multi:arm-only", &remote]);
+    let e = entry(&home, &remote);
+    assert_eq!(e["state"], "up_to_date", "{e:#}");
+    assert_eq!(e["remote"], republished.digest, "{e:#}");
 
     put_index(src.path(), &random_index(35, 1000, 1000), "multi:2");
     ok(src.path(), &["push", "multi:2", &remote]);

@@ -92,7 +92,11 @@ pub async fn plan_delete(
     let repo = reference.repository.as_str();
     let digest = match &reference.digest {
         Some(d) => d.clone(),
-        None => tags::digest_of(client, repo, &reference.tag_or_digest()).await?,
+        None => {
+            tags::head_of(client, repo, &reference.tag_or_digest())
+                .await?
+                .digest
+        }
     };
     let all = tags::list(client, repo, 0, |_| {}).await?;
     let others: Vec<String> = all
@@ -102,7 +106,7 @@ pub async fn plan_delete(
     let digest_ref = &digest;
     let shared: Vec<Option<String>> =
         futures::stream::iter(others.into_iter().map(|t| async move {
-            match tags::digest_of(client, repo, &t).await {
+            match tags::head_of(client, repo, &t).await.map(|h| h.digest) {
                 Ok(d) if &d == digest_ref => Ok(Some(t)),
                 Ok(_) => Ok(None),
                 // A tag deleted meanwhile is no longer shared.

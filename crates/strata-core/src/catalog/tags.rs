@@ -319,13 +319,22 @@ pub async fn details(
     }
 }
 
-/// The digest a tag points at, by `HEAD` (cheap: no body) when the registry gives
-/// `Docker-Content-Digest`, else by fetching the manifest.
-pub async fn digest_of(
+/// What a tag points at, as its `HEAD` tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagHead {
+    pub digest: Digest,
+    /// The manifest's media type, when the registry said (`Content-Type`).
+    pub media_type: Option<String>,
+}
+
+/// The digest a tag points at, by `HEAD` (cheap: no body, and not counted as a pull by
+/// Docker Hub) when the registry gives `Docker-Content-Digest`, else by fetching the
+/// manifest.
+pub async fn head_of(
     client: &Client,
     repository: &str,
     tag: &str,
-) -> Result<Digest, CatalogError> {
+) -> Result<TagHead, CatalogError> {
     let scopes = [Scope::pull(repository)];
     let action = format!("check the manifest {repository}:{tag}");
     let what = format!("{repository}:{tag}");
@@ -349,8 +358,19 @@ pub async fn digest_of(
         .get("docker-content-digest")
         .and_then(|v| v.to_str().ok())
         .and_then(|s| s.parse::<Digest>().ok());
+    let media_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.split(';').next().unwrap_or(s).trim().to_string());
     match header {
-        Some(d) if resp.status() == StatusCode::OK => Ok(d),
-        _ => Ok(client.get_manifest(repository, tag).await?.digest),
+        Some(digest) if resp.status() == StatusCode::OK => Ok(TagHead { digest, media_type }),
+        _ => {
+            let raw = client.get_manifest(repository, tag).await?;
+            Ok(TagHead {
+                digest: raw.digest,
+                media_type: Some(raw.media_type),
+            })
+        }
     }
 }

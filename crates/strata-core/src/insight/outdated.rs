@@ -5,7 +5,9 @@
 //!
 //! A pull names the platform's image manifest and keeps the index it came from as an
 //! unnamed blob, so an image is up to date when the tag's digest is its manifest's, or is an
-//! index the store holds that lists its manifest. Names on Docker Hub are checked only when
+//! index that lists its manifest: one the store holds, or one the registry gives (a
+//! multi-platform tag republished with another platform changed, or with one added, is
+//! still this platform's image; that costs one `GET` of the index). Names on Docker Hub are checked only when
 //! the image came from there (the store remembers which repositories its blobs were pulled
 //! from): `app:1` built locally reads as `docker.io/library/app:1` but was never pulled.
 //!
@@ -17,7 +19,7 @@ use futures::StreamExt;
 use oci_spec::image::{ImageIndex, ImageManifest};
 use serde::Serialize;
 
-use crate::catalog::{self, tags, Access};
+use crate::catalog::{self, tags, Access, CatalogError};
 use crate::credentials::host;
 use crate::digest::Digest;
 use crate::home::Home;
@@ -99,7 +101,7 @@ pub async fn outdated(
 ) -> Result<Vec<OutdatedImage>, StoreError> {
     let candidates = candidates(store, opts)?;
     let checks = candidates.into_iter().map(|c| async move {
-        let remote = tokio::time::timeout(opts.timeout, remote_digest(home, &c)).await;
+        let remote = tokio::time::timeout(opts.timeout, remote_digest(home, store, &c)).await;
         let remote = match remote {
             Ok(r) => r,
             Err(_) => Err(Problem::new(
@@ -111,7 +113,7 @@ pub async fn outdated(
                 ),
             )),
         };
-        judge(store, c, remote)
+        judge(c, remote)
     });
     let mut out: Vec<OutdatedImage> = futures::stream::iter(checks)
         .buffer_unordered(opts.concurrency.max(1))
@@ -164,9 +166,16 @@ fn pulled_from(store: &Store, sources: &BlobSources, r: &Reference, local: &Dige
         .any(|d| sources.holds(&r.registry, &r.repository, &d))
 }
 
+/// What the tag names on its registry now.
+struct Remote {
+    digest: Digest,
+    /// The remote digest is an index that lists the local manifest.
+    lists_local: bool,
+}
+
 /// The digest the tag names on its registry now: asked of the registry's mirrors first
 /// (what a pull would get; one that fails is passed over), then of the registry itself.
-async fn remote_digest(home: &Home, c: &Candidate) -> Result<Digest, Problem> {
+async fn remote_digest(home: &Home, store: &Store, c: &Candidate) -> Result<Remote, Problem> {
     let r = &c.reference;
     let mirrors =
         catalog::access::mirrors(home, &r.registry, &r.repository).map_err(|e| e.problem())?;
@@ -176,7 +185,7 @@ async fn remote_digest(home: &Home, c: &Candidate) -> Result<Digest, Problem> {
             ..mirror.options
         };
         let asked = match Client::connect(&mirror.host, &options).await {
-            Ok(client) => tags::digest_of(&client, &r.repository, &c.tag).await,
+            Ok(client) => ask(&client, store, c).await,
             Err(e) => Err(e.into()),
         };
         match asked {
@@ -196,18 +205,38 @@ async fn remote_digest(home: &Home, c: &Candidate) -> Result<Digest, Problem> {
     let client = Client::connect(&host::normalize_registry(&r.registry), &options)
         .await
         .map_err(|e| e.problem())?;
-    tags::digest_of(&client, &r.repository, &c.tag)
-        .await
-        .map_err(|e| e.problem())
+    ask(&client, store, c).await.map_err(|e| e.problem())
+}
+
+/// One registry's answer: a `HEAD` of the tag, and when that names an index the store
+/// does not hold, a `GET` of it, in case it lists the local image. A plain manifest is
+/// never fetched (on Docker Hub a `GET` counts against the pull limit).
+async fn ask(client: &Client, store: &Store, c: &Candidate) -> Result<Remote, CatalogError> {
+    let head = tags::head_of(client, &c.reference.repository, &c.tag).await?;
+    let digest = head.digest;
+    let mut lists_local = digest == c.local || index_lists(store, &digest, &c.local);
+    let maybe_index = head
+        .media_type
+        .as_deref()
+        .is_none_or(crate::media::is_index);
+    if !lists_local && maybe_index {
+        let raw = client
+            .get_manifest(&c.reference.repository, &digest.to_string())
+            .await?;
+        lists_local = crate::media::is_index(&raw.media_type)
+            && serde_json::from_slice::<ImageIndex>(&raw.bytes).is_ok_and(|i| lists(&i, &c.local));
+    }
+    Ok(Remote {
+        digest,
+        lists_local,
+    })
 }
 
 /// The verdict on one image.
-fn judge(store: &Store, c: Candidate, remote: Result<Digest, Problem>) -> OutdatedImage {
+fn judge(c: Candidate, remote: Result<Remote, Problem>) -> OutdatedImage {
     let (state, remote, problem) = match remote {
-        Ok(d) if d == c.local || index_lists(store, &d, &c.local) => {
-            (Freshness::UpToDate, Some(d), None)
-        }
-        Ok(d) => (Freshness::UpdateAvailable, Some(d), None),
+        Ok(r) if r.lists_local => (Freshness::UpToDate, Some(r.digest), None),
+        Ok(r) => (Freshness::UpdateAvailable, Some(r.digest), None),
         Err(p) => (Freshness::CannotCheck, None, Some(p)),
     };
     OutdatedImage {
@@ -226,10 +255,13 @@ fn index_lists(store: &Store, index: &Digest, manifest: &Digest) -> bool {
     }
     store
         .read_json::<ImageIndex>(index)
-        .map(|i| {
-            i.manifests()
-                .iter()
-                .any(|m| m.digest().to_string() == manifest.to_string())
-        })
-        .unwrap_or(false)
+        .is_ok_and(|i| lists(&i, manifest))
+}
+
+fn lists(index: &ImageIndex, manifest: &Digest) -> bool {
+    let manifest = manifest.to_string();
+    index
+        .manifests()
+        .iter()
+        .any(|m| m.digest().to_string() == manifest)
 }
