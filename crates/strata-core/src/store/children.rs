@@ -5,7 +5,8 @@
 //! references never changes: an entry, once learned from a blob whose digest was checked,
 //! stays true for as long as that digest exists, whatever `index.json` says (so another
 //! tool writing the layout cannot make it stale). Entries are learned lazily, by the walk
-//! that needs one and does not find it, and dropped with the blob they describe.
+//! that needs one and does not find it, and dropped by gc (`prune`) once their blob is
+//! gone; `rmi` leaves them, as they stay true, so as not to rewrite the file each time.
 //!
 //! Kept in `<store>/manifest-children.cache`, a text file:
 //!
@@ -115,13 +116,6 @@ impl Children {
     pub fn set(&mut self, doc: Digest, children: Vec<Child>) {
         if self.docs.get(&doc) != Some(&children) {
             self.docs.insert(doc, children);
-            self.dirty = true;
-        }
-    }
-
-    /// Forgets the entry of a blob that is gone.
-    pub fn forget(&mut self, doc: &Digest) {
-        if self.docs.remove(doc).is_some() {
             self.dirty = true;
         }
     }

@@ -177,9 +177,9 @@ impl Store {
             super::sync_dir(&self.blobs_dir())?;
         }
         let gone: HashSet<&Digest> = report.removed.iter().map(|b| &b.digest).collect();
-        for d in &gone {
-            children.forget(d);
-        }
+        // The removed documents' entries stay: an entry is true of its digest forever
+        // (see `children`), and dropping them would rewrite the whole file on every rmi;
+        // gc drops them. Saved only when a document had to be read.
         children.save(self.root());
         if !gone.is_empty() {
             Variants::retain(self.root(), &|d| live.contains(d), &|d| !gone.contains(d));

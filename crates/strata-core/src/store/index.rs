@@ -106,6 +106,17 @@ pub(crate) fn entry_name(d: &Descriptor) -> Option<String> {
     Some(Reference::parse(raw).map_or_else(|_| raw.clone(), |r| r.to_string()))
 }
 
+/// Index entries with their names, in file order.
+pub(crate) fn entries_of(manifests: Vec<Descriptor>) -> Vec<ImageRef> {
+    manifests
+        .into_iter()
+        .map(|descriptor| ImageRef {
+            name: entry_name(&descriptor).unwrap_or_default(),
+            descriptor,
+        })
+        .collect()
+}
+
 /// `d` without the annotations that name it: a dangling image's entry.
 fn unnamed(mut d: Descriptor) -> Descriptor {
     if let Some(mut a) = d.annotations().clone() {
@@ -137,15 +148,7 @@ impl Store {
 
     /// Every entry of `index.json`, named or not, in file order.
     pub(crate) fn entries(&self) -> Result<Vec<ImageRef>, StoreError> {
-        Ok(self
-            .read_index()?
-            .manifests
-            .into_iter()
-            .map(|descriptor| ImageRef {
-                name: entry_name(&descriptor).unwrap_or_default(),
-                descriptor,
-            })
-            .collect())
+        Ok(entries_of(self.read_index()?.manifests))
     }
 
     /// The named images, sorted by name.
@@ -175,15 +178,23 @@ impl Store {
     /// image of that repository with that digest); else a unique prefix of at least 4
     /// hex digits of such a digest (an "image ID").
     pub fn resolve(&self, name_or_id: &str) -> Result<ImageRef, StoreError> {
+        self.resolve_in(&self.entries()?, name_or_id)
+    }
+
+    /// [`Store::resolve`] among `entries` (read once by a caller that needs them again).
+    pub(crate) fn resolve_in(
+        &self,
+        entries: &[ImageRef],
+        name_or_id: &str,
+    ) -> Result<ImageRef, StoreError> {
         let input = name_or_id.trim();
         let not_found = || StoreError::ImageNotFound(input.to_string());
-        let entries = self.entries()?;
         if input.is_empty() {
             return Err(not_found());
         }
         // A full digest.
         if let Ok(d) = input.parse::<Digest>() {
-            return self.by_id_prefix(&entries, d.hex(), input);
+            return self.by_id_prefix(entries, d.hex(), input);
         }
         // A reference.
         let parsed = Reference::parse(input);
@@ -213,7 +224,7 @@ impl Store {
         // An image ID prefix.
         let hex = input.strip_prefix("sha256:").unwrap_or(input);
         if hex.len() >= 4 && hex.len() <= 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return self.by_id_prefix(&entries, &hex.to_ascii_lowercase(), input);
+            return self.by_id_prefix(entries, &hex.to_ascii_lowercase(), input);
         }
         match parsed {
             Err(e) => Err(e.into()),
@@ -361,30 +372,34 @@ impl Store {
         Ok(removed)
     }
 
-    /// Removes every entry (named or not) that `keep` refuses, in one write. Returns the
+    /// Removes every entry (named or not) that `remove` picks, in one write. Returns the
     /// removed entries. The caller holds the lock.
     pub(crate) fn remove_entries(
         &self,
-        mut remove: impl FnMut(&ImageRef) -> bool,
+        remove: impl FnMut(&ImageRef) -> bool,
     ) -> Result<Vec<ImageRef>, StoreError> {
         let mut index = self.read_index()?;
-        let mut removed = Vec::new();
-        index.manifests.retain(|d| {
-            let entry = ImageRef {
-                name: entry_name(d).unwrap_or_default(),
-                descriptor: d.clone(),
-            };
-            if remove(&entry) {
-                removed.push(entry);
-                false
-            } else {
-                true
-            }
-        });
+        let entries = entries_of(std::mem::take(&mut index.manifests));
+        Ok(self.remove_entries_in(index, entries, remove)?.0)
+    }
+
+    /// [`Store::remove_entries`] on `index.json` as the caller read it under the lock
+    /// (`index` without its manifests, which are `entries`), so that a caller who needed
+    /// the entries first reads and parses the file once. Returns the removed entries and
+    /// the file as written (or as it was, when nothing was removed).
+    pub(crate) fn remove_entries_in(
+        &self,
+        mut index: IndexFile,
+        entries: Vec<ImageRef>,
+        mut remove: impl FnMut(&ImageRef) -> bool,
+    ) -> Result<(Vec<ImageRef>, IndexFile), StoreError> {
+        let (removed, kept): (Vec<ImageRef>, Vec<ImageRef>) =
+            entries.into_iter().partition(|e| remove(e));
+        index.manifests = kept.into_iter().map(|e| e.descriptor).collect();
         if !removed.is_empty() {
             self.write_index(&index)?;
         }
-        Ok(removed)
+        Ok((removed, index))
     }
 }
 

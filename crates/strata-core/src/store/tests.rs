@@ -730,6 +730,26 @@ fn gc_and_rmi_read_manifests_once_then_use_the_children_cache() {
     );
 }
 
+#[test]
+fn rmi_leaves_the_children_cache_unwritten_and_gc_drops_what_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (manifests, own, _) = ten_images(&store);
+    store.gc().unwrap();
+    let path = store.root().join(children::FILE_NAME);
+    let before = fs::read(&path).unwrap();
+    let out = store.remove_image("app3:1", false).unwrap();
+    let freed = store.free(&[out.image]).unwrap();
+    assert!(freed.removed.iter().any(|b| b.digest == own[3]));
+    // Not rewritten: at 2,000 images the file is 1.5 MB, and its entries stay true.
+    assert_eq!(fs::read(&path).unwrap(), before);
+    assert!(store.fsck().unwrap().is_clean());
+    store.gc().unwrap();
+    let cache = children::Children::load(store.root());
+    assert!(cache.cached(&manifests[3]).is_none(), "gc drops it");
+    assert!(cache.cached(&manifests[4]).is_some());
+}
+
 /// Flips what a cache line says without fixing the checksum, as a torn write or a bad
 /// disk would.
 fn damage_cache(root: &std::path::Path, drop_child: &Digest) {
