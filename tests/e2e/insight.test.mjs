@@ -90,14 +90,20 @@ describe('Analysis tab', () => {
       assert.match(await textOf(app, '[data-testid="analysis-wasted-paths"]'), /\/etc\/app\.conf/);
       await shot(app, 'analysis');
 
-      // The largest hidden file opens the Files tab at the layer that stores it.
+      // The largest hidden file opens the Files tab at the layer that stores it, with its
+      // folders open and the file marked.
+      const hiddenPath = (await textOf(app, '[data-testid="hidden-path"]')).trim();
       await app.click('[data-testid="hidden-path"]');
       await app.find('[data-testid="files-tree"]');
       await waitFor('the Files tab at layer 0', async () =>
         (await app.execute(`return document.querySelector('[data-testid="files-layer"]')?.value`)) === '0',
       );
-      await app.click('[data-testid="file-entry"][data-path="var"] button');
-      await app.find('[data-testid="file-entry"][data-path="var/cache"]');
+      const marked = await app.find(`[data-testid="file-entry"][data-revealed="true"]`, { timeout: 20_000 });
+      assert.equal(await marked.attribute('data-path'), hiddenPath.replace(/^\//, ''));
+      assert.equal(
+        await app.execute(`return document.querySelector('[data-testid="file-entry"][data-path="var"]').getAttribute('aria-expanded')`),
+        'true',
+      );
       await shot(app, 'files');
 
       // Compare with the image it was committed from: one layer shared, what the commit did.

@@ -48,6 +48,35 @@ describe('AnalysisTab', () => {
     await userEvent.click(paths[0]!);
     expect(await screen.findByTestId('files-layer')).toHaveValue('0');
     expect(api.calls.some((c) => c.method === 'analyzeImage' && c.arg === reference)).toBe(true);
+    // Unfolded down to the path, which is marked; nothing else is.
+    const etc = await screen.findByRole('treeitem', { name: /etc/ , expanded: true });
+    expect(etc).toHaveAttribute('data-path', 'etc');
+    const motd = (await screen.findAllByTestId('file-entry')).find((e) => e.dataset.path === 'etc/motd');
+    expect(motd).toHaveAttribute('data-revealed', 'true');
+    expect(document.querySelectorAll('[data-revealed]')).toHaveLength(1);
+    expect(api.calls.some((c) => c.method === 'imageFiles' && (c.arg as { dir: string }).dir === 'etc')).toBe(true);
+  });
+
+  it('a path from the Layers tab opens the Files tab folded', async () => {
+    const { api } = setup();
+    const model = new ImagesModel(api);
+    render(ImagePage, {
+      model,
+      row: api.images[0]!,
+      m: en,
+      locale: 'en',
+      onaction: () => {},
+      onback: () => {},
+    });
+    await userEvent.click(screen.getByRole('tab', { name: 'Analysis' }));
+    await userEvent.click((await screen.findAllByTestId('hidden-path'))[0]!);
+    await screen.findByTestId('files-layer');
+    await userEvent.click(screen.getByRole('tab', { name: 'Layers' }));
+    await userEvent.click((await screen.findAllByTestId('layer-files'))[1]!);
+    expect(await screen.findByTestId('files-layer')).toHaveValue('1');
+    await screen.findAllByTestId('file-entry');
+    expect(document.querySelectorAll('[data-revealed]')).toHaveLength(0);
+    expect(screen.getByRole('treeitem', { name: /etc/ })).toHaveAttribute('aria-expanded', 'false');
   });
 
   it('speaks Chinese', async () => {
