@@ -71,6 +71,7 @@ run: deps ui-build app-build
 lint: deps ui-build
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 	$(MAKE) --no-print-directory ui-check
 	$(MAKE) --no-print-directory check-targets
 

@@ -1,4 +1,7 @@
 //! The command line's grammar. It speaks docker's and skopeo's words so that habits carry over.
+// The doc comments below are `--help` text (clap reads them), not rustdoc: `[:tag]` and
+// a proxy's URL are what a user types, not links.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::bare_urls)]
 
 use std::path::PathBuf;
 

@@ -23,7 +23,7 @@
 //! |---|---|
 //! | [`record`] | `container.json` |
 //! | [`layers`] | the layer cache; applying an image to a copy |
-//! | [`mount`] | the overlayfs mount |
+//! | `mount` | the overlayfs mount |
 //! | [`baseline`] | the copy's recorded state |
 //! | [`diff`] | `docker diff`, and the commit's change list |
 //! | [`files`] | list, read, write, mkdir, rename, delete, chmod, copy in and out |
@@ -509,7 +509,7 @@ impl Container {
     }
 
     /// The merged root on the host, mounted first if it is an overlay that is not (after a
-    /// reboot), and made `nosuid,nodev` if it was mounted without (see [`mount`]).
+    /// reboot), and made `nosuid,nodev` if it was mounted without (see `mount`).
     pub fn root(&self) -> Result<PathBuf, ContainerError> {
         let rootfs = self.dir.join(ROOTFS);
         if self.info.mode == Mode::Overlay && mount::is_mounted(&rootfs) && layers::is_root() {

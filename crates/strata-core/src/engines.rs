@@ -6,7 +6,7 @@
 //! a `podman machine`), it needs no service running, and it speaks docker archives, which
 //! Strata's import and export already read and write.
 //!
-//! **Docker Engine** through its API on its unix socket ([`docker`]): `POST /images/load`
+//! **Docker Engine** through its API on its unix socket (`docker`): `POST /images/load`
 //! and `GET /images/{name}/get`, the calls `docker load` and `docker save` make.
 //!
 //! A send never writes the archive to disk: the export runs on a thread into a pipe, and

@@ -5,9 +5,9 @@
 //! | module | job |
 //! |---|---|
 //! | [`model`] | read a manifest, an index or a config from the store; media types; platforms |
-//! | [`inspect`] | what `strata inspect` and `strata history` show |
-//! | [`import`] | docker-archive, OCI archive and OCI layout in (a transfer from the archive to the store), verified before any ref appears |
-//! | [`export`] | docker-archive, OCI layout and OCI archive out (a transfer from the store to the archive), written aside then renamed |
+//! | [`inspect`](mod@inspect) | what `strata inspect` and `strata history` show |
+//! | [`import`](mod@import) | docker-archive, OCI archive and OCI layout in (a transfer from the archive to the store), verified before any ref appears |
+//! | [`export`](mod@export) | docker-archive, OCI layout and OCI archive out (a transfer from the store to the archive), written aside then renamed |
 //! | [`rootfs`] | `import-rootfs`: a one-layer image from a directory or a tar |
 //! | [`files`] | the merged tree at layer N, one layer's changes, a file's content (`strata files`) |
 //! | [`change`] | `--change` instructions (`CMD`, `ENV`, …) applied to a config |

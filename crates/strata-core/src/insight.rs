@@ -3,15 +3,15 @@
 //!
 //! | module | job |
 //! |---|---|
-//! | [`analyze`] | wasted space: dive's efficiency score and wasted bytes, and our hidden bytes per layer and per path; the largest files; files a later layer deleted |
-//! | [`compare`] | two images: shared layers by digest, the files that differ in their merged trees, config differences |
-//! | [`packages`] | the OS packages installed (dpkg, apk, rpm) and the OS, and an SBOM of them (CycloneDX 1.5, SPDX 2.3) |
+//! | [`analyze`](mod@analyze) | wasted space: dive's efficiency score and wasted bytes, and our hidden bytes per layer and per path; the largest files; files a later layer deleted |
+//! | [`compare`](mod@compare) | two images: shared layers by digest, the files that differ in their merged trees, config differences |
+//! | [`packages`](mod@packages) | the OS packages installed (dpkg, apk, rpm) and the OS, and an SBOM of them (CycloneDX 1.5, SPDX 2.3) |
 //! | `rpmdb` | rpm's sqlite, ndb and Berkeley DB databases and the RPM headers in them, read from their bytes |
-//! | [`outdated`] | each local image pulled from a registry against what its tag names there now |
+//! | [`outdated`](mod@outdated) | each local image pulled from a registry against what its tag names there now |
 //!
 //! Layers count from 0 (the bottom), as [`crate::image::files`] and the app count them.
 //! Errors of the local ones are [`FilesError`](crate::image::files::FilesError): they read
-//! the same store blobs and layer streams as browsing an image's files. [`outdated`] fails
+//! the same store blobs and layer streams as browsing an image's files. [`outdated`](fn@outdated) fails
 //! only when the store cannot be read; a registry's answer is per image.
 
 pub mod analyze;

@@ -10,10 +10,10 @@
 //! | [`compression`] | detect and undo gzip / zstd, with caps on what a layer may inflate to | [§ Distributable format] |
 //! | [`encode`] | compress on every core: gzip in independent blocks, zstd with workers | [§ Distributable format] |
 //! | [`entry`] | one tar entry classified: kind, normalised path, whiteout, opaque dir, xattrs | [§ Change types], [§ Whiteouts] |
-//! | [`changes`] | one layer's changes (added, changed, whited out, opaque) against the layers below | [§ Changesets] |
+//! | [`changes`](mod@changes) | one layer's changes (added, changed, whited out, opaque) against the layers below | [§ Changesets] |
 //! | [`merged`] | the merged tree at layer N, built by streaming each tar once; read a file from it | [§ Applying changesets] |
-//! | [`apply`] | apply a layer to a directory without letting any entry write outside it | [§ Applying changesets] |
-//! | [`write`] | a deterministic layer tar from a directory or a change list, with diff_id and digest in one pass | [§ Creating] |
+//! | [`apply`](mod@apply) | apply a layer to a directory without letting any entry write outside it | [§ Applying changesets] |
+//! | [`write`](mod@write) | a deterministic layer tar from a directory or a change list, with diff_id and digest in one pass | [§ Creating] |
 //!
 //! Errors from every submodule are one [`LayerError`].
 //!

@@ -10,7 +10,7 @@
 //! | [`problem`] | the `{code, message, hint}` shape every error takes at the edges |
 //! | [`digest`] | digests; readers and writers that hash while they stream |
 //! | [`fs`] | the rooted filesystem: every operation on an untrusted tree through handles, inside its root (Linux; elsewhere no root opens) |
-//! | [`reference`] | image references in Docker's grammar |
+//! | [`reference`](mod@reference) | image references in Docker's grammar |
 //! | [`platform`] | `os/arch[/variant]`: parsing, normalising, matching |
 //! | [`media`] | the OCI and Docker media types of manifests, indexes, configs and layers |
 //! | [`settings`] | non-secret settings (language, theme) in one JSON file, written atomically |

@@ -1,8 +1,8 @@
 //! One way to move an image: read it from a [`Source`], write it to a [`Sink`]. Pull
 //! (registry → store), push (store → registry), copy (registry → registry), import
-//! (docker archive, OCI archive or OCI layout folder → store, [`crate::image::import`])
+//! (docker archive, OCI archive or OCI layout folder → store, [`import`](mod@crate::image::import))
 //! and export (store → docker archive, OCI archive or OCI layout folder,
-//! [`crate::image::export`]) are its cases; the manifest walk, the skip of what the sink
+//! [`export`](mod@crate::image::export)) are its cases; the manifest walk, the skip of what the sink
 //! has, mounts, verification, retries, progress and cancellation are all here, once.
 //!
 //! The order of work, for every pair of ends:

@@ -2,9 +2,9 @@
 //! ([OCI image spec: config.md], [manifest.md]).
 //!
 //! The writable layer's changes become **one** new layer, written by
-//! [`layer::write_overlay_upper`](crate::layer::write_overlay_upper) (overlay: the upper
+//! [`crate::layer::write_overlay_upper`] (overlay: the upper
 //! folder as it is, overlay markers turned into `.wh.` entries) or
-//! [`layer::write_entries`](crate::layer::write_entries) (baseline: the diff's change
+//! [`crate::layer::write_entries`] (baseline: the diff's change
 //! list) straight into a store blob: the
 //! uncompressed digest (diff_id) and the compressed digest come out of that one pass. The
 //! base image's config gets the diff_id appended to `rootfs.diff_ids`, a history entry

@@ -6,13 +6,13 @@
 //! files, a whiteout (`.wh.NAME`) as a character device 0/0 named `NAME`, an opaque
 //! directory (`.wh..wh..opq`) as the xattr `trusted.overlay.opaque=y` on it. Making these
 //! needs root, which overlayfs needs anyway; without root containers use the baseline copy,
-//! built straight from the blobs by [`apply_image`].
+//! built straight from the blobs by `apply_image`.
 //!
-//! Both come from [`layer::apply`](crate::layer::apply) ([`Whiteouts::Overlay`]).
+//! Both come from [`layer::apply`](mod@crate::layer::apply) ([`Whiteouts::Overlay`]).
 //!
 //! A layer is unpacked into a temporary folder beside its final place, checked against its
 //! diff_id, and renamed into place only then: a crash never leaves a half layer visible.
-//! Unpacking goes through [`layer::apply`](crate::layer::apply) and its safety rules.
+//! Unpacking goes through [`layer::apply`](mod@crate::layer::apply) and its safety rules.
 //!
 //! [OCI image spec: layer.md § Whiteouts]: https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts
 

@@ -14,7 +14,7 @@
 //!
 //! How: the namespace is made before `runc run`, by a short-lived thread that
 //! `unshare(CLONE_NEWNET)`s, brings `lo` up and opens `/proc/thread-self/ns/net`; that file
-//! descriptor, held by [`Attached`], keeps the namespace alive and names it for runc and
+//! descriptor, held by `Attached`, keeps the namespace alive and names it for runc and
 //! slirp4netns as `/proc/<our pid>/fd/<fd>` (the runtime spec's namespace `path`). No file
 //! is bind-mounted, so nothing is left behind when the process is killed: the kernel closes
 //! the descriptor, and slirp4netns, which watches a pipe of ours (`--exit-fd`), exits. The

@@ -10,7 +10,7 @@
 //! Confinement is Docker's default or tighter (see DESIGN.md, "The trust boundary"):
 //!
 //! - **network**: a namespace of its own with user-mode networking through slirp4netns, the
-//!   host's loopback closed ([`Network`], in [`network`](super::network)); `host` and `none`
+//!   host's loopback closed ([`Network`], in [`super::network`]); `host` and `none`
 //!   on request. `/etc/resolv.conf` names slirp4netns's DNS, `/etc/hosts` the container
 //!   (the host's own files with `host`), where the image has those files;
 //! - **seccomp**: [the default profile](super::seccomp) unless [`Seccomp::Unconfined`];

@@ -203,7 +203,7 @@ pub const PERSONALITIES_ALLOWED: [u64; 5] = [0x0, 0x8, 0x20000, 0x20008, 0xffff_
 /// `AF_VSOCK`: sockets to the hypervisor or the other VMs of the host.
 const AF_VSOCK: u64 = 40;
 
-/// The profile of a run on this machine (its kernel decides [`PTRACE`]).
+/// The profile of a run on this machine (its kernel decides `PTRACE`).
 pub fn default_profile() -> Result<LinuxSeccomp, ContainerError> {
     profile(kernel_at_least(4, 8))
 }

@@ -1,7 +1,7 @@
 //! An image's files, layer by layer: the merged tree at
 //! layer N, one layer's changes, and one file's content, for `strata files` and the app's
 //! Layers and Files tabs. It ties the store (which blob is layer N) to
-//! [`layer::merged`](crate::layer::merged) and [`layer::changes`](crate::layer::changes),
+//! [`crate::layer::merged`] and [`layer::changes`](mod@crate::layer::changes),
 //! which implement [OCI layer § Applying changesets] and [§ Changesets].
 //!
 //! Layers are numbered from 0 (the bottom layer), as `MergedTree` and the app number them.

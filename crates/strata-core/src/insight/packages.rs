@@ -3,7 +3,7 @@
 //! `/var/lib/dpkg/status.d/` of distroless images), apk (`/lib/apk/db/installed`), rpm
 //! (sqlite `rpmdb.sqlite` under `/usr/lib/sysimage/rpm` or `/var/lib/rpm`, with its
 //! write-ahead log; else the ndb `Packages.db` of SUSE; else Berkeley DB's
-//! `/var/lib/rpm/Packages`: see [`super::rpmdb`]), and the OS from `/etc/os-release`. A
+//! `/var/lib/rpm/Packages`: see `rpmdb`), and the OS from `/etc/os-release`. A
 //! database that could not be read is listed with the reason.
 //!
 //! Layers are hostile input: the database files are read as tar entries of the layer that

@@ -10,7 +10,7 @@
 //! and umoci silently clamp it to the root; a layer that needs that is broken or hostile, and
 //! saying so is clearer). Hard link targets follow the same rules, since they name a file of
 //! the layer. Symlink targets are kept as written: they are only read inside the container,
-//! and [`apply`](super::apply) never follows one while extracting.
+//! and [`apply`](mod@super::apply) never follows one while extracting.
 //!
 //! [§ Change types]: https://github.com/opencontainers/image-spec/blob/main/layer.md#change-types
 //! [§ Whiteouts]: https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts

@@ -1,6 +1,6 @@
 //! One registry's HTTP session ([OCI distribution spec § API]): how to reach it (HTTPS, or
 //! plain HTTP for loopback and `insecure` registries), its auth challenge and cached
-//! tokens, and [`Client::send`], which every request goes through: it adds the
+//! tokens, and `Client::send`, which every request goes through: it adds the
 //! `Authorization` header (only for the registry's own host: a blob redirected to object
 //! storage gets none), follows redirects by hand, renews a token once on 401, turns
 //! 401/403 into errors that say what was refused, and retries connection failures, 5xx

@@ -1,7 +1,7 @@
 //! A `docker save` archive as the end of a transfer: what `docker load` and `skopeo …
 //! docker-archive:` read. It holds one image: its config as `<config hex>.json`, each
 //! layer uncompressed as `<diff_id hex>/layer.tar` (a compressed layer is decompressed on
-//! its way in, once, into the tar, see [`TarOut`]), then `manifest.json` (and
+//! its way in, once, into the tar, see `TarOut`), then `manifest.json` (and
 //! `repositories`, for a tagged name) naming them.
 //!
 //! Every blob is re-hashed on its way in and every layer checked against its diff_id, so

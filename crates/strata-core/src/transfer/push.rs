@@ -3,7 +3,7 @@
 //! last, an index's images first and the tag last, so that the registry never names an
 //! incomplete image. ([OCI distribution spec § pushing blobs], [§ pushing manifests])
 //! Layers the push compresses (see [`compress`]) go up one by one as soon as each is in the
-//! store, while the next is compressed ([`upload_ready`]); the transfer that follows counts
+//! store, while the next is compressed (`upload_ready`); the transfer that follows counts
 //! them as uploaded and sends the rest.
 //!
 //! [OCI distribution spec § pushing blobs]: https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs
