@@ -15,6 +15,18 @@ function setup() {
   return { api, reference: api.images[0]!.reference };
 }
 
+/** The whole image page of the fake's first image, where the tabs hand over to each other. */
+function renderPage(api: FakeApi) {
+  render(ImagePage, {
+    model: new ImagesModel(api),
+    row: api.images[0]!,
+    m: en,
+    locale: 'en',
+    onaction: () => {},
+    onback: () => {},
+  });
+}
+
 describe('AnalysisTab', () => {
   it("shows dive's score, wasted and hidden bytes, and each layer's visible and hidden bytes", async () => {
     const { api, reference } = setup();
@@ -34,22 +46,14 @@ describe('AnalysisTab', () => {
 
   it('a path opens the Files tab at the layer that stores it', async () => {
     const { api, reference } = setup();
-    const model = new ImagesModel(api);
-    render(ImagePage, {
-      model,
-      row: api.images[0]!,
-      m: en,
-      locale: 'en',
-      onaction: () => {},
-      onback: () => {},
-    });
+    renderPage(api);
     await userEvent.click(screen.getByRole('tab', { name: 'Analysis' }));
     const paths = await screen.findAllByTestId('hidden-path');
     await userEvent.click(paths[0]!);
     expect(await screen.findByTestId('files-layer')).toHaveValue('0');
     expect(api.calls.some((c) => c.method === 'analyzeImage' && c.arg === reference)).toBe(true);
     // Unfolded down to the path, which is marked; nothing else is.
-    const etc = await screen.findByRole('treeitem', { name: /etc/ , expanded: true });
+    const etc = await screen.findByRole('treeitem', { name: /etc/, expanded: true });
     expect(etc).toHaveAttribute('data-path', 'etc');
     const motd = (await screen.findAllByTestId('file-entry')).find((e) => e.dataset.path === 'etc/motd');
     expect(motd).toHaveAttribute('data-revealed', 'true');
@@ -59,15 +63,7 @@ describe('AnalysisTab', () => {
 
   it('a path from the Layers tab opens the Files tab folded', async () => {
     const { api } = setup();
-    const model = new ImagesModel(api);
-    render(ImagePage, {
-      model,
-      row: api.images[0]!,
-      m: en,
-      locale: 'en',
-      onaction: () => {},
-      onback: () => {},
-    });
+    renderPage(api);
     await userEvent.click(screen.getByRole('tab', { name: 'Analysis' }));
     await userEvent.click((await screen.findAllByTestId('hidden-path'))[0]!);
     await screen.findByTestId('files-layer');
