@@ -7,9 +7,10 @@
 //! unnamed blob, so an image is up to date when the tag's digest is its manifest's, or is an
 //! index that lists its manifest: one the store holds, or one the registry gives (a
 //! multi-platform tag republished with another platform changed, or with one added, is
-//! still this platform's image; that costs one `GET` of the index). Names on Docker Hub are checked only when
-//! the image came from there (the store remembers which repositories its blobs were pulled
-//! from): `app:1` built locally reads as `docker.io/library/app:1` but was never pulled.
+//! still this platform's image; that costs one `GET` of the index). Names on Docker Hub are
+//! checked only when the image came from there (the store remembers which repositories its
+//! blobs were pulled from): `app:1` built locally reads as `docker.io/library/app:1` but was
+//! never pulled.
 //!
 //! [distribution spec § Checking if content exists]: https://github.com/opencontainers/distribution-spec/blob/main/spec.md#checking-if-content-exists-in-the-registry
 
@@ -169,7 +170,7 @@ fn pulled_from(store: &Store, sources: &BlobSources, r: &Reference, local: &Dige
 /// What the tag names on its registry now.
 struct Remote {
     digest: Digest,
-    /// The remote digest is an index that lists the local manifest.
+    /// The tag still names the local image: its manifest, or an index listing it.
     lists_local: bool,
 }
 
