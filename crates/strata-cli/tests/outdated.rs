@@ -1,7 +1,8 @@
 //! `strata outdated` against a real `docker-registry` (strata-testkit) on 127.0.0.1: a
 //! pulled image is up to date until a new image is pushed to its tag, and again after a
 //! pull; a multi-platform pull is up to date through the index it came from, and through a
-//! new index that still lists its platform's manifest; a registry
+//! new index that still lists its platform's manifest; a check is one `HEAD` per image, plus
+//! one `GET` only for a new index (never for a plain manifest); a registry
 //! that does not answer makes its image "cannot check", not the command fail; a local
 //! image never pulled is not checked at all.
 
@@ -214,4 +215,50 @@ fn the_tag_is_asked_of_a_mirror_first_and_of_the_origin_when_the_mirror_fails() 
     let e = entry(&home, &remote);
     assert_eq!(e["state"], "up_to_date", "{e:#}");
     assert_eq!(e["remote"], one.manifest_digest);
+}
+
+#[test]
+fn a_moved_tag_is_asked_with_one_head_and_only_a_new_index_is_fetched() {
+    use strata_testkit::proxy::Proxy;
+    let registry = start_registry("none");
+    // Every request the checks make goes through this proxy, which logs them.
+    let proxy = Proxy::start(&registry, vec![]).unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let (_tmp, home) = scratch();
+
+    // A plain manifest: the tag moves to another image; a HEAD says so, nothing is fetched
+    // (Docker Hub counts a manifest GET as a pull).
+    let plain = format!("{}/team/plain:1", proxy.host());
+    put_image(src.path(), &random_image(41, &[500]), "plain:1");
+    put_image(src.path(), &random_image(42, &[600]), "plain:2");
+    ok(src.path(), &["push", "plain:1", &plain]);
+    ok(&home, &["pull", &plain]);
+    ok(src.path(), &["push", "plain:2", &plain]);
+    proxy.clear_log();
+    assert_eq!(entry(&home, &plain)["state"], "update_available");
+    assert_eq!(proxy.count("HEAD", "/v2/team/plain/manifests/1"), 1);
+    assert_eq!(
+        proxy.count("GET", "/v2/team/plain/manifests/"),
+        0,
+        "{:?}",
+        proxy.requests()
+    );
+
+    // A multi-platform tag republished with only the other platform changed: one GET of
+    // the new index, which still lists the pulled platform.
+    let multi = format!("{}/team/multi:1", proxy.host());
+    let first = random_index(43, 500, 500);
+    put_index(src.path(), &first, "multi:1");
+    ok(src.path(), &["push", "multi:1", &multi]);
+    ok(&home, &["pull", &multi]);
+    let arm = random_index(44, 500, 500).images[1].clone();
+    let republished = strata_testkit::fixtures::Index::build(vec![first.images[0].clone(), arm]);
+    put_index(src.path(), &republished, "multi:2");
+    ok(src.path(), &["push", "multi:2", &multi]);
+    proxy.clear_log();
+    let e = entry(&home, &multi);
+    assert_eq!(e["state"], "up_to_date", "{e:#}");
+    let index_path = format!("/v2/team/multi/manifests/{}", republished.digest);
+    assert_eq!(proxy.count("GET", &index_path), 1, "{:?}", proxy.requests());
+    assert_eq!(proxy.count("GET", "/v2/team/multi/manifests/"), 1);
 }
