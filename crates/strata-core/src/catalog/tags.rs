@@ -358,11 +358,7 @@ pub async fn head_of(
         .get("docker-content-digest")
         .and_then(|v| v.to_str().ok())
         .and_then(|s| s.parse::<Digest>().ok());
-    let media_type = resp
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.split(';').next().unwrap_or(s).trim().to_string());
+    let media_type = crate::registry::client::media_type_header(&resp);
     match header {
         Some(digest) if resp.status() == StatusCode::OK => Ok(TagHead { digest, media_type }),
         _ => {

@@ -529,11 +529,7 @@ impl Client {
         let resp = self
             .expect(resp, &[StatusCode::OK], &action, Some(&what))
             .await?;
-        let content_type = resp
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.split(';').next().unwrap_or(s).trim().to_string());
+        let content_type = media_type_header(&resp);
         let bytes = read_capped(resp, MANIFEST_MAX)
             .await
             .map_err(|e| self.connect_error(describe_reqwest(&e)))?;
@@ -731,6 +727,13 @@ impl Client {
             .map_err(|e| self.protocol(format!("{listing} is not valid JSON: {e}")))?;
         Ok((page, link))
     }
+}
+
+/// A response's `Content-Type` without its parameters (`; charset=…`): the media type a
+/// registry says a manifest has.
+pub(crate) fn media_type_header(resp: &Response) -> Option<String> {
+    let value = resp.headers().get(CONTENT_TYPE)?.to_str().ok()?;
+    Some(value.split(';').next().unwrap_or(value).trim().to_string())
 }
 
 /// The `rel="next"` target of a `Link` header: `</v2/_catalog?last=b&n=2>; rel="next"`.
