@@ -150,6 +150,42 @@ impl Children {
         }
     }
 
+    /// Adds to `out` the digests of `wanted` that `root` reaches, as [`Children::reach`]
+    /// walks, without collecting everything else: what `rmi` needs to know of the images
+    /// it keeps. `seen` holds the documents already followed, shared across roots so that
+    /// a manifest several indexes list is followed once.
+    pub fn reached_among(
+        &mut self,
+        store: &Store,
+        root: &Digest,
+        wanted: &HashSet<Digest>,
+        seen: &mut HashSet<Digest>,
+        out: &mut HashSet<Digest>,
+    ) {
+        let mut stack = vec![(root.clone(), 0usize)];
+        while let Some((d, depth)) = stack.pop() {
+            if !seen.insert(d.clone()) {
+                continue;
+            }
+            if wanted.contains(&d) {
+                out.insert(d.clone());
+            }
+            if depth > MAX_DEPTH {
+                continue;
+            }
+            let Some(children) = self.of(store, &d) else {
+                continue;
+            };
+            for c in children {
+                if c.manifest {
+                    stack.push((c.digest.clone(), depth + 1));
+                } else if wanted.contains(&c.digest) {
+                    out.insert(c.digest.clone());
+                }
+            }
+        }
+    }
+
     /// Writes the file when it changed. The caller holds the store lock. A failure only
     /// costs a walk next time, so it is not an error.
     pub fn save(&mut self, root: &Path) {

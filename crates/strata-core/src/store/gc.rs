@@ -143,46 +143,66 @@ impl Store {
     /// `index.json`, as [`Store::remove_image`] reports them) reached: their manifests,
     /// configs, layers and the compressed variants of those layers, unless an image still
     /// named reaches them or a live process is about to name them. Unlike [`Store::gc`] it
-    /// does not list the store's blobs, so its cost follows what it removes; blobs left
-    /// unreachable by something else (an interrupted pull) wait for `prune`. An image
-    /// still in `index.json` frees nothing.
+    /// does not list the store's blobs, and of the images kept it collects only which of
+    /// these few blobs they reach, so its cost beyond reading `index.json` and the children
+    /// cache follows what it removes; blobs left unreachable by something else (an
+    /// interrupted pull) wait for `prune`. An image still in `index.json` frees nothing.
     pub fn free(&self, removed: &[Digest]) -> Result<GcReport, StoreError> {
         let _lock = self.lock()?;
         let mut report = GcReport::default();
-        let mut children = Children::load(self.root());
+        // `rmi` of names whose image stays frees nothing: the cache is not even read.
+        let mut children = if removed.is_empty() {
+            Children::default()
+        } else {
+            Children::load(self.root())
+        };
         let mut candidates = HashSet::new();
         for d in removed {
             children.reach(self, d, &mut candidates);
         }
-        let live = self.live(&mut children)?;
-        let variants = Variants::load(self.root());
-        let made_from_candidates = variants.of(&|d| candidates.contains(d));
-        candidates.extend(made_from_candidates);
-        let mut doomed: Vec<Digest> = candidates
-            .into_iter()
-            .filter(|d| !live.contains(d))
-            .collect();
-        if !doomed.is_empty() {
-            let pending: HashSet<Digest> = self.pending_blobs()?.into_iter().collect();
-            doomed.sort();
-            for digest in doomed {
-                if pending.contains(&digest) {
-                    report.kept_pending += 1;
-                } else {
-                    self.remove_blob(digest, &mut report)?;
+        if !candidates.is_empty() {
+            let variants = Variants::load(self.root());
+            let made_from_candidates = variants.of(&|d| candidates.contains(d));
+            candidates.extend(made_from_candidates);
+            // A candidate that is a compressed variant stays while the layer it was made
+            // from is reached, so those layers are looked for too.
+            let mut wanted = candidates.clone();
+            wanted.extend(variants.sources(&|v| candidates.contains(v)));
+            let mut reached = HashSet::new();
+            let mut seen = HashSet::new();
+            for d in self.entry_digests()? {
+                children.reached_among(self, &d, &wanted, &mut seen, &mut reached);
+            }
+            let kept_variants = variants.of(&|d| reached.contains(d));
+            let mut doomed: Vec<Digest> = candidates
+                .into_iter()
+                .filter(|d| !reached.contains(d) && !kept_variants.contains(d))
+                .collect();
+            if !doomed.is_empty() {
+                let pending: HashSet<Digest> = self.pending_blobs()?.into_iter().collect();
+                doomed.sort();
+                for digest in doomed {
+                    if pending.contains(&digest) {
+                        report.kept_pending += 1;
+                    } else {
+                        self.remove_blob(digest, &mut report)?;
+                    }
                 }
             }
         }
         if !report.removed.is_empty() {
             super::sync_dir(&self.blobs_dir())?;
         }
-        let gone: HashSet<&Digest> = report.removed.iter().map(|b| &b.digest).collect();
         // The removed documents' entries stay: an entry is true of its digest forever
         // (see `children`), and dropping them would rewrite the whole file on every rmi;
         // gc drops them. Saved only when a document had to be read.
         children.save(self.root());
+        let gone: HashSet<&Digest> = report.removed.iter().map(|b| &b.digest).collect();
         if !gone.is_empty() {
-            Variants::retain(self.root(), &|d| live.contains(d), &|d| !gone.contains(d));
+            // Only the entries of what went now; others of layers no longer reached wait
+            // for gc, which knows everything reached.
+            let kept = |d: &Digest| !gone.contains(d);
+            Variants::retain(self.root(), &kept, &kept);
         }
         let (files, bytes) = self.remove_dead_temps()?;
         report.temp_files_removed = files;
@@ -195,10 +215,8 @@ impl Store {
     /// The caller holds the lock.
     fn live(&self, children: &mut Children) -> Result<HashSet<Digest>, StoreError> {
         let mut out = HashSet::new();
-        for entry in self.entries()? {
-            if let Ok(d) = entry.digest() {
-                children.reach(self, &d, &mut out);
-            }
+        for d in self.entry_digests()? {
+            children.reach(self, &d, &mut out);
         }
         let variants = Variants::load(self.root()).of(&|d| out.contains(d));
         out.extend(variants);
@@ -229,10 +247,8 @@ impl Store {
     /// reachable layers ([`Variants`]), which a push made and a later push reuses.
     pub(crate) fn reachable(&self) -> Result<BTreeMap<Digest, u64>, StoreError> {
         let mut out = BTreeMap::new();
-        for entry in self.entries()? {
-            if let Ok(d) = entry.digest() {
-                out.extend(walk::reachable_from(self, &d));
-            }
+        for d in self.entry_digests()? {
+            out.extend(walk::reachable_from(self, &d));
         }
         let variants = Variants::load(self.root()).of(&|d| out.contains_key(d));
         for v in variants {

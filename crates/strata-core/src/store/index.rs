@@ -151,6 +151,18 @@ impl Store {
         Ok(entries_of(self.read_index()?.manifests))
     }
 
+    /// The digest of every entry of `index.json` (an image once per name), for what needs
+    /// only what the names reach (gc, `rmi`): no name is parsed. Entries with another
+    /// algorithm are skipped, as they name nothing the store can hold.
+    pub(crate) fn entry_digests(&self) -> Result<Vec<Digest>, StoreError> {
+        Ok(self
+            .read_index()?
+            .manifests
+            .iter()
+            .filter_map(|d| descriptor_digest(d).ok())
+            .collect())
+    }
+
     /// The named images, sorted by name.
     pub fn refs(&self) -> Result<Vec<ImageRef>, StoreError> {
         let mut refs: Vec<ImageRef> = self

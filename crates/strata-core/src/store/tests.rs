@@ -702,6 +702,45 @@ fn removing_one_image_of_many_frees_exactly_its_own_blobs() {
 }
 
 #[test]
+fn rmi_keeps_a_layer_that_is_the_compressed_variant_of_a_layer_still_used() {
+    // As when an image pushed with compression is pulled back: the pulled image's layer
+    // is the blob the push made from another image's plain layer.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (manifests, own, _) = ten_images(&store);
+    let gzip = crate::layer::Compression::Gzip;
+    variants::Variants::record(store.root(), &own[5], gzip, &own[3]);
+    let config = walk::config_of(&store, &manifests[3]).unwrap();
+
+    let out = store.remove_image("app3:1", false).unwrap();
+    let freed: std::collections::BTreeSet<Digest> = store
+        .free(&[out.image])
+        .unwrap()
+        .removed
+        .into_iter()
+        .map(|b| b.digest)
+        .collect();
+    assert_eq!(
+        freed,
+        std::collections::BTreeSet::from([manifests[3].clone(), config]),
+        "the layer stays: app5's layer still has it as its gzip variant"
+    );
+    assert!(store.has_blob(&own[3]));
+    assert_eq!(
+        variants::Variants::load(store.root()).get(&own[5], gzip),
+        Some(&own[3])
+    );
+    // With app5 gone, both go.
+    let out = store.remove_image("app5:1", false).unwrap();
+    let freed = store.free(&[out.image]).unwrap();
+    for layer in [&own[3], &own[5]] {
+        assert!(freed.removed.iter().any(|b| &b.digest == layer));
+        assert!(!store.has_blob(layer));
+    }
+    assert!(store.fsck().unwrap().is_clean());
+}
+
+#[test]
 fn gc_and_rmi_read_manifests_once_then_use_the_children_cache() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();

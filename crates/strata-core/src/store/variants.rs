@@ -77,6 +77,15 @@ impl Variants {
             .collect()
     }
 
+    /// The layers that a variant in `variants` was made from.
+    pub fn sources(&self, variants: &dyn Fn(&Digest) -> bool) -> BTreeSet<Digest> {
+        self.variants
+            .iter()
+            .filter(|(_, v)| v.values().any(variants))
+            .map(|(layer, _)| layer.clone())
+            .collect()
+    }
+
     /// Drops the entries whose layer is not `live` or whose variant is not `present`
     /// (after gc). Errors are ignored, as for [`Variants::record`].
     pub fn retain(root: &Path, live: &dyn Fn(&Digest) -> bool, present: &dyn Fn(&Digest) -> bool) {

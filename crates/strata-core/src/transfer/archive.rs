@@ -776,8 +776,8 @@ impl ArchiveSource<'_> {
         let actual = Digest::of(&bytes);
         let wrong = if actual != digest {
             Some(DigestError::Mismatch {
-                expected: digest.clone(),
-                actual,
+                expected: Box::new(digest.clone()),
+                actual: Box::new(actual),
             })
         } else if bytes.len() as u64 != desc.size() {
             Some(DigestError::Size {

@@ -239,8 +239,8 @@ impl Sink for DockerArchiveSink {
         let actual = Digest::of(&raw.bytes);
         if actual != raw.digest {
             let source = DigestError::Mismatch {
-                expected: raw.digest.clone(),
-                actual,
+                expected: Box::new(raw.digest.clone()),
+                actual: Box::new(actual),
             };
             return Err(digest_error("the store", &raw.digest, source));
         }
@@ -351,8 +351,8 @@ fn write_layer(
                     registry: from.to_string(),
                     what: format!("layer {} (unpacked: its diff_id)", blob.digest),
                     source: DigestError::Mismatch {
-                        expected: diff_id.clone(),
-                        actual,
+                        expected: Box::new(diff_id.clone()),
+                        actual: Box::new(actual),
                     },
                 });
             }

@@ -158,8 +158,8 @@ impl Sink for LayoutSink {
             let actual = Digest::of(&raw.bytes);
             if actual != raw.digest {
                 let source = crate::digest::DigestError::Mismatch {
-                    expected: raw.digest.clone(),
-                    actual,
+                    expected: Box::new(raw.digest.clone()),
+                    actual: Box::new(actual),
                 };
                 return Err(digest_error("the store", &raw.digest, source));
             }
