@@ -1,8 +1,10 @@
 //! The store at scale: what `strata images`, `df`, `rmi` of one image, `prune` and `fsck`
 //! cost with 200 and with 2,000 images (`STRATA_BENCH_IMAGES`), each of ten layers of which
 //! two are shared base layers and eight its own, so that 2,000 images hold some 20,000
-//! blobs. Reported: each operation's time at both sizes and its growth (the ratio of the
-//! two). Targets: `images` < 200 ms at 2,000; `rmi` does not grow with the store.
+//! blobs, and 20 containers made from images spread over the store (their records: what
+//! `images`, `df` and `rmi` read of a container). Reported: each operation's time at both
+//! sizes and its growth (the ratio of the two). Targets: `images` < 200 ms at 2,000; `rmi`
+//! does not grow with the store.
 //!
 //! The store is written through the engine (blobs and one `index.json` write), not timed;
 //! each timed operation is a fresh `strata` process, best of `STRATA_BENCH_RUNS` (3).
@@ -17,7 +19,7 @@ use std::process::Command;
 #[allow(dead_code)] // each bench is its own crate; this one only fills a store
 mod data;
 mod support;
-use data::{fill_store, LAYERS, SHARED};
+use data::{add_container_records, fill_store, CONTAINERS, LAYERS, SHARED};
 use support::{env_or, time, Best};
 
 const STRATA: &str = env!("CARGO_BIN_EXE_strata");
@@ -45,7 +47,7 @@ fn main() {
 
     for (b, bin) in bins.iter().enumerate() {
         println!(
-            "store at scale: images of {LAYERS} layers ({SHARED} shared), best of {runs}{}",
+            "store at scale: images of {LAYERS} layers ({SHARED} shared), {CONTAINERS} containers, best of {runs}{}",
             if bins.len() > 1 {
                 format!(", {bin}")
             } else {
@@ -86,7 +88,8 @@ struct Timed {
 fn measure(home: &Path, n: usize, runs: usize, bins: &[String]) -> Vec<Vec<Timed>> {
     eprintln!("building a store of {n} images…");
     let blobs = fill_store(home, n);
-    eprintln!("{n} images, {blobs} blobs");
+    add_container_records(home, n);
+    eprintln!("{n} images, {blobs} blobs, {CONTAINERS} containers");
     let mut out: Vec<Vec<Timed>> = bins
         .iter()
         .map(|_| OPS.iter().map(|_| Timed::default()).collect())

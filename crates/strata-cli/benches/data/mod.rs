@@ -77,6 +77,37 @@ pub fn fill_store(home: &Path, n: usize) -> usize {
         .unwrap_or(0)
 }
 
+/// Container records [`add_container_records`] writes.
+pub const CONTAINERS: usize = 20;
+
+/// Writes [`CONTAINERS`] container records into the store at `home` (filled by
+/// [`fill_store`] with `n` images), for images spread over the store away from the first
+/// ten: `container.json` with what the store reads of a container (its image and name), as
+/// `strata create` writes it, without a root filesystem (nothing timed here runs one).
+pub fn add_container_records(home: &Path, n: usize) {
+    let store = Store::open(home).expect("store");
+    let step = (n / CONTAINERS).max(1);
+    for k in 0..CONTAINERS.min(n) {
+        let name = format!("scale/app{}:1", n - 1 - k * step);
+        let image = store
+            .resolve(&name)
+            .expect("image")
+            .digest()
+            .expect("digest");
+        let record = strata_core::store::ContainerRecord {
+            image_digest: image,
+            name: Some(format!("box{k}")),
+        };
+        let dir = home.join("containers").join(format!("bench{k:02}"));
+        std::fs::create_dir_all(&dir).expect("container folder");
+        std::fs::write(
+            dir.join("container.json"),
+            serde_json::to_vec(&record).expect("record"),
+        )
+        .expect("container.json");
+    }
+}
+
 /// Writes `image` (blobs and manifest) into `store` under the name `name`.
 fn keep(store: &Store, image: &Image, name: &str) {
     for (_, bytes) in image.blobs() {

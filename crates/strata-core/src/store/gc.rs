@@ -21,7 +21,7 @@ use super::blob::{NEW_PREFIX, TEMP_PREFIX};
 use super::children::{Child, Children, FILE_NAME as CHILDREN_FILE};
 use super::index::{descriptor_digest, ImageRef};
 use super::variants::Variants;
-use super::walk::{self, Finding, Walk, Wrong};
+use super::walk::{Finding, Walk, Wrong};
 use super::{Store, StoreError, INDEX_FILE, LAYOUT_FILE};
 use crate::digest::{Digest, Hasher};
 
@@ -241,22 +241,6 @@ impl Store {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(StoreError::io("remove", &path, e)),
         }
-    }
-
-    /// Everything reachable from `index.json`, with sizes, and the compressed variants of
-    /// reachable layers ([`Variants`]), which a push made and a later push reuses.
-    pub(crate) fn reachable(&self) -> Result<BTreeMap<Digest, u64>, StoreError> {
-        let mut out = BTreeMap::new();
-        for d in self.entry_digests()? {
-            out.extend(walk::reachable_from(self, &d));
-        }
-        let variants = Variants::load(self.root()).of(&|d| out.contains_key(d));
-        for v in variants {
-            if let Ok(size) = self.blob_size(&v) {
-                out.insert(v, size);
-            }
-        }
-        Ok(out)
     }
 
     /// The names of the blobs present, from the directory listing alone (no stat). Files

@@ -702,6 +702,85 @@ fn removing_one_image_of_many_frees_exactly_its_own_blobs() {
 }
 
 #[test]
+fn images_and_df_show_each_image_with_the_containers_created_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (manifests, own, base) = ten_images(&store);
+    // A multi-platform image listing app8's manifest.
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": manifests[8].to_string(),
+            "size": store.blob_size(&manifests[8]).unwrap(),
+            "platform": {"architecture": "amd64", "os": "linux"},
+        }],
+    });
+    let (id, is) = store
+        .put_bytes(&serde_json::to_vec(&index).unwrap())
+        .unwrap();
+    store
+        .set_ref(&r("multi:1"), descriptor(MediaType::ImageIndex, &id, is))
+        .unwrap();
+    let container = |folder: &str, record: String| {
+        let cdir = dir.path().join("containers").join(folder);
+        fs::create_dir_all(&cdir).unwrap();
+        fs::write(cdir.join("container.json"), record).unwrap();
+    };
+    let record = |d: &Digest, name: Option<&str>| {
+        let mut v = serde_json::json!({"image_digest": d.to_string()});
+        if let Some(name) = name {
+            v["name"] = name.into();
+        }
+        v.to_string()
+    };
+    container("c1", record(&manifests[2], Some("web")));
+    container("c2", record(&manifests[2], None));
+    container("c3", record(&manifests[8], Some("api")));
+    container("c4", "{not json".into());
+
+    let images = store.images().unwrap();
+    let of = |name: &str| {
+        images
+            .iter()
+            .find(|i| i.names == vec![format!("docker.io/library/{name}")])
+            .unwrap_or_else(|| panic!("{name} listed"))
+            .containers
+            .clone()
+    };
+    assert_eq!(
+        of("app2:1"),
+        vec!["c2", "web"],
+        "a record without a name shows its folder"
+    );
+    assert_eq!(of("app8:1"), vec!["api"]);
+    assert_eq!(
+        of("multi:1"),
+        vec!["api"],
+        "through the manifest the index lists"
+    );
+    assert!(of("app3:1").is_empty());
+
+    let df = store.disk_usage().unwrap();
+    assert_eq!(df.active_images, 3);
+    assert_eq!((df.unreferenced_blobs, df.image_bytes), (0, df.total_bytes));
+    let used: std::collections::BTreeSet<Digest> = [2, 8]
+        .into_iter()
+        .flat_map(|i| {
+            [
+                manifests[i].clone(),
+                walk::config_of(&store, &manifests[i]).unwrap(),
+                own[i].clone(),
+            ]
+        })
+        .chain([base, id])
+        .collect();
+    let kept: u64 = used.iter().map(|d| store.blob_size(d).unwrap()).sum();
+    assert_eq!(df.reclaimable_bytes, df.total_bytes - kept);
+}
+
+#[test]
 fn rmi_keeps_a_layer_that_is_the_compressed_variant_of_a_layer_still_used() {
     // As when an image pushed with compression is pulled back: the pulled image's layer
     // is the blob the push made from another image's plain layer.

@@ -11,7 +11,8 @@ use std::fs;
 use oci_spec::image::ANNOTATION_CREATED;
 use serde::{Deserialize, Serialize};
 
-use super::walk::{self, Doc};
+use super::variants::Variants;
+use super::walk::{self, Doc, Walk};
 use super::{read_capped, Store, StoreError};
 use crate::digest::Digest;
 
@@ -71,6 +72,15 @@ pub struct DiskUsage {
 impl Store {
     /// Every image, newest first (then by name), one entry per distinct manifest/index.
     pub fn images(&self) -> Result<Vec<ImageSummary>, StoreError> {
+        Ok(self.images_and_blobs()?.0)
+    }
+
+    /// [`Store::images`], and the blobs each image reaches with their sizes (by image
+    /// digest), so that `df` does not walk every image a second time.
+    #[allow(clippy::type_complexity)]
+    fn images_and_blobs(
+        &self,
+    ) -> Result<(Vec<ImageSummary>, BTreeMap<Digest, BTreeMap<Digest, u64>>), StoreError> {
         let entries = self.entries()?;
         // Group names by target.
         let mut by_target: BTreeMap<Digest, (Vec<String>, String, Option<String>)> =
@@ -92,10 +102,19 @@ impl Store {
                     .cloned();
             }
         }
-        let reach: BTreeMap<&Digest, BTreeMap<Digest, u64>> = by_target
+        // One walk for all: a layer many images share is looked at once.
+        let mut walk = Walk::remembering_sizes();
+        let reach: BTreeMap<Digest, BTreeMap<Digest, u64>> = by_target
             .keys()
-            .map(|d| (d, walk::reachable_from(self, d)))
+            .map(|d| {
+                let mut blobs = BTreeMap::new();
+                walk.visit(self, d, 0, &mut blobs);
+                (d.clone(), blobs)
+            })
             .collect();
+        // Read once, not once per image: with many images and containers that was the
+        // listing's main cost.
+        let containers = container_records(self);
         let mut users: BTreeMap<&Digest, usize> = BTreeMap::new();
         for blobs in reach.values() {
             for d in blobs.keys() {
@@ -141,7 +160,7 @@ impl Store {
                 size,
                 shared,
                 unique: size - shared,
-                containers: self.holders(digest),
+                containers: holders_among(&containers, digest, doc.as_ref()),
             });
         }
         out.sort_by(|a, b| {
@@ -149,13 +168,23 @@ impl Store {
                 .cmp(&a.created)
                 .then_with(|| a.names.cmp(&b.names))
         });
-        Ok(out)
+        Ok((out, reach))
     }
 
     /// The store's disk usage, per image and in total.
     pub fn disk_usage(&self) -> Result<DiskUsage, StoreError> {
-        let images = self.images()?;
-        let reachable = self.reachable()?;
+        let (images, reach) = self.images_and_blobs()?;
+        let mut reachable: BTreeMap<&Digest, u64> = reach
+            .values()
+            .flat_map(|blobs| blobs.iter().map(|(d, s)| (d, *s)))
+            .collect();
+        // And the compressed variants of what images reach, as gc keeps them.
+        let variants = Variants::load(self.root()).of(&|d| reachable.contains_key(d));
+        for v in &variants {
+            if let Ok(size) = self.blob_size(v) {
+                reachable.insert(v, size);
+            }
+        }
         let blobs = self.list_blobs()?;
         let mut usage = DiskUsage {
             blobs: blobs.len(),
@@ -173,7 +202,7 @@ impl Store {
         // Blobs reached only by images no container uses can all go.
         let mut in_use = BTreeSet::new();
         for image in images.iter().filter(|i| !i.containers.is_empty()) {
-            in_use.extend(walk::reachable_from(self, &image.digest).into_keys());
+            in_use.extend(reach[&image.digest].keys());
         }
         usage.reclaimable_bytes = blobs
             .iter()
@@ -185,18 +214,12 @@ impl Store {
     }
 }
 
-/// See [`Store::holders`].
-pub(super) fn holders(store: &Store, target: &Digest) -> Vec<String> {
-    let dir = store.containers_dir();
-    let Ok(listing) = fs::read_dir(&dir) else {
+/// Every container's name and the image it was created from, from
+/// `<root>/containers/<id>/container.json` (records that cannot be read are skipped).
+fn container_records(store: &Store) -> Vec<(String, Digest)> {
+    let Ok(listing) = fs::read_dir(store.containers_dir()) else {
         return Vec::new();
     };
-    let mut wanted = BTreeSet::from([target.clone()]);
-    if let Ok(doc) = store.read_json::<Doc>(target) {
-        if doc.is_index() {
-            wanted.extend(doc.manifests.iter().filter_map(|m| m.digest.parse().ok()));
-        }
-    }
     let mut out = Vec::new();
     for entry in listing.flatten() {
         let path = entry.path().join("container.json");
@@ -206,14 +229,43 @@ pub(super) fn holders(store: &Store, target: &Digest) -> Vec<String> {
         let Ok(record) = serde_json::from_slice::<ContainerRecord>(&bytes) else {
             continue;
         };
-        if wanted.contains(&record.image_digest) {
-            out.push(
-                record
-                    .name
-                    .unwrap_or_else(|| entry.file_name().to_string_lossy().into_owned()),
-            );
-        }
+        let name = record
+            .name
+            .unwrap_or_else(|| entry.file_name().to_string_lossy().into_owned());
+        out.push((name, record.image_digest));
     }
+    out
+}
+
+/// The containers of `records` created from `target` or, for an index (`doc`), from one
+/// of the manifests it lists; sorted.
+fn holders_among(records: &[(String, Digest)], target: &Digest, doc: Option<&Doc>) -> Vec<String> {
+    let mut wanted = BTreeSet::from([target]);
+    let listed: Vec<Digest> = doc
+        .filter(|d| d.is_index())
+        .map(|d| {
+            d.manifests
+                .iter()
+                .filter_map(|m| m.digest.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    wanted.extend(&listed);
+    let mut out: Vec<String> = records
+        .iter()
+        .filter(|(_, image)| wanted.contains(image))
+        .map(|(name, _)| name.clone())
+        .collect();
     out.sort();
     out
+}
+
+/// See [`Store::holders`].
+pub(super) fn holders(store: &Store, target: &Digest) -> Vec<String> {
+    let records = container_records(store);
+    if records.is_empty() {
+        return Vec::new();
+    }
+    let doc = store.read_json::<Doc>(target).ok();
+    holders_among(&records, target, doc.as_ref())
 }

@@ -10,7 +10,7 @@
 //!
 //! [OCI image spec]: https://github.com/opencontainers/image-spec/blob/main/manifest.md
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
@@ -151,9 +151,31 @@ pub(crate) struct Walk {
     /// When set, every manifest and index read, with what it references (fsck checks the
     /// children cache against these).
     pub docs: Option<Vec<(Digest, Vec<super::children::Child>)>>,
+    /// When set, blob sizes already looked up, so that a walk over many images stats a
+    /// shared base layer once rather than once per image.
+    pub sizes: Option<HashMap<Digest, u64>>,
 }
 
 impl Walk {
+    /// A walk that remembers blob sizes across [`Walk::visit`]s (see `sizes`).
+    pub fn remembering_sizes() -> Walk {
+        Walk {
+            sizes: Some(HashMap::new()),
+            ..Walk::default()
+        }
+    }
+
+    fn size(&mut self, store: &Store, d: &Digest) -> Result<u64, super::StoreError> {
+        if let Some(size) = self.sizes.as_ref().and_then(|s| s.get(d)) {
+            return Ok(*size);
+        }
+        let size = store.blob_size(d)?;
+        if let Some(sizes) = &mut self.sizes {
+            sizes.insert(d.clone(), size);
+        }
+        Ok(size)
+    }
+
     fn wrong(&mut self, kind: Wrong, subject: impl ToString, message: impl Into<String>) {
         self.findings.push(Finding::Wrong {
             kind,
@@ -174,7 +196,9 @@ impl Walk {
         if out.contains_key(d) {
             return;
         }
-        let Ok(size) = store.blob_size(d) else { return };
+        let Ok(size) = self.size(store, d) else {
+            return;
+        };
         out.insert(d.clone(), size);
         if depth > MAX_DEPTH {
             self.wrong(Wrong::BadManifest, d, "indexes nest too deeply");
@@ -194,7 +218,7 @@ impl Walk {
                 self.wrong(Wrong::BadManifest, d, why);
                 continue;
             };
-            let actual = match store.blob_size(&cd) {
+            let actual = match self.size(store, &cd) {
                 Ok(actual) => {
                     if child.size != actual {
                         let why = format!("{d} says {} bytes, the blob has {actual}", child.size);
