@@ -116,8 +116,11 @@ impl Store {
     /// collects garbage (see the module doc).
     pub fn prune(&self) -> Result<PruneReport, StoreError> {
         let _lock = self.lock()?;
+        let containers = super::usage::container_records(self);
         let removed = self.remove_entries(|e| {
-            e.name.is_empty() && e.digest().is_ok_and(|d| self.holders(&d).is_empty())
+            e.name.is_empty()
+                && e.digest()
+                    .is_ok_and(|d| super::usage::holders_in(self, &containers, &d).is_empty())
         })?;
         let mut images_removed: Vec<Digest> =
             removed.iter().filter_map(|e| e.digest().ok()).collect();

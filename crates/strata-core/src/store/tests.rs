@@ -445,22 +445,36 @@ fn prune_removes_nameless_entries_and_unreachable_blobs() {
     let (m, _) = make_image(&store, "kept", b"kept", None);
     store.set_ref(&r("kept"), m).unwrap();
     let (nameless, _) = make_image(&store, "nameless", b"nameless", None);
+    // Another nameless image a container was made from: prune keeps it, as docker does.
+    let (held, _) = make_image(&store, "held", b"held", None);
     {
         let _lock = store.lock().unwrap();
         let mut index = store.read_index().unwrap();
         index.manifests.push(nameless.clone());
+        index.manifests.push(held.clone());
         store.write_index(&index).unwrap();
     }
+    let cdir = dir.path().join("containers/c1");
+    fs::create_dir_all(&cdir).unwrap();
+    let record = serde_json::json!({"image_digest": held.digest().to_string(), "name": "job"});
+    fs::write(cdir.join("container.json"), record.to_string()).unwrap();
     // As `strata prune` would run: another process, which protects no pending blob.
     drop(store);
     let store = Store::open(dir.path()).unwrap();
     let images = store.images().unwrap();
-    assert_eq!(images.len(), 2);
-    assert!(images.iter().any(|i| i.names.is_empty()));
+    assert_eq!(images.len(), 3);
+    assert_eq!(images.iter().filter(|i| i.names.is_empty()).count(), 2);
     let report = store.prune().unwrap();
-    assert_eq!(report.images_removed.len(), 1);
+    assert_eq!(
+        report.images_removed,
+        vec![Digest::try_from(nameless.digest()).unwrap()]
+    );
     assert_eq!(report.gc.removed.len(), 3);
-    assert_eq!(store.images().unwrap().len(), 1);
+    let left = store.images().unwrap();
+    assert_eq!(left.len(), 2);
+    assert!(left
+        .iter()
+        .any(|i| i.names.is_empty() && i.containers == vec!["job"]));
     assert!(store.fsck().unwrap().is_clean());
 }
 

@@ -216,7 +216,7 @@ impl Store {
 
 /// Every container's name and the image it was created from, from
 /// `<root>/containers/<id>/container.json` (records that cannot be read are skipped).
-fn container_records(store: &Store) -> Vec<(String, Digest)> {
+pub(super) fn container_records(store: &Store) -> Vec<(String, Digest)> {
     let Ok(listing) = fs::read_dir(store.containers_dir()) else {
         return Vec::new();
     };
@@ -262,10 +262,18 @@ fn holders_among(records: &[(String, Digest)], target: &Digest, doc: Option<&Doc
 
 /// See [`Store::holders`].
 pub(super) fn holders(store: &Store, target: &Digest) -> Vec<String> {
-    let records = container_records(store);
+    holders_in(store, &container_records(store), target)
+}
+
+/// [`holders`] among `records` read once for many images (`prune`).
+pub(super) fn holders_in(
+    store: &Store,
+    records: &[(String, Digest)],
+    target: &Digest,
+) -> Vec<String> {
     if records.is_empty() {
         return Vec::new();
     }
     let doc = store.read_json::<Doc>(target).ok();
-    holders_among(&records, target, doc.as_ref())
+    holders_among(records, target, doc.as_ref())
 }
