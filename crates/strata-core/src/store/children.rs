@@ -132,28 +132,15 @@ impl Children {
     /// Adds `root` and everything it reaches to `out`: the documents, and the configs and
     /// layers they declare (present or not).
     pub fn reach(&mut self, store: &Store, root: &Digest, out: &mut HashSet<Digest>) {
-        let mut stack = vec![(root.clone(), 0usize)];
-        while let Some((d, depth)) = stack.pop() {
-            if !out.insert(d.clone()) || depth > MAX_DEPTH {
-                continue;
-            }
-            let Some(children) = self.of(store, &d) else {
-                continue;
-            };
-            for c in children {
-                if c.manifest {
-                    stack.push((c.digest.clone(), depth + 1));
-                } else {
-                    out.insert(c.digest.clone());
-                }
-            }
-        }
+        let mut blobs = Vec::new();
+        self.follow(store, root, out, |d| blobs.push(d.clone()));
+        out.extend(blobs);
     }
 
-    /// Adds to `out` the digests of `wanted` that `root` reaches, as [`Children::reach`]
-    /// walks, without collecting everything else: what `rmi` needs to know of the images
-    /// it keeps. `seen` holds the documents already followed, shared across roots so that
-    /// a manifest several indexes list is followed once.
+    /// Adds to `out` the digests of `wanted` that `root` reaches, without collecting
+    /// everything else: what `rmi` needs to know of the images it keeps. `seen` holds the
+    /// documents already followed, shared across roots so that a manifest several indexes
+    /// list is followed once.
     pub fn reached_among(
         &mut self,
         store: &Store,
@@ -162,14 +149,29 @@ impl Children {
         seen: &mut HashSet<Digest>,
         out: &mut HashSet<Digest>,
     ) {
+        self.follow(store, root, seen, |d| {
+            if wanted.contains(d) {
+                out.insert(d.clone());
+            }
+        });
+    }
+
+    /// Follows `root` and the manifests the indexes on the way list, skipping documents
+    /// already in `seen` (and adding those it follows), and calls `found` with every
+    /// document followed and every config and layer they declare.
+    fn follow(
+        &mut self,
+        store: &Store,
+        root: &Digest,
+        seen: &mut HashSet<Digest>,
+        mut found: impl FnMut(&Digest),
+    ) {
         let mut stack = vec![(root.clone(), 0usize)];
         while let Some((d, depth)) = stack.pop() {
             if !seen.insert(d.clone()) {
                 continue;
             }
-            if wanted.contains(&d) {
-                out.insert(d.clone());
-            }
+            found(&d);
             if depth > MAX_DEPTH {
                 continue;
             }
@@ -179,8 +181,8 @@ impl Children {
             for c in children {
                 if c.manifest {
                     stack.push((c.digest.clone(), depth + 1));
-                } else if wanted.contains(&c.digest) {
-                    out.insert(c.digest.clone());
+                } else {
+                    found(&c.digest);
                 }
             }
         }
