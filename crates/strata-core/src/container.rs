@@ -270,7 +270,14 @@ impl Containers {
         };
         let mut out: Vec<ContainerInfo> = listing
             .flatten()
-            .filter_map(|e| ContainerInfo::read(&e.path()).ok())
+            .filter_map(|e| {
+                // A record names its own folder: one whose ID is another's (a folder
+                // copied, or an ID with `../` written by hand) would have `rm` and
+                // `commit` act on that other folder.
+                ContainerInfo::read(&e.path())
+                    .ok()
+                    .filter(|info| e.file_name().to_str() == Some(info.id.as_str()))
+            })
             .collect();
         out.sort_by(|a, b| a.created.cmp(&b.created).then(a.name.cmp(&b.name)));
         Ok(out)
@@ -305,11 +312,16 @@ impl Containers {
                 }
             }
         };
-        Ok(Container {
+        Ok(self.open(found))
+    }
+
+    /// The container of a record [`Containers::list`] returned (without listing again).
+    pub fn open(&self, info: ContainerInfo) -> Container {
+        Container {
             store: self.store.clone(),
-            dir: self.dir().join(&found.id),
-            info: found,
-        })
+            dir: self.dir().join(&info.id),
+            info,
+        }
     }
 
     /// Removes a container: unmounts it, deletes its folder, and drops cached layers no
@@ -695,5 +707,52 @@ impl Container {
     /// Copies a file or folder out to the host (`strata cp NAME:SRC DEST`).
     pub fn copy_out(&self, src: &str, dest: &Path) -> Result<(), ContainerError> {
         files::copy_out(&self.root()?, src, dest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str, name: &str) -> ContainerInfo {
+        ContainerInfo {
+            id: id.to_string(),
+            name: name.to_string(),
+            image: "docker.io/library/busybox:latest".into(),
+            image_digest: Digest::of(b"manifest"),
+            manifest_digest: Digest::of(b"manifest"),
+            created: "2026-12-06T00:00:00Z".into(),
+            mode: Mode::Baseline,
+            layers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_record_naming_another_folder_is_not_a_container() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        let all = Containers::new(&store);
+        let id = Digest::of(b"web").hex().to_string();
+        for (folder, info) in [
+            (id.as_str(), record(&id, "web")),
+            // Its ID leads out of the containers folder: `rm evil` would delete there.
+            ("evil", record("../../victim", "evil")),
+            // A copy of web's folder: `rm copy` would delete web.
+            ("copy", record(&id, "copy")),
+        ] {
+            let d = all.dir().join(folder);
+            fs::create_dir_all(&d).unwrap();
+            info.write(&d).unwrap();
+        }
+        fs::create_dir_all(dir.path().join("victim")).unwrap();
+
+        let listed: Vec<String> = all.list().unwrap().into_iter().map(|c| c.name).collect();
+        assert_eq!(listed, vec!["web"]);
+        for name in ["evil", "copy"] {
+            assert!(matches!(all.get(name), Err(ContainerError::NotFound(_))));
+            assert!(all.remove(name).is_err());
+        }
+        assert!(dir.path().join("victim").is_dir());
+        assert!(all.dir().join(&id).join(record::RECORD_FILE).is_file());
     }
 }

@@ -156,10 +156,7 @@ pub async fn list_containers(
     let all = state.containers()?;
     blocking(move || {
         let infos = all.list().map_err(|e| e.problem())?;
-        infos
-            .iter()
-            .map(|i| row(&all.get(&i.id).map_err(|e| e.problem())?))
-            .collect()
+        infos.into_iter().map(|i| row(&all.open(i))).collect()
     })
     .await
 }
