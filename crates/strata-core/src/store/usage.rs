@@ -69,18 +69,18 @@ pub struct DiskUsage {
     pub reclaimable_bytes: u64,
 }
 
+/// For each image (manifest or index digest), the blobs it reaches with their sizes.
+type BlobsByImage = BTreeMap<Digest, BTreeMap<Digest, u64>>;
+
 impl Store {
     /// Every image, newest first (then by name), one entry per distinct manifest/index.
     pub fn images(&self) -> Result<Vec<ImageSummary>, StoreError> {
         Ok(self.images_and_blobs()?.0)
     }
 
-    /// [`Store::images`], and the blobs each image reaches with their sizes (by image
-    /// digest), so that `df` does not walk every image a second time.
-    #[allow(clippy::type_complexity)]
-    fn images_and_blobs(
-        &self,
-    ) -> Result<(Vec<ImageSummary>, BTreeMap<Digest, BTreeMap<Digest, u64>>), StoreError> {
+    /// [`Store::images`], and the blobs each image reaches, so that `df` does not walk
+    /// every image a second time.
+    fn images_and_blobs(&self) -> Result<(Vec<ImageSummary>, BlobsByImage), StoreError> {
         let entries = self.entries()?;
         // Group names by target.
         let mut by_target: BTreeMap<Digest, (Vec<String>, String, Option<String>)> =
@@ -104,7 +104,7 @@ impl Store {
         }
         // One walk for all: a layer many images share is looked at once.
         let mut walk = Walk::remembering_sizes();
-        let reach: BTreeMap<Digest, BTreeMap<Digest, u64>> = by_target
+        let reach: BlobsByImage = by_target
             .keys()
             .map(|d| {
                 let mut blobs = BTreeMap::new();
