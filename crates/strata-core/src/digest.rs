@@ -24,12 +24,13 @@ pub struct Digest {
     hex: [u8; 64],
 }
 
-/// Hashes the first 16 hex digits only (64 bits of a sha256): equal digests hash alike, and
-/// distinct ones collide there only by finding a 64-bit prefix collision of sha256 for each
-/// key, so a hostile image cannot flood a map's buckets. A quarter of the hashing work.
+/// Hashes every digit. Not a prefix, though a sha256 is evenly spread: the digests a
+/// manifest lists are text its author chose, not hashes Strata computed, and a hostile
+/// manifest listing thousands of digests with one prefix would put them all in one bucket
+/// of every map they enter.
 impl std::hash::Hash for Digest {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write(&self.hex[..16]);
+        state.write(&self.hex);
     }
 }
 
@@ -338,9 +339,14 @@ mod tests {
         assert_eq!(d, Digest::of(b""));
         assert!(serde_json::from_str::<Digest>("\"sha256:abc\"").is_err());
         assert!(serde_json::from_str::<Digest>("7").is_err());
-        // Two digests sharing the 16 hashed digits are still two keys.
-        let a = Digest::from_hex(&format!("{}{}", "0".repeat(16), "a".repeat(48))).unwrap();
-        let b = Digest::from_hex(&format!("{}{}", "0".repeat(16), "b".repeat(48))).unwrap();
+        // Digests a hostile manifest lists, alike but for their last digit, hash apart
+        // (a hash of a prefix would put them all in one bucket).
+        let a = Digest::from_hex(&format!("{}a", "0".repeat(63))).unwrap();
+        let b = Digest::from_hex(&format!("{}b", "0".repeat(63))).unwrap();
+        let keyed = std::collections::hash_map::RandomState::new();
+        use std::hash::BuildHasher;
+        assert_ne!(keyed.hash_one(&a), keyed.hash_one(&b));
+        assert_eq!(keyed.hash_one(&a), keyed.hash_one(a.clone()));
         let map = std::collections::HashMap::from([(a.clone(), 1), (b.clone(), 2)]);
         assert_eq!((map[&a], map[&b], map.len()), (1, 2, 2));
     }
