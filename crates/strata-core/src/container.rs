@@ -315,8 +315,13 @@ impl Containers {
         Ok(self.open(found))
     }
 
-    /// The container of a record [`Containers::list`] returned (without listing again).
-    pub fn open(&self, info: ContainerInfo) -> Container {
+    /// Every container, as [`Containers::list`] orders them, ready to use.
+    pub fn all(&self) -> Result<Vec<Container>, ContainerError> {
+        Ok(self.list()?.into_iter().map(|i| self.open(i)).collect())
+    }
+
+    /// The container of a record [`Containers::list`] returned (its ID is its folder's name).
+    fn open(&self, info: ContainerInfo) -> Container {
         Container {
             store: self.store.clone(),
             dir: self.dir().join(&info.id),

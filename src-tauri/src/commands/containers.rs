@@ -153,10 +153,10 @@ fn given(s: Option<String>) -> Option<String> {
 pub async fn list_containers(
     state: State<'_, ContainersState>,
 ) -> Result<Vec<ContainerRow>, Problem> {
-    let all = state.containers()?;
+    let containers = state.containers()?;
     blocking(move || {
-        let infos = all.list().map_err(|e| e.problem())?;
-        infos.into_iter().map(|i| row(&all.open(i))).collect()
+        let all = containers.all().map_err(|e| e.problem())?;
+        all.iter().map(row).collect()
     })
     .await
 }
