@@ -149,12 +149,14 @@ describe('Containers screen', () => {
       const history = JSON.parse(strata(place.home, ['history', COMMITTED, '--json']));
       assert.ok(history.some((h) => h.comment === 'added hello-e2e.txt'), JSON.stringify(history));
 
-      // The list shows the container with the size of its writable layer.
+      // The list shows the container, then the size of its writable layer once counted.
       await app.click('[data-nav="containers"]');
       await app.click('[data-testid="container-back"]').catch(() => {});
       const row = '[data-testid="container-row"][data-name="web"]';
       await app.find(row);
-      assert.match(await textOf(app, `${row} [data-testid="container-size"]`), /\d+ B/);
+      const size = `${row} [data-testid="container-size"][data-counted="true"]`;
+      await app.find(size);
+      assert.match(await textOf(app, size), /\d+ B · changes: [1-9]/);
       await shot(app, 'list');
     });
   });

@@ -80,11 +80,13 @@ pub struct ContainerRow {
     pub created: String,
     /// `overlay` or `baseline`.
     pub mode: String,
-    /// Bytes of the files the container added or changed (its writable layer).
-    #[cfg_attr(test, ts(type = "number"))]
-    pub size: u64,
-    /// Paths added, changed or deleted.
-    pub changes: usize,
+    /// Bytes of the files the container added or changed (its writable layer); `null` in
+    /// the list, which answers before anything is counted (see [`list_containers`]).
+    #[cfg_attr(test, ts(type = "number | null"))]
+    pub size: Option<u64>,
+    /// Paths added, changed or deleted; `null` in the list, as `size`.
+    #[cfg_attr(test, ts(type = "number | null"))]
+    pub changes: Option<usize>,
 }
 
 /// A text file opened in the editor.
@@ -125,10 +127,20 @@ pub struct CommitRequest {
     pub changes: Vec<String>,
 }
 
+/// A container's row, with its writable layer's size and changes counted.
 fn row(c: &Container) -> Result<ContainerRow, Problem> {
-    let info = c.info();
     let diff = c.diff().map_err(|e| e.problem())?;
     Ok(ContainerRow {
+        size: Some(tree::layer_bytes(&diff)),
+        changes: Some(diff.len()),
+        ..uncounted_row(c)
+    })
+}
+
+/// A container's row from its record alone.
+fn uncounted_row(c: &Container) -> ContainerRow {
+    let info = c.info();
+    ContainerRow {
         id: info.id.clone(),
         short_id: info.short_id().to_string(),
         name: info.name.clone(),
@@ -136,9 +148,9 @@ fn row(c: &Container) -> Result<ContainerRow, Problem> {
         image_reference: info.image.clone(),
         created: info.created.clone(),
         mode: info.mode.as_str().to_string(),
-        size: tree::layer_bytes(&diff),
-        changes: diff.len(),
-    })
+        size: None,
+        changes: None,
+    }
 }
 
 /// A trimmed, non-empty optional text.
@@ -148,7 +160,10 @@ fn given(s: Option<String>) -> Option<String> {
 
 // ---- commands ----------------------------------------------------------------------------
 
-/// Every container, oldest first, with the size of its writable layer.
+/// Every container, oldest first, from the records alone: counting a container's changes
+/// walks its writable layer, or for a copy-mode container its whole root filesystem (some
+/// 145 ms for 11,000 files), so the screen asks [`get_container`] for each row after
+/// showing the list.
 #[tauri::command]
 pub async fn list_containers(
     state: State<'_, ContainersState>,
@@ -156,12 +171,13 @@ pub async fn list_containers(
     let containers = state.containers()?;
     blocking(move || {
         let all = containers.all().map_err(|e| e.problem())?;
-        all.iter().map(row).collect()
+        Ok(all.iter().map(uncounted_row).collect())
     })
     .await
 }
 
-/// One container's row (the page's header).
+/// One container's row, with its size and changes counted (the page's header, and each
+/// row of the list after it shows).
 #[tauri::command]
 pub async fn get_container(
     state: State<'_, ContainersState>,

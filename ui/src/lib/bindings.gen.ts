@@ -1069,13 +1069,14 @@ created: string,
  */
 mode: string, 
 /**
- * Bytes of the files the container added or changed (its writable layer).
+ * Bytes of the files the container added or changed (its writable layer); `null` in
+ * the list, which answers before anything is counted (see [`list_containers`]).
  */
-size: number, 
+size: number | null, 
 /**
- * Paths added, changed or deleted.
+ * Paths added, changed or deleted; `null` in the list, as `size`.
  */
-changes: number, };
+changes: number | null, };
 
 export type FileRow = { name: string, 
 /**

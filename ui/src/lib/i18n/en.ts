@@ -308,6 +308,8 @@ export const en = {
       actions: 'Actions',
     },
     changes: 'changes: {n}',
+    counting: 'Counting the changes…',
+    notCounted: 'The changes could not be counted',
     open: 'Open',
     remove: 'Delete',
     removeConfirm: 'Delete container {name}? Its changes are lost unless you commit them first.',

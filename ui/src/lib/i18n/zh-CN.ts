@@ -305,6 +305,8 @@ export const zhCN: Messages = {
       actions: '操作',
     },
     changes: '{n} 处改动',
+    counting: '正在统计改动…',
+    notCounted: '无法统计改动',
     open: '打开',
     remove: '删除',
     removeConfirm: '删除容器 {name}？未提交的改动将丢失。',

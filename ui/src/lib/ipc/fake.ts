@@ -694,7 +694,8 @@ export class FakeApi implements StrataApi {
 
   async listContainers(): Promise<ContainerRow[]> {
     this.check('listContainers');
-    return this.ctr.items.map((c) => this.ctr.row(c));
+    // As the app: the list answers from the records; getContainer counts.
+    return this.ctr.items.map((c) => ({ ...this.ctr.row(c), size: null, changes: null }));
   }
 
   async getContainer(name: string): Promise<ContainerRow> {

@@ -42,17 +42,59 @@ export class ContainersModel extends ScreenModel {
     else if (now.state === 'done') then(now);
   }
 
+  /** Rows' sizes are being counted (a row whose size is still null shows it is coming). */
+  counting = $state(false);
+  /** Bumped by each refresh, so that counts still coming for an older list are dropped. */
+  private generation = 0;
+
+  /** Lists the containers, then counts each one's changes in the background. */
   async refresh(): Promise<void> {
+    const generation = ++this.generation;
     try {
-      const rows = await this.notices.guard(() => this.api.listContainers());
-      if (rows) {
+      const listed = await this.notices.guard(() => this.api.listContainers());
+      if (listed && generation === this.generation) {
+        // A row keeps the counts it had until it is counted again: no flicker.
+        const before = new Map(this.rows.map((r) => [r.id, r]));
+        const rows = listed.map((r) => {
+          const old = before.get(r.id);
+          return old ? { ...r, size: old.size, changes: old.changes } : r;
+        });
         this.rows = rows;
         const open = this.open;
-        // The open container may be gone, or its size changed.
+        // The open container may be gone.
         this.open = open ? rows.find((r) => r.id === open.id) : undefined;
+        void this.count(generation, rows);
       }
     } finally {
       this.loaded = true;
+    }
+  }
+
+  /** Counts the rows' changes one container at a time: each count walks the container's
+      writable layer, or a copy-mode container's whole root filesystem. The open
+      container's page shows its count too, so it goes first. A count that fails (the
+      container went meanwhile) leaves its row uncounted. */
+  private async count(generation: number, rows: ContainerRow[]): Promise<void> {
+    this.counting = true;
+    const left = [...rows];
+    try {
+      while (left.length > 0) {
+        const open = left.findIndex((r) => r.id === this.open?.id);
+        const [row] = left.splice(Math.max(open, 0), 1) as [ContainerRow];
+        let counted: ContainerRow;
+        try {
+          counted = await this.api.getContainer(row.name);
+        } catch {
+          if (generation !== this.generation) return;
+          this.rows = this.rows.map((r) => (r.id === row.id ? { ...r, size: null, changes: null } : r));
+          continue;
+        }
+        if (generation !== this.generation) return;
+        this.rows = this.rows.map((r) => (r.id === counted.id ? counted : r));
+        if (this.open?.id === counted.id) this.open = counted;
+      }
+    } finally {
+      if (generation === this.generation) this.counting = false;
     }
   }
 
