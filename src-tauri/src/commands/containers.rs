@@ -162,7 +162,7 @@ fn given(s: Option<String>) -> Option<String> {
 
 /// Every container, oldest first, from the records alone: counting a container's changes
 /// walks its writable layer, or for a copy-mode container its whole root filesystem (some
-/// 145 ms for 11,000 files), so the screen asks [`get_container`] for each row after
+/// 145–240 ms for 11,000 files), so the screen asks [`get_container`] for each row after
 /// showing the list.
 #[tauri::command]
 pub async fn list_containers(
