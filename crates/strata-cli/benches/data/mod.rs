@@ -94,11 +94,13 @@ pub fn add_container_records(home: &Path, n: usize) {
             .expect("image")
             .digest()
             .expect("digest");
+        let id = format!("bench{k:02}");
         let record = strata_core::store::ContainerRecord {
+            id: Some(id.clone()),
             image_digest: image,
             name: Some(format!("box{k}")),
         };
-        let dir = home.join("containers").join(format!("bench{k:02}"));
+        let dir = home.join("containers").join(id);
         std::fs::create_dir_all(&dir).expect("container folder");
         std::fs::write(
             dir.join("container.json"),

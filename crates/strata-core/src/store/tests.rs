@@ -753,6 +753,10 @@ fn images_and_df_show_each_image_with_the_containers_created_from_it() {
     container("c2", record(&manifests[2], None));
     container("c3", record(&manifests[8], Some("api")));
     container("c4", "{not json".into());
+    // A copy of c3's folder: its record names c3, and `strata ps` does not list it.
+    let copied =
+        serde_json::json!({"id": "c3", "image_digest": manifests[5].to_string(), "name": "copy"});
+    container("c5", copied.to_string());
 
     let images = store.images().unwrap();
     let of = |name: &str| {
@@ -775,6 +779,7 @@ fn images_and_df_show_each_image_with_the_containers_created_from_it() {
         "through the manifest the index lists"
     );
     assert!(of("app3:1").is_empty());
+    assert!(of("app5:1").is_empty(), "a copied folder holds nothing");
 
     let df = store.disk_usage().unwrap();
     assert_eq!(df.active_images, 3);

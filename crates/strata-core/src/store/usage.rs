@@ -20,6 +20,10 @@ use crate::digest::Digest;
 /// `<root>/containers/<id>/container.json`. Other fields may be present; only these are read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContainerRecord {
+    /// The container's ID, which is its folder's name (a record naming another folder is
+    /// not a container: see `container_records`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// The manifest (or index) the container was created from.
     pub image_digest: Digest,
     /// The container's name; the folder name when absent.
@@ -215,7 +219,8 @@ impl Store {
 }
 
 /// Every container's name and the image it was created from, from
-/// `<root>/containers/<id>/container.json` (records that cannot be read are skipped).
+/// `<root>/containers/<id>/container.json` (records that cannot be read, or whose ID is not
+/// their folder's name, are skipped, as [`crate::container::Containers::list`] skips them).
 pub(super) fn container_records(store: &Store) -> Vec<(String, Digest)> {
     let Ok(listing) = fs::read_dir(store.containers_dir()) else {
         return Vec::new();
@@ -229,6 +234,16 @@ pub(super) fn container_records(store: &Store) -> Vec<(String, Digest)> {
         let Ok(record) = serde_json::from_slice::<ContainerRecord>(&bytes) else {
             continue;
         };
+        // A copied folder (its record's ID is the original's) is not a container: `strata
+        // ps` does not list it, so it does not hold an image either.
+        let folder = entry.file_name();
+        if record
+            .id
+            .as_deref()
+            .is_some_and(|id| folder.to_str() != Some(id))
+        {
+            continue;
+        }
         let name = record
             .name
             .unwrap_or_else(|| entry.file_name().to_string_lossy().into_owned());
