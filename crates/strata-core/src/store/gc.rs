@@ -366,10 +366,7 @@ impl Store {
                     Vec::new()
                 }
             };
-            let mut walk = Walk {
-                docs: Some(Vec::new()),
-                ..Walk::default()
-            };
+            let mut walk = Walk::recording_docs();
             let mut reachable = BTreeMap::new();
             for entry in &entries {
                 report.refs_checked += 1;

@@ -106,16 +106,22 @@ impl Store {
                     .cloned();
             }
         }
-        // One walk for all: a layer many images share is looked at once.
+        // One walk for all: a layer many images share is looked at once. Each image's
+        // document is read once, for the walk and for the summary below.
         let mut walk = Walk::remembering_sizes();
-        let reach: BlobsByImage = by_target
-            .keys()
-            .map(|d| {
-                let mut blobs = BTreeMap::new();
-                walk.visit(self, d, 0, &mut blobs);
-                (d.clone(), blobs)
-            })
-            .collect();
+        let mut reach = BlobsByImage::new();
+        let mut docs: BTreeMap<&Digest, Doc> = BTreeMap::new();
+        for d in by_target.keys() {
+            let mut blobs = BTreeMap::new();
+            match self.read_json::<Doc>(d) {
+                Ok(doc) => {
+                    walk.visit_read(self, d, &doc, &mut blobs);
+                    docs.insert(d, doc);
+                }
+                Err(_) => walk.visit(self, d, 0, &mut blobs),
+            }
+            reach.insert(d.clone(), blobs);
+        }
         // Read once, not once per image: with many images and containers that was the
         // listing's main cost.
         let containers = container_records(self);
@@ -138,9 +144,9 @@ impl Store {
                 .filter(|(d, _)| users.get(d).copied().unwrap_or(0) > 1)
                 .map(|(_, s)| s)
                 .sum();
-            let doc: Option<Doc> = self.read_json(digest).ok();
-            let is_index = doc.as_ref().is_some_and(Doc::is_index);
-            let platforms = match (&doc, is_index) {
+            let doc = docs.get(digest);
+            let is_index = doc.is_some_and(Doc::is_index);
+            let platforms = match (doc, is_index) {
                 (Some(doc), true) => doc
                     .manifests
                     .iter()
@@ -150,7 +156,7 @@ impl Store {
                     .collect(),
                 _ => Vec::new(),
             };
-            let config_digest = match (&doc, is_index) {
+            let config_digest = match (doc, is_index) {
                 (Some(doc), false) => doc.config.as_ref().and_then(|c| c.digest.parse().ok()),
                 _ => None,
             };
@@ -164,7 +170,7 @@ impl Store {
                 size,
                 shared,
                 unique: size - shared,
-                containers: holders_among(&containers, digest, doc.as_ref()),
+                containers: holders_among(&containers, digest, doc),
             });
         }
         out.sort_by(|a, b| {
@@ -255,17 +261,10 @@ pub(super) fn container_records(store: &Store) -> Vec<(String, Digest)> {
 /// The containers of `records` created from `target` or, for an index (`doc`), from one
 /// of the manifests it lists; sorted.
 fn holders_among(records: &[(String, Digest)], target: &Digest, doc: Option<&Doc>) -> Vec<String> {
-    let mut wanted = BTreeSet::from([target]);
-    let listed: Vec<Digest> = doc
-        .filter(|d| d.is_index())
-        .map(|d| {
-            d.manifests
-                .iter()
-                .filter_map(|m| m.digest.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    wanted.extend(&listed);
+    let mut wanted = BTreeSet::from([target.clone()]);
+    if let Some(index) = doc.filter(|d| d.is_index()) {
+        wanted.extend(index.manifests.iter().filter_map(|m| m.digest.parse().ok()));
+    }
     let mut out: Vec<String> = records
         .iter()
         .filter(|(_, image)| wanted.contains(image))

@@ -153,7 +153,7 @@ pub(crate) struct Walk {
     pub docs: Option<Vec<(Digest, Vec<super::children::Child>)>>,
     /// When set, blob sizes already looked up, so that a walk over many images stats a
     /// shared base layer once rather than once per image.
-    pub sizes: Option<HashMap<Digest, u64>>,
+    sizes: Option<HashMap<Digest, u64>>,
 }
 
 impl Walk {
@@ -161,6 +161,14 @@ impl Walk {
     pub fn remembering_sizes() -> Walk {
         Walk {
             sizes: Some(HashMap::new()),
+            ..Walk::default()
+        }
+    }
+
+    /// A walk that keeps every document it reads in `docs` (fsck).
+    pub fn recording_docs() -> Walk {
+        Walk {
+            docs: Some(Vec::new()),
             ..Walk::default()
         }
     }
@@ -193,6 +201,29 @@ impl Walk {
         depth: usize,
         out: &mut BTreeMap<Digest, u64>,
     ) {
+        self.visit_with(store, d, None, depth, out);
+    }
+
+    /// [`Walk::visit`] of an image whose document (`doc`, read from the store) the caller
+    /// has already read for other uses: it is not read again.
+    pub fn visit_read(
+        &mut self,
+        store: &Store,
+        d: &Digest,
+        doc: &Doc,
+        out: &mut BTreeMap<Digest, u64>,
+    ) {
+        self.visit_with(store, d, Some(doc), 0, out);
+    }
+
+    fn visit_with(
+        &mut self,
+        store: &Store,
+        d: &Digest,
+        given: Option<&Doc>,
+        depth: usize,
+        out: &mut BTreeMap<Digest, u64>,
+    ) {
         if out.contains_key(d) {
             return;
         }
@@ -204,12 +235,19 @@ impl Walk {
             self.wrong(Wrong::BadManifest, d, "indexes nest too deeply");
             return;
         }
-        let doc: Doc = match store.read_json(d) {
-            Ok(doc) => doc,
-            Err(e) => return self.wrong(Wrong::BadManifest, d, e.to_string()),
+        let read: Doc;
+        let doc = match given {
+            Some(doc) => doc,
+            None => match store.read_json(d) {
+                Ok(doc) => {
+                    read = doc;
+                    &read
+                }
+                Err(e) => return self.wrong(Wrong::BadManifest, d, e.to_string()),
+            },
         };
         if let Some(docs) = &mut self.docs {
-            docs.push((d.clone(), super::children::children_of(&doc)));
+            docs.push((d.clone(), super::children::children_of(doc)));
         }
         let index = doc.is_index();
         for (child, role) in doc.children() {
