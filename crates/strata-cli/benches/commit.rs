@@ -286,7 +286,7 @@ fn large_change(containers: &mut Containers, mib: usize, runs: usize) {
         spent += t.elapsed();
         gzip.add(Run {
             secs: spent.as_secs_f64(),
-            peak_kib: 0,
+            ..Run::default()
         });
     }
 

@@ -95,7 +95,7 @@ fn main() {
         assert_eq!(page.tags.len(), PAGE);
         first.add(support::Run {
             secs: t.elapsed().as_secs_f64(),
-            peak_kib: 0,
+            ..support::Run::default()
         });
     }
     println!("{count} tags in pages of {PAGE} (loopback registry), best of {runs}:");

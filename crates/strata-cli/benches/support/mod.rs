@@ -15,28 +15,52 @@ pub fn env_or(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// One child's wall time and peak resident memory.
-#[derive(Debug, Clone, Copy)]
+/// One child's wall time, CPU time (user and system, on every core) and peak resident
+/// memory.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Run {
     pub secs: f64,
+    pub cpu_secs: f64,
     pub peak_kib: u64,
 }
 
-/// The fastest of several runs, and the highest peak memory of them all.
+impl Run {
+    /// Two children run one after the other: their times add up, their peaks do not.
+    #[allow(dead_code)] // each bench is its own crate; archive_push adds import and push
+    pub fn then(self, next: Run) -> Run {
+        Run {
+            secs: self.secs + next.secs,
+            cpu_secs: self.cpu_secs + next.cpu_secs,
+            peak_kib: self.peak_kib.max(next.peak_kib),
+        }
+    }
+}
+
+/// The fastest of several runs (with its CPU time), and the highest peak memory of them all.
 #[derive(Debug, Default)]
 pub struct Best {
     secs: Option<f64>,
+    cpu_secs: f64,
     peak_kib: u64,
 }
 
 impl Best {
     pub fn add(&mut self, r: Run) {
-        self.secs = Some(self.secs.map_or(r.secs, |s| s.min(r.secs)));
+        if self.secs.is_none_or(|s| r.secs < s) {
+            self.secs = Some(r.secs);
+            self.cpu_secs = r.cpu_secs;
+        }
         self.peak_kib = self.peak_kib.max(r.peak_kib);
     }
 
     pub fn secs(&self) -> f64 {
         self.secs.unwrap_or(f64::NAN)
+    }
+
+    /// The CPU time of the fastest run.
+    #[allow(dead_code)] // each bench is its own crate; archive_push reports it
+    pub fn cpu_secs(&self) -> f64 {
+        self.cpu_secs
     }
 
     #[allow(dead_code)] // each bench is its own crate; store_scale reports times only
@@ -77,11 +101,16 @@ pub fn run(cmd: &mut Command, dir: &Path) -> (Run, String) {
     (
         Run {
             secs,
+            cpu_secs: seconds(usage.ru_utime) + seconds(usage.ru_stime),
             // Linux reports ru_maxrss in KiB.
             peak_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
         },
         stdout,
     )
+}
+
+fn seconds(t: libc::timeval) -> f64 {
+    t.tv_sec as f64 + t.tv_usec as f64 / 1e6
 }
 
 /// As [`run`], for a child whose output is not needed.
