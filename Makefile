@@ -14,13 +14,15 @@ NPM    ?= npm
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 export CARGO_TERM_COLOR ?= never
 
-# Debian packages: the webview toolchain, the GUI test stack, and the real peers the tests use.
+# Debian packages: the webview toolchain, the GUI test stack, the real peers the tests use,
+# and what builds ISA-L's gzip (nasm and autotools, for the isal-sys crate).
 APT_PACKAGES := build-essential pkg-config file libssl-dev libdbus-1-dev \
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev \
   xvfb xauth webkit2gtk-driver fonts-noto-cjk locales \
   docker-registry apache2-utils skopeo umoci runc slirp4netns busybox-static \
   gnome-keyring libsecret-tools dbus dbus-x11 python3-jsonschema podman docker.io \
-  rpm db5.3-util squashfs-tools
+  rpm db5.3-util squashfs-tools \
+  nasm autoconf automake libtool
 
 .PHONY: help deps apt-deps rust-deps build run test lint test-rust bench bench-transfer
 

@@ -88,6 +88,70 @@ fn gzip_members(mut gz: &[u8]) -> usize {
     n
 }
 
+/// skopeo copies the image at `remote` (decompressing and checking every layer against its
+/// diff_id), umoci unpacks the copy with the files of the top layer, and the system's gunzip
+/// reads every pushed layer whole (all its members): each decompresses to its diff_id.
+fn peers_read_it_whole(remote: &str, manifest: &Value, config: &Value, scratch: &Path) {
+    let copied = scratch.join("copied");
+    let _ = std::fs::remove_dir_all(&copied);
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        &format!("docker://{remote}"),
+        &format!("oci:{}:x", p(&copied)),
+    ]);
+    let bundle = scratch.join("bundle");
+    let _ = std::fs::remove_dir_all(&bundle);
+    peer(
+        "umoci",
+        &[
+            "unpack",
+            "--rootless",
+            "--image",
+            &format!("{}:x", p(&copied)),
+            p(&bundle),
+        ],
+    );
+    let motd = std::fs::read_to_string(bundle.join("rootfs/etc/motd")).unwrap();
+    assert_eq!(motd, "the top layer wins\n");
+    let words = std::fs::read_to_string(bundle.join("rootfs/etc/words")).unwrap();
+    assert_eq!(words.len(), "strata layers ".len() * 300_000);
+
+    let raw = scratch.join("raw");
+    let _ = std::fs::remove_dir_all(&raw);
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        &format!("docker://{remote}"),
+        &format!("dir:{}", p(&raw)),
+    ]);
+    let diff_ids = strings(&config["rootfs"]["diff_ids"]);
+    for (layer, diff_id) in manifest["layers"].as_array().unwrap().iter().zip(&diff_ids) {
+        let digest = layer["digest"].as_str().unwrap();
+        let blob = raw.join(digest.trim_start_matches("sha256:"));
+        let out = std::process::Command::new("gzip")
+            .arg("-dc")
+            .arg(&blob)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "gunzip refused {digest}");
+        assert_eq!(
+            &strata_core::digest::Digest::of(&out.stdout).to_string(),
+            diff_id
+        );
+    }
+    let big = raw.join(
+        manifest["layers"][0]["digest"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("sha256:"),
+    );
+    assert!(
+        gzip_members(&std::fs::read(big).unwrap()) >= 4,
+        "the 4 MiB layer is one gzip member per 1 MiB block"
+    );
+}
+
 #[test]
 fn a_docker_archive_is_pushed_gzipped_and_skopeo_and_umoci_read_it_back() {
     let registry = start_registry("none");
@@ -137,65 +201,7 @@ fn a_docker_archive_is_pushed_gzipped_and_skopeo_and_umoci_read_it_back() {
         strings(&config["rootfs"]["diff_ids"])
     );
 
-    // skopeo copies it (decompressing and checking every layer against its diff_id) and
-    // umoci unpacks the copy with the files of the top layer.
-    let copied = tmp.path().join("copied");
-    skopeo(&[
-        "copy",
-        "--src-tls-verify=false",
-        &format!("docker://{remote}"),
-        &format!("oci:{}:x", p(&copied)),
-    ]);
-    let bundle = tmp.path().join("bundle");
-    peer(
-        "umoci",
-        &[
-            "unpack",
-            "--rootless",
-            "--image",
-            &format!("{}:x", p(&copied)),
-            p(&bundle),
-        ],
-    );
-    let motd = std::fs::read_to_string(bundle.join("rootfs/etc/motd")).unwrap();
-    assert_eq!(motd, "the top layer wins\n");
-    let words = std::fs::read_to_string(bundle.join("rootfs/etc/words")).unwrap();
-    assert_eq!(words.len(), "strata layers ".len() * 300_000);
-
-    // The system's gunzip reads every pushed layer whole (all its members, as skopeo and
-    // umoci did above): each decompresses to its diff_id.
-    let raw = tmp.path().join("raw");
-    skopeo(&[
-        "copy",
-        "--src-tls-verify=false",
-        &format!("docker://{remote}"),
-        &format!("dir:{}", p(&raw)),
-    ]);
-    let diff_ids = strings(&config["rootfs"]["diff_ids"]);
-    for (layer, diff_id) in manifest["layers"].as_array().unwrap().iter().zip(&diff_ids) {
-        let digest = layer["digest"].as_str().unwrap();
-        let blob = raw.join(digest.trim_start_matches("sha256:"));
-        let out = std::process::Command::new("gzip")
-            .arg("-dc")
-            .arg(&blob)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "gunzip refused {digest}");
-        assert_eq!(
-            &strata_core::digest::Digest::of(&out.stdout).to_string(),
-            diff_id
-        );
-    }
-    let big = raw.join(
-        manifest["layers"][0]["digest"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("sha256:"),
-    );
-    assert!(
-        gzip_members(&std::fs::read(big).unwrap()) >= 4,
-        "the 4 MiB layer is one gzip member per 1 MiB block"
-    );
+    peers_read_it_whole(&remote, &manifest, &config, tmp.path());
 
     // The same layers to another repository: nothing compressed again (no new variant),
     // the blobs mounted from the first repository, the same manifest.
@@ -210,6 +216,84 @@ fn a_docker_archive_is_pushed_gzipped_and_skopeo_and_umoci_read_it_back() {
         again["mounted"], 3,
         "config and both layers mounted: {again}"
     );
+}
+
+/// gzip's fast levels (ISA-L's igzip on x86-64 Linux) write what the peers read, and a
+/// later push at the default level does not send the larger blob they left in the store.
+#[test]
+fn a_fast_level_push_is_read_by_the_peers_and_a_default_push_after_it_compresses_again() {
+    let registry = start_registry("none");
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    import_docker_archive(&home, tmp.path());
+    let layer_sizes = |m: &Value| -> u64 {
+        m["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["size"].as_u64().unwrap())
+            .sum()
+    };
+    let config_of = |remote: &str| {
+        skopeo_json(&[
+            "inspect",
+            "--tls-verify=false",
+            "--config",
+            &format!("docker://{remote}"),
+        ])
+    };
+
+    let fast = format!("{}/team/fast:1", registry.host());
+    ok(
+        &home,
+        &[
+            "push",
+            "example.com/app:1",
+            &fast,
+            "--compression-level",
+            "2",
+        ],
+    );
+    let fast_manifest = remote_manifest(&fast);
+    assert_eq!(
+        layer_types(&fast_manifest),
+        vec!["application/vnd.oci.image.layer.v1.tar+gzip"; 2]
+    );
+    peers_read_it_whole(&fast, &fast_manifest, &config_of(&fast), tmp.path());
+
+    let default = format!("{}/team/default:1", registry.host());
+    let pushed = json(&home, &["push", "example.com/app:1", &default, "--json"]);
+    let manifest = remote_manifest(&default);
+    assert_ne!(
+        manifest["layers"][0]["digest"], fast_manifest["layers"][0]["digest"],
+        "the large layer was compressed again at level 6"
+    );
+    assert!(
+        layer_sizes(&manifest) < layer_sizes(&fast_manifest),
+        "level 6 sends fewer bytes: {} vs {}",
+        layer_sizes(&manifest),
+        layer_sizes(&fast_manifest)
+    );
+    assert!(pushed["uploaded"].as_u64().unwrap() >= 1, "{pushed}");
+    peers_read_it_whole(&default, &manifest, &config_of(&default), tmp.path());
+
+    // Asking less than what the store keeps takes what it keeps: nothing compressed.
+    let before = variants(&home);
+    let again = format!("{}/team/again:1", registry.host());
+    let pushed = json(
+        &home,
+        &[
+            "push",
+            "example.com/app:1",
+            &again,
+            "--compression-level",
+            "1",
+            "--json",
+        ],
+    );
+    assert_eq!(variants(&home), before);
+    assert_eq!(pushed["digest"], manifest_digest_of(&default));
+    assert_eq!(pushed["uploaded"], 0, "{pushed}");
 }
 
 #[test]

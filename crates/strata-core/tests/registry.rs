@@ -404,7 +404,7 @@ async fn a_refused_upload_stops_the_compression_of_the_layers_after_it() {
     let variants = Variants::load(src.path());
     let last: Digest = image.layers[2].digest.parse().unwrap();
     assert!(
-        variants.get(&last, Compression::Zstd).is_none(),
+        variants.get(&last, Compression::Zstd, 3).is_none(),
         "the last layer was compressed after the push had failed"
     );
 }

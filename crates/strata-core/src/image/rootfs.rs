@@ -155,12 +155,13 @@ struct Layer {
     uncompressed_size: u64,
 }
 
-/// The uncompressed tar is hashed (diff_id) and gzip-compressed (fast, on every core) into
-/// a store blob.
+/// The uncompressed tar is hashed (diff_id) and gzip-compressed (on every core) into a
+/// store blob, at the default level as `commit` does: the stored layer is what a push sends
+/// as it is, so its bytes are what an uplink carries.
 type Sink = HashingWriter<Encoder<BlobWriter>>;
 
 fn sink(store: &Store) -> Result<Sink, ImageError> {
-    let encoder = Encoder::new(store.blob_writer()?, Compression::Gzip, Some(1))
+    let encoder = Encoder::new(store.blob_writer()?, Compression::Gzip, None)
         .map_err(|e| ImageError::io("compress", "a new layer", e))?;
     Ok(HashingWriter::new(encoder))
 }

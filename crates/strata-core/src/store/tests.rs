@@ -649,12 +649,14 @@ fn removing_one_image_of_many_frees_exactly_its_own_blobs() {
         &own[3],
         crate::layer::Compression::Gzip,
         &own_gz,
+        6,
     );
     variants::Variants::record(
         store.root(),
         &base,
         crate::layer::Compression::Gzip,
         &base_gz,
+        6,
     );
     // Something nothing reaches that rmi is not about (an interrupted pull's layer).
     let (orphan, _) = store.put_bytes(b"left by an interrupted pull").unwrap();
@@ -689,9 +691,9 @@ fn removing_one_image_of_many_frees_exactly_its_own_blobs() {
         report.removed.iter().map(|b| b.size).sum::<u64>()
     );
     let v = variants::Variants::load(store.root());
-    assert_eq!(v.get(&own[3], crate::layer::Compression::Gzip), None);
+    assert_eq!(v.get(&own[3], crate::layer::Compression::Gzip, 6), None);
     assert_eq!(
-        v.get(&base, crate::layer::Compression::Gzip),
+        v.get(&base, crate::layer::Compression::Gzip, 6),
         Some(&base_gz)
     );
     assert!(store.fsck().unwrap().is_clean());
@@ -807,7 +809,7 @@ fn rmi_keeps_a_layer_that_is_the_compressed_variant_of_a_layer_still_used() {
     let store = Store::open(dir.path()).unwrap();
     let (manifests, own, _) = ten_images(&store);
     let gzip = crate::layer::Compression::Gzip;
-    variants::Variants::record(store.root(), &own[5], gzip, &own[3]);
+    variants::Variants::record(store.root(), &own[5], gzip, &own[3], 6);
     let config = walk::config_of(&store, &manifests[3]).unwrap();
 
     let out = store.remove_image("app3:1", false).unwrap();
@@ -825,7 +827,7 @@ fn rmi_keeps_a_layer_that_is_the_compressed_variant_of_a_layer_still_used() {
     );
     assert!(store.has_blob(&own[3]));
     assert_eq!(
-        variants::Variants::load(store.root()).get(&own[5], gzip),
+        variants::Variants::load(store.root()).get(&own[5], gzip, 6),
         Some(&own[3])
     );
     // With app5 gone, both go.

@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::endpoint::{Blob, Data, Origin, Source};
 use super::StoreSource;
 use crate::digest::Digest;
-use crate::layer::encode::Encoder;
+use crate::layer::encode::{effective_level, Encoder};
 use crate::layer::{decompress, Compression, Limits};
 use crate::media;
 use crate::registry::client::MANIFEST_MAX;
@@ -321,7 +321,8 @@ impl Rewriter<'_, '_> {
         size: Option<u64>,
         to: Compression,
     ) -> Result<(Digest, u64), RegistryError> {
-        if let Some(v) = self.variants.get(layer, to) {
+        let level = effective_level(to, self.how.level);
+        if let Some(v) = self.variants.get(layer, to, level) {
             if let Ok(size) = self.store.blob_size(v) {
                 return Ok((v.clone(), size));
             }
@@ -360,8 +361,9 @@ impl Rewriter<'_, '_> {
         let read = size.unwrap_or(total);
         self.ctx
             .done(&id, UnitKind::Compress, read, UnitState::Done);
-        Variants::record(self.store.root(), layer, to, &variant);
-        self.variants.insert(layer.clone(), to, variant.clone());
+        Variants::record(self.store.root(), layer, to, &variant, level);
+        self.variants
+            .insert(layer.clone(), to, variant.clone(), level);
         Ok((variant, variant_size))
     }
 }
@@ -376,11 +378,16 @@ mod tests {
 
     /// A docker schema 2 image with one plain-tar layer, named `app:1`.
     fn docker_image(store: &Store) -> (Digest, Vec<u8>) {
+        docker_image_of(store, b"hello")
+    }
+
+    /// The same, its layer holding one file of `content`.
+    fn docker_image_of(store: &Store, content: &[u8]) -> (Digest, Vec<u8>) {
         let mut tar = tar::Builder::new(Vec::new());
         let mut h = tar::Header::new_gnu();
-        h.set_size(5);
+        h.set_size(content.len() as u64);
         h.set_mode(0o644);
-        tar.append_data(&mut h, "hello.txt", &b"hello"[..]).unwrap();
+        tar.append_data(&mut h, "hello.txt", content).unwrap();
         let tar = tar.into_inner().unwrap();
         let (layer, layer_size) = store.put_bytes(&tar).unwrap();
         let config = json!({"architecture": "amd64", "os": "linux",
@@ -406,8 +413,16 @@ mod tests {
     }
 
     async fn sent(store: &Store, to: Option<Compression>) -> (Value, Vec<u8>) {
+        sent_at(store, to, None).await
+    }
+
+    async fn sent_at(
+        store: &Store,
+        to: Option<Compression>,
+        level: Option<i32>,
+    ) -> (Value, Vec<u8>) {
         let source = StoreSource::new(store, "app:1");
-        let how = LayerCompression { to, level: None };
+        let how = LayerCompression { to, level };
         let c = compressed(store, &source, how, None, TaskCtx::none())
             .await
             .unwrap();
@@ -417,7 +432,7 @@ mod tests {
             .unwrap()
             .parse()
             .unwrap();
-        let bytes = store.read_blob(&layer, 1 << 20).unwrap();
+        let bytes = store.read_blob(&layer, 64 << 20).unwrap();
         (top, bytes)
     }
 
@@ -448,8 +463,57 @@ mod tests {
         assert_eq!(plain, tar);
         // The variant is noted, and the stored image still names the plain layer.
         let v = Variants::load(store.root());
-        assert!(v.get(&layer, Compression::Gzip).is_some());
+        assert!(v.get(&layer, Compression::Gzip, 6).is_some());
         let (again, _) = sent(&store, Some(Compression::None)).await;
         assert_eq!(again["layers"][0]["digest"], layer.to_string());
+    }
+
+    /// A fast push to a registry nearby must not make a later default push send the larger
+    /// blob it kept; a push asking less than what is kept takes the kept one.
+    #[tokio::test]
+    async fn a_push_asking_a_higher_level_than_the_kept_variant_compresses_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let text: Vec<u8> = (0..400_000u32)
+            .flat_map(|i| format!("line {} of {}\n", i % 977, i % 13).into_bytes())
+            .collect();
+        let (layer, tar) = docker_image_of(&store, &text);
+        let gzip = Some(Compression::Gzip);
+        let digest = |top: &Value| top["layers"][0]["digest"].as_str().unwrap().to_string();
+        let (fast, fast_blob) = sent_at(&store, gzip, Some(2)).await;
+        let (fastest, _) = sent_at(&store, gzip, Some(1)).await;
+        assert_eq!(
+            digest(&fastest),
+            digest(&fast),
+            "level 1 takes the level-2 variant"
+        );
+        let (six, six_blob) = sent_at(&store, gzip, None).await;
+        assert_ne!(
+            digest(&six),
+            digest(&fast),
+            "the default (6) compressed again"
+        );
+        assert!(six_blob.len() < fast_blob.len());
+        let (two, _) = sent_at(&store, gzip, Some(2)).await;
+        assert_eq!(
+            digest(&two),
+            digest(&six),
+            "level 2 takes the level-6 variant"
+        );
+        let mut plain = Vec::new();
+        flate2::read::MultiGzDecoder::new(&six_blob[..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(plain, tar);
+        let v = Variants::load(store.root());
+        assert_eq!(
+            v.get(&layer, Compression::Gzip, 9),
+            None,
+            "9 would compress again"
+        );
+        assert_eq!(
+            v.get(&layer, Compression::Gzip, 6).map(ToString::to_string),
+            Some(digest(&six))
+        );
     }
 }

@@ -738,7 +738,8 @@ export const en = {
     compressionAuto: 'Automatic',
     compressionNone: 'None',
     compressionLevel: 'Compression level',
-    compressionLevelHelp: 'Higher is smaller and slower. Compression uses every core.',
+    compressionLevelHelp:
+      'Higher is smaller and slower. The default (6) suits cloud registries; 1–2 compress 2–4× faster, for a registry on your own network. Compression uses every core.',
     compressionLevelDefault: 'Default',
     about: 'About',
     version: 'Version',
