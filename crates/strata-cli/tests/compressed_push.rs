@@ -70,6 +70,16 @@ fn layer_types(manifest: &Value) -> Vec<String> {
     pluck(&manifest["layers"], "mediaType")
 }
 
+/// The sum of the `size` of each descriptor in `layers`.
+fn total_size(layers: &Value) -> u64 {
+    layers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["size"].as_u64().unwrap())
+        .sum()
+}
+
 fn variants(home: &Path) -> Value {
     let text = std::fs::read_to_string(home.join("compressed-variants.json")).unwrap_or_default();
     serde_json::from_str(&text).unwrap_or(Value::Null)
@@ -158,12 +168,7 @@ fn a_docker_archive_is_pushed_gzipped_and_skopeo_and_umoci_read_it_back() {
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
     let local = import_docker_archive(&home, tmp.path());
-    let plain_sizes: u64 = local["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["size"].as_u64().unwrap())
-        .sum();
+    let plain_sizes = total_size(&local["layers"]);
 
     let remote = format!("{}/team/app:1", registry.host());
     let pushed = json(&home, &["push", "example.com/app:1", &remote, "--json"]);
@@ -173,12 +178,7 @@ fn a_docker_archive_is_pushed_gzipped_and_skopeo_and_umoci_read_it_back() {
         vec!["application/vnd.oci.image.layer.v1.tar+gzip"; 2],
         "{manifest}"
     );
-    let sent: u64 = manifest["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["size"].as_u64().unwrap())
-        .sum();
+    let sent = total_size(&manifest["layers"]);
     assert!(
         sent * 10 < plain_sizes,
         "gzip sent {sent} bytes of {plain_sizes}"
@@ -226,14 +226,6 @@ fn a_fast_level_push_is_read_by_the_peers_and_a_default_push_after_it_compresses
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
     import_docker_archive(&home, tmp.path());
-    let layer_sizes = |m: &Value| -> u64 {
-        m["layers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["size"].as_u64().unwrap())
-            .sum()
-    };
     let config_of = |remote: &str| {
         skopeo_json(&[
             "inspect",
@@ -269,10 +261,10 @@ fn a_fast_level_push_is_read_by_the_peers_and_a_default_push_after_it_compresses
         "the large layer was compressed again at level 6"
     );
     assert!(
-        layer_sizes(&manifest) < layer_sizes(&fast_manifest),
+        total_size(&manifest["layers"]) < total_size(&fast_manifest["layers"]),
         "level 6 sends fewer bytes: {} vs {}",
-        layer_sizes(&manifest),
-        layer_sizes(&fast_manifest)
+        total_size(&manifest["layers"]),
+        total_size(&fast_manifest["layers"])
     );
     assert!(pushed["uploaded"].as_u64().unwrap() >= 1, "{pushed}");
     peers_read_it_whole(&default, &manifest, &config_of(&default), tmp.path());
