@@ -739,7 +739,7 @@ export const en = {
     compressionNone: 'None',
     compressionLevel: 'Compression level',
     compressionLevelHelp:
-      'Higher is smaller and slower. The default (6) suits cloud registries; 1–2 compress 2–4× faster, for a registry on your own network. Compression uses every core.',
+      'Higher is smaller and slower. The default (gzip 6) suits cloud registries; gzip 1–2 compress 2–4× faster, for a registry on your own network. Compression uses every core.',
     compressionLevelDefault: 'Default',
     about: 'About',
     version: 'Version',

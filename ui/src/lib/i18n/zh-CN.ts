@@ -733,7 +733,7 @@ export const zhCN: Messages = {
     compressionNone: '不压缩',
     compressionLevel: '压缩级别',
     compressionLevelHelp:
-      '级别越高，体积越小、速度越慢。默认（6）适合云端镜像仓库；1–2 压缩快 2–4 倍，适合同一网络内的镜像仓库。压缩会使用所有 CPU 核心。',
+      '级别越高，体积越小、速度越慢。默认（gzip 为 6）适合云端镜像仓库；gzip 1–2 压缩快 2–4 倍，适合同一网络内的镜像仓库。压缩会使用所有 CPU 核心。',
     compressionLevelDefault: '默认',
     about: '关于',
     version: '版本',
