@@ -25,6 +25,8 @@ DEB_ARCH     := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB          := $(ROOT)/target/release/bundle/deb/Strata_$(VERSION)_$(DEB_ARCH).deb
 CLI_RELEASE  := $(ROOT)/target/release/strata
 MAN_PAGE     := $(DIST_DIR)/man/strata.1.gz
+NOTICES      := $(DIST_DIR)/THIRD-PARTY-NOTICES
+NOTICES_GEN  := $(ROOT)/src-tauri/packaging/third-party-notices.py
 TAURI_CLI    := $(UI_DIR)/node_modules/.bin/tauri
 UI_SOURCES   := $(shell find $(UI_DIR)/src $(UI_DIR)/public -type f 2>/dev/null) \
                 $(UI_DIR)/index.html $(UI_DIR)/vite.config.ts $(UI_DIR)/package-lock.json
@@ -60,7 +62,12 @@ $(MAN_PAGE): $(CLI_RELEASE)
 	rm -rf $(DIST_DIR)/man && $(CLI_RELEASE) manpages $(DIST_DIR)/man >/dev/null
 	gzip -9n $(DIST_DIR)/man/*.1
 
-$(DEB): $(APP_RELEASE) $(CLI_RELEASE) $(MAN_PAGE) $(DEB_INPUTS) | ui-deps
+# The licences of the crates and the UI's JavaScript the binaries are built from (both
+# packages install it as /usr/share/doc/strata/THIRD-PARTY-NOTICES).
+$(NOTICES): $(ROOT)/Cargo.lock $(UI_DIR)/package-lock.json $(NOTICES_GEN) | ui-deps
+	python3 $(NOTICES_GEN) $(ROOT) $@
+
+$(DEB): $(APP_RELEASE) $(CLI_RELEASE) $(MAN_PAGE) $(NOTICES) $(DEB_INPUTS) | ui-deps
 	cd $(ROOT) && $(TAURI_CLI) bundle --bundles deb --ci --no-sign
 	@touch $@
 
@@ -76,9 +83,9 @@ $(RUNTIME): $(RUNTIME_BIN)
 	cp $< $@.tmp && printf 'AI\002' | dd of=$@.tmp bs=1 seek=8 conv=notrunc status=none
 	mv $@.tmp $@
 
-$(APPIMAGE): $(RUNTIME) $(APP_RELEASE) $(CLI_RELEASE) $(MAN_PAGE) $(APPIMAGE_INPUTS)
+$(APPIMAGE): $(RUNTIME) $(APP_RELEASE) $(CLI_RELEASE) $(MAN_PAGE) $(NOTICES) $(APPIMAGE_INPUTS)
 	$(ROOT)/src-tauri/packaging/appimage/build-appdir.sh $(APPDIR) $(APP_RELEASE) $(CLI_RELEASE) \
-	  $(DIST_DIR)/man $(ROOT)/icons $(ROOT)/src-tauri/packaging/strata.desktop
+	  $(DIST_DIR)/man $(ROOT)/icons $(ROOT)/src-tauri/packaging/strata.desktop $(NOTICES)
 	rm -f $(DIST_DIR)/strata.squashfs
 	mksquashfs $(APPDIR) $(DIST_DIR)/strata.squashfs -comp zstd -b 1M -all-root -no-xattrs \
 	  -all-time 0 -mkfs-time 0 -quiet -no-progress

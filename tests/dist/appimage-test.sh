@@ -58,7 +58,8 @@ for path in AppRun strata.desktop strata-app.png .DirIcon usr/bin/strata-app usr
   usr/lib/gdk-pixbuf-2.0/2.10.0/loaders.cache usr/share/glib-2.0/schemas/gschemas.compiled \
   usr/share/applications/strata.desktop usr/share/icons/hicolor/256x256/apps/strata-app.png \
   usr/share/icons/hicolor/scalable/apps/strata-app.svg usr/share/man/man1/strata.1.gz \
-  usr/share/man/man1/strata-pull.1.gz; do
+  usr/share/man/man1/strata-pull.1.gz usr/share/doc/strata/THIRD-PARTY-NOTICES \
+  usr/share/doc/libwebkit2gtk-4.1-0/copyright usr/share/doc/libgtk-3-0/copyright; do
   grep -qx "$path" "$work/listed" || fail "unsquashfs -l lists no $path"
 done
 for host in libc.so.6 libGL.so.1 libX11.so.6 libfontconfig.so.1; do

@@ -69,6 +69,15 @@ done
 has /usr/share/icons/hicolor/scalable/apps/strata-app.svg
 has /usr/share/man/man1/strata.1.gz
 has /usr/share/man/man1/strata-pull.1.gz
+# The licences of what the binaries statically contain: crates, the C libraries -sys crates
+# vendor (ISA-L, libdeflate, zstd), and the UI's JavaScript.
+notices=/usr/share/doc/strata/THIRD-PARTY-NOTICES
+has "$notices"
+for carried in "isal-sys .*: isa-l/LICENSE" "libdeflate-sys .*: libdeflate/COPYING" \
+  "zstd-sys .*: zstd/LICENSE" "^@xterm/xterm .*: LICENSE" "^svelte .*: LICENSE.md" "^tokio .*: LICENSE"; do
+  grep -q "$carried" "$notices" || fail "$notices does not carry $carried"
+done
+ok "$notices: $(sed -n 's/^Licence texts (\([0-9]*\))$/\1/p' "$notices") licence texts, ISA-L's, libdeflate's, zstd's, xterm's and svelte's among them"
 zcat /usr/share/man/man1/strata.1.gz | grep -q 'strata\\-pull(1)' || fail "strata.1 does not list strata-pull(1)"
 zcat /usr/share/man/man1/strata.1.gz | grep -q "v$VERSION" || fail "strata.1 does not carry version $VERSION"
 ok "dpkg -L: $(wc -l <<<"$files") paths: $desktop, /usr/bin/strata, /usr/bin/strata-app, icons 16…512 and scalable, $(grep -c '/man1/.*\.1\.gz$' <<<"$files") man pages"

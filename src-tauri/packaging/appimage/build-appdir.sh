@@ -11,11 +11,14 @@
 #   usr/share/glib-2.0/schemas             GTK's GSettings schemas (the file chooser's)
 #   usr/share/applications/strata.desktop  usr/share/icons/hicolor/*/apps/strata-app.*
 #   usr/share/man/man1/*.1.gz
+#   usr/share/doc/strata/THIRD-PARTY-NOTICES  what the binaries are built from (NOTICES)
+#   usr/share/doc/PACKAGE/copyright        Debian's licence file of each package a bundled
+#                                          library or helper comes from
 #
-# Usage: build-appdir.sh APPDIR APP CLI MANDIR ICONDIR DESKTOP_TEMPLATE
+# Usage: build-appdir.sh APPDIR APP CLI MANDIR ICONDIR DESKTOP_TEMPLATE NOTICES
 set -euo pipefail
 
-appdir=$1 app=$2 cli=$3 mandir=$4 icondir=$5 desktop_template=$6
+appdir=$1 app=$2 cli=$3 mandir=$4 icondir=$5 desktop_template=$6 notices=$7
 here=$(cd "$(dirname "$0")" && pwd)
 triplet=$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 syslib=/usr/lib/$triplet
@@ -33,6 +36,7 @@ install -m 0755 "$here/AppRun" "$appdir/AppRun"
 install -m 0755 "$app" "$u/bin/strata-app"
 install -m 0755 "$cli" "$u/bin/strata"
 install -m 0644 "$mandir"/*.1.gz "$u/share/man/man1/"
+install -D -m 0644 "$notices" "$u/share/doc/strata/THIRD-PARTY-NOTICES"
 
 # ---- desktop entry and icons ----------------------------------------------------------------
 # The .deb's entry (src-tauri/packaging/strata.desktop), with what Tauri's bundler fills in.
@@ -98,6 +102,31 @@ for elf in "${elves[@]}"; do
 done
 for name in "${!bundled[@]}"; do install -m 0644 "${bundled[$name]}" "$u/lib/$name"; done
 
+# ---- the licences of what is bundled ----------------------------------------------------
+# Each bundled library, helper, module and loader comes from a Debian package whose
+# copyright file states its licence (LGPL for WebKitGTK and GTK, among others): it goes
+# along, as the .deb's dependencies bring theirs. dpkg knows a file by the path it
+# installed, /usr/lib/… or /lib/… (merged /usr), so both are asked.
+sources=("${bundled[@]}")
+for f in "$webkit_dir"/WebKit* "$webkit_dir"/injected-bundle/*.so "$pixbuf_dir"/loaders/*.so; do
+  [ -e "$f" ] && sources+=("$(readlink -f "$f")")
+done
+for m in libgiognutls.so libdconfsettings.so; do
+  [ -f "$syslib/gio/modules/$m" ] && sources+=("$syslib/gio/modules/$m")
+done
+asked=()
+for f in "${sources[@]}"; do asked+=("$f" "${f/#\/usr\/lib\//\/lib\/}"); done
+declare -A packages=()
+while IFS=: read -r pkg _; do
+  packages[$pkg]=1
+done < <(dpkg -S "${asked[@]}" 2>/dev/null | sed -n 's/^\([^:, ]*\)[^ ]*: \/.*/\1/p')
+[ ${#packages[@]} -gt 0 ] || fail "dpkg -S found no package for the bundled libraries"
+for pkg in "${!packages[@]}"; do
+  copyright=/usr/share/doc/$pkg/copyright
+  [ -f "$copyright" ] || fail "$pkg has no $copyright"
+  install -D -m 0644 "$copyright" "$u/share/doc/$pkg/copyright"
+done
+
 # ---- WebKit's helper path ---------------------------------------------------------------
 # libwebkit2gtk runs its helpers from $webkit_dir, compiled in. Rewrite that string (and
 # only that one) to the same length relative one; AppRun starts the app in usr/.
@@ -110,5 +139,6 @@ count=$(grep -c -a -F "$from" "$webkit" || true)
 FROM=$from TO=$to perl -0777 -pi -e 's/\Q$ENV{FROM}\E/$ENV{TO}/g' "$webkit"
 ! grep -q -a -F "$from" "$webkit" || fail "$from is still in $webkit"
 
-echo "build-appdir: $appdir: ${#bundled[@]} libraries bundled ($(du -sh "$u/lib" | cut -f1));" \
+echo "build-appdir: $appdir: ${#bundled[@]} libraries bundled ($(du -sh "$u/lib" | cut -f1)," \
+  "the copyright files of ${#packages[@]} Debian packages);" \
   "from the host: $(printf '%s\n' "${!hosted[@]}" | sort | tr '\n' ' ')"
