@@ -10,11 +10,13 @@
 //! Intel ISA-L's igzip (`igzip.rs`), 2–4× as fast as libdeflate's level 1 for some 10% more
 //! bytes: the choice for a registry on the same network, where the CPU is the limit and not
 //! the link. The default stays 6: over an uplink to a cloud registry bytes cost more than
-//! CPU, and the compressing of one layer overlaps the upload of the one before. A file of several members is one gzip file (RFC 1952
-//! § 2.2: "a gzip file consists of a series of members"): `gunzip`, Go's `compress/gzip`
-//! (docker, containerd, skopeo, umoci, registries), `unpigz`, klauspost's pgzip (podman)
-//! and Strata's own readers (flate2's `MultiGzDecoder`) read it whole, as they read the
-//! BGZF files of bioinformatics, which are built the same way. libdeflate compresses a
+//! CPU, and the compressing of one layer overlaps the upload of the one before.
+//!
+//! A file of several members is one gzip file (RFC 1952 § 2.2: "a gzip file consists of a
+//! series of members"): `gunzip`, Go's `compress/gzip` (docker, containerd, skopeo, umoci,
+//! registries), `unpigz`, klauspost's pgzip (podman) and Strata's own readers (flate2's
+//! `MultiGzDecoder`) read it whole, as they read the BGZF files of bioinformatics, which
+//! are built the same way. libdeflate compresses a
 //! whole buffer at a time, about twice as fast as zlib at the same level, but always ends
 //! with a final deflate block, so its blocks cannot be joined into one deflate stream the
 //! way pigz joins zlib's sync-flushed ones: hence one member per block, 18 bytes each.
