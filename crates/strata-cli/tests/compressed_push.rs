@@ -66,6 +66,16 @@ fn remote_manifest(remote: &str) -> Value {
     ])
 }
 
+/// The image config the registry serves for `remote`, as skopeo reads it.
+fn remote_config(remote: &str) -> Value {
+    skopeo_json(&[
+        "inspect",
+        "--tls-verify=false",
+        "--config",
+        &format!("docker://{remote}"),
+    ])
+}
+
 fn layer_types(manifest: &Value) -> Vec<String> {
     pluck(&manifest["layers"], "mediaType")
 }
@@ -190,12 +200,7 @@ fn a_docker_archive_is_pushed_gzipped_and_skopeo_and_umoci_read_it_back() {
         local["layers"]
     );
     // The diff_ids in the config are those of the uncompressed layers, as before.
-    let config = skopeo_json(&[
-        "inspect",
-        "--tls-verify=false",
-        "--config",
-        &format!("docker://{remote}"),
-    ]);
+    let config = remote_config(&remote);
     assert_eq!(
         diff_ids_of(&fixture()),
         strings(&config["rootfs"]["diff_ids"])
@@ -226,14 +231,6 @@ fn a_fast_level_push_is_read_by_the_peers_and_a_default_push_after_it_compresses
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
     import_docker_archive(&home, tmp.path());
-    let config_of = |remote: &str| {
-        skopeo_json(&[
-            "inspect",
-            "--tls-verify=false",
-            "--config",
-            &format!("docker://{remote}"),
-        ])
-    };
 
     let fast = format!("{}/team/fast:1", registry.host());
     ok(
@@ -251,7 +248,7 @@ fn a_fast_level_push_is_read_by_the_peers_and_a_default_push_after_it_compresses
         layer_types(&fast_manifest),
         vec!["application/vnd.oci.image.layer.v1.tar+gzip"; 2]
     );
-    peers_read_it_whole(&fast, &fast_manifest, &config_of(&fast), tmp.path());
+    peers_read_it_whole(&fast, &fast_manifest, &remote_config(&fast), tmp.path());
 
     let default = format!("{}/team/default:1", registry.host());
     let pushed = json(&home, &["push", "example.com/app:1", &default, "--json"]);
@@ -267,7 +264,7 @@ fn a_fast_level_push_is_read_by_the_peers_and_a_default_push_after_it_compresses
         total_size(&fast_manifest["layers"])
     );
     assert!(pushed["uploaded"].as_u64().unwrap() >= 1, "{pushed}");
-    peers_read_it_whole(&default, &manifest, &config_of(&default), tmp.path());
+    peers_read_it_whole(&default, &manifest, &remote_config(&default), tmp.path());
 
     // Asking less than what the store keeps takes what it keeps: nothing compressed.
     let before = variants(&home);

@@ -56,16 +56,23 @@ cp "$u/share/icons/hicolor/256x256/apps/strata-app.png" "$appdir/strata-app.png"
 ln -s strata-app.png "$appdir/.DirIcon"
 
 # ---- WebKit's helper processes, GIO modules, pixbuf loaders, schemas ------------------------
+# What is copied from the host here besides libraries, for its licence below.
+host_files=()
 mkdir -p "$u/lib/$triplet/webkit2gtk-4.1/injected-bundle"
 for helper in WebKitWebProcess WebKitNetworkProcess WebKitGPUProcess; do
-  [ -x "$webkit_dir/$helper" ] && install -m 0755 "$webkit_dir/$helper" "$u/lib/$triplet/webkit2gtk-4.1/"
+  [ -x "$webkit_dir/$helper" ] || continue
+  install -m 0755 "$webkit_dir/$helper" "$u/lib/$triplet/webkit2gtk-4.1/"
+  host_files+=("$webkit_dir/$helper")
 done
 [ -x "$u/lib/$triplet/webkit2gtk-4.1/WebKitWebProcess" ] || fail "no $webkit_dir/WebKitWebProcess"
 install -m 0644 "$webkit_dir"/injected-bundle/*.so "$u/lib/$triplet/webkit2gtk-4.1/injected-bundle/"
+host_files+=("$webkit_dir"/injected-bundle/*.so)
 
 mkdir -p "$u/lib/gio/modules"
 for m in libgiognutls.so libdconfsettings.so; do
-  [ -f "$syslib/gio/modules/$m" ] && install -m 0644 "$syslib/gio/modules/$m" "$u/lib/gio/modules/"
+  [ -f "$syslib/gio/modules/$m" ] || continue
+  install -m 0644 "$syslib/gio/modules/$m" "$u/lib/gio/modules/"
+  host_files+=("$syslib/gio/modules/$m")
 done
 
 # gdk-pixbuf loaders in usr/lib, named without a folder in loaders.cache: GModule then finds
@@ -73,6 +80,7 @@ done
 pixbuf_dir=$syslib/gdk-pixbuf-2.0/2.10.0
 mkdir -p "$u/lib/gdk-pixbuf-2.0/2.10.0"
 install -m 0644 "$pixbuf_dir"/loaders/*.so "$u/lib/"
+host_files+=("$pixbuf_dir"/loaders/*.so)
 "$syslib/gdk-pixbuf-2.0/gdk-pixbuf-query-loaders" "$u"/lib/libpixbufloader-*.so |
   sed "s|\"$u/lib/|\"|" >"$u/lib/gdk-pixbuf-2.0/2.10.0/loaders.cache"
 grep -q '"libpixbufloader-svg.so"' "$u/lib/gdk-pixbuf-2.0/2.10.0/loaders.cache" ||
@@ -108,12 +116,7 @@ for name in "${!bundled[@]}"; do install -m 0644 "${bundled[$name]}" "$u/lib/$na
 # along, as the .deb's dependencies bring theirs. dpkg knows a file by the path it
 # installed, /usr/lib/… or /lib/… (merged /usr), so both are asked.
 sources=("${bundled[@]}")
-for f in "$webkit_dir"/WebKit* "$webkit_dir"/injected-bundle/*.so "$pixbuf_dir"/loaders/*.so; do
-  [ -e "$f" ] && sources+=("$(readlink -f "$f")")
-done
-for m in libgiognutls.so libdconfsettings.so; do
-  [ -f "$syslib/gio/modules/$m" ] && sources+=("$syslib/gio/modules/$m")
-done
+for f in "${host_files[@]}"; do sources+=("$(readlink -f "$f")"); done
 asked=()
 for f in "${sources[@]}"; do asked+=("$f" "${f/#\/usr\/lib\//\/lib\/}"); done
 declare -A packages=()

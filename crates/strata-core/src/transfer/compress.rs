@@ -343,7 +343,7 @@ impl Rewriter<'_, '_> {
         let watched = Watch::new(file, self.ctx, id.clone(), UnitKind::Compress, size);
         let mut plain =
             decompress(watched, &Limits::default()).map_err(|e| fail(io::Error::other(e)))?;
-        let mut out = Encoder::new(self.store.blob_writer()?, to, self.how.level).map_err(fail)?;
+        let mut out = Encoder::new(self.store.blob_writer()?, to, Some(level)).map_err(fail)?;
         let mut piece = vec![0u8; 1 << 20];
         let mut total = 0u64;
         loop {
@@ -436,6 +436,15 @@ mod tests {
         (top, bytes)
     }
 
+    /// Every member of a gzip blob, decompressed.
+    fn gunzip(gz: &[u8]) -> Vec<u8> {
+        let mut plain = Vec::new();
+        flate2::read::MultiGzDecoder::new(gz)
+            .read_to_end(&mut plain)
+            .unwrap();
+        plain
+    }
+
     #[tokio::test]
     async fn zstd_turns_a_docker_manifest_into_an_oci_one_with_the_same_content() {
         let dir = tempfile::tempdir().unwrap();
@@ -456,11 +465,7 @@ mod tests {
         let (top, blob) = sent(&store, None).await;
         assert_eq!(top["mediaType"], media::DOCKER_MANIFEST);
         assert_eq!(top["layers"][0]["mediaType"], media::DOCKER_LAYER_GZIP);
-        let mut plain = Vec::new();
-        flate2::read::MultiGzDecoder::new(&blob[..])
-            .read_to_end(&mut plain)
-            .unwrap();
-        assert_eq!(plain, tar);
+        assert_eq!(gunzip(&blob), tar);
         // The variant is noted, and the stored image still names the plain layer.
         let v = Variants::load(store.root());
         assert!(v.get(&layer, Compression::Gzip, 6).is_some());
@@ -500,11 +505,7 @@ mod tests {
             digest(&six),
             "level 2 takes the level-6 variant"
         );
-        let mut plain = Vec::new();
-        flate2::read::MultiGzDecoder::new(&six_blob[..])
-            .read_to_end(&mut plain)
-            .unwrap();
-        assert_eq!(plain, tar);
+        assert_eq!(gunzip(&six_blob), tar);
         let v = Variants::load(store.root());
         assert_eq!(
             v.get(&layer, Compression::Gzip, 9),
