@@ -18,7 +18,7 @@ bench-import-export:
 	$(CARGO) bench -p strata-cli --bench import_export
 
 ## bench-archive-push: a 512 MiB, 4-layer docker archive to a registry: strata import + push
-## (gzip on every core) vs skopeo copy docker-archive: docker://
+## (gzip on every core; level 2 for this registry nearby, and 6, 1, none) vs skopeo copy docker-archive: docker://
 bench-archive-push:
 	@command -v skopeo >/dev/null || { echo "error: skopeo is not installed: run make deps"; exit 1; }
 	STRATA_BENCH_MIB=$${STRATA_BENCH_MIB:-512} $(CARGO) bench -p strata-cli --bench archive_push

@@ -204,8 +204,9 @@ pub enum Command {
         /// [default: the app's setting, else auto]
         #[arg(long, value_enum)]
         compression: Option<CompressionArg>,
-        /// Compression level: gzip 1-9 (default 6, the fewest bytes for a cloud registry; 1 and
-        /// 2 compress 2-4× as fast, for a registry nearby), zstd 1-22 (default 3)
+        /// Compression level: gzip 1-9, zstd 1-22 [default: the app's setting, else gzip 2
+        /// for a registry reached directly on this machine or a private network, where the
+        /// CPU is the limit, and gzip 6, fewer bytes, for any other; zstd 3]
         #[arg(long, value_name = "LEVEL", value_parser = clap::value_parser!(i32).range(1..=22))]
         compression_level: Option<i32>,
         #[command(flatten)]

@@ -372,28 +372,6 @@ fn a_mirror_never_gets_the_origins_credentials() {
     assert!(got.get("mirror").is_none(), "{got}");
 }
 
-const PROXY_VARS: &[&str] = &[
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
-
-/// `strata` with exactly these proxy variables in its environment; must succeed.
-fn with_env(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> serde_json::Value {
-    let mut cmd = strata_cmd(home, args);
-    for k in PROXY_VARS {
-        cmd.env_remove(k);
-    }
-    cmd.envs(env.iter().copied());
-    let out = cmd.stdin(std::process::Stdio::null()).output().unwrap();
-    parse_json(&assert_ok(&out))
-}
-
 #[test]
 fn the_environments_proxy_applies_unless_no_proxy_names_the_host_and_the_settings_win() {
     let img = random_image(79, &[20_000]);
@@ -405,10 +383,10 @@ fn the_environments_proxy_applies_unless_no_proxy_names_the_host_and_the_setting
     let url = proxy.url();
 
     let (_d1, env_only) = scratch();
-    let got = with_env(&env_only, &pull, &[("HTTP_PROXY", &url)]);
+    let got = json_with_env(&env_only, &pull, &[("HTTP_PROXY", &url)]);
     assert_eq!(got["digest"], img.manifest_digest);
     assert!(proxy.count(&blob_gets) >= 2, "{:?}", proxy.log());
-    let shown = with_env(
+    let shown = json_with_env(
         &env_only,
         &["proxy", "show", "--json"],
         &[("HTTPS_PROXY", "http://ann:secret@127.0.0.1:1")],
@@ -418,7 +396,7 @@ fn the_environments_proxy_applies_unless_no_proxy_names_the_host_and_the_setting
 
     let (_d2, no_proxy) = scratch();
     let before = proxy.log().len();
-    with_env(
+    json_with_env(
         &no_proxy,
         &pull,
         &[("HTTP_PROXY", &url), ("NO_PROXY", "127.0.0.1")],
@@ -429,7 +407,7 @@ fn the_environments_proxy_applies_unless_no_proxy_names_the_host_and_the_setting
     let (_d3, settings) = scratch();
     ok(&settings, &["proxy", "set", &url]);
     let dead = format!("http://{}", closed_port());
-    let got = with_env(
+    let got = json_with_env(
         &settings,
         &pull,
         &[
@@ -548,7 +526,7 @@ fn a_pull_goes_through_a_socks5_proxy_from_the_settings_or_all_proxy() {
     let (_d1, home) = scratch();
     let shown = json(&home, &["proxy", "set", &socks.url(false), "--json"]);
     assert_eq!(shown["settings"]["url"], socks.url(false).as_str());
-    let got = with_env(&home, &pull, &[]);
+    let got = json_with_env(&home, &pull, &[]);
     assert_eq!(got["digest"], img.manifest_digest);
     let target = format!("CONNECT {}", registry.host());
     let through = socks.count(&target);
@@ -557,7 +535,7 @@ fn a_pull_goes_through_a_socks5_proxy_from_the_settings_or_all_proxy() {
     // socks5h:// from ALL_PROXY: the proxy is handed the name, not an address.
     let (_d2, env_only) = scratch();
     let by_name = remote.replace("127.0.0.1", "localhost");
-    let got = with_env(
+    let got = json_with_env(
         &env_only,
         &["pull", by_name.as_str(), "--json"],
         &[("ALL_PROXY", &socks.url(true))],

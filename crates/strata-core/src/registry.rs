@@ -25,6 +25,7 @@ pub mod error;
 pub mod http;
 pub mod manifest;
 pub mod mirrors;
+pub mod nearby;
 pub mod paging;
 pub mod sources;
 pub mod upload;

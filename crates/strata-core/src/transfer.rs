@@ -52,7 +52,7 @@ use futures::{StreamExt, TryStreamExt};
 
 pub use archive::{Archive, ArchiveSource};
 pub use blob::How;
-pub use compress::LayerCompression;
+pub use compress::{LayerCompression, LayersCompressed};
 pub use docker::DockerArchiveSink;
 pub use endpoint::{Blob, BlobReader, Chunks, Data, Manifest, Mount, Origin, Role, Sink, Source};
 pub use layout::LayoutSink;

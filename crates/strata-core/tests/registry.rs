@@ -37,6 +37,7 @@ fn slow_zstd() -> PushOptions {
         compression: LayerCompression {
             to: Some(Compression::Zstd),
             level: Some(19),
+            ..Default::default()
         },
         ..Default::default()
     }

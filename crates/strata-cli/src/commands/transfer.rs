@@ -139,5 +139,19 @@ pub fn push(
         result.mounted,
         result.skipped
     );
+    if let Some(c) = result.compressed {
+        let why = if c.nearby {
+            ": the registry is on this machine or a private network"
+        } else {
+            ""
+        };
+        println!(
+            "Compressed: {} layer{} ({} level {}{why})",
+            c.layers,
+            if c.layers == 1 { "" } else { "s" },
+            c.compression,
+            c.level
+        );
+    }
     Ok(())
 }

@@ -2,8 +2,9 @@
 //! and says `mod support;`. Here are
 //!
 //! - the binary: [`strata`] runs it on a store; [`ok`], [`json`], [`fails`] and
-//!   [`error_line`] run it and check how it ended; [`strata_cmd`] for a test that sets an
-//!   environment, feeds stdin or kills the process;
+//!   [`error_line`] run it and check how it ended; [`ok_with_env`] runs it with only
+//!   the proxy variables given; [`strata_cmd`] for a test that sets an environment, feeds
+//!   stdin or kills the process;
 //! - the real peers ([`need`], [`peer`], [`skopeo`]), which fail the test, never skip it,
 //!   when they are not installed;
 //! - a scratch folder for a store ([`scratch`]), fixture images written as OCI layouts
@@ -45,6 +46,36 @@ pub fn strata_cmd(home: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
     cmd.arg("--home").arg(home).args(args);
     cmd
+}
+
+/// Every variable that names a proxy: a test that sets some clears the others, so that
+/// the machine's own never leaks in.
+pub const PROXY_VARS: &[&str] = &[
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// `strata` with exactly these proxy variables in its environment; must succeed. Returns
+/// its stdout.
+pub fn ok_with_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut cmd = strata_cmd(home, args);
+    for k in PROXY_VARS {
+        cmd.env_remove(k);
+    }
+    cmd.envs(env.iter().copied());
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    assert_ok(&out)
+}
+
+/// [`ok_with_env`] for a command that prints JSON.
+pub fn json_with_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Value {
+    parse_json(&ok_with_env(home, args, env))
 }
 
 /// Runs `strata` on the store at `home`, stdin closed, and returns how it ended.

@@ -35,6 +35,17 @@ pub enum Compression {
     Zstd,
 }
 
+impl std::fmt::Display for Compression {
+    /// `none`, `gzip`, `zstd`: as the CLI's `--compression` and JSON spell it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        })
+    }
+}
+
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 

@@ -8,9 +8,10 @@
 //! member of its own (header, deflate stream, CRC-32 and length); the members are written
 //! in order. libdeflate compresses levels 0 and 3–9; levels 1 and 2 on x86-64 Linux are
 //! Intel ISA-L's igzip (`igzip.rs`), 2–4× as fast as libdeflate's level 1 for some 10% more
-//! bytes: the choice for a registry on the same network, where the CPU is the limit and not
-//! the link. The default stays 6: over an uplink to a cloud registry bytes cost more than
-//! CPU, and the compressing of one layer overlaps the upload of the one before.
+//! bytes: what a push uses for a registry on the same machine or network
+//! ([`NEARBY_GZIP_LEVEL`]), where the CPU is the limit and not the link. Otherwise the
+//! default is 6: over an uplink to a cloud registry bytes cost more than CPU, and the
+//! compressing of one layer overlaps the upload of the one before.
 //!
 //! A file of several members is one gzip file (RFC 1952 § 2.2: "a gzip file consists of a
 //! series of members"): `gunzip`, Go's `compress/gzip` (docker, containerd, skopeo, umoci,
@@ -46,6 +47,10 @@ pub const BLOCK: usize = 1 << 20;
 
 /// The gzip level when none is given (what `gzip`, docker and skopeo use).
 pub const DEFAULT_GZIP_LEVEL: u32 = 6;
+/// The gzip level a push uses when none is given and the registry is on this machine or
+/// a private network, where the CPU is the limit and not the link: ISA-L's level 2 on
+/// x86-64 Linux, about 4× as fast as level 6 for some 13% more bytes.
+pub const NEARBY_GZIP_LEVEL: u32 = 2;
 /// The zstd level when none is given (zstd's own default).
 pub const DEFAULT_ZSTD_LEVEL: i32 = 3;
 

@@ -9,6 +9,7 @@
 //! [OCI distribution spec § API]: https://github.com/opencontainers/distribution-spec/blob/main/spec.md#api
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,7 @@ use url::Url;
 use super::auth::{self, Challenge, Credentials, Scope, Token};
 use super::error::{parse_error_body, RegistryError, ERROR_BODY_MAX};
 use super::http::{backoff, describe_reqwest, is_tls_error, proxy_for, read_capped};
+use super::nearby::is_nearby_address;
 use super::paging::Pager;
 use crate::digest::Digest;
 use crate::secret::Sensitive;
@@ -68,6 +70,8 @@ struct Inner {
     base: Url,
     /// The proxy requests go through (see [`proxy_for`]), for error messages.
     proxy: Option<String>,
+    /// The address the first request reached (the proxy's when there is one).
+    peer: Option<IpAddr>,
     http: reqwest::Client,
     credentials: Credentials,
     retries: u32,
@@ -203,7 +207,7 @@ impl Client {
 
         let plain_allowed = options.insecure || is_loopback(host);
         let proxy = |scheme: &str| proxy_for(options.proxy.as_ref(), scheme, host);
-        let (base, challenge) = match ping(&http, registry, host, plain_allowed).await {
+        let (base, challenge, peer) = match ping(&http, registry, host, plain_allowed).await {
             Ok(found) => found,
             Err(RegistryError::Connect {
                 registry, reason, ..
@@ -219,6 +223,7 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner {
                 proxy: proxy(base.scheme()),
+                peer,
                 registry: registry.to_string(),
                 base,
                 http,
@@ -255,6 +260,12 @@ impl Client {
     /// The registry as references name it.
     pub fn registry(&self) -> &str {
         &self.inner.registry
+    }
+
+    /// Whether the registry is reached directly at an address on this machine or a
+    /// private network ([`nearby`](super::nearby)).
+    pub fn is_nearby(&self) -> bool {
+        self.inner.proxy.is_none() && self.inner.peer.is_some_and(is_nearby_address)
     }
 
     /// `http://127.0.0.1:5000/`: how the registry is reached.
@@ -768,7 +779,7 @@ async fn ping(
     registry: &str,
     host: &str,
     plain_allowed: bool,
-) -> Result<(Url, Option<Challenge>), RegistryError> {
+) -> Result<(Url, Option<Challenge>, Option<IpAddr>), RegistryError> {
     let mut last_error = None;
     let schemes: &[&str] = if plain_allowed {
         &["https", "http"]
@@ -787,14 +798,15 @@ async fn ping(
         match http.get(ping_url).send().await {
             Ok(resp) => {
                 let status = resp.status();
+                let peer = resp.remote_addr().map(|a| a.ip());
                 let challenge = resp
                     .headers()
                     .get(reqwest::header::WWW_AUTHENTICATE)
                     .and_then(|v| v.to_str().ok())
                     .and_then(auth::parse_challenge);
                 return match status {
-                    s if s.is_success() => Ok((base, None)),
-                    StatusCode::UNAUTHORIZED => Ok((base, challenge)),
+                    s if s.is_success() => Ok((base, None, peer)),
+                    StatusCode::UNAUTHORIZED => Ok((base, challenge, peer)),
                     // HTTPS failed on the certificate and plain HTTP got Go's "Client sent
                     // an HTTP request to an HTTPS server": the registry speaks TLS, and
                     // its certificate is what the user must hear about.

@@ -14,12 +14,13 @@ use std::io::{self, Read, Write};
 
 use bytes::Bytes;
 use oci_spec::image::Descriptor;
+use serde::Serialize;
 use serde_json::Value;
 
 use super::endpoint::{Blob, Data, Origin, Source};
 use super::StoreSource;
 use crate::digest::Digest;
-use crate::layer::encode::{effective_level, Encoder};
+use crate::layer::encode::{effective_level, Encoder, NEARBY_GZIP_LEVEL};
 use crate::layer::{decompress, Compression, Limits};
 use crate::media;
 use crate::registry::client::MANIFEST_MAX;
@@ -35,11 +36,25 @@ pub struct LayerCompression {
     /// docker and skopeo do). `Some(Compression::None)`: send every layer as stored.
     /// `Some(c)`: every layer compressed with `c`, converting the others.
     pub to: Option<Compression>,
-    /// gzip 0–9 (default 6), zstd 1–22 (default 3).
+    /// gzip 0–9, zstd 1–22; `None`: zstd 3, and gzip 6, or
+    /// [`NEARBY_GZIP_LEVEL`] when the registry is `nearby`.
     pub level: Option<i32>,
+    /// The registry is on this machine or a private network
+    /// ([`Client::is_nearby`](crate::registry::Client::is_nearby)), set by the push: there
+    /// the CPU that compresses is the limit and not the link, so gzip is fast rather than
+    /// small unless a level is asked for.
+    pub nearby: bool,
 }
 
 impl LayerCompression {
+    /// The level a layer compressed as `to` is compressed at.
+    pub fn level_for(self, to: Compression) -> i32 {
+        match self.level {
+            None if to == Compression::Gzip && self.nearby => NEARBY_GZIP_LEVEL as i32,
+            level => effective_level(to, level),
+        }
+    }
+
     /// What a layer stored as `stored` is sent as.
     fn target(self, stored: Compression) -> Compression {
         match self.to {
@@ -48,6 +63,16 @@ impl LayerCompression {
             Some(c) => c,
         }
     }
+}
+
+/// The layers a push compressed itself (not those it found compressed in the store).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LayersCompressed {
+    pub layers: usize,
+    pub compression: Compression,
+    pub level: i32,
+    /// The level was chosen for a registry nearby ([`LayerCompression::nearby`]).
+    pub nearby: bool,
 }
 
 /// How a layer media type is compressed; `None` for what is not a distributable layer tar
@@ -73,6 +98,8 @@ pub struct Compressed<'a> {
     inner: &'a StoreSource,
     top: RawManifest,
     rewritten: HashMap<Digest, RawManifest>,
+    /// What was compressed now; `None` when nothing was.
+    pub made: Option<LayersCompressed>,
 }
 
 impl Source for Compressed<'_> {
@@ -134,14 +161,15 @@ pub async fn compressed<'a>(
             variants: Variants::load(store.root()),
             rewritten: HashMap::new(),
             ready,
+            made: None,
         };
         let top = rewriter.manifest(top, 0)?;
-        Ok::<_, RegistryError>((top, rewriter.rewritten))
+        Ok::<_, RegistryError>((top, rewriter.rewritten, rewriter.made))
     });
     while let Some(unit) = rx.recv().await {
         ctx.progress.update(unit);
     }
-    let (top, rewritten) = work.await.map_err(|e| RegistryError::Protocol {
+    let (top, rewritten, made) = work.await.map_err(|e| RegistryError::Protocol {
         registry: "the store".into(),
         reason: format!("a background task failed: {e}"),
     })??;
@@ -149,6 +177,7 @@ pub async fn compressed<'a>(
         inner: source,
         top,
         rewritten,
+        made,
     })
 }
 
@@ -164,6 +193,7 @@ struct Rewriter<'s, 'c> {
     rewritten: HashMap<Digest, RawManifest>,
     /// Where each compressed layer is announced once it is in the store.
     ready: Option<tokio::sync::mpsc::UnboundedSender<Blob>>,
+    made: Option<LayersCompressed>,
 }
 
 impl Rewriter<'_, '_> {
@@ -321,7 +351,7 @@ impl Rewriter<'_, '_> {
         size: Option<u64>,
         to: Compression,
     ) -> Result<(Digest, u64), RegistryError> {
-        let level = effective_level(to, self.how.level);
+        let level = self.how.level_for(to);
         if let Some(v) = self.variants.get(layer, to, level) {
             if let Ok(size) = self.store.blob_size(v) {
                 return Ok((v.clone(), size));
@@ -362,6 +392,13 @@ impl Rewriter<'_, '_> {
         self.ctx
             .done(&id, UnitKind::Compress, read, UnitState::Done);
         Variants::record(self.store.root(), layer, to, &variant, level);
+        let made = self.made.get_or_insert(LayersCompressed {
+            layers: 0,
+            compression: to,
+            level,
+            nearby: self.how.nearby && self.how.level.is_none(),
+        });
+        made.layers += 1;
         self.variants
             .insert(layer.clone(), to, variant.clone(), level);
         Ok((variant, variant_size))
@@ -422,7 +459,11 @@ mod tests {
         level: Option<i32>,
     ) -> (Value, Vec<u8>) {
         let source = StoreSource::new(store, "app:1");
-        let how = LayerCompression { to, level };
+        let how = LayerCompression {
+            to,
+            level,
+            nearby: false,
+        };
         let c = compressed(store, &source, how, None, TaskCtx::none())
             .await
             .unwrap();
@@ -443,6 +484,22 @@ mod tests {
             .read_to_end(&mut plain)
             .unwrap();
         plain
+    }
+
+    #[test]
+    fn no_level_asked_gzips_fast_for_a_registry_nearby_and_an_asked_level_always_wins() {
+        let how = |to, level, nearby| LayerCompression { to, level, nearby };
+        let gzip = Some(Compression::Gzip);
+        // Auto mode gzips what is stored plain: the level follows where the registry is.
+        assert_eq!(how(None, None, true).level_for(Compression::Gzip), 2);
+        assert_eq!(how(None, None, false).level_for(Compression::Gzip), 6);
+        assert_eq!(how(gzip, None, true).level_for(Compression::Gzip), 2);
+        assert_eq!(how(gzip, Some(6), true).level_for(Compression::Gzip), 6);
+        assert_eq!(how(gzip, Some(1), false).level_for(Compression::Gzip), 1);
+        // zstd's default is fast already; nearness does not change it.
+        let zstd = Some(Compression::Zstd);
+        assert_eq!(how(zstd, None, true).level_for(Compression::Zstd), 3);
+        assert_eq!(how(zstd, Some(19), true).level_for(Compression::Zstd), 19);
     }
 
     #[tokio::test]

@@ -20,8 +20,8 @@ use super::blob::move_blob;
 use super::endpoint::{Blob, Sink};
 use super::pull::record;
 use super::{
-    compress, concurrency_or_default, copy, How, LayerCompression, Options, RegistrySink,
-    Selection, StoreSource,
+    compress, concurrency_or_default, copy, How, LayerCompression, LayersCompressed, Options,
+    RegistrySink, Selection, StoreSource,
 };
 use crate::digest::Digest;
 use crate::reference::Reference;
@@ -66,6 +66,9 @@ pub struct PushResult {
     pub skipped: usize,
     /// Compressed bytes sent.
     pub bytes_uploaded: u64,
+    /// The layers this push compressed (`None`: it compressed none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compressed: Option<LayersCompressed>,
 }
 
 /// Pushes the local image `local` (a name or ID, as `Store::resolve` takes it) to
@@ -101,6 +104,10 @@ pub async fn push(
             .unwrap_or_default()
     };
     let stored = StoreSource::new(store, local);
+    let compression = LayerCompression {
+        nearby: client.is_nearby(),
+        ..options.compression
+    };
     let sink = RegistrySink::new(&client, remote, options.chunk_size, seen);
     let concurrency = concurrency_or_default(options.concurrency);
     // Each layer goes up as soon as it is compressed, while the next one is: the upload
@@ -111,13 +118,7 @@ pub async fn push(
     let compressing = ctx.cancel.child_token();
     let compress_ctx = TaskCtx::new(ctx.progress, &compressing);
     let (source, sent) = tokio::try_join!(
-        compress::compressed(
-            store,
-            &stored,
-            options.compression,
-            Some(ready),
-            compress_ctx
-        ),
+        compress::compressed(store, &stored, compression, Some(ready), compress_ctx),
         async {
             upload_ready(layers, &stored, &sink, concurrency, !options.no_mount, ctx)
                 .await
@@ -141,6 +142,7 @@ pub async fn push(
         mounted: done.count(How::Mounted),
         skipped: done.count(How::Skipped),
         bytes_uploaded: done.bytes_moved(),
+        compressed: source.made,
     })
 }
 

@@ -739,7 +739,7 @@ export const en = {
     compressionNone: 'None',
     compressionLevel: 'Compression level',
     compressionLevelHelp:
-      'Higher is smaller and slower. The default (gzip 6) suits cloud registries; gzip 1–2 compress 2–4× faster, for a registry on your own network. Compression uses every core.',
+      'Higher is smaller and slower. Default: gzip 2 for a registry on this machine or a private network, where the CPU is the limit; gzip 6, fewer bytes, for any other (a cloud registry over your uplink or through a proxy); zstd 3. Compression uses every core.',
     compressionLevelDefault: 'Default',
     about: 'About',
     version: 'Version',

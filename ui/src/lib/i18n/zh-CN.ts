@@ -733,7 +733,7 @@ export const zhCN: Messages = {
     compressionNone: '不压缩',
     compressionLevel: '压缩级别',
     compressionLevelHelp:
-      '级别越高，体积越小、速度越慢。默认（gzip 为 6）适合云端镜像仓库；gzip 1–2 压缩快 2–4 倍，适合同一网络内的镜像仓库。压缩会使用所有 CPU 核心。',
+      '级别越高，体积越小、速度越慢。默认：本机或私有网络（内网、VPC）中的镜像仓库用 gzip 2，此时瓶颈在 CPU；其他镜像仓库（经上行带宽或代理访问的云端仓库）用 gzip 6，传输字节更少；zstd 为 3。压缩会使用所有 CPU 核心。',
     compressionLevelDefault: '默认',
     about: '关于',
     version: '版本',
