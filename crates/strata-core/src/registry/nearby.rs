@@ -1,7 +1,7 @@
 //! Whether a registry is *nearby*: reached directly, with no proxy, at an address on this
 //! machine or a private network. A push to such a registry is limited by the CPU that
-//! compresses, not by the link (loopback moves gigabytes a second, a LAN or a cloud VPC
-//! hundreds of megabytes), so it gzips at a fast level; a registry across the internet
+//! compresses, not by the link (loopback moves gigabytes a second, a LAN or a cloud VPC a
+//! hundred megabytes and more), so it gzips at a fast level; a registry across the internet
 //! gets the default level, which sends fewer bytes over the narrower uplink
 //! (see [`LayerCompression`](crate::transfer::LayerCompression)).
 //!
@@ -12,9 +12,10 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Whether `ip` is on this machine or a private network: loopback, RFC 1918, link-local,
-/// the shared address space (100.64.0.0/10, where cloud providers put in-VPC service
-/// endpoints such as Alibaba Cloud's `registry-vpc.*`), and IPv6 unique-local and
-/// link-local addresses. An IPv4 address mapped into IPv6 counts as itself.
+/// the shared address space (100.64.0.0/10, which cloud providers use for addresses
+/// inside a VPC; a registry there is no farther than one on the LAN), and IPv6
+/// unique-local and link-local addresses. An IPv4 address mapped into IPv6 counts as
+/// itself.
 pub fn is_nearby_address(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4_nearby(v4),
