@@ -82,6 +82,7 @@ impl PushCompression {
                 PushCompression::None => Some(Compression::None),
             },
             level: (level != 0).then_some(level),
+            // Set by the push, once it knows where the registry is.
             nearby: false,
         }
     }
