@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use strata_core::home::Home;
 use strata_core::problem::{Explain, Problem};
+use strata_core::registry::http::PROXY_VARS;
 use strata_core::settings::{MirrorSource, ProxySettings, SettingsFile};
 
 use crate::cli::{MirrorsAction, ProxyAction};
@@ -93,17 +94,6 @@ struct ProxyView {
     /// The environment's proxy variables that are set, passwords hidden.
     environment: Vec<(String, String)>,
 }
-
-const PROXY_VARS: &[&str] = &[
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
 
 fn without_password(value: &str) -> String {
     match url::Url::parse(value) {

@@ -33,6 +33,7 @@ use std::sync::{Mutex, MutexGuard};
 use oci_spec::image::{Descriptor, MediaType};
 use serde_json::Value;
 use strata_core::reference::Reference;
+pub use strata_core::registry::http::PROXY_VARS;
 use strata_core::store::Store;
 use strata_testkit::fixtures::{Entry, Image, Index, Layer, OciLayout};
 use strata_testkit::registry::{Auth, Registry};
@@ -47,19 +48,6 @@ pub fn strata_cmd(home: &Path, args: &[&str]) -> Command {
     cmd.arg("--home").arg(home).args(args);
     cmd
 }
-
-/// Every variable that names a proxy: a test that sets some clears the others, so that
-/// the machine's own never leaks in.
-pub const PROXY_VARS: &[&str] = &[
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
 
 /// `strata` with exactly these proxy variables in its environment; must succeed. Returns
 /// its stdout.

@@ -40,6 +40,20 @@ pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
     }
 }
 
+/// Every environment variable that names a proxy or the hosts reached without one, in
+/// both spellings: what reqwest and the proxy shown in errors read when no proxy is set in
+/// Settings.
+pub const PROXY_VARS: &[&str] = &[
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
 /// The proxy a connection to `scheme://host/` goes through, as `scheme://host:port` without
 /// any credentials: `settings`' (whose no-proxy list then applies) when given, else the
 /// environment's (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`), matched by the same

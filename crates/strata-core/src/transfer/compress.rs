@@ -49,10 +49,16 @@ pub struct LayerCompression {
 impl LayerCompression {
     /// The level a layer compressed as `to` is compressed at.
     pub fn level_for(self, to: Compression) -> i32 {
-        match self.level {
-            None if to == Compression::Gzip && self.nearby => NEARBY_GZIP_LEVEL as i32,
-            level => effective_level(to, level),
+        if self.nearby_level(to) {
+            NEARBY_GZIP_LEVEL as i32
+        } else {
+            effective_level(to, self.level)
         }
+    }
+
+    /// Whether `to` is compressed at the level for a registry nearby: gzip, no level asked.
+    fn nearby_level(self, to: Compression) -> bool {
+        self.nearby && self.level.is_none() && to == Compression::Gzip
     }
 
     /// What a layer stored as `stored` is sent as.
@@ -396,7 +402,7 @@ impl Rewriter<'_, '_> {
             layers: 0,
             compression: to,
             level,
-            nearby: self.how.nearby && self.how.level.is_none(),
+            nearby: self.how.nearby_level(to),
         });
         made.layers += 1;
         self.variants
