@@ -96,6 +96,41 @@ impl Default for IndexFile {
     }
 }
 
+/// `index.json` read for what the store's names reach (see [`Store::entry_summaries`]).
+#[derive(Deserialize)]
+struct IndexSummary {
+    #[serde(default)]
+    manifests: Vec<EntrySummary>,
+}
+
+#[derive(Deserialize)]
+struct EntrySummary {
+    /// A sha256 digest: a file with any other, valid or not, is read whole instead, so
+    /// that it is skipped or refused exactly as [`descriptor_digest`] decides.
+    digest: Digest,
+    #[serde(default)]
+    annotations: Option<NameAnnotations>,
+}
+
+#[derive(Deserialize)]
+struct NameAnnotations {
+    #[serde(rename = "io.containerd.image.name")]
+    containerd: Option<String>,
+    #[serde(rename = "org.opencontainers.image.ref.name")]
+    ref_name: Option<String>,
+}
+
+impl EntrySummary {
+    /// As [`entry_name`] decides: containerd's name when present, else `ref.name`, and
+    /// an empty one is no name.
+    fn named(&self) -> bool {
+        self.annotations
+            .as_ref()
+            .and_then(|a| a.containerd.as_ref().or(a.ref_name.as_ref()))
+            .is_some_and(|n| !n.is_empty())
+    }
+}
+
 /// The name of an index entry, normalised (see the module doc).
 pub(crate) fn entry_name(d: &Descriptor) -> Option<String> {
     let a = d.annotations().as_ref()?;
@@ -155,12 +190,34 @@ impl Store {
     /// only what the names reach (gc, `rmi`): no name is parsed. Entries with another
     /// algorithm are skipped, as they name nothing the store can hold.
     pub(crate) fn entry_digests(&self) -> Result<Vec<Digest>, StoreError> {
+        if let Some(entries) = self.entry_summaries() {
+            return Ok(entries.into_iter().map(|e| e.digest).collect());
+        }
         Ok(self
             .read_index()?
             .manifests
             .iter()
             .filter_map(|d| descriptor_digest(d).ok())
             .collect())
+    }
+
+    /// Whether `index.json` has an entry without a name (a dangling image), without
+    /// reading whole descriptors: `prune` rewrites the file only when it has one.
+    pub(crate) fn has_dangling_entry(&self) -> bool {
+        self.entry_summaries()
+            .is_none_or(|entries| entries.iter().any(|e| !e.named()))
+    }
+
+    /// `index.json`'s entries reduced to their digest and whether they are named. Reading
+    /// only that skips building every descriptor (its annotations, media type, checked
+    /// digest), the most of what reading the file costs at thousands of names. `None`
+    /// when the file cannot be read so: the caller then reads it whole, which reports
+    /// what is wrong.
+    fn entry_summaries(&self) -> Option<Vec<EntrySummary>> {
+        let bytes = read_capped(&self.path(INDEX_FILE), INDEX_MAX).ok()?;
+        serde_json::from_slice::<IndexSummary>(&bytes)
+            .ok()
+            .map(|i| i.manifests)
     }
 
     /// The named images, sorted by name.

@@ -116,12 +116,18 @@ impl Store {
     /// collects garbage (see the module doc).
     pub fn prune(&self) -> Result<PruneReport, StoreError> {
         let _lock = self.lock()?;
-        let containers = super::usage::container_records(self);
-        let removed = self.remove_entries(|e| {
-            e.name.is_empty()
-                && e.digest()
-                    .is_ok_and(|d| super::usage::holders_in(self, &containers, &d).is_empty())
-        })?;
+        // Most prunes find no dangling image: then neither the whole file nor the
+        // container records are read.
+        let removed = if self.has_dangling_entry() {
+            let containers = super::usage::container_records(self);
+            self.remove_entries(|e| {
+                e.name.is_empty()
+                    && e.digest()
+                        .is_ok_and(|d| super::usage::holders_in(self, &containers, &d).is_empty())
+            })?
+        } else {
+            Vec::new()
+        };
         let mut images_removed: Vec<Digest> =
             removed.iter().filter_map(|e| e.digest().ok()).collect();
         images_removed.sort();

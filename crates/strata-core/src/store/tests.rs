@@ -1040,3 +1040,112 @@ fn a_crash_at_any_step_of_rmi_leaves_a_store_fsck_accepts() {
         let _ = out;
     }
 }
+
+/// gc, `rmi` and `prune` read `index.json` for digests and names only
+/// (`entry_summaries`); what they decide must be what reading each descriptor whole
+/// decides, for entries other tools write too.
+#[test]
+fn reading_index_json_for_digests_and_names_only_agrees_with_reading_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (m1, _) = make_image(&store, "a", b"one", None);
+    let (m2, _) = make_image(&store, "b", b"two", None);
+    let index_path = dir.path().join("index.json");
+    let write = |annotations: Vec<serde_json::Value>| {
+        let manifests: Vec<serde_json::Value> = annotations
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let m = if i % 2 == 0 { &m1 } else { &m2 };
+                let mut e = serde_json::to_value(m).unwrap();
+                if !a.is_null() {
+                    e["annotations"] = a;
+                }
+                e
+            })
+            .collect();
+        let index = serde_json::json!({"schemaVersion": 2, "manifests": manifests});
+        fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    };
+    let whole_says_dangling = || store.entries().unwrap().iter().any(|e| e.name.is_empty());
+    let named = |key: &str, name: &str| serde_json::json!({ key: name });
+    let cases: Vec<(&str, Vec<serde_json::Value>)> = vec![
+        (
+            "names of both kinds",
+            vec![
+                named("io.containerd.image.name", "docker.io/library/a:1"),
+                named("org.opencontainers.image.ref.name", "latest"),
+            ],
+        ),
+        (
+            "no annotations",
+            vec![
+                named("io.containerd.image.name", "a:1"),
+                serde_json::Value::Null,
+            ],
+        ),
+        (
+            "other annotations only",
+            vec![named(
+                "org.opencontainers.image.created",
+                "2024-01-01T00:00:00Z",
+            )],
+        ),
+        (
+            "an empty containerd name hides ref.name",
+            vec![serde_json::json!({
+            "io.containerd.image.name": "", "org.opencontainers.image.ref.name": "a:1"})],
+        ),
+        (
+            "an empty ref.name",
+            vec![named("org.opencontainers.image.ref.name", "")],
+        ),
+        (
+            "containerd's name wins",
+            vec![serde_json::json!({
+            "io.containerd.image.name": "a:1", "org.opencontainers.image.ref.name": ""})],
+        ),
+    ];
+    for (case, annotations) in cases {
+        write(annotations);
+        assert_eq!(store.has_dangling_entry(), whole_says_dangling(), "{case}");
+        let mut quick = store.entry_digests().unwrap();
+        let mut whole: Vec<Digest> = store
+            .entries()
+            .unwrap()
+            .iter()
+            .map(|e| e.digest().unwrap())
+            .collect();
+        quick.sort();
+        whole.sort();
+        assert_eq!(quick, whole, "{case}");
+    }
+
+    // A digest of another algorithm is skipped, as the whole reading skips it; one that
+    // is not a digest is refused, as before: gc must not run on a file it cannot read.
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&fs::read(&index_path).unwrap()).unwrap();
+    let mut other = index["manifests"][0].clone();
+    other["digest"] = format!("sha512:{}", "ab".repeat(64)).into();
+    index["manifests"]
+        .as_array_mut()
+        .unwrap()
+        .push(other.clone());
+    fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    assert_eq!(
+        store.entry_digests().unwrap(),
+        vec![Digest::try_from(m1.digest()).unwrap()]
+    );
+    other["digest"] = "sha256:not-hex".into();
+    index["manifests"].as_array_mut().unwrap().push(other);
+    fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    assert!(store.entry_digests().is_err());
+    assert!(
+        store.has_dangling_entry(),
+        "an unreadable file is read whole by prune"
+    );
+    assert!(
+        store.prune().is_err(),
+        "prune refuses a file it cannot read"
+    );
+}
