@@ -91,6 +91,8 @@ fn generate() -> String {
         strata_core::task::UnitState::decl(&cfg),
         strata_core::task::Unit::decl(&cfg),
         strata_core::task::TaskState::decl(&cfg),
+        strata_core::layer::Compression::decl(&cfg),
+        strata_core::transfer::LayersCompressed::decl(&cfg),
         tasks::TaskInfo::decl(&cfg),
         tasks::TaskEvent::decl(&cfg),
         // pull and push (commands/transfers.rs; the Push dialog's targets come from catalog)

@@ -118,6 +118,15 @@ describe('Pull and push', () => {
       const digest = await attrOf(app, `${push} [data-testid="task-digest"]`, 'data-digest');
       assert.match(digest, /^sha256:[0-9a-f]{64}$/);
       assert.match(await textOf(app, `${push} [data-testid="task-outcome"]`), new RegExp(remote.replace(/[.]/g, '\\.')));
+      // A docker archive's layers are stored as plain tars: the push gzipped each, at the
+      // level for a registry on this machine, and the row says so.
+      const compressed = `${push} [data-testid="task-compressed"]`;
+      assert.equal(await attrOf(app, compressed, 'data-compression'), 'gzip');
+      assert.equal(await attrOf(app, compressed, 'data-level'), '2');
+      assert.equal(
+        (await textOf(app, compressed))?.trim(),
+        `Compressed ${LAYERS} layers with gzip level 2: the registry is on this machine or a private network`,
+      );
       await shot(app, 'push-done');
       assert.equal(remoteDigest(remote), digest, 'skopeo sees the digest the app shows');
 
@@ -142,6 +151,9 @@ describe('Pull and push', () => {
         `layers of the second push: ${mounted}`,
       );
       assert.equal(await attrOf(app, `${second} [data-testid="task-digest"]`, 'data-digest'), digest);
+      // The gzipped layers the first push kept in the store are sent again: none compressed.
+      const newest = `return document.querySelector(${JSON.stringify(second)}).querySelector('[data-testid="task-compressed"]')`;
+      assert.equal(await app.execute(newest), null);
       await shot(app, 'push-mounted');
       assert.equal(remoteDigest(sibling), digest);
 

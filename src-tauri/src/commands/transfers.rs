@@ -110,6 +110,7 @@ fn start_pull(
             Ok(Finished {
                 outcome: vec![familiar(&pulled.name)],
                 digest: Some(pulled.digest.to_string()),
+                compressed: None,
             })
         },
     )
@@ -153,6 +154,7 @@ fn start_push(tasks: &Tasks, home: Home, local: &str, remote: &str) -> Result<Ta
             Ok(Finished {
                 outcome: vec![pushed.name],
                 digest: Some(pushed.digest.to_string()),
+                compressed: pushed.compressed,
             })
         },
     )
@@ -237,6 +239,30 @@ mod tests {
             "reference.invalid"
         );
         assert!(start_push(&tasks, home.clone(), "nothing:here", &remote).is_err());
+
+        // The fixture's layers are gzip already: the push compressed none, and says so.
+        // With zstd chosen in Settings it converts both, and the finished task tells how.
+        assert_eq!(pushed.compressed, None);
+        SettingsFile::for_home(&home)
+            .unwrap()
+            .update(strata_core::settings::SettingsPatch {
+                push_compression: Some(strata_core::settings::PushCompression::Zstd),
+                ..Default::default()
+            })
+            .unwrap();
+        let zstd_remote = format!("{}/e2e/app-zstd:1", registry.host());
+        let push = start_push(&tasks, home.clone(), "e2e/app:1", &zstd_remote).unwrap();
+        let pushed = wait(&tasks, push.id, |t| t.state != TaskState::Running);
+        assert_eq!(pushed.state, TaskState::Done, "{:?}", pushed.problem);
+        let compressed = pushed.compressed.expect("the task says what it compressed");
+        assert_eq!(
+            (compressed.layers, compressed.compression, compressed.level),
+            (2, strata_core::layer::Compression::Zstd, 3)
+        );
+        assert!(
+            !compressed.nearby,
+            "zstd's level does not depend on where the registry is"
+        );
 
         // Pull it back at 256 KiB/s, cancel once bytes move.
         store.remove_image("e2e/app:1", false).unwrap();

@@ -605,6 +605,14 @@ within: string | null, };
 
 export type TaskState = "running" | "done" | "failed" | "cancelled";
 
+export type Compression = "none" | "gzip" | "zstd";
+
+export type LayersCompressed = { layers: number, compression: Compression, level: number, 
+/**
+ * The level was chosen for a registry nearby ([`LayerCompression::nearby`]).
+ */
+nearby: boolean, };
+
 export type TaskInfo = { id: number, kind: TaskKind, 
 /**
  * What the task works on: the archive imported, the image exported.
@@ -646,7 +654,12 @@ bytes_per_second: number,
 /**
  * The manifest digest a finished pull wrote, or a push or copy left on the registry.
  */
-digest: string | null, };
+digest: string | null, 
+/**
+ * The layers a finished push compressed itself, and how (`None`: it sent every
+ * layer as the store held it).
+ */
+compressed: LayersCompressed | null, };
 
 export type TaskEvent = { "type": "update", task: TaskInfo, } | { "type": "removed", ids: Array<number>, };
 

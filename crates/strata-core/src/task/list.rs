@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::meter::REPORT_EVERY;
 use super::report::{Progress, TaskCtx, Unit, UnitState};
 use crate::problem::{Code, Problem};
+use crate::transfer::LayersCompressed;
 
 /// Finished tasks kept; older ones are forgotten first.
 const KEEP_FINISHED: usize = 50;
@@ -86,6 +87,10 @@ pub struct TaskInfo {
     /// The manifest digest a finished pull wrote, or a push or copy left on the registry.
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub digest: Option<String>,
+    /// The layers a finished push compressed itself, and how (`None`: it sent every
+    /// layer as the store held it).
+    #[cfg_attr(feature = "ts", ts(type = "LayersCompressed | null"))]
+    pub compressed: Option<LayersCompressed>,
 }
 
 /// What the list tells a watcher.
@@ -100,19 +105,20 @@ pub enum TaskEvent {
     Removed { ids: Vec<u32> },
 }
 
-/// What finished work returns: lines describing what came out, and the manifest digest
-/// for a transfer.
+/// What finished work returns: lines describing what came out, the manifest digest for a
+/// transfer, and what a push compressed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Finished {
     pub outcome: Vec<String>,
     pub digest: Option<String>,
+    pub compressed: Option<LayersCompressed>,
 }
 
 impl From<Vec<String>> for Finished {
     fn from(outcome: Vec<String>) -> Self {
         Finished {
             outcome,
-            digest: None,
+            ..Finished::default()
         }
     }
 }
@@ -211,6 +217,7 @@ impl Tasks {
             units: Vec::new(),
             bytes_per_second: 0,
             digest: None,
+            compressed: None,
         };
         inner.tasks.insert(
             info.id,
@@ -318,6 +325,7 @@ impl Tasks {
                 entry.info.state = TaskState::Done;
                 entry.info.outcome = finished.outcome;
                 entry.info.digest = finished.digest;
+                entry.info.compressed = finished.compressed;
                 if let Some(total) = entry.info.total {
                     entry.info.done = total;
                 }
@@ -553,6 +561,7 @@ mod tests {
                 Ok(Finished {
                     outcome: vec!["busybox:latest".into()],
                     digest: Some("sha256:cc".into()),
+                    compressed: None,
                 })
             })
             .unwrap();

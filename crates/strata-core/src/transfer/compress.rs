@@ -73,6 +73,7 @@ impl LayerCompression {
 
 /// The layers a push compressed itself (not those it found compressed in the store).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LayersCompressed {
     pub layers: usize,
     pub compression: Compression,

@@ -38,6 +38,7 @@ pub fn copy_image(
             Ok(Finished {
                 outcome: vec![copied.target.clone()],
                 digest: copied.digest.map(|d| d.to_string()),
+                compressed: None,
             })
         },
     )

@@ -1,7 +1,7 @@
 import { render, screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { Unit } from '../../lib/bindings.gen';
+import type { TaskInfo, Unit } from '../../lib/bindings.gen';
 import { en } from '../../lib/i18n/en';
 import { zhCN } from '../../lib/i18n/zh-CN';
 import { fakeTask } from '../../lib/ipc/fake-images';
@@ -75,6 +75,24 @@ describe('TaskRow with layers', () => {
     expect(screen.getByTestId('task-digest')).toHaveTextContent(digest);
     expect(screen.getByTestId('task-speed')).toHaveTextContent('');
     expect(screen.queryByTestId('task-cancel')).toBeNull();
+  });
+
+  it('after a push, says how many layers it compressed and at which level, and why that level', () => {
+    const done = (compressed: TaskInfo['compressed']) =>
+      fakeTask(10, { kind: 'push', state: 'done', subject: 'e2e/demo:1', outcome: ['127.0.0.1:5000/e2e/demo:1'], compressed });
+    const nearby = render(TaskRow, { task: done({ layers: 4, compression: 'gzip', level: 2, nearby: true }), m: en, oncancel: () => {} });
+    const line = screen.getByTestId('task-compressed');
+    expect(line).toHaveTextContent('Compressed 4 layers with gzip level 2: the registry is on this machine or a private network');
+    expect(line.dataset.level).toBe('2');
+    nearby.unmount();
+    const far = render(TaskRow, { task: done({ layers: 1, compression: 'gzip', level: 6, nearby: false }), m: zhCN, oncancel: () => {} });
+    expect(screen.getByTestId('task-compressed')).toHaveTextContent('已用 gzip 级别 6 压缩 1 个层');
+    expect(screen.getByTestId('task-compressed')).not.toHaveTextContent('私有网络');
+    far.unmount();
+    // Every layer sent as stored (already compressed, or none asked): no line.
+    render(TaskRow, { task: done(null), m: en, oncancel: () => {} });
+    expect(screen.queryByTestId('task-compressed')).toBeNull();
+    expect(screen.getByTestId('task-outcome')).toHaveTextContent('Pushed to 127.0.0.1:5000/e2e/demo:1');
   });
 
   it('a failed pull shows its error with the hint; a pulled one its name', () => {

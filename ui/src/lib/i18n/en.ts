@@ -672,6 +672,10 @@ export const en = {
     layers: 'Layers of {subject}',
     pulled: 'Pulled as {name}',
     pushed: 'Pushed to {name}',
+    compressed: 'Compressed {layers} with {compression} level {level}',
+    compressedNearby: 'Compressed {layers} with {compression} level {level}: the registry is on this machine or a private network',
+    oneLayer: '1 layer',
+    layerCount: '{count} layers',
     digest: 'Digest',
   },
   transfers: {

@@ -667,6 +667,10 @@ export const zhCN: Messages = {
     layers: '{subject} 的各层',
     pulled: '已拉取为 {name}',
     pushed: '已推送到 {name}',
+    compressed: '已用 {compression} 级别 {level} 压缩 {layers}',
+    compressedNearby: '已用 {compression} 级别 {level} 压缩 {layers}：镜像仓库在本机或私有网络中',
+    oneLayer: '1 个层',
+    layerCount: '{count} 个层',
     digest: '摘要',
   },
   transfers: {

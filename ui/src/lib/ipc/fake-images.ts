@@ -252,6 +252,7 @@ export function fakeTask(id: number, over: Partial<TaskInfo> = {}): TaskInfo {
     units: [],
     bytes_per_second: 0,
     digest: null,
+    compressed: null,
     ...over,
   };
 }

@@ -19,6 +19,7 @@ function pull(id: number, state: TaskInfo['state'], name: string): TaskInfo {
     units: [],
     bytes_per_second: 0,
     digest: null,
+    compressed: null,
   };
 }
 
