@@ -626,3 +626,92 @@ fn concurrent_processes_do_not_corrupt_the_store() {
     let pruned = json(home, &["prune", "--json"]);
     assert_eq!(pruned["gc"]["removed"], serde_json::json!([]), "{pruned}");
 }
+
+/// An import from Podman spools `podman save` into the store's temporary folder first (up
+/// to hundreds of GiB): `prune` run beside it leaves that file alone, and once the import
+/// is killed (no destructor runs) the next `prune` removes it; nothing is named.
+#[test]
+fn an_import_from_podman_killed_mid_save_leaves_a_file_only_until_prune() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let home = &dir.path().join("home");
+    ok(home, &["images"]);
+    // A podman whose save writes 8 MiB and then hangs, as a large image saving slowly.
+    let pid_file = dir.path().join("podman.pid");
+    let fake = dir.path().join("podman");
+    let id = "1201e8944c9e9101c1c66132845f5a16402cd78539d1c20ff683efa011b97e40";
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\n\
+             case \"$1\" in\n\
+               image) echo '[{{\"Id\":\"{id}\",\"RepoTags\":[\"localhost/slow:1\"],\"Size\":100000000}}]' ;;\n\
+               save) echo $$ > '{}'; head -c 8388608 /dev/zero; exec sleep 120 ;;\n\
+             esac\n",
+            p(&pid_file)
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut import = strata_cmd(
+        home,
+        &["import", "--from", "podman", "localhost/slow:1", "--json"],
+    )
+    .env("STRATA_PODMAN", &fake)
+    .env_remove("STRATA_PODMAN_ARGS")
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let spooled = || -> Vec<(String, u64)> {
+        std::fs::read_dir(home.join("tmp"))
+            .unwrap()
+            .flatten()
+            .filter_map(|e| {
+                Some((
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.metadata().ok()?,
+                ))
+            })
+            .filter(|(_, m)| m.is_file())
+            .map(|(n, m)| (n, m.len()))
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !spooled().iter().any(|(_, len)| *len >= 8 << 20) {
+        assert!(
+            Instant::now() < deadline,
+            "nothing spooled: {:?}",
+            spooled()
+        );
+        if let Some(status) = import.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(import.stderr.as_mut().unwrap(), &mut err).unwrap();
+            panic!("the import ended early ({status}): {err}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let files = spooled();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].0.starts_with(".write-engine-save-"), "{files:?}");
+
+    // The import is alive: prune beside it keeps its file.
+    let beside = json(home, &["prune", "--json"]);
+    assert_eq!(beside["gc"]["temp_files_removed"], 0, "{beside}");
+    assert_eq!(spooled(), files);
+
+    import.kill().unwrap(); // SIGKILL: its temporary file stays behind.
+    import.wait().unwrap();
+    if let Ok(pid) = std::fs::read_to_string(&pid_file) {
+        let _ = Command::new("kill").arg(pid.trim()).status();
+    }
+    assert_eq!(spooled(), files, "a killed process removes nothing");
+    assert!(names(home).is_empty(), "a killed import named an image");
+    let pruned = json(home, &["prune", "--json"]);
+    assert_eq!(pruned["gc"]["temp_files_removed"], 1, "{pruned}");
+    assert!(
+        pruned["gc"]["bytes_freed"].as_u64().unwrap() >= 8 << 20,
+        "{pruned}"
+    );
+    assert_eq!(spooled(), Vec::new());
+}

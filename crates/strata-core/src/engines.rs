@@ -22,9 +22,7 @@
 //! from `$STRATA_PODMAN_ARGS`, split on whitespace; `$STRATA_PODMAN` names the program.
 
 use std::ffi::OsString;
-use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
-use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -32,6 +30,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use tempfile::NamedTempFile;
 
 mod docker;
 
@@ -54,6 +53,8 @@ const MAX_ANSWER: u64 = 16 << 20;
 const MAX_STDERR: u64 = 64 << 10;
 /// The largest archive accepted from `podman save`.
 pub const MAX_SAVE: u64 = 256 << 30;
+/// What names the file an import spools an engine's save stream into (see [`spill_file`]).
+const SPILL_NAME: &str = "engine-save";
 /// How often a running podman is checked for its end and the task for a cancel.
 const POLL: Duration = Duration::from_millis(50);
 /// How long a short podman command (`images`, `image inspect`, `version`) may take.
@@ -925,14 +926,15 @@ pub fn import_with(
             .find_map(|n| Reference::parse(n).ok())
             .or_else(|| Reference::parse(image).ok());
     }
-    let scratch = scratch_dir(store, "import")?;
-    let archive = scratch.path().join("image.tar");
+    // Up to MAX_SAVE bytes, so in the store's own temporary folder (its disk), locked
+    // while in use: removed when dropped, and by gc after a kill.
+    let mut archive = spill_file(store)?;
     let saved = match engine {
-        EngineKind::Podman => save_podman(podman, image, found.size, &archive, ctx),
-        EngineKind::Docker => save_docker(docker, image, found.size, &archive, ctx),
+        EngineKind::Podman => save_podman(podman, image, found.size, &mut archive, ctx),
+        EngineKind::Docker => save_docker(docker, image, found.size, &mut archive, ctx),
     };
-    let result =
-        saved.and_then(|()| image::import(store, &archive, &opts, ctx).map_err(EngineError::from));
+    let result = saved
+        .and_then(|()| image::import(store, archive.path(), &opts, ctx).map_err(EngineError::from));
     match result {
         Err(_) if ctx.is_cancelled() => Err(EngineError::Cancelled),
         other => other,
@@ -945,14 +947,14 @@ fn spool(
     source: impl Read,
     unit: &str,
     size: u64,
-    archive: &Path,
+    archive: &mut NamedTempFile,
     action: (&'static str, &'static str),
     stop: impl Fn(),
     ctx: TaskCtx<'_>,
 ) -> Result<(), EngineError> {
     let (engine, action) = action;
-    let mut file =
-        File::create_new(archive).map_err(io_err(format!("create {}", archive.display())))?;
+    let path = archive.path().to_path_buf();
+    let file = archive.as_file_mut();
     let total = (size > 0).then_some(size);
     let mut source = Watch::new(
         source.take(MAX_SAVE + 1),
@@ -961,7 +963,7 @@ fn spool(
         UnitKind::Archive,
         total,
     );
-    let copied = io::copy(&mut source, &mut file);
+    let copied = io::copy(&mut source, file);
     let bytes = source.count();
     match copied {
         Ok(_) if bytes > MAX_SAVE => {
@@ -980,14 +982,14 @@ fn spool(
         Err(e) => {
             stop();
             return Err(EngineError::Io {
-                action: format!("read {engine}'s save stream into {}", archive.display()),
+                action: format!("read {engine}'s save stream into {}", path.display()),
                 source: e,
             });
         }
     }
     source.meter().finish(UnitState::Done, bytes);
     file.flush()
-        .map_err(io_err(format!("write {}", archive.display())))?;
+        .map_err(io_err(format!("write {}", path.display())))?;
     Ok(())
 }
 
@@ -995,7 +997,7 @@ fn save_podman(
     podman: &Podman,
     image: &str,
     size: u64,
-    archive: &Path,
+    archive: &mut NamedTempFile,
     ctx: TaskCtx<'_>,
 ) -> Result<(), EngineError> {
     let mut cmd = podman.command(&["save", "--format", "docker-archive", "--", image]);
@@ -1023,7 +1025,7 @@ fn save_docker(
     docker: &Docker,
     image: &str,
     size: u64,
-    archive: &Path,
+    archive: &mut NamedTempFile,
     ctx: TaskCtx<'_>,
 ) -> Result<(), EngineError> {
     let (stream, response) = docker.get(&docker::image_get_path(image), None)?;
@@ -1051,15 +1053,13 @@ fn save_docker(
     )
 }
 
-/// A scratch folder in the store's own temporary folder (on the store's disk), removed
-/// when dropped.
-fn scratch_dir(store: &Store, what: &str) -> Result<tempfile::TempDir, EngineError> {
+/// The file an engine's save stream is spooled into for an import: in the store's own
+/// temporary folder (on the store's disk), `.write-engine-save-…`, locked while open.
+fn spill_file(store: &Store) -> Result<NamedTempFile, EngineError> {
     let tmp = store.tmp_dir();
     std::fs::create_dir_all(&tmp).map_err(io_err(format!("create {}", tmp.display())))?;
-    tempfile::Builder::new()
-        .prefix(&format!("podman-{what}-"))
-        .tempdir_in(&tmp)
-        .map_err(io_err(format!("create a folder in {}", tmp.display())))
+    crate::store::locked_temp_file(&tmp, SPILL_NAME)
+        .map_err(io_err(format!("create a file in {}", tmp.display())))
 }
 
 #[cfg(test)]
@@ -1145,7 +1145,7 @@ mod tests {
             .map(|d| {
                 d.flatten()
                     .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| n.starts_with("podman-"))
+                    .filter(|n| n.contains(SPILL_NAME))
                     .collect()
             })
             .unwrap_or_default()
@@ -1292,7 +1292,7 @@ mod tests {
     }
 
     /// A Docker socket whose daemon reads everything and never answers.
-    fn silent_docker(dir: &Path) -> Docker {
+    fn silent_docker(dir: &std::path::Path) -> Docker {
         let path = dir.join("docker.sock");
         let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
         std::thread::spawn(move || {

@@ -41,6 +41,7 @@ use crate::digest::{Digest, DigestError};
 use crate::problem::{Code, Hint, HintKey};
 use crate::reference::ReferenceError;
 
+pub(crate) use blob::locked_temp_file;
 pub use blob::BlobWriter;
 pub use gc::{FsckKind, FsckProblem, FsckReport, GcReport, RemovedBlob};
 pub use index::{ImageRef, ANNOTATION_CONTAINERD_NAME};

@@ -8,7 +8,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{sync_dir, Store, StoreError};
 use crate::digest::{self, Digest, HashingWriter};
@@ -17,6 +17,50 @@ use crate::digest::{self, Digest, HashingWriter};
 pub(crate) const TEMP_PREFIX: &str = "blob-";
 /// Prefix of a temporary file not locked yet; gc removes these only when old.
 pub(crate) const NEW_PREFIX: &str = ".new-blob-";
+/// Prefix of the other temporary files gc checks (see [`locked_temp_file`]).
+pub(crate) const WRITE_PREFIX: &str = ".write-";
+
+/// Creates a file in `dir` and locks it before gc can see it: under [`NEW_PREFIX`],
+/// which gc leaves until it is old, then renamed to `final_prefix…`, a name gc removes
+/// once no process holds its lock. So gc never takes a live writer's file, and removes
+/// what a killed one left. Returns the open, locked file and its path.
+fn create_locked(dir: &Path, final_prefix: &str) -> io::Result<(File, PathBuf)> {
+    let (file, new_path) = tempfile::Builder::new()
+        .prefix(NEW_PREFIX)
+        .tempfile_in(dir)
+        .and_then(|t| t.keep().map_err(|e| e.error))?;
+    let locked = match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(fs::TryLockError::Error(e)) => Err(e),
+        Err(fs::TryLockError::WouldBlock) => Err(io::Error::other("locked by another writer")),
+    };
+    let name = new_path
+        .file_name()
+        .map(|n| n.to_string_lossy().replacen(NEW_PREFIX, final_prefix, 1))
+        .unwrap_or_default();
+    let path = dir.join(name);
+    if let Err(e) = locked.and_then(|_| fs::rename(&new_path, &path)) {
+        let _ = fs::remove_file(&new_path);
+        return Err(e);
+    }
+    Ok((file, path))
+}
+
+/// A file for work in progress in the store's temporary folder `dir` (an archive
+/// decompressed while it is imported, the archive Podman or Docker saves for an
+/// import), named `.write-<what>-…`, locked while open and removed when dropped. gc
+/// (`prune`, `rmi`) leaves it while its process lives and removes it once a killed
+/// process left it.
+pub(crate) fn locked_temp_file(dir: &Path, what: &str) -> io::Result<tempfile::NamedTempFile> {
+    let (file, path) = create_locked(dir, &format!("{WRITE_PREFIX}{what}-"))?;
+    match tempfile::TempPath::try_from_path(&path) {
+        Ok(temp) => Ok(tempfile::NamedTempFile::from_parts(file, temp)),
+        Err(e) => {
+            let _ = fs::remove_file(&path);
+            Err(e)
+        }
+    }
+}
 /// Bytes written between two writeback kicks (see [`BlobWriter::kick_writeback`]).
 const WRITEBACK_STEP: u64 = 8 * 1024 * 1024;
 
@@ -44,27 +88,8 @@ impl std::fmt::Debug for BlobWriter {
 impl BlobWriter {
     pub(super) fn new(store: Store) -> Result<BlobWriter, StoreError> {
         let dir = store.tmp_dir();
-        // Created under a name gc ignores, locked, and only then renamed to the name gc
-        // checks: gc never sees an unlocked temp file of a live writer.
-        let (file, new_path) = tempfile::Builder::new()
-            .prefix(NEW_PREFIX)
-            .tempfile_in(&dir)
-            .and_then(|t| t.keep().map_err(|e| e.error))
+        let (file, path) = create_locked(&dir, TEMP_PREFIX)
             .map_err(|e| StoreError::io("create a temporary file in", &dir, e))?;
-        let locked = match file.try_lock() {
-            Ok(()) => Ok(()),
-            Err(fs::TryLockError::Error(e)) => Err(e),
-            Err(fs::TryLockError::WouldBlock) => Err(io::Error::other("locked by another writer")),
-        };
-        let name = new_path
-            .file_name()
-            .map(|n| n.to_string_lossy().replacen(NEW_PREFIX, TEMP_PREFIX, 1))
-            .unwrap_or_default();
-        let path = dir.join(name);
-        if let Err(e) = locked.and_then(|_| fs::rename(&new_path, &path)) {
-            let _ = fs::remove_file(&new_path);
-            return Err(StoreError::io("prepare a temporary file in", &dir, e));
-        }
         Ok(BlobWriter {
             store,
             path,

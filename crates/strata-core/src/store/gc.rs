@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::blob::{NEW_PREFIX, TEMP_PREFIX};
+use super::blob::{NEW_PREFIX, TEMP_PREFIX, WRITE_PREFIX};
 use super::children::{Child, Children, FILE_NAME as CHILDREN_FILE};
 use super::index::{descriptor_digest, ImageRef};
 use super::variants::Variants;
@@ -297,7 +297,7 @@ impl Store {
             let name = entry.file_name();
             let name = name.to_string_lossy();
             let fresh_name = name.starts_with(NEW_PREFIX);
-            if !(fresh_name || name.starts_with(TEMP_PREFIX) || name.starts_with(".write-")) {
+            if !(fresh_name || name.starts_with(TEMP_PREFIX) || name.starts_with(WRITE_PREFIX)) {
                 continue;
             }
             let Ok(meta) = entry.metadata() else { continue };
@@ -329,7 +329,8 @@ impl Store {
         let (mut files, mut bytes) = (0, 0);
         for (path, size) in self.dead_temps()? {
             // `.write-` files of atomic writes are only ever written under the store lock,
-            // which gc holds: any present now is a leftover.
+            // which gc holds, and the others are locked while in use (`locked_temp_file`):
+            // any found unlocked now is a leftover.
             if fs::remove_file(&path).is_ok() {
                 files += 1;
                 bytes += size;

@@ -601,15 +601,10 @@ impl Tar {
             let watched = Watch::new(file, ctx, unit.to_string(), UnitKind::Archive, Some(size));
             let mut plain = decompressor(BufReader::with_capacity(1 << 20, watched))
                 .map_err(|e| ImageError::io("read", path, e))?;
-            // Named as the store's temporary files, and locked while in use: gc leaves it
-            // alone, and removes the one a killed import left.
-            let mut copy = tempfile::Builder::new()
-                .prefix(".write-import-")
-                .tempfile_in(scratch)
+            // Locked while in use: gc leaves it alone, and removes the one a killed import
+            // left.
+            let mut copy = crate::store::locked_temp_file(scratch, "import")
                 .map_err(|e| ImageError::io("create a file in", scratch, e))?;
-            copy.as_file()
-                .lock()
-                .map_err(|e| ImageError::io("lock", copy.path(), e))?;
             io::copy(&mut plain, copy.as_file_mut()).map_err(|e| {
                 if crate::task::is_cancelled(&e) {
                     ImageError::Cancelled
