@@ -822,3 +822,98 @@ fn a_registry_saved_before_accounts_had_names_keeps_working_and_takes_its_key_al
     );
     assert!(!t.0.contains(SECRET));
 }
+
+/// A registry's login goes only where it belongs, whatever the settings say (a script in
+/// the window could save them): Harbor's API must be on the registry's own host, and an
+/// ACR temporary login goes only to an ACR address (an Enterprise instance's own domains).
+/// Refused before anything is sent: the API never hears from Strata, no token is issued.
+#[test]
+fn a_login_is_not_sent_to_an_address_it_does_not_belong_to() {
+    let _keychain = require_keychain("cloud");
+    let home = tempfile::tempdir().unwrap();
+    let mut t = Transcript::default();
+
+    // Harbor: the registry on 127.0.0.1, its "API" named by another host.
+    let harbor = HarborServer::start("admin", "Harbor12345").unwrap();
+    let registry = Registry::start(Auth::Htpasswd {
+        users: vec![strata_testkit::user::User::new("admin", "Harbor12345")],
+    })
+    .unwrap();
+    let host = registry.host();
+    let elsewhere = harbor.url().replace("127.0.0.1", "localhost");
+    t.ok(
+        home.path(),
+        &[
+            "registries",
+            "add",
+            &host,
+            "--provider",
+            "harbor",
+            "--api-endpoint",
+            &elsewhere,
+        ],
+    );
+    let out = t.run(
+        home.path(),
+        &["login", &host, "-u", "admin", "--password-stdin"],
+        Some("Harbor12345"),
+    );
+    assert_ok(&out);
+    let heard = harbor.calls().len();
+    let err = fails(home.path(), &["ns", "ls", &host]);
+    assert!(err.contains("the login was not sent"), "{err}");
+    assert!(
+        err.contains("manage.login_elsewhere")
+            || err.contains("LOGIN_ELSEWHERE")
+            || err.contains("login_elsewhere")
+            || err.contains("not sent"),
+        "{err}"
+    );
+    assert_eq!(
+        harbor.calls().len(),
+        heard,
+        "the API was sent a request: {:?}",
+        harbor.calls()
+    );
+
+    // ACR Personal saved at an address outside aliyuncs.com: no temporary login.
+    let acr = AcrServer::start(AcrConfig::new(KEY_ID, SECRET)).unwrap();
+    add_acr(
+        &mut t,
+        home.path(),
+        "registry.evil.example",
+        &["--provider", "acr-personal", "--region", "cn-hangzhou"],
+        &acr.url(),
+    );
+    let err = fails(home.path(), &["login", "registry.evil.example"]);
+    assert!(err.contains("the login was not sent"), "{err}");
+    assert!(err.contains("aliyuncs.com"), "{err}");
+    assert_eq!(acr.tokens_issued(), 0);
+
+    // ACR Enterprise: only the instance's own domains get its temporary login; the local
+    // registry below (open to anyone, so that the login is accepted) is the instance's
+    // internet domain.
+    let instance_registry = Registry::start(Auth::None).unwrap();
+    let domain = instance_registry.host();
+    let instance = Instance::new(INSTANCE, "testkit").internet_domain(&domain);
+    let ee = AcrServer::start(AcrConfig::new(KEY_ID, SECRET).instances(vec![instance])).unwrap();
+    let enterprise = ["--provider", "acr-enterprise", "--instance", INSTANCE];
+    add_acr(
+        &mut t,
+        home.path(),
+        "cr.evil.example",
+        &enterprise,
+        &ee.url(),
+    );
+    let err = fails(home.path(), &["login", "cr.evil.example"]);
+    assert!(err.contains("the login was not sent"), "{err}");
+    assert!(
+        err.contains(&domain),
+        "the instance's addresses are named: {err}"
+    );
+    assert_eq!(ee.tokens_issued(), 0);
+    add_acr(&mut t, home.path(), &domain, &enterprise, &ee.url());
+    let login = t.json(home.path(), &["login", &domain, "--json"]);
+    assert_eq!(ee.tokens_issued(), 1, "{login}");
+    assert!(!t.0.contains(SECRET));
+}

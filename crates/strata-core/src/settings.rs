@@ -309,6 +309,28 @@ pub struct SettingsFile {
     path: PathBuf,
 }
 
+/// A file read whole, at most [`MAX_BYTES`] of it: a settings file, or a daemon.json or
+/// registries.conf to take mirrors from. One byte past the cap is read, so that a huge file
+/// (or `/dev/zero`) is refused, not loaded.
+fn read_capped(path: &Path) -> Result<Vec<u8>, SettingsError> {
+    let read_err = |source| SettingsError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(SettingsError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_BYTES,
+        });
+    }
+    Ok(bytes)
+}
+
 impl SettingsFile {
     /// The settings file at an explicit path.
     pub fn at(path: impl Into<PathBuf>) -> Self {
@@ -342,26 +364,14 @@ impl SettingsFile {
 
     /// Reads the settings; a file that does not exist yet means the defaults.
     pub fn load(&self) -> Result<Settings, SettingsError> {
-        let read_err = |source| SettingsError::Read {
-            path: self.path.clone(),
-            source,
+        let bytes = match read_capped(&self.path) {
+            Err(SettingsError::Read { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                return Ok(Settings::default())
+            }
+            other => other?,
         };
-        let file = match std::fs::File::open(&self.path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
-            Err(e) => return Err(read_err(e)),
-        };
-        // Read at most one byte past the cap, so that a huge file is refused, not loaded.
-        let mut bytes = Vec::new();
-        file.take(MAX_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(read_err)?;
-        if bytes.len() as u64 > MAX_BYTES {
-            return Err(SettingsError::TooLarge {
-                path: self.path.clone(),
-                limit: MAX_BYTES,
-            });
-        }
         serde_json::from_slice(&bytes).map_err(|source| SettingsError::Invalid {
             path: self.path.clone(),
             source,
@@ -419,9 +429,9 @@ impl SettingsFile {
         let path = path
             .map(Path::to_path_buf)
             .unwrap_or_else(|| source.default_path());
-        let text = std::fs::read_to_string(&path).map_err(|e| SettingsError::Read {
-            path: path.clone(),
-            source: e,
+        let bytes = read_capped(&path)?;
+        let text = String::from_utf8(bytes).map_err(|_| SettingsError::Value {
+            reason: format!("{} is not UTF-8 text", path.display()),
         })?;
         let (found, skipped) = match source {
             MirrorSource::Docker => (mirrors::from_docker_daemon_json(&text), Vec::new()),
@@ -677,6 +687,34 @@ mod tests {
             ["https://abc.mirror.aliyuncs.com"]
         );
         assert_eq!(again.proxy.unwrap().no_proxy, "a,b");
+    }
+
+    /// `strata mirrors import --from … PATH` reads the file named: one without an end
+    /// (`/dev/zero`) or past 1 MiB is refused, not loaded, and nothing is added.
+    #[test]
+    fn mirrors_are_taken_from_a_file_of_at_most_one_mebibyte() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = file_in(&dir);
+        let conf = dir.path().join("daemon.json");
+        std::fs::write(
+            &conf,
+            r#"{"registry-mirrors": ["https://abc.mirror.aliyuncs.com"]}"#,
+        )
+        .unwrap();
+        let done = file
+            .import_mirrors(MirrorSource::Docker, Some(&conf))
+            .unwrap();
+        assert_eq!(done.added, 1);
+        for endless in [Path::new("/dev/zero"), &dir.path().join("big.json")] {
+            if endless.starts_with(dir.path()) {
+                std::fs::write(endless, vec![b' '; (MAX_BYTES + 1) as usize]).unwrap();
+            }
+            let err = file
+                .import_mirrors(MirrorSource::Docker, Some(endless))
+                .unwrap_err();
+            assert!(matches!(err, SettingsError::TooLarge { .. }), "{err}");
+        }
+        assert_eq!(file.load().unwrap().mirrors["docker.io"].len(), 1);
     }
 
     #[test]

@@ -1,8 +1,6 @@
 //! Non-secret settings: language, theme, push compression, registry mirrors and the proxy
 //! (`strata_core::settings`).
 
-use std::path::PathBuf;
-
 use strata_core::problem::{Explain, Problem};
 use strata_core::settings::{MirrorImport, MirrorSource, ProxySettings, Settings, SettingsPatch};
 use tauri::State;
@@ -47,17 +45,17 @@ pub fn remove_mirror(
         .0)
 }
 
-/// Adds the mirrors of docker's daemon.json or containers' registries.conf (the system
-/// file when `path` is absent).
+/// Adds the mirrors of this machine's docker daemon.json or containers' registries.conf.
+/// Only the system file of each: a path from the webview would let a script read any file
+/// the app can, and a parse error quotes the line it stopped at.
 #[tauri::command]
 pub fn import_mirrors(
     state: State<'_, AppState>,
     source: MirrorSource,
-    path: Option<String>,
 ) -> Result<MirrorImport, Problem> {
     state
         .settings()?
-        .import_mirrors(source, path.map(PathBuf::from).as_deref())
+        .import_mirrors(source, None)
         .map_err(|e| e.problem())
 }
 

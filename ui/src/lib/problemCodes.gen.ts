@@ -94,6 +94,7 @@ export type ProblemCode =
   | 'manage.insecure_api'
   | 'manage.invalid_account_name'
   | 'manage.invalid_name'
+  | 'manage.login_elsewhere'
   | 'manage.name_taken'
   | 'manage.needs_setting'
   | 'manage.no_access_key'
@@ -378,6 +379,7 @@ export const problemCodes: readonly ProblemCode[] = [
   'manage.insecure_api',
   'manage.invalid_account_name',
   'manage.invalid_name',
+  'manage.login_elsewhere',
   'manage.name_taken',
   'manage.needs_setting',
   'manage.no_access_key',

@@ -247,6 +247,11 @@ pub enum ManageError {
     InsecureApi { url: String },
     #[error("`{0}` is not a valid namespace or repository name")]
     InvalidName(String),
+    /// A login would leave for a host it does not belong to: a registry's login for an
+    /// API address on another host, or an instance's temporary login for a registry
+    /// address that is not one of the instance's.
+    #[error("{registry}: {reason}; the login was not sent")]
+    LoginElsewhere { registry: String, reason: String },
     #[error(transparent)]
     Catalog(#[from] CatalogError),
     #[error(transparent)]
@@ -269,6 +274,7 @@ impl Explain for ManageError {
             ManageError::NeedsSetting { .. } => Code::ManageNeedsSetting,
             ManageError::InsecureApi { .. } => Code::ManageInsecureApi,
             ManageError::InvalidName(_) => Code::ManageInvalidName,
+            ManageError::LoginElsewhere { .. } => Code::ManageLoginElsewhere,
             ManageError::Catalog(e) => e.code(),
             ManageError::Credentials(e) => e.code(),
         }
@@ -299,7 +305,7 @@ impl Explain for ManageError {
             ManageError::Unreachable { .. } => Some(HintKey::ManageCheckEndpoint.into()),
             ManageError::Catalog(e) => e.hint(),
             ManageError::Credentials(e) => e.hint(),
-            ManageError::BadAnswer { .. } => None,
+            ManageError::BadAnswer { .. } | ManageError::LoginElsewhere { .. } => None,
         }
     }
 }

@@ -125,6 +125,7 @@ crate::vocabulary! {
         ManageInsecureApi = "manage.insecure_api",
         ManageInvalidAccountName = "manage.invalid_account_name",
         ManageInvalidName = "manage.invalid_name",
+        ManageLoginElsewhere = "manage.login_elsewhere",
         ManageNameTaken = "manage.name_taken",
         ManageNeedsSetting = "manage.needs_setting",
         ManageNoAccessKey = "manage.no_access_key",

@@ -42,18 +42,35 @@ impl Session {
     }
 }
 
+/// The largest `OCI-Chunk-Min-Length` honoured: each upload holds one chunk in memory,
+/// several uploads run at once, and a registry could otherwise ask for a chunk the size of
+/// the address space (the allocation then aborts the process).
+pub const MAX_MIN_CHUNK: u64 = 64 << 20;
+
+/// The registry's `OCI-Chunk-Min-Length`: 0 when absent or unreadable, refused above
+/// [`MAX_MIN_CHUNK`].
+fn min_chunk_of(headers: &reqwest::header::HeaderMap) -> Result<u64, String> {
+    let asked = headers
+        .get("oci-chunk-min-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    if asked > MAX_MIN_CHUNK {
+        return Err(format!(
+            "the registry asks for upload chunks of at least {asked} bytes \
+             (OCI-Chunk-Min-Length); Strata sends at most {MAX_MIN_CHUNK} at once"
+        ));
+    }
+    Ok(asked)
+}
+
 fn session_of(client: &Client, resp: &reqwest::Response) -> Result<Session, RegistryError> {
     let location = resp
         .headers()
         .get(LOCATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| client.protocol("an upload answer has no Location"))?;
-    let min_chunk = resp
-        .headers()
-        .get("oci-chunk-min-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0);
+    let min_chunk = min_chunk_of(resp.headers()).map_err(|reason| client.protocol(reason))?;
     Ok(Session {
         location: client.resolve(location)?,
         min_chunk,
@@ -288,6 +305,25 @@ fn range_end(header: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A registry sets the size of the buffer each upload holds: a hostile one asking for
+    /// `u64::MAX` made the push panic on a capacity overflow (or abort on the allocation).
+    #[test]
+    fn a_chunk_minimum_beyond_what_strata_buffers_is_refused() {
+        let with = |value: &str| {
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert("oci-chunk-min-length", value.parse().unwrap());
+            min_chunk_of(&h)
+        };
+        assert_eq!(min_chunk_of(&reqwest::header::HeaderMap::new()), Ok(0));
+        assert_eq!(with("5242880"), Ok(5 << 20));
+        assert_eq!(with(&MAX_MIN_CHUNK.to_string()), Ok(MAX_MIN_CHUNK));
+        assert_eq!(with("garbage"), Ok(0));
+        for hostile in ["18446744073709551615", "70368744177664", "67108865"] {
+            let err = with(hostile).unwrap_err();
+            assert!(err.contains("OCI-Chunk-Min-Length"), "{err}");
+        }
+    }
 
     #[test]
     fn upload_range_gives_the_next_offset() {

@@ -33,7 +33,7 @@ describe('NetworkSettings mirrors', () => {
   it('imports from docker and says how many were new', async () => {
     const { api } = await setup();
     await userEvent.click(screen.getByRole('button', { name: 'Import from Docker (daemon.json)' }));
-    expect(api.calls.at(-2)).toEqual({ method: 'importMirrors', arg: { source: 'docker', path: undefined } });
+    expect(api.calls.at(-2)).toEqual({ method: 'importMirrors', arg: { source: 'docker' } });
     expect(screen.getByRole('status')).toHaveTextContent('1 new mirror(s) from /etc/docker/daemon.json');
     expect(screen.getByText('https://fake.mirror.aliyuncs.com')).toBeInTheDocument();
   });

@@ -157,6 +157,7 @@ export const problemTexts = {
   'manage.insecure_api': { en: 'The API address is plain HTTP and not on this computer', zh: 'API 地址使用明文 HTTP 且不在本机' },
   'manage.invalid_account_name': { en: 'That is not a valid account name', zh: '账号名称无效' },
   'manage.invalid_name': { en: 'That is not a valid namespace or repository name', zh: '命名空间或仓库名称无效' },
+  'manage.login_elsewhere': { en: 'The login would go to a host it does not belong to, so it was not sent', zh: '登录凭据将被发往不属于它的主机，因此未发送' },
   'manage.name_taken': { en: 'That name is already taken', zh: '该名称已被占用' },
   'manage.needs_setting': { en: 'The registry lacks a setting its API needs', zh: '镜像仓库缺少 API 所需的设置' },
   'manage.unknown_account': { en: 'There is no cloud account by that name', zh: '没有该名称的云账号' },

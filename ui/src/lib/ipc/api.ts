@@ -84,8 +84,8 @@ export interface StrataApi {
   addMirror(registry: string, url: string): Promise<Settings>;
   /** `remove_mirror`: one mirror of `registry`, or all of them without `url`. */
   removeMirror(registry: string, url?: string): Promise<Settings>;
-  /** `import_mirrors`: docker's daemon.json or containers' registries.conf (the system's without `path`). */
-  importMirrors(source: MirrorSource, path?: string): Promise<MirrorImport>;
+  /** `import_mirrors`: this machine's docker daemon.json or containers' registries.conf. */
+  importMirrors(source: MirrorSource): Promise<MirrorImport>;
   /** `set_proxy`: the proxy for registries, or `null` for the environment's. */
   setProxy(proxy: ProxySettings | null): Promise<Settings>;
   /** `ui_ready`: the first screen is on and usable (feeds the start-up benchmark). */

@@ -165,13 +165,13 @@ export class FakeApi implements StrataApi {
   }
 
   /** Imports as if the file held one Docker Hub mirror. */
-  async importMirrors(source: MirrorSource, path?: string): Promise<MirrorImport> {
-    this.check('importMirrors', { source, path });
+  async importMirrors(source: MirrorSource): Promise<MirrorImport> {
+    this.check('importMirrors', { source });
     const before = (this.settings.mirrors?.['docker.io'] ?? []).length;
     await this.addMirror('docker.io', 'https://fake.mirror.aliyuncs.com');
     const mirrors = this.settings.mirrors ?? {};
     return {
-      path: path ?? (source === 'docker' ? '/etc/docker/daemon.json' : '/etc/containers/registries.conf'),
+      path: source === 'docker' ? '/etc/docker/daemon.json' : '/etc/containers/registries.conf',
       added: (mirrors['docker.io'] ?? []).length - before,
       skipped: [],
       mirrors,

@@ -19,7 +19,7 @@ export const tauriApi: StrataApi = {
   setSettings: (patch) => call('set_settings', { patch }),
   addMirror: (registry, url) => call('add_mirror', { registry, url }),
   removeMirror: (registry, url) => call('remove_mirror', { registry, url: url ?? null }),
-  importMirrors: (source, path) => call('import_mirrors', { source, path: path ?? null }),
+  importMirrors: (source) => call('import_mirrors', { source }),
   setProxy: (proxy) => call('set_proxy', { proxy }),
   uiReady: () => call('ui_ready'),
 

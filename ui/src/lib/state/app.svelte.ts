@@ -100,9 +100,9 @@ export class AppModel {
     if (saved) this.adopt(saved);
   }
 
-  /** Imports mirrors from docker's or containers' file; returns what was done. */
-  async importMirrors(source: MirrorSource, path?: string): Promise<MirrorImport | undefined> {
-    const done = await this.notices.guard(() => this.api.importMirrors(source, path));
+  /** Imports mirrors from this machine's docker or containers file; returns what was done. */
+  async importMirrors(source: MirrorSource): Promise<MirrorImport | undefined> {
+    const done = await this.notices.guard(() => this.api.importMirrors(source));
     if (done) this.settings = { ...this.settings, mirrors: done.mirrors };
     return done;
   }

@@ -101,6 +101,8 @@ impl Rpc {
 pub(super) struct AcrEnterprise {
     rpc: Rpc,
     instance: String,
+    /// The saved registry address, which a temporary login is for.
+    registry: String,
 }
 
 impl AcrEnterprise {
@@ -119,6 +121,7 @@ impl AcrEnterprise {
         Ok(Self {
             rpc: Rpc::new(saved, api, key)?,
             instance,
+            registry: saved.endpoint.clone(),
         })
     }
 
@@ -297,6 +300,30 @@ impl Manage for AcrEnterprise {
 
     fn temporary_login(&self) -> Fut<'_, Option<TemporaryLogin>> {
         Box::pin(async move {
+            // The login opens the instance, and it is handed to the saved address: only
+            // when that address is one of the instance's own (internet or VPC).
+            let endpoints = self
+                .rpc
+                .call("ListInstanceEndpoint", &self.on_instance(vec![]))
+                .await?;
+            let domains: Vec<String> = ["internet", "vpc"]
+                .into_iter()
+                .flat_map(|kind| domains_of(&endpoints, kind))
+                .collect();
+            if !domains
+                .iter()
+                .any(|d| api::same_registry_host(d, &self.registry))
+            {
+                return Err(ManageError::LoginElsewhere {
+                    registry: self.registry.clone(),
+                    reason: format!(
+                        "a temporary login for instance {} is given only to its own \
+                         addresses ({}), and this is not one",
+                        self.instance,
+                        domains.join(", ")
+                    ),
+                });
+            }
             let params = self.on_instance(vec![]);
             let value = self.rpc.call("GetAuthorizationToken", &params).await?;
             let password = api::text(&value, "AuthorizationToken");
@@ -315,6 +342,19 @@ impl Manage for AcrEnterprise {
     }
 }
 
+/// The domains of one kind (`internet`, `vpc`) in a `ListInstanceEndpoint` answer.
+fn domains_of(endpoints: &Value, kind: &str) -> Vec<String> {
+    endpoints["Endpoints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| api::text(e, "EndpointType") == kind)
+        .flat_map(|e| e["Domains"].as_array().cloned().unwrap_or_default())
+        .map(|d| api::text(&d, "Domain"))
+        .filter(|d| !d.is_empty())
+        .collect()
+}
+
 /// The account's instances in the region, each with its internet and VPC domains.
 pub(super) async fn instances(
     saved: &SavedRegistry,
@@ -329,21 +369,11 @@ pub(super) async fn instances(
         let endpoints = rpc
             .call("ListInstanceEndpoint", &[("InstanceId", id.clone())])
             .await?;
-        let domains = |kind: &str| -> Vec<String> {
-            endpoints["Endpoints"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|e| api::text(e, "EndpointType") == kind)
-                .flat_map(|e| e["Domains"].as_array().cloned().unwrap_or_default())
-                .map(|d| api::text(&d, "Domain"))
-                .collect()
-        };
         out.push(InstanceInfo {
             name: api::text(i, "InstanceName"),
             status: api::text(i, "InstanceStatus"),
-            internet: domains("internet"),
-            vpc: domains("vpc"),
+            internet: domains_of(&endpoints, "internet"),
+            vpc: domains_of(&endpoints, "vpc"),
             id,
         });
     }

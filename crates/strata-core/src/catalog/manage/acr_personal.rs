@@ -278,6 +278,17 @@ impl Manage for AcrPersonal {
 
     fn temporary_login(&self) -> Fut<'_, Option<TemporaryLogin>> {
         Box::pin(async move {
+            // The login opens the account's repositories, and it is handed to the saved
+            // address: only when that is an ACR address (all are under aliyuncs.com) or a
+            // registry on this machine.
+            if !api::is_acr_address(&self.registry) {
+                return Err(ManageError::LoginElsewhere {
+                    registry: self.registry.clone(),
+                    reason: "a temporary login for an Alibaba Cloud account is given only to \
+                             an address under aliyuncs.com or on this machine"
+                        .into(),
+                });
+            }
             let data = self
                 .call("GET", "/tokens", "GetAuthorizationToken", &[], None)
                 .await?;

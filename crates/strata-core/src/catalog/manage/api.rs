@@ -179,6 +179,10 @@ impl Http {
         let client = reqwest::Client::builder()
             .user_agent(concat!("strata/", env!("CARGO_PKG_VERSION")))
             .timeout(std::time::Duration::from_secs(60))
+            // A redirect would re-send a login body (Docker Hub's token request) or the
+            // ACR security token to wherever it points, even over plain HTTP: none is
+            // followed, as the registry client follows none.
+            .redirect(reqwest::redirect::Policy::none())
             .danger_accept_invalid_certs(insecure)
             .build()
             .map_err(|e| ManageError::Unreachable {
@@ -366,9 +370,88 @@ pub(super) fn digest(value: &Value) -> Option<String> {
     })
 }
 
+/// The host of a registry address (`host`, `host:port`, `[v6]:port`), lowercased.
+fn registry_host(registry: &str) -> Option<String> {
+    reqwest::Url::parse(&format!("http://{registry}"))
+        .ok()?
+        .host_str()
+        .map(str::to_ascii_lowercase)
+}
+
+/// Whether two registry addresses are on the same host (ports aside).
+pub(crate) fn same_registry_host(a: &str, b: &str) -> bool {
+    registry_host(a).is_some_and(|h| Some(h) == registry_host(b))
+}
+
+/// Whether a registry address may receive an Alibaba Cloud temporary login: under
+/// `aliyuncs.com` (every ACR registry domain is: `registry.<region>.aliyuncs.com`,
+/// `*.cr.aliyuncs.com`, `*.personal.cr.aliyuncs.com`), or on this machine.
+pub(crate) fn is_acr_address(registry: &str) -> bool {
+    crate::registry::client::is_loopback(registry)
+        || registry_host(registry).is_some_and(|h| h.ends_with(".aliyuncs.com"))
+}
+
+/// Whether a registry's saved login may be sent to the management API at `base`: only to
+/// the registry's own host (any port: Harbor serves its API beside the registry), or to
+/// `official`, the provider's own API for it (Docker Hub's for docker.io). Anything else
+/// would hand the password to whoever the API address names, which a settings file or a
+/// hostile script in the window could set.
+pub(crate) fn login_may_go_to(base: &str, registry: &str, official: Option<&str>) -> bool {
+    let host = |url: &str| {
+        reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+    };
+    let Some(api) = host(base) else {
+        return false;
+    };
+    registry_host(registry).is_some_and(|r| r == api) || official.and_then(host) == Some(api)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_login_goes_to_its_registry_host_or_the_official_api_only() {
+        let hub = Some("https://hub.docker.com");
+        for (base, registry, official, ok) in [
+            ("https://harbor.corp", "harbor.corp", None, true),
+            ("https://HARBOR.corp:8443/x", "harbor.corp:443", None, true),
+            ("http://127.0.0.1:9000", "127.0.0.1:5000", None, true),
+            ("http://[::1]:9000", "[::1]:5000", None, true),
+            ("https://evil.example", "harbor.corp", None, false),
+            ("http://localhost:9000", "127.0.0.1:5000", None, false),
+            (
+                "https://harbor.corp.evil.example",
+                "harbor.corp",
+                None,
+                false,
+            ),
+            ("https://hub.docker.com", "docker.io", hub, true),
+            ("https://evil.example", "docker.io", hub, false),
+            ("not a url", "harbor.corp", None, false),
+        ] {
+            assert_eq!(
+                login_may_go_to(base, registry, official),
+                ok,
+                "{base} for {registry}"
+            );
+        }
+        for (registry, ok) in [
+            ("registry.cn-hangzhou.aliyuncs.com", true),
+            ("crpi-abc.cn-hangzhou.personal.cr.aliyuncs.com", true),
+            ("127.0.0.1:5000", true),
+            ("localhost:5000", true),
+            ("aliyuncs.com.evil.example", false),
+            ("evilaliyuncs.com", false),
+            ("registry.evil.example", false),
+        ] {
+            assert_eq!(is_acr_address(registry), ok, "{registry}");
+        }
+        assert!(same_registry_host("127.0.0.1:5999", "127.0.0.1:5000"));
+        assert!(!same_registry_host("a.example", "b.example"));
+    }
 
     #[test]
     fn api_codes_sort_into_what_a_person_does() {

@@ -38,6 +38,15 @@ impl DockerHub {
         (username, token): (String, Sensitive<String>),
     ) -> Result<Self, ManageError> {
         let base = api.endpoint.clone().unwrap_or_else(|| HUB_API.to_string());
+        if !api::login_may_go_to(&base, &saved.endpoint, Some(HUB_API)) {
+            return Err(ManageError::LoginElsewhere {
+                registry: saved.endpoint.clone(),
+                reason: format!(
+                    "Docker Hub's API is sent the registry's access token, so it must be \
+                     {HUB_API} or on the registry's own host, and {base} is neither"
+                ),
+            });
+        }
         Ok(Self {
             http: Http::new(&base, false)?,
             username,

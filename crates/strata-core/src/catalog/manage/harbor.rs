@@ -32,6 +32,17 @@ impl Harbor {
         api: &ApiSettings,
         (username, password): (String, Sensitive<String>),
     ) -> Result<Self, ManageError> {
+        if let Some(endpoint) = &api.endpoint {
+            if !api::login_may_go_to(endpoint, &saved.endpoint, None) {
+                return Err(ManageError::LoginElsewhere {
+                    registry: saved.endpoint.clone(),
+                    reason: format!(
+                        "Harbor's API is sent the registry's login, so it must be on the \
+                         registry's own host, and {endpoint} is not"
+                    ),
+                });
+            }
+        }
         let base = api.endpoint.clone().unwrap_or_else(|| {
             let scheme = if is_loopback(&saved.endpoint) {
                 "http"
