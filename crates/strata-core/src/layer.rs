@@ -34,7 +34,7 @@ mod error;
 pub mod merged;
 pub mod write;
 
-pub use apply::{apply, apply_fresh, ApplyOptions, ApplyStats, Whiteouts};
+pub use apply::{apply, apply_fresh, apply_tar, ApplyOptions, ApplyStats, Whiteouts};
 pub use changes::{changes, visit_changes, Change, ChangeKind};
 pub use compression::{decompress, Compression, Limits};
 pub use entry::{Entry, EntryAction, Kind};

@@ -169,7 +169,8 @@ fn apply_verified(
     let file = store.open_blob(blob)?;
     let plain = layer::decompress(BufReader::with_capacity(1 << 20, file), &limits)?;
     let mut hashed = HashingReader::new(plain);
-    layer::apply(&mut hashed, target, opts)?;
+    // Decompressed once, above: what is hashed is what is applied.
+    layer::apply_tar(&mut hashed, target, opts)?;
     // The end-of-archive blocks and padding count in the diff_id too.
     io::copy(&mut hashed, &mut io::sink())
         .map_err(|e| ContainerError::io("read", &store.blob_path(blob), e))?;
@@ -231,22 +232,194 @@ pub(crate) fn make_writable(_root: &Path) {}
 /// Read-only directories inside a tree would stop `remove_dir_all` as a non-root user.
 #[cfg(unix)]
 pub(crate) fn make_writable(root: &Path) {
-    if is_root() {
-        return;
+    if !is_root() {
+        open_up_dirs(root);
     }
-    for entry in walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .into_iter()
-        .flatten()
-    {
-        if entry.file_type().is_dir() {
-            if let Ok(m) = entry.metadata() {
-                let mode = m.permissions().mode();
-                if mode & 0o700 != 0o700 {
-                    let _ =
-                        fs::set_permissions(entry.path(), fs::Permissions::from_mode(mode | 0o700));
+}
+
+/// Gives the owner every right on each directory below `root` (special bits dropped).
+/// Through handles: a container still running can swap a directory for a symlink to a
+/// host path between a look at a name and a chmod of that name, and the chmod would then
+/// land on the host path; a handle's chmod lands on the directory that was opened.
+#[cfg(unix)]
+fn open_up_dirs(root: &Path) {
+    use crate::fs::{walk_tree, Follow, Handle, Kind, Meta, Root};
+    let Ok(tree) = Root::open(root) else { return };
+    let open_up = |handle: &Handle, meta: &Meta| {
+        if meta.kind == Kind::Dir && meta.mode & 0o7700 != 0o700 {
+            let _ = handle.set_mode((meta.mode & 0o777) | 0o700);
+        }
+    };
+    // The top too: a layer's `./` entry sets its mode.
+    if let Ok(top) = tree.handle(Path::new(""), Follow::No) {
+        if let Ok(meta) = top.stat() {
+            open_up(&top, &meta);
+        }
+    }
+    let _ = walk_tree(&tree, Path::new(""), &|_, _| (), &mut |_, handle, meta| {
+        open_up(handle, meta);
+        Ok(true)
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in entries {
+            let mut h = tar::Header::new_ustar();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            b.append_data(&mut h, name, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// Bytes that are a tar of `shown` and also a gzip stream of the tar `hidden`: the
+    /// gzip header's extra field (FEXTRA) is long enough to hold the whole tar, whose first
+    /// header name starts with the gzip magic.
+    fn tar_and_gzip(shown: &[(&str, &[u8])], hidden: &[u8]) -> Vec<u8> {
+        let rest = tar_of(shown);
+        let extra = (512 - 12) + rest.len();
+        let mut head = [0u8; 512];
+        head[..4].copy_from_slice(&[0x1f, 0x8b, 8, 4]); // gzip, deflate, FEXTRA
+        head[4..10].copy_from_slice(b"MTIMEX"); // mtime, xfl, os: any non-zero bytes
+        head[10..12].copy_from_slice(&(extra as u16).to_le_bytes());
+        assert!(
+            head[10] != 0 && head[11] != 0,
+            "a NUL would end the tar name"
+        );
+        head[100..108].copy_from_slice(b"0000644\0");
+        head[108..124].copy_from_slice(b"0000000\x000000000\x00");
+        head[124..148].copy_from_slice(b"00000000000\x0000000000000\x00");
+        head[156] = b'0';
+        head[257..265].copy_from_slice(b"ustar\x0000");
+        head[148..156].copy_from_slice(b"        ");
+        let sum: u32 = head.iter().map(|&b| u32::from(b)).sum();
+        head[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        let mut out = head.to_vec();
+        out.extend_from_slice(&rest);
+        out.extend_from_slice(&gzip(hidden)[10..]); // deflate data and trailer
+        out
+    }
+
+    /// A layer whose plain bytes are both a tar and a gzip stream: a container gets what
+    /// every other reader (docker, `strata files`, the package scan) sees, the tar, and
+    /// never the second layer hidden in the gzip reading of it.
+    #[test]
+    fn a_layer_that_is_also_a_gzip_stream_applies_as_the_tar_everyone_else_sees() {
+        let hidden = tar_of(&[("etc/hidden", b"only a second decompression sees this")]);
+        let plain = tar_and_gzip(&[("etc/shown", b"what docker sees")], &hidden);
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        let (blob, _) = store.put_bytes(&gzip(&plain)).unwrap();
+        let target = dir.path().join("rootfs");
+        std::fs::create_dir(&target).unwrap();
+        apply_verified(
+            &store,
+            &blob,
+            &Digest::of(&plain),
+            &target,
+            &ApplyOptions::default(),
+        )
+        .unwrap();
+        assert!(target.join("etc/shown").is_file());
+        assert!(
+            !target.join("etc/hidden").exists(),
+            "the hidden layer was applied"
+        );
+
+        // And a plain layer whose first name starts with the gzip magic still applies.
+        let odd = {
+            use std::os::unix::ffi::OsStrExt;
+            let mut b = tar::Builder::new(Vec::new());
+            let mut h = tar::Header::new_ustar();
+            h.set_size(1);
+            h.set_mode(0o644);
+            let name = std::ffi::OsStr::from_bytes(&[0x1f, 0x8b, b'x']);
+            b.append_data(&mut h, name, &b"x"[..]).unwrap();
+            b.into_inner().unwrap()
+        };
+        let (blob, _) = store.put_bytes(&gzip(&odd)).unwrap();
+        let target = dir.path().join("odd");
+        std::fs::create_dir(&target).unwrap();
+        apply_verified(
+            &store,
+            &blob,
+            &Digest::of(&odd),
+            &target,
+            &ApplyOptions::default(),
+        )
+        .unwrap();
+    }
+
+    /// A running container swaps one of thousands of directories with a symlink to a host
+    /// directory, over and over, while `rm` opens the tree up for removal: the host
+    /// directory keeps its mode (a chmod by name would follow the symlink when the swap
+    /// lands between the look and the chmod), and the container's directories are opened.
+    #[test]
+    fn opening_a_tree_up_never_chmods_through_a_symlink_swapped_in() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("host-dir");
+        std::fs::create_dir(&victim).unwrap();
+        std::fs::set_permissions(&victim, fs::Permissions::from_mode(0o500)).unwrap();
+        let root = dir.path().join("rootfs");
+        std::fs::create_dir(&root).unwrap();
+        for i in 0..2000 {
+            std::fs::create_dir(root.join(format!("d{i:04}"))).unwrap();
+        }
+        std::os::unix::fs::symlink(&victim, root.join("link")).unwrap();
+        let victim_mode = || std::fs::metadata(&victim).unwrap().permissions().mode() & 0o7777;
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                // What the container does: exchange a directory and the symlink, again
+                // and again, so that the name `d1000` is now one, now the other.
+                let rootfs = std::fs::File::open(&root).unwrap();
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = rustix::fs::renameat_with(
+                        &rootfs,
+                        "d1000",
+                        &rootfs,
+                        "link",
+                        rustix::fs::RenameFlags::EXCHANGE,
+                    );
+                }
+            });
+            for _ in 0..20 {
+                for i in (0..2000).step_by(7) {
+                    let _ = std::fs::set_permissions(
+                        root.join(format!("d{i:04}")),
+                        fs::Permissions::from_mode(0o4055),
+                    );
+                }
+                open_up_dirs(&root);
+                if victim_mode() != 0o500 {
+                    break;
                 }
             }
-        }
+            stop.store(true, Ordering::Relaxed);
+        });
+        assert_eq!(victim_mode(), 0o500, "the host directory was changed");
+        let mode = std::fs::metadata(root.join("d0007"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o7777,
+            0o755,
+            "a directory of the tree was not opened up"
+        );
     }
 }

@@ -46,7 +46,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::compression::{decompress, Limits};
+use super::compression::{decompress, plain_tar, LayerReader, Limits};
 use super::entry::{classify, Entry, EntryAction, Kind};
 use super::error::LayerError;
 use crate::fs::{Follow, Handle, Kind as FsKind, Meta, Parent, Root};
@@ -115,6 +115,24 @@ pub fn apply<R: Read>(
     target: &Path,
     opts: &ApplyOptions,
 ) -> Result<ApplyStats, LayerError> {
+    apply_stream(decompress(blob, &opts.limits)?, target, opts)
+}
+
+/// [`apply`] for a stream the caller decompressed already (to hash it on the way): read
+/// as a tar, never decompressed again.
+pub fn apply_tar<R: Read>(
+    tar: R,
+    target: &Path,
+    opts: &ApplyOptions,
+) -> Result<ApplyStats, LayerError> {
+    apply_stream(plain_tar(tar, &opts.limits), target, opts)
+}
+
+fn apply_stream(
+    tar: LayerReader<'_>,
+    target: &Path,
+    opts: &ApplyOptions,
+) -> Result<ApplyStats, LayerError> {
     let root = Root::open(target)
         .map_err(|e| LayerError::io("open the target directory", target, None, e))?;
     let mut job = Job {
@@ -125,7 +143,7 @@ pub fn apply<R: Read>(
         dirs: Vec::new(),
         stats: ApplyStats::default(),
     };
-    let mut archive = tar::Archive::new(decompress(blob, &opts.limits)?);
+    let mut archive = tar::Archive::new(tar);
     let entries = archive
         .entries()
         .map_err(|e| LayerError::from_stream(e, "reading the layer"))?;

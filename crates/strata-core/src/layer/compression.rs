@@ -203,6 +203,25 @@ pub fn decompress<'a, R: Read + 'a>(
     })
 }
 
+/// Opens a stream that is a tar already (a blob decompressed by the caller) with the same
+/// bounds as [`decompress`], without looking for a compression in it: decompressing twice
+/// would apply, from a tar whose bytes are also a gzip stream, a content that every other
+/// reader (docker, `strata files`, the diff_id's own producer) does not see.
+pub fn plain_tar<'a, R: Read + 'a>(tar: R, limits: &Limits) -> LayerReader<'a> {
+    LayerReader {
+        inner: HeaderGuard::new(
+            CapReader {
+                inner: Box::new(tar),
+                count: 0,
+                holes: 0,
+                limit: limits.max_uncompressed,
+            },
+            limits,
+        ),
+        compression: Compression::None,
+    }
+}
+
 /// Counts bytes and fails once more than `limit` went by, sparse holes included.
 struct CapReader<R> {
     inner: R,
