@@ -20,6 +20,11 @@ pub const MAX_PAGES: usize = 10_000;
 /// tags; a million is far past that and still a few tens of MB.
 pub const MAX_NAMES: usize = 1_000_000;
 
+/// Most bytes of names one listing holds. A name is short (a tag at most 128 characters, a
+/// repository 255), but a registry answering pages of one 16 MiB name each would otherwise
+/// fill memory long before [`MAX_NAMES`] or [`MAX_PAGES`]: a million names of 64 bytes fit.
+pub const MAX_NAME_BYTES: usize = 64 << 20;
+
 /// One listing's walk through its pages.
 pub(crate) struct Pager {
     /// `the tag list of team/app`: for messages.
@@ -27,6 +32,8 @@ pub(crate) struct Pager {
     /// Every page URL asked for so far, the first included.
     asked: HashSet<Url>,
     names: HashSet<String>,
+    /// Bytes of the names kept.
+    bytes: usize,
     pages: usize,
 }
 
@@ -36,6 +43,7 @@ impl Pager {
             what: what.into(),
             asked: HashSet::from([first.clone()]),
             names: HashSet::new(),
+            bytes: 0,
             pages: 0,
         }
     }
@@ -55,9 +63,19 @@ impl Pager {
         }
         let before = out.len();
         for name in names {
-            if self.names.insert(name.clone()) {
-                out.push(name);
+            if self.names.contains(&name) {
+                continue;
             }
+            self.bytes += name.len();
+            if self.bytes > MAX_NAME_BYTES {
+                return Err(format!(
+                    "{} holds more than {} MiB of names",
+                    self.what,
+                    MAX_NAME_BYTES >> 20
+                ));
+            }
+            self.names.insert(name.clone());
+            out.push(name);
         }
         if out.len() == before {
             return Err(self.no_end(format!(
@@ -177,5 +195,20 @@ mod tests {
         let huge: Vec<String> = (0..=MAX_NAMES).map(|i| i.to_string()).collect();
         let err = p.page(huge, None, &mut Vec::new()).unwrap_err();
         assert_eq!(err, "the catalog holds more than 1000000 names");
+
+        // Pages of one 1 MiB name each: refused at 64 MiB, long before a million names.
+        let mut p = Pager::new("the tag list of app", &url("n=1"));
+        let mut out = Vec::new();
+        let mut err = None;
+        for i in 0..100 {
+            let name = format!("{i:03}{}", "x".repeat(1 << 20));
+            if let Err(e) = p.page(vec![name], Some(url(&format!("page={}", i + 1))), &mut out) {
+                err = Some((i, e));
+                break;
+            }
+        }
+        let (i, err) = err.expect("a listing of 100 MiB of names was taken whole");
+        assert_eq!(i, 63, "{err}");
+        assert_eq!(err, "the tag list of app holds more than 64 MiB of names");
     }
 }
