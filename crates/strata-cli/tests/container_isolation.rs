@@ -232,6 +232,17 @@ fn no_new_privileges_and_dockers_masked_and_read_only_paths() {
     let store = with_container();
     let out = sh(&store.home, &[], "grep NoNewPrivs /proc/self/status");
     assert_eq!(out, "NoNewPrivs:\t1\n");
+    // A non-root user has no capability at all, as under Docker (it kept KILL,
+    // NET_BIND_SERVICE and AUDIT_WRITE through the ambient set).
+    let out = sh(
+        &store.home,
+        &["--user", "1000"],
+        "grep -E '^Cap(Eff|Amb|Inh)' /proc/self/status",
+    );
+    assert_eq!(
+        out,
+        "CapInh:\t0000000000000000\nCapEff:\t0000000000000000\nCapAmb:\t0000000000000000\n"
+    );
 
     // Masked: an empty device (files) or an empty folder, where the host has them.
     let mut checked = 0;

@@ -230,10 +230,15 @@ fn process(
     ]
     .into_iter()
     .collect();
+    // Inheritable and ambient set empty, as Docker's: the builder's default fills both
+    // with AUDIT_WRITE, KILL and NET_BIND_SERVICE, and runc raises ambient capabilities,
+    // so a process running as a non-root user kept those three across every exec.
     let capabilities = LinuxCapabilitiesBuilder::default()
         .bounding(caps.clone())
         .effective(caps.clone())
         .permitted(caps)
+        .inheritable(HashSet::new())
+        .ambient(HashSet::new())
         .build()
         .map_err(spec_err)?;
     let user = UserBuilder::default()
@@ -336,8 +341,8 @@ fn resolve_user(rootfs: &Path, spec: &str) -> Result<(u32, u32), ContainerError>
     let passwd = read_db(rootfs, "/etc/passwd");
     // passwd: name:x:uid:gid:...
     let by_name = |name: &str| {
-        passwd.iter().find_map(|f| {
-            (f.first().map(String::as_str) == Some(name))
+        rows(&passwd).find_map(|f| {
+            (f.first() == Some(&name))
                 .then(|| {
                     Some((
                         f.get(2)?.parse::<u32>().ok()?,
@@ -349,7 +354,7 @@ fn resolve_user(rootfs: &Path, spec: &str) -> Result<(u32, u32), ContainerError>
     };
     let (uid, primary) = match user.parse::<u32>() {
         Ok(uid) => {
-            let gid = passwd.iter().find_map(|f| {
+            let gid = rows(&passwd).find_map(|f| {
                 (f.get(2).and_then(|u| u.parse::<u32>().ok()) == Some(uid))
                     .then(|| f.get(3)?.parse::<u32>().ok())
                     .flatten()
@@ -362,10 +367,9 @@ fn resolve_user(rootfs: &Path, spec: &str) -> Result<(u32, u32), ContainerError>
         None => primary,
         Some(g) => match g.parse::<u32>() {
             Ok(gid) => gid,
-            Err(_) => read_db(rootfs, "/etc/group")
-                .iter()
+            Err(_) => rows(&read_db(rootfs, "/etc/group"))
                 .find_map(|f| {
-                    (f.first().map(String::as_str) == Some(g))
+                    (f.first() == Some(&g))
                         .then(|| f.get(2)?.parse::<u32>().ok())
                         .flatten()
                 })
@@ -375,22 +379,28 @@ fn resolve_user(rootfs: &Path, spec: &str) -> Result<(u32, u32), ContainerError>
     Ok((uid, gid))
 }
 
-/// A colon-separated database file of the container, capped (it is the image's content).
-fn read_db(rootfs: &Path, path: &str) -> Vec<Vec<String>> {
+/// A colon-separated database file of the container, at most 4 MiB of it (it is the
+/// image's content); empty when it is not a regular file inside the root.
+fn read_db(rootfs: &Path, path: &str) -> String {
     // Read through the rooted filesystem: only a regular file inside the root, opened
     // without blocking (a FIFO or a device the image put there is never opened).
     let Ok(root) = files::open_root(rootfs) else {
-        return Vec::new();
+        return String::new();
     };
     let Ok(f) = root.open_regular(Path::new(path), crate::fs::Follow::Yes) else {
-        return Vec::new();
+        return String::new();
     };
     let mut text = String::new();
     let _ = std::io::Read::read_to_string(&mut std::io::Read::take(f, 4 << 20), &mut text);
+    text
+}
+
+/// The rows of such a file, split as they are read: a file of four million empty lines
+/// is not turned into four million vectors first (some 135 times its size in memory).
+fn rows(text: &str) -> impl Iterator<Item = Vec<&str>> {
     text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| l.split(':').map(str::to_string).collect())
-        .collect()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split(':').collect())
 }
 
 /// A bundle on disk, the network the run needs, and the runtime command that runs it; the
@@ -517,5 +527,41 @@ mod tests {
             assert_eq!(resolve_user(dir.path(), input).unwrap(), want, "{input}");
         }
         assert!(resolve_user(dir.path(), "nobody").is_err());
+
+        // A passwd of four million empty lines and then the user: found, without turning
+        // every line into a row first.
+        let mut huge = "\n".repeat(4 << 20);
+        huge.truncate((4 << 20) - 40);
+        huge.push_str("app:x:1000:1000::/:/bin/sh\n");
+        std::fs::write(dir.path().join("etc/passwd"), huge).unwrap();
+        assert_eq!(resolve_user(dir.path(), "app").unwrap(), (1000, 1000));
+    }
+
+    /// A process as a non-root user keeps no capability across exec: no inheritable or
+    /// ambient set (oci-spec's builder default put AUDIT_WRITE, KILL, NET_BIND_SERVICE in
+    /// both, and runc raised them for uid 1000), as under Docker.
+    #[test]
+    fn a_process_has_no_inheritable_or_ambient_capabilities() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = RunOptions {
+            user: Some("1000".into()),
+            command: vec!["/bin/sh".into()],
+            ..RunOptions::default()
+        };
+        let image = ImageConfiguration::default();
+        let process = process(dir.path(), "c", &image, &opts).unwrap();
+        let caps = process.capabilities().clone().unwrap();
+        assert!(
+            caps.ambient().as_ref().is_none_or(|c| c.is_empty()),
+            "{caps:?}"
+        );
+        assert!(
+            caps.inheritable().as_ref().is_none_or(|c| c.is_empty()),
+            "{caps:?}"
+        );
+        assert!(caps
+            .bounding()
+            .as_ref()
+            .is_some_and(|c| c.contains(&Capability::Chown)));
     }
 }
