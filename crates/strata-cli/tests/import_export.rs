@@ -671,3 +671,73 @@ fn a_cancelled_export_leaves_no_file_behind() {
         assert!(left.is_empty(), "{format:?} left {left:?}");
     }
 }
+
+/// A layout folder is read inside itself only: a blob that is a symlink to a host file
+/// (here one with exactly the bytes the manifest names, so no digest check would stop it)
+/// is not followed, a `dir:` version file linking to a secret is not quoted, and a FIFO
+/// where a document should be is refused at once instead of waiting for a writer for ever.
+#[test]
+fn a_layout_folder_never_reads_outside_itself_nor_waits_on_a_fifo() {
+    let (tmp, home) = scratch();
+    let img = fixture();
+    let layout = write_layout(&tmp.path().join("layout"), &img, FIXTURE);
+    let layer = &img.layers[0];
+    let hex = layer.digest.trim_start_matches("sha256:");
+    let host_file = tmp.path().join("host-secret");
+    std::fs::write(&host_file, &layer.gzip).unwrap();
+    let blob = layout.join("blobs/sha256").join(hex);
+    std::fs::remove_file(&blob).unwrap();
+    std::os::unix::fs::symlink(&host_file, &blob).unwrap();
+    let err = fails(&home, &["import", p(&layout)]);
+    assert!(err.contains(hex), "the missing blob is named: {err}");
+    assert_eq!(
+        store_state(&home).0,
+        Vec::<String>::new(),
+        "an image was named"
+    );
+
+    // skopeo's dir: whose version file links to a secret: not read, not quoted.
+    let dir = tmp.path().join("dir");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("manifest.json"), &img.manifest).unwrap();
+    let secret = tmp.path().join("id_rsa");
+    std::fs::write(&secret, "TOPSECRET-key-material").unwrap();
+    std::os::unix::fs::symlink(&secret, dir.join("version")).unwrap();
+    let out = strata(&home, &["import", p(&dir)]);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!text.contains("TOPSECRET"), "{text}");
+
+    // A FIFO for oci-layout: refused within seconds.
+    let fifo_layout = write_layout(&tmp.path().join("fifo"), &img, FIXTURE);
+    std::fs::remove_file(fifo_layout.join("oci-layout")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(fifo_layout.join("oci-layout"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let started = std::time::Instant::now();
+    let mut child = strata_cmd(&home, &["import", p(&fifo_layout)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("the import waited on the FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(err.contains("oci-layout"), "{err}");
+}

@@ -542,9 +542,9 @@ impl Archive {
                     )));
                 }
                 let full = root.join(rel);
-                let file = match File::open(&full) {
-                    Ok(f) => f,
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                let file = match open_inside(root, rel) {
+                    Ok(Some(f)) => f,
+                    Ok(None) => return Ok(None),
                     Err(e) => return Err(ImageError::io("open", full, e)),
                 };
                 let meta = file
@@ -557,6 +557,40 @@ impl Archive {
             }
         }
     }
+}
+
+/// Opens the regular file `rel` names inside the folder `root`, never leaving it: a
+/// symlink in the folder resolves inside it (on Linux, through the rooted filesystem, as
+/// a container's paths do; elsewhere a symlink on the way counts as absent), so a layout
+/// whose blob links to a host file reads nothing of the host; a FIFO or a device is
+/// refused without being opened (opening a FIFO waits for a writer for ever). `None`:
+/// nothing there.
+#[cfg(target_os = "linux")]
+fn open_inside(root: &Path, rel: &Path) -> io::Result<Option<File>> {
+    let tree = crate::fs::Root::open(root)?;
+    match tree.open_regular(rel, crate::fs::Follow::Yes) {
+        Ok(f) => Ok(Some(f)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_inside(root: &Path, rel: &Path) -> io::Result<Option<File>> {
+    let mut at = root.to_path_buf();
+    for part in rel.components() {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => return Ok(None),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
+    if !std::fs::symlink_metadata(&at)?.is_file() {
+        return Ok(None);
+    }
+    File::open(&at).map(Some)
 }
 
 /// Reads up to `head.len()` bytes from the start of `r`.
