@@ -741,3 +741,34 @@ fn a_layout_folder_never_reads_outside_itself_nor_waits_on_a_fifo() {
         .unwrap();
     assert!(err.contains("oci-layout"), "{err}");
 }
+
+/// A small gzip holding one tar entry with a 64 MiB GNU long name: refused by `import` and
+/// `import-rootfs` at the 1 MiB header limit, instead of read into memory whole (a 1 MB
+/// file of a 1 GiB name peaked at 3.6 GB, and `import-rootfs` stored it).
+#[test]
+fn a_long_name_bomb_is_refused_at_the_header_limit() {
+    let (tmp, home) = scratch();
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(1);
+    header.set_mode(0o644);
+    let name = format!("{}/f", "a".repeat(64 << 20));
+    tar.append_data(&mut header, &name, &b"x"[..]).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar.into_inner().unwrap()).unwrap();
+    let bomb = tmp.path().join("bomb.tar.gz");
+    std::fs::write(&bomb, gz.finish().unwrap()).unwrap();
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 1 << 20);
+    for args in [
+        vec!["import", p(&bomb)],
+        vec!["import-rootfs", p(&bomb), "--tag", "localhost/bomb:1"],
+    ] {
+        let err = fails(&home, &args);
+        assert!(err.contains("header"), "{args:?}: {err}");
+    }
+    assert_eq!(
+        store_state(&home).0,
+        Vec::<String>::new(),
+        "an image was named"
+    );
+}

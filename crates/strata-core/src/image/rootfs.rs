@@ -196,8 +196,10 @@ fn layer_from_tar(
     );
     let plain = decompressor(BufReader::with_capacity(1 << 20, watched))
         .map_err(|e| ImageError::io("read", path, e))?;
+    // Through the layer limits (64 GiB, 1 MiB per header, a million entries): one 1 GiB
+    // long name in a small gzip was read into memory whole, and the layer stored.
     let mut tee = Tee {
-        inner: plain,
+        inner: crate::layer::compression::plain_tar(plain, &crate::layer::Limits::default()),
         out: sink(store)?,
     };
     let not_tar = |e: io::Error| {

@@ -639,7 +639,12 @@ impl Tar {
             // left.
             let mut copy = crate::store::locked_temp_file(scratch, "import")
                 .map_err(|e| ImageError::io("create a file in", scratch, e))?;
-            io::copy(&mut plain, copy.as_file_mut()).map_err(|e| {
+            // Read through the layer limits (64 GiB, 1 MiB per header, a million entries):
+            // a 1 MB gzip of one 1 GiB GNU long name made the index of members hold it
+            // whole in memory, several times.
+            let mut guarded =
+                crate::layer::compression::plain_tar(&mut plain, &crate::layer::Limits::default());
+            io::copy(&mut guarded, copy.as_file_mut()).map_err(|e| {
                 if crate::task::is_cancelled(&e) {
                     ImageError::Cancelled
                 } else {
