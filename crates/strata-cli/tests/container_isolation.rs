@@ -232,6 +232,24 @@ fn no_new_privileges_and_dockers_masked_and_read_only_paths() {
     let store = with_container();
     let out = sh(&store.home, &[], "grep NoNewPrivs /proc/self/status");
     assert_eq!(out, "NoNewPrivs:\t1\n");
+    // A name of 100 characters (128 are allowed) runs, with its first 63 as the hostname:
+    // the kernel refuses a longer hostname, and runc failed to start such a container.
+    let long = format!("n{}", "x".repeat(99));
+    ok(
+        &store.home,
+        &[
+            "create",
+            "busybox:net",
+            "--name",
+            &long,
+            "--mode",
+            "overlay",
+        ],
+    );
+    let out = ok(&store.home, &["run", &long, "--", "hostname"]);
+    assert_eq!(out.trim(), &long[..63]);
+    ok(&store.home, &["rm", &long]);
+
     // A non-root user has no capability at all, as under Docker (it kept KILL,
     // NET_BIND_SERVICE and AUDIT_WRITE through the ambient set).
     let out = sh(

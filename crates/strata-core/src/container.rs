@@ -650,7 +650,7 @@ impl Container {
             runc_id,
             &self.dir,
             &root,
-            &self.info.name,
+            hostname_of(&self.info.name),
             &image,
             opts,
         )
@@ -713,6 +713,15 @@ impl Container {
     pub fn copy_out(&self, src: &str, dest: &Path) -> Result<(), ContainerError> {
         files::copy_out(&self.root()?, src, dest)
     }
+}
+
+/// The container's hostname: its name, cut to 63 characters. A name may be 128 long, and
+/// the kernel refuses a hostname past 64, so runc could not start a container with a long
+/// name at all.
+fn hostname_of(name: &str) -> &str {
+    name.char_indices()
+        .nth(63)
+        .map_or(name, |(at, _)| &name[..at])
 }
 
 #[cfg(test)]
