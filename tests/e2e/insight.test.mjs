@@ -186,6 +186,11 @@ describe('Packages tab and Update available', () => {
 
       await app.click(`${row} [data-testid="update-badge"]`);
       await waitFor('the pulled image to be up to date', async () => (await count(app, '[data-testid="update-badge"]')) === 0);
+      // The badge can go before the re-check of the pulled name ends, while the button is
+      // still disabled: a click then does nothing (this spec failed once so).
+      await waitFor('the check button to be enabled', async () =>
+        (await app.execute('return document.querySelector(\'[data-testid="check-updates"]\').disabled')) === false,
+      );
       await app.click('[data-testid="check-updates"]');
       await waitFor('the check to end', async () =>
         /up to date/.test(await textOf(app, '[data-testid="images-status"]').catch(() => '')),
