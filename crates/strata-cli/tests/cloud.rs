@@ -68,6 +68,39 @@ fn add_acr(t: &mut Transcript, home: &Path, endpoint: &str, extra: &[&str], api:
     assert_eq!(saved["api"]["access_key_id"], KEY_ID, "{saved}");
 }
 
+/// A Harbor API, and a real registry beside it that takes Harbor's admin account (the
+/// registry's login is checked against its /v2/).
+fn harbor_and_registry() -> (HarborServer, Registry) {
+    let harbor = HarborServer::start("admin", "Harbor12345").unwrap();
+    let registry = Registry::start(Auth::Htpasswd {
+        users: vec![strata_testkit::user::User::new("admin", "Harbor12345")],
+    })
+    .unwrap();
+    (harbor, registry)
+}
+
+/// Saves `host` as a Harbor registry whose API is at `api`, and logs in as its admin.
+fn add_harbor_and_log_in(t: &mut Transcript, home: &Path, host: &str, api: &str) {
+    t.ok(
+        home,
+        &[
+            "registries",
+            "add",
+            host,
+            "--provider",
+            "harbor",
+            "--api-endpoint",
+            api,
+        ],
+    );
+    let out = t.run(
+        home,
+        &["login", host, "-u", "admin", "--password-stdin"],
+        Some("Harbor12345"),
+    );
+    assert_ok(&out);
+}
+
 fn names(list: &Value, key: &str) -> Vec<String> {
     let mut v = pluck(list, key);
     v.sort();
@@ -395,33 +428,11 @@ fn log_in_with_access_keys_then_push() {
 #[test]
 fn harbor_projects_as_namespaces_through_the_cli() {
     let _keychain = require_keychain("cloud");
-    let harbor = HarborServer::start("admin", "Harbor12345").unwrap();
-    // The registry's login is checked against /v2/ of a real registry with that account.
-    let registry = Registry::start(Auth::Htpasswd {
-        users: vec![strata_testkit::user::User::new("admin", "Harbor12345")],
-    })
-    .unwrap();
+    let (harbor, registry) = harbor_and_registry();
     let host = registry.host();
     let home = tempfile::tempdir().unwrap();
     let mut t = Transcript::default();
-    t.ok(
-        home.path(),
-        &[
-            "registries",
-            "add",
-            &host,
-            "--provider",
-            "harbor",
-            "--api-endpoint",
-            &harbor.url(),
-        ],
-    );
-    let out = t.run(
-        home.path(),
-        &["login", &host, "-u", "admin", "--password-stdin"],
-        Some("Harbor12345"),
-    );
-    assert_ok(&out);
+    add_harbor_and_log_in(&mut t, home.path(), &host, &harbor.url());
     t.ok(
         home.path(),
         &["ns", "create", &format!("{host}/library"), "--public"],
@@ -834,31 +845,10 @@ fn a_login_is_not_sent_to_an_address_it_does_not_belong_to() {
     let mut t = Transcript::default();
 
     // Harbor: the registry on 127.0.0.1, its "API" named by another host.
-    let harbor = HarborServer::start("admin", "Harbor12345").unwrap();
-    let registry = Registry::start(Auth::Htpasswd {
-        users: vec![strata_testkit::user::User::new("admin", "Harbor12345")],
-    })
-    .unwrap();
+    let (harbor, registry) = harbor_and_registry();
     let host = registry.host();
     let elsewhere = harbor.url().replace("127.0.0.1", "localhost");
-    t.ok(
-        home.path(),
-        &[
-            "registries",
-            "add",
-            &host,
-            "--provider",
-            "harbor",
-            "--api-endpoint",
-            &elsewhere,
-        ],
-    );
-    let out = t.run(
-        home.path(),
-        &["login", &host, "-u", "admin", "--password-stdin"],
-        Some("Harbor12345"),
-    );
-    assert_ok(&out);
+    add_harbor_and_log_in(&mut t, home.path(), &host, &elsewhere);
     let heard = harbor.calls().len();
     let err = fails(home.path(), &["ns", "ls", &host]);
     assert!(err.contains("the login was not sent"), "{err}");

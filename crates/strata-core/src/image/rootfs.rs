@@ -16,7 +16,7 @@ use oci_spec::image::{Descriptor, MediaType};
 
 use super::change::{apply_change, empty_config};
 use super::import::ImportedImage;
-use super::inspect::{decompressor, remember_uncompressed_size};
+use super::inspect::remember_uncompressed_size;
 use super::ImageError;
 use crate::digest::{Digest, HashingWriter};
 use crate::layer::encode::Encoder;
@@ -194,12 +194,15 @@ fn layer_from_tar(
         UnitKind::Archive,
         Some(len),
     );
-    let plain = decompressor(BufReader::with_capacity(1 << 20, watched))
-        .map_err(|e| ImageError::io("read", path, e))?;
-    // Through the layer limits (64 GiB, 1 MiB per header, a million entries): one 1 GiB
-    // long name in a small gzip was read into memory whole, and the layer stored.
+    // Decompressed as a layer is, within its limits (64 GiB, 1 MiB per header, a million
+    // entries): one 1 GiB long name in a small gzip was read into memory whole, and the
+    // layer stored.
+    let plain = crate::layer::decompress(
+        BufReader::with_capacity(1 << 20, watched),
+        &crate::layer::Limits::default(),
+    )?;
     let mut tee = Tee {
-        inner: crate::layer::compression::plain_tar(plain, &crate::layer::Limits::default()),
+        inner: plain,
         out: sink(store)?,
     };
     let not_tar = |e: io::Error| {

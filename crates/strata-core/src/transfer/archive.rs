@@ -47,7 +47,6 @@ use serde::Deserialize;
 
 use super::endpoint::{Blob, BlobReader, Data, Origin, Source};
 use crate::digest::{Digest, DigestError, HashingReader};
-use crate::image::inspect::decompressor;
 use crate::image::model::{self, ANNOTATION_CONTAINERD_NAME, ANNOTATION_REF_NAME, MAX_DOCUMENT};
 use crate::image::ImageError;
 use crate::layer::compression::unpacked;
@@ -633,18 +632,18 @@ impl Tar {
         } else {
             let file = File::open(path).map_err(|e| ImageError::io("open", path, e))?;
             let watched = Watch::new(file, ctx, unit.to_string(), UnitKind::Archive, Some(size));
-            let mut plain = decompressor(BufReader::with_capacity(1 << 20, watched))
-                .map_err(|e| ImageError::io("read", path, e))?;
+            // Decompressed as a layer is, within its limits (64 GiB, 1 MiB per header, a
+            // million entries): a 1 MB gzip of one 1 GiB GNU long name made the index of
+            // members hold it whole in memory, several times.
+            let mut plain = crate::layer::decompress(
+                BufReader::with_capacity(1 << 20, watched),
+                &crate::layer::Limits::default(),
+            )?;
             // Locked while in use: gc leaves it alone, and removes the one a killed import
             // left.
             let mut copy = crate::store::locked_temp_file(scratch, "import")
                 .map_err(|e| ImageError::io("create a file in", scratch, e))?;
-            // Read through the layer limits (64 GiB, 1 MiB per header, a million entries):
-            // a 1 MB gzip of one 1 GiB GNU long name made the index of members hold it
-            // whole in memory, several times.
-            let mut guarded =
-                crate::layer::compression::plain_tar(&mut plain, &crate::layer::Limits::default());
-            io::copy(&mut guarded, copy.as_file_mut()).map_err(|e| {
+            io::copy(&mut plain, copy.as_file_mut()).map_err(|e| {
                 if crate::task::is_cancelled(&e) {
                     ImageError::Cancelled
                 } else {
